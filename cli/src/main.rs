@@ -1,0 +1,2 @@
+//! The `guildhall` binary.
+fn main() {}

@@ -1,0 +1,318 @@
+//! The closed set of things Guildhall does on Discord.
+//!
+//! Feature services decide; they return `Effect`s. The bot's executor (in `guildhall-bot`) is the
+//! only code that performs them, which keeps every rule testable without Discord and lets the
+//! stand-in, the demo and the benchmarks run the same engine. The set grows with the features.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::UnixMillis;
+use crate::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
+
+/// One action on Discord.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "effect", rename_all = "snake_case")]
+pub enum Effect {
+    /// Post a message in a channel (or thread).
+    SendMessage {
+        /// Where to post.
+        channel: ChannelId,
+        /// What to post.
+        message: OutgoingMessage,
+    },
+    /// Send a direct message to a user.
+    SendDirectMessage {
+        /// To whom.
+        user: UserId,
+        /// What to send.
+        message: OutgoingMessage,
+    },
+    /// Replace the content of a message the bot posted earlier.
+    EditMessage {
+        /// The channel holding the message.
+        channel: ChannelId,
+        /// The message to edit.
+        message_id: MessageId,
+        /// The new content.
+        message: OutgoingMessage,
+    },
+    /// Delete a message.
+    DeleteMessage {
+        /// The channel holding the message.
+        channel: ChannelId,
+        /// The message to delete.
+        message_id: MessageId,
+        /// Shown in the guild's audit log.
+        reason: Option<String>,
+    },
+    /// Give a member a role.
+    AddRole {
+        /// The guild.
+        guild: GuildId,
+        /// The member.
+        user: UserId,
+        /// The role.
+        role: RoleId,
+        /// Shown in the guild's audit log.
+        reason: Option<String>,
+    },
+    /// Take a role from a member.
+    RemoveRole {
+        /// The guild.
+        guild: GuildId,
+        /// The member.
+        user: UserId,
+        /// The role.
+        role: RoleId,
+        /// Shown in the guild's audit log.
+        reason: Option<String>,
+    },
+    /// Disable a member's communication until a time (Discord's native timeout, at most 28 days).
+    Timeout {
+        /// The guild.
+        guild: GuildId,
+        /// The member.
+        user: UserId,
+        /// When the timeout ends.
+        until: UnixMillis,
+        /// Shown in the guild's audit log.
+        reason: Option<String>,
+    },
+    /// Lift a member's timeout.
+    RemoveTimeout {
+        /// The guild.
+        guild: GuildId,
+        /// The member.
+        user: UserId,
+        /// Shown in the guild's audit log.
+        reason: Option<String>,
+    },
+    /// Remove a member from the guild; they may rejoin.
+    Kick {
+        /// The guild.
+        guild: GuildId,
+        /// The member.
+        user: UserId,
+        /// Shown in the guild's audit log.
+        reason: Option<String>,
+    },
+    /// Ban a user from the guild.
+    Ban {
+        /// The guild.
+        guild: GuildId,
+        /// The user.
+        user: UserId,
+        /// How far back to delete the user's messages (Discord allows up to 7 days).
+        delete_messages: Duration,
+        /// Shown in the guild's audit log.
+        reason: Option<String>,
+    },
+    /// Lift a ban.
+    Unban {
+        /// The guild.
+        guild: GuildId,
+        /// The user.
+        user: UserId,
+        /// Shown in the guild's audit log.
+        reason: Option<String>,
+    },
+    /// Open a thread in a channel.
+    CreateThread {
+        /// The parent channel.
+        channel: ChannelId,
+        /// The thread's name.
+        name: String,
+        /// A private thread is visible only to invited members and moderators.
+        private: bool,
+        /// Members to add to the thread once it exists.
+        invite: Vec<UserId>,
+    },
+    /// Answer an interaction (slash command, button, select or modal).
+    InteractionReply {
+        /// The interaction's id, as Discord gave it.
+        interaction_id: String,
+        /// The interaction's token, valid for 15 minutes.
+        token: String,
+        /// What to answer.
+        message: OutgoingMessage,
+        /// Visible only to the member who acted.
+        ephemeral: bool,
+    },
+}
+
+/// A message to send or an edit to make: text, embeds and components, without Discord's types.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OutgoingMessage {
+    /// Plain text content (Discord allows 2,000 characters).
+    pub content: String,
+    /// Rich embeds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub embeds: Vec<Embed>,
+    /// Rows of buttons or selects.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<ComponentRow>,
+    /// Whom the message may ping; nobody unless listed.
+    #[serde(default)]
+    pub allowed_mentions: AllowedMentions,
+}
+
+impl OutgoingMessage {
+    /// A plain text message that pings nobody.
+    pub fn text(content: impl Into<String>) -> Self {
+        Self { content: content.into(), ..Self::default() }
+    }
+}
+
+/// A rich embed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Embed {
+    /// Title line.
+    pub title: Option<String>,
+    /// Body text.
+    pub description: Option<String>,
+    /// Accent colour as 0xRRGGBB.
+    pub color: Option<u32>,
+    /// Name/value fields.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<EmbedField>,
+    /// Footer text.
+    pub footer: Option<String>,
+    /// Timestamp shown in the footer.
+    pub timestamp: Option<UnixMillis>,
+}
+
+/// One field of an embed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmbedField {
+    /// Field name.
+    pub name: String,
+    /// Field value.
+    pub value: String,
+    /// Shown side by side with neighbouring inline fields.
+    pub inline: bool,
+}
+
+/// A row of message components.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComponentRow(pub Vec<Component>);
+
+/// An interactive component. Its `custom_id` follows the scheme `feature:action:id`, owned by the
+/// feature that routes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Component {
+    /// A button.
+    Button {
+        /// Routing id, `feature:action:id`.
+        custom_id: String,
+        /// The visible label.
+        label: String,
+        /// The button's colour.
+        style: ButtonStyle,
+        /// Greyed out and unclickable.
+        disabled: bool,
+    },
+    /// A drop-down menu.
+    Select {
+        /// Routing id, `feature:action:id`.
+        custom_id: String,
+        /// Shown when nothing is chosen.
+        placeholder: Option<String>,
+        /// The choices.
+        options: Vec<SelectOption>,
+        /// Fewest choices allowed.
+        min_values: u8,
+        /// Most choices allowed.
+        max_values: u8,
+    },
+}
+
+/// A button's colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ButtonStyle {
+    /// Blurple.
+    Primary,
+    /// Grey.
+    Secondary,
+    /// Green.
+    Success,
+    /// Red.
+    Danger,
+}
+
+/// One choice of a select menu.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SelectOption {
+    /// The visible label.
+    pub label: String,
+    /// The value sent back when chosen.
+    pub value: String,
+    /// A second line of text.
+    pub description: Option<String>,
+}
+
+/// Whom a message may ping. The default pings nobody, so user text can never mass-mention.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AllowedMentions {
+    /// Users who may be pinged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<UserId>,
+    /// Roles that may be pinged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<RoleId>,
+    /// Whether @everyone and @here may ping.
+    #[serde(default)]
+    pub everyone: bool,
+}
+
+impl Effect {
+    /// The guild an effect acts in, where it names one; used to share rate limits fairly.
+    pub fn guild(&self) -> Option<GuildId> {
+        match self {
+            Self::AddRole { guild, .. }
+            | Self::RemoveRole { guild, .. }
+            | Self::Timeout { guild, .. }
+            | Self::RemoveTimeout { guild, .. }
+            | Self::Kick { guild, .. }
+            | Self::Ban { guild, .. }
+            | Self::Unban { guild, .. } => Some(*guild),
+            Self::SendMessage { .. }
+            | Self::SendDirectMessage { .. }
+            | Self::EditMessage { .. }
+            | Self::DeleteMessage { .. }
+            | Self::CreateThread { .. }
+            | Self::InteractionReply { .. } => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn effects_serialize_with_a_tag_for_the_job_ledger() {
+        let effect = Effect::Ban {
+            guild: GuildId::new(1),
+            user: UserId::new(2),
+            delete_messages: Duration::from_secs(3_600),
+            reason: Some("raid".into()),
+        };
+        let json = serde_json::to_value(&effect).unwrap();
+        assert_eq!(json["effect"], "ban");
+        assert_eq!(json["guild"], "1");
+        let back: Effect = serde_json::from_value(json).unwrap();
+        assert_eq!(back, effect);
+        assert_eq!(back.guild(), Some(GuildId::new(1)));
+    }
+
+    #[test]
+    fn plain_text_pings_nobody() {
+        let message = OutgoingMessage::text("@everyone hi");
+        assert!(!message.allowed_mentions.everyone);
+        assert!(message.allowed_mentions.users.is_empty());
+    }
+}

@@ -1,0 +1,376 @@
+//! The typed sections of a guild's settings and the registry that maps names to them.
+//!
+//! A section is a serde struct with `deny_unknown_fields` and defaults, plus semantic checks in
+//! [`Section::validate`]. Feature issues add their own section: implement [`Section`], add a
+//! field to [`GuildSettings`] and one line to [`SECTIONS`].
+
+use std::collections::BTreeMap;
+use std::marker::PhantomData;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::GuildConfigError;
+use crate::ids::ChannelId;
+
+/// One guild's settings: every section, with the version each is at (0 = never changed).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GuildSettings {
+    /// `general`: time zone, locale, mod-log channel.
+    pub general: General,
+    /// `features`: which features are on.
+    pub features: Features,
+    /// Version of each stored section; absent sections are at version 0 (the defaults).
+    pub versions: BTreeMap<&'static str, i64>,
+}
+
+impl GuildSettings {
+    /// The version a section is at.
+    pub fn version(&self, section: &str) -> i64 {
+        self.versions.get(section).copied().unwrap_or(0)
+    }
+
+    /// The sum of all versions: it only grows, so the larger of two snapshots is the newer.
+    pub fn generation(&self) -> i64 {
+        self.versions.values().sum()
+    }
+}
+
+/// A semantic problem with one field: `message` reads after the key, e.g. "must be ...".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field within the section.
+    pub field: &'static str,
+    /// What is wrong and what is accepted.
+    pub message: String,
+}
+
+/// A typed settings section.
+pub trait Section:
+    Serialize + DeserializeOwned + Default + Clone + PartialEq + Send + Sync + 'static
+{
+    /// The section's name, the first part of its keys (`general.timezone`).
+    const NAME: &'static str;
+    /// One line for listings.
+    const DESCRIPTION: &'static str;
+
+    /// Checks what serde cannot: time zones exist, numbers are in range, ...
+    ///
+    /// # Errors
+    /// The first [`FieldError`] found.
+    fn validate(&self) -> Result<(), FieldError>;
+
+    /// This section within a guild's settings.
+    fn of(settings: &GuildSettings) -> &Self;
+
+    /// This section within a guild's settings, to replace it.
+    fn of_mut(settings: &mut GuildSettings) -> &mut Self;
+}
+
+/// `general`: how the guild wants times, language and the mod log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct General {
+    /// IANA time zone for schedules and displayed times.
+    pub timezone: String,
+    /// Discord locale for the bot's messages.
+    pub locale: String,
+    /// Channel where every moderation case is posted.
+    pub mod_log_channel: Option<ChannelId>,
+}
+
+impl Default for General {
+    fn default() -> Self {
+        Self { timezone: "UTC".into(), locale: "en-US".into(), mod_log_channel: None }
+    }
+}
+
+/// The locales Discord supports.
+pub const DISCORD_LOCALES: &[&str] = &[
+    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl", "no",
+    "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th",
+    "zh-CN", "ja", "zh-TW", "ko",
+];
+
+impl Section for General {
+    const NAME: &'static str = "general";
+    const DESCRIPTION: &'static str = "time zone, locale and mod-log channel";
+
+    fn validate(&self) -> Result<(), FieldError> {
+        if self.timezone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(FieldError {
+                field: "timezone",
+                message: format!(
+                    "must be an IANA time zone such as Europe/Berlin, got {}",
+                    self.timezone
+                ),
+            });
+        }
+        if !DISCORD_LOCALES.contains(&self.locale.as_str()) {
+            return Err(FieldError {
+                field: "locale",
+                message: format!(
+                    "must be a Discord locale ({}), got {}",
+                    DISCORD_LOCALES.join(", "),
+                    self.locale
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn of(settings: &GuildSettings) -> &Self {
+        &settings.general
+    }
+
+    fn of_mut(settings: &mut GuildSettings) -> &mut Self {
+        &mut settings.general
+    }
+}
+
+/// `features`: the on/off switch of each feature. Moderation is on by default; everything else
+/// is opt-in, so a new guild gets no surprise messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[allow(clippy::struct_excessive_bools)]
+pub struct Features {
+    /// Moderation commands, cases and the mod log.
+    pub moderation: bool,
+    /// Automatic moderation of messages.
+    pub automod: bool,
+    /// Support tickets.
+    pub tickets: bool,
+    /// Text and voice XP, levels and rewards.
+    pub levels: bool,
+    /// Role panels, auto roles, self roles and timed roles.
+    pub roles: bool,
+    /// Giveaways.
+    pub giveaways: bool,
+    /// Scheduled messages, reminders, triggers and automations.
+    pub automation: bool,
+    /// Welcome messages, suggestions, starboard.
+    pub engagement: bool,
+    /// Message, member, role, channel and voice logs.
+    pub logging: bool,
+    /// Stream alerts.
+    pub streams: bool,
+    /// The AI assistant.
+    pub assistant: bool,
+}
+
+impl Default for Features {
+    fn default() -> Self {
+        Self {
+            moderation: true,
+            automod: false,
+            tickets: false,
+            levels: false,
+            roles: false,
+            giveaways: false,
+            automation: false,
+            engagement: false,
+            logging: false,
+            streams: false,
+            assistant: false,
+        }
+    }
+}
+
+impl Section for Features {
+    const NAME: &'static str = "features";
+    const DESCRIPTION: &'static str = "on/off switch of each feature";
+
+    fn validate(&self) -> Result<(), FieldError> {
+        Ok(())
+    }
+
+    fn of(settings: &GuildSettings) -> &Self {
+        &settings.features
+    }
+
+    fn of_mut(settings: &mut GuildSettings) -> &mut Self {
+        &mut settings.features
+    }
+}
+
+/// A section, seen without its type: what the service, CLI and dashboard work with.
+pub trait SectionOps: Send + Sync {
+    /// The section's name.
+    fn name(&self) -> &'static str;
+    /// One line for listings.
+    fn description(&self) -> &'static str;
+    /// The defaults as JSON.
+    fn default_json(&self) -> Value;
+    /// The section's current value in `settings` as JSON.
+    fn json_of(&self, settings: &GuildSettings) -> Value;
+    /// Parses and validates a whole section, returning it in canonical form (every field).
+    ///
+    /// # Errors
+    /// [`GuildConfigError::Invalid`] or [`GuildConfigError::UnknownKey`] naming the field.
+    fn normalize(&self, value: Value) -> Result<Value, GuildConfigError>;
+    /// Replaces the section in `settings` with an already normalized value.
+    ///
+    /// # Errors
+    /// [`GuildConfigError::Invalid`] if the value does not parse.
+    fn apply(&self, settings: &mut GuildSettings, value: Value) -> Result<(), GuildConfigError>;
+}
+
+struct Ops<S>(PhantomData<fn() -> S>);
+
+impl<S: Section> Ops<S> {
+    fn parse(value: Value) -> Result<S, GuildConfigError> {
+        serde_path_to_error::deserialize::<_, S>(value).map_err(|error| {
+            let path = error.path().to_string();
+            let message = error.inner().to_string();
+            if let Some(rest) = message.strip_prefix("unknown field `") {
+                let field = rest.split('`').next().unwrap_or_default();
+                return GuildConfigError::UnknownKey {
+                    key: format!("{}.{field}", S::NAME),
+                    section: S::NAME,
+                    keys: field_names(&S::default()),
+                };
+            }
+            let key = if path == "." { S::NAME.to_owned() } else { format!("{}.{path}", S::NAME) };
+            GuildConfigError::Invalid { message: format!("{key} is invalid: {message}"), key }
+        })
+    }
+}
+
+impl<S: Section> SectionOps for Ops<S> {
+    fn name(&self) -> &'static str {
+        S::NAME
+    }
+
+    fn description(&self) -> &'static str {
+        S::DESCRIPTION
+    }
+
+    fn default_json(&self) -> Value {
+        serde_json::to_value(S::default()).unwrap_or(Value::Null)
+    }
+
+    fn json_of(&self, settings: &GuildSettings) -> Value {
+        serde_json::to_value(S::of(settings)).unwrap_or(Value::Null)
+    }
+
+    fn normalize(&self, value: Value) -> Result<Value, GuildConfigError> {
+        let section = Self::parse(value)?;
+        section.validate().map_err(|error| {
+            let key = format!("{}.{}", S::NAME, error.field);
+            GuildConfigError::Invalid { message: format!("{key} {}", error.message), key }
+        })?;
+        serde_json::to_value(section).map_err(|error| GuildConfigError::Invalid {
+            key: S::NAME.to_owned(),
+            message: error.to_string(),
+        })
+    }
+
+    fn apply(&self, settings: &mut GuildSettings, value: Value) -> Result<(), GuildConfigError> {
+        *S::of_mut(settings) = Self::parse(value)?;
+        Ok(())
+    }
+}
+
+fn field_names<S: Serialize>(section: &S) -> Vec<String> {
+    match serde_json::to_value(section) {
+        Ok(Value::Object(fields)) => fields.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Every section, in display order.
+pub static SECTIONS: &[&dyn SectionOps] =
+    &[&Ops::<General>(PhantomData), &Ops::<Features>(PhantomData)];
+
+/// The section called `name`.
+///
+/// # Errors
+/// [`GuildConfigError::UnknownSection`] listing the sections there are.
+pub fn section(name: &str) -> Result<&'static dyn SectionOps, GuildConfigError> {
+    SECTIONS.iter().copied().find(|ops| ops.name() == name).ok_or_else(|| {
+        GuildConfigError::UnknownSection {
+            name: name.to_owned(),
+            sections: SECTIONS.iter().map(|ops| ops.name()).collect(),
+        }
+    })
+}
+
+/// The names of a section's keys.
+pub fn keys(section: &dyn SectionOps) -> Vec<String> {
+    match section.default_json() {
+        Value::Object(fields) => fields.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Splits `section.key` and checks both exist.
+///
+/// # Errors
+/// [`GuildConfigError::UnknownSection`] or [`GuildConfigError::UnknownKey`].
+pub fn resolve_key(key: &str) -> Result<(&'static dyn SectionOps, String), GuildConfigError> {
+    let Some((section_name, field)) = key.split_once('.') else {
+        let ops = section(key).map_err(|_| GuildConfigError::UnknownKey {
+            key: key.to_owned(),
+            section: "",
+            keys: all_keys(),
+        })?;
+        return Err(GuildConfigError::NotAKey { key: key.to_owned(), keys: qualified(ops) });
+    };
+    let ops = section(section_name).map_err(|_| GuildConfigError::UnknownKey {
+        key: key.to_owned(),
+        section: "",
+        keys: all_keys(),
+    })?;
+    if !keys(ops).iter().any(|known| known == field) {
+        return Err(GuildConfigError::UnknownKey {
+            key: key.to_owned(),
+            section: ops.name(),
+            keys: keys(ops),
+        });
+    }
+    Ok((ops, field.to_owned()))
+}
+
+fn qualified(ops: &dyn SectionOps) -> Vec<String> {
+    keys(ops).into_iter().map(|key| format!("{}.{key}", ops.name())).collect()
+}
+
+fn all_keys() -> Vec<String> {
+    SECTIONS.iter().flat_map(|ops| qualified(*ops)).collect()
+}
+
+/// Turns an operator's text into the JSON value for a field whose current value is `current`:
+/// `true`/`false` (also on/off, yes/no) for switches, numbers for numbers, `none` to clear an
+/// optional value, JSON for lists and objects, and text otherwise.
+///
+/// # Errors
+/// [`GuildConfigError::Invalid`] naming the key and what it accepts.
+pub fn parse_raw(key: &str, current: &Value, raw: &str) -> Result<Value, GuildConfigError> {
+    let trimmed = raw.trim();
+    let invalid = |accepted: &str| GuildConfigError::Invalid {
+        key: key.to_owned(),
+        message: format!("{key} must be {accepted}, got {raw}"),
+    };
+    match current {
+        Value::Bool(_) => match trimmed.to_ascii_lowercase().as_str() {
+            "true" | "on" | "yes" | "1" => Ok(Value::Bool(true)),
+            "false" | "off" | "no" | "0" => Ok(Value::Bool(false)),
+            _ => Err(invalid("true or false (also on/off, yes/no)")),
+        },
+        Value::Number(_) => serde_json::from_str::<serde_json::Number>(trimmed)
+            .map(Value::Number)
+            .map_err(|_| invalid("a number")),
+        Value::Array(_) | Value::Object(_) => {
+            serde_json::from_str(trimmed).map_err(|_| invalid("JSON (e.g. [\"a\", \"b\"])"))
+        }
+        Value::String(_) => Ok(Value::String(raw.to_owned())),
+        Value::Null => match trimmed.to_ascii_lowercase().as_str() {
+            "none" | "null" | "" => Ok(Value::Null),
+            _ => Ok(serde_json::from_str::<Value>(trimmed)
+                .ok()
+                .filter(|value| !value.is_string() && !value.is_number())
+                .unwrap_or_else(|| Value::String(trimmed.to_owned()))),
+        },
+    }
+}

@@ -1,0 +1,328 @@
+//! [`GuildConfigService`]: read from cache, write through validation, history and invalidation.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::sections::{self, GuildSettings, SectionOps};
+use super::store::{self, HistoryEntry, Write};
+use super::GuildConfigError;
+use crate::clock::{SharedClock, UnixMillis};
+use crate::coordination::Coordination;
+use crate::db::Db;
+use crate::ids::GuildId;
+
+/// The coordination topic that announces a changed guild to every process.
+pub const TOPIC: &str = "guild_config.changed";
+
+/// What a successful write changed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    /// The guild.
+    pub guild: GuildId,
+    /// The section.
+    pub section: &'static str,
+    /// The version the change created.
+    pub version: i64,
+    /// The section before.
+    pub old_value: Value,
+    /// The section after.
+    pub new_value: Value,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Announcement {
+    guild: GuildId,
+    section: String,
+    version: i64,
+}
+
+/// Per-guild settings with an in-process cache.
+#[derive(Debug)]
+pub struct GuildConfigService {
+    db: Db,
+    clock: SharedClock,
+    coordination: Arc<dyn Coordination>,
+    cache: RwLock<HashMap<GuildId, Arc<GuildSettings>>>,
+    seen_change: AtomicI64,
+}
+
+impl GuildConfigService {
+    /// A service over `db`, announcing changes through `coordination`.
+    pub fn new(db: Db, clock: SharedClock, coordination: Arc<dyn Coordination>) -> Self {
+        Self {
+            db,
+            clock,
+            coordination,
+            cache: RwLock::new(HashMap::new()),
+            seen_change: AtomicI64::new(0),
+        }
+    }
+
+    /// The cached settings of a guild, without touching the database: the message path's read.
+    /// `None` until the guild has been loaded with [`Self::get`] (the bot loads each guild when
+    /// it becomes available).
+    pub fn cached(&self, guild: GuildId) -> Option<Arc<GuildSettings>> {
+        self.cache.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(&guild).cloned()
+    }
+
+    /// A guild's settings, from cache or loaded once.
+    ///
+    /// # Errors
+    /// [`GuildConfigError::Storage`] when the database fails, or stored JSON no longer parses.
+    pub async fn get(&self, guild: GuildId) -> Result<Arc<GuildSettings>, GuildConfigError> {
+        match self.cached(guild) {
+            Some(settings) => Ok(settings),
+            None => self.reload(guild).await,
+        }
+    }
+
+    /// Reads a guild's settings from the database and caches them, unless a newer snapshot
+    /// arrived meanwhile.
+    ///
+    /// # Errors
+    /// As [`Self::get`].
+    pub async fn reload(&self, guild: GuildId) -> Result<Arc<GuildSettings>, GuildConfigError> {
+        let mut settings = GuildSettings::default();
+        for stored in store::load(&self.db, guild).await? {
+            // A section this build does not know (written by a newer version) is left alone.
+            let Ok(ops) = sections::section(&stored.section) else { continue };
+            ops.apply(&mut settings, stored.value)?;
+            settings.versions.insert(ops.name(), stored.version);
+        }
+        let fresh = Arc::new(settings);
+        let mut cache = self.cache.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let entry = cache.entry(guild).or_insert_with(|| Arc::clone(&fresh));
+        if entry.generation() <= fresh.generation() {
+            *entry = Arc::clone(&fresh);
+        }
+        Ok(Arc::clone(entry))
+    }
+
+    /// One key's value, e.g. `general.timezone`.
+    ///
+    /// # Errors
+    /// [`GuildConfigError::UnknownKey`] and friends for a bad key; storage errors.
+    pub async fn get_key(&self, guild: GuildId, key: &str) -> Result<Value, GuildConfigError> {
+        let (ops, field) = sections::resolve_key(key)?;
+        let settings = self.get(guild).await?;
+        Ok(ops.json_of(&settings).get(&field).cloned().unwrap_or(Value::Null))
+    }
+
+    /// Sets one key from an operator's text (`general.timezone Europe/Berlin`). Returns `None`
+    /// when the value was already that.
+    ///
+    /// # Errors
+    /// [`GuildConfigError`] naming the key and what it accepts; nothing is written then.
+    pub async fn set_key(
+        &self,
+        guild: GuildId,
+        key: &str,
+        raw: &str,
+        actor: &str,
+    ) -> Result<Option<Change>, GuildConfigError> {
+        let (ops, field) = sections::resolve_key(key)?;
+        let settings = self.reload(guild).await?;
+        let current = ops.json_of(&settings);
+        let field_value = current.get(&field).cloned().unwrap_or(Value::Null);
+        let candidate = |value: Value| {
+            let mut next = current.clone();
+            if let Some(fields) = next.as_object_mut() {
+                fields.insert(field.clone(), value);
+            }
+            ops.normalize(next)
+        };
+        let wants_clear = matches!(raw.trim().to_ascii_lowercase().as_str(), "none" | "null");
+        let next = match wants_clear.then(|| candidate(Value::Null)) {
+            Some(Ok(next)) => next,
+            _ => candidate(sections::parse_raw(key, &field_value, raw)?)?,
+        };
+        self.write(guild, ops, &settings, next, actor, None).await
+    }
+
+    /// Replaces a whole section (the dashboard's form), optionally only if it is still at
+    /// `expected_version`.
+    ///
+    /// # Errors
+    /// [`GuildConfigError`] naming the offending key; [`GuildConfigError::Conflict`] when the
+    /// version moved.
+    pub async fn set_section(
+        &self,
+        guild: GuildId,
+        section: &str,
+        value: Value,
+        actor: &str,
+        expected_version: Option<i64>,
+    ) -> Result<Option<Change>, GuildConfigError> {
+        let ops = sections::section(section)?;
+        let next = ops.normalize(value)?;
+        let settings = self.reload(guild).await?;
+        if let Some(expected) = expected_version {
+            let current = settings.version(ops.name());
+            if current != expected {
+                return Err(GuildConfigError::Conflict { section: ops.name(), current });
+            }
+        }
+        self.write(guild, ops, &settings, next, actor, None).await
+    }
+
+    /// Restores a section to what it was at `version` (0 = the defaults), as a new change.
+    /// Without a version, undoes the latest change.
+    ///
+    /// # Errors
+    /// [`GuildConfigError::NoSuchVersion`], or an error if the old value no longer validates.
+    pub async fn rollback(
+        &self,
+        guild: GuildId,
+        section: &str,
+        version: Option<i64>,
+        actor: &str,
+    ) -> Result<Change, GuildConfigError> {
+        let ops = sections::section(section)?;
+        let settings = self.reload(guild).await?;
+        let latest = settings.version(ops.name());
+        let target = version.unwrap_or(latest - 1);
+        if target < 0 || target >= latest {
+            return Err(GuildConfigError::NoSuchVersion { section: ops.name(), version: target, latest });
+        }
+        let value = if target == 0 {
+            ops.default_json()
+        } else {
+            store::history_at(&self.db, guild, ops.name(), target)
+                .await?
+                .map(|entry| entry.new_value)
+                .ok_or(GuildConfigError::NoSuchVersion { section: ops.name(), version: target, latest })?
+        };
+        let next = ops.normalize(value)?;
+        let note = format!("rollback to version {target}");
+        let change = self.write(guild, ops, &settings, next.clone(), actor, Some(&note)).await?;
+        // Rolling back to a value equal to the current one is a no-op; report it as such.
+        Ok(change.unwrap_or(Change {
+            guild,
+            section: ops.name(),
+            version: latest,
+            old_value: next.clone(),
+            new_value: next,
+        }))
+    }
+
+    /// A guild's settings history, newest first.
+    ///
+    /// # Errors
+    /// Unknown section; storage errors.
+    pub async fn history(
+        &self,
+        guild: GuildId,
+        section: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<HistoryEntry>, GuildConfigError> {
+        let section = section.map(sections::section).transpose()?.map(|ops| ops.name());
+        Ok(store::history(&self.db, guild, section, i64::from(limit)).await?)
+    }
+
+    async fn write(
+        &self,
+        guild: GuildId,
+        ops: &'static dyn SectionOps,
+        settings: &GuildSettings,
+        next: Value,
+        actor: &str,
+        note: Option<&str>,
+    ) -> Result<Option<Change>, GuildConfigError> {
+        let old_value = ops.json_of(settings);
+        if old_value == next {
+            return Ok(None);
+        }
+        let version = store::write(
+            &self.db,
+            &Write {
+                guild,
+                section: ops.name(),
+                expected_version: settings.version(ops.name()),
+                old_value: &old_value,
+                new_value: &next,
+                actor,
+                note,
+                at: self.now(),
+            },
+        )
+        .await?;
+        self.reload(guild).await?;
+        let announcement = Announcement { guild, section: ops.name().to_owned(), version };
+        if let Ok(message) = serde_json::to_string(&announcement)
+            && let Err(error) = self.coordination.publish(TOPIC, &message).await
+        {
+            // Other processes still pick the change up by polling; see `spawn_sync`.
+            tracing::warn!(%guild, %error, "could not announce settings change");
+        }
+        tracing::info!(%guild, section = ops.name(), version, actor, "guild settings changed");
+        Ok(Some(Change { guild, section: ops.name(), version, old_value, new_value: next }))
+    }
+
+    fn now(&self) -> UnixMillis {
+        self.clock.now()
+    }
+
+    /// Keeps this process's cache in step with changes made anywhere: reloads a cached guild
+    /// when a change is announced on the bus, and every `poll` checks the history for changes
+    /// that were not announced (another process without Redis, or a lost message).
+    ///
+    /// # Errors
+    /// When the subscription cannot be made.
+    pub async fn spawn_sync(
+        self: &Arc<Self>,
+        poll: Duration,
+        shutdown: CancellationToken,
+    ) -> Result<JoinHandle<()>, GuildConfigError> {
+        let mut subscription = self.coordination.subscribe(TOPIC).await.map_err(|error| {
+            GuildConfigError::Invalid { key: String::new(), message: error.to_string() }
+        })?;
+        self.seen_change.store(store::latest_change_id(&self.db).await?, Ordering::SeqCst);
+        let service = Arc::clone(self);
+        Ok(tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(poll);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    () = shutdown.cancelled() => break,
+                    message = subscription.recv() => {
+                        let Some(message) = message else { break };
+                        match serde_json::from_str::<Announcement>(&message) {
+                            Ok(announcement) => service.refresh(announcement.guild).await,
+                            Err(error) => tracing::warn!(%error, "unreadable settings announcement"),
+                        }
+                    }
+                    _ = ticker.tick() => service.poll_changes().await,
+                }
+            }
+        }))
+    }
+
+    async fn refresh(&self, guild: GuildId) {
+        if self.cached(guild).is_some()
+            && let Err(error) = self.reload(guild).await
+        {
+            tracing::warn!(%guild, %error, "could not reload changed guild settings");
+        }
+    }
+
+    /// Reloads cached guilds whose history moved past the last id seen.
+    pub async fn poll_changes(&self) {
+        let after = self.seen_change.load(Ordering::SeqCst);
+        match store::changed_since(&self.db, after).await {
+            Ok((guilds, latest)) => {
+                for guild in guilds {
+                    self.refresh(guild).await;
+                }
+                self.seen_change.fetch_max(latest, Ordering::SeqCst);
+            }
+            Err(error) => tracing::warn!(%error, "could not poll settings changes"),
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! Guildhall's core: the domain, its ports, storage, coordination and the job ledger.
+//!
+//! It speaks its own types ([`ids`], [`effect::Effect`]) and knows nothing of Discord, the web or
+//! terminals: `guildhall-bot` turns Discord events into calls here and executes the effects that
+//! come back; `guildhall-web`, `guildhall-tui` and the CLI reach the bot only through the
+//! database, the job ledger and the coordination bus defined here.
+
+pub mod audit;
+pub mod clock;
+pub mod config;
+pub mod coordination;
+pub mod db;
+pub mod effect;
+pub mod guild_config;
+pub mod guilds;
+pub mod ids;
+pub mod jobs;
+#[cfg(feature = "test-support")]
+pub mod testing;

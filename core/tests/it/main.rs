@@ -1,0 +1,7 @@
+//! guildhall-core's integration tests: store stories on SQLite always and on PostgreSQL when
+//! `DATABASE_URL` is set; coordination on memory always and on Redis when `REDIS_URL` is set.
+
+mod coordination;
+mod guild_config;
+mod jobs;
+mod storage;
