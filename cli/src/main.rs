@@ -1,2 +1,85 @@
-//! The `guildhall` binary.
-fn main() {}
+//! `guildhall`: the one binary. It runs the bot, the dashboard and the job worker (`serve`),
+//! the demo (`demo`), and every operator command (`migrate`, `config`, `jobs`, `audit`).
+//!
+//! Every command prints readable text, or JSON with `--json`; logs go to stderr so JSON output
+//! stays clean. Bad input exits with status 1 (2 for a malformed command line) and a message
+//! naming what was wrong.
+
+mod app;
+mod commands;
+mod output;
+mod runtime;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Guildhall: a self-hosted Discord community bot with a web dashboard and a terminal console.
+#[derive(Debug, Parser)]
+#[command(name = "guildhall", version, propagate_version = true)]
+pub struct Cli {
+    /// Configuration file (default: ./guildhall.toml if present).
+    #[arg(long, global = true, env = "GUILDHALL_CONFIG", value_name = "PATH")]
+    config: Option<PathBuf>,
+
+    /// Data directory, overriding `data_dir` from the configuration.
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Bring the database schema up to date (safe to run again), or show its status.
+    Migrate(commands::migrate::Args),
+    /// Read, change, and roll back a guild's settings.
+    #[command(subcommand)]
+    Config(commands::config::Command),
+    /// Inspect and manage the job ledger (timers of every feature).
+    #[command(subcommand)]
+    Jobs(commands::jobs::Command),
+    /// The operator audit log: who changed what.
+    #[command(subcommand)]
+    Audit(commands::audit::Command),
+    /// Run Guildhall: the job worker now; the bot and the dashboard join it as they land.
+    Serve(commands::serve::Args),
+    /// Run the whole stack on a local demo data directory with sample data.
+    Demo(commands::demo::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let options = app::GlobalOptions { config: cli.config, data_dir: cli.data_dir, json: cli.json };
+    match cli.command {
+        Command::Migrate(args) => commands::migrate::run(&options, args).await,
+        Command::Config(command) => commands::config::run(&options, command).await,
+        Command::Jobs(command) => commands::jobs::run(&options, command).await,
+        Command::Audit(command) => commands::audit::run(&options, command).await,
+        Command::Serve(args) => commands::serve::run(&options, args).await,
+        Command::Demo(args) => commands::demo::run(&options, args).await,
+    }
+}

@@ -127,6 +127,27 @@ impl GuildConfigService {
         raw: &str,
         actor: &str,
     ) -> Result<Option<Change>, GuildConfigError> {
+        let (ops, settings, next) = self.prepare_key(guild, key, raw).await?;
+        self.write(guild, ops, &settings, next, actor, None).await
+    }
+
+    /// Checks that `raw` is acceptable for `key` without writing anything, returning the value
+    /// the key would get (used to refuse a bad scheduled change when it is scheduled, not later).
+    ///
+    /// # Errors
+    /// As [`Self::set_key`].
+    pub async fn check_key(&self, guild: GuildId, key: &str, raw: &str) -> Result<Value, GuildConfigError> {
+        let (_, _, next) = self.prepare_key(guild, key, raw).await?;
+        let field = key.split_once('.').map(|(_, field)| field).unwrap_or_default();
+        Ok(next.get(field).cloned().unwrap_or(Value::Null))
+    }
+
+    async fn prepare_key(
+        &self,
+        guild: GuildId,
+        key: &str,
+        raw: &str,
+    ) -> Result<(&'static dyn SectionOps, Arc<GuildSettings>, Value), GuildConfigError> {
         let (ops, field) = sections::resolve_key(key)?;
         let settings = self.reload(guild).await?;
         let current = ops.json_of(&settings);
@@ -143,7 +164,7 @@ impl GuildConfigService {
             Some(Ok(next)) => next,
             _ => candidate(sections::parse_raw(key, &field_value, raw)?)?,
         };
-        self.write(guild, ops, &settings, next, actor, None).await
+        Ok((ops, settings, next))
     }
 
     /// Replaces a whole section (the dashboard's form), optionally only if it is still at

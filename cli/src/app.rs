@@ -1,0 +1,129 @@
+//! What every command needs: the settings, logging, and the database.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use guildhall_core::clock::{SharedClock, SystemClock};
+use guildhall_core::config::{DEFAULT_CONFIG_FILE, LogFormat, Settings};
+use guildhall_core::coordination::{Coordination, MemoryCoordination, RedisCoordination};
+use guildhall_core::db::{Db, DbOptions, MigrationState};
+use guildhall_core::guild_config::GuildConfigService;
+use guildhall_core::jobs::JobLedger;
+use tracing_subscriber::EnvFilter;
+
+/// Flags every command accepts.
+#[derive(Debug, Clone)]
+pub struct GlobalOptions {
+    pub config: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub json: bool,
+}
+
+/// Loads the settings: defaults, the config file, the environment, then `--data-dir`.
+pub fn load_settings(options: &GlobalOptions) -> anyhow::Result<Settings> {
+    let (file, required) = match &options.config {
+        Some(path) => (path.clone(), true),
+        None => (PathBuf::from(DEFAULT_CONFIG_FILE), false),
+    };
+    let mut settings = Settings::load(Some(&file), required, std::env::vars())?;
+    if let Some(data_dir) = &options.data_dir {
+        settings.data_dir.clone_from(data_dir);
+    }
+    Ok(settings)
+}
+
+/// Sends logs to stderr, filtered by `RUST_LOG` or `[log] level`.
+pub fn init_logging(settings: &Settings) {
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(&settings.log.level))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let result = match settings.log.format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Pretty => builder.compact().try_init(),
+    };
+    // Already initialised (tests calling twice): keep the first.
+    drop(result);
+}
+
+/// Opens the database named by the settings.
+pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
+    let url = settings.database.resolved_url(&settings.data_dir);
+    let options = DbOptions {
+        max_connections: settings.database.max_connections,
+        connect_timeout: Duration::from_secs(settings.database.connect_timeout_secs),
+    };
+    Db::connect(&url, &options).await.with_context(|| {
+        format!("cannot open the {} database", guildhall_core::db::Backend::of_url(&url).map(|b| b.name()).unwrap_or("configured"))
+    })
+}
+
+/// Opens the database and refuses to go on if it is not fully migrated.
+pub async fn open_migrated_db(settings: &Settings) -> anyhow::Result<Db> {
+    let db = open_db(settings).await?;
+    let status = db.migration_status().await?;
+    let pending = status.iter().filter(|m| m.state == MigrationState::Pending).count();
+    if let Some(modified) = status.iter().find(|m| m.state == MigrationState::Modified) {
+        bail!(
+            "migration {} ({}) was changed after it was applied; restore it (migrations are append-only)",
+            modified.version,
+            modified.description
+        );
+    }
+    if pending > 0 {
+        bail!("the database has {pending} pending migration(s); run `guildhall migrate` first");
+    }
+    Ok(db)
+}
+
+/// The coordination port: Redis when configured, in process otherwise.
+pub async fn coordination(settings: &Settings, clock: &SharedClock) -> anyhow::Result<Arc<dyn Coordination>> {
+    Ok(match &settings.redis.url {
+        Some(url) => Arc::new(
+            RedisCoordination::connect(url.expose(), &settings.redis.key_prefix)
+                .await
+                .context("cannot connect to Redis (redis.url / REDIS_URL)")?,
+        ),
+        None => Arc::new(MemoryCoordination::new(Arc::clone(clock))),
+    })
+}
+
+/// The services a command that changes things needs.
+pub struct Services {
+    pub db: Db,
+    pub clock: SharedClock,
+    pub coordination: Arc<dyn Coordination>,
+    pub config: Arc<GuildConfigService>,
+    pub ledger: JobLedger,
+}
+
+impl Services {
+    /// Builds the services on a migrated database.
+    pub async fn open(settings: &Settings) -> anyhow::Result<Self> {
+        let db = open_migrated_db(settings).await?;
+        Self::on(settings, db).await
+    }
+
+    /// Builds the services on an open database.
+    pub async fn on(settings: &Settings, db: Db) -> anyhow::Result<Self> {
+        let clock: SharedClock = Arc::new(SystemClock);
+        let coordination = coordination(settings, &clock).await?;
+        let config = Arc::new(GuildConfigService::new(db.clone(), Arc::clone(&clock), Arc::clone(&coordination)));
+        let ledger = JobLedger::new(db.clone(), Arc::clone(&clock), settings.jobs.max_attempts)
+            .with_coordination(Arc::clone(&coordination));
+        Ok(Self { db, clock, coordination, config, ledger })
+    }
+}
+
+/// Who is acting, for history and the audit log: `operator:<login name>`.
+pub fn operator() -> String {
+    let name = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
+    format!("operator:{name}")
+}
+
+/// The path shown for the data directory.
+pub fn show_path(path: &Path) -> String {
+    path.display().to_string()
+}

@@ -1,0 +1,8 @@
+//! The `guildhall` binary, driven as an operator would: every test runs the real executable
+//! against a fresh database (SQLite always; PostgreSQL too when `DATABASE_URL` is set).
+
+mod config;
+mod jobs;
+mod migrate;
+mod serve;
+mod support;
