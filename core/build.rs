@@ -21,7 +21,11 @@ fn main() {
             .filter(|path| path.extension().is_some_and(|ext| ext == "sql"))
             .collect();
         files.sort();
-        writeln!(generated, "/// Migrations for {backend}: (version, description, sql).").ok();
+        writeln!(
+            generated,
+            "/// Migrations for {backend}: (version, description, sql)."
+        )
+        .ok();
         writeln!(
             generated,
             "pub(crate) const {}: &[(i64, &str, &str)] = &[",
@@ -29,10 +33,13 @@ fn main() {
         )
         .ok();
         for path in files {
-            let stem = path.file_stem().and_then(|s| s.to_str()).expect("utf-8 file name");
-            let (version, description) = stem
-                .split_once('_')
-                .unwrap_or_else(|| panic!("migration {stem} must be named <version>_<description>.sql"));
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .expect("utf-8 file name");
+            let (version, description) = stem.split_once('_').unwrap_or_else(|| {
+                panic!("migration {stem} must be named <version>_<description>.sql")
+            });
             let version: i64 = version
                 .parse()
                 .unwrap_or_else(|_| panic!("migration {stem} must start with a numeric version"));

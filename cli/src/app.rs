@@ -39,7 +39,9 @@ pub fn init_logging(settings: &Settings) {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&settings.log.level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let result = match settings.log.format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Pretty => builder.compact().try_init(),
@@ -56,7 +58,12 @@ pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
         connect_timeout: Duration::from_secs(settings.database.connect_timeout_secs),
     };
     Db::connect(&url, &options).await.with_context(|| {
-        format!("cannot open the {} database", guildhall_core::db::Backend::of_url(&url).map(|b| b.name()).unwrap_or("configured"))
+        format!(
+            "cannot open the {} database",
+            guildhall_core::db::Backend::of_url(&url)
+                .map(|b| b.name())
+                .unwrap_or("configured")
+        )
     })
 }
 
@@ -64,7 +71,10 @@ pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
 pub async fn open_migrated_db(settings: &Settings) -> anyhow::Result<Db> {
     let db = open_db(settings).await?;
     let status = db.migration_status().await?;
-    let pending = status.iter().filter(|m| m.state == MigrationState::Pending).count();
+    let pending = status
+        .iter()
+        .filter(|m| m.state == MigrationState::Pending)
+        .count();
     if let Some(modified) = status.iter().find(|m| m.state == MigrationState::Modified) {
         bail!(
             "migration {} ({}) was changed after it was applied; restore it (migrations are append-only)",
@@ -79,7 +89,10 @@ pub async fn open_migrated_db(settings: &Settings) -> anyhow::Result<Db> {
 }
 
 /// The coordination port: Redis when configured, in process otherwise.
-pub async fn coordination(settings: &Settings, clock: &SharedClock) -> anyhow::Result<Arc<dyn Coordination>> {
+pub async fn coordination(
+    settings: &Settings,
+    clock: &SharedClock,
+) -> anyhow::Result<Arc<dyn Coordination>> {
     Ok(match &settings.redis.url {
         Some(url) => Arc::new(
             RedisCoordination::connect(url.expose(), &settings.redis.key_prefix)
@@ -110,16 +123,28 @@ impl Services {
     pub async fn on(settings: &Settings, db: Db) -> anyhow::Result<Self> {
         let clock: SharedClock = Arc::new(SystemClock);
         let coordination = coordination(settings, &clock).await?;
-        let config = Arc::new(GuildConfigService::new(db.clone(), Arc::clone(&clock), Arc::clone(&coordination)));
+        let config = Arc::new(GuildConfigService::new(
+            db.clone(),
+            Arc::clone(&clock),
+            Arc::clone(&coordination),
+        ));
         let ledger = JobLedger::new(db.clone(), Arc::clone(&clock), settings.jobs.max_attempts)
             .with_coordination(Arc::clone(&coordination));
-        Ok(Self { db, clock, coordination, config, ledger })
+        Ok(Self {
+            db,
+            clock,
+            coordination,
+            config,
+            ledger,
+        })
     }
 }
 
 /// Who is acting, for history and the audit log: `operator:<login name>`.
 pub fn operator() -> String {
-    let name = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
+    let name = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".into());
     format!("operator:{name}")
 }
 

@@ -56,7 +56,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
@@ -73,7 +76,11 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let options = app::GlobalOptions { config: cli.config, data_dir: cli.data_dir, json: cli.json };
+    let options = app::GlobalOptions {
+        config: cli.config,
+        data_dir: cli.data_dir,
+        json: cli.json,
+    };
     match cli.command {
         Command::Migrate(args) => commands::migrate::run(&options, args).await,
         Command::Config(command) => commands::config::run(&options, command).await,

@@ -17,7 +17,10 @@ pub struct Table {
 
 impl Table {
     pub fn new(header: &[&str]) -> Self {
-        Self { header: header.iter().map(|cell| (*cell).to_owned()).collect(), rows: Vec::new() }
+        Self {
+            header: header.iter().map(|cell| (*cell).to_owned()).collect(),
+            rows: Vec::new(),
+        }
     }
 
     pub fn row(&mut self, cells: Vec<String>) {
@@ -29,7 +32,11 @@ impl Table {
     }
 
     pub fn print(&self) {
-        let mut widths: Vec<usize> = self.header.iter().map(|cell| cell.chars().count()).collect();
+        let mut widths: Vec<usize> = self
+            .header
+            .iter()
+            .map(|cell| cell.chars().count())
+            .collect();
         for row in &self.rows {
             for (index, cell) in row.iter().enumerate() {
                 if let Some(width) = widths.get_mut(index) {
@@ -41,7 +48,12 @@ impl Table {
             let padded: Vec<String> = cells
                 .iter()
                 .enumerate()
-                .map(|(index, cell)| format!("{cell:<width$}", width = widths.get(index).copied().unwrap_or(0)))
+                .map(|(index, cell)| {
+                    format!(
+                        "{cell:<width$}",
+                        width = widths.get(index).copied().unwrap_or(0)
+                    )
+                })
                 .collect();
             println!("{}", padded.join("  ").trim_end());
         };
@@ -70,8 +82,16 @@ pub fn diff(old: &serde_json::Value, new: &serde_json::Value) -> String {
         .iter()
         .filter(|(key, value)| old.get(*key) != Some(value))
         .map(|(key, value)| {
-            format!("{key}: {} → {}", old.get(key).map_or_else(|| "unset".into(), plain), plain(value))
+            format!(
+                "{key}: {} → {}",
+                old.get(key).map_or_else(|| "unset".into(), plain),
+                plain(value)
+            )
         })
         .collect();
-    if changes.is_empty() { "no change".into() } else { changes.join(", ") }
+    if changes.is_empty() {
+        "no change".into()
+    } else {
+        changes.join(", ")
+    }
 }

@@ -18,13 +18,26 @@ const SETTINGS_SYNC: Duration = Duration::from_secs(2);
 pub fn registry(settings: &Settings, services: &Services) -> JobRegistry {
     let retention = Duration::from_secs(u64::from(settings.jobs.retention_days) * 86_400);
     JobRegistry::new()
-        .with(scheduled::KIND, Arc::new(ApplyScheduledChange::new(Arc::clone(&services.config))))
-        .with(prune::KIND, Arc::new(prune::PruneJobs::new(services.ledger.clone(), retention)))
+        .with(
+            scheduled::KIND,
+            Arc::new(ApplyScheduledChange::new(Arc::clone(&services.config))),
+        )
+        .with(
+            prune::KIND,
+            Arc::new(prune::PruneJobs::new(services.ledger.clone(), retention)),
+        )
 }
 
 /// Runs until `shutdown` is cancelled, then stops cleanly.
-pub async fn serve(settings: &Settings, services: &Services, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let sync = services.config.spawn_sync(SETTINGS_SYNC, shutdown.clone()).await?;
+pub async fn serve(
+    settings: &Settings,
+    services: &Services,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let sync = services
+        .config
+        .spawn_sync(SETTINGS_SYNC, shutdown.clone())
+        .await?;
     tracing::info!(
         database = services.db.backend().name(),
         coordination = services.coordination.backend(),

@@ -59,7 +59,11 @@ pub async fn record(
 ///
 /// # Errors
 /// [`DbError`] when the read fails.
-pub async fn recent(db: &Db, guild: Option<GuildId>, limit: u32) -> Result<Vec<AuditEntry>, DbError> {
+pub async fn recent(
+    db: &Db,
+    guild: Option<GuildId>,
+    limit: u32,
+) -> Result<Vec<AuditEntry>, DbError> {
     let rows = match guild {
         Some(guild) => {
             sqlx::query(
@@ -89,7 +93,9 @@ pub async fn recent(db: &Db, guild: Option<GuildId>, limit: u32) -> Result<Vec<A
                 at: UnixMillis(row.try_get("at")?),
                 actor: row.try_get("actor")?,
                 action: row.try_get("action")?,
-                guild: row.try_get::<Option<i64>, _>("guild_id")?.map(GuildId::from_db),
+                guild: row
+                    .try_get::<Option<i64>, _>("guild_id")?
+                    .map(GuildId::from_db),
                 target: row.try_get("target")?,
                 detail: serde_json::from_str(&detail)
                     .map_err(|error| DbError::Corrupt(format!("audit detail: {error}")))?,

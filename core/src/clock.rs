@@ -123,12 +123,16 @@ impl Clock for ManualClock {
 /// Returns a message naming the accepted forms when `input` is neither.
 pub fn parse_when(input: &str, now: UnixMillis) -> Result<UnixMillis, String> {
     let trimmed = input.trim();
-    let relative = trimmed.strip_prefix('+').or_else(|| trimmed.strip_prefix("in "));
+    let relative = trimmed
+        .strip_prefix('+')
+        .or_else(|| trimmed.strip_prefix("in "));
     if let Some(duration) = relative {
         return humantime::parse_duration(duration.trim())
             .map(|duration| now.plus(duration))
             .map_err(|error| {
-                format!("`{input}` is not a duration ({error}); use e.g. +90s, +2h or \"in 1h 30m\"")
+                format!(
+                    "`{input}` is not a duration ({error}); use e.g. +90s, +2h or \"in 1h 30m\""
+                )
             });
     }
     humantime::parse_rfc3339_weak(trimmed)
@@ -156,11 +160,21 @@ mod tests {
     fn parses_relative_and_absolute_times() {
         let now = UnixMillis(1_700_000_000_000);
         assert_eq!(parse_when("+2s", now), Ok(UnixMillis(1_700_000_002_000)));
-        assert_eq!(parse_when("in 1h 30m", now), Ok(now.plus(Duration::from_secs(5_400))));
-        assert_eq!(parse_when("1970-01-01T00:00:01Z", now), Ok(UnixMillis(1_000)));
+        assert_eq!(
+            parse_when("in 1h 30m", now),
+            Ok(now.plus(Duration::from_secs(5_400)))
+        );
+        assert_eq!(
+            parse_when("1970-01-01T00:00:01Z", now),
+            Ok(UnixMillis(1_000))
+        );
         let error = parse_when("tomorrow", now).unwrap_err();
         assert!(error.contains("RFC 3339"), "{error}");
-        assert!(parse_when("+soon", now).unwrap_err().contains("not a duration"));
+        assert!(
+            parse_when("+soon", now)
+                .unwrap_err()
+                .contains("not a duration")
+        );
     }
 
     #[test]

@@ -93,7 +93,11 @@ pub struct DatabaseSettings {
 
 impl Default for DatabaseSettings {
     fn default() -> Self {
-        Self { url: None, max_connections: 10, connect_timeout_secs: 10 }
+        Self {
+            url: None,
+            max_connections: 10,
+            connect_timeout_secs: 10,
+        }
     }
 }
 
@@ -102,7 +106,10 @@ impl DatabaseSettings {
     pub fn resolved_url(&self, data_dir: &Path) -> String {
         match &self.url {
             Some(url) => url.expose().to_owned(),
-            None => format!("sqlite://{}?mode=rwc", data_dir.join("guildhall.db").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("guildhall.db").display()
+            ),
         }
     }
 }
@@ -119,7 +126,10 @@ pub struct RedisSettings {
 
 impl Default for RedisSettings {
     fn default() -> Self {
-        Self { url: None, key_prefix: "guildhall".into() }
+        Self {
+            url: None,
+            key_prefix: "guildhall".into(),
+        }
     }
 }
 
@@ -188,7 +198,10 @@ pub struct LogSettings {
 
 impl Default for LogSettings {
     fn default() -> Self {
-        Self { level: "info".into(), format: LogFormat::Pretty }
+        Self {
+            level: "info".into(),
+            format: LogFormat::Pretty,
+        }
     }
 }
 
@@ -254,7 +267,10 @@ impl Origins {
     fn of(&self, path: &str) -> String {
         let segments: Vec<&str> = path.split('.').collect();
         for (env_path, variable) in &self.env {
-            if env_path.iter().map(String::as_str).eq(segments.iter().copied().take(env_path.len()))
+            if env_path
+                .iter()
+                .map(String::as_str)
+                .eq(segments.iter().copied().take(env_path.len()))
             {
                 return format!("environment variable {variable}");
             }
@@ -282,23 +298,37 @@ impl Settings {
         file_required: bool,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
-        let defaults = toml::Value::try_from(Settings::default()).map_err(|error| {
-            ConfigError::Invalid { key: String::new(), origin: "defaults".into(), message: error.to_string() }
-        })?;
+        let defaults =
+            toml::Value::try_from(Settings::default()).map_err(|error| ConfigError::Invalid {
+                key: String::new(),
+                origin: "defaults".into(),
+                message: error.to_string(),
+            })?;
         let mut tree = defaults.clone();
-        let mut origins = Origins { file: None, env: Vec::new() };
+        let mut origins = Origins {
+            file: None,
+            env: Vec::new(),
+        };
 
         if let Some(path) = file {
             match std::fs::read_to_string(path) {
                 Ok(text) => {
-                    let table: toml::Table = text.parse().map_err(|error: toml::de::Error| {
-                        ConfigError::Syntax { path: path.to_owned(), message: error.to_string() }
-                    })?;
+                    let table: toml::Table =
+                        text.parse()
+                            .map_err(|error: toml::de::Error| ConfigError::Syntax {
+                                path: path.to_owned(),
+                                message: error.to_string(),
+                            })?;
                     merge(&mut tree, toml::Value::Table(table));
                     origins.file = Some(path.to_owned());
                 }
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound && !file_required => {}
-                Err(source) => return Err(ConfigError::Read { path: path.to_owned(), source }),
+                Err(source) => {
+                    return Err(ConfigError::Read {
+                        path: path.to_owned(),
+                        source,
+                    });
+                }
             }
         }
 
@@ -335,16 +365,28 @@ impl Settings {
             if let Some(field) = message.strip_prefix("unknown field `") {
                 let field = field.split('`').next().unwrap_or_default();
                 // The path ends with the unknown field itself.
-                let key = if key == "." || key.is_empty() { field.to_owned() } else { key };
+                let key = if key == "." || key.is_empty() {
+                    field.to_owned()
+                } else {
+                    key
+                };
                 let origin = origins.of(&key);
                 let accepted = message
                     .split_once(", expected ")
                     .map(|(_, rest)| format!("expected {rest}"))
                     .unwrap_or_else(|| "see examples/guildhall.example.toml for every key".into());
-                ConfigError::UnknownKey { key, origin, accepted }
+                ConfigError::UnknownKey {
+                    key,
+                    origin,
+                    accepted,
+                }
             } else {
                 let origin = origins.of(&key);
-                ConfigError::Invalid { key, origin, message }
+                ConfigError::Invalid {
+                    key,
+                    origin,
+                    message,
+                }
             }
         })
     }
@@ -397,10 +439,14 @@ fn merge(base: &mut toml::Value, overlay: toml::Value) {
 }
 
 fn insert(tree: &mut toml::Value, path: &[String], value: toml::Value) {
-    let Some((last, parents)) = path.split_last() else { return };
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
     let mut node = tree;
     for segment in parents {
-        let toml::Value::Table(table) = node else { return };
+        let toml::Value::Table(table) = node else {
+            return;
+        };
         node = table
             .entry(segment.clone())
             .or_insert_with(|| toml::Value::Table(toml::Table::new()));
@@ -415,7 +461,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     fn write(text: &str) -> tempfile::NamedTempFile {
@@ -430,7 +479,10 @@ mod tests {
         assert_eq!(settings.jobs.concurrency, 4);
         assert!(settings.database.url.is_none());
         assert!(
-            settings.database.resolved_url(&settings.data_dir).starts_with("sqlite://guildhall-data/")
+            settings
+                .database
+                .resolved_url(&settings.data_dir)
+                .starts_with("sqlite://guildhall-data/")
         );
     }
 
@@ -440,7 +492,10 @@ mod tests {
         let settings = Settings::load(
             Some(file.path()),
             true,
-            env(&[("GUILDHALL__JOBS__CONCURRENCY", "8"), ("GUILDHALL__LOG__FORMAT", "json")]),
+            env(&[
+                ("GUILDHALL__JOBS__CONCURRENCY", "8"),
+                ("GUILDHALL__LOG__FORMAT", "json"),
+            ]),
         )
         .unwrap();
         assert_eq!(settings.data_dir, PathBuf::from("/srv/gh"));
@@ -462,9 +517,15 @@ mod tests {
             ]),
         )
         .unwrap();
-        assert_eq!(settings.database.url.unwrap().expose(), "postgres://a@localhost/two");
+        assert_eq!(
+            settings.database.url.unwrap().expose(),
+            "postgres://a@localhost/two"
+        );
         assert_eq!(settings.discord.token.unwrap().expose(), "token-123");
-        assert_eq!(settings.redis.url.unwrap().expose(), "redis://127.0.0.1:6379");
+        assert_eq!(
+            settings.redis.url.unwrap().expose(),
+            "redis://127.0.0.1:6379"
+        );
     }
 
     #[test]
@@ -472,16 +533,30 @@ mod tests {
         let file = write("[jobs]\nconcurency = 2\n");
         let error = Settings::load(Some(file.path()), true, env(&[])).unwrap_err();
         let message = error.to_string();
-        assert!(message.contains("unknown config key `jobs.concurency`"), "{message}");
-        assert!(message.contains("concurrency"), "lists accepted keys: {message}");
-        assert!(message.contains(&file.path().display().to_string()), "{message}");
+        assert!(
+            message.contains("unknown config key `jobs.concurency`"),
+            "{message}"
+        );
+        assert!(
+            message.contains("concurrency"),
+            "lists accepted keys: {message}"
+        );
+        assert!(
+            message.contains(&file.path().display().to_string()),
+            "{message}"
+        );
     }
 
     #[test]
     fn unknown_sections_and_environment_keys_are_named() {
         let file = write("[discrod]\ntoken = \"x\"\n");
-        let message = Settings::load(Some(file.path()), true, env(&[])).unwrap_err().to_string();
-        assert!(message.contains("unknown config key `discrod`"), "{message}");
+        let message = Settings::load(Some(file.path()), true, env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("unknown config key `discrod`"),
+            "{message}"
+        );
 
         let message = Settings::load(None, false, env(&[("GUILDHALL__JOBS__NOPE", "1")]))
             .unwrap_err()
@@ -492,20 +567,31 @@ mod tests {
 
     #[test]
     fn wrong_kinds_are_named() {
-        let message = Settings::load(None, false, env(&[("GUILDHALL__JOBS__CONCURRENCY", "many")]))
-            .unwrap_err()
-            .to_string();
+        let message = Settings::load(
+            None,
+            false,
+            env(&[("GUILDHALL__JOBS__CONCURRENCY", "many")]),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(message.contains("`jobs.concurrency`"), "{message}");
         let file = write("[log]\nformat = \"xml\"\n");
-        let message = Settings::load(Some(file.path()), true, env(&[])).unwrap_err().to_string();
-        assert!(message.contains("`log.format`") && message.contains("pretty"), "{message}");
+        let message = Settings::load(Some(file.path()), true, env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("`log.format`") && message.contains("pretty"),
+            "{message}"
+        );
     }
 
     #[test]
     fn a_named_file_must_exist_but_the_default_one_may_not() {
         let missing = Path::new("/nonexistent/guildhall.toml");
         assert!(Settings::load(Some(missing), false, env(&[])).is_ok());
-        let message = Settings::load(Some(missing), true, env(&[])).unwrap_err().to_string();
+        let message = Settings::load(Some(missing), true, env(&[]))
+            .unwrap_err()
+            .to_string();
         assert!(message.contains("cannot read config file"), "{message}");
     }
 
@@ -533,25 +619,41 @@ mod tests {
 
     #[test]
     fn the_example_file_documents_every_key_and_loads() {
-        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/guildhall.example.toml");
+        let example =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/guildhall.example.toml");
         let settings = Settings::load(Some(&example), true, env(&[])).unwrap();
-        assert_eq!(settings.jobs.concurrency, Settings::default().jobs.concurrency);
+        assert_eq!(
+            settings.jobs.concurrency,
+            Settings::default().jobs.concurrency
+        );
         let text = std::fs::read_to_string(&example).unwrap();
         let defaults = toml::Value::try_from(Settings::default()).unwrap();
         let mut missing = Vec::new();
         collect_keys(&defaults, "", &mut missing, &text);
-        for optional in ["database.url", "redis.url", "discord.token", "discord.api_base"] {
+        for optional in [
+            "database.url",
+            "redis.url",
+            "discord.token",
+            "discord.api_base",
+        ] {
             if !text.contains(&format!("# {} =", optional.rsplit('.').next().unwrap())) {
                 missing.push(optional.to_owned());
             }
         }
-        assert!(missing.is_empty(), "example file does not document: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "example file does not document: {missing:?}"
+        );
     }
 
     fn collect_keys(value: &toml::Value, prefix: &str, missing: &mut Vec<String>, text: &str) {
         if let toml::Value::Table(table) = value {
             for (key, child) in table {
-                let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
                 if child.is_table() {
                     if !text.contains(&format!("[{path}]")) {
                         missing.push(path.clone());

@@ -161,7 +161,10 @@ pub struct OutgoingMessage {
 impl OutgoingMessage {
     /// A plain text message that pings nobody.
     pub fn text(content: impl Into<String>) -> Self {
-        Self { content: content.into(), ..Self::default() }
+        Self {
+            content: content.into(),
+            ..Self::default()
+        }
     }
 }
 

@@ -76,7 +76,9 @@ pub async fn list(db: &Db) -> Result<Vec<GuildRecord>, DbError> {
             Ok(GuildRecord {
                 id: GuildId::from_db(row.try_get("guild_id")?),
                 name: row.try_get("name")?,
-                owner: row.try_get::<Option<i64>, _>("owner_id")?.map(UserId::from_db),
+                owner: row
+                    .try_get::<Option<i64>, _>("owner_id")?
+                    .map(UserId::from_db),
                 joined_at: UnixMillis(row.try_get("joined_at")?),
                 left_at: row.try_get::<Option<i64>, _>("left_at")?.map(UnixMillis),
             })

@@ -12,7 +12,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// An id that could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{kind} must be a Discord id (a positive whole number such as 1083124816349421618), got {input:?}")]
+#[error(
+    "{kind} must be a Discord id (a positive whole number such as 1083124816349421618), got {input:?}"
+)]
 pub struct InvalidId {
     /// Which kind of id was expected, e.g. "guild id".
     pub kind: &'static str,
@@ -134,23 +136,40 @@ mod tests {
     fn round_trips_through_the_database_representation() {
         let id = GuildId::new(u64::MAX - 5);
         assert_eq!(GuildId::from_db(id.to_db()), id);
-        assert!(id.to_db() < 0, "large snowflakes bit-cast to negative BIGINTs");
+        assert!(
+            id.to_db() < 0,
+            "large snowflakes bit-cast to negative BIGINTs"
+        );
     }
 
     #[test]
     fn parses_and_rejects_with_the_kind_named() {
         assert_eq!("42".parse::<UserId>(), Ok(UserId::new(42)));
         let error = "abc".parse::<ChannelId>().unwrap_err();
-        assert!(error.to_string().starts_with("channel id must be a Discord id"), "{error}");
+        assert!(
+            error
+                .to_string()
+                .starts_with("channel id must be a Discord id"),
+            "{error}"
+        );
         assert!("0".parse::<RoleId>().is_err());
     }
 
     #[test]
     fn serializes_as_string_and_accepts_numbers() {
         let id = MessageId::new(1_083_124_816_349_421_618);
-        assert_eq!(serde_json::to_string(&id).unwrap(), "\"1083124816349421618\"");
-        assert_eq!(serde_json::from_str::<MessageId>("\"1083124816349421618\"").unwrap(), id);
-        assert_eq!(serde_json::from_str::<MessageId>("1083124816349421618").unwrap(), id);
+        assert_eq!(
+            serde_json::to_string(&id).unwrap(),
+            "\"1083124816349421618\""
+        );
+        assert_eq!(
+            serde_json::from_str::<MessageId>("\"1083124816349421618\"").unwrap(),
+            id
+        );
+        assert_eq!(
+            serde_json::from_str::<MessageId>("1083124816349421618").unwrap(),
+            id
+        );
         assert!(serde_json::from_str::<MessageId>("\"x\"").is_err());
     }
 }

@@ -25,7 +25,9 @@ pub fn is_ci() -> bool {
 pub fn service_url(variable: &str, suite: &str) -> Option<String> {
     match std::env::var(variable) {
         Ok(url) if !url.trim().is_empty() => Some(url),
-        _ if is_ci() => panic!("CI=true but {variable} is not set: the {suite} tests cannot be skipped in CI"),
+        _ if is_ci() => {
+            panic!("CI=true but {variable} is not set: the {suite} tests cannot be skipped in CI")
+        }
         _ => {
             eprintln!("skipped: {suite} tests ({variable} is not set)");
             None
@@ -71,9 +73,18 @@ pub fn unique_name(prefix: &str) -> String {
 /// When the file cannot be created.
 pub async fn sqlite_unmigrated() -> TestDb {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("guildhall.db").display());
-    let db = Db::connect(&url, &DbOptions::default()).await.expect("open SQLite test database");
-    TestDb { db, url, _guard: Guard::Sqlite(dir) }
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("guildhall.db").display()
+    );
+    let db = Db::connect(&url, &DbOptions::default())
+        .await
+        .expect("open SQLite test database");
+    TestDb {
+        db,
+        url,
+        _guard: Guard::Sqlite(dir),
+    }
 }
 
 /// A fresh, empty PostgreSQL database on the server named by `DATABASE_URL`, not yet migrated;
@@ -98,9 +109,18 @@ pub async fn postgres_unmigrated() -> Option<TestDb> {
         .expect("create test database");
     admin.close().await.ok();
     let url = with_database(&admin_url, &name);
-    let options = DbOptions { max_connections: 5, connect_timeout: Duration::from_secs(10) };
-    let db = Db::connect(&url, &options).await.expect("open PostgreSQL test database");
-    Some(TestDb { db, url, _guard: Guard::Postgres { admin_url, name } })
+    let options = DbOptions {
+        max_connections: 5,
+        connect_timeout: Duration::from_secs(10),
+    };
+    let db = Db::connect(&url, &options)
+        .await
+        .expect("open PostgreSQL test database");
+    Some(TestDb {
+        db,
+        url,
+        _guard: Guard::Postgres { admin_url, name },
+    })
 }
 
 /// Every backend this run can test, each a fresh migrated database: SQLite always, PostgreSQL
@@ -132,7 +152,10 @@ where
         if let Some(value) = check().await {
             return value;
         }
-        assert!(tokio::time::Instant::now() < deadline, "timed out after {within:?} waiting for {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {within:?} waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -154,8 +177,12 @@ pub async fn schema_of(db: &Db) -> std::collections::BTreeMap<String, Vec<String
              WHERE table_schema = 'public' AND table_name <> '_sqlx_migrations'"
         }
     };
-    let rows = sqlx::query(sql).fetch_all(db.pool()).await.expect("read the catalog");
-    let mut schema: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
+    let rows = sqlx::query(sql)
+        .fetch_all(db.pool())
+        .await
+        .expect("read the catalog");
+    let mut schema: std::collections::BTreeMap<String, Vec<String>> =
+        std::collections::BTreeMap::new();
     for row in rows {
         let table: String = row.try_get("table_name").expect("table name");
         let column: String = row.try_get("column_name").expect("column name");
@@ -192,11 +219,16 @@ impl Drop for Guard {
             // Drop cannot await, and the test's runtime may be shutting down: use a thread of
             // our own with its own small runtime.
             let dropped = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
                 runtime.block_on(async move {
                     let mut admin = sqlx::PgConnection::connect(&admin_url).await.ok()?;
                     admin
-                        .execute(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)")))
+                        .execute(AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {database} WITH (FORCE)"
+                        )))
                         .await
                         .ok()?;
                     admin.close().await.ok()
@@ -216,8 +248,14 @@ mod tests {
 
     #[test]
     fn replaces_the_database_name() {
-        assert_eq!(with_database("postgres://u@h:5432/test", "x"), "postgres://u@h:5432/x");
-        assert_eq!(with_database("postgres://u@h/test?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+        assert_eq!(
+            with_database("postgres://u@h:5432/test", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/test?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
         assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
     }
 }

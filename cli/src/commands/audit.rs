@@ -34,7 +34,9 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
             entry.at.to_rfc3339(),
             entry.actor,
             entry.action,
-            entry.guild.map_or_else(|| "-".into(), |guild| guild.to_string()),
+            entry
+                .guild
+                .map_or_else(|| "-".into(), |guild| guild.to_string()),
             entry.target.unwrap_or_else(|| "-".into()),
             entry.detail.to_string(),
         ]);

@@ -89,7 +89,11 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
             for ops in chosen {
                 let version = current.version(ops.name());
                 let note = if version == 0 { ", defaults" } else { "" };
-                println!("{} (version {version}{note}): {}", ops.name(), ops.description());
+                println!(
+                    "{} (version {version}{note}): {}",
+                    ops.name(),
+                    ops.description()
+                );
                 let mut table = Table::new(&["  KEY", "VALUE"]);
                 if let Value::Object(fields) = ops.json_of(&current) {
                     for (key, value) in fields {
@@ -108,19 +112,46 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
             println!("{}", plain(&value));
             Ok(())
         }
-        Command::Set { guild, key, value, at: Some(when) } => {
+        Command::Set {
+            guild,
+            key,
+            value,
+            at: Some(when),
+        } => {
             let at = parse_when(&when, services.clock.now()).map_err(anyhow::Error::msg)?;
             let actor = app::operator();
-            let change = ScheduledChange { guild, key: key.clone(), value: value.clone(), actor: actor.clone() };
+            let change = ScheduledChange {
+                guild,
+                key: key.clone(),
+                value: value.clone(),
+                actor: actor.clone(),
+            };
             let job = scheduled::schedule(config, &services.ledger, change, at).await?;
-            audit::record(&services.db, services.clock.now(), &actor, "config.schedule", Some(guild), Some(&key), &json!({ "value": value, "at": at, "job": job.id })).await?;
+            audit::record(
+                &services.db,
+                services.clock.now(),
+                &actor,
+                "config.schedule",
+                Some(guild),
+                Some(&key),
+                &json!({ "value": value, "at": at, "job": job.id }),
+            )
+            .await?;
             if options.json {
                 return output::json(&json!({ "scheduled": true, "job": job }));
             }
-            println!("scheduled job {}: {key} = {value} for guild {guild} at {at}", job.id);
+            println!(
+                "scheduled job {}: {key} = {value} for guild {guild} at {at}",
+                job.id
+            );
             Ok(())
         }
-        Command::Set { guild, key, value, at: None } => {
+        Command::Set {
+            guild,
+            key,
+            value,
+            at: None,
+        } => {
             let actor = app::operator();
             let change = config.set_key(guild, &key, &value, &actor).await?;
             if let Some(change) = &change {
@@ -130,12 +161,24 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
                 return output::json(&json!({ "changed": change.is_some(), "change": change }));
             }
             match change {
-                Some(change) => println!("{}.{} (version {})", change.section, diff(&change.old_value, &change.new_value), change.version),
-                None => println!("{key} is already {}; nothing changed", plain(&config.get_key(guild, &key).await?)),
+                Some(change) => println!(
+                    "{}.{} (version {})",
+                    change.section,
+                    diff(&change.old_value, &change.new_value),
+                    change.version
+                ),
+                None => println!(
+                    "{key} is already {}; nothing changed",
+                    plain(&config.get_key(guild, &key).await?)
+                ),
             }
             Ok(())
         }
-        Command::History { guild, section, limit } => {
+        Command::History {
+            guild,
+            section,
+            limit,
+        } => {
             let history = config.history(guild, section.as_deref(), limit).await?;
             if options.json {
                 return output::json(&history);
@@ -144,7 +187,8 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
                 println!("no changes recorded for guild {guild}; every section is at its defaults");
                 return Ok(());
             }
-            let mut table = Table::new(&["ID", "SECTION", "VERSION", "WHEN", "WHO", "CHANGE", "NOTE"]);
+            let mut table =
+                Table::new(&["ID", "SECTION", "VERSION", "WHEN", "WHO", "CHANGE", "NOTE"]);
             for entry in history {
                 table.row(vec![
                     entry.id.to_string(),
@@ -162,12 +206,28 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
         Command::Rollback { guild, section, to } => {
             let actor = app::operator();
             let change = config.rollback(guild, &section, to, &actor).await?;
-            audit::record(&services.db, services.clock.now(), &actor, "config.rollback", Some(guild), Some(&section), &json!({ "to": to, "version": change.version })).await?;
+            audit::record(
+                &services.db,
+                services.clock.now(),
+                &actor,
+                "config.rollback",
+                Some(guild),
+                Some(&section),
+                &json!({ "to": to, "version": change.version }),
+            )
+            .await?;
             if options.json {
                 return output::json(&change);
             }
-            let target = to.map_or_else(|| "the previous version".to_owned(), |version| format!("version {version}"));
-            println!("{section} rolled back to {target}, now version {}: {}", change.version, diff(&change.old_value, &change.new_value));
+            let target = to.map_or_else(
+                || "the previous version".to_owned(),
+                |version| format!("version {version}"),
+            );
+            println!(
+                "{section} rolled back to {target}, now version {}: {}",
+                change.version,
+                diff(&change.old_value, &change.new_value)
+            );
             Ok(())
         }
     }
@@ -185,7 +245,11 @@ fn keys(options: &GlobalOptions) -> anyhow::Result<()> {
     for ops in SECTIONS {
         if let Value::Object(fields) = ops.default_json() {
             for (key, value) in fields {
-                table.row(vec![format!("{}.{key}", ops.name()), plain(&value), ops.description().into()]);
+                table.row(vec![
+                    format!("{}.{key}", ops.name()),
+                    plain(&value),
+                    ops.description().into(),
+                ]);
             }
         }
     }

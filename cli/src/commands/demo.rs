@@ -39,21 +39,48 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
     db.migrate().await.context("migrating the demo database")?;
     let services = Services::on(&settings, db).await?;
     let now = services.clock.now();
-    guilds::upsert(&services.db, DEMO_GUILD, "Guildhall Demo", Some(UserId::new(1_100_000_000_000_000_002)), now).await?;
-    services.config.set_key(DEMO_GUILD, "general.timezone", "Europe/Berlin", "demo").await?;
+    guilds::upsert(
+        &services.db,
+        DEMO_GUILD,
+        "Guildhall Demo",
+        Some(UserId::new(1_100_000_000_000_000_002)),
+        now,
+    )
+    .await?;
+    services
+        .config
+        .set_key(DEMO_GUILD, "general.timezone", "Europe/Berlin", "demo")
+        .await?;
     let change = ScheduledChange {
         guild: DEMO_GUILD,
         key: "features.giveaways".into(),
-        value: if services.config.get(DEMO_GUILD).await?.features.giveaways { "off" } else { "on" }.into(),
+        value: if services.config.get(DEMO_GUILD).await?.features.giveaways {
+            "off"
+        } else {
+            "on"
+        }
+        .into(),
         actor: "demo".into(),
     };
-    let job = scheduled::schedule(&services.config, &services.ledger, change.clone(), now.plus(Duration::from_secs(5))).await?;
+    let job = scheduled::schedule(
+        &services.config,
+        &services.ledger,
+        change.clone(),
+        now.plus(Duration::from_secs(5)),
+    )
+    .await?;
 
     let dir = app::show_path(&settings.data_dir);
     println!("Guildhall demo: data in {dir}/ (SQLite, in-process coordination)");
     println!("  guild {DEMO_GUILD} \"Guildhall Demo\" is seeded; its time zone is Europe/Berlin");
-    println!("  job {} will switch {} {} in 5 s; watch it in another terminal:", job.id, change.key, change.value);
-    println!("    cargo run -p guildhall -- --data-dir {dir} jobs show {}", job.id);
+    println!(
+        "  job {} will switch {} {} in 5 s; watch it in another terminal:",
+        job.id, change.key, change.value
+    );
+    println!(
+        "    cargo run -p guildhall -- --data-dir {dir} jobs show {}",
+        job.id
+    );
     println!("    cargo run -p guildhall -- --data-dir {dir} config history --guild {DEMO_GUILD}");
     println!("  the Discord stand-in, the bot and the dashboard join this demo as they land");
     println!("Press Ctrl-C to stop.");

@@ -40,8 +40,20 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
     let services = Services::open(&settings).await?;
     let ledger = &services.ledger;
     match command {
-        Command::List { state, kind, guild, limit } => {
-            let jobs = ledger.list(&JobFilter { state, kind, guild, limit }).await?;
+        Command::List {
+            state,
+            kind,
+            guild,
+            limit,
+        } => {
+            let jobs = ledger
+                .list(&JobFilter {
+                    state,
+                    kind,
+                    guild,
+                    limit,
+                })
+                .await?;
             if options.json {
                 return output::json(&jobs);
             }
@@ -50,12 +62,22 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
                 return Ok(());
             }
             let now = services.clock.now();
-            let mut table = Table::new(&["ID", "KIND", "GUILD", "STATE", "DUE", "ATTEMPTS", "LAST ERROR"]);
+            let mut table = Table::new(&[
+                "ID",
+                "KIND",
+                "GUILD",
+                "STATE",
+                "DUE",
+                "ATTEMPTS",
+                "LAST ERROR",
+            ]);
             for job in &jobs {
                 table.row(vec![
                     job.id.to_string(),
                     job.kind.clone(),
-                    job.guild.map(|guild| guild.to_string()).unwrap_or_else(|| "-".into()),
+                    job.guild
+                        .map(|guild| guild.to_string())
+                        .unwrap_or_else(|| "-".into()),
                     job.state.to_string(),
                     relative(job.due_at, now),
                     format!("{}/{}", job.attempts, job.max_attempts),
@@ -75,14 +97,22 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
             if runs.is_empty() {
                 println!("no attempts yet");
             } else {
-                let mut table = Table::new(&["ATTEMPT", "WORKER", "STARTED", "LATE BY", "OUTCOME", "ERROR"]);
+                let mut table = Table::new(&[
+                    "ATTEMPT", "WORKER", "STARTED", "LATE BY", "OUTCOME", "ERROR",
+                ]);
                 for run in runs {
                     table.row(vec![
                         run.attempt.to_string(),
                         run.worker,
                         run.started_at.to_rfc3339(),
                         format!("{} ms", run.lateness_ms),
-                        run.outcome.unwrap_or_else(|| if run.finished_at.is_none() { "unfinished".into() } else { "-".into() }),
+                        run.outcome.unwrap_or_else(|| {
+                            if run.finished_at.is_none() {
+                                "unfinished".into()
+                            } else {
+                                "-".into()
+                            }
+                        }),
                         run.error.unwrap_or_default(),
                     ]);
                 }
@@ -92,7 +122,16 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
         }
         Command::Cancel { id } => {
             let job = ledger.cancel(id).await?;
-            audit::record(&services.db, services.clock.now(), &app::operator(), "jobs.cancel", job.guild, Some(&id.to_string()), &json!({ "kind": job.kind })).await?;
+            audit::record(
+                &services.db,
+                services.clock.now(),
+                &app::operator(),
+                "jobs.cancel",
+                job.guild,
+                Some(&id.to_string()),
+                &json!({ "kind": job.kind }),
+            )
+            .await?;
             if options.json {
                 return output::json(&job);
             }
@@ -101,7 +140,16 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
         }
         Command::Retry { id } => {
             let job = ledger.retry(id).await?;
-            audit::record(&services.db, services.clock.now(), &app::operator(), "jobs.retry", job.guild, Some(&id.to_string()), &json!({ "kind": job.kind })).await?;
+            audit::record(
+                &services.db,
+                services.clock.now(),
+                &app::operator(),
+                "jobs.retry",
+                job.guild,
+                Some(&id.to_string()),
+                &json!({ "kind": job.kind }),
+            )
+            .await?;
             if options.json {
                 return output::json(&job);
             }
@@ -113,18 +161,49 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
 
 fn print_job(job: &Job, now: UnixMillis) {
     let mut table = Table::new(&["FIELD", "VALUE"]);
-    let optional = |value: Option<UnixMillis>| value.map_or_else(|| "-".into(), UnixMillis::to_rfc3339);
+    let optional =
+        |value: Option<UnixMillis>| value.map_or_else(|| "-".into(), UnixMillis::to_rfc3339);
     for (field, value) in [
         ("id", job.id.to_string()),
         ("kind", job.kind.clone()),
-        ("guild", job.guild.map_or_else(|| "-".into(), |guild| guild.to_string())),
+        (
+            "guild",
+            job.guild
+                .map_or_else(|| "-".into(), |guild| guild.to_string()),
+        ),
         ("state", job.state.to_string()),
-        ("due", format!("{} ({})", job.due_at.to_rfc3339(), relative(job.due_at, now))),
-        ("attempts", format!("{} of {}", job.attempts, job.max_attempts)),
-        ("lease", job.lease_owner.clone().map_or_else(|| "-".into(), |owner| format!("{owner} until {}", optional(job.lease_until)))),
-        ("late by", job.lateness_ms.map_or_else(|| "-".into(), |ms| format!("{ms} ms"))),
-        ("last error", job.last_error.clone().unwrap_or_else(|| "-".into())),
-        ("dedupe key", job.dedupe_key.clone().unwrap_or_else(|| "-".into())),
+        (
+            "due",
+            format!(
+                "{} ({})",
+                job.due_at.to_rfc3339(),
+                relative(job.due_at, now)
+            ),
+        ),
+        (
+            "attempts",
+            format!("{} of {}", job.attempts, job.max_attempts),
+        ),
+        (
+            "lease",
+            job.lease_owner.clone().map_or_else(
+                || "-".into(),
+                |owner| format!("{owner} until {}", optional(job.lease_until)),
+            ),
+        ),
+        (
+            "late by",
+            job.lateness_ms
+                .map_or_else(|| "-".into(), |ms| format!("{ms} ms")),
+        ),
+        (
+            "last error",
+            job.last_error.clone().unwrap_or_else(|| "-".into()),
+        ),
+        (
+            "dedupe key",
+            job.dedupe_key.clone().unwrap_or_else(|| "-".into()),
+        ),
         ("created", job.created_at.to_rfc3339()),
         ("finished", optional(job.finished_at)),
         ("payload", job.payload.to_string()),

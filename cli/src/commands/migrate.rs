@@ -29,7 +29,11 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
                 MigrationState::Pending => "pending",
                 MigrationState::Modified => "MODIFIED after it was applied",
             };
-            table.row(vec![migration.version.to_string(), migration.description.clone(), state.into()]);
+            table.row(vec![
+                migration.version.to_string(),
+                migration.description.clone(),
+                state.into(),
+            ]);
         }
         println!("{} database", db.backend().name());
         table.print();
@@ -38,13 +42,26 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
     let report = db.migrate().await?;
     if !report.applied.is_empty() {
         let detail = json!({ "backend": report.backend, "applied": report.applied });
-        guildhall_core::audit::record(&db, SystemClock.now(), &app::operator(), "migrate", None, None, &detail).await?;
+        guildhall_core::audit::record(
+            &db,
+            SystemClock.now(),
+            &app::operator(),
+            "migrate",
+            None,
+            None,
+            &detail,
+        )
+        .await?;
     }
     if options.json {
         return output::json(&report);
     }
     if report.applied.is_empty() {
-        println!("{}: schema is up to date ({} migrations applied earlier); nothing to do", report.backend, report.status.len());
+        println!(
+            "{}: schema is up to date ({} migrations applied earlier); nothing to do",
+            report.backend,
+            report.status.len()
+        );
     } else {
         let names: Vec<String> = report
             .status
@@ -52,7 +69,12 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
             .filter(|m| report.applied.contains(&m.version))
             .map(|m| format!("{} {}", m.version, m.description))
             .collect();
-        println!("{}: applied {} migration(s): {}", report.backend, report.applied.len(), names.join(", "));
+        println!(
+            "{}: applied {} migration(s): {}",
+            report.backend,
+            report.applied.len(),
+            names.join(", ")
+        );
     }
     Ok(())
 }

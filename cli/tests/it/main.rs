@@ -1,6 +1,8 @@
 //! The `guildhall` binary, driven as an operator would: every test runs the real executable
 //! against a fresh database (SQLite always; PostgreSQL too when `DATABASE_URL` is set).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests may unwrap: a panic is the failure report.
+
 mod config;
 mod jobs;
 mod migrate;

@@ -11,20 +11,34 @@ use guildhall_core::testing::{self, TestDb};
 use crate::support::{databases, guildhall, json, process};
 
 fn spawn_serve(test_db: &TestDb, dir: &std::path::Path) -> Child {
-    process(&test_db.url, dir).arg("serve").stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start guildhall serve")
+    process(&test_db.url, dir)
+        .arg("serve")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start guildhall serve")
 }
 
 async fn wait_until_serving(ledger: &JobLedger) {
     // `serve` schedules its daily housekeeping job as soon as it is up.
     testing::wait_for("serve to start", Duration::from_secs(20), || async {
-        let jobs = ledger.list(&JobFilter { kind: Some("jobs.prune".into()), ..JobFilter::default() }).await.unwrap();
+        let jobs = ledger
+            .list(&JobFilter {
+                kind: Some("jobs.prune".into()),
+                ..JobFilter::default()
+            })
+            .await
+            .unwrap();
         (!jobs.is_empty()).then_some(())
     })
     .await;
 }
 
 fn terminate(child: &mut Child) -> std::process::ExitStatus {
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("run kill");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("run kill");
     assert!(status.success());
     child.wait().expect("wait for guildhall serve")
 }
@@ -34,13 +48,28 @@ async fn a_job_due_while_serve_was_killed_runs_exactly_once_after_restart() {
     let dir = tempfile::tempdir().unwrap();
     for test_db in databases().await {
         let backend = test_db.backend().name();
-        let run = |args: &[&str]| guildhall(&test_db.url, dir.path()).args(args).output().unwrap();
+        let run = |args: &[&str]| {
+            guildhall(&test_db.url, dir.path())
+                .args(args)
+                .output()
+                .unwrap()
+        };
         assert!(run(&["migrate"]).status.success());
         let ledger = JobLedger::new(test_db.db.clone(), Arc::new(SystemClock), 5);
 
         let mut first = spawn_serve(&test_db, dir.path());
         wait_until_serving(&ledger).await;
-        let scheduled = run(&["--json", "config", "set", "--guild", "1", "features.levels", "on", "--at", "+2s"]);
+        let scheduled = run(&[
+            "--json",
+            "config",
+            "set",
+            "--guild",
+            "1",
+            "features.levels",
+            "on",
+            "--at",
+            "+2s",
+        ]);
         assert!(scheduled.status.success(), "{scheduled:?}");
         let id = json(&scheduled)["job"]["id"].as_i64().unwrap();
         first.kill().unwrap();
@@ -48,24 +77,62 @@ async fn a_job_due_while_serve_was_killed_runs_exactly_once_after_restart() {
 
         // Let the due time pass with nothing running: the job must still be waiting.
         let due = ledger.get(id).await.unwrap().due_at;
-        tokio::time::sleep(due.since(guildhall_core::clock::Clock::now(&SystemClock)) + Duration::from_millis(300)).await;
-        assert_eq!(ledger.get(id).await.unwrap().state, JobState::Pending, "{backend}");
+        tokio::time::sleep(
+            due.since(guildhall_core::clock::Clock::now(&SystemClock)) + Duration::from_millis(300),
+        )
+        .await;
+        assert_eq!(
+            ledger.get(id).await.unwrap().state,
+            JobState::Pending,
+            "{backend}"
+        );
 
         let mut second = spawn_serve(&test_db, dir.path());
-        let done = testing::wait_for("the job to run after restart", Duration::from_secs(20), || async {
-            let job = ledger.get(id).await.unwrap();
-            (job.state == JobState::Done).then_some(job)
-        })
+        let done = testing::wait_for(
+            "the job to run after restart",
+            Duration::from_secs(20),
+            || async {
+                let job = ledger.get(id).await.unwrap();
+                (job.state == JobState::Done).then_some(job)
+            },
+        )
         .await;
         let status = terminate(&mut second);
-        assert!(status.success(), "{backend}: serve exits cleanly on SIGTERM: {status:?}");
+        assert!(
+            status.success(),
+            "{backend}: serve exits cleanly on SIGTERM: {status:?}"
+        );
 
         assert_eq!(done.attempts, 1, "{backend}");
-        assert!(done.lateness_ms.unwrap() >= 300, "{backend}: lateness recorded");
-        assert_eq!(ledger.runs(id).await.unwrap().len(), 1, "{backend}: exactly one run");
-        let history = json(&run(&["--json", "config", "history", "--guild", "1", "--section", "features"]));
-        assert_eq!(history.as_array().unwrap().len(), 1, "{backend}: the change was applied once");
-        assert!(history[0]["actor"].as_str().unwrap().starts_with("operator:tester (scheduled, job"));
+        assert!(
+            done.lateness_ms.unwrap() >= 300,
+            "{backend}: lateness recorded"
+        );
+        assert_eq!(
+            ledger.runs(id).await.unwrap().len(),
+            1,
+            "{backend}: exactly one run"
+        );
+        let history = json(&run(&[
+            "--json",
+            "config",
+            "history",
+            "--guild",
+            "1",
+            "--section",
+            "features",
+        ]));
+        assert_eq!(
+            history.as_array().unwrap().len(),
+            1,
+            "{backend}: the change was applied once"
+        );
+        assert!(
+            history[0]["actor"]
+                .as_str()
+                .unwrap()
+                .starts_with("operator:tester (scheduled, job")
+        );
         let value = run(&["config", "get", "--guild", "1", "features.levels"]);
         assert_eq!(String::from_utf8_lossy(&value.stdout).trim(), "true");
     }
@@ -85,10 +152,23 @@ async fn the_demo_runs_the_stack_and_fires_its_scheduled_change() {
 
     let url = format!("sqlite://{}?mode=rwc", data.join("guildhall.db").display());
     let history = guildhall(&url, dir.path())
-        .args(["--json", "config", "history", "--guild", "1100000000000000001", "--section", "features"])
+        .args([
+            "--json",
+            "config",
+            "history",
+            "--guild",
+            "1100000000000000001",
+            "--section",
+            "features",
+        ])
         .output()
         .unwrap();
     let history = json(&history);
     assert_eq!(history[0]["new_value"]["giveaways"], true, "{history}");
-    assert!(history[0]["actor"].as_str().unwrap().starts_with("demo (scheduled, job"));
+    assert!(
+        history[0]["actor"]
+            .as_str()
+            .unwrap()
+            .starts_with("demo (scheduled, job")
+    );
 }

@@ -47,13 +47,20 @@ struct Bucket {
 impl MemoryCoordination {
     /// Coordination on the given clock (a manual clock in tests).
     pub fn new(clock: SharedClock) -> Self {
-        Self { clock, state: Mutex::new(State::default()), topics: Mutex::new(HashMap::new()) }
+        Self {
+            clock,
+            state: Mutex::new(State::default()),
+            topics: Mutex::new(HashMap::new()),
+        }
     }
 
     fn with_state<T>(&self, action: impl FnOnce(&mut State, UnixMillis) -> T) -> T {
         let now = self.clock.now();
         // A poisoned lock only means another task panicked mid-update; the maps stay usable.
-        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         state.operations += 1;
         if state.operations.is_multiple_of(SWEEP_EVERY) {
             state.sweep(now);
@@ -62,8 +69,14 @@ impl MemoryCoordination {
     }
 
     fn sender(&self, topic: &str) -> broadcast::Sender<String> {
-        let mut topics = self.topics.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        topics.entry(topic.to_owned()).or_insert_with(|| broadcast::channel(TOPIC_CAPACITY).0).clone()
+        let mut topics = self
+            .topics
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        topics
+            .entry(topic.to_owned())
+            .or_insert_with(|| broadcast::channel(TOPIC_CAPACITY).0)
+            .clone()
     }
 }
 
@@ -71,9 +84,13 @@ impl State {
     fn sweep(&mut self, now: UnixMillis) {
         self.cooldowns.retain(|_, until| *until > now);
         self.windows.retain(|_, window| {
-            window.hits.back().is_some_and(|last| now.since(*last) < window.span)
+            window
+                .hits
+                .back()
+                .is_some_and(|last| now.since(*last) < window.span)
         });
-        self.buckets.retain(|_, bucket| now.since(bucket.updated) < bucket.full_after);
+        self.buckets
+            .retain(|_, bucket| now.since(bucket.updated) < bucket.full_after);
     }
 }
 
@@ -83,7 +100,9 @@ impl Coordination for MemoryCoordination {
         Ok(self.with_state(|state, now| {
             let until = state.cooldowns.entry(key.render()).or_insert(now);
             if *until > now {
-                Cooldown::Active { remaining: until.since(now) }
+                Cooldown::Active {
+                    remaining: until.since(now),
+                }
             } else {
                 *until = now.plus(ttl);
                 Cooldown::Started
@@ -93,12 +112,16 @@ impl Coordination for MemoryCoordination {
 
     async fn hit_window(&self, key: &Key, span: Duration) -> Result<u64, CoordinationError> {
         Ok(self.with_state(|state, now| {
-            let window = state
-                .windows
-                .entry(key.render())
-                .or_insert_with(|| Window { span, hits: VecDeque::new() });
+            let window = state.windows.entry(key.render()).or_insert_with(|| Window {
+                span,
+                hits: VecDeque::new(),
+            });
             window.span = span;
-            while window.hits.front().is_some_and(|first| now.since(*first) >= span) {
+            while window
+                .hits
+                .front()
+                .is_some_and(|first| now.since(*first) >= span)
+            {
                 window.hits.pop_front();
             }
             window.hits.push_back(now);
@@ -116,10 +139,11 @@ impl Coordination for MemoryCoordination {
         Ok(self.with_state(|state, now| {
             let capacity = f64::from(bucket.capacity);
             let full_after = Duration::from_secs_f64(capacity / bucket.refill_per_sec);
-            let entry = state
-                .buckets
-                .entry(key.render())
-                .or_insert(Bucket { tokens: capacity, updated: now, full_after });
+            let entry = state.buckets.entry(key.render()).or_insert(Bucket {
+                tokens: capacity,
+                updated: now,
+                full_after,
+            });
             let elapsed = now.since(entry.updated).as_secs_f64();
             entry.tokens = (entry.tokens + elapsed * bucket.refill_per_sec).min(capacity);
             entry.updated = now;
@@ -183,9 +207,13 @@ fn take(tokens: &mut f64, bucket: TokenBucket, cost: u32) -> RateLimit {
     if *tokens >= cost {
         *tokens -= cost;
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        RateLimit::Allowed { remaining: tokens.floor() as u32 }
+        RateLimit::Allowed {
+            remaining: tokens.floor() as u32,
+        }
     } else {
         let missing = cost - *tokens;
-        RateLimit::Limited { retry_after: Duration::from_secs_f64(missing / bucket.refill_per_sec) }
+        RateLimit::Limited {
+            retry_after: Duration::from_secs_f64(missing / bucket.refill_per_sec),
+        }
     }
 }

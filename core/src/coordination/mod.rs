@@ -33,12 +33,20 @@ pub struct Key {
 impl Key {
     /// A key scoped to one guild, e.g. `Key::guild(guild, "levels.cooldown", user)`.
     pub fn guild(guild: GuildId, namespace: &'static str, id: impl fmt::Display) -> Self {
-        Self { guild: Some(guild), namespace, id: id.to_string() }
+        Self {
+            guild: Some(guild),
+            namespace,
+            id: id.to_string(),
+        }
     }
 
     /// A key that belongs to no guild (process-wide limits).
     pub fn global(namespace: &'static str, id: impl fmt::Display) -> Self {
-        Self { guild: None, namespace, id: id.to_string() }
+        Self {
+            guild: None,
+            namespace,
+            id: id.to_string(),
+        }
     }
 
     /// The key's text form, e.g. `g:123:levels.cooldown:456` or `global:outbound:send`.
@@ -108,7 +116,10 @@ pub struct Subscription {
 impl Subscription {
     /// Wraps the receiving end of a forwarding task.
     pub fn new(topic: impl Into<String>, receiver: mpsc::Receiver<String>) -> Self {
-        Self { topic: topic.into(), receiver }
+        Self {
+            topic: topic.into(),
+            receiver,
+        }
     }
 
     /// The topic subscribed to.

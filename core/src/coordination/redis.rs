@@ -72,7 +72,9 @@ pub struct RedisCoordination {
 impl std::fmt::Debug for RedisCoordination {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The client holds the URL, which may hold a password.
-        f.debug_struct("RedisCoordination").field("prefix", &self.prefix).finish_non_exhaustive()
+        f.debug_struct("RedisCoordination")
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
     }
 }
 
@@ -127,7 +129,9 @@ fn instance_nonce() -> u64 {
 }
 
 fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX).max(1)
+    u64::try_from(duration.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1)
 }
 
 #[async_trait]
@@ -183,7 +187,9 @@ impl Coordination for RedisCoordination {
             .invoke_async(&mut connection)
             .await?;
         Ok(if allowed == 1 {
-            RateLimit::Allowed { remaining: u32::try_from(remaining).unwrap_or(0) }
+            RateLimit::Allowed {
+                remaining: u32::try_from(remaining).unwrap_or(0),
+            }
         } else {
             RateLimit::Limited {
                 retry_after: Duration::from_millis(u64::try_from(retry_ms).unwrap_or(0)),
@@ -214,7 +220,9 @@ impl Coordination for RedisCoordination {
                                 return;
                             }
                         }
-                        Err(error) => tracing::warn!(%channel, %error, "unreadable pub/sub message"),
+                        Err(error) => {
+                            tracing::warn!(%channel, %error, "unreadable pub/sub message")
+                        }
                     }
                     delay = Duration::from_millis(100);
                 }

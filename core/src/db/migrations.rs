@@ -86,7 +86,11 @@ impl Db {
             .filter(|migration| migration.state == MigrationState::Pending)
             .map(|migration| migration.version)
             .collect();
-        Ok(MigrationReport { backend: self.backend.name(), applied, status })
+        Ok(MigrationReport {
+            backend: self.backend.name(),
+            applied,
+            status,
+        })
     }
 
     /// Lists every embedded migration with whether it has been applied.
@@ -100,7 +104,10 @@ impl Db {
         Ok(migrator(self.backend)
             .iter()
             .map(|migration| {
-                let state = match applied.iter().find(|done| done.version == migration.version) {
+                let state = match applied
+                    .iter()
+                    .find(|done| done.version == migration.version)
+                {
                     None => MigrationState::Pending,
                     Some(done) if done.checksum == migration.checksum => MigrationState::Applied,
                     Some(_) => MigrationState::Modified,

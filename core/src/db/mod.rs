@@ -33,7 +33,9 @@ impl Backend {
         match scheme {
             "sqlite" => Ok(Self::Sqlite),
             "postgres" | "postgresql" => Ok(Self::Postgres),
-            _ => Err(DbError::UnsupportedUrl { scheme: scheme.to_owned() }),
+            _ => Err(DbError::UnsupportedUrl {
+                scheme: scheme.to_owned(),
+            }),
         }
     }
 
@@ -94,7 +96,10 @@ pub struct DbOptions {
 
 impl Default for DbOptions {
     fn default() -> Self {
-        Self { max_connections: 10, connect_timeout: Duration::from_secs(10) }
+        Self {
+            max_connections: 10,
+            connect_timeout: Duration::from_secs(10),
+        }
     }
 }
 
@@ -167,9 +172,14 @@ async fn prepare_sqlite_file(url: &str) -> Result<(), DbError> {
     if path.is_empty() || path == ":memory:" || url.contains("mode=memory") {
         return Ok(());
     }
-    if let Some(parent) = Path::new(path).parent().filter(|parent| !parent.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .map_err(|source| DbError::DataDir { path: parent.display().to_string(), source })?;
+    if let Some(parent) = Path::new(path)
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).map_err(|source| DbError::DataDir {
+            path: parent.display().to_string(),
+            source,
+        })?;
     }
     let mut connection = sqlx::AnyConnection::connect(url).await?;
     connection.execute("PRAGMA journal_mode = WAL").await?;

@@ -61,7 +61,9 @@ pub enum GuildConfigError {
         message: String,
     },
     /// Someone else changed the section between read and write.
-    #[error("{section} was changed by someone else (now at version {current}); reload and try again")]
+    #[error(
+        "{section} was changed by someone else (now at version {current}); reload and try again"
+    )]
     Conflict {
         /// The section.
         section: &'static str,

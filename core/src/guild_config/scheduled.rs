@@ -37,7 +37,9 @@ pub async fn schedule(
     change: ScheduledChange,
     at: UnixMillis,
 ) -> Result<Job, GuildConfigError> {
-    config.check_key(change.guild, &change.key, &change.value).await?;
+    config
+        .check_key(change.guild, &change.key, &change.value)
+        .await?;
     let payload = serde_json::to_value(&change).map_err(|error| GuildConfigError::Invalid {
         key: change.key.clone(),
         message: error.to_string(),
@@ -47,7 +49,10 @@ pub async fn schedule(
         .await
         .map_err(|error| match error {
             crate::jobs::JobLedgerError::Storage(db) => GuildConfigError::Storage(db),
-            other => GuildConfigError::Invalid { key: change.key.clone(), message: other.to_string() },
+            other => GuildConfigError::Invalid {
+                key: change.key.clone(),
+                message: other.to_string(),
+            },
         })
 }
 
@@ -67,13 +72,21 @@ impl ApplyScheduledChange {
 #[async_trait]
 impl JobHandler for ApplyScheduledChange {
     async fn run(&self, job: &Job) -> Result<JobOutcome, JobFailure> {
-        let change: ScheduledChange = serde_json::from_value(job.payload.clone())
-            .map_err(|error| JobFailure::permanent(format!("unreadable scheduled change: {error}")))?;
+        let change: ScheduledChange =
+            serde_json::from_value(job.payload.clone()).map_err(|error| {
+                JobFailure::permanent(format!("unreadable scheduled change: {error}"))
+            })?;
         let actor = format!("{} (scheduled, job {})", change.actor, job.id);
-        match self.config.set_key(change.guild, &change.key, &change.value, &actor).await {
+        match self
+            .config
+            .set_key(change.guild, &change.key, &change.value, &actor)
+            .await
+        {
             Ok(_) => Ok(JobOutcome::Done),
             Err(GuildConfigError::Storage(error)) => Err(JobFailure::retry(error.to_string())),
-            Err(GuildConfigError::Conflict { .. }) => Err(JobFailure::retry("concurrent change; will retry")),
+            Err(GuildConfigError::Conflict { .. }) => {
+                Err(JobFailure::retry("concurrent change; will retry"))
+            }
             // The value stopped being valid since it was scheduled: retrying cannot help.
             Err(error) => Err(JobFailure::permanent(error.to_string())),
         }

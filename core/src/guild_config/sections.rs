@@ -82,14 +82,18 @@ pub struct General {
 
 impl Default for General {
     fn default() -> Self {
-        Self { timezone: "UTC".into(), locale: "en-US".into(), mod_log_channel: None }
+        Self {
+            timezone: "UTC".into(),
+            locale: "en-US".into(),
+            mod_log_channel: None,
+        }
     }
 }
 
 /// The locales Discord supports.
 pub const DISCORD_LOCALES: &[&str] = &[
-    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl", "no",
-    "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th",
+    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl",
+    "no", "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th",
     "zh-CN", "ja", "zh-TW", "ko",
 ];
 
@@ -231,8 +235,15 @@ impl<S: Section> Ops<S> {
                     keys: field_names(&S::default()),
                 };
             }
-            let key = if path == "." { S::NAME.to_owned() } else { format!("{}.{path}", S::NAME) };
-            GuildConfigError::Invalid { message: format!("{key} is invalid: {message}"), key }
+            let key = if path == "." {
+                S::NAME.to_owned()
+            } else {
+                format!("{}.{path}", S::NAME)
+            };
+            GuildConfigError::Invalid {
+                message: format!("{key} is invalid: {message}"),
+                key,
+            }
         })
     }
 }
@@ -258,7 +269,10 @@ impl<S: Section> SectionOps for Ops<S> {
         let section = Self::parse(value)?;
         section.validate().map_err(|error| {
             let key = format!("{}.{}", S::NAME, error.field);
-            GuildConfigError::Invalid { message: format!("{key} {}", error.message), key }
+            GuildConfigError::Invalid {
+                message: format!("{key} {}", error.message),
+                key,
+            }
         })?;
         serde_json::to_value(section).map_err(|error| GuildConfigError::Invalid {
             key: S::NAME.to_owned(),
@@ -288,12 +302,14 @@ pub static SECTIONS: &[&dyn SectionOps] =
 /// # Errors
 /// [`GuildConfigError::UnknownSection`] listing the sections there are.
 pub fn section(name: &str) -> Result<&'static dyn SectionOps, GuildConfigError> {
-    SECTIONS.iter().copied().find(|ops| ops.name() == name).ok_or_else(|| {
-        GuildConfigError::UnknownSection {
+    SECTIONS
+        .iter()
+        .copied()
+        .find(|ops| ops.name() == name)
+        .ok_or_else(|| GuildConfigError::UnknownSection {
             name: name.to_owned(),
             sections: SECTIONS.iter().map(|ops| ops.name()).collect(),
-        }
-    })
+        })
 }
 
 /// The names of a section's keys.
@@ -315,7 +331,10 @@ pub fn resolve_key(key: &str) -> Result<(&'static dyn SectionOps, String), Guild
             section: "",
             keys: all_keys(),
         })?;
-        return Err(GuildConfigError::NotAKey { key: key.to_owned(), keys: qualified(ops) });
+        return Err(GuildConfigError::NotAKey {
+            key: key.to_owned(),
+            keys: qualified(ops),
+        });
     };
     let ops = section(section_name).map_err(|_| GuildConfigError::UnknownKey {
         key: key.to_owned(),
@@ -333,7 +352,10 @@ pub fn resolve_key(key: &str) -> Result<(&'static dyn SectionOps, String), Guild
 }
 
 fn qualified(ops: &dyn SectionOps) -> Vec<String> {
-    keys(ops).into_iter().map(|key| format!("{}.{key}", ops.name())).collect()
+    keys(ops)
+        .into_iter()
+        .map(|key| format!("{}.{key}", ops.name()))
+        .collect()
 }
 
 fn all_keys() -> Vec<String> {

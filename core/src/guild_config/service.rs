@@ -10,9 +10,9 @@ use serde_json::Value;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use super::GuildConfigError;
 use super::sections::{self, GuildSettings, SectionOps};
 use super::store::{self, HistoryEntry, Write};
-use super::GuildConfigError;
 use crate::clock::{SharedClock, UnixMillis};
 use crate::coordination::Coordination;
 use crate::db::Db;
@@ -69,7 +69,11 @@ impl GuildConfigService {
     /// `None` until the guild has been loaded with [`Self::get`] (the bot loads each guild when
     /// it becomes available).
     pub fn cached(&self, guild: GuildId) -> Option<Arc<GuildSettings>> {
-        self.cache.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(&guild).cloned()
+        self.cache
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&guild)
+            .cloned()
     }
 
     /// A guild's settings, from cache or loaded once.
@@ -92,12 +96,17 @@ impl GuildConfigService {
         let mut settings = GuildSettings::default();
         for stored in store::load(&self.db, guild).await? {
             // A section this build does not know (written by a newer version) is left alone.
-            let Ok(ops) = sections::section(&stored.section) else { continue };
+            let Ok(ops) = sections::section(&stored.section) else {
+                continue;
+            };
             ops.apply(&mut settings, stored.value)?;
             settings.versions.insert(ops.name(), stored.version);
         }
         let fresh = Arc::new(settings);
-        let mut cache = self.cache.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut cache = self
+            .cache
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let entry = cache.entry(guild).or_insert_with(|| Arc::clone(&fresh));
         if entry.generation() <= fresh.generation() {
             *entry = Arc::clone(&fresh);
@@ -112,7 +121,11 @@ impl GuildConfigService {
     pub async fn get_key(&self, guild: GuildId, key: &str) -> Result<Value, GuildConfigError> {
         let (ops, field) = sections::resolve_key(key)?;
         let settings = self.get(guild).await?;
-        Ok(ops.json_of(&settings).get(&field).cloned().unwrap_or(Value::Null))
+        Ok(ops
+            .json_of(&settings)
+            .get(&field)
+            .cloned()
+            .unwrap_or(Value::Null))
     }
 
     /// Sets one key from an operator's text (`general.timezone Europe/Berlin`). Returns `None`
@@ -136,9 +149,17 @@ impl GuildConfigService {
     ///
     /// # Errors
     /// As [`Self::set_key`].
-    pub async fn check_key(&self, guild: GuildId, key: &str, raw: &str) -> Result<Value, GuildConfigError> {
+    pub async fn check_key(
+        &self,
+        guild: GuildId,
+        key: &str,
+        raw: &str,
+    ) -> Result<Value, GuildConfigError> {
         let (_, _, next) = self.prepare_key(guild, key, raw).await?;
-        let field = key.split_once('.').map(|(_, field)| field).unwrap_or_default();
+        let field = key
+            .split_once('.')
+            .map(|(_, field)| field)
+            .unwrap_or_default();
         Ok(next.get(field).cloned().unwrap_or(Value::Null))
     }
 
@@ -187,7 +208,10 @@ impl GuildConfigService {
         if let Some(expected) = expected_version {
             let current = settings.version(ops.name());
             if current != expected {
-                return Err(GuildConfigError::Conflict { section: ops.name(), current });
+                return Err(GuildConfigError::Conflict {
+                    section: ops.name(),
+                    current,
+                });
             }
         }
         self.write(guild, ops, &settings, next, actor, None).await
@@ -210,7 +234,11 @@ impl GuildConfigService {
         let latest = settings.version(ops.name());
         let target = version.unwrap_or(latest - 1);
         if target < 0 || target >= latest {
-            return Err(GuildConfigError::NoSuchVersion { section: ops.name(), version: target, latest });
+            return Err(GuildConfigError::NoSuchVersion {
+                section: ops.name(),
+                version: target,
+                latest,
+            });
         }
         let value = if target == 0 {
             ops.default_json()
@@ -218,11 +246,17 @@ impl GuildConfigService {
             store::history_at(&self.db, guild, ops.name(), target)
                 .await?
                 .map(|entry| entry.new_value)
-                .ok_or(GuildConfigError::NoSuchVersion { section: ops.name(), version: target, latest })?
+                .ok_or(GuildConfigError::NoSuchVersion {
+                    section: ops.name(),
+                    version: target,
+                    latest,
+                })?
         };
         let next = ops.normalize(value)?;
         let note = format!("rollback to version {target}");
-        let change = self.write(guild, ops, &settings, next.clone(), actor, Some(&note)).await?;
+        let change = self
+            .write(guild, ops, &settings, next.clone(), actor, Some(&note))
+            .await?;
         // Rolling back to a value equal to the current one is a no-op; report it as such.
         Ok(change.unwrap_or(Change {
             guild,
@@ -243,7 +277,10 @@ impl GuildConfigService {
         section: Option<&str>,
         limit: u32,
     ) -> Result<Vec<HistoryEntry>, GuildConfigError> {
-        let section = section.map(sections::section).transpose()?.map(|ops| ops.name());
+        let section = section
+            .map(sections::section)
+            .transpose()?
+            .map(|ops| ops.name());
         Ok(store::history(&self.db, guild, section, i64::from(limit)).await?)
     }
 
@@ -275,7 +312,11 @@ impl GuildConfigService {
         )
         .await?;
         self.reload(guild).await?;
-        let announcement = Announcement { guild, section: ops.name().to_owned(), version };
+        let announcement = Announcement {
+            guild,
+            section: ops.name().to_owned(),
+            version,
+        };
         if let Ok(message) = serde_json::to_string(&announcement)
             && let Err(error) = self.coordination.publish(TOPIC, &message).await
         {
@@ -283,7 +324,13 @@ impl GuildConfigService {
             tracing::warn!(%guild, %error, "could not announce settings change");
         }
         tracing::info!(%guild, section = ops.name(), version, actor, "guild settings changed");
-        Ok(Some(Change { guild, section: ops.name(), version, old_value, new_value: next }))
+        Ok(Some(Change {
+            guild,
+            section: ops.name(),
+            version,
+            old_value,
+            new_value: next,
+        }))
     }
 
     fn now(&self) -> UnixMillis {
@@ -302,9 +349,13 @@ impl GuildConfigService {
         shutdown: CancellationToken,
     ) -> Result<JoinHandle<()>, GuildConfigError> {
         let mut subscription = self.coordination.subscribe(TOPIC).await.map_err(|error| {
-            GuildConfigError::Invalid { key: String::new(), message: error.to_string() }
+            GuildConfigError::Invalid {
+                key: String::new(),
+                message: error.to_string(),
+            }
         })?;
-        self.seen_change.store(store::latest_change_id(&self.db).await?, Ordering::SeqCst);
+        self.seen_change
+            .store(store::latest_change_id(&self.db).await?, Ordering::SeqCst);
         let service = Arc::clone(self);
         Ok(tokio::spawn(async move {
             let mut ticker = tokio::time::interval(poll);

@@ -62,10 +62,11 @@ fn json(text: &str) -> Result<Value, DbError> {
 }
 
 pub(super) async fn load(db: &Db, guild: GuildId) -> Result<Vec<StoredSection>, DbError> {
-    let rows = sqlx::query("SELECT section, version, value FROM guild_settings WHERE guild_id = $1")
-        .bind(guild.to_db())
-        .fetch_all(db.pool())
-        .await?;
+    let rows =
+        sqlx::query("SELECT section, version, value FROM guild_settings WHERE guild_id = $1")
+            .bind(guild.to_db())
+            .fetch_all(db.pool())
+            .await?;
     rows.iter()
         .map(|row| {
             Ok(StoredSection {
@@ -113,7 +114,10 @@ pub(super) async fn write(db: &Db, change: &Write<'_>) -> Result<i64, GuildConfi
     let Some(row) = written else {
         transaction.rollback().await?;
         let current = current_version(db, change.guild, change.section).await?;
-        return Err(GuildConfigError::Conflict { section: change.section, current });
+        return Err(GuildConfigError::Conflict {
+            section: change.section,
+            current,
+        });
     };
     let version: i64 = row.try_get("version")?;
     sqlx::query(
@@ -136,11 +140,12 @@ pub(super) async fn write(db: &Db, change: &Write<'_>) -> Result<i64, GuildConfi
 }
 
 async fn current_version(db: &Db, guild: GuildId, section: &str) -> Result<i64, DbError> {
-    let row = sqlx::query("SELECT version FROM guild_settings WHERE guild_id = $1 AND section = $2")
-        .bind(guild.to_db())
-        .bind(section)
-        .fetch_optional(db.pool())
-        .await?;
+    let row =
+        sqlx::query("SELECT version FROM guild_settings WHERE guild_id = $1 AND section = $2")
+            .bind(guild.to_db())
+            .bind(section)
+            .fetch_optional(db.pool())
+            .await?;
     Ok(match row {
         Some(row) => row.try_get("version")?,
         None => 0,

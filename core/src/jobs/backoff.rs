@@ -17,7 +17,9 @@ mod tests {
     fn doubles_and_caps() {
         let base = Duration::from_secs(2);
         let max = Duration::from_secs(60);
-        let delays: Vec<u64> = (1..=7).map(|attempt| backoff(attempt, base, max).as_secs()).collect();
+        let delays: Vec<u64> = (1..=7)
+            .map(|attempt| backoff(attempt, base, max).as_secs())
+            .collect();
         assert_eq!(delays, [2, 4, 8, 16, 32, 60, 60]);
         assert_eq!(backoff(1_000, base, max), max);
     }

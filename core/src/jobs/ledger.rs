@@ -81,7 +81,9 @@ fn job(row: &AnyRow) -> Result<Job, DbError> {
     Ok(Job {
         id: row.try_get("id")?,
         kind: row.try_get("kind")?,
-        guild: row.try_get::<Option<i64>, _>("guild_id")?.map(GuildId::from_db),
+        guild: row
+            .try_get::<Option<i64>, _>("guild_id")?
+            .map(GuildId::from_db),
         payload: serde_json::from_str(&payload)
             .map_err(|error| DbError::Corrupt(format!("job payload: {error}")))?,
         dedupe_key: row.try_get("dedupe_key")?,
@@ -114,7 +116,11 @@ fn random_token() -> String {
             .map(|elapsed| elapsed.as_nanos())
             .unwrap_or_default(),
     );
-    format!("{:016x}{:016x}", hasher.finish(), RandomState::new().build_hasher().finish())
+    format!(
+        "{:016x}{:016x}",
+        hasher.finish(),
+        RandomState::new().build_hasher().finish()
+    )
 }
 
 impl JobLedger {
@@ -212,11 +218,13 @@ impl JobLedger {
     /// # Errors
     /// [`JobLedgerError::NotFound`], [`JobLedgerError::Storage`].
     pub async fn get(&self, id: JobId) -> Result<Job, JobLedgerError> {
-        let row = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM jobs WHERE id = $1")))
-            .bind(id)
-            .fetch_optional(self.db.pool())
-            .await?
-            .ok_or(JobLedgerError::NotFound(id))?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM jobs WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(self.db.pool())
+        .await?
+        .ok_or(JobLedgerError::NotFound(id))?;
         Ok(job(&row)?)
     }
 
@@ -251,7 +259,8 @@ impl JobLedger {
             Some(JobState::Done | JobState::Dead | JobState::Cancelled) => "due_at DESC, id DESC",
             _ => "CASE WHEN state IN ('pending', 'running') THEN 0 ELSE 1 END, due_at, id",
         };
-        let sql = format!("SELECT {COLUMNS} FROM jobs {where_clause} ORDER BY {order} LIMIT {limit}");
+        let sql =
+            format!("SELECT {COLUMNS} FROM jobs {where_clause} ORDER BY {order} LIMIT {limit}");
         let mut query = sqlx::query(AssertSqlSafe(sql));
         if let Some(state) = filter.state {
             query = query.bind(state.as_str());
@@ -263,7 +272,10 @@ impl JobLedger {
             query = query.bind(guild.to_db());
         }
         let limit = if filter.limit == 0 { 100 } else { filter.limit };
-        let rows = query.bind(i64::from(limit)).fetch_all(self.db.pool()).await?;
+        let rows = query
+            .bind(i64::from(limit))
+            .fetch_all(self.db.pool())
+            .await?;
         Ok(rows.iter().map(job).collect::<Result<_, _>>()?)
     }
 
@@ -287,7 +299,9 @@ impl JobLedger {
                 worker: row.try_get("worker")?,
                 started_at: UnixMillis(row.try_get("started_at")?),
                 lateness_ms: row.try_get("lateness_ms")?,
-                finished_at: row.try_get::<Option<i64>, _>("finished_at")?.map(UnixMillis),
+                finished_at: row
+                    .try_get::<Option<i64>, _>("finished_at")?
+                    .map(UnixMillis),
                 outcome: row.try_get("outcome")?,
                 error: row.try_get("error")?,
             })
@@ -303,9 +317,13 @@ impl JobLedger {
         let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
             .fetch_all(self.db.pool())
             .await?;
-        let mut counts: Vec<(JobState, i64)> = JobState::ALL.iter().map(|state| (*state, 0)).collect();
+        let mut counts: Vec<(JobState, i64)> =
+            JobState::ALL.iter().map(|state| (*state, 0)).collect();
         for row in &rows {
-            let state: JobState = row.try_get::<String, _>("state")?.parse().map_err(DbError::Corrupt)?;
+            let state: JobState = row
+                .try_get::<String, _>("state")?
+                .parse()
+                .map_err(DbError::Corrupt)?;
             let n: i64 = row.try_get("n")?;
             if let Some(slot) = counts.iter_mut().find(|(known, _)| *known == state) {
                 slot.1 = n;
@@ -333,7 +351,12 @@ impl JobLedger {
             Some(row) => Ok(job(&row)?),
             None => {
                 let current = self.get(id).await?;
-                Err(JobLedgerError::WrongState { id, state: current.state, action, allowed })
+                Err(JobLedgerError::WrongState {
+                    id,
+                    state: current.state,
+                    action,
+                    allowed,
+                })
             }
         }
     }
@@ -414,8 +437,9 @@ impl JobLedger {
         let now = self.clock.now();
         self.bury_expired(now).await?;
         let token = random_token();
-        let kind_placeholders: Vec<String> =
-            (0..kinds.len()).map(|index| format!("${}", index + 6)).collect();
+        let kind_placeholders: Vec<String> = (0..kinds.len())
+            .map(|index| format!("${}", index + 6))
+            .collect();
         // The one backend-specific statement of the ledger: PostgreSQL lets concurrent workers
         // skip rows another transaction holds; SQLite serializes writers, so the plain
         // subquery is already exclusive.
@@ -494,7 +518,8 @@ impl JobLedger {
         if kinds.is_empty() {
             return Ok(None);
         }
-        let placeholders: Vec<String> = (1..=kinds.len()).map(|index| format!("${index}")).collect();
+        let placeholders: Vec<String> =
+            (1..=kinds.len()).map(|index| format!("${index}")).collect();
         let mut query = sqlx::query(AssertSqlSafe(format!(
             "SELECT MIN(due_at) AS due FROM jobs WHERE state = 'pending' AND kind IN ({})",
             placeholders.join(", ")
@@ -624,7 +649,8 @@ impl JobLedger {
         error: &str,
         retry_at: UnixMillis,
     ) -> Result<bool, JobLedgerError> {
-        self.finish(lease, "retry", Some(retry_at), Some(error)).await
+        self.finish(lease, "retry", Some(retry_at), Some(error))
+            .await
     }
 
     /// Records a failed attempt after which the job is dead.

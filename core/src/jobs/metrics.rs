@@ -5,8 +5,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::Serialize;
 
 /// Upper bounds of the lateness histogram's buckets, in milliseconds (Prometheus `le`).
-pub const LATENESS_BUCKETS_MS: [u64; 11] =
-    [10, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000];
+pub const LATENESS_BUCKETS_MS: [u64; 11] = [
+    10, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000,
+];
 
 /// The worker's counters. Cheap to update from every job task.
 #[derive(Debug, Default)]

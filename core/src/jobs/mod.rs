@@ -50,8 +50,13 @@ pub enum JobState {
 
 impl JobState {
     /// Every state, for help texts.
-    pub const ALL: [JobState; 5] =
-        [Self::Pending, Self::Running, Self::Done, Self::Dead, Self::Cancelled];
+    pub const ALL: [JobState; 5] = [
+        Self::Pending,
+        Self::Running,
+        Self::Done,
+        Self::Dead,
+        Self::Cancelled,
+    ];
 
     /// The name stored in SQL.
     pub fn as_str(self) -> &'static str {
@@ -69,12 +74,15 @@ impl std::str::FromStr for JobState {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|state| state.as_str() == text).ok_or_else(|| {
-            format!(
-                "unknown job state `{text}`; states are: {}",
-                Self::ALL.map(JobState::as_str).join(", ")
-            )
-        })
+        Self::ALL
+            .into_iter()
+            .find(|state| state.as_str() == text)
+            .ok_or_else(|| {
+                format!(
+                    "unknown job state `{text}`; states are: {}",
+                    Self::ALL.map(JobState::as_str).join(", ")
+                )
+            })
     }
 }
 
@@ -143,7 +151,14 @@ pub struct NewJob {
 impl NewJob {
     /// A job of `kind` due at `due_at` with `payload`.
     pub fn new(kind: impl Into<String>, payload: Value, due_at: UnixMillis) -> Self {
-        Self { kind: kind.into(), guild: None, payload, due_at, max_attempts: None, dedupe_key: None }
+        Self {
+            kind: kind.into(),
+            guild: None,
+            payload,
+            due_at,
+            max_attempts: None,
+            dedupe_key: None,
+        }
     }
 
     /// Belongs to `guild`.

@@ -18,7 +18,9 @@ const DAY: Duration = Duration::from_secs(86_400);
 /// [`JobLedgerError::Storage`].
 pub async fn ensure_scheduled(ledger: &JobLedger) -> Result<Job, JobLedgerError> {
     let due = ledger.clock().now().plus(Duration::from_secs(60));
-    ledger.schedule(NewJob::new(KIND, json!({}), due).dedupe("daily")).await
+    ledger
+        .schedule(NewJob::new(KIND, json!({}), due).dedupe("daily"))
+        .await
 }
 
 /// Deletes done and cancelled jobs older than the retention, then comes back a day later.
@@ -44,7 +46,11 @@ impl JobHandler for PruneJobs {
             .prune(now.minus(self.retention))
             .await
             .map_err(|error| JobFailure::retry(error.to_string()))?;
-        tracing::info!(deleted, retention_days = self.retention.as_secs() / 86_400, "pruned finished jobs");
+        tracing::info!(
+            deleted,
+            retention_days = self.retention.as_secs() / 86_400,
+            "pruned finished jobs"
+        );
         Ok(JobOutcome::RunAgainAt(now.plus(DAY)))
     }
 }

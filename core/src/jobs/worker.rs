@@ -34,12 +34,18 @@ pub struct JobFailure {
 impl JobFailure {
     /// A failure that a later attempt may not repeat (network, rate limit, ...).
     pub fn retry(message: impl Into<String>) -> Self {
-        Self { message: message.into(), permanent: false }
+        Self {
+            message: message.into(),
+            permanent: false,
+        }
     }
 
     /// A failure no retry can fix.
     pub fn permanent(message: impl Into<String>) -> Self {
-        Self { message: message.into(), permanent: true }
+        Self {
+            message: message.into(),
+            permanent: true,
+        }
     }
 }
 
@@ -62,7 +68,9 @@ pub struct JobRegistry {
 
 impl std::fmt::Debug for JobRegistry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JobRegistry").field("kinds", &self.kinds()).finish()
+        f.debug_struct("JobRegistry")
+            .field("kinds", &self.kinds())
+            .finish()
     }
 }
 
@@ -141,7 +149,12 @@ const MIN_PAUSE: Duration = Duration::from_millis(20);
 impl Worker {
     /// A worker over `ledger` running the handlers in `registry`.
     pub fn new(ledger: JobLedger, registry: JobRegistry, options: WorkerOptions) -> Self {
-        Self { ledger, registry: Arc::new(registry), options, metrics: Arc::new(JobMetrics::default()) }
+        Self {
+            ledger,
+            registry: Arc::new(registry),
+            options,
+            metrics: Arc::new(JobMetrics::default()),
+        }
     }
 
     /// Counts shared with `/metrics` and the console.
@@ -174,10 +187,15 @@ impl Worker {
         let mut failures = 0u32;
 
         while !shutdown.is_cancelled() {
-            let free = usize::try_from(self.options.concurrency).unwrap_or(1).saturating_sub(running.len());
+            let free = usize::try_from(self.options.concurrency)
+                .unwrap_or(1)
+                .saturating_sub(running.len());
             let mut pause = self.options.poll_interval;
             if free > 0 {
-                match self.claim_and_start(&kinds, free, &mut running, &mut leases).await {
+                match self
+                    .claim_and_start(&kinds, free, &mut running, &mut leases)
+                    .await
+                {
                     Ok(started) => {
                         failures = 0;
                         if started == free {
@@ -190,7 +208,11 @@ impl Worker {
                     }
                     Err(error) => {
                         failures = failures.saturating_add(1);
-                        pause = backoff(failures, Duration::from_millis(200), Duration::from_secs(10));
+                        pause = backoff(
+                            failures,
+                            Duration::from_millis(200),
+                            Duration::from_secs(10),
+                        );
                         tracing::error!(%error, ?pause, "claiming jobs failed; retrying");
                     }
                 }
@@ -220,7 +242,10 @@ impl Worker {
         leases: &mut HashMap<TaskId, Lease>,
     ) -> Result<usize, JobLedgerError> {
         let limit = u32::try_from(free).unwrap_or(u32::MAX);
-        let claimed = self.ledger.claim(&self.options.name, kinds, limit, self.options.lease).await?;
+        let claimed = self
+            .ledger
+            .claim(&self.options.name, kinds, limit, self.options.lease)
+            .await?;
         let started = claimed.len();
         for (job, lease) in claimed {
             self.metrics.observe_start(job.lateness_ms.unwrap_or(0));
@@ -263,7 +288,10 @@ impl Worker {
             };
             let recorded = match result {
                 None => {
-                    tracing::warn!(job = job.id, "lease lost (cancelled or taken over); stopped");
+                    tracing::warn!(
+                        job = job.id,
+                        "lease lost (cancelled or taken over); stopped"
+                    );
                     metrics.observe(Outcome::LeaseLost);
                     // Records the run as `lease_lost`; the job row belongs to someone else now.
                     if let Err(error) = ledger.release(&lease, "lease lost").await {
@@ -289,7 +317,9 @@ impl Worker {
                     let delay = backoff(job.attempts, options.backoff_base, options.backoff_max);
                     let retry_at = ledger.clock().now().plus(delay);
                     tracing::warn!(job = job.id, kind = %job.kind, error = %failure.message, retry_at = %retry_at, "job failed; will retry");
-                    ledger.fail_and_retry(&lease, &failure.message, retry_at).await
+                    ledger
+                        .fail_and_retry(&lease, &failure.message, retry_at)
+                        .await
                 }
             };
             match recorded {
@@ -313,8 +343,14 @@ impl Worker {
                 leases.remove(&id);
             }
             Err(error) => {
-                let Some(lease) = leases.remove(&error.id()) else { return };
-                let message = if error.is_panic() { "the handler panicked" } else { "the task was aborted" };
+                let Some(lease) = leases.remove(&error.id()) else {
+                    return;
+                };
+                let message = if error.is_panic() {
+                    "the handler panicked"
+                } else {
+                    "the task was aborted"
+                };
                 tracing::error!(job = lease.job_id, message, "job task ended abnormally");
                 self.metrics.observe(Outcome::Retried);
                 let retry_at = self.ledger.clock().now().plus(self.options.backoff_base);
@@ -348,9 +384,14 @@ impl Worker {
             match self.ledger.release(lease, "released at shutdown").await {
                 Ok(_) => {
                     self.metrics.observe(Outcome::Released);
-                    tracing::warn!(job = lease.job_id, "job did not finish in time; lease released");
+                    tracing::warn!(
+                        job = lease.job_id,
+                        "job did not finish in time; lease released"
+                    );
                 }
-                Err(error) => tracing::error!(job = lease.job_id, %error, "could not release lease"),
+                Err(error) => {
+                    tracing::error!(job = lease.job_id, %error, "could not release lease")
+                }
             }
         }
     }

@@ -12,10 +12,15 @@ use guildhall_core::ids::GuildId;
 use guildhall_core::testing;
 
 async fn implementations() -> Vec<Arc<dyn Coordination>> {
-    let mut all: Vec<Arc<dyn Coordination>> = vec![Arc::new(MemoryCoordination::new(Arc::new(SystemClock)))];
+    let mut all: Vec<Arc<dyn Coordination>> =
+        vec![Arc::new(MemoryCoordination::new(Arc::new(SystemClock)))];
     if let Some(url) = testing::service_url("REDIS_URL", "Redis coordination") {
         let prefix = testing::unique_name("gh-test");
-        all.push(Arc::new(RedisCoordination::connect(&url, &prefix).await.expect("connect to REDIS_URL")));
+        all.push(Arc::new(
+            RedisCoordination::connect(&url, &prefix)
+                .await
+                .expect("connect to REDIS_URL"),
+        ));
     }
     all
 }
@@ -29,16 +34,32 @@ async fn cooldowns_are_set_if_absent_and_expire() {
     for coordination in implementations().await {
         let name = coordination.backend();
         let ttl = Duration::from_millis(300);
-        assert_eq!(coordination.try_cooldown(&key(1, "u"), ttl).await.unwrap(), Cooldown::Started, "{name}");
+        assert_eq!(
+            coordination.try_cooldown(&key(1, "u"), ttl).await.unwrap(),
+            Cooldown::Started,
+            "{name}"
+        );
         match coordination.try_cooldown(&key(1, "u"), ttl).await.unwrap() {
-            Cooldown::Active { remaining } => assert!(remaining <= ttl && remaining > Duration::ZERO, "{name}: {remaining:?}"),
+            Cooldown::Active { remaining } => assert!(
+                remaining <= ttl && remaining > Duration::ZERO,
+                "{name}: {remaining:?}"
+            ),
             other => panic!("{name}: expected an active cooldown, got {other:?}"),
         }
         // Another guild's (or user's) cooldown is independent.
-        assert_eq!(coordination.try_cooldown(&key(2, "u"), ttl).await.unwrap(), Cooldown::Started, "{name}");
-        assert_eq!(coordination.try_cooldown(&key(1, "v"), ttl).await.unwrap(), Cooldown::Started, "{name}");
+        assert_eq!(
+            coordination.try_cooldown(&key(2, "u"), ttl).await.unwrap(),
+            Cooldown::Started,
+            "{name}"
+        );
+        assert_eq!(
+            coordination.try_cooldown(&key(1, "v"), ttl).await.unwrap(),
+            Cooldown::Started,
+            "{name}"
+        );
         testing::wait_for("cooldown expiry", Duration::from_secs(5), || async {
-            (coordination.try_cooldown(&key(1, "u"), ttl).await.unwrap() == Cooldown::Started).then_some(())
+            (coordination.try_cooldown(&key(1, "u"), ttl).await.unwrap() == Cooldown::Started)
+                .then_some(())
         })
         .await;
     }
@@ -50,12 +71,33 @@ async fn sliding_windows_count_recent_hits_per_key() {
         let name = coordination.backend();
         let window = Duration::from_millis(400);
         for expected in 1..=4 {
-            assert_eq!(coordination.hit_window(&key(1, "spam"), window).await.unwrap(), expected, "{name}");
+            assert_eq!(
+                coordination
+                    .hit_window(&key(1, "spam"), window)
+                    .await
+                    .unwrap(),
+                expected,
+                "{name}"
+            );
         }
-        assert_eq!(coordination.hit_window(&key(2, "spam"), window).await.unwrap(), 1, "{name}");
+        assert_eq!(
+            coordination
+                .hit_window(&key(2, "spam"), window)
+                .await
+                .unwrap(),
+            1,
+            "{name}"
+        );
         // Every hit counts, so polling would keep the window full: let it pass instead.
         tokio::time::sleep(window + Duration::from_millis(50)).await;
-        assert_eq!(coordination.hit_window(&key(1, "spam"), window).await.unwrap(), 1, "{name}");
+        assert_eq!(
+            coordination
+                .hit_window(&key(1, "spam"), window)
+                .await
+                .unwrap(),
+            1,
+            "{name}"
+        );
     }
 }
 
@@ -63,19 +105,55 @@ async fn sliding_windows_count_recent_hits_per_key() {
 async fn token_buckets_allow_a_burst_then_say_when_to_retry() {
     for coordination in implementations().await {
         let name = coordination.backend();
-        let bucket = TokenBucket { capacity: 3, refill_per_sec: 5.0 };
+        let bucket = TokenBucket {
+            capacity: 3,
+            refill_per_sec: 5.0,
+        };
         for remaining in [2, 1, 0] {
-            assert_eq!(coordination.take_tokens(&key(1, "b"), bucket, 1).await.unwrap(), RateLimit::Allowed { remaining }, "{name}");
+            assert_eq!(
+                coordination
+                    .take_tokens(&key(1, "b"), bucket, 1)
+                    .await
+                    .unwrap(),
+                RateLimit::Allowed { remaining },
+                "{name}"
+            );
         }
-        match coordination.take_tokens(&key(1, "b"), bucket, 1).await.unwrap() {
-            RateLimit::Limited { retry_after } => assert!(retry_after <= Duration::from_millis(200), "{name}: {retry_after:?}"),
+        match coordination
+            .take_tokens(&key(1, "b"), bucket, 1)
+            .await
+            .unwrap()
+        {
+            RateLimit::Limited { retry_after } => assert!(
+                retry_after <= Duration::from_millis(200),
+                "{name}: {retry_after:?}"
+            ),
             other => panic!("{name}: expected a limit, got {other:?}"),
         }
-        assert!(matches!(coordination.take_tokens(&key(2, "b"), bucket, 3).await.unwrap(), RateLimit::Allowed { remaining: 0 }), "{name}");
+        assert!(
+            matches!(
+                coordination
+                    .take_tokens(&key(2, "b"), bucket, 3)
+                    .await
+                    .unwrap(),
+                RateLimit::Allowed { remaining: 0 }
+            ),
+            "{name}"
+        );
         let too_much = coordination.take_tokens(&key(1, "c"), bucket, 4).await;
-        assert!(matches!(too_much, Err(CoordinationError::Invalid(_))), "{name}: {too_much:?}");
+        assert!(
+            matches!(too_much, Err(CoordinationError::Invalid(_))),
+            "{name}: {too_much:?}"
+        );
         testing::wait_for("refill", Duration::from_secs(5), || async {
-            matches!(coordination.take_tokens(&key(1, "b"), bucket, 1).await.unwrap(), RateLimit::Allowed { .. }).then_some(())
+            matches!(
+                coordination
+                    .take_tokens(&key(1, "b"), bucket, 1)
+                    .await
+                    .unwrap(),
+                RateLimit::Allowed { .. }
+            )
+            .then_some(())
         })
         .await;
     }
@@ -95,7 +173,11 @@ async fn published_messages_reach_every_subscriber_of_the_topic_only() {
             assert_eq!(message.ok().flatten().as_deref(), Some("hello"), "{name}");
         }
         let message = tokio::time::timeout(Duration::from_secs(5), other.recv()).await;
-        assert_eq!(message.ok().flatten().as_deref(), Some("other"), "{name}: topics must not mix");
+        assert_eq!(
+            message.ok().flatten().as_deref(),
+            Some("other"),
+            "{name}: topics must not mix"
+        );
     }
 }
 
@@ -119,7 +201,13 @@ async fn memory_windows_slide_exactly_on_the_clock() {
 
 #[tokio::test]
 async fn keys_always_carry_their_guild() {
-    assert_eq!(Key::guild(GuildId::new(7), "levels.cooldown", 42).render(), "g:7:levels.cooldown:42");
-    assert_eq!(Key::global("outbound", "send").render(), "global:outbound:send");
+    assert_eq!(
+        Key::guild(GuildId::new(7), "levels.cooldown", 42).render(),
+        "g:7:levels.cooldown:42"
+    );
+    assert_eq!(
+        Key::global("outbound", "send").render(),
+        "global:outbound:send"
+    );
     assert_ne!(key(1, "x").render(), key(2, "x").render());
 }

@@ -42,14 +42,20 @@ impl JobHandler for Recorder {
             Behaviour::FailRetryable => Err(JobFailure::retry("the remote said no")),
             Behaviour::FailPermanently => Err(JobFailure::permanent("payload is nonsense")),
             Behaviour::Hang => std::future::pending().await,
-            Behaviour::Repeat => Ok(JobOutcome::RunAgainAt(UnixMillis(job.due_at.0 + 86_400_000))),
+            Behaviour::Repeat => Ok(JobOutcome::RunAgainAt(UnixMillis(
+                job.due_at.0 + 86_400_000,
+            ))),
         }
     }
 }
 
 impl Recorder {
     fn new(behaviour: Behaviour) -> Arc<Self> {
-        Arc::new(Self { runs: Mutex::new(Vec::new()), behaviour, delay: Duration::ZERO })
+        Arc::new(Self {
+            runs: Mutex::new(Vec::new()),
+            behaviour,
+            delay: Duration::ZERO,
+        })
     }
 
     fn runs(&self) -> Vec<i64> {
@@ -77,7 +83,12 @@ fn options(name: &str) -> WorkerOptions {
     }
 }
 
-fn start(ledger: &JobLedger, handler: Arc<Recorder>, options: WorkerOptions, shutdown: &CancellationToken) -> JoinHandle<()> {
+fn start(
+    ledger: &JobLedger,
+    handler: Arc<Recorder>,
+    options: WorkerOptions,
+    shutdown: &CancellationToken,
+) -> JoinHandle<()> {
     let registry = JobRegistry::new().with("test.kind", handler);
     let worker = Worker::new(ledger.clone(), registry, options);
     let shutdown = shutdown.clone();
@@ -89,10 +100,14 @@ fn now() -> UnixMillis {
 }
 
 async fn wait_for_state(ledger: &JobLedger, id: i64, state: JobState) -> Job {
-    testing::wait_for(&format!("job {id} to be {state}"), Duration::from_secs(10), || async {
-        let job = ledger.get(id).await.unwrap();
-        (job.state == state).then_some(job)
-    })
+    testing::wait_for(
+        &format!("job {id} to be {state}"),
+        Duration::from_secs(10),
+        || async {
+            let job = ledger.get(id).await.unwrap();
+            (job.state == state).then_some(job)
+        },
+    )
     .await
 }
 
@@ -101,19 +116,67 @@ async fn scheduling_listing_and_deduplication() {
     for test_db in testing::backends().await {
         let ledger = ledger(&test_db.db);
         let due = now().plus(Duration::from_secs(60));
-        let a = ledger.schedule(NewJob::new("giveaway.end", json!({"giveaway": 1}), due).guild(GuildId::new(10)).dedupe("giveaway:1:end")).await.unwrap();
-        let again = ledger.schedule(NewJob::new("giveaway.end", json!({"giveaway": 1}), due.plus(Duration::from_secs(5))).dedupe("giveaway:1:end")).await.unwrap();
+        let a = ledger
+            .schedule(
+                NewJob::new("giveaway.end", json!({"giveaway": 1}), due)
+                    .guild(GuildId::new(10))
+                    .dedupe("giveaway:1:end"),
+            )
+            .await
+            .unwrap();
+        let again = ledger
+            .schedule(
+                NewJob::new(
+                    "giveaway.end",
+                    json!({"giveaway": 1}),
+                    due.plus(Duration::from_secs(5)),
+                )
+                .dedupe("giveaway:1:end"),
+            )
+            .await
+            .unwrap();
         assert_eq!(again.id, a.id, "the same dedupe key yields the same job");
         assert_eq!(again.due_at, due);
-        let b = ledger.schedule(NewJob::new("reminder.send", json!({}), due).guild(GuildId::new(11))).await.unwrap();
-        assert_eq!((a.state, a.attempts, a.max_attempts), (JobState::Pending, 0, 3));
+        let b = ledger
+            .schedule(NewJob::new("reminder.send", json!({}), due).guild(GuildId::new(11)))
+            .await
+            .unwrap();
+        assert_eq!(
+            (a.state, a.attempts, a.max_attempts),
+            (JobState::Pending, 0, 3)
+        );
 
-        let by_guild = ledger.list(&JobFilter { guild: Some(GuildId::new(11)), ..JobFilter::default() }).await.unwrap();
+        let by_guild = ledger
+            .list(&JobFilter {
+                guild: Some(GuildId::new(11)),
+                ..JobFilter::default()
+            })
+            .await
+            .unwrap();
         assert_eq!(by_guild.iter().map(|j| j.id).collect::<Vec<_>>(), [b.id]);
-        let by_kind = ledger.list(&JobFilter { kind: Some("giveaway.end".into()), state: Some(JobState::Pending), ..JobFilter::default() }).await.unwrap();
+        let by_kind = ledger
+            .list(&JobFilter {
+                kind: Some("giveaway.end".into()),
+                state: Some(JobState::Pending),
+                ..JobFilter::default()
+            })
+            .await
+            .unwrap();
         assert_eq!(by_kind.iter().map(|j| j.id).collect::<Vec<_>>(), [a.id]);
-        assert!(ledger.list(&JobFilter { state: Some(JobState::Dead), ..JobFilter::default() }).await.unwrap().is_empty());
-        assert!(matches!(ledger.get(9_999).await, Err(JobLedgerError::NotFound(9_999))));
+        assert!(
+            ledger
+                .list(&JobFilter {
+                    state: Some(JobState::Dead),
+                    ..JobFilter::default()
+                })
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(matches!(
+            ledger.get(9_999).await,
+            Err(JobLedgerError::NotFound(9_999))
+        ));
     }
 }
 
@@ -121,19 +184,33 @@ async fn scheduling_listing_and_deduplication() {
 async fn a_job_that_fell_due_while_no_worker_ran_fires_once_after_start() {
     for test_db in testing::backends().await {
         let ledger = ledger(&test_db.db);
-        let job = ledger.schedule(NewJob::new("test.kind", json!({}), now().minus(Duration::from_secs(2)))).await.unwrap();
+        let job = ledger
+            .schedule(NewJob::new(
+                "test.kind",
+                json!({}),
+                now().minus(Duration::from_secs(2)),
+            ))
+            .await
+            .unwrap();
         let handler = Recorder::new(Behaviour::Succeed);
         let shutdown = CancellationToken::new();
         let worker = start(&ledger, Arc::clone(&handler), options("w1"), &shutdown);
         let done = wait_for_state(&ledger, job.id, JobState::Done).await;
         // A second, later job proves the worker kept running without touching the first again.
-        let later = ledger.schedule(NewJob::new("test.kind", json!({}), now())).await.unwrap();
+        let later = ledger
+            .schedule(NewJob::new("test.kind", json!({}), now()))
+            .await
+            .unwrap();
         wait_for_state(&ledger, later.id, JobState::Done).await;
         shutdown.cancel();
         worker.await.unwrap();
 
         assert_eq!(handler.runs(), [job.id, later.id]);
-        assert!(done.lateness_ms.unwrap() >= 2_000, "lateness recorded: {:?}", done.lateness_ms);
+        assert!(
+            done.lateness_ms.unwrap() >= 2_000,
+            "lateness recorded: {:?}",
+            done.lateness_ms
+        );
         let runs = ledger.runs(job.id).await.unwrap();
         assert_eq!(runs.len(), 1);
         assert_eq!(runs[0].outcome.as_deref(), Some("ok"));
@@ -145,7 +222,10 @@ async fn a_job_that_fell_due_while_no_worker_ran_fires_once_after_start() {
 async fn a_failing_job_is_retried_with_backoff_then_dead() {
     for test_db in testing::backends().await {
         let ledger = ledger(&test_db.db);
-        let job = ledger.schedule(NewJob::new("test.kind", json!({}), now())).await.unwrap();
+        let job = ledger
+            .schedule(NewJob::new("test.kind", json!({}), now()))
+            .await
+            .unwrap();
         let handler = Recorder::new(Behaviour::FailRetryable);
         let shutdown = CancellationToken::new();
         let worker = start(&ledger, Arc::clone(&handler), options("w1"), &shutdown);
@@ -156,7 +236,13 @@ async fn a_failing_job_is_retried_with_backoff_then_dead() {
         assert_eq!(handler.runs().len(), 3);
         assert_eq!(dead.attempts, 3);
         assert_eq!(dead.last_error.as_deref(), Some("the remote said no"));
-        let outcomes: Vec<_> = ledger.runs(job.id).await.unwrap().into_iter().map(|r| r.outcome.unwrap()).collect();
+        let outcomes: Vec<_> = ledger
+            .runs(job.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.outcome.unwrap())
+            .collect();
         assert_eq!(outcomes, ["retry", "retry", "dead"]);
 
         // An operator retry starts over from the first attempt.
@@ -169,7 +255,10 @@ async fn a_failing_job_is_retried_with_backoff_then_dead() {
 async fn a_permanent_failure_is_dead_at_once() {
     for test_db in testing::backends().await {
         let ledger = ledger(&test_db.db);
-        let job = ledger.schedule(NewJob::new("test.kind", json!({}), now())).await.unwrap();
+        let job = ledger
+            .schedule(NewJob::new("test.kind", json!({}), now()))
+            .await
+            .unwrap();
         let handler = Recorder::new(Behaviour::FailPermanently);
         let shutdown = CancellationToken::new();
         let worker = start(&ledger, Arc::clone(&handler), options("w1"), &shutdown);
@@ -184,8 +273,22 @@ async fn a_permanent_failure_is_dead_at_once() {
 async fn a_cancelled_job_never_runs() {
     for test_db in testing::backends().await {
         let ledger = ledger(&test_db.db);
-        let cancelled = ledger.schedule(NewJob::new("test.kind", json!({}), now().plus(Duration::from_millis(200)))).await.unwrap();
-        let after = ledger.schedule(NewJob::new("test.kind", json!({}), now().plus(Duration::from_millis(400)))).await.unwrap();
+        let cancelled = ledger
+            .schedule(NewJob::new(
+                "test.kind",
+                json!({}),
+                now().plus(Duration::from_millis(200)),
+            ))
+            .await
+            .unwrap();
+        let after = ledger
+            .schedule(NewJob::new(
+                "test.kind",
+                json!({}),
+                now().plus(Duration::from_millis(400)),
+            ))
+            .await
+            .unwrap();
         ledger.cancel(cancelled.id).await.unwrap();
         let handler = Recorder::new(Behaviour::Succeed);
         let shutdown = CancellationToken::new();
@@ -195,10 +298,19 @@ async fn a_cancelled_job_never_runs() {
         shutdown.cancel();
         worker.await.unwrap();
         assert_eq!(handler.runs(), [after.id]);
-        assert_eq!(ledger.get(cancelled.id).await.unwrap().state, JobState::Cancelled);
+        assert_eq!(
+            ledger.get(cancelled.id).await.unwrap().state,
+            JobState::Cancelled
+        );
         assert!(ledger.runs(cancelled.id).await.unwrap().is_empty());
         let again = ledger.cancel(after.id).await.unwrap_err();
-        assert_eq!(again.to_string(), format!("job {} is done; cancel needs a job that is pending or running", after.id));
+        assert_eq!(
+            again.to_string(),
+            format!(
+                "job {} is done; cancel needs a job that is pending or running",
+                after.id
+            )
+        );
     }
 }
 
@@ -206,16 +318,31 @@ async fn a_cancelled_job_never_runs() {
 async fn cancelling_a_running_job_stops_it_at_the_next_lease_renewal() {
     for test_db in testing::backends().await {
         let ledger = ledger(&test_db.db);
-        let job = ledger.schedule(NewJob::new("test.kind", json!({}), now())).await.unwrap();
+        let job = ledger
+            .schedule(NewJob::new("test.kind", json!({}), now()))
+            .await
+            .unwrap();
         let handler = Recorder::new(Behaviour::Hang);
         let shutdown = CancellationToken::new();
-        let worker = start(&ledger, Arc::clone(&handler), WorkerOptions { lease: Duration::from_millis(300), ..options("w1") }, &shutdown);
+        let worker = start(
+            &ledger,
+            Arc::clone(&handler),
+            WorkerOptions {
+                lease: Duration::from_millis(300),
+                ..options("w1")
+            },
+            &shutdown,
+        );
         wait_for_state(&ledger, job.id, JobState::Running).await;
         ledger.cancel(job.id).await.unwrap();
-        testing::wait_for("the worker to give the job up", Duration::from_secs(5), || async {
-            let runs = ledger.runs(job.id).await.unwrap();
-            (runs.len() == 1 && runs[0].outcome.as_deref() == Some("lease_lost")).then_some(())
-        })
+        testing::wait_for(
+            "the worker to give the job up",
+            Duration::from_secs(5),
+            || async {
+                let runs = ledger.runs(job.id).await.unwrap();
+                (runs.len() == 1 && runs[0].outcome.as_deref() == Some("lease_lost")).then_some(())
+            },
+        )
         .await;
         shutdown.cancel();
         worker.await.unwrap();
@@ -229,16 +356,40 @@ async fn two_workers_never_run_the_same_job() {
         let ledger = ledger(&test_db.db);
         let mut ids = Vec::new();
         for n in 0..60 {
-            ids.push(ledger.schedule(NewJob::new("test.kind", json!({ "n": n }), now())).await.unwrap().id);
+            ids.push(
+                ledger
+                    .schedule(NewJob::new("test.kind", json!({ "n": n }), now()))
+                    .await
+                    .unwrap()
+                    .id,
+            );
         }
-        let handler = Arc::new(Recorder { runs: Mutex::new(Vec::new()), behaviour: Behaviour::Succeed, delay: Duration::from_millis(5) });
+        let handler = Arc::new(Recorder {
+            runs: Mutex::new(Vec::new()),
+            behaviour: Behaviour::Succeed,
+            delay: Duration::from_millis(5),
+        });
         let shutdown = CancellationToken::new();
         // Each worker has its own pool, as two processes would.
-        let other_db = Db::connect(&test_db.url, &guildhall_core::db::DbOptions::default()).await.unwrap();
+        let other_db = Db::connect(&test_db.url, &guildhall_core::db::DbOptions::default())
+            .await
+            .unwrap();
         let first = start(&ledger, Arc::clone(&handler), options("w1"), &shutdown);
-        let second = start(&JobLedger::new(other_db, clock(), 3), Arc::clone(&handler), options("w2"), &shutdown);
+        let second = start(
+            &JobLedger::new(other_db, clock(), 3),
+            Arc::clone(&handler),
+            options("w2"),
+            &shutdown,
+        );
         testing::wait_for("all jobs done", Duration::from_secs(30), || async {
-            let done = ledger.list(&JobFilter { state: Some(JobState::Done), limit: 1_000, ..JobFilter::default() }).await.unwrap();
+            let done = ledger
+                .list(&JobFilter {
+                    state: Some(JobState::Done),
+                    limit: 1_000,
+                    ..JobFilter::default()
+                })
+                .await
+                .unwrap();
             (done.len() == ids.len()).then_some(())
         })
         .await;
@@ -248,7 +399,12 @@ async fn two_workers_never_run_the_same_job() {
 
         let mut runs = handler.runs();
         runs.sort_unstable();
-        assert_eq!(runs, ids, "{:?}: every job ran exactly once", test_db.backend());
+        assert_eq!(
+            runs,
+            ids,
+            "{:?}: every job ran exactly once",
+            test_db.backend()
+        );
         let workers: std::collections::BTreeSet<String> = {
             let mut names = std::collections::BTreeSet::new();
             for id in &ids {
@@ -266,9 +422,20 @@ async fn two_workers_never_run_the_same_job() {
 async fn a_lease_left_by_a_dead_worker_is_taken_over_after_it_expires() {
     for test_db in testing::backends().await {
         let ledger = ledger(&test_db.db);
-        let job = ledger.schedule(NewJob::new("test.kind", json!({}), now())).await.unwrap();
+        let job = ledger
+            .schedule(NewJob::new("test.kind", json!({}), now()))
+            .await
+            .unwrap();
         // A worker claims it and dies without a word.
-        let claimed = ledger.claim("crashed", &["test.kind".into()], 10, Duration::from_millis(200)).await.unwrap();
+        let claimed = ledger
+            .claim(
+                "crashed",
+                &["test.kind".into()],
+                10,
+                Duration::from_millis(200),
+            )
+            .await
+            .unwrap();
         assert_eq!(claimed.len(), 1);
         let handler = Recorder::new(Behaviour::Succeed);
         let shutdown = CancellationToken::new();
@@ -278,7 +445,12 @@ async fn a_lease_left_by_a_dead_worker_is_taken_over_after_it_expires() {
         worker.await.unwrap();
         assert_eq!(done.attempts, 2);
         let runs = ledger.runs(job.id).await.unwrap();
-        assert_eq!(runs.iter().map(|r| (r.worker.as_str(), r.outcome.as_deref())).collect::<Vec<_>>(), [("crashed", None), ("w2", Some("ok"))]);
+        assert_eq!(
+            runs.iter()
+                .map(|r| (r.worker.as_str(), r.outcome.as_deref()))
+                .collect::<Vec<_>>(),
+            [("crashed", None), ("w2", Some("ok"))]
+        );
         // The dead worker's late completion is refused.
         assert!(!ledger.complete(&claimed[0].1).await.unwrap());
     }
@@ -288,15 +460,29 @@ async fn a_lease_left_by_a_dead_worker_is_taken_over_after_it_expires() {
 async fn shutdown_releases_leases_of_jobs_that_do_not_finish_in_time() {
     for test_db in testing::backends().await {
         let ledger = ledger(&test_db.db);
-        let job = ledger.schedule(NewJob::new("test.kind", json!({}), now())).await.unwrap();
+        let job = ledger
+            .schedule(NewJob::new("test.kind", json!({}), now()))
+            .await
+            .unwrap();
         let handler = Recorder::new(Behaviour::Hang);
         let shutdown = CancellationToken::new();
-        let worker = start(&ledger, Arc::clone(&handler), WorkerOptions { shutdown_grace: Duration::from_millis(100), ..options("w1") }, &shutdown);
+        let worker = start(
+            &ledger,
+            Arc::clone(&handler),
+            WorkerOptions {
+                shutdown_grace: Duration::from_millis(100),
+                ..options("w1")
+            },
+            &shutdown,
+        );
         wait_for_state(&ledger, job.id, JobState::Running).await;
         shutdown.cancel();
         worker.await.unwrap();
         let released = ledger.get(job.id).await.unwrap();
-        assert_eq!((released.state, released.attempts, released.lease_owner), (JobState::Pending, 0, None));
+        assert_eq!(
+            (released.state, released.attempts, released.lease_owner),
+            (JobState::Pending, 0, None)
+        );
         let runs = ledger.runs(job.id).await.unwrap();
         assert_eq!(runs[0].outcome.as_deref(), Some("released"));
     }
@@ -306,7 +492,10 @@ async fn shutdown_releases_leases_of_jobs_that_do_not_finish_in_time() {
 async fn recurring_jobs_come_back_and_pending_jobs_can_be_moved() {
     for test_db in testing::backends().await {
         let ledger = ledger(&test_db.db);
-        let job = ledger.schedule(NewJob::new("test.kind", json!({}), now())).await.unwrap();
+        let job = ledger
+            .schedule(NewJob::new("test.kind", json!({}), now()))
+            .await
+            .unwrap();
         let handler = Recorder::new(Behaviour::Repeat);
         let shutdown = CancellationToken::new();
         let worker = start(&ledger, Arc::clone(&handler), options("w1"), &shutdown);
@@ -322,7 +511,12 @@ async fn recurring_jobs_come_back_and_pending_jobs_can_be_moved() {
         assert_eq!(moved.due_at, UnixMillis(1));
         ledger.cancel(job.id).await.unwrap();
         let refused = ledger.reschedule(job.id, UnixMillis(2)).await.unwrap_err();
-        assert!(refused.to_string().contains("reschedule needs a job that is pending"), "{refused}");
+        assert!(
+            refused
+                .to_string()
+                .contains("reschedule needs a job that is pending"),
+            "{refused}"
+        );
     }
 }
 
@@ -330,8 +524,14 @@ async fn recurring_jobs_come_back_and_pending_jobs_can_be_moved() {
 async fn finished_jobs_are_pruned_after_retention_but_dead_and_deduplicated_ones_stay() {
     for test_db in testing::backends().await {
         let ledger = ledger(&test_db.db);
-        let plain = ledger.schedule(NewJob::new("test.kind", json!({}), now())).await.unwrap();
-        let keyed = ledger.schedule(NewJob::new("test.kind", json!({}), now()).dedupe("once")).await.unwrap();
+        let plain = ledger
+            .schedule(NewJob::new("test.kind", json!({}), now()))
+            .await
+            .unwrap();
+        let keyed = ledger
+            .schedule(NewJob::new("test.kind", json!({}), now()).dedupe("once"))
+            .await
+            .unwrap();
         let handler = Recorder::new(Behaviour::Succeed);
         let shutdown = CancellationToken::new();
         let worker = start(&ledger, handler, options("w1"), &shutdown);
@@ -339,9 +539,24 @@ async fn finished_jobs_are_pruned_after_retention_but_dead_and_deduplicated_ones
         wait_for_state(&ledger, keyed.id, JobState::Done).await;
         shutdown.cancel();
         worker.await.unwrap();
-        assert_eq!(ledger.prune(now().minus(Duration::from_secs(60))).await.unwrap(), 0);
-        assert_eq!(ledger.prune(now().plus(Duration::from_secs(1))).await.unwrap(), 1);
-        assert!(matches!(ledger.get(plain.id).await, Err(JobLedgerError::NotFound(_))));
+        assert_eq!(
+            ledger
+                .prune(now().minus(Duration::from_secs(60)))
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            ledger
+                .prune(now().plus(Duration::from_secs(1)))
+                .await
+                .unwrap(),
+            1
+        );
+        assert!(matches!(
+            ledger.get(plain.id).await,
+            Err(JobLedgerError::NotFound(_))
+        ));
         assert_eq!(ledger.get(keyed.id).await.unwrap().state, JobState::Done);
     }
 }

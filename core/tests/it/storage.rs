@@ -15,25 +15,46 @@ async fn migrations_apply_once_and_then_change_nothing() {
     for test_db in databases {
         let backend = test_db.backend().name();
         let before = test_db.db.migration_status().await.unwrap();
-        assert!(before.iter().all(|m| m.state == MigrationState::Pending), "{backend}: {before:?}");
+        assert!(
+            before.iter().all(|m| m.state == MigrationState::Pending),
+            "{backend}: {before:?}"
+        );
 
         let first = test_db.db.migrate().await.unwrap();
-        assert_eq!(first.applied, before.iter().map(|m| m.version).collect::<Vec<_>>(), "{backend}");
-        assert!(first.status.iter().all(|m| m.state == MigrationState::Applied), "{backend}");
+        assert_eq!(
+            first.applied,
+            before.iter().map(|m| m.version).collect::<Vec<_>>(),
+            "{backend}"
+        );
+        assert!(
+            first
+                .status
+                .iter()
+                .all(|m| m.state == MigrationState::Applied),
+            "{backend}"
+        );
 
         let second = test_db.db.migrate().await.unwrap();
-        assert!(second.applied.is_empty(), "{backend}: second run applied {:?}", second.applied);
+        assert!(
+            second.applied.is_empty(),
+            "{backend}: second run applied {:?}",
+            second.applied
+        );
     }
 }
 
 #[tokio::test]
 async fn both_backends_have_the_same_tables_and_columns() {
     let sqlite = testing::sqlite_unmigrated().await;
-    let Some(postgres) = testing::postgres_unmigrated().await else { return };
+    let Some(postgres) = testing::postgres_unmigrated().await else {
+        return;
+    };
     sqlite.db.migrate().await.unwrap();
     postgres.db.migrate().await.unwrap();
     let sqlite_schema = testing::schema_of(&sqlite.db).await;
-    assert!(sqlite_schema.contains_key("jobs") && sqlite_schema.contains_key("guild_settings_history"));
+    assert!(
+        sqlite_schema.contains_key("jobs") && sqlite_schema.contains_key("guild_settings_history")
+    );
     assert_eq!(sqlite_schema, testing::schema_of(&postgres.db).await);
 }
 
@@ -42,11 +63,19 @@ async fn guilds_upsert_with_on_conflict_and_keep_ids_above_i64() {
     for test_db in testing::backends().await {
         let db = &test_db.db;
         let big = GuildId::new(u64::MAX - 7);
-        guilds::upsert(db, big, "Big", Some(UserId::new(9)), UnixMillis(1_000)).await.unwrap();
-        guilds::upsert(db, GuildId::new(5), "Small", None, UnixMillis(1_000)).await.unwrap();
-        guilds::mark_left(db, GuildId::new(5), UnixMillis(1_500)).await.unwrap();
+        guilds::upsert(db, big, "Big", Some(UserId::new(9)), UnixMillis(1_000))
+            .await
+            .unwrap();
+        guilds::upsert(db, GuildId::new(5), "Small", None, UnixMillis(1_000))
+            .await
+            .unwrap();
+        guilds::mark_left(db, GuildId::new(5), UnixMillis(1_500))
+            .await
+            .unwrap();
         // A rename and rejoin updates the row in place and keeps the first join time.
-        guilds::upsert(db, GuildId::new(5), "Smaller", None, UnixMillis(2_000)).await.unwrap();
+        guilds::upsert(db, GuildId::new(5), "Smaller", None, UnixMillis(2_000))
+            .await
+            .unwrap();
 
         let all = guilds::list(db).await.unwrap();
         assert_eq!(all.len(), 2, "{:?}", test_db.backend());
@@ -63,12 +92,45 @@ async fn the_audit_log_is_scoped_by_guild_and_newest_first() {
     for test_db in testing::backends().await {
         let db = &test_db.db;
         let one = GuildId::new(1);
-        audit::record(db, UnixMillis(1), "operator:a", "config.set", Some(one), Some("general.locale"), &json!({"to": "fr"})).await.unwrap();
-        audit::record(db, UnixMillis(2), "operator:b", "jobs.cancel", None, Some("7"), &json!({})).await.unwrap();
-        audit::record(db, UnixMillis(3), "operator:a", "config.rollback", Some(GuildId::new(2)), None, &json!({})).await.unwrap();
+        audit::record(
+            db,
+            UnixMillis(1),
+            "operator:a",
+            "config.set",
+            Some(one),
+            Some("general.locale"),
+            &json!({"to": "fr"}),
+        )
+        .await
+        .unwrap();
+        audit::record(
+            db,
+            UnixMillis(2),
+            "operator:b",
+            "jobs.cancel",
+            None,
+            Some("7"),
+            &json!({}),
+        )
+        .await
+        .unwrap();
+        audit::record(
+            db,
+            UnixMillis(3),
+            "operator:a",
+            "config.rollback",
+            Some(GuildId::new(2)),
+            None,
+            &json!({}),
+        )
+        .await
+        .unwrap();
 
         let all = audit::recent(db, None, 10).await.unwrap();
-        assert_eq!(all.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["config.rollback", "jobs.cancel", "config.set"]);
+        assert_eq!(
+            all.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+            ["config.rollback", "jobs.cancel", "config.set"]
+        );
         let guild_one = audit::recent(db, Some(one), 10).await.unwrap();
         assert_eq!(guild_one.len(), 1);
         assert_eq!(guild_one[0].detail, json!({"to": "fr"}));
