@@ -33,6 +33,9 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
     // The demo always runs on the embedded default, whatever the environment says.
     settings.database.url = None;
     settings.redis.url = None;
+    if options.json {
+        settings.log.format = guildhall_core::config::LogFormat::Json;
+    }
     app::init_logging(&settings);
 
     let db = app::open_db(&settings).await?;
@@ -71,19 +74,30 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
     .await?;
 
     let dir = app::show_path(&settings.data_dir);
-    println!("Guildhall demo: data in {dir}/ (SQLite, in-process coordination)");
-    println!("  guild {DEMO_GUILD} \"Guildhall Demo\" is seeded; its time zone is Europe/Berlin");
-    println!(
-        "  job {} will switch {} {} in 5 s; watch it in another terminal:",
-        job.id, change.key, change.value
-    );
-    println!(
-        "    cargo run -p guildhall -- --data-dir {dir} jobs show {}",
-        job.id
-    );
-    println!("    cargo run -p guildhall -- --data-dir {dir} config history --guild {DEMO_GUILD}");
-    println!("  the Discord stand-in, the bot and the dashboard join this demo as they land");
-    println!("Press Ctrl-C to stop.");
+    if options.json {
+        println!(
+            "{}",
+            serde_json::json!({ "data_dir": dir, "guild": DEMO_GUILD, "scheduled_job": job.id, "change": { "key": change.key, "value": change.value } })
+        );
+    } else {
+        println!("Guildhall demo: data in {dir}/ (SQLite, in-process coordination)");
+        println!(
+            "  guild {DEMO_GUILD} \"Guildhall Demo\" is seeded; its time zone is Europe/Berlin"
+        );
+        println!(
+            "  job {} will switch {} {} in 5 s; watch it in another terminal:",
+            job.id, change.key, change.value
+        );
+        println!(
+            "    cargo run -p guildhall -- --data-dir {dir} jobs show {}",
+            job.id
+        );
+        println!(
+            "    cargo run -p guildhall -- --data-dir {dir} config history --guild {DEMO_GUILD}"
+        );
+        println!("  the Discord stand-in, the bot and the dashboard join this demo as they land");
+        println!("Press Ctrl-C to stop.");
+    }
 
     let shutdown = runtime::shutdown_on_signals();
     if let Some(limit) = args.run_for {

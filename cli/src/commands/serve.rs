@@ -11,7 +11,11 @@ pub struct Args {
 }
 
 pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
-    let settings = app::load_settings(options)?;
+    let mut settings = app::load_settings(options)?;
+    if options.json {
+        // A long-running command's output is its log: one JSON object per line.
+        settings.log.format = guildhall_core::config::LogFormat::Json;
+    }
     app::init_logging(&settings);
     if args.migrate {
         let db = app::open_db(&settings).await?;

@@ -143,12 +143,31 @@ async fn the_demo_runs_the_stack_and_fires_its_scheduled_change() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("demo-data");
     let output = guildhall("postgres://ignored-by-demo", dir.path())
-        .args(["--data-dir", data.to_str().unwrap(), "demo", "--for", "8s"])
+        .args([
+            "--json",
+            "--data-dir",
+            data.to_str().unwrap(),
+            "demo",
+            "--for",
+            "8s",
+        ])
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");
-    let text = String::from_utf8_lossy(&output.stdout);
-    assert!(text.contains("Guildhall demo: data in"), "{text}");
+    let banner = json(&output);
+    assert_eq!(banner["guild"], "1100000000000000001");
+    let job = banner["scheduled_job"].as_i64().unwrap();
+    // With --json the log is one JSON object per line, and it shows the job finishing.
+    let logs: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .map(|line| {
+            serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON log line: {line}"))
+        })
+        .collect();
+    assert!(
+        logs.iter().any(|line| line["fields"]["message"] == "job finished" && line["fields"]["job"] == job),
+        "{logs:?}"
+    );
 
     let url = format!("sqlite://{}?mode=rwc", data.join("guildhall.db").display());
     let history = guildhall(&url, dir.path())

@@ -187,6 +187,11 @@ impl Worker {
         let mut failures = 0u32;
 
         while !shutdown.is_cancelled() {
+            // Registered before claiming, so a job scheduled while this worker is busy claiming
+            // still wakes it instead of waiting out the pause computed from older data.
+            let notified = wake.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
             let free = usize::try_from(self.options.concurrency)
                 .unwrap_or(1)
                 .saturating_sub(running.len());
@@ -217,20 +222,28 @@ impl Worker {
                     }
                 }
             }
-            let notified = wake.notified();
             tokio::select! {
                 () = shutdown.cancelled() => break,
                 () = tokio::time::sleep(pause) => {}
-                () = notified => {}
+                () = &mut notified => {}
                 Some(_) = async { match remote_wake.as_mut() { Some(s) => s.recv().await, None => std::future::pending().await } } => {}
                 Some(finished) = running.join_next_with_id(), if !running.is_empty() => {
                     self.reap(finished, &mut leases).await;
+                    // Collect every other finished task too, so the next claim fills all free slots at once.
+                    while let Some(finished) = running.try_join_next_with_id() {
+                        self.reap(finished, &mut leases).await;
+                    }
                 }
             }
         }
 
         self.drain(running, leases).await;
-        tracing::info!(worker = %self.options.name, "job worker stopped");
+        let totals = self.metrics.snapshot();
+        tracing::info!(
+            worker = %self.options.name, started = totals.started, succeeded = totals.succeeded,
+            retried = totals.retried, dead = totals.dead, released = totals.released,
+            "job worker stopped"
+        );
         Ok(())
     }
 
