@@ -140,6 +140,29 @@ impl Services {
     }
 }
 
+impl Services {
+    /// Records an operator action in the audit log, as the current operator.
+    pub async fn audit(
+        &self,
+        action: &str,
+        guild: Option<guildhall_core::ids::GuildId>,
+        target: Option<&str>,
+        detail: serde_json::Value,
+    ) -> anyhow::Result<()> {
+        guildhall_core::audit::record(
+            &self.db,
+            self.clock.now(),
+            &operator(),
+            action,
+            guild,
+            target,
+            &detail,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
 /// Who is acting, for history and the audit log: `operator:<login name>`.
 pub fn operator() -> String {
     let name = std::env::var("USER")

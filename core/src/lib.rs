@@ -15,5 +15,6 @@ pub mod guild_config;
 pub mod guilds;
 pub mod ids;
 pub mod jobs;
+pub mod permissions;
 #[cfg(feature = "test-support")]
 pub mod testing;

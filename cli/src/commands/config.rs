@@ -1,7 +1,6 @@
 //! `guildhall config show|get|set|history|rollback|keys`
 
 use clap::Subcommand;
-use guildhall_core::audit;
 use guildhall_core::clock::parse_when;
 use guildhall_core::guild_config::scheduled::{self, ScheduledChange};
 use guildhall_core::guild_config::sections::{self, SECTIONS};
@@ -127,16 +126,14 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
                 actor: actor.clone(),
             };
             let job = scheduled::schedule(config, &services.ledger, change, at).await?;
-            audit::record(
-                &services.db,
-                services.clock.now(),
-                &actor,
-                "config.schedule",
-                Some(guild),
-                Some(&key),
-                &json!({ "value": value, "at": at, "job": job.id }),
-            )
-            .await?;
+            services
+                .audit(
+                    "config.schedule",
+                    Some(guild),
+                    Some(&key),
+                    json!({ "value": value, "at": at, "job": job.id }),
+                )
+                .await?;
             if options.json {
                 return output::json(&json!({ "scheduled": true, "job": job }));
             }
@@ -155,7 +152,7 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
             let actor = app::operator();
             let change = config.set_key(guild, &key, &value, &actor).await?;
             if let Some(change) = &change {
-                audit::record(&services.db, services.clock.now(), &actor, "config.set", Some(guild), Some(&key), &json!({ "version": change.version, "old": change.old_value, "new": change.new_value })).await?;
+                services.audit("config.set", Some(guild), Some(&key), json!({ "version": change.version, "old": change.old_value, "new": change.new_value })).await?;
             }
             if options.json {
                 return output::json(&json!({ "changed": change.is_some(), "change": change }));
@@ -206,16 +203,14 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
         Command::Rollback { guild, section, to } => {
             let actor = app::operator();
             let change = config.rollback(guild, &section, to, &actor).await?;
-            audit::record(
-                &services.db,
-                services.clock.now(),
-                &actor,
-                "config.rollback",
-                Some(guild),
-                Some(&section),
-                &json!({ "to": to, "version": change.version }),
-            )
-            .await?;
+            services
+                .audit(
+                    "config.rollback",
+                    Some(guild),
+                    Some(&section),
+                    json!({ "to": to, "version": change.version }),
+                )
+                .await?;
             if options.json {
                 return output::json(&change);
             }

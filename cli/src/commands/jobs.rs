@@ -1,7 +1,6 @@
 //! `guildhall jobs list|show|cancel|retry`
 
 use clap::Subcommand;
-use guildhall_core::audit;
 use guildhall_core::clock::UnixMillis;
 use guildhall_core::ids::GuildId;
 use guildhall_core::jobs::{Job, JobFilter, JobId, JobState};
@@ -122,16 +121,14 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
         }
         Command::Cancel { id } => {
             let job = ledger.cancel(id).await?;
-            audit::record(
-                &services.db,
-                services.clock.now(),
-                &app::operator(),
-                "jobs.cancel",
-                job.guild,
-                Some(&id.to_string()),
-                &json!({ "kind": job.kind }),
-            )
-            .await?;
+            services
+                .audit(
+                    "jobs.cancel",
+                    job.guild,
+                    Some(&id.to_string()),
+                    json!({ "kind": job.kind }),
+                )
+                .await?;
             if options.json {
                 return output::json(&job);
             }
@@ -140,16 +137,14 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
         }
         Command::Retry { id } => {
             let job = ledger.retry(id).await?;
-            audit::record(
-                &services.db,
-                services.clock.now(),
-                &app::operator(),
-                "jobs.retry",
-                job.guild,
-                Some(&id.to_string()),
-                &json!({ "kind": job.kind }),
-            )
-            .await?;
+            services
+                .audit(
+                    "jobs.retry",
+                    job.guild,
+                    Some(&id.to_string()),
+                    json!({ "kind": job.kind }),
+                )
+                .await?;
             if options.json {
                 return output::json(&job);
             }
