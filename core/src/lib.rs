@@ -5,16 +5,19 @@
 //! come back; `guildhall-web`, `guildhall-tui` and the CLI reach the bot only through the
 //! database, the job ledger and the coordination bus defined here.
 
+pub mod analytics;
 pub mod audit;
 pub mod clock;
 pub mod config;
 pub mod coordination;
 pub mod db;
 pub mod effect;
+pub mod guards;
 pub mod guild_config;
 pub mod guilds;
 pub mod ids;
 pub mod jobs;
 pub mod permissions;
+pub mod refusals;
 #[cfg(feature = "test-support")]
 pub mod testing;

@@ -16,7 +16,7 @@ pub mod sections;
 pub mod service;
 pub mod store;
 
-pub use sections::{Features, General, GuildSettings, Section, SectionOps};
+pub use sections::{Commands, Features, General, GuildSettings, Section, SectionOps};
 pub use service::{Change, GuildConfigService, TOPIC};
 pub use store::HistoryEntry;
 

@@ -21,6 +21,8 @@ pub struct GuildSettings {
     pub general: General,
     /// `features`: which features are on.
     pub features: Features,
+    /// `commands`: legacy prefix commands.
+    pub commands: Commands,
     /// Version of each stored section; absent sections are at version 0 (the defaults).
     pub versions: BTreeMap<&'static str, i64>,
 }
@@ -198,6 +200,62 @@ impl Section for Features {
     }
 }
 
+/// `commands`: legacy prefix commands (off by default; they need the privileged Message
+/// Content intent, so slash commands remain the primary interface).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Commands {
+    /// Answer commands written as `<prefix>name` in messages.
+    pub prefix_enabled: bool,
+    /// The prefix, 1 to 5 characters without spaces.
+    pub prefix: String,
+    /// Prefix commands one member may run per minute.
+    pub prefix_per_minute: u32,
+}
+
+impl Default for Commands {
+    fn default() -> Self {
+        Self {
+            prefix_enabled: false,
+            prefix: "!".into(),
+            prefix_per_minute: 10,
+        }
+    }
+}
+
+impl Section for Commands {
+    const NAME: &'static str = "commands";
+    const DESCRIPTION: &'static str = "legacy prefix commands";
+
+    fn validate(&self) -> Result<(), FieldError> {
+        let length = self.prefix.chars().count();
+        if length == 0 || length > 5 || self.prefix.chars().any(char::is_whitespace) {
+            return Err(FieldError {
+                field: "prefix",
+                message: format!(
+                    "must be 1 to 5 characters without spaces, such as ! or ?, got {:?}",
+                    self.prefix
+                ),
+            });
+        }
+        if !(1..=120).contains(&self.prefix_per_minute) {
+            return Err(FieldError {
+                field: "prefix_per_minute",
+                message: format!("must be between 1 and 120, got {}", self.prefix_per_minute),
+            });
+        }
+        Ok(())
+    }
+
+    fn of(settings: &GuildSettings) -> &Self {
+        &settings.commands
+    }
+
+    fn of_mut(settings: &mut GuildSettings) -> &mut Self {
+        &mut settings.commands
+    }
+}
+
 /// A section, seen without its type: what the service, CLI and dashboard work with.
 pub trait SectionOps: Send + Sync {
     /// The section's name.
@@ -294,8 +352,11 @@ fn field_names<S: Serialize>(section: &S) -> Vec<String> {
 }
 
 /// Every section, in display order.
-pub static SECTIONS: &[&dyn SectionOps] =
-    &[&Ops::<General>(PhantomData), &Ops::<Features>(PhantomData)];
+pub static SECTIONS: &[&dyn SectionOps] = &[
+    &Ops::<General>(PhantomData),
+    &Ops::<Features>(PhantomData),
+    &Ops::<Commands>(PhantomData),
+];
 
 /// The section called `name`.
 ///

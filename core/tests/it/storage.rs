@@ -136,3 +136,75 @@ async fn the_audit_log_is_scoped_by_guild_and_newest_first() {
         assert_eq!(guild_one[0].detail, json!({"to": "fr"}));
     }
 }
+
+#[tokio::test]
+async fn refusals_and_command_analytics_are_stored_per_guild() {
+    use guildhall_core::analytics::{self, Invocation, Outcome, Recorder};
+    use guildhall_core::guards::Refusal;
+    use guildhall_core::refusals;
+    use std::time::Duration;
+
+    for test_db in testing::backends().await {
+        let db = &test_db.db;
+        let (one, two) = (GuildId::new(1), GuildId::new(2));
+        refusals::record(
+            db,
+            one,
+            UnixMillis(5),
+            UserId::new(7),
+            Some(UserId::new(8)),
+            "nick",
+            &Refusal::InvokerNotAbove {
+                invoker_top: 1,
+                target_top: 3,
+            },
+        )
+        .await
+        .unwrap();
+        let stored = refusals::list(db, one, 10).await.unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(
+            (stored[0].code.as_str(), stored[0].target),
+            ("invoker_not_above_target", Some(UserId::new(8)))
+        );
+        assert!(refusals::list(db, two, 10).await.unwrap().is_empty());
+
+        let (recorder, writer) = Recorder::start(db.clone(), Duration::from_millis(20));
+        for (guild, latency, outcome) in [
+            (one, 10, Outcome::Ok),
+            (one, 30, Outcome::Refused),
+            (two, 5, Outcome::Error),
+        ] {
+            recorder.record(Invocation {
+                guild: Some(guild),
+                user: UserId::new(7),
+                command: "nick".into(),
+                kind: "slash",
+                at: UnixMillis(10),
+                latency_ms: latency,
+                outcome,
+                error: None,
+            });
+        }
+        drop(recorder);
+        writer.await.unwrap();
+        let stats = analytics::stats(db, Some(one), UnixMillis(0))
+            .await
+            .unwrap();
+        assert_eq!(stats.len(), 1, "{:?}", test_db.backend());
+        assert_eq!(
+            (
+                stats[0].runs,
+                stats[0].refused,
+                stats[0].errors,
+                stats[0].max_ms
+            ),
+            (2, 1, 0, 30)
+        );
+        assert!((stats[0].average_ms - 20.0).abs() < f64::EPSILON);
+        assert_eq!(
+            analytics::stats(db, None, UnixMillis(0)).await.unwrap()[0].runs,
+            3
+        );
+    }
+}
