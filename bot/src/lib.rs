@@ -1,15 +1,145 @@
-//! Guildhall's Discord side.
+//! Guildhall's Discord side: serenity + poise, the only crate that knows Discord's API types.
 //!
-//! This crate will hold the serenity + poise runtime: it turns gateway events into
-//! `guildhall-core` events, calls the feature services, and executes the
-//! [`Effect`](guildhall_core::effect::Effect)s they return through one outbound executor that owns
-//! rate limiting. It is the only crate that knows Discord's API types; ids are converted to and
-//! from `guildhall_core::ids` here and nowhere else.
-//!
-//! It arrives with the Discord stand-in and bot runtime issue; until then it only names the
-//! effects it will perform, so the dependency direction `cli → bot → core` is fixed from the start.
+//! - [`runtime`] builds the serenity client (one shard, all shards, or a range) pointed at
+//!   Discord or at a stand-in, with the intents the enabled features need.
+//! - [`events`] turns gateway events into updates of the core's guild model and settings cache.
+//! - [`commands`] are the slash (and, per guild, prefix) commands; every member-touching one runs
+//!   the core guards first, and every run is recorded in the command analytics.
+//! - [`executor`] performs every outbound call, owning rate limits.
+//! - [`convert`] is the one place serenity's ids and models become the core's.
 
+pub mod commands;
+pub mod convert;
+pub mod events;
+pub mod executor;
+pub mod intents;
+pub mod registration;
+pub mod runtime;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use guildhall_core::analytics::Recorder;
+use guildhall_core::clock::SharedClock;
+use guildhall_core::coordination::Coordination;
+use guildhall_core::db::Db;
 use guildhall_core::effect::Effect;
+use guildhall_core::guild_cache::GuildCache;
+use guildhall_core::guild_config::GuildConfigService;
+use guildhall_core::ids::UserId;
+
+pub use runtime::{BotOptions, Shards, run};
+
+/// Everything the bot's handlers share (poise's user data).
+#[derive(Debug)]
+pub struct BotData {
+    /// The database.
+    pub db: Db,
+    /// The clock.
+    pub clock: SharedClock,
+    /// Per-guild settings.
+    pub config: Arc<GuildConfigService>,
+    /// Cooldowns and rate limits.
+    pub coordination: Arc<dyn Coordination>,
+    /// Every outbound call.
+    pub executor: Arc<executor::Executor>,
+    /// The guilds as the gateway described them.
+    pub cache: Arc<GuildCache>,
+    /// Command analytics.
+    pub analytics: Recorder,
+    /// Gateway events seen, by name.
+    pub events: EventCounters,
+    bot_user: OnceLock<UserId>,
+}
+
+impl BotData {
+    /// Shared state for the bot.
+    pub fn new(
+        db: Db,
+        clock: SharedClock,
+        config: Arc<GuildConfigService>,
+        coordination: Arc<dyn Coordination>,
+        executor: Arc<executor::Executor>,
+        analytics: Recorder,
+    ) -> Self {
+        Self {
+            db,
+            clock,
+            config,
+            coordination,
+            executor,
+            cache: Arc::new(GuildCache::new()),
+            analytics,
+            events: EventCounters::default(),
+            bot_user: OnceLock::new(),
+        }
+    }
+
+    /// The bot's own user, once READY arrived.
+    pub fn bot_user(&self) -> Option<UserId> {
+        self.bot_user.get().copied()
+    }
+}
+
+/// Counts of gateway events by name, for the console and `/metrics`.
+#[derive(Debug, Default)]
+pub struct EventCounters {
+    total: AtomicU64,
+    by_name: Mutex<BTreeMap<&'static str, u64>>,
+}
+
+impl EventCounters {
+    /// Counts one event.
+    pub fn count(&self, name: &'static str) {
+        self.total.fetch_add(1, Ordering::Relaxed);
+        *self
+            .by_name
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(name)
+            .or_default() += 1;
+    }
+
+    /// Events so far.
+    pub fn total(&self) -> u64 {
+        self.total.load(Ordering::Relaxed)
+    }
+
+    /// Events so far, by name.
+    pub fn by_name(&self) -> BTreeMap<&'static str, u64> {
+        self.by_name
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// A failure inside a command or event handler.
+#[derive(Debug, thiserror::Error)]
+pub enum BotError {
+    /// A guard refused the action; the member is told why and the refusal is stored.
+    #[error("refused: {}", .0.code())]
+    Refused(guildhall_core::guards::Refusal, Option<UserId>),
+    /// The member's input was wrong; the message says how to fix it.
+    #[error("{0}")]
+    User(String),
+    /// Discord refused or failed.
+    #[error(transparent)]
+    Discord(#[from] executor::ExecError),
+    /// Settings could not be read or written.
+    #[error(transparent)]
+    Config(#[from] guildhall_core::guild_config::GuildConfigError),
+    /// The database failed.
+    #[error(transparent)]
+    Database(#[from] guildhall_core::db::DbError),
+    /// Something the bot should have known is missing (a guild not yet received).
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+/// poise's context for Guildhall's commands.
+pub type Context<'a> = poise::Context<'a, BotData, BotError>;
 
 /// A short name for an effect, used in logs and metrics.
 pub fn effect_name(effect: &Effect) -> &'static str {
@@ -22,6 +152,7 @@ pub fn effect_name(effect: &Effect) -> &'static str {
         Effect::RemoveRole { .. } => "remove_role",
         Effect::Timeout { .. } => "timeout",
         Effect::RemoveTimeout { .. } => "remove_timeout",
+        Effect::SetNickname { .. } => "set_nickname",
         Effect::Kick { .. } => "kick",
         Effect::Ban { .. } => "ban",
         Effect::Unban { .. } => "unban",

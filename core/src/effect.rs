@@ -89,6 +89,17 @@ pub enum Effect {
         /// Shown in the guild's audit log.
         reason: Option<String>,
     },
+    /// Set or clear a member's nickname.
+    SetNickname {
+        /// The guild.
+        guild: GuildId,
+        /// The member.
+        user: UserId,
+        /// The new nickname; `None` restores their username.
+        nickname: Option<String>,
+        /// Shown in the guild's audit log.
+        reason: Option<String>,
+    },
     /// Remove a member from the guild; they may rejoin.
     Kick {
         /// The guild.
@@ -278,6 +289,7 @@ impl Effect {
             Self::AddRole { guild, .. }
             | Self::RemoveRole { guild, .. }
             | Self::Timeout { guild, .. }
+            | Self::SetNickname { guild, .. }
             | Self::RemoveTimeout { guild, .. }
             | Self::Kick { guild, .. }
             | Self::Ban { guild, .. }

@@ -1,0 +1,64 @@
+//! Conversions between serenity's types and the core's: the only place they meet.
+
+use guildhall_core::clock::UnixMillis;
+use guildhall_core::ids::{ChannelId, GuildId, RoleId, UserId};
+use guildhall_core::permissions::{MemberInfo, Permissions, RoleInfo};
+use serenity::all as discord;
+
+/// A guild id.
+pub fn guild(id: discord::GuildId) -> GuildId {
+    GuildId::new(id.get())
+}
+
+/// A user id.
+pub fn user(id: discord::UserId) -> UserId {
+    UserId::new(id.get())
+}
+
+/// A channel id.
+pub fn channel(id: discord::ChannelId) -> ChannelId {
+    ChannelId::new(id.get())
+}
+
+/// A role id.
+pub fn role(id: discord::RoleId) -> RoleId {
+    RoleId::new(id.get())
+}
+
+/// A timestamp.
+pub fn time(timestamp: discord::Timestamp) -> UnixMillis {
+    UnixMillis(timestamp.unix_timestamp() * 1_000)
+}
+
+/// A role as permissions see it, with its name.
+pub fn role_info(role: &discord::Role) -> (RoleInfo, String) {
+    (
+        RoleInfo {
+            id: self::role(role.id),
+            position: i32::from(role.position),
+            permissions: Permissions(role.permissions.bits()),
+        },
+        role.name.clone(),
+    )
+}
+
+/// A member as permissions see them.
+pub fn member_info(member: &discord::Member) -> MemberInfo {
+    MemberInfo {
+        user: user(member.user.id),
+        roles: member.roles.iter().map(|id| role(*id)).collect(),
+        timed_out_until: member.communication_disabled_until.map(time),
+    }
+}
+
+/// A partial member (from an interaction) as permissions see them.
+pub fn partial_member_info(
+    user_id: discord::UserId,
+    member: &discord::PartialMember,
+) -> MemberInfo {
+    MemberInfo {
+        user: user(user_id),
+        roles: member.roles.iter().map(|id| role(*id)).collect(),
+        timed_out_until: None,
+    }
+}

@@ -1,0 +1,86 @@
+//! Gateway events → the core's guild model, the guild list and the settings cache.
+
+use guildhall_core::guilds;
+use serenity::all::FullEvent;
+
+use crate::convert;
+use crate::{BotData, BotError};
+
+/// Handles one gateway event (commands are dispatched by poise before this runs).
+///
+/// # Errors
+/// [`BotError`] when the database fails; poise logs it.
+pub async fn handle(data: &BotData, event: &FullEvent) -> Result<(), BotError> {
+    data.events.count(event.snake_case_name());
+    match event {
+        FullEvent::Ready { data_about_bot } => {
+            let _ = data.bot_user.set(convert::user(data_about_bot.user.id));
+            tracing::info!(
+                user = %data_about_bot.user.name,
+                guilds = data_about_bot.guilds.len(),
+                shard = ?data_about_bot.shard.map(|shard| (shard.id.0, shard.total)),
+                "connected to Discord"
+            );
+        }
+        FullEvent::GuildCreate { guild, .. } => {
+            let id = convert::guild(guild.id);
+            data.cache.put_guild(
+                id,
+                guild.name.clone(),
+                convert::user(guild.owner_id),
+                guild.roles.values().map(convert::role_info).collect(),
+                guild.members.values().map(convert::member_info).collect(),
+            );
+            guilds::upsert(
+                &data.db,
+                id,
+                &guild.name,
+                Some(convert::user(guild.owner_id)),
+                data.clock.now(),
+            )
+            .await?;
+            // Loaded now, so the message path only ever reads the cache.
+            data.config.get(id).await?;
+            tracing::info!(guild = %id, name = %guild.name, members = guild.members.len(), "guild available");
+        }
+        FullEvent::GuildDelete { incomplete, .. } if !incomplete.unavailable => {
+            let id = convert::guild(incomplete.id);
+            data.cache.remove_guild(id);
+            guilds::mark_left(&data.db, id, data.clock.now()).await?;
+            tracing::info!(guild = %id, "left guild");
+        }
+        FullEvent::GuildMemberAddition { new_member } => {
+            data.cache.put_member(
+                convert::guild(new_member.guild_id),
+                convert::member_info(new_member),
+            );
+        }
+        FullEvent::GuildMemberUpdate {
+            new: Some(member), ..
+        } => {
+            data.cache.put_member(
+                convert::guild(member.guild_id),
+                convert::member_info(member),
+            );
+        }
+        FullEvent::GuildMemberRemoval { guild_id, user, .. } => {
+            data.cache
+                .remove_member(convert::guild(*guild_id), convert::user(user.id));
+        }
+        FullEvent::GuildRoleCreate { new } | FullEvent::GuildRoleUpdate { new, .. } => {
+            let (role, name) = convert::role_info(new);
+            data.cache
+                .put_role(convert::guild(new.guild_id), role, name);
+        }
+        FullEvent::GuildRoleDelete {
+            guild_id,
+            removed_role_id,
+            ..
+        } => {
+            data.cache
+                .remove_role(convert::guild(*guild_id), convert::role(*removed_role_id));
+        }
+        _ => {}
+    }
+    Ok(())
+}

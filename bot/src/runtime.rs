@@ -1,0 +1,148 @@
+//! The serenity client: connection to Discord (or a stand-in), sharding, and shutdown.
+
+use std::sync::Arc;
+
+use serenity::all::{ClientBuilder, GatewayError, HttpBuilder};
+use tokio_util::sync::CancellationToken;
+
+use crate::intents::{self, Privileged};
+use crate::registration::{self, Scope};
+use crate::{BotData, BotError};
+
+/// Which shards this process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shards {
+    /// As many as Discord recommends, all here.
+    Auto,
+    /// Shards `first..=last` of `total` (the rest run elsewhere).
+    Range {
+        /// The first shard id.
+        first: u32,
+        /// The last shard id.
+        last: u32,
+        /// Shards in the whole deployment.
+        total: u32,
+    },
+}
+
+impl std::str::FromStr for Shards {
+    type Err = String;
+
+    /// `0-3` or `5` (a range or one shard; the total comes separately).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let invalid = || {
+            format!("shards must be a range such as 0-3 or a single shard such as 5, got {text:?}")
+        };
+        let (first, last) = match text.split_once('-') {
+            Some((first, last)) => (
+                first.trim().parse().map_err(|_| invalid())?,
+                last.trim().parse().map_err(|_| invalid())?,
+            ),
+            None => {
+                let one = text.trim().parse().map_err(|_| invalid())?;
+                (one, one)
+            }
+        };
+        if first > last {
+            return Err(invalid());
+        }
+        Ok(Self::Range {
+            first,
+            last,
+            total: last + 1,
+        })
+    }
+}
+
+/// How the bot connects.
+#[derive(Debug, Clone)]
+pub struct BotOptions {
+    /// The bot token.
+    pub token: String,
+    /// The stand-in or a REST proxy; `None` for Discord itself.
+    pub api_base: Option<String>,
+    /// Which shards to run.
+    pub shards: Shards,
+    /// The privileged intents allowed.
+    pub privileged: Privileged,
+    /// Register the slash commands globally at startup (when they changed).
+    pub register_commands: bool,
+}
+
+/// Why the bot stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Discord refused privileged intents (close code 4014).
+    #[error("{0}")]
+    DisallowedIntents(String),
+    /// Discord refused the token.
+    #[error(
+        "Discord refused the bot token (close code 4004 or HTTP 401); check discord.token / DISCORD_TOKEN"
+    )]
+    InvalidToken,
+    /// Anything else from the client.
+    #[error("Discord client error: {0}")]
+    Client(#[from] serenity::Error),
+}
+
+/// Connects and runs until `shutdown` is cancelled or Discord ends the session for good.
+///
+/// # Errors
+/// [`RunError`], with the operator-facing explanation for refused intents and tokens.
+pub async fn run(
+    options: BotOptions,
+    data: BotData,
+    shutdown: CancellationToken,
+) -> Result<(), RunError> {
+    let mut http = HttpBuilder::new(&options.token);
+    if let Some(base) = &options.api_base {
+        // serenity honours a proxy only with its own rate limiter off; the executor limits instead.
+        http = http
+            .proxy(base.trim_end_matches('/'))
+            .ratelimiter_disabled(true);
+    }
+    let register = options.register_commands;
+    let framework = poise::Framework::builder()
+        .options(crate::commands::framework_options())
+        .setup(move |_ctx, ready, _framework| {
+            Box::pin(async move {
+                if register {
+                    // Failing here must not fail setup: poise would then block every event.
+                    let application = ready.application.id.get();
+                    match registration::deploy(&data.executor, application, Scope::Global, false).await {
+                        Ok(plan) => tracing::info!(added = ?plan.added, changed = ?plan.changed, removed = ?plan.removed, applied = plan.applied, "slash commands checked"),
+                        Err(error) => tracing::error!(%error, "could not register slash commands"),
+                    }
+                }
+                Ok::<_, BotError>(data)
+            })
+        })
+        .build();
+    let intents = intents::intents(options.privileged);
+    let mut client = ClientBuilder::new_with_http(http.build(), intents)
+        .framework(framework)
+        .await?;
+    let manager = Arc::clone(&client.shard_manager);
+    let stopper = shutdown.clone();
+    tokio::spawn(async move {
+        stopper.cancelled().await;
+        tracing::info!("disconnecting from Discord");
+        manager.shutdown_all().await;
+    });
+    let result = match options.shards {
+        Shards::Auto => client.start_autosharded().await,
+        Shards::Range { first, last, total } => {
+            client.start_shard_range(first..last + 1, total).await
+        }
+    };
+    match result {
+        Ok(()) => Ok(()),
+        Err(serenity::Error::Gateway(GatewayError::DisallowedGatewayIntents)) => Err(
+            RunError::DisallowedIntents(intents::disallowed_explanation(options.privileged)),
+        ),
+        Err(serenity::Error::Gateway(GatewayError::InvalidAuthentication)) => {
+            Err(RunError::InvalidToken)
+        }
+        Err(error) => Err(RunError::Client(error)),
+    }
+}

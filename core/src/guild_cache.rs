@@ -1,0 +1,200 @@
+//! What the bot knows of each guild right now — owner, roles, members seen — without Discord's
+//! types. The bot feeds it from gateway events; guards read it. In process only: a guild's
+//! events all reach the one shard that owns it.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use crate::ids::{GuildId, RoleId, UserId};
+use crate::permissions::{GuildInfo, MemberInfo, RoleInfo};
+
+#[derive(Debug, Clone)]
+struct CachedGuild {
+    name: String,
+    owner: UserId,
+    roles: HashMap<RoleId, (RoleInfo, String)>,
+    members: HashMap<UserId, MemberInfo>,
+}
+
+/// The guild model, keyed by guild: nothing in one guild's entry can describe another.
+#[derive(Debug, Default)]
+pub struct GuildCache {
+    guilds: RwLock<HashMap<GuildId, CachedGuild>>,
+}
+
+impl GuildCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<GuildId, CachedGuild>> {
+        self.guilds
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<GuildId, CachedGuild>> {
+        self.guilds
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Replaces a guild wholesale (GUILD_CREATE).
+    pub fn put_guild(
+        &self,
+        guild: GuildId,
+        name: String,
+        owner: UserId,
+        roles: Vec<(RoleInfo, String)>,
+        members: Vec<MemberInfo>,
+    ) {
+        let roles = roles
+            .into_iter()
+            .map(|(role, name)| (role.id, (role, name)))
+            .collect();
+        let members = members
+            .into_iter()
+            .map(|member| (member.user, member))
+            .collect();
+        self.write().insert(
+            guild,
+            CachedGuild {
+                name,
+                owner,
+                roles,
+                members,
+            },
+        );
+    }
+
+    /// Forgets a guild (the bot left it).
+    pub fn remove_guild(&self, guild: GuildId) {
+        self.write().remove(&guild);
+    }
+
+    /// Adds or replaces a role.
+    pub fn put_role(&self, guild: GuildId, role: RoleInfo, name: String) {
+        if let Some(cached) = self.write().get_mut(&guild) {
+            cached.roles.insert(role.id, (role, name));
+        }
+    }
+
+    /// Removes a role, and it from every member.
+    pub fn remove_role(&self, guild: GuildId, role: RoleId) {
+        if let Some(cached) = self.write().get_mut(&guild) {
+            cached.roles.remove(&role);
+            for member in cached.members.values_mut() {
+                member.roles.retain(|held| *held != role);
+            }
+        }
+    }
+
+    /// Adds or replaces a member.
+    pub fn put_member(&self, guild: GuildId, member: MemberInfo) {
+        if let Some(cached) = self.write().get_mut(&guild) {
+            cached.members.insert(member.user, member);
+        }
+    }
+
+    /// Removes a member.
+    pub fn remove_member(&self, guild: GuildId, user: UserId) {
+        if let Some(cached) = self.write().get_mut(&guild) {
+            cached.members.remove(&user);
+        }
+    }
+
+    /// The guild as permissions see it.
+    pub fn guild_info(&self, guild: GuildId) -> Option<GuildInfo> {
+        self.read().get(&guild).map(|cached| GuildInfo {
+            id: guild,
+            owner: cached.owner,
+            roles: cached
+                .roles
+                .values()
+                .map(|(role, _)| role.clone())
+                .collect(),
+        })
+    }
+
+    /// A member, if seen.
+    pub fn member(&self, guild: GuildId, user: UserId) -> Option<MemberInfo> {
+        self.read()
+            .get(&guild)
+            .and_then(|cached| cached.members.get(&user).cloned())
+    }
+
+    /// A role's name.
+    pub fn role_name(&self, guild: GuildId, role: RoleId) -> Option<String> {
+        self.read()
+            .get(&guild)
+            .and_then(|cached| cached.roles.get(&role).map(|(_, name)| name.clone()))
+    }
+
+    /// The guild's name.
+    pub fn guild_name(&self, guild: GuildId) -> Option<String> {
+        self.read().get(&guild).map(|cached| cached.name.clone())
+    }
+
+    /// How many guilds are cached.
+    pub fn len(&self) -> usize {
+        self.read().len()
+    }
+
+    /// Whether no guild is cached.
+    pub fn is_empty(&self) -> bool {
+        self.read().is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::permissions::Permissions;
+
+    #[test]
+    fn guilds_never_share_entries() {
+        let cache = GuildCache::new();
+        let role = |id: u64| {
+            (
+                RoleInfo {
+                    id: RoleId::new(id),
+                    position: 1,
+                    permissions: Permissions::NONE,
+                },
+                format!("r{id}"),
+            )
+        };
+        let member = |user: u64, roles: &[u64]| MemberInfo {
+            user: UserId::new(user),
+            roles: roles.iter().map(|r| RoleId::new(*r)).collect(),
+            timed_out_until: None,
+        };
+        cache.put_guild(
+            GuildId::new(1),
+            "one".into(),
+            UserId::new(9),
+            vec![role(11)],
+            vec![member(5, &[11])],
+        );
+        cache.put_guild(
+            GuildId::new(2),
+            "two".into(),
+            UserId::new(8),
+            vec![role(21)],
+            vec![],
+        );
+        assert!(cache.member(GuildId::new(2), UserId::new(5)).is_none());
+        assert_eq!(cache.guild_info(GuildId::new(2)).unwrap().roles.len(), 1);
+        cache.remove_role(GuildId::new(1), RoleId::new(11));
+        assert!(
+            cache
+                .member(GuildId::new(1), UserId::new(5))
+                .unwrap()
+                .roles
+                .is_empty()
+        );
+        cache.put_member(GuildId::new(3), member(1, &[]));
+        assert_eq!(cache.len(), 2, "members of unknown guilds are not invented");
+    }
+}
