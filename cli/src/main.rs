@@ -48,8 +48,15 @@ enum Command {
     /// The operator audit log: who changed what.
     #[command(subcommand)]
     Audit(commands::audit::Command),
-    /// Run Guildhall: the job worker now; the bot and the dashboard join it as they land.
+    /// Run Guildhall: the bot (when a token is set) and the job worker; the dashboard joins later.
     Serve(commands::serve::Args),
+    /// Run only the Discord bot (all shards, or a range with --shards/--total-shards).
+    Bot(commands::bot::Args),
+    /// Deploy slash commands and see their usage.
+    #[command(subcommand)]
+    Commands(commands::slash::Command),
+    /// Actions the permission guards refused in a guild.
+    Refusals(commands::refusals::Args),
     /// Run the whole stack on a local demo data directory with sample data.
     Demo(commands::demo::Args),
 }
@@ -87,6 +94,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Jobs(command) => commands::jobs::run(&options, command).await,
         Command::Audit(command) => commands::audit::run(&options, command).await,
         Command::Serve(args) => commands::serve::run(&options, args).await,
+        Command::Bot(args) => commands::bot::run(&options, args).await,
+        Command::Commands(command) => commands::slash::run(&options, command).await,
+        Command::Refusals(args) => commands::refusals::run(&options, args).await,
         Command::Demo(args) => commands::demo::run(&options, args).await,
     }
 }

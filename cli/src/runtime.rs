@@ -4,9 +4,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use guildhall_bot::executor::{Executor, ExecutorOptions};
+use guildhall_bot::intents::Privileged;
+use guildhall_bot::{BotData, BotOptions, Shards};
+use guildhall_core::analytics;
 use guildhall_core::config::Settings;
 use guildhall_core::guild_config::scheduled::{self, ApplyScheduledChange};
 use guildhall_core::jobs::{JobRegistry, Worker, WorkerOptions, prune};
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::Services;
@@ -28,10 +33,22 @@ pub fn registry(settings: &Settings, services: &Services) -> JobRegistry {
         )
 }
 
-/// Runs until `shutdown` is cancelled, then stops cleanly.
+/// What a long-running process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parts {
+    /// The job worker (when `[jobs] enabled`).
+    pub worker: bool,
+    /// The Discord bot (when a token is configured).
+    pub bot: bool,
+    /// Which shards the bot runs.
+    pub shards: Shards,
+}
+
+/// Runs until `shutdown` is cancelled (or a part fails), then stops every part cleanly.
 pub async fn serve(
     settings: &Settings,
     services: &Services,
+    parts: Parts,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let sync = services
@@ -44,7 +61,8 @@ pub async fn serve(
         data_dir = %settings.data_dir.display(),
         "guildhall serving"
     );
-    if settings.jobs.enabled {
+    let mut tasks: JoinSet<anyhow::Result<&'static str>> = JoinSet::new();
+    if parts.worker && settings.jobs.enabled {
         prune::ensure_scheduled(&services.ledger).await?;
         let name = format!("{}:{}", hostname(), std::process::id());
         let worker = Worker::new(
@@ -52,15 +70,100 @@ pub async fn serve(
             registry(settings, services),
             WorkerOptions::from_settings(&settings.jobs, name),
         );
-        worker.run(shutdown.clone()).await?;
-    } else {
+        let stop = shutdown.clone();
+        tasks.spawn(async move {
+            worker.run(stop).await?;
+            Ok("job worker")
+        });
+    } else if parts.worker {
         tracing::info!("job worker disabled ([jobs] enabled = false)");
+    }
+    let mut analytics_writer = None;
+    if parts.bot {
+        let (bot, writer) = bot_parts(settings, services, parts.shards)?;
+        analytics_writer = Some(writer);
+        let stop = shutdown.clone();
+        tasks.spawn(async move {
+            let (options, data) = bot;
+            guildhall_bot::run(options, data, stop).await?;
+            Ok("bot")
+        });
+    }
+    if tasks.is_empty() {
         shutdown.cancelled().await;
     }
+    let mut failure = None;
+    while let Some(finished) = tasks.join_next().await {
+        match finished {
+            Ok(Ok(part)) => tracing::info!(part, "stopped"),
+            Ok(Err(error)) => {
+                tracing::error!(error = %error, "a part of guildhall failed; stopping the rest");
+                failure.get_or_insert(error);
+            }
+            Err(error) => {
+                failure.get_or_insert(anyhow::anyhow!("a part of guildhall panicked: {error}"));
+            }
+        }
+        shutdown.cancel();
+    }
     sync.await.ok();
+    if let Some(writer) = analytics_writer {
+        writer.await.ok();
+    }
     services.db.close().await;
     tracing::info!("guildhall stopped");
-    Ok(())
+    failure.map_or(Ok(()), Err)
+}
+
+type BotParts = ((BotOptions, BotData), tokio::task::JoinHandle<()>);
+
+/// The bot's options and shared state from the settings.
+pub fn bot_parts(
+    settings: &Settings,
+    services: &Services,
+    shards: Shards,
+) -> anyhow::Result<BotParts> {
+    let token = settings.discord.token.as_ref().ok_or_else(|| {
+        anyhow::anyhow!("no bot token: set discord.token in guildhall.toml or DISCORD_TOKEN")
+    })?;
+    let executor = Arc::new(executor(settings, services)?);
+    let (analytics, writer) =
+        analytics::Recorder::start(services.db.clone(), Duration::from_secs(2));
+    let data = BotData::new(
+        services.db.clone(),
+        Arc::clone(&services.clock),
+        Arc::clone(&services.config),
+        Arc::clone(&services.coordination),
+        executor,
+        analytics,
+    );
+    let options = BotOptions {
+        token: token.expose().to_owned(),
+        api_base: settings.discord.api_base.clone(),
+        shards,
+        privileged: Privileged {
+            message_content: settings.discord.message_content,
+            guild_members: settings.discord.guild_members,
+        },
+        register_commands: settings.discord.register_commands,
+    };
+    Ok(((options, data), writer))
+}
+
+/// The outbound executor for the configured token and API base.
+pub fn executor(settings: &Settings, services: &Services) -> anyhow::Result<Executor> {
+    let token = settings.discord.token.as_ref().ok_or_else(|| {
+        anyhow::anyhow!("no bot token: set discord.token in guildhall.toml or DISCORD_TOKEN")
+    })?;
+    let base = settings
+        .discord
+        .api_base
+        .clone()
+        .unwrap_or_else(|| "https://discord.com".into());
+    Ok(Executor::new(
+        ExecutorOptions::new(base, token.expose()),
+        Arc::clone(&services.coordination),
+    )?)
 }
 
 /// A token cancelled on the first SIGINT (Ctrl-C) or SIGTERM.

@@ -134,7 +134,7 @@ impl Default for RedisSettings {
 }
 
 /// `[discord]`
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DiscordSettings {
     /// The bot token (also `DISCORD_TOKEN`).
@@ -142,6 +142,24 @@ pub struct DiscordSettings {
     /// Base URL of Discord's API, e.g. the local stand-in `http://127.0.0.1:8765`. Unset:
     /// Discord itself.
     pub api_base: Option<String>,
+    /// Ask for the privileged Message Content intent (automod, prefix commands, triggers).
+    pub message_content: bool,
+    /// Ask for the privileged Server Members intent (joins, auto roles, welcome, member logs).
+    pub guild_members: bool,
+    /// Register the slash commands globally at startup when they changed.
+    pub register_commands: bool,
+}
+
+impl Default for DiscordSettings {
+    fn default() -> Self {
+        Self {
+            token: None,
+            api_base: None,
+            message_content: true,
+            guild_members: true,
+            register_commands: true,
+        }
+    }
 }
 
 /// `[jobs]`

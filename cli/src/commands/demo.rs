@@ -107,5 +107,15 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
             stop.cancel();
         });
     }
-    runtime::serve(&settings, &services, shutdown).await
+    runtime::serve(
+        &settings,
+        &services,
+        runtime::Parts {
+            worker: true,
+            bot: false,
+            shards: guildhall_bot::Shards::Auto,
+        },
+        shutdown,
+    )
+    .await
 }
