@@ -49,7 +49,7 @@ pub struct BotData {
     /// Command analytics.
     pub analytics: Recorder,
     /// Gateway events seen, by name.
-    pub events: EventCounters,
+    pub events: Arc<EventCounters>,
     bot_user: OnceLock<UserId>,
 }
 
@@ -71,7 +71,7 @@ impl BotData {
             executor,
             cache: Arc::new(GuildCache::new()),
             analytics,
-            events: EventCounters::default(),
+            events: Arc::new(EventCounters::default()),
             bot_user: OnceLock::new(),
         }
     }

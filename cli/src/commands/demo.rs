@@ -1,28 +1,31 @@
-//! `guildhall demo`: the whole stack on a local demo data directory, with sample data, so a
-//! newcomer sees it work with no setup.
-//!
-//! Today the stack is the database, the settings service and the job worker; the Discord
-//! stand-in, the bot and the dashboard join the demo as they land.
+//! `guildhall demo`: the whole stack on the embedded default, against the local Discord
+//! stand-in with a seeded community and a traffic generator, so a newcomer sees it work with no
+//! setup and no Discord account.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use guildhall_core::config::Secret;
 use guildhall_core::guild_config::scheduled::{self, ScheduledChange};
-use guildhall_core::guilds;
-use guildhall_core::ids::{GuildId, UserId};
+use guildhall_sandbox::traffic::{Traffic, TrafficOptions};
+use guildhall_sandbox::{Sandbox, Seed};
+use serde_json::json;
 
 use crate::app::{self, GlobalOptions, Services};
 use crate::runtime;
-
-/// The demo community's guild id.
-const DEMO_GUILD: GuildId = GuildId::new(1_100_000_000_000_000_001);
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Stop after this long (e.g. 30s); runs until Ctrl-C otherwise.
     #[arg(long = "for", value_name = "DURATION", value_parser = humantime::parse_duration)]
     run_for: Option<Duration>,
+    /// Port for the Discord stand-in (default: any free port).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Simulated events per second from the traffic generator (0 to switch it off).
+    #[arg(long, default_value_t = 4.0)]
+    traffic: f64,
 }
 
 pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
@@ -38,26 +41,38 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
     }
     app::init_logging(&settings);
 
+    let seed = Seed::demo();
+    let guilds: Vec<_> = seed
+        .guilds
+        .iter()
+        .map(|guild| (guild.id, guild.name.clone(), guild.members.len()))
+        .collect();
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
+    let sandbox = Sandbox::start_on(address, seed)
+        .await
+        .context("starting the Discord stand-in")?;
+    settings.discord.token = Some(Secret::new(sandbox.bot_token()));
+    settings.discord.api_base = Some(sandbox.api_base());
+
     let db = app::open_db(&settings).await?;
     db.migrate().await.context("migrating the demo database")?;
     let services = Services::on(&settings, db).await?;
-    let now = services.clock.now();
-    guilds::upsert(
-        &services.db,
-        DEMO_GUILD,
-        "Guildhall Demo",
-        Some(UserId::new(1_100_000_000_000_000_002)),
-        now,
-    )
-    .await?;
+    let (first_guild, _, _) = guilds
+        .first()
+        .cloned()
+        .context("the demo seed has no guild")?;
     services
         .config
-        .set_key(DEMO_GUILD, "general.timezone", "Europe/Berlin", "demo")
+        .set_key(first_guild, "general.timezone", "Europe/Berlin", "demo")
+        .await?;
+    services
+        .config
+        .set_key(first_guild, "commands.prefix_enabled", "on", "demo")
         .await?;
     let change = ScheduledChange {
-        guild: DEMO_GUILD,
+        guild: first_guild,
         key: "features.giveaways".into(),
-        value: if services.config.get(DEMO_GUILD).await?.features.giveaways {
+        value: if services.config.get(first_guild).await?.features.giveaways {
             "off"
         } else {
             "on"
@@ -69,7 +84,7 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
         &services.config,
         &services.ledger,
         change.clone(),
-        now.plus(Duration::from_secs(5)),
+        services.clock.now().plus(Duration::from_secs(5)),
     )
     .await?;
 
@@ -77,25 +92,43 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
     if options.json {
         println!(
             "{}",
-            serde_json::json!({ "data_dir": dir, "guild": DEMO_GUILD, "scheduled_job": job.id, "change": { "key": change.key, "value": change.value } })
+            json!({
+                "data_dir": dir,
+                "stand_in": sandbox.api_base(),
+                "gateway": sandbox.gateway_url(),
+                "guilds": guilds.iter().map(|(id, name, members)| json!({"id": id, "name": name, "members": members})).collect::<Vec<_>>(),
+                "guild": first_guild,
+                "scheduled_job": job.id,
+                "change": { "key": change.key, "value": change.value },
+            })
         );
     } else {
-        println!("Guildhall demo: data in {dir}/ (SQLite, in-process coordination)");
+        println!("Guildhall demo");
         println!(
-            "  guild {DEMO_GUILD} \"Guildhall Demo\" is seeded; its time zone is Europe/Berlin"
+            "  Discord stand-in  {} (gateway {})",
+            sandbox.api_base(),
+            sandbox.gateway_url()
+        );
+        for (id, name, members) in &guilds {
+            println!("    guild {id} \"{name}\" with {members} members");
+        }
+        println!(
+            "  bot               connected to the stand-in; slash commands /ping and /nick, prefix !ping in the first guild"
         );
         println!(
-            "  job {} will switch {} {} in 5 s; watch it in another terminal:",
+            "  job worker        SQLite in {dir}/; job {} switches {} {} in 5 s",
             job.id, change.key, change.value
         );
         println!(
-            "    cargo run -p guildhall -- --data-dir {dir} jobs show {}",
-            job.id
+            "  traffic           {} simulated events per second (chatter, joins, voice, reactions, spam)",
+            args.traffic
         );
+        println!("  watch it from another terminal:");
+        println!("    cargo run -p guildhall -- --data-dir {dir} jobs list");
         println!(
-            "    cargo run -p guildhall -- --data-dir {dir} config history --guild {DEMO_GUILD}"
+            "    cargo run -p guildhall -- --data-dir {dir} config history --guild {first_guild}"
         );
-        println!("  the Discord stand-in, the bot and the dashboard join this demo as they land");
+        println!("    cargo run -p guildhall -- --data-dir {dir} commands stats");
         println!("Press Ctrl-C to stop.");
     }
 
@@ -107,15 +140,63 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
             stop.cancel();
         });
     }
-    runtime::serve(
-        &settings,
-        &services,
-        runtime::Parts {
-            worker: true,
-            bot: false,
-            shards: guildhall_bot::Shards::Auto,
-        },
-        shutdown,
-    )
-    .await
+    let traffic = (args.traffic > 0.0).then(|| {
+        Traffic::start(
+            sandbox.clone(),
+            TrafficOptions {
+                events_per_second: args.traffic,
+                ..TrafficOptions::default()
+            },
+        )
+    });
+    // The traffic runs beside the stack and logs a heartbeat of what it did, so the demo
+    // visibly lives; it stops with everything else and reports its totals.
+    let traffic = traffic.map(|traffic| {
+        let watched = sandbox.clone();
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(Duration::from_secs(5));
+            ticker.tick().await;
+            loop {
+                tokio::select! {
+                    () = stop.cancelled() => break,
+                    _ = ticker.tick() => {
+                        let now = traffic.counts();
+                        tracing::info!(
+                            simulated = now.total(), messages = now.messages, joins = now.joins, leaves = now.leaves,
+                            voice = now.voice, reactions = now.reactions, spam = now.spam_messages,
+                            rest_calls_from_bot = watched.requests().len(),
+                            "demo activity"
+                        );
+                    }
+                }
+            }
+            traffic.stop().await
+        })
+    });
+    let parts = runtime::Parts {
+        worker: true,
+        bot: true,
+        shards: guildhall_bot::Shards::Auto,
+    };
+    let served = runtime::serve(&settings, &services, parts, shutdown).await;
+    let counts = match traffic {
+        Some(traffic) => traffic.await.ok(),
+        None => None,
+    };
+    let handled = sandbox.requests().len();
+    sandbox.shutdown();
+    if let Some(counts) = counts {
+        tracing::info!(
+            simulated = counts.total(),
+            messages = counts.messages,
+            joins = counts.joins,
+            voice = counts.voice,
+            reactions = counts.reactions,
+            spam = counts.spam_messages,
+            rest_calls = handled,
+            "demo stopped"
+        );
+    }
+    served
 }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests may unwrap: a panic is the failure report.
 
 mod config;
+mod e2e;
 mod jobs;
 mod migrate;
 mod serve;

@@ -139,7 +139,7 @@ async fn a_job_due_while_serve_was_killed_runs_exactly_once_after_restart() {
 }
 
 #[tokio::test]
-async fn the_demo_runs_the_stack_and_fires_its_scheduled_change() {
+async fn the_demo_runs_the_whole_stack_against_the_stand_in_and_stops_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("demo-data");
     let output = guildhall("postgres://ignored-by-demo", dir.path())
@@ -149,25 +149,46 @@ async fn the_demo_runs_the_stack_and_fires_its_scheduled_change() {
             data.to_str().unwrap(),
             "demo",
             "--for",
-            "8s",
+            "10s",
+            "--traffic",
+            "20",
         ])
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");
     let banner = json(&output);
-    assert_eq!(banner["guild"], "1100000000000000001");
+    assert!(banner["guilds"].as_array().unwrap().len() >= 2, "{banner}");
+    assert!(
+        banner["guilds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["members"].as_u64().unwrap())
+            .sum::<u64>()
+            >= 50
+    );
+    let guild = banner["guild"].as_str().unwrap().to_owned();
     let job = banner["scheduled_job"].as_i64().unwrap();
-    // With --json the log is one JSON object per line, and it shows the job finishing.
+    // With --json the log is one JSON object per line: the bot connected, the job ran, the
+    // traffic flowed, and everything stopped.
     let logs: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stderr)
         .lines()
         .map(|line| {
             serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON log line: {line}"))
         })
         .collect();
+    let has = |message: &str| logs.iter().any(|line| line["fields"]["message"] == message);
+    assert!(has("connected to Discord"), "{logs:?}");
+    assert!(logs.iter().any(|line| line["fields"]["message"] == "job finished" && line["fields"]["job"] == job), "{logs:?}");
+    let stopped = logs
+        .iter()
+        .find(|line| line["fields"]["message"] == "demo stopped")
+        .expect("demo summary");
     assert!(
-        logs.iter().any(|line| line["fields"]["message"] == "job finished" && line["fields"]["job"] == job),
-        "{logs:?}"
+        stopped["fields"]["simulated"].as_u64().unwrap() > 20,
+        "{stopped}"
     );
+    assert!(has("guildhall stopped"));
 
     let url = format!("sqlite://{}?mode=rwc", data.join("guildhall.db").display());
     let history = guildhall(&url, dir.path())
@@ -176,7 +197,7 @@ async fn the_demo_runs_the_stack_and_fires_its_scheduled_change() {
             "config",
             "history",
             "--guild",
-            "1100000000000000001",
+            &guild,
             "--section",
             "features",
         ])
@@ -190,4 +211,9 @@ async fn the_demo_runs_the_stack_and_fires_its_scheduled_change() {
             .unwrap()
             .starts_with("demo (scheduled, job")
     );
+    let guilds = guildhall(&url, dir.path())
+        .args(["--json", "audit", "list"])
+        .output()
+        .unwrap();
+    assert!(guilds.status.success());
 }

@@ -1,0 +1,515 @@
+//! The in-memory world the stand-in serves: users, guilds, roles, members, channels, messages,
+//! bans, voice states, registered commands and interactions.
+//!
+//! Permissions are computed only with [`guildhall_core::permissions`].
+
+use std::collections::BTreeMap;
+
+use guildhall_core::clock::{Clock, SystemClock, UnixMillis};
+use guildhall_core::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
+use guildhall_core::permissions::{GuildInfo, MemberInfo, Overwrite, Permissions, RoleInfo};
+use serde_json::Value;
+
+/// Discord's epoch (2015-01-01) in Unix milliseconds.
+pub const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
+
+/// A user account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// The user's id.
+    pub id: UserId,
+    /// The unique username.
+    pub username: String,
+    /// The display name, if set.
+    pub global_name: Option<String>,
+    /// Whether this is a bot account.
+    pub bot: bool,
+}
+
+/// A guild role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    /// The role's id (the guild's id for @everyone).
+    pub id: RoleId,
+    /// Its name.
+    pub name: String,
+    /// Its colour as 0xRRGGBB.
+    pub colour: u32,
+    /// Its position; higher outranks lower, @everyone is 0.
+    pub position: i32,
+    /// What it grants.
+    pub permissions: Permissions,
+    /// Whether members are shown separately.
+    pub hoist: bool,
+    /// Whether it can be mentioned.
+    pub mentionable: bool,
+}
+
+/// A member of a guild.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// The user.
+    pub user: UserId,
+    /// Guild nickname.
+    pub nick: Option<String>,
+    /// Roles, not counting @everyone.
+    pub roles: Vec<RoleId>,
+    /// When the user joined.
+    pub joined_at: UnixMillis,
+    /// Set while timed out.
+    pub communication_disabled_until: Option<UnixMillis>,
+    /// Whether the member has not yet passed membership screening.
+    pub pending: bool,
+    /// Server mute.
+    pub mute: bool,
+    /// Server deafen.
+    pub deaf: bool,
+}
+
+/// Discord's channel types the stand-in models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelKind {
+    /// A guild text channel (type 0).
+    Text,
+    /// A direct message channel (type 1).
+    Dm,
+    /// A guild voice channel (type 2).
+    Voice,
+    /// A category (type 4).
+    Category,
+    /// A public thread (type 11).
+    PublicThread,
+    /// A private thread (type 12).
+    PrivateThread,
+}
+
+impl ChannelKind {
+    /// Discord's numeric channel type.
+    pub fn code(self) -> u8 {
+        match self {
+            Self::Text => 0,
+            Self::Dm => 1,
+            Self::Voice => 2,
+            Self::Category => 4,
+            Self::PublicThread => 11,
+            Self::PrivateThread => 12,
+        }
+    }
+
+    /// The kind for a numeric type, if modelled.
+    pub fn from_code(code: u64) -> Option<Self> {
+        Some(match code {
+            0 => Self::Text,
+            1 => Self::Dm,
+            2 => Self::Voice,
+            4 => Self::Category,
+            11 => Self::PublicThread,
+            12 => Self::PrivateThread,
+            _ => return None,
+        })
+    }
+
+    /// Whether this is a thread.
+    pub fn is_thread(self) -> bool {
+        matches!(self, Self::PublicThread | Self::PrivateThread)
+    }
+}
+
+/// A channel, thread or DM channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Channel {
+    /// The channel's id.
+    pub id: ChannelId,
+    /// Its type.
+    pub kind: ChannelKind,
+    /// Its guild (None for DMs).
+    pub guild: Option<GuildId>,
+    /// Its name (empty for DMs).
+    pub name: String,
+    /// Sort position.
+    pub position: i32,
+    /// The category, or for a thread the channel it lives in.
+    pub parent: Option<ChannelId>,
+    /// Topic.
+    pub topic: Option<String>,
+    /// Permission overwrites.
+    pub overwrites: Vec<Overwrite>,
+    /// Slow mode in seconds.
+    pub rate_limit_per_user: u32,
+    /// NSFW flag.
+    pub nsfw: bool,
+    /// DM recipients.
+    pub recipients: Vec<UserId>,
+    /// The thread's creator.
+    pub owner: Option<UserId>,
+    /// The thread's members.
+    pub thread_members: Vec<UserId>,
+    /// Whether the thread is archived.
+    pub archived: bool,
+    /// Whether the thread is locked.
+    pub locked: bool,
+}
+
+impl Channel {
+    /// A new guild channel with defaults.
+    pub fn new(id: ChannelId, kind: ChannelKind, guild: Option<GuildId>, name: &str) -> Self {
+        Self {
+            id,
+            kind,
+            guild,
+            name: name.to_owned(),
+            position: 0,
+            parent: None,
+            topic: None,
+            overwrites: Vec::new(),
+            rate_limit_per_user: 0,
+            nsfw: false,
+            recipients: Vec::new(),
+            owner: None,
+            thread_members: Vec::new(),
+            archived: false,
+            locked: false,
+        }
+    }
+}
+
+/// A reaction on a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reaction {
+    /// The emoji as it appears in a route: a unicode emoji or `name:id`.
+    pub emoji: String,
+    /// Who reacted, in order.
+    pub users: Vec<UserId>,
+}
+
+/// A message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// The message's id.
+    pub id: MessageId,
+    /// Its channel.
+    pub channel: ChannelId,
+    /// Its guild, if any.
+    pub guild: Option<GuildId>,
+    /// The author.
+    pub author: UserId,
+    /// Text content.
+    pub content: String,
+    /// When it was sent.
+    pub timestamp: UnixMillis,
+    /// When it was last edited.
+    pub edited: Option<UnixMillis>,
+    /// Embeds as Discord JSON.
+    pub embeds: Vec<Value>,
+    /// Components as Discord JSON.
+    pub components: Vec<Value>,
+    /// Message flags (64 = ephemeral, 128 = loading).
+    pub flags: u64,
+    /// Reactions.
+    pub reactions: Vec<Reaction>,
+    /// Users mentioned.
+    pub mentions: Vec<UserId>,
+    /// Roles mentioned.
+    pub mention_roles: Vec<RoleId>,
+    /// Whether @everyone/@here was used.
+    pub mention_everyone: bool,
+    /// Discord's message type (0 default, 19 reply, 20 chat input command).
+    pub kind: u8,
+    /// Set for interaction responses and follow-ups: the application id.
+    pub webhook_id: Option<u64>,
+    /// Set for interaction responses: the interaction's id, type, name and user.
+    pub interaction: Option<(u64, u8, String, UserId)>,
+    /// Every earlier content, oldest first.
+    pub history: Vec<String>,
+}
+
+/// A ban.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ban {
+    /// The banned user.
+    pub user: UserId,
+    /// The audit-log reason given.
+    pub reason: Option<String>,
+    /// The `delete_message_seconds` asked for.
+    pub delete_message_seconds: u64,
+}
+
+/// A member's voice state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoiceState {
+    /// The user.
+    pub user: UserId,
+    /// The voice channel.
+    pub channel: ChannelId,
+    /// Voice session id.
+    pub session_id: String,
+    /// Muted by themselves.
+    pub self_mute: bool,
+    /// Deafened by themselves.
+    pub self_deaf: bool,
+}
+
+/// A guild.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Guild {
+    /// The guild's id.
+    pub id: GuildId,
+    /// Its name.
+    pub name: String,
+    /// Its owner.
+    pub owner: UserId,
+    /// Its roles including @everyone.
+    pub roles: Vec<Role>,
+    /// Its members by user id.
+    pub members: BTreeMap<UserId, Member>,
+    /// Its channels (including threads), in creation order.
+    pub channels: Vec<ChannelId>,
+    /// Its bans.
+    pub bans: BTreeMap<UserId, Ban>,
+    /// Voice states by user.
+    pub voice: BTreeMap<UserId, VoiceState>,
+}
+
+impl Guild {
+    /// A role by id.
+    pub fn role(&self, id: RoleId) -> Option<&Role> {
+        self.roles.iter().find(|role| role.id == id)
+    }
+
+    /// The guild as core permissions see it.
+    pub fn info(&self) -> GuildInfo {
+        GuildInfo {
+            id: self.id,
+            owner: self.owner,
+            roles: self
+                .roles
+                .iter()
+                .map(|role| RoleInfo {
+                    id: role.id,
+                    position: role.position,
+                    permissions: role.permissions,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Member {
+    /// The member as core permissions see it.
+    pub fn info(&self) -> MemberInfo {
+        MemberInfo {
+            user: self.user,
+            roles: self.roles.clone(),
+            timed_out_until: self.communication_disabled_until,
+        }
+    }
+}
+
+/// A registered application command (the body the bot sent, with the ids given to it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegisteredCommand {
+    /// The command's id.
+    pub id: u64,
+    /// Its guild, or None for a global command.
+    pub guild: Option<GuildId>,
+    /// The response body Discord would return.
+    pub body: Value,
+}
+
+/// One response the bot made to an interaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InteractionReply {
+    /// What happened: `callback` (with its type), `followup`, `edit_original`.
+    pub what: String,
+    /// The callback type for callbacks.
+    pub callback_type: Option<u64>,
+    /// The request body.
+    pub body: Value,
+}
+
+/// An interaction the stand-in sent, and what the bot answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InteractionState {
+    /// The interaction's id.
+    pub id: u64,
+    /// Its token.
+    pub token: String,
+    /// Its type (2 command, 3 component, 5 modal submit).
+    pub kind: u8,
+    /// Its guild.
+    pub guild: Option<GuildId>,
+    /// Its channel.
+    pub channel: ChannelId,
+    /// Who invoked it.
+    pub user: UserId,
+    /// The command name or custom id.
+    pub name: String,
+    /// The message a component was on.
+    pub message: Option<MessageId>,
+    /// The callback type, once the bot answered.
+    pub callback_type: Option<u64>,
+    /// The message holding the original response.
+    pub original: Option<MessageId>,
+    /// Follow-up messages.
+    pub followups: Vec<MessageId>,
+    /// A modal the bot opened (callback type 9), as sent.
+    pub modal: Option<Value>,
+    /// Every reply in order.
+    pub replies: Vec<InteractionReply>,
+}
+
+/// The whole world.
+#[derive(Debug)]
+pub struct World {
+    /// All users.
+    pub users: BTreeMap<UserId, User>,
+    /// All guilds.
+    pub guilds: BTreeMap<GuildId, Guild>,
+    /// All channels, threads and DM channels.
+    pub channels: BTreeMap<ChannelId, Channel>,
+    /// Messages per channel in order.
+    pub messages: BTreeMap<ChannelId, Vec<Message>>,
+    /// Registered commands.
+    pub commands: Vec<RegisteredCommand>,
+    /// Interactions by id.
+    pub interactions: BTreeMap<u64, InteractionState>,
+    /// The bot user.
+    pub bot: UserId,
+    last_snowflake: u64,
+}
+
+impl World {
+    /// An empty world with a bot user.
+    pub fn new(bot: User) -> Self {
+        let bot_id = bot.id;
+        let mut users = BTreeMap::new();
+        users.insert(bot.id, bot);
+        Self {
+            users,
+            guilds: BTreeMap::new(),
+            channels: BTreeMap::new(),
+            messages: BTreeMap::new(),
+            commands: Vec::new(),
+            interactions: BTreeMap::new(),
+            bot: bot_id,
+            last_snowflake: 0,
+        }
+    }
+
+    /// The current time.
+    pub fn now(&self) -> UnixMillis {
+        SystemClock.now()
+    }
+
+    /// A fresh snowflake for the current time, strictly greater than every earlier one.
+    pub fn snowflake(&mut self) -> u64 {
+        let ms = u64::try_from(self.now().0)
+            .unwrap_or(DISCORD_EPOCH_MS)
+            .saturating_sub(DISCORD_EPOCH_MS);
+        let candidate = ms << 22;
+        self.last_snowflake = candidate.max(self.last_snowflake + 1);
+        self.last_snowflake
+    }
+
+    /// A guild by id.
+    pub fn guild(&self, id: GuildId) -> Option<&Guild> {
+        self.guilds.get(&id)
+    }
+
+    /// A mutable guild by id.
+    pub fn guild_mut(&mut self, id: GuildId) -> Option<&mut Guild> {
+        self.guilds.get_mut(&id)
+    }
+
+    /// A user by id.
+    pub fn user(&self, id: UserId) -> Option<&User> {
+        self.users.get(&id)
+    }
+
+    /// A message by channel and id.
+    pub fn message(&self, channel: ChannelId, id: MessageId) -> Option<&Message> {
+        self.messages.get(&channel)?.iter().find(|m| m.id == id)
+    }
+
+    /// A mutable message by channel and id.
+    pub fn message_mut(&mut self, channel: ChannelId, id: MessageId) -> Option<&mut Message> {
+        self.messages
+            .get_mut(&channel)?
+            .iter_mut()
+            .find(|m| m.id == id)
+    }
+
+    /// A member's guild-wide permissions (None when not a member).
+    pub fn base_permissions(&self, guild: GuildId, user: UserId) -> Option<Permissions> {
+        let guild = self.guild(guild)?;
+        let member = guild.members.get(&user)?;
+        Some(guild.info().base_permissions(&member.info(), self.now()))
+    }
+
+    /// A member's permissions in a channel (threads use their parent's overwrites).
+    pub fn channel_permissions(&self, channel: ChannelId, user: UserId) -> Option<Permissions> {
+        let ch = self.channels.get(&channel)?;
+        let guild = self.guild(ch.guild?)?;
+        let member = guild.members.get(&user)?;
+        let overwrites = if ch.kind.is_thread() {
+            ch.parent
+                .and_then(|p| self.channels.get(&p))
+                .map(|p| p.overwrites.clone())
+                .unwrap_or_default()
+        } else {
+            ch.overwrites.clone()
+        };
+        Some(
+            guild
+                .info()
+                .channel_permissions(&member.info(), &overwrites, self.now()),
+        )
+    }
+
+    /// The position of a member's highest role (owner outranks all).
+    pub fn top_position(&self, guild: GuildId, user: UserId) -> i32 {
+        let Some(g) = self.guild(guild) else {
+            return 0;
+        };
+        match g.members.get(&user) {
+            Some(member) => g.info().top_position(&member.info()),
+            None => 0,
+        }
+    }
+
+    /// The DM channel between the bot and a user, creating it if needed.
+    pub fn dm_channel(&mut self, user: UserId) -> ChannelId {
+        if let Some(existing) = self
+            .channels
+            .values()
+            .find(|c| c.kind == ChannelKind::Dm && c.recipients == [user])
+        {
+            return existing.id;
+        }
+        let id = ChannelId::new(self.snowflake());
+        let mut channel = Channel::new(id, ChannelKind::Dm, None, "");
+        channel.recipients = vec![user];
+        self.channels.insert(id, channel);
+        id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snowflakes_increase_and_carry_the_time() {
+        let mut world = World::new(User {
+            id: UserId::new(5),
+            username: "bot".into(),
+            global_name: None,
+            bot: true,
+        });
+        let a = world.snowflake();
+        let b = world.snowflake();
+        assert!(b > a);
+        let ms = (a >> 22) + DISCORD_EPOCH_MS;
+        assert!(ms.abs_diff(u64::try_from(world.now().0).unwrap()) < 60_000);
+    }
+}

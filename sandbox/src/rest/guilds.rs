@@ -1,0 +1,369 @@
+//! Guilds, roles, channels and threads.
+
+use guildhall_core::ids::{ChannelId, GuildId, RoleId};
+use guildhall_core::permissions::{Overwrite, OverwriteTarget, Permissions};
+use serde_json::{Value, json};
+
+use super::{
+    Answer, ApiError, Req, cid, gid, mid, need_channel_perm, need_guild_perm, need_role_below, ok,
+    rid, uid,
+};
+use crate::model::{Channel, ChannelKind, Role};
+use crate::{State, payloads};
+
+pub(super) fn get_guild(st: &State, guild: &str) -> Answer {
+    let guild = gid(guild)?;
+    let g = st.world.guild(guild).ok_or_else(ApiError::unknown_guild)?;
+    if !g.members.contains_key(&st.world.bot) {
+        return Err(ApiError::missing_access());
+    }
+    ok(payloads::guild_rest(&st.world, g))
+}
+
+pub(super) fn get_roles(st: &State, guild: &str) -> Answer {
+    let guild = gid(guild)?;
+    let g = st.world.guild(guild).ok_or_else(ApiError::unknown_guild)?;
+    ok(Value::Array(g.roles.iter().map(payloads::role).collect()))
+}
+
+fn apply_role(role: &mut Role, body: &Value) {
+    if let Some(name) = body.get("name").and_then(Value::as_str) {
+        role.name = name.to_owned();
+    }
+    if let Some(perms) = body.get("permissions").and_then(|p| {
+        p.as_str()
+            .and_then(|s| s.parse().ok())
+            .or_else(|| p.as_u64())
+    }) {
+        role.permissions = Permissions(perms);
+    }
+    if let Some(colour) = body.get("color").and_then(Value::as_u64) {
+        role.colour = u32::try_from(colour).unwrap_or(0);
+    }
+    if let Some(hoist) = body.get("hoist").and_then(Value::as_bool) {
+        role.hoist = hoist;
+    }
+    if let Some(mentionable) = body.get("mentionable").and_then(Value::as_bool) {
+        role.mentionable = mentionable;
+    }
+}
+
+pub(super) fn create_role(st: &mut State, guild: &str, req: &Req) -> Answer {
+    let guild = gid(guild)?;
+    need_guild_perm(st, guild, Permissions::MANAGE_ROLES)?;
+    let id = RoleId::new(st.world.snowflake());
+    let mut role = Role {
+        id,
+        name: "new role".into(),
+        colour: 0,
+        position: 1,
+        permissions: Permissions::NONE,
+        hoist: false,
+        mentionable: false,
+    };
+    apply_role(&mut role, &req.body);
+    let g = st
+        .world
+        .guild_mut(guild)
+        .ok_or_else(ApiError::unknown_guild)?;
+    for r in &mut g.roles {
+        if r.position >= 1 {
+            r.position += 1;
+        }
+    }
+    g.roles.push(role.clone());
+    st.role_changed(guild, &role, true);
+    ok(payloads::role(&role))
+}
+
+pub(super) fn patch_role(st: &mut State, guild: &str, role: &str, req: &Req) -> Answer {
+    let (guild, role) = (gid(guild)?, rid(role)?);
+    need_guild_perm(st, guild, Permissions::MANAGE_ROLES)?;
+    need_role_below(st, guild, role)?;
+    let g = st
+        .world
+        .guild_mut(guild)
+        .ok_or_else(ApiError::unknown_guild)?;
+    let r = g
+        .roles
+        .iter_mut()
+        .find(|r| r.id == role)
+        .ok_or_else(ApiError::unknown_role)?;
+    apply_role(r, &req.body);
+    let r = r.clone();
+    st.role_changed(guild, &r, false);
+    ok(payloads::role(&r))
+}
+
+pub(super) fn delete_role(st: &mut State, guild: &str, role: &str) -> Answer {
+    let (guild, role) = (gid(guild)?, rid(role)?);
+    need_guild_perm(st, guild, Permissions::MANAGE_ROLES)?;
+    need_role_below(st, guild, role)?;
+    if st.delete_role(guild, role) {
+        Ok((204, None))
+    } else {
+        Err(ApiError::unknown_role())
+    }
+}
+
+pub(super) fn get_channels(st: &State, guild: &str) -> Answer {
+    let guild = gid(guild)?;
+    let g = st.world.guild(guild).ok_or_else(ApiError::unknown_guild)?;
+    ok(Value::Array(
+        g.channels
+            .iter()
+            .filter_map(|c| st.world.channels.get(c))
+            .filter(|c| !c.kind.is_thread())
+            .map(|c| payloads::channel(&st.world, c))
+            .collect(),
+    ))
+}
+
+fn overwrites(body: &Value) -> Option<Vec<Overwrite>> {
+    let list = body.get("permission_overwrites")?.as_array()?;
+    Some(
+        list.iter()
+            .filter_map(|o| {
+                let id: u64 = o.get("id")?.as_str()?.parse().ok()?;
+                let bits = |key: &str| {
+                    o.get(key)
+                        .and_then(|v| {
+                            v.as_str()
+                                .and_then(|s| s.parse().ok())
+                                .or_else(|| v.as_u64())
+                        })
+                        .map_or(Permissions::NONE, Permissions)
+                };
+                let target = match o.get("type").and_then(Value::as_u64) {
+                    Some(1) => OverwriteTarget::Member(guildhall_core::ids::UserId::new(id)),
+                    _ => OverwriteTarget::Role(RoleId::new(id)),
+                };
+                Some(Overwrite {
+                    target,
+                    allow: bits("allow"),
+                    deny: bits("deny"),
+                })
+            })
+            .collect(),
+    )
+}
+
+fn apply_channel(channel: &mut Channel, body: &Value) {
+    if let Some(name) = body.get("name").and_then(Value::as_str) {
+        channel.name = name.to_owned();
+    }
+    if let Some(topic) = body.get("topic") {
+        channel.topic = topic.as_str().map(str::to_owned);
+    }
+    if let Some(parent) = body.get("parent_id") {
+        channel.parent = parent.as_str().and_then(|p| p.parse().ok());
+    }
+    if let Some(position) = body.get("position").and_then(Value::as_i64) {
+        channel.position = i32::try_from(position).unwrap_or(0);
+    }
+    if let Some(slow) = body.get("rate_limit_per_user").and_then(Value::as_u64) {
+        channel.rate_limit_per_user = u32::try_from(slow).unwrap_or(0);
+    }
+    if let Some(nsfw) = body.get("nsfw").and_then(Value::as_bool) {
+        channel.nsfw = nsfw;
+    }
+    if let Some(archived) = body.get("archived").and_then(Value::as_bool) {
+        channel.archived = archived;
+    }
+    if let Some(locked) = body.get("locked").and_then(Value::as_bool) {
+        channel.locked = locked;
+    }
+    if let Some(list) = overwrites(body) {
+        channel.overwrites = list;
+    }
+}
+
+pub(super) fn create_channel(st: &mut State, guild: &str, req: &Req) -> Answer {
+    let guild = gid(guild)?;
+    need_guild_perm(st, guild, Permissions::MANAGE_CHANNELS)?;
+    let kind = ChannelKind::from_code(req.body.get("type").and_then(Value::as_u64).unwrap_or(0))
+        .filter(|k| {
+            matches!(
+                k,
+                ChannelKind::Text | ChannelKind::Voice | ChannelKind::Category
+            )
+        })
+        .ok_or_else(|| ApiError::invalid("Invalid Form Body: type: unsupported channel type"))?;
+    let name = req
+        .str("name")
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ApiError::invalid("Invalid Form Body: name: This field is required"))?;
+    let id = ChannelId::new(st.world.snowflake());
+    let mut channel = Channel::new(id, kind, Some(guild), name);
+    channel.position = st
+        .world
+        .guild(guild)
+        .map_or(0, |g| i32::try_from(g.channels.len()).unwrap_or(0));
+    apply_channel(&mut channel, &req.body);
+    st.add_channel(channel.clone());
+    Ok((201, Some(payloads::channel(&st.world, &channel))))
+}
+
+pub(super) fn get_channel(st: &State, channel: &str) -> Answer {
+    let channel = cid(channel)?;
+    need_channel_perm(st, channel, Permissions::VIEW_CHANNEL)?;
+    let c = st
+        .world
+        .channels
+        .get(&channel)
+        .ok_or_else(ApiError::unknown_channel)?;
+    ok(payloads::channel(&st.world, c))
+}
+
+pub(super) fn patch_channel(st: &mut State, channel: &str, req: &Req) -> Answer {
+    let channel = cid(channel)?;
+    let c = st
+        .world
+        .channels
+        .get(&channel)
+        .ok_or_else(ApiError::unknown_channel)?;
+    let needed = if c.kind.is_thread() {
+        Permissions::MANAGE_THREADS
+    } else {
+        Permissions::MANAGE_CHANNELS
+    };
+    let own_thread = c.kind.is_thread() && c.owner == Some(st.world.bot);
+    if !own_thread {
+        need_channel_perm(st, channel, needed)?;
+    }
+    if let Some(c) = st.world.channels.get_mut(&channel) {
+        apply_channel(c, &req.body);
+    }
+    st.channel_changed(channel);
+    let c = st
+        .world
+        .channels
+        .get(&channel)
+        .ok_or_else(ApiError::unknown_channel)?;
+    ok(payloads::channel(&st.world, c))
+}
+
+pub(super) fn delete_channel(st: &mut State, channel: &str) -> Answer {
+    let channel = cid(channel)?;
+    let c = st
+        .world
+        .channels
+        .get(&channel)
+        .ok_or_else(ApiError::unknown_channel)?;
+    let needed = if c.kind.is_thread() {
+        Permissions::MANAGE_THREADS
+    } else {
+        Permissions::MANAGE_CHANNELS
+    };
+    need_channel_perm(st, channel, needed)?;
+    let removed = st
+        .delete_channel(channel)
+        .ok_or_else(ApiError::unknown_channel)?;
+    ok(payloads::channel(&st.world, &removed))
+}
+
+pub(super) fn create_thread(
+    st: &mut State,
+    channel: &str,
+    message: Option<&str>,
+    req: &Req,
+) -> Answer {
+    let parent = cid(channel)?;
+    let p = st
+        .world
+        .channels
+        .get(&parent)
+        .ok_or_else(ApiError::unknown_channel)?;
+    if p.kind != ChannelKind::Text {
+        return Err(ApiError::new(
+            400,
+            50024,
+            "Cannot execute action on this channel type",
+        ));
+    }
+    let guild: GuildId = p.guild.ok_or_else(ApiError::unknown_channel)?;
+    let private = message.is_none() && req.body.get("type").and_then(Value::as_u64) == Some(12);
+    let needed = if private {
+        Permissions::CREATE_PRIVATE_THREADS
+    } else {
+        Permissions::CREATE_PUBLIC_THREADS
+    };
+    need_channel_perm(st, parent, needed)?;
+    let name = req
+        .str("name")
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ApiError::invalid("Invalid Form Body: name: This field is required"))?;
+    let id = match message {
+        Some(m) => {
+            let m = mid(m)?;
+            if st.world.message(parent, m).is_none() {
+                return Err(ApiError::unknown_message());
+            }
+            if st.world.channels.contains_key(&ChannelId::new(m.get())) {
+                return Err(ApiError::new(
+                    400,
+                    160004,
+                    "A thread has already been created for this message",
+                ));
+            }
+            ChannelId::new(m.get())
+        }
+        None => ChannelId::new(st.world.snowflake()),
+    };
+    let kind = if private {
+        ChannelKind::PrivateThread
+    } else {
+        ChannelKind::PublicThread
+    };
+    let mut thread = Channel::new(id, kind, Some(guild), name);
+    thread.parent = Some(parent);
+    thread.owner = Some(st.world.bot);
+    thread.thread_members = vec![st.world.bot];
+    if let Some(slow) = req.body.get("rate_limit_per_user").and_then(Value::as_u64) {
+        thread.rate_limit_per_user = u32::try_from(slow).unwrap_or(0);
+    }
+    st.add_channel(thread.clone());
+    let mut body = payloads::channel(&st.world, &thread);
+    if let Some(map) = body.as_object_mut() {
+        map.insert(
+            "member".into(),
+            json!({"id": id.to_string(), "user_id": st.world.bot.to_string(), "join_timestamp": payloads::time(st.now()), "flags": 0}),
+        );
+    }
+    Ok((201, Some(body)))
+}
+
+pub(super) fn add_thread_member(st: &mut State, channel: &str, user: &str) -> Answer {
+    let (channel, user) = (cid(channel)?, uid(user)?);
+    let c = st
+        .world
+        .channels
+        .get(&channel)
+        .ok_or_else(ApiError::unknown_channel)?;
+    if !c.kind.is_thread() {
+        return Err(ApiError::new(
+            400,
+            50024,
+            "Cannot execute action on this channel type",
+        ));
+    }
+    let guild = c.guild.ok_or_else(ApiError::unknown_channel)?;
+    if !st
+        .world
+        .guild(guild)
+        .is_some_and(|g| g.members.contains_key(&user))
+    {
+        return Err(ApiError::unknown_member());
+    }
+    if c.kind == ChannelKind::PrivateThread && c.owner != Some(st.world.bot) {
+        need_channel_perm(st, channel, Permissions::MANAGE_THREADS)?;
+    } else {
+        need_channel_perm(st, channel, Permissions::SEND_MESSAGES_IN_THREADS)?;
+    }
+    if let Some(c) = st.world.channels.get_mut(&channel)
+        && !c.thread_members.contains(&user)
+    {
+        c.thread_members.push(user);
+    }
+    Ok((204, None))
+}

@@ -1,0 +1,171 @@
+//! Messages, reactions and DM channels.
+
+use guildhall_core::permissions::Permissions;
+use serde_json::{Value, json};
+
+use super::{Answer, ApiError, Req, cid, mid, need_channel_perm, no_content, ok, uid};
+use crate::State;
+use crate::ops::Draft;
+use crate::payloads;
+
+/// Reads content, embeds, components and flags from a message body.
+pub(crate) fn draft_from(body: &Value) -> Result<Draft, ApiError> {
+    let content = body
+        .get("content")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    if content.chars().count() > 2000 {
+        return Err(ApiError::invalid(
+            "Invalid Form Body: content: Must be 2000 or fewer in length.",
+        ));
+    }
+    let list = |key: &str| {
+        body.get(key)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let reply = body.get("message_reference").is_some_and(|r| !r.is_null());
+    Ok(Draft {
+        content,
+        embeds: list("embeds"),
+        components: list("components"),
+        flags: body.get("flags").and_then(Value::as_u64).unwrap_or(0),
+        kind: if reply { 19 } else { 0 },
+        webhook: None,
+        interaction: None,
+    })
+}
+
+pub(super) fn create(st: &mut State, channel: &str, req: &Req) -> Answer {
+    let channel = cid(channel)?;
+    let c = st
+        .world
+        .channels
+        .get(&channel)
+        .ok_or_else(ApiError::unknown_channel)?;
+    let needed = if c.kind.is_thread() {
+        Permissions::SEND_MESSAGES_IN_THREADS
+    } else {
+        Permissions::SEND_MESSAGES
+    };
+    need_channel_perm(st, channel, needed)?;
+    let draft = draft_from(&req.body)?;
+    if draft.content.is_empty() && draft.embeds.is_empty() && draft.components.is_empty() {
+        return Err(ApiError::new(400, 50006, "Cannot send an empty message"));
+    }
+    let bot = st.world.bot;
+    let message = st.create_message(channel, bot, draft);
+    ok(payloads::message(&st.world, &message))
+}
+
+pub(super) fn list(st: &State, channel: &str) -> Answer {
+    let channel = cid(channel)?;
+    need_channel_perm(st, channel, Permissions::READ_MESSAGE_HISTORY)?;
+    let messages: Vec<Value> = st
+        .world
+        .messages
+        .get(&channel)
+        .map(|list| {
+            list.iter()
+                .rev()
+                .filter(|m| m.flags & 64 == 0)
+                .take(50)
+                .map(|m| payloads::message(&st.world, m))
+                .collect()
+        })
+        .unwrap_or_default();
+    ok(Value::Array(messages))
+}
+
+pub(super) fn get(st: &State, channel: &str, message: &str) -> Answer {
+    let channel = cid(channel)?;
+    need_channel_perm(st, channel, Permissions::READ_MESSAGE_HISTORY)?;
+    let m = st
+        .world
+        .message(channel, mid(message)?)
+        .ok_or_else(ApiError::unknown_message)?;
+    ok(payloads::message(&st.world, m))
+}
+
+pub(super) fn edit(st: &mut State, channel: &str, message: &str, req: &Req) -> Answer {
+    let channel = cid(channel)?;
+    let id = mid(message)?;
+    need_channel_perm(st, channel, Permissions::VIEW_CHANNEL)?;
+    let m = st
+        .world
+        .message(channel, id)
+        .ok_or_else(ApiError::unknown_message)?;
+    if m.author != st.world.bot {
+        return Err(ApiError::new(
+            403,
+            50005,
+            "Cannot edit a message authored by another user",
+        ));
+    }
+    let content = req.str("content").map(str::to_owned);
+    let list = |key: &str| req.body.get(key).and_then(Value::as_array).cloned();
+    let edited = st
+        .edit_message(channel, id, content, list("embeds"), list("components"))
+        .ok_or_else(ApiError::unknown_message)?;
+    ok(payloads::message(&st.world, &edited))
+}
+
+pub(super) fn delete(st: &mut State, channel: &str, message: &str) -> Answer {
+    let channel = cid(channel)?;
+    let id = mid(message)?;
+    let m = st
+        .world
+        .message(channel, id)
+        .ok_or_else(ApiError::unknown_message)?;
+    if m.author != st.world.bot {
+        need_channel_perm(st, channel, Permissions::MANAGE_MESSAGES)?;
+    }
+    st.delete_message(channel, id);
+    no_content()
+}
+
+pub(super) fn react(
+    st: &mut State,
+    channel: &str,
+    message: &str,
+    emoji: &str,
+    add: bool,
+) -> Answer {
+    let channel = cid(channel)?;
+    let id = mid(message)?;
+    if add {
+        need_channel_perm(st, channel, Permissions::ADD_REACTIONS)?;
+    } else {
+        need_channel_perm(st, channel, Permissions::VIEW_CHANNEL)?;
+    }
+    if st.world.message(channel, id).is_none() {
+        return Err(ApiError::unknown_message());
+    }
+    let bot = st.world.bot;
+    if add {
+        st.add_reaction(channel, id, bot, emoji);
+    } else {
+        st.remove_reaction(channel, id, bot, emoji);
+    }
+    no_content()
+}
+
+pub(super) fn create_dm(st: &mut State, req: &Req) -> Answer {
+    let user = uid(req.str("recipient_id").unwrap_or_default())?;
+    if st.world.user(user).is_none() {
+        return Err(ApiError::unknown_user());
+    }
+    let channel = st.world.dm_channel(user);
+    let c = st
+        .world
+        .channels
+        .get(&channel)
+        .ok_or_else(ApiError::unknown_channel)?;
+    let mut body = payloads::channel(&st.world, c);
+    if let Some(map) = body.as_object_mut() {
+        map.insert("recipient_flags".into(), json!(0));
+    }
+    ok(body)
+}

@@ -1,0 +1,15 @@
+//! The stand-in's own tests: payloads against serenity's types and Discord's OpenAPI document,
+//! the gateway protocol, Discord's rules, faults, recording, OAuth2 and a real serenity client.
+
+// Helpers outside #[test] functions unwrap too: this whole binary is test code.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+mod contract;
+mod gateway;
+mod oauth;
+mod openapi;
+mod payloads;
+mod rules;
+mod scripting;
+mod serenity_client;

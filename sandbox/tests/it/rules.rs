@@ -1,0 +1,258 @@
+//! Discord's rules (permissions, hierarchy, owner, timeouts, auth, unknown ids), fault
+//! injection and recording.
+
+use std::time::Duration;
+
+use guildhall_sandbox::seed::small::*;
+use guildhall_sandbox::{Fault, Sandbox, Seed};
+use reqwest::Method;
+use serde_json::json;
+
+use crate::common::{WAIT, api, call};
+
+fn later(secs: u64) -> String {
+    guildhall_core::clock::UnixMillis::from_system_time(std::time::SystemTime::now())
+        .plus(Duration::from_secs(secs))
+        .to_rfc3339()
+}
+
+#[tokio::test]
+async fn the_bot_cannot_act_above_its_role_or_on_the_owner() {
+    let sb = Sandbox::start(Seed::small()).await.unwrap();
+    for (method, path, body) in [
+        (
+            Method::PUT,
+            format!("/guilds/{GUILD}/bans/{OWNER}"),
+            json!({}),
+        ),
+        (
+            Method::PUT,
+            format!("/guilds/{GUILD}/bans/{ADMIN}"),
+            json!({}),
+        ),
+        (
+            Method::DELETE,
+            format!("/guilds/{GUILD}/members/{ADMIN}"),
+            json!(null),
+        ),
+        (
+            Method::PATCH,
+            format!("/guilds/{GUILD}/members/{OWNER}"),
+            json!({"communication_disabled_until": later(60)}),
+        ),
+        (
+            Method::PUT,
+            format!("/guilds/{GUILD}/members/{MEMBER_A}/roles/{ADMIN_ROLE}"),
+            json!(null),
+        ),
+        (
+            Method::PUT,
+            format!("/guilds/{GUILD}/members/{MEMBER_A}/roles/{GUILDHALL_ROLE}"),
+            json!(null),
+        ),
+    ] {
+        let body = (!body.is_null()).then_some(body);
+        let (status, _, response) = api(&sb, method.clone(), &path, body).await;
+        assert_eq!(
+            (status, response["code"].as_u64()),
+            (403, Some(50013)),
+            "{method} {path}: {response}"
+        );
+    }
+    assert!(
+        sb.member(GUILD, ADMIN).is_some(),
+        "the admin is still there"
+    );
+
+    // Below the bot: moderators and members.
+    let (status, _, member) = api(
+        &sb,
+        Method::PATCH,
+        &format!("/guilds/{GUILD}/members/{MOD_A}"),
+        Some(json!({"communication_disabled_until": later(600)})),
+    )
+    .await;
+    assert_eq!(status, 200, "{member}");
+    assert!(
+        sb.member(GUILD, MOD_A)
+            .unwrap()
+            .communication_disabled_until
+            .is_some()
+    );
+    let (status, _, _) = api(
+        &sb,
+        Method::PATCH,
+        &format!("/guilds/{GUILD}/members/{MOD_B}"),
+        Some(json!({"communication_disabled_until": later(29 * 86_400)})),
+    )
+    .await;
+    assert_eq!(status, 400, "a timeout beyond 28 days");
+
+    // Removing the bot's permission is enforced too.
+    sb.update_role(GUILD, GUILDHALL_ROLE, |r| {
+        r.permissions = guildhall_core::permissions::Permissions::SEND_MESSAGES
+            | guildhall_core::permissions::Permissions::VIEW_CHANNEL
+    });
+    let (status, _, response) = api(
+        &sb,
+        Method::DELETE,
+        &format!("/guilds/{GUILD}/members/{MEMBER_A}"),
+        None,
+    )
+    .await;
+    assert_eq!((status, response["code"].as_u64()), (403, Some(50013)));
+}
+
+#[tokio::test]
+async fn a_ban_removes_the_member_and_unknown_ids_are_404s() {
+    let sb = Sandbox::start(Seed::small()).await.unwrap();
+    let (status, _, _) = api(
+        &sb,
+        Method::PUT,
+        &format!("/guilds/{GUILD}/bans/{MEMBER_A}"),
+        Some(json!({"delete_message_seconds": 60})),
+    )
+    .await;
+    assert_eq!(status, 204);
+    assert!(sb.member(GUILD, MEMBER_A).is_none());
+    assert_eq!(sb.bans(GUILD).len(), 1);
+    for (path, code) in [
+        ("/channels/1234567890123/messages".to_owned(), 10003),
+        ("/guilds/1234567890123".to_owned(), 10004),
+        (format!("/guilds/{GUILD}/members/{MEMBER_A}"), 10007),
+        (format!("/channels/{GENERAL}/messages/1234567890123"), 10008),
+        ("/users/1234567890123".to_owned(), 10013),
+    ] {
+        let (status, _, body) = api(&sb, Method::GET, &path, None).await;
+        assert_eq!(
+            (status, body["code"].as_u64()),
+            (404, Some(code)),
+            "{path}: {body}"
+        );
+    }
+    let (status, _, body) = api(
+        &sb,
+        Method::PUT,
+        &format!("/guilds/{GUILD}/members/{MEMBER_B}/roles/1234567890123"),
+        None,
+    )
+    .await;
+    assert_eq!((status, body["code"].as_u64()), (404, Some(10011)));
+    let (status, _, _) = call(&sb, Method::GET, "/gateway/bot", None, None).await;
+    assert_eq!(status, 401);
+    let (status, _, _) = call(
+        &sb,
+        Method::GET,
+        "/gateway/bot",
+        None,
+        Some("Bot nope".into()),
+    )
+    .await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn faults_answer_then_normal_service_resumes() {
+    let sb = Sandbox::start(Seed::small()).await.unwrap();
+    sb.inject(Fault::rate_limited(
+        Method::POST,
+        "/channels/*/messages",
+        1.5,
+        false,
+    ));
+    let path = format!("/channels/{GENERAL}/messages");
+    let (status, headers, body) =
+        api(&sb, Method::POST, &path, Some(json!({"content": "x"}))).await;
+    assert_eq!(status, 429);
+    assert_eq!(
+        body,
+        json!({"message": "You are being rate limited.", "retry_after": 1.5, "global": false})
+    );
+    for header in [
+        "retry-after",
+        "x-ratelimit-limit",
+        "x-ratelimit-reset",
+        "x-ratelimit-reset-after",
+        "x-ratelimit-bucket",
+        "x-ratelimit-scope",
+    ] {
+        assert!(headers.contains_key(header), "missing {header}");
+    }
+    assert_eq!(headers["x-ratelimit-remaining"], "0");
+    let (status, headers, _) = api(&sb, Method::POST, &path, Some(json!({"content": "x"}))).await;
+    assert_eq!(status, 200);
+    assert!(headers.contains_key("x-ratelimit-bucket"));
+
+    sb.inject(
+        Fault::new(Method::GET, "/gateway/**")
+            .times(2)
+            .status(502)
+            .body(json!({"message": "bad gateway", "code": 0})),
+    );
+    assert_eq!(api(&sb, Method::GET, "/gateway/bot", None).await.0, 502);
+    assert_eq!(api(&sb, Method::GET, "/gateway/bot", None).await.0, 502);
+    assert_eq!(api(&sb, Method::GET, "/gateway/bot", None).await.0, 200);
+    sb.inject(Fault::rate_limited(Method::GET, "/gateway", 2.0, true));
+    let (status, headers, _) = api(&sb, Method::GET, "/gateway", None).await;
+    assert_eq!(
+        (status, headers["x-ratelimit-global"].to_str().unwrap()),
+        (429, "true")
+    );
+}
+
+#[tokio::test]
+async fn requests_are_recorded_with_decoded_audit_reasons() {
+    let sb = Sandbox::start(Seed::small()).await.unwrap();
+    let client = reqwest::Client::new();
+    let response = client
+        .put(format!(
+            "{}/api/v10/guilds/{GUILD}/bans/{MEMBER_B}?&reason=x",
+            sb.api_base()
+        ))
+        .header("Authorization", format!("Bot {}", sb.bot_token()))
+        .header("X-Audit-Log-Reason", "spam%20links%20%26%20%C3%A9mojis")
+        .json(&json!({"delete_message_seconds": 0}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 204);
+    let ban = sb
+        .expect(
+            |r| r.is(Method::PUT, "/guilds/") && r.path.contains("/bans/"),
+            WAIT,
+        )
+        .await;
+    assert_eq!(ban.audit_reason.as_deref(), Some("spam links & émojis"));
+    assert_eq!(ban.query("reason"), Some("x"));
+    assert_eq!(ban.json()["delete_message_seconds"], 0);
+    assert_eq!(ban.status, 204);
+    assert_eq!(
+        sb.bans(GUILD)[0].reason.as_deref(),
+        Some("spam links & émojis")
+    );
+
+    let form = "--B\r\nContent-Disposition: form-data; name=\"payload_json\"\r\nContent-Type: application/json\r\n\r\n{\"content\":\"with file\"}\r\n--B\r\nContent-Disposition: form-data; name=\"files[0]\"; filename=\"log.txt\"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--B--\r\n";
+    client
+        .post(format!(
+            "{}/api/v10/channels/{GENERAL}/messages",
+            sb.api_base()
+        ))
+        .header("Authorization", format!("Bot {}", sb.bot_token()))
+        .header("Content-Type", "multipart/form-data; boundary=B")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    let upload = sb
+        .expect(
+            |r| r.is(Method::POST, &format!("/channels/{GENERAL}/messages")),
+            WAIT,
+        )
+        .await;
+    assert_eq!(upload.json()["content"], "with file");
+    assert_eq!(upload.parts[1].filename.as_deref(), Some("log.txt"));
+    sb.assert_none(|r| r.status >= 500, Duration::from_millis(50))
+        .await;
+    sb.clear_requests();
+    assert!(sb.requests().is_empty());
+}
