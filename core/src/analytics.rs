@@ -27,7 +27,8 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn as_str(self) -> &'static str {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Ok => "ok",
             Self::UserError => "user_error",

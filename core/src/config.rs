@@ -61,6 +61,8 @@ pub struct Settings {
     pub discord: DiscordSettings,
     /// The background job worker.
     pub jobs: JobSettings,
+    /// The dashboard and the local admin API.
+    pub web: WebSettings,
     /// Logging.
     pub log: LogSettings,
 }
@@ -73,6 +75,7 @@ impl Default for Settings {
             redis: RedisSettings::default(),
             discord: DiscordSettings::default(),
             jobs: JobSettings::default(),
+            web: WebSettings::default(),
             log: LogSettings::default(),
         }
     }
@@ -148,6 +151,10 @@ pub struct DiscordSettings {
     pub guild_members: bool,
     /// Register the slash commands globally at startup when they changed.
     pub register_commands: bool,
+    /// The application's OAuth2 client id, for dashboard login (the application id).
+    pub client_id: Option<String>,
+    /// The application's OAuth2 client secret, for dashboard login.
+    pub client_secret: Option<Secret>,
 }
 
 impl Default for DiscordSettings {
@@ -158,7 +165,56 @@ impl Default for DiscordSettings {
             message_content: true,
             guild_members: true,
             register_commands: true,
+            client_id: None,
+            client_secret: None,
         }
+    }
+}
+
+/// `[web]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebSettings {
+    /// Serve the dashboard and admin API in `guildhall serve`.
+    pub enabled: bool,
+    /// Address to listen on.
+    pub bind: String,
+    /// The URL people reach the dashboard at (OAuth2 redirects and cookies use it). Unset:
+    /// `http://<bind>`.
+    pub public_url: Option<String>,
+    /// Key signing session tokens. Unset: generated once into `<data_dir>/session.key`.
+    pub session_secret: Option<Secret>,
+    /// How long a dashboard login lasts, in minutes.
+    pub session_minutes: u64,
+    /// Token for the local admin API (CLI and console). Unset: generated once into
+    /// `<data_dir>/operator-token`.
+    pub operator_token: Option<Secret>,
+    /// Discord user ids who see the operator page (shards, every guild, the job ledger).
+    pub operators: Vec<String>,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            bind: "127.0.0.1:8080".into(),
+            public_url: None,
+            session_secret: None,
+            session_minutes: 60,
+            operator_token: None,
+            operators: Vec::new(),
+        }
+    }
+}
+
+impl WebSettings {
+    /// The public URL, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.bind))
+            .trim_end_matches('/')
+            .to_owned()
     }
 }
 
@@ -431,6 +487,14 @@ fn coerce_env_value(defaults: &toml::Value, path: &[String], value: String) -> t
             Ok(number) => toml::Value::Float(number),
             Err(_) => toml::Value::String(value),
         },
+        Some(toml::Value::Array(_)) => toml::Value::Array(
+            value
+                .split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(|item| toml::Value::String(item.to_owned()))
+                .collect(),
+        ),
         Some(toml::Value::Boolean(_)) => match value.trim().to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" | "on" => toml::Value::Boolean(true),
             "false" | "0" | "no" | "off" => toml::Value::Boolean(false),

@@ -18,6 +18,7 @@ pub mod guild_config;
 pub mod guilds;
 pub mod ids;
 pub mod jobs;
+pub mod live;
 pub mod permissions;
 pub mod refusals;
 #[cfg(feature = "test-support")]

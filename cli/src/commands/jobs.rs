@@ -119,36 +119,19 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
             }
             Ok(())
         }
-        Command::Cancel { id } => {
-            let job = ledger.cancel(id).await?;
-            services
-                .audit(
-                    "jobs.cancel",
-                    job.guild,
-                    Some(&id.to_string()),
-                    json!({ "kind": job.kind }),
-                )
-                .await?;
+        Command::Cancel { id } | Command::Retry { id } => {
+            let (job, action) = match command {
+                Command::Cancel { .. } => (ledger.cancel(id).await?, "jobs.cancel"),
+                _ => (ledger.retry(id).await?, "jobs.retry"),
+            };
+            services.audit(action, job.guild, Some(&id.to_string()), json!({ "kind": job.kind })).await?;
             if options.json {
                 return output::json(&job);
             }
-            println!("cancelled job {id} ({})", job.kind);
-            Ok(())
-        }
-        Command::Retry { id } => {
-            let job = ledger.retry(id).await?;
-            services
-                .audit(
-                    "jobs.retry",
-                    job.guild,
-                    Some(&id.to_string()),
-                    json!({ "kind": job.kind }),
-                )
-                .await?;
-            if options.json {
-                return output::json(&job);
+            match action {
+                "jobs.cancel" => println!("cancelled job {id} ({})", job.kind),
+                _ => println!("job {id} ({}) will run again now", job.kind),
             }
-            println!("job {id} ({}) will run again now", job.kind);
             Ok(())
         }
     }
