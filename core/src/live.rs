@@ -142,7 +142,15 @@ impl Live {
     /// Records a shard's stage (and latency or guild count when known).
     pub fn set_shard(&self, id: u32, total: u32, stage: ShardStage, now: UnixMillis) {
         let mut shards = lock(&self.shards);
-        let shard = shards.entry(id).or_insert(ShardStatus { id, total, stage, latency_ms: None, guilds: 0, events: 0, since: now });
+        let shard = shards.entry(id).or_insert(ShardStatus {
+            id,
+            total,
+            stage,
+            latency_ms: None,
+            guilds: 0,
+            events: 0,
+            since: now,
+        });
         if shard.stage != stage {
             shard.since = now;
         }
@@ -184,7 +192,11 @@ impl Live {
             Some((last, count)) if *last == second => *count += 1,
             _ => window.seconds.push_back((second, 1)),
         }
-        while window.seconds.front().is_some_and(|(first, _)| second - first >= SECONDS_KEPT as i64) {
+        while window
+            .seconds
+            .front()
+            .is_some_and(|(first, _)| second - first >= SECONDS_KEPT as i64)
+        {
             window.seconds.pop_front();
         }
     }
@@ -197,23 +209,36 @@ impl Live {
             .rev()
             .map(|back| {
                 let at = second - back;
-                window.seconds.iter().find(|(s, _)| *s == at).map_or(0, |(_, count)| *count)
+                window
+                    .seconds
+                    .iter()
+                    .find(|(s, _)| *s == at)
+                    .map_or(0, |(_, count)| *count)
             })
             .collect();
-        EventRates { total: self.events_total.load(Ordering::Relaxed), per_second, by_name: window.by_name.clone() }
+        EventRates {
+            total: self.events_total.load(Ordering::Relaxed),
+            per_second,
+            by_name: window.by_name.clone(),
+        }
     }
 
     /// Counts one command run (`outcome`: ok, user_error, refused, error).
     pub fn count_command(&self, command: &str, outcome: &str, latency_ms: u64) {
         let mut commands = lock(&self.commands);
-        let count = commands.entry((command.to_owned(), outcome.to_owned())).or_default();
+        let count = commands
+            .entry((command.to_owned(), outcome.to_owned()))
+            .or_default();
         count.runs += 1;
         count.total_ms += latency_ms;
     }
 
     /// Command runs since start, by command and outcome.
     pub fn command_counts(&self) -> Vec<(String, String, CommandCount)> {
-        lock(&self.commands).iter().map(|((command, outcome), count)| (command.clone(), outcome.clone(), *count)).collect()
+        lock(&self.commands)
+            .iter()
+            .map(|((command, outcome), count)| (command.clone(), outcome.clone(), *count))
+            .collect()
     }
 
     /// Publishes a log line to followers and keeps it among the recent ones.
@@ -239,7 +264,9 @@ impl Live {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]
@@ -256,7 +283,11 @@ mod tests {
         let rates = live.event_rates(UnixMillis(70_500));
         assert_eq!(rates.total, 4);
         assert_eq!(rates.per_second.len(), 60);
-        assert_eq!(*rates.per_second.last().unwrap(), 1, "only the event of the current second is in the window");
+        assert_eq!(
+            *rates.per_second.last().unwrap(),
+            1,
+            "only the event of the current second is in the window"
+        );
         assert_eq!(rates.by_name["message_create"], 4);
         assert_eq!(live.shards()[0].events, 4);
     }
@@ -265,10 +296,16 @@ mod tests {
     fn logs_are_kept_and_followed() {
         let live = Live::new(UnixMillis(0));
         let mut follower = live.follow_logs();
-        let line = LogLine { at: UnixMillis(1), level: "WARN".into(), target: "t".into(), message: "m".into(), guild: None };
+        let line = LogLine {
+            at: UnixMillis(1),
+            level: "WARN".into(),
+            target: "t".into(),
+            message: "m".into(),
+            guild: None,
+        };
         live.log(line.clone());
         assert_eq!(follower.try_recv().unwrap(), line);
-        assert_eq!(live.recent_logs(), [line.clone()]);
+        assert_eq!(live.recent_logs(), std::slice::from_ref(&line));
         assert!(line.at_least("info") && !line.at_least("error"));
     }
 }

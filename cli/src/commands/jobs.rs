@@ -124,7 +124,14 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
                 Command::Cancel { .. } => (ledger.cancel(id).await?, "jobs.cancel"),
                 _ => (ledger.retry(id).await?, "jobs.retry"),
             };
-            services.audit(action, job.guild, Some(&id.to_string()), json!({ "kind": job.kind })).await?;
+            services
+                .audit(
+                    action,
+                    job.guild,
+                    Some(&id.to_string()),
+                    json!({ "kind": job.kind }),
+                )
+                .await?;
             if options.json {
                 return output::json(&job);
             }

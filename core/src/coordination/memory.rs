@@ -183,6 +183,10 @@ impl Coordination for MemoryCoordination {
     fn backend(&self) -> &'static str {
         "memory"
     }
+
+    async fn ping(&self) -> Result<(), CoordinationError> {
+        Ok(())
+    }
 }
 
 /// Rejects buckets that could never allow `cost`.

@@ -174,4 +174,10 @@ pub trait Coordination: Send + Sync + fmt::Debug {
 
     /// `memory` or `redis`, for status output.
     fn backend(&self) -> &'static str;
+
+    /// Checks the backend answers (always true in memory).
+    ///
+    /// # Errors
+    /// [`CoordinationError`] when Redis does not answer.
+    async fn ping(&self) -> Result<(), CoordinationError>;
 }

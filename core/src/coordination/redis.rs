@@ -105,16 +105,6 @@ impl RedisCoordination {
     fn channel(&self, topic: &str) -> String {
         format!("{}:topic:{topic}", self.prefix)
     }
-
-    /// Checks the server answers.
-    ///
-    /// # Errors
-    /// [`CoordinationError::Redis`] when it does not.
-    pub async fn ping(&self) -> Result<(), CoordinationError> {
-        let mut connection = self.connection.clone();
-        let _: String = redis::cmd("PING").query_async(&mut connection).await?;
-        Ok(())
-    }
 }
 
 fn instance_nonce() -> u64 {
@@ -251,5 +241,11 @@ impl Coordination for RedisCoordination {
 
     fn backend(&self) -> &'static str {
         "redis"
+    }
+
+    async fn ping(&self) -> Result<(), CoordinationError> {
+        let mut connection = self.connection.clone();
+        let _: String = redis::cmd("PING").query_async(&mut connection).await?;
+        Ok(())
     }
 }
