@@ -1,6 +1,7 @@
 //! Gateway events → the core's guild model, the guild list and the settings cache.
 
 use guildhall_core::guilds;
+use guildhall_core::live::ShardStage;
 use serenity::all::FullEvent;
 
 use crate::convert;
@@ -10,11 +11,23 @@ use crate::{BotData, BotError};
 ///
 /// # Errors
 /// [`BotError`] when the database fails; poise logs it.
-pub async fn handle(data: &BotData, event: &FullEvent) -> Result<(), BotError> {
+pub async fn handle(data: &BotData, shard: u32, event: &FullEvent) -> Result<(), BotError> {
     data.events.count(event.snake_case_name());
+    data.live
+        .count_event(Some(shard), event.snake_case_name(), data.clock.now());
     match event {
         FullEvent::Ready { data_about_bot } => {
             let _ = data.bot_user.set(convert::user(data_about_bot.user.id));
+            if let Some(info) = data_about_bot.shard {
+                data.live.set_shard(
+                    info.id.0,
+                    info.total,
+                    ShardStage::Connected,
+                    data.clock.now(),
+                );
+                data.live
+                    .set_shard_guilds(info.id.0, data_about_bot.guilds.len() as u64);
+            }
             tracing::info!(
                 user = %data_about_bot.user.name,
                 guilds = data_about_bot.guilds.len(),

@@ -50,6 +50,8 @@ pub struct BotData {
     pub analytics: Recorder,
     /// Gateway events seen, by name.
     pub events: Arc<EventCounters>,
+    /// Live state shared with the web server: shards, event rates, command counts.
+    pub live: Arc<guildhall_core::live::Live>,
     bot_user: OnceLock<UserId>,
 }
 
@@ -62,6 +64,7 @@ impl BotData {
         coordination: Arc<dyn Coordination>,
         executor: Arc<executor::Executor>,
         analytics: Recorder,
+        live: Arc<guildhall_core::live::Live>,
     ) -> Self {
         Self {
             db,
@@ -72,6 +75,7 @@ impl BotData {
             cache: Arc::new(GuildCache::new()),
             analytics,
             events: Arc::new(EventCounters::default()),
+            live,
             bot_user: OnceLock::new(),
         }
     }

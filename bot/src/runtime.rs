@@ -85,6 +85,48 @@ pub enum RunError {
     Client(#[from] serenity::Error),
 }
 
+/// Copies each shard's stage and heartbeat latency into the live state every second.
+async fn watch_shards(
+    manager: Arc<serenity::all::ShardManager>,
+    live: Arc<guildhall_core::live::Live>,
+    clock: guildhall_core::clock::SharedClock,
+    shutdown: CancellationToken,
+) {
+    use guildhall_core::live::ShardStage;
+    use serenity::all::ConnectionStage;
+    let mut ticker = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            _ = ticker.tick() => {}
+        }
+        let total = manager.shards_instantiated().await.len() as u32;
+        for (id, runner) in manager.runners.lock().await.iter() {
+            let stage = match runner.stage {
+                ConnectionStage::Connected => ShardStage::Connected,
+                ConnectionStage::Resuming => ShardStage::Resuming,
+                ConnectionStage::Disconnected => ShardStage::Disconnected,
+                _ => ShardStage::Connecting,
+            };
+            let known_total = live
+                .shards()
+                .iter()
+                .find(|shard| shard.id == id.0)
+                .map_or(total, |shard| shard.total);
+            live.set_shard(id.0, known_total, stage, clock.now());
+            if let Some(latency) = runner.latency {
+                live.set_shard_latency(
+                    id.0,
+                    u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
+                );
+            }
+        }
+    }
+    for shard in live.shards() {
+        live.set_shard(shard.id, shard.total, ShardStage::Disconnected, clock.now());
+    }
+}
+
 /// Connects and runs until `shutdown` is cancelled or Discord ends the session for good.
 ///
 /// # Errors
@@ -102,6 +144,8 @@ pub async fn run(
             .ratelimiter_disabled(true);
     }
     let register = options.register_commands;
+    let live = Arc::clone(&data.live);
+    let clock = Arc::clone(&data.clock);
     let framework = poise::Framework::builder()
         .options(crate::commands::framework_options())
         .setup(move |_ctx, ready, _framework| {
@@ -123,6 +167,12 @@ pub async fn run(
         .framework(framework)
         .await?;
     let manager = Arc::clone(&client.shard_manager);
+    tokio::spawn(watch_shards(
+        Arc::clone(&manager),
+        live,
+        clock,
+        shutdown.clone(),
+    ));
     let stopper = shutdown.clone();
     tokio::spawn(async move {
         stopper.cancelled().await;

@@ -6,12 +6,13 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use guildhall_core::clock::{SharedClock, SystemClock};
-use guildhall_core::config::{DEFAULT_CONFIG_FILE, LogFormat, Settings};
+use guildhall_core::config::{DEFAULT_CONFIG_FILE, Settings};
 use guildhall_core::coordination::{Coordination, MemoryCoordination, RedisCoordination};
 use guildhall_core::db::{Db, DbOptions, MigrationState};
+use guildhall_core::guild_cache::GuildCache;
 use guildhall_core::guild_config::GuildConfigService;
 use guildhall_core::jobs::JobLedger;
-use tracing_subscriber::EnvFilter;
+use guildhall_core::live::Live;
 
 /// Flags every command accepts.
 #[derive(Debug, Clone)]
@@ -34,20 +35,12 @@ pub fn load_settings(options: &GlobalOptions) -> anyhow::Result<Settings> {
     Ok(settings)
 }
 
-/// Sends logs to stderr, filtered by `RUST_LOG` or `[log] level`.
-pub fn init_logging(settings: &Settings) {
-    let filter = EnvFilter::try_from_default_env()
-        .or_else(|_| EnvFilter::try_new(&settings.log.level))
-        .unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let result = match settings.log.format {
-        LogFormat::Json => builder.json().try_init(),
-        LogFormat::Pretty => builder.compact().try_init(),
-    };
-    // Already initialised (tests calling twice): keep the first.
-    drop(result);
+/// Sends logs to stderr and to a fresh live state (long-running commands), and returns it.
+pub fn init_live_logging(settings: &Settings) -> Arc<Live> {
+    let clock: SharedClock = Arc::new(SystemClock);
+    let live = Arc::new(Live::new(clock.now()));
+    crate::logging::init(settings, Some((Arc::clone(&live), clock)));
+    live
 }
 
 /// Opens the database named by the settings.
@@ -110,6 +103,8 @@ pub struct Services {
     pub coordination: Arc<dyn Coordination>,
     pub config: Arc<GuildConfigService>,
     pub ledger: JobLedger,
+    pub live: Arc<Live>,
+    pub guild_cache: Arc<GuildCache>,
 }
 
 impl Services {
@@ -130,13 +125,24 @@ impl Services {
         ));
         let ledger = JobLedger::new(db.clone(), Arc::clone(&clock), settings.jobs.max_attempts)
             .with_coordination(Arc::clone(&coordination));
+        let live = Arc::new(Live::new(clock.now()));
+        let guild_cache = Arc::new(GuildCache::new());
         Ok(Self {
             db,
             clock,
             coordination,
             config,
             ledger,
+            live,
+            guild_cache,
         })
+    }
+
+    /// Uses `live` (the one logging publishes to) as the process's live state.
+    #[must_use]
+    pub fn with_live(mut self, live: Arc<Live>) -> Self {
+        self.live = live;
+        self
     }
 }
 
@@ -170,6 +176,35 @@ pub fn operator() -> String {
         .unwrap_or_else(|_| "unknown".into());
     format!("operator:{name}")
 }
+
+/// A client of the running instance's admin API: its URL from `--instance` or `web.bind`, its
+/// token from `web.operator_token` or the `operator-token` file `serve` writes into the data
+/// directory.
+pub fn admin_client(
+    settings: &Settings,
+    instance: Option<String>,
+) -> anyhow::Result<guildhall_web::admin::AdminClient> {
+    let base = instance.unwrap_or_else(|| format!("http://{}", settings.web.bind));
+    let token = match &settings.web.operator_token {
+        Some(token) => token.expose().to_owned(),
+        None => {
+            let path = settings.data_dir.join(OPERATOR_TOKEN_FILE);
+            std::fs::read_to_string(&path)
+                .map(|token| token.trim().to_owned())
+                .map_err(|error| anyhow::anyhow!(
+                    "no operator token: {} could not be read ({error}); start `guildhall serve` once with this data directory (it creates the file) or set web.operator_token",
+                    path.display()
+                ))?
+        }
+    };
+    Ok(guildhall_web::admin::AdminClient::new(base, token))
+}
+
+/// The file in the data directory holding the admin API's token.
+pub const OPERATOR_TOKEN_FILE: &str = "operator-token";
+
+/// The file in the data directory holding the session signing key.
+pub const SESSION_KEY_FILE: &str = "session.key";
 
 /// The path shown for the data directory.
 pub fn show_path(path: &Path) -> String {

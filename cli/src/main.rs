@@ -7,6 +7,7 @@
 
 mod app;
 mod commands;
+mod logging;
 mod output;
 mod runtime;
 
@@ -48,13 +49,26 @@ enum Command {
     /// The operator audit log: who changed what.
     #[command(subcommand)]
     Audit(commands::audit::Command),
-    /// Run Guildhall: the bot (when a token is set) and the job worker; the dashboard joins later.
+    /// Run Guildhall: the bot (when a token is set), the job worker and the dashboard.
     Serve(commands::serve::Args),
+    /// The terminal console: overview, migrations, settings, logs and jobs.
+    Console(commands::console::Args),
+    /// Run only the dashboard and admin API.
+    Web(commands::web::Args),
     /// Run only the Discord bot (all shards, or a range with --shards/--total-shards).
     Bot(commands::bot::Args),
     /// Deploy slash commands and see their usage.
     #[command(subcommand)]
     Commands(commands::slash::Command),
+    /// The guilds the bot is in.
+    #[command(subcommand)]
+    Guilds(commands::guilds::Command),
+    /// The running instance's shards.
+    #[command(subcommand)]
+    Shards(commands::shards::Command),
+    /// Follow the running instance's log.
+    #[command(subcommand)]
+    Logs(commands::logs::Command),
     /// Actions the permission guards refused in a guild.
     Refusals(commands::refusals::Args),
     /// Run the whole stack on a local demo data directory with sample data.
@@ -94,8 +108,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Jobs(command) => commands::jobs::run(&options, command).await,
         Command::Audit(command) => commands::audit::run(&options, command).await,
         Command::Serve(args) => commands::serve::run(&options, args).await,
+        Command::Console(args) => commands::console::run(&options, args).await,
+        Command::Web(args) => commands::web::run(&options, args).await,
         Command::Bot(args) => commands::bot::run(&options, args).await,
         Command::Commands(command) => commands::slash::run(&options, command).await,
+        Command::Guilds(command) => commands::guilds::run(&options, command).await,
+        Command::Shards(command) => commands::shards::run(&options, command).await,
+        Command::Logs(command) => commands::logs::run(&options, command).await,
         Command::Refusals(args) => commands::refusals::run(&options, args).await,
         Command::Demo(args) => commands::demo::run(&options, args).await,
     }

@@ -11,6 +11,7 @@ use guildhall_core::analytics;
 use guildhall_core::config::Settings;
 use guildhall_core::guild_config::scheduled::{self, ApplyScheduledChange};
 use guildhall_core::jobs::{JobRegistry, Worker, WorkerOptions, prune};
+use guildhall_web::{WebConfig, WebState};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -40,6 +41,8 @@ pub struct Parts {
     pub worker: bool,
     /// The Discord bot (when a token is configured).
     pub bot: bool,
+    /// The dashboard and admin API (when `[web] enabled`).
+    pub web: bool,
     /// Which shards the bot runs.
     pub shards: Shards,
 }
@@ -62,6 +65,7 @@ pub async fn serve(
         "guildhall serving"
     );
     let mut tasks: JoinSet<anyhow::Result<&'static str>> = JoinSet::new();
+    let mut job_metrics = None;
     if parts.worker && settings.jobs.enabled {
         prune::ensure_scheduled(&services.ledger).await?;
         let name = format!("{}:{}", hostname(), std::process::id());
@@ -70,6 +74,7 @@ pub async fn serve(
             registry(settings, services),
             WorkerOptions::from_settings(&settings.jobs, name),
         );
+        job_metrics = Some(worker.metrics());
         let stop = shutdown.clone();
         tasks.spawn(async move {
             worker.run(stop).await?;
@@ -87,6 +92,14 @@ pub async fn serve(
             let (options, data) = bot;
             guildhall_bot::run(options, data, stop).await?;
             Ok("bot")
+        });
+    }
+    if parts.web && settings.web.enabled {
+        let state = web_state(settings, services, job_metrics)?;
+        let stop = shutdown.clone();
+        tasks.spawn(async move {
+            guildhall_web::serve(state, stop).await?;
+            Ok("web server")
         });
     }
     if tasks.is_empty() {
@@ -136,7 +149,11 @@ pub fn bot_parts(
         Arc::clone(&services.coordination),
         executor,
         analytics,
+        Arc::clone(&services.live),
     );
+    let mut data = data;
+    // One guild model for the bot (writer) and the dashboard (reader).
+    data.cache = Arc::clone(&services.guild_cache);
     let options = BotOptions {
         token: token.expose().to_owned(),
         api_base: settings.discord.api_base.clone(),
@@ -148,6 +165,80 @@ pub fn bot_parts(
         register_commands: settings.discord.register_commands,
     };
     Ok(((options, data), writer))
+}
+
+/// The dashboard's configuration and shared state. The session key and operator token come
+/// from the settings or are generated once into the data directory.
+pub fn web_state(
+    settings: &Settings,
+    services: &Services,
+    job_metrics: Option<Arc<guildhall_core::jobs::JobMetrics>>,
+) -> anyhow::Result<WebState> {
+    let secret = |configured: &Option<guildhall_core::config::Secret>,
+                  file: &str|
+     -> anyhow::Result<String> {
+        match configured {
+            Some(secret) => Ok(secret.expose().to_owned()),
+            None => {
+                guildhall_web::load_or_create_secret(&settings.data_dir, file).map_err(|error| {
+                    anyhow::anyhow!(
+                        "cannot create {}: {error}",
+                        settings.data_dir.join(file).display()
+                    )
+                })
+            }
+        }
+    };
+    let bind: std::net::SocketAddr = settings.web.bind.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "web.bind must be an address and port such as 127.0.0.1:8080, got {:?}",
+            settings.web.bind
+        )
+    })?;
+    let operators = settings
+        .web
+        .operators
+        .iter()
+        .map(|id| {
+            id.parse::<guildhall_core::ids::UserId>()
+                .map_err(|error| anyhow::anyhow!("web.operators: {error}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let config = WebConfig {
+        bind,
+        public_url: settings.web.public_url(),
+        session_key: secret(&settings.web.session_secret, crate::app::SESSION_KEY_FILE)?
+            .into_bytes(),
+        session_ttl: Duration::from_secs(settings.web.session_minutes.max(1) * 60),
+        operator_token: secret(
+            &settings.web.operator_token,
+            crate::app::OPERATOR_TOKEN_FILE,
+        )?,
+        operators,
+        discord_api_base: settings
+            .discord
+            .api_base
+            .clone()
+            .unwrap_or_else(|| "https://discord.com".into()),
+        client_id: settings.discord.client_id.clone().unwrap_or_default(),
+        client_secret: settings
+            .discord
+            .client_secret
+            .as_ref()
+            .map(|secret| secret.expose().to_owned())
+            .unwrap_or_default(),
+    };
+    Ok(WebState {
+        config: Arc::new(config),
+        db: services.db.clone(),
+        clock: Arc::clone(&services.clock),
+        guild_config: Arc::clone(&services.config),
+        ledger: services.ledger.clone(),
+        live: Arc::clone(&services.live),
+        guild_cache: Arc::clone(&services.guild_cache),
+        job_metrics,
+        coordination: Arc::clone(&services.coordination),
+    })
 }
 
 /// The outbound executor for the configured token and API base.

@@ -3,6 +3,216 @@
 //! It never depends on `guildhall-bot`: it changes guild settings and jobs through
 //! `guildhall-core`, reads live data from [`guildhall_core::live::Live`], and the bot picks
 //! changes up through the coordination bus.
+//!
+//! - [`routes`]: every path, typed, so links and handlers cannot drift.
+//! - `auth/`: Discord OAuth2 login, the signed session cookie (JWT HS256), CSRF tokens and the
+//!   per-guild Manage Server check.
+//! - `handlers/`: thin axum handlers (pages, htmx actions, login, health and metrics).
+//! - `views/`: maud markup split into layout, components and pages.
+//! - [`admin`]: the operator-token API the CLI and console use.
 
 pub mod admin;
+mod app;
+mod auth;
+mod error;
+mod handlers;
+mod metrics;
 pub mod routes;
+mod views;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use guildhall_core::clock::SharedClock;
+use guildhall_core::coordination::Coordination;
+use guildhall_core::db::Db;
+use guildhall_core::guild_cache::GuildCache;
+use guildhall_core::guild_config::GuildConfigService;
+use guildhall_core::ids::UserId;
+use guildhall_core::jobs::{JobLedger, JobMetrics};
+use guildhall_core::live::Live;
+use tokio_util::sync::CancellationToken;
+
+pub use app::router;
+
+/// How the web server runs: where it listens, how it signs sessions, and how it reaches
+/// Discord's OAuth2.
+#[derive(Clone)]
+pub struct WebConfig {
+    /// The address to listen on.
+    pub bind: SocketAddr,
+    /// The URL users reach the dashboard at (e.g. `https://guildhall.example.org`), without a
+    /// trailing slash; the OAuth2 redirect URI is `{public_url}/auth/callback`. Cookies are
+    /// marked `Secure` when it is `https`.
+    pub public_url: String,
+    /// The key sessions and CSRF tokens are signed with (at least 32 bytes).
+    pub session_key: Vec<u8>,
+    /// How long a session lasts after login.
+    pub session_ttl: Duration,
+    /// The token the admin API requires (`Authorization: Bearer`).
+    pub operator_token: String,
+    /// Discord users who see the operator page and every guild.
+    pub operators: Vec<UserId>,
+    /// `https://discord.com`, or the stand-in's `api_base`.
+    pub discord_api_base: String,
+    /// The OAuth2 application's client id.
+    pub client_id: String,
+    /// The OAuth2 application's client secret.
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for WebConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebConfig")
+            .field("bind", &self.bind)
+            .field("public_url", &self.public_url)
+            .field("session_key", &"<redacted>")
+            .field("session_ttl", &self.session_ttl)
+            .field("operator_token", &"<redacted>")
+            .field("operators", &self.operators)
+            .field("discord_api_base", &self.discord_api_base)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Everything the web server reads and writes; cheap to clone.
+#[derive(Clone)]
+pub struct WebState {
+    /// The server's configuration.
+    pub config: Arc<WebConfig>,
+    /// The database.
+    pub db: Db,
+    /// The clock (sessions expire by it).
+    pub clock: SharedClock,
+    /// Per-guild settings.
+    pub guild_config: Arc<GuildConfigService>,
+    /// The job ledger.
+    pub ledger: JobLedger,
+    /// Live process state: shards, event rates, command counts, logs.
+    pub live: Arc<Live>,
+    /// The bot's view of each guild (names), when the bot runs in this process.
+    pub guild_cache: Arc<GuildCache>,
+    /// The job worker's counters, when a worker runs in this process.
+    pub job_metrics: Option<Arc<JobMetrics>>,
+    /// The coordination backend (pinged by `/readyz`).
+    pub coordination: Arc<dyn Coordination>,
+}
+
+/// Why the web server could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// The address could not be bound.
+    #[error("cannot listen on {addr} ({source}); is another process using it? set web.bind")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The server failed while running.
+    #[error("web server failed: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Binds `state.config.bind` and serves [`router`] until `shutdown` is cancelled, then lets
+/// requests in flight finish.
+///
+/// # Errors
+/// [`WebError::Bind`] when the address cannot be bound; [`WebError::Serve`] when serving fails.
+pub async fn serve(state: WebState, shutdown: CancellationToken) -> Result<(), WebError> {
+    let addr = state.config.bind;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| WebError::Bind { addr, source })?;
+    serve_listener(listener, state, shutdown).await
+}
+
+/// [`serve`] on an already bound listener (tests and benchmarks bind port 0).
+///
+/// # Errors
+/// [`WebError::Serve`] when serving fails.
+pub async fn serve_listener(
+    listener: tokio::net::TcpListener,
+    state: WebState,
+    shutdown: CancellationToken,
+) -> Result<(), WebError> {
+    if let Ok(local) = listener.local_addr() {
+        tracing::info!(addr = %local, public_url = %state.config.public_url, "web server listening");
+    }
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown.cancelled_owned())
+        .await
+        .map_err(WebError::Serve)
+}
+
+/// Reads the secret in `dir/file`, or creates it once: 32 random bytes as hex, readable only by
+/// the owner (0600). Used for the session key and the operator token.
+///
+/// # Errors
+/// When the directory or file cannot be created or read.
+pub fn load_or_create_secret(dir: &Path, file: &str) -> std::io::Result<String> {
+    use std::io::Write as _;
+    let path = dir.join(file);
+    if let Some(existing) = read_secret(&path)? {
+        return Ok(existing);
+    }
+    std::fs::create_dir_all(dir)?;
+    let secret = auth::random_hex(32);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    match options.open(&path) {
+        Ok(mut created) => {
+            created.write_all(secret.as_bytes())?;
+            created.write_all(b"\n")?;
+            Ok(secret)
+        }
+        // Another process created it first: use theirs.
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => read_secret(&path)?
+            .ok_or_else(|| std::io::Error::other(format!("{} is empty", path.display()))),
+        Err(error) => Err(error),
+    }
+}
+
+fn read_secret(path: &Path) -> std::io::Result<Option<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) if !text.trim().is_empty() => Ok(Some(text.trim().to_owned())),
+        Ok(_) => Ok(None),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_is_created_once_with_owner_only_permissions() {
+        let dir = tempfile::tempdir().unwrap();
+        let nested = dir.path().join("data");
+        let first = load_or_create_secret(&nested, "session-key").unwrap();
+        assert_eq!(first.len(), 64);
+        assert!(first.chars().all(|c| c.is_ascii_hexdigit()));
+        let second = load_or_create_secret(&nested, "session-key").unwrap();
+        assert_eq!(first, second);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(nested.join("session-key"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert_ne!(first, load_or_create_secret(&nested, "other").unwrap());
+    }
+}

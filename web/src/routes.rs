@@ -1,6 +1,10 @@
 //! Typed route paths, in one place, so links, handlers and clients cannot drift.
+//!
+//! Each route has a template (the `&str` constants, what the router and `/metrics` use) and,
+//! where it has parameters, a function that fills them in (what links and forms use).
 
 use guildhall_core::ids::GuildId;
+use guildhall_core::jobs::JobId;
 
 /// The local admin API, for the CLI and the console (operator token).
 pub mod admin {
@@ -10,12 +14,109 @@ pub mod admin {
     pub const LOGS: &str = "/api/admin/logs";
 }
 
+/// The guild picker (or the landing page when logged out).
+pub const HOME: &str = "/";
+/// Starts the Discord login (redirects to Discord's authorize page).
+pub const LOGIN: &str = "/login";
+/// Where Discord sends the user back with a code.
+pub const AUTH_CALLBACK: &str = "/auth/callback";
+/// Ends the session (POST).
+pub const LOGOUT: &str = "/logout";
+/// The operator page.
+pub const OPERATOR: &str = "/operator";
+/// Template of [`job_cancel`].
+pub const JOB_CANCEL: &str = "/operator/jobs/{job}/cancel";
+/// Template of [`job_retry`].
+pub const JOB_RETRY: &str = "/operator/jobs/{job}/retry";
+/// Liveness: 200 while the process serves.
+pub const HEALTHZ: &str = "/healthz";
+/// Readiness: the database and the coordination backend answer.
+pub const READYZ: &str = "/readyz";
+/// Prometheus metrics.
+pub const METRICS: &str = "/metrics";
+/// The vendored htmx.
+pub const HTMX_JS: &str = "/assets/htmx.min.js";
+/// The stylesheet.
+pub const APP_CSS: &str = "/assets/app.css";
+
+/// Template of [`guild`].
+pub const GUILD: &str = "/guilds/{guild}";
+/// Template of [`guild_features`].
+pub const GUILD_FEATURES: &str = "/guilds/{guild}/features";
+/// Template of [`guild_settings`] (POST one key).
+pub const GUILD_SETTINGS: &str = "/guilds/{guild}/settings";
+/// Template of [`guild_history`].
+pub const GUILD_HISTORY: &str = "/guilds/{guild}/settings/history";
+/// Template of [`guild_rollback`].
+pub const GUILD_ROLLBACK: &str = "/guilds/{guild}/settings/history/{entry}/rollback";
+
 /// The guild overview page.
 pub fn guild(guild: GuildId) -> String {
     format!("/guilds/{guild}")
 }
 
+/// A guild's feature switches and command settings.
+pub fn guild_features(guild: GuildId) -> String {
+    format!("/guilds/{guild}/features")
+}
+
+/// Sets one settings key of a guild (POST `key`, `value`).
+pub fn guild_settings(guild: GuildId) -> String {
+    format!("/guilds/{guild}/settings")
+}
+
 /// A guild's settings history.
 pub fn guild_history(guild: GuildId) -> String {
     format!("/guilds/{guild}/settings/history")
+}
+
+/// Undoes the history entry `entry` of a guild and every later change to its section (POST).
+pub fn guild_rollback(guild: GuildId, entry: i64) -> String {
+    format!("/guilds/{guild}/settings/history/{entry}/rollback")
+}
+
+/// Cancels a job (POST, operators).
+pub fn job_cancel(job: JobId) -> String {
+    format!("/operator/jobs/{job}/cancel")
+}
+
+/// Retries a job (POST, operators).
+pub fn job_retry(job: JobId) -> String {
+    format!("/operator/jobs/{job}/retry")
+}
+
+/// `/login`, returning to `next` afterwards.
+pub fn login_then(next: &str) -> String {
+    format!(
+        "{LOGIN}?next={}",
+        percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filled(template: &str, values: &[(&str, &str)]) -> String {
+        values.iter().fold(template.to_owned(), |path, (name, value)| {
+            path.replace(&format!("{{{name}}}"), value)
+        })
+    }
+
+    #[test]
+    fn paths_match_their_templates() {
+        let id = GuildId::new(42);
+        let g = [("guild", "42")];
+        assert_eq!(guild(id), filled(GUILD, &g));
+        assert_eq!(guild_features(id), filled(GUILD_FEATURES, &g));
+        assert_eq!(guild_settings(id), filled(GUILD_SETTINGS, &g));
+        assert_eq!(guild_history(id), filled(GUILD_HISTORY, &g));
+        assert_eq!(
+            guild_rollback(id, 7),
+            filled(GUILD_ROLLBACK, &[("guild", "42"), ("entry", "7")])
+        );
+        assert_eq!(job_cancel(3), filled(JOB_CANCEL, &[("job", "3")]));
+        assert_eq!(job_retry(3), filled(JOB_RETRY, &[("job", "3")]));
+        assert_eq!(login_then("/guilds/1"), "/login?next=%2Fguilds%2F1");
+    }
 }

@@ -30,7 +30,11 @@ pub fn framework_options() -> poise::FrameworkOptions<BotData, BotError> {
         post_command: |ctx| Box::pin(record(ctx, Outcome::Ok, None)),
         command_check: Some(|ctx| Box::pin(prefix_rate_limit(ctx))),
         event_handler: |framework, event| {
-            Box::pin(crate::events::handle(framework.user_data, event))
+            Box::pin(crate::events::handle(
+                framework.user_data,
+                framework.serenity_context.shard_id.0,
+                event,
+            ))
         },
         prefix_options: poise::PrefixFrameworkOptions {
             prefix: None,
@@ -79,6 +83,11 @@ async fn record(ctx: Context<'_>, outcome: Outcome, error: Option<String>) {
         .await
         .map(|started| *started);
     let latency = started.map_or(Duration::ZERO, |started| started.elapsed());
+    ctx.data().live.count_command(
+        &ctx.command().qualified_name,
+        outcome.as_str(),
+        u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
+    );
     ctx.data().analytics.record(Invocation {
         guild: ctx.guild_id().map(convert::guild),
         user: convert::user(ctx.author().id),

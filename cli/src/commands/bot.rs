@@ -15,12 +15,12 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
     if options.json {
         settings.log.format = guildhall_core::config::LogFormat::Json;
     }
-    app::init_logging(&settings);
+    let live = app::init_live_logging(&settings);
     let shards = args.shards.selection()?;
     if settings.discord.token.is_none() {
         anyhow::bail!("no bot token: set discord.token in guildhall.toml or DISCORD_TOKEN");
     }
-    let services = Services::open(&settings).await?;
+    let services = Services::open(&settings).await?.with_live(live);
     let shutdown = runtime::shutdown_on_signals();
     runtime::serve(
         &settings,
@@ -28,6 +28,7 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
         runtime::Parts {
             worker: false,
             bot: true,
+            web: false,
             shards,
         },
         shutdown,

@@ -23,6 +23,9 @@ pub struct Args {
     /// Port for the Discord stand-in (default: any free port).
     #[arg(long, default_value_t = 0)]
     port: u16,
+    /// Port for the dashboard (default: any free port).
+    #[arg(long, default_value_t = 0)]
+    web_port: u16,
     /// Simulated events per second from the traffic generator (0 to switch it off).
     #[arg(long, default_value_t = 4.0)]
     traffic: f64,
@@ -39,9 +42,10 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
     if options.json {
         settings.log.format = guildhall_core::config::LogFormat::Json;
     }
-    app::init_logging(&settings);
+    let live = app::init_live_logging(&settings);
 
     let seed = Seed::demo();
+    let seed_owner = seed.guilds.first().map(|guild| guild.owner);
     let guilds: Vec<_> = seed
         .guilds
         .iter()
@@ -53,10 +57,23 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
         .context("starting the Discord stand-in")?;
     settings.discord.token = Some(Secret::new(sandbox.bot_token()));
     settings.discord.api_base = Some(sandbox.api_base());
+    settings.discord.client_id = Some(sandbox.application_id().to_string());
+    settings.discord.client_secret = Some(Secret::new(sandbox.client_secret()));
+    let web_port = match args.web_port {
+        0 => std::net::TcpListener::bind(("127.0.0.1", 0))
+            .and_then(|listener| listener.local_addr())
+            .map(|addr| addr.port())?,
+        port => port,
+    };
+    settings.web.bind = format!("127.0.0.1:{web_port}");
+    settings.web.public_url = None;
+    // The stand-in's OAuth2 approves every login as the first guild's owner: one click.
+    let owner = seed_owner.context("the demo seed has no guild")?;
+    sandbox.set_oauth_user(owner);
 
     let db = app::open_db(&settings).await?;
     db.migrate().await.context("migrating the demo database")?;
-    let services = Services::on(&settings, db).await?;
+    let services = Services::on(&settings, db).await?.with_live(live);
     let (first_guild, _, _) = guilds
         .first()
         .cloned()
@@ -95,6 +112,8 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
             json!({
                 "data_dir": dir,
                 "stand_in": sandbox.api_base(),
+                "dashboard": settings.web.public_url(),
+                "login": format!("{}/login", settings.web.public_url()),
                 "gateway": sandbox.gateway_url(),
                 "guilds": guilds.iter().map(|(id, name, members)| json!({"id": id, "name": name, "members": members})).collect::<Vec<_>>(),
                 "guild": first_guild,
@@ -177,6 +196,7 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
     let parts = runtime::Parts {
         worker: true,
         bot: true,
+        web: true,
         shards: guildhall_bot::Shards::Auto,
     };
     let served = runtime::serve(&settings, &services, parts, shutdown).await;

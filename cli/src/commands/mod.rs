@@ -3,9 +3,14 @@
 pub mod audit;
 pub mod bot;
 pub mod config;
+pub mod console;
 pub mod demo;
+pub mod guilds;
 pub mod jobs;
+pub mod logs;
 pub mod migrate;
 pub mod refusals;
 pub mod serve;
+pub mod shards;
 pub mod slash;
+pub mod web;

@@ -50,7 +50,7 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
         // A long-running command's output is its log: one JSON object per line.
         settings.log.format = guildhall_core::config::LogFormat::Json;
     }
-    app::init_logging(&settings);
+    let live = app::init_live_logging(&settings);
     if args.migrate {
         let db = app::open_db(&settings).await?;
         let report = db.migrate().await?;
@@ -58,7 +58,7 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
         db.close().await;
     }
     let shards = args.shards.selection()?;
-    let services = Services::open(&settings).await?;
+    let services = Services::open(&settings).await?.with_live(live);
     let bot = settings.discord.token.is_some();
     if !bot {
         tracing::warn!(
@@ -72,6 +72,7 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
         runtime::Parts {
             worker: true,
             bot,
+            web: true,
             shards,
         },
         shutdown,

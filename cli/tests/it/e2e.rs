@@ -633,3 +633,121 @@ async fn prefix_commands_are_rate_limited_per_member() {
         "a member gets at most prefix_per_minute answers"
     );
 }
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind(("127.0.0.1", 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shards_status_logs_tail_and_guilds_list_follow_the_running_instance() {
+    let bind = format!("127.0.0.1:{}", free_port());
+    let stack = Stack::start(
+        Seed::small(),
+        &["serve"],
+        &[("GUILDHALL__WEB__BIND", &bind)],
+    )
+    .await;
+    stack.ready().await;
+    let instance = format!("http://{bind}");
+    let status = testing::wait_for("the shard to be connected", WITHIN, || async {
+        let output = guildhall(&stack.test_db.url, stack.dir.path())
+            .args(["--json", "shards", "status", "--instance", &instance])
+            .output()
+            .unwrap();
+        let status = json(&output);
+        (status["shards"][0]["stage"] == "connected").then_some(status)
+    })
+    .await;
+    assert_eq!(
+        (
+            status["shards"][0]["id"].as_u64(),
+            status["shards"][0]["total"].as_u64()
+        ),
+        (Some(0), Some(1))
+    );
+    assert!(
+        status["events"]["total"].as_u64().unwrap() >= 2,
+        "READY and GUILD_CREATE at least: {status}"
+    );
+
+    // The guild's own line from startup, filtered by guild.
+    let guild = small::GUILD.to_string();
+    let tail = guildhall(&stack.test_db.url, stack.dir.path())
+        .args([
+            "--json",
+            "logs",
+            "tail",
+            "--instance",
+            &instance,
+            "--guild",
+            &guild,
+            "--lines",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert!(tail.status.success(), "{tail:?}");
+    let line: Value = serde_json::from_slice(&tail.stdout).unwrap();
+    assert_eq!(line["guild"], guild);
+
+    // A warning caused now is followed live, filtered by level.
+    stack.sandbox.inject(
+        Fault::new(axum_method("POST"), "/interactions/**")
+            .status(400)
+            .body(serde_json::json!({"message": "Invalid Form Body", "code": 50035})),
+    );
+    let follower = tokio::task::spawn_blocking({
+        let (url, dir, instance) = (
+            stack.test_db.url.clone(),
+            stack.dir.path().to_owned(),
+            instance.clone(),
+        );
+        move || {
+            guildhall(&url, &dir)
+                .args([
+                    "--json",
+                    "logs",
+                    "tail",
+                    "--instance",
+                    &instance,
+                    "--level",
+                    "warn",
+                    "--lines",
+                    "1",
+                ])
+                .output()
+                .unwrap()
+        }
+    });
+    stack.sandbox.slash(
+        small::GUILD,
+        small::GENERAL,
+        small::MEMBER_A,
+        "ping",
+        vec![],
+    );
+    let warned = tokio::time::timeout(WITHIN, follower)
+        .await
+        .unwrap()
+        .unwrap();
+    let line: Value = serde_json::from_slice(&warned.stdout).unwrap();
+    assert_eq!(line["level"], "WARN", "{line}");
+
+    let guilds = stack.cli(&["--json", "guilds", "list"]);
+    assert_eq!(guilds[0]["id"], guild);
+
+    let refused = guildhall(&stack.test_db.url, stack.dir.path())
+        .env("GUILDHALL__WEB__OPERATOR_TOKEN", "not-the-token")
+        .args(["shards", "status", "--instance", &instance])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("refused the operator token"),
+        "{refused:?}"
+    );
+}

@@ -16,6 +16,8 @@ pub fn process(database_url: &str, data_dir: &Path) -> std::process::Command {
         .env("GUILDHALL__DATABASE__URL", database_url)
         .env("GUILDHALL__DATA_DIR", data_dir)
         .env("GUILDHALL__JOBS__POLL_INTERVAL_MS", "100")
+        // Tests run many instances at once: each web server takes any free port.
+        .env("GUILDHALL__WEB__BIND", "127.0.0.1:0")
         .env("RUST_LOG", "info")
         .current_dir(data_dir);
     command

@@ -1,0 +1,335 @@
+//! The dashboard in a real browser: headless Chromium driven through chromedriver (a minimal
+//! W3C WebDriver client over reqwest) against the real `guildhall serve`, with the Discord
+//! stand-in as Discord. Logging in, switching prefix commands on, and seeing the bot answer
+//! `!ping` where it did not before.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use guildhall_core::testing;
+use guildhall_sandbox::seed::small;
+use guildhall_sandbox::{Sandbox, Seed};
+use serde_json::{Value, json};
+
+use crate::support::process;
+
+const WITHIN: Duration = Duration::from_secs(30);
+const ELEMENT_KEY: &str = "element-6066-11e4-a6bd-7d4b9c1b2a4f";
+
+/// `name` on the PATH (or in /usr/bin), if installed.
+fn installed(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+        .chain([PathBuf::from("/usr/bin")])
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A child process killed when dropped.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Polls `check` until it returns `Some` or `within` passes.
+async fn eventually<T, F, Fut>(what: &str, within: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out after {within:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A WebDriver session: just what the test needs.
+struct WebDriver {
+    http: reqwest::Client,
+    base: String,
+    session: String,
+    _driver: Killed,
+    _profile: tempfile::TempDir,
+}
+
+impl WebDriver {
+    async fn start(chromium: &Path, chromedriver: &Path) -> Self {
+        let port = free_port();
+        let driver = std::process::Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let driver = Killed(driver);
+        let http = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{port}");
+        eventually("chromedriver to answer", WITHIN, || async {
+            let status = http.get(format!("{base}/status")).send().await.ok()?;
+            let body: Value = status.json().await.ok()?;
+            body["value"]["ready"].as_bool().filter(|ready| *ready)
+        })
+        .await;
+        let profile = tempfile::tempdir().unwrap();
+        let capabilities = json!({
+            "capabilities": { "alwaysMatch": {
+                "browserName": "chrome",
+                "goog:chromeOptions": {
+                    "binary": chromium,
+                    "args": [
+                        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                        "--no-first-run", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync",
+                        "--window-size=1024,900",
+                        format!("--user-data-dir={}", profile.path().display()),
+                    ],
+                },
+            } }
+        });
+        let answer: Value = http
+            .post(format!("{base}/session"))
+            .json(&capabilities)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let session = answer["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no WebDriver session: {answer}"))
+            .to_owned();
+        Self {
+            http,
+            base,
+            session,
+            _driver: driver,
+            _profile: profile,
+        }
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let mut request = self.http.request(method, &url);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let answer: Value = request.send().await.unwrap().json().await.unwrap();
+        answer["value"].clone()
+    }
+
+    async fn navigate(&self, url: &str) {
+        self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
+            .await;
+    }
+
+    async fn current_url(&self) -> String {
+        self.call(reqwest::Method::GET, "/url", None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// The element matching `css`, waiting for it to appear.
+    async fn find(&self, css: &str) -> String {
+        eventually(&format!("an element matching {css}"), WITHIN, || async {
+            let found = self
+                .call(
+                    reqwest::Method::POST,
+                    "/element",
+                    Some(json!({ "using": "css selector", "value": css })),
+                )
+                .await;
+            found[ELEMENT_KEY].as_str().map(str::to_owned)
+        })
+        .await
+    }
+
+    async fn click(&self, element: &str) {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{element}/click"),
+            Some(json!({})),
+        )
+        .await;
+    }
+
+    async fn text(&self, element: &str) -> String {
+        self.call(reqwest::Method::GET, &format!("/element/{element}/text"), None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    async fn screenshot(&self) -> Vec<u8> {
+        let encoded = self.call(reqwest::Method::GET, "/screenshot", None).await;
+        base64_decode(encoded.as_str().expect("a base64 screenshot"))
+    }
+
+    async fn close(&self) {
+        let url = format!("{}/session/{}", self.base, self.session);
+        let _ = self.http.delete(url).send().await;
+    }
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    let value = |byte: u8| -> u32 {
+        match byte {
+            b'A'..=b'Z' => u32::from(byte - b'A'),
+            b'a'..=b'z' => u32::from(byte - b'a') + 26,
+            b'0'..=b'9' => u32::from(byte - b'0') + 52,
+            b'+' | b'-' => 62,
+            _ => 63,
+        }
+    };
+    let clean: Vec<u8> = text
+        .bytes()
+        .filter(|byte| !byte.is_ascii_whitespace() && *byte != b'=')
+        .collect();
+    let mut out = Vec::with_capacity(clean.len() * 3 / 4);
+    for chunk in clean.chunks(4) {
+        let mut bits = 0u32;
+        for (index, byte) in chunk.iter().enumerate() {
+            bits |= value(*byte) << (18 - 6 * index);
+        }
+        let bytes = bits.to_be_bytes();
+        out.extend_from_slice(&bytes[1..chunk.len()]);
+    }
+    out
+}
+
+/// `<target dir>/test-artifacts`, from this test executable's path (`target/debug/deps/it-*`).
+fn artifacts_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let target = exe
+        .ancestors()
+        .nth(3)
+        .map_or_else(|| PathBuf::from("target"), Path::to_path_buf);
+    target.join("test-artifacts")
+}
+
+fn is_prefix_reply(request: &guildhall_sandbox::RecordedRequest) -> bool {
+    request.method.as_str() == "POST"
+        && request.path == format!("/channels/{}/messages", small::GENERAL)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dashboard_switch_changes_what_the_bot_does() {
+    let (Some(chromium), Some(chromedriver)) = (installed("chromium"), installed("chromedriver"))
+    else {
+        assert!(
+            !testing::is_ci(),
+            "CI=true but chromium or chromedriver is not installed (apt-get install -y chromium chromium-driver)"
+        );
+        eprintln!("skipped: browser test (chromium/chromedriver not installed)");
+        return;
+    };
+    let sandbox = Sandbox::start(Seed::small()).await.expect("start the stand-in");
+    sandbox.set_oauth_user(small::OWNER);
+    let dir = tempfile::tempdir().unwrap();
+    let test_db = testing::sqlite_unmigrated().await;
+    test_db.db.migrate().await.unwrap();
+    let web_port = free_port();
+    let web = format!("http://127.0.0.1:{web_port}");
+    let log = std::fs::File::create(dir.path().join("guildhall.log")).unwrap();
+    let child = process(&test_db.url, dir.path())
+        .arg("serve")
+        .env("GUILDHALL__DISCORD__TOKEN", sandbox.bot_token())
+        .env("GUILDHALL__DISCORD__API_BASE", sandbox.api_base())
+        .env("GUILDHALL__DISCORD__CLIENT_ID", sandbox.application_id().to_string())
+        .env("GUILDHALL__DISCORD__CLIENT_SECRET", sandbox.client_secret())
+        .env("GUILDHALL__WEB__BIND", format!("127.0.0.1:{web_port}"))
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start guildhall serve");
+    let _serve = Killed(child);
+    let log = || std::fs::read_to_string(dir.path().join("guildhall.log")).unwrap_or_default();
+
+    // The bot is connected, its guild stored, and the web server answers.
+    sandbox.wait_for_sessions(1, WITHIN).await;
+    testing::wait_for("the guild to be stored", WITHIN, || async {
+        let stored = guildhall_core::guilds::list(&test_db.db).await.unwrap();
+        (!stored.is_empty()).then_some(())
+    })
+    .await;
+    let http = reqwest::Client::new();
+    eventually("the web server to answer", WITHIN, || async {
+        let response = http.get(format!("{web}/healthz")).send().await.ok()?;
+        response.status().is_success().then_some(())
+    })
+    .await;
+
+    // Before: prefix commands are off, so `!ping` goes unanswered. A slash command answered
+    // after it shows the bot has handled the message by then.
+    sandbox.say(small::GUILD, small::GENERAL, small::MEMBER_A, "!ping");
+    let barrier = sandbox.slash(small::GUILD, small::GENERAL, small::MEMBER_A, "ping", vec![]);
+    sandbox.interaction_response(&barrier, WITHIN).await;
+    assert!(
+        !sandbox.requests().iter().any(is_prefix_reply),
+        "prefix commands are off by default"
+    );
+
+    let browser = WebDriver::start(&chromium, &chromedriver).await;
+    browser.navigate(&format!("{web}/")).await;
+    let login = browser.find("a.button.primary").await;
+    assert_eq!(browser.text(&login).await, "Log in with Discord");
+    browser.click(&login).await;
+    let guild_link = browser
+        .find(&format!("a.card[href=\"/guilds/{}\"]", small::GUILD))
+        .await;
+    browser.click(&guild_link).await;
+    let name = browser.find("#guild-name").await;
+    assert!(!browser.text(&name).await.is_empty(), "{}", browser.current_url().await);
+    let artifacts = artifacts_dir();
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let screenshot = browser.screenshot().await;
+    assert!(screenshot.starts_with(b"\x89PNG"), "a PNG screenshot");
+    std::fs::write(artifacts.join("guild-overview.png"), &screenshot).unwrap();
+
+    let features = browser.find("nav.tabs a[href$=\"/features\"]").await;
+    browser.click(&features).await;
+    let switch = browser
+        .find("#setting-commands-prefix_enabled button.switch")
+        .await;
+    browser.click(&switch).await;
+    browser
+        .find("#setting-commands-prefix_enabled button.switch.on")
+        .await;
+    browser.close().await;
+
+    // After: the same message is answered.
+    sandbox.say(small::GUILD, small::GENERAL, small::MEMBER_A, "!ping");
+    let reply = sandbox.expect(is_prefix_reply, WITHIN).await;
+    assert!(
+        reply.json()["content"].as_str().unwrap_or_default().contains("Pong"),
+        "{:?}\n{}",
+        reply.json(),
+        log()
+    );
+    assert_eq!(
+        sandbox.requests().iter().filter(|r| is_prefix_reply(r)).count(),
+        1,
+        "only the message after the switch was answered"
+    );
+}

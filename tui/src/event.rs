@@ -1,0 +1,166 @@
+//! The closed set of things the event loop reacts to, and the requests panes make of the loader.
+
+use std::sync::Arc;
+
+use guildhall_core::db::{MigrationReport, MigrationStatus};
+use guildhall_core::guild_config::{Change, GuildSettings, HistoryEntry};
+use guildhall_core::guilds::GuildRecord;
+use guildhall_core::ids::GuildId;
+use guildhall_core::jobs::{Job, JobId, JobRun, JobState};
+use guildhall_core::live::LogLine;
+use guildhall_web::admin::AdminStatus;
+use ratatui::crossterm::event::KeyEvent;
+
+/// Everything that can happen to the console.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// The operator pressed a key.
+    Key(KeyEvent),
+    /// The terminal was resized (the next draw uses the new size).
+    Resize,
+    /// One second passed: time to refresh what is shown.
+    Tick,
+    /// The loader finished a request (boxed: results are much larger than keys).
+    Loaded(Box<Loaded>),
+    /// The log stream delivered a line or changed state.
+    Log(LogEvent),
+}
+
+/// A failure as the operator reads it: the core's message, unchanged.
+pub type Failure = String;
+
+/// The result of a [`Request`].
+#[derive(Debug, Clone)]
+pub enum Loaded {
+    /// The running instance's status, or why it could not be had.
+    Status(Result<AdminStatus, Failure>),
+    /// The known guilds.
+    Guilds(Result<Vec<GuildRecord>, Failure>),
+    /// The database backend and every migration's state.
+    Migrations(Result<MigrationsView, Failure>),
+    /// What applying the pending migrations did.
+    Migrated(Result<MigrationReport, Failure>),
+    /// One guild's settings.
+    Settings {
+        /// The guild.
+        guild: GuildId,
+        /// Its settings.
+        result: Result<Arc<GuildSettings>, Failure>,
+    },
+    /// The outcome of setting one key.
+    Saved {
+        /// The guild.
+        guild: GuildId,
+        /// The key, e.g. `general.timezone`.
+        key: String,
+        /// The change made (`None`: the value was already that).
+        result: Result<Option<Change>, Failure>,
+    },
+    /// A guild's settings history, newest first.
+    History {
+        /// The guild.
+        guild: GuildId,
+        /// The entries.
+        result: Result<Vec<HistoryEntry>, Failure>,
+    },
+    /// The outcome of a rollback.
+    RolledBack {
+        /// The guild.
+        guild: GuildId,
+        /// The version rolled back to.
+        target: i64,
+        /// The change made.
+        result: Result<Change, Failure>,
+    },
+    /// A page of jobs.
+    Jobs(Result<Vec<Job>, Failure>),
+    /// The attempts at one job.
+    JobRuns {
+        /// The job.
+        id: JobId,
+        /// Its runs.
+        result: Result<Vec<JobRun>, Failure>,
+    },
+    /// The outcome of cancelling or retrying a job.
+    JobChanged {
+        /// `cancelled` or `retried`.
+        verb: &'static str,
+        /// The job after the change.
+        result: Result<Job, Failure>,
+    },
+}
+
+/// The migrations as the pane shows them.
+#[derive(Debug, Clone)]
+pub struct MigrationsView {
+    /// `sqlite` or `postgres`.
+    pub backend: &'static str,
+    /// Every migration embedded for that backend, with its state.
+    pub status: Vec<MigrationStatus>,
+}
+
+/// News from the log stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogEvent {
+    /// The stream is open (again).
+    Connected,
+    /// One line.
+    Line(LogLine),
+    /// The stream could not be opened or dropped; the loader tries again shortly.
+    Disconnected(Failure),
+}
+
+/// Something a pane needs loaded or done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    /// The running instance's status.
+    Status,
+    /// The known guilds.
+    Guilds,
+    /// Every migration's state.
+    Migrations,
+    /// Apply pending migrations.
+    Migrate,
+    /// One guild's settings.
+    Settings(GuildId),
+    /// Set one key, as the operator typed it.
+    SetKey {
+        /// The guild.
+        guild: GuildId,
+        /// `section.key`.
+        key: String,
+        /// The text typed.
+        value: String,
+    },
+    /// A guild's settings history.
+    History {
+        /// The guild.
+        guild: GuildId,
+        /// Only this section.
+        section: Option<&'static str>,
+    },
+    /// Restore a section to an earlier version.
+    Rollback {
+        /// The guild.
+        guild: GuildId,
+        /// The section.
+        section: &'static str,
+        /// The version to restore.
+        version: i64,
+    },
+    /// Jobs, optionally in one state.
+    Jobs(Option<JobState>),
+    /// The attempts at one job.
+    JobRuns(JobId),
+    /// Cancel a job.
+    CancelJob(JobId),
+    /// Retry a job.
+    RetryJob(JobId),
+    /// (Re)start following the log stream with these filters.
+    FollowLogs {
+        /// Only lines about this guild.
+        guild: Option<GuildId>,
+        /// Only lines at least this severe.
+        level: &'static str,
+    },
+}

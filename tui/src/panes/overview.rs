@@ -1,0 +1,232 @@
+//! Overview: the running instance's shards and event rates (from the admin API, every second)
+//! and the guilds Guildhall knows (from the database).
+
+use guildhall_core::guilds::GuildRecord;
+use guildhall_core::live::{ShardStage, ShardStatus};
+use guildhall_web::admin::AdminStatus;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Row, Sparkline, Table, Wrap};
+
+use super::{
+    Component, KeyHelp, PaneId, View, date_time, fit, header_style, key, movement, short_duration,
+    step,
+};
+use crate::action::Action;
+use crate::event::{Loaded, Request};
+
+/// The overview pane.
+#[derive(Debug, Default)]
+pub struct Overview {
+    status: Option<Result<AdminStatus, String>>,
+    guilds: Option<Result<Vec<GuildRecord>, String>>,
+    guild_offset: usize,
+}
+
+impl Overview {
+    fn render_instance(&self, frame: &mut Frame<'_>, area: Rect, view: &View) -> Rect {
+        let (lines, height): (Vec<Line<'_>>, u16) = match &self.status {
+            None => (vec![Line::from("asking the running instance…")], 3),
+            Some(Err(reason)) => (
+                vec![
+                    Line::styled(
+                        "No running instance: shards and event rates are unavailable.",
+                        Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+                    ),
+                    Line::from(format!("Reason: {reason}")),
+                ],
+                6,
+            ),
+            Some(Ok(status)) => {
+                let up = short_duration(view.now.since(status.started));
+                let connected = status
+                    .shards
+                    .iter()
+                    .filter(|shard| shard.stage == ShardStage::Connected)
+                    .count();
+                (
+                    vec![Line::from(format!(
+                        "running since {} UTC (up {up}) · {connected}/{} shards connected",
+                        date_time(status.started),
+                        status.shards.len()
+                    ))],
+                    3,
+                )
+            }
+        };
+        let [top, rest] =
+            Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(area);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: true })
+                .block(Block::bordered().title(" Instance ")),
+            top,
+        );
+        rest
+    }
+
+    fn render_live(&self, frame: &mut Frame<'_>, area: Rect, status: &AdminStatus) -> Rect {
+        let shard_rows = u16::try_from(status.shards.len().clamp(1, 6)).unwrap_or(6);
+        let [shards_area, events_area, rest] = Layout::vertical([
+            Constraint::Length(shard_rows + 3),
+            Constraint::Length(5),
+            Constraint::Min(0),
+        ])
+        .areas(area);
+        let header =
+            Row::new(["SHARD", "STAGE", "LATENCY", "GUILDS", "EVENTS"]).style(header_style());
+        let rows = status.shards.iter().map(shard_row);
+        let widths = [
+            Constraint::Length(8),
+            Constraint::Length(13),
+            Constraint::Length(9),
+            Constraint::Length(8),
+            Constraint::Min(8),
+        ];
+        frame.render_widget(
+            Table::new(rows, widths)
+                .header(header)
+                .block(Block::bordered().title(" Shards ")),
+            shards_area,
+        );
+        let rates = &status.events;
+        let last = rates.per_second.last().copied().unwrap_or(0);
+        let sum: u64 = rates.per_second.iter().sum();
+        let seconds = u64::try_from(rates.per_second.len().max(1)).unwrap_or(1);
+        let peak = rates.per_second.iter().copied().max().unwrap_or(0);
+        let title = format!(
+            " Events: {} total · {last}/s now · {:.1}/s avg · {peak}/s peak (last minute) ",
+            rates.total,
+            sum as f64 / seconds as f64
+        );
+        frame.render_widget(
+            Sparkline::default()
+                .data(&rates.per_second)
+                .style(Style::new().fg(Color::Cyan))
+                .block(Block::bordered().title(fit(&title, usize::from(area.width)))),
+            events_area,
+        );
+        rest
+    }
+
+    fn render_guilds(&self, frame: &mut Frame<'_>, area: Rect) {
+        let block = Block::bordered().title(" Known guilds ");
+        match &self.guilds {
+            None => frame.render_widget(Paragraph::new("loading…").block(block), area),
+            Some(Err(reason)) => frame.render_widget(
+                Paragraph::new(format!("cannot list guilds: {reason}"))
+                    .style(Style::new().fg(Color::Red))
+                    .wrap(Wrap { trim: true })
+                    .block(block),
+                area,
+            ),
+            Some(Ok(guilds)) if guilds.is_empty() => frame.render_widget(
+                Paragraph::new("no guilds yet: the bot records each guild it joins").block(block),
+                area,
+            ),
+            Some(Ok(guilds)) => {
+                let header =
+                    Row::new(["NAME", "ID", "JOINED (UTC)", "STATUS"]).style(header_style());
+                let rows = guilds.iter().skip(self.guild_offset).map(|guild| {
+                    Row::new([
+                        guild.name.clone(),
+                        guild.id.to_string(),
+                        date_time(guild.joined_at),
+                        guild.left_at.map_or_else(
+                            || "member".to_owned(),
+                            |at| format!("left {}", date_time(at)),
+                        ),
+                    ])
+                });
+                let widths = [
+                    Constraint::Min(16),
+                    Constraint::Length(20),
+                    Constraint::Length(17),
+                    Constraint::Length(12),
+                ];
+                let title = format!(" Known guilds ({}) ", guilds.len());
+                frame.render_widget(
+                    Table::new(rows, widths)
+                        .header(header)
+                        .block(Block::bordered().title(title)),
+                    area,
+                );
+            }
+        }
+    }
+}
+
+fn shard_row(shard: &ShardStatus) -> Row<'static> {
+    let (stage, color) = match shard.stage {
+        ShardStage::Connected => ("connected", Color::Green),
+        ShardStage::Connecting => ("connecting", Color::Yellow),
+        ShardStage::Resuming => ("resuming", Color::Yellow),
+        ShardStage::Disconnected => ("disconnected", Color::Red),
+    };
+    Row::new(vec![
+        Span::raw(format!("{}/{}", shard.id, shard.total)),
+        Span::styled(stage, Style::new().fg(color)),
+        Span::raw(
+            shard
+                .latency_ms
+                .map_or_else(|| "-".to_owned(), |ms| format!("{ms} ms")),
+        ),
+        Span::raw(shard.guilds.to_string()),
+        Span::raw(shard.events.to_string()),
+    ])
+}
+
+impl Component for Overview {
+    fn id(&self) -> PaneId {
+        PaneId::Overview
+    }
+
+    fn render(&self, frame: &mut Frame<'_>, area: Rect, view: &View) {
+        let mut rest = self.render_instance(frame, area, view);
+        if let Some(Ok(status)) = &self.status {
+            rest = self.render_live(frame, rest, status);
+        }
+        self.render_guilds(frame, rest);
+    }
+
+    fn handle(&mut self, action: &Action) -> Vec<Request> {
+        if let Some(delta) = movement(action) {
+            let count = match &self.guilds {
+                Some(Ok(guilds)) => guilds.len(),
+                _ => 0,
+            };
+            self.guild_offset = step(self.guild_offset, delta, count);
+        }
+        match action {
+            Action::Refresh => vec![Request::Status, Request::Guilds],
+            _ => Vec::new(),
+        }
+    }
+
+    fn loaded(&mut self, loaded: &Loaded) -> Vec<Request> {
+        match loaded {
+            Loaded::Status(result) => self.status = Some(result.clone()),
+            Loaded::Guilds(result) => self.guilds = Some(result.clone()),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn on_focus(&mut self) -> Vec<Request> {
+        vec![Request::Status, Request::Guilds]
+    }
+
+    fn on_tick(&mut self, tick: u64) -> Vec<Request> {
+        let mut requests = vec![Request::Status];
+        if tick.is_multiple_of(10) {
+            requests.push(Request::Guilds);
+        }
+        requests
+    }
+
+    fn keys(&self) -> Vec<KeyHelp> {
+        vec![key("↑/↓", "scroll guilds"), key("R", "reload")]
+    }
+}

@@ -1,0 +1,341 @@
+//! One snapshot (at least) per pane.
+
+use std::time::Duration;
+
+use guildhall_core::jobs::NewJob;
+use ratatui::crossterm::event::KeyCode;
+use serde_json::json;
+
+use super::*;
+use crate::panes::PaneId;
+
+#[tokio::test]
+async fn overview_shows_shards_rates_and_guilds() {
+    let mut harness = Harness::new(Some(running_instance())).await;
+    harness.add_guild(GUILD, "Tavern of Testing").await;
+    harness.add_guild(OTHER_GUILD, "Quiet Library").await;
+    harness.start().await;
+    insta::assert_snapshot!(harness.screen());
+}
+
+#[tokio::test]
+async fn overview_says_plainly_when_no_instance_answers() {
+    let unreachable = FakeLive {
+        status: Err("no Guildhall instance answers at http://127.0.0.1:8080 (connection refused); is `guildhall serve` running with the web server on (web.enabled, web.bind)?".into()),
+        lines: Vec::new(),
+    };
+    let mut harness = Harness::new(Some(unreachable)).await;
+    harness.add_guild(GUILD, "Tavern of Testing").await;
+    harness.start().await;
+    insta::assert_snapshot!(harness.screen());
+
+    let mut without_client = Harness::new(None).await;
+    without_client.start().await;
+    assert!(
+        without_client
+            .screen()
+            .contains("started without an admin API"),
+        "{}",
+        without_client.screen()
+    );
+}
+
+#[tokio::test]
+async fn migrations_show_pending_and_apply_after_confirmation() {
+    let mut harness = Harness::unmigrated(None).await;
+    harness.act(Action::ShowPane(PaneId::Migrations)).await;
+    insta::assert_snapshot!("migrations_pending", harness.screen());
+
+    harness.key(KeyCode::Char('a')).await;
+    assert!(
+        harness
+            .screen()
+            .contains("Apply 2 pending migration(s) to the sqlite database?")
+    );
+    harness.key(KeyCode::Char('n')).await;
+    let status = harness.services.db.migration_status().await.unwrap();
+    assert!(
+        status
+            .iter()
+            .all(|m| m.state == guildhall_core::db::MigrationState::Pending),
+        "answering no applies nothing"
+    );
+
+    harness.key(KeyCode::Char('a')).await;
+    harness.key(KeyCode::Char('y')).await;
+    let status = harness.services.db.migration_status().await.unwrap();
+    assert!(
+        status
+            .iter()
+            .all(|m| m.state == guildhall_core::db::MigrationState::Applied)
+    );
+    insta::assert_snapshot!("migrations_applied", harness.screen());
+}
+
+#[tokio::test]
+async fn settings_browse_lists_every_key_with_its_version() {
+    let mut harness = Harness::new(None).await;
+    harness.add_guild(GUILD, "Tavern of Testing").await;
+    harness
+        .services
+        .config
+        .set_key(GUILD, "commands.prefix", "?", ACTOR)
+        .await
+        .unwrap();
+    harness.act(Action::ShowPane(PaneId::Settings)).await;
+    harness.key(KeyCode::Enter).await;
+    insta::assert_snapshot!(harness.screen());
+}
+
+#[tokio::test]
+async fn settings_history_rolls_back_after_confirmation() {
+    let mut harness = Harness::new(None).await;
+    harness.add_guild(GUILD, "Tavern of Testing").await;
+    let config = &harness.services.config;
+    config
+        .set_key(GUILD, "general.timezone", "Europe/Berlin", ACTOR)
+        .await
+        .unwrap();
+    harness.clock.advance(Duration::from_secs(3_600));
+    config
+        .set_key(GUILD, "general.locale", "de", "operator:other")
+        .await
+        .unwrap();
+    harness.act(Action::ShowPane(PaneId::Settings)).await;
+    harness.key(KeyCode::Enter).await;
+    harness.key(KeyCode::Char('h')).await;
+    // Version 2 (newest), version 1, then the defaults: pick version 1.
+    harness.key(KeyCode::Down).await;
+    harness.key(KeyCode::Enter).await;
+    insta::assert_snapshot!("settings_history_confirm", harness.screen());
+    harness.key(KeyCode::Char('y')).await;
+    insta::assert_snapshot!("settings_history_rolled_back", harness.screen());
+
+    let settings = harness.services.config.reload(GUILD).await.unwrap();
+    assert_eq!(settings.general.locale, "en-US");
+    assert_eq!(settings.general.timezone, "Europe/Berlin");
+    assert_eq!(settings.version("general"), 3);
+    let history = harness
+        .services
+        .config
+        .history(GUILD, Some("general"), 10)
+        .await
+        .unwrap();
+    assert_eq!(history[0].note.as_deref(), Some("rollback to version 1"));
+    assert_eq!(history[0].actor, ACTOR);
+}
+
+#[tokio::test]
+async fn logs_filter_by_guild_and_level_and_hold_lines_while_paused() {
+    let mut harness = Harness::new(Some(running_instance())).await;
+    harness.act(Action::ShowPane(PaneId::Logs)).await;
+    assert_eq!(
+        harness.follows,
+        vec![Request::FollowLogs {
+            guild: None,
+            level: "INFO"
+        }]
+    );
+    harness.log(LogEvent::Connected);
+    harness.key(KeyCode::Char('f')).await;
+    harness.keys(&GUILD.to_string()).await;
+    harness.key(KeyCode::Enter).await;
+    assert_eq!(
+        harness.follows.last(),
+        Some(&Request::FollowLogs {
+            guild: Some(GUILD),
+            level: "INFO"
+        }),
+        "a new filter restarts the stream with it"
+    );
+    harness.key(KeyCode::Char('l')).await;
+    assert_eq!(
+        harness.follows.last(),
+        Some(&Request::FollowLogs {
+            guild: Some(GUILD),
+            level: "WARN"
+        })
+    );
+    harness.log(LogEvent::Connected);
+    // The fake server does not filter, so the pane's own filter is what is seen.
+    let lines = [
+        log_line(
+            1,
+            "WARN",
+            Some(GUILD),
+            "rate limited on route /channels/{id}/messages",
+        ),
+        log_line(2, "INFO", Some(GUILD), "command ran name=ping"),
+        log_line(3, "ERROR", Some(OTHER_GUILD), "a different guild failed"),
+        log_line(
+            4,
+            "ERROR",
+            Some(GUILD),
+            "could not post to the mod log: Missing Access",
+        ),
+    ];
+    for line in lines {
+        harness.log(LogEvent::Line(line));
+    }
+    harness.key(KeyCode::Char(' ')).await;
+    harness.log(LogEvent::Line(log_line(
+        5,
+        "WARN",
+        Some(GUILD),
+        "held while paused",
+    )));
+    harness.log(LogEvent::Line(log_line(
+        6,
+        "ERROR",
+        Some(GUILD),
+        "also held",
+    )));
+    insta::assert_snapshot!("logs_filtered_and_paused", harness.screen());
+
+    // A dropped stream is shown, and the lines replayed on reconnect are not shown twice.
+    harness.log(LogEvent::Disconnected("the log stream ended".into()));
+    assert!(
+        harness
+            .screen()
+            .contains("disconnected, retrying: the log stream ended")
+    );
+    harness.key(KeyCode::Char(' ')).await;
+    harness.log(LogEvent::Connected);
+    harness.log(LogEvent::Line(log_line(
+        4,
+        "ERROR",
+        Some(GUILD),
+        "could not post to the mod log: Missing Access",
+    )));
+    harness.log(LogEvent::Line(log_line(
+        6,
+        "ERROR",
+        Some(GUILD),
+        "also held",
+    )));
+    harness.log(LogEvent::Line(log_line(
+        7,
+        "ERROR",
+        Some(GUILD),
+        "new after reconnect",
+    )));
+    let screen = harness.screen();
+    assert_eq!(screen.matches("also held").count(), 1, "{screen}");
+    assert_eq!(screen.matches("mod log").count(), 1, "{screen}");
+    assert!(screen.contains("new after reconnect"), "{screen}");
+    assert!(
+        screen.contains("held while paused"),
+        "resuming shows the held lines: {screen}"
+    );
+}
+
+#[tokio::test]
+async fn jobs_list_with_details_of_the_selected_job() {
+    let mut harness = Harness::new(None).await;
+    let ledger = harness.services.ledger.clone();
+    let due = NOW.minus(Duration::from_secs(5));
+    let failing = ledger
+        .schedule(NewJob::new("giveaway.end", json!({"giveaway": 7}), due).guild(GUILD))
+        .await
+        .unwrap();
+    ledger
+        .schedule(
+            NewJob::new(
+                "reminder.send",
+                json!({"reminder": 3}),
+                NOW.plus(Duration::from_secs(300)),
+            )
+            .guild(GUILD),
+        )
+        .await
+        .unwrap();
+    ledger
+        .schedule(NewJob::new(
+            "jobs.prune",
+            json!({}),
+            NOW.plus(Duration::from_secs(86_400)),
+        ))
+        .await
+        .unwrap();
+    let claimed = ledger
+        .claim(
+            "worker-a",
+            &["giveaway.end".to_owned()],
+            1,
+            Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
+    let (_, lease) = &claimed[0];
+    ledger
+        .fail_and_retry(
+            lease,
+            "Discord answered 403 Missing Permissions",
+            NOW.plus(Duration::from_secs(60)),
+        )
+        .await
+        .unwrap();
+    harness.act(Action::ShowPane(PaneId::Jobs)).await;
+    insta::assert_snapshot!("jobs_list_with_details", harness.screen());
+
+    // Cancel the selected job after confirmation; the ledger agrees.
+    let selected = harness.screen();
+    assert!(
+        selected.contains(&format!("Job {} · giveaway.end", failing.id)),
+        "{selected}"
+    );
+    harness.key(KeyCode::Char('c')).await;
+    assert!(
+        harness
+            .screen()
+            .contains("Cancel job 1 (giveaway.end, pending)?")
+    );
+    harness.key(KeyCode::Char('y')).await;
+    let job = ledger.get(failing.id).await.unwrap();
+    assert_eq!(job.state, guildhall_core::jobs::JobState::Cancelled);
+    assert!(
+        harness
+            .screen()
+            .contains("job 1 (giveaway.end) cancelled; now cancelled")
+    );
+
+    // The state filter cycles; ticks reload.
+    harness.key(KeyCode::Char('s')).await;
+    assert!(harness.screen().contains("state: pending"));
+    assert!(!harness.screen().contains("giveaway.end"));
+    harness.tick().await;
+    harness.tick().await;
+    assert!(harness.screen().contains("reminder.send"));
+}
+
+#[tokio::test]
+async fn help_overlay_lists_the_keys_of_the_pane() {
+    let mut harness = Harness::new(None).await;
+    harness.add_guild(GUILD, "Tavern of Testing").await;
+    harness.act(Action::ShowPane(PaneId::Settings)).await;
+    harness.key(KeyCode::Enter).await;
+    harness.key(KeyCode::Char('?')).await;
+    insta::assert_snapshot!(harness.screen());
+    harness.key(KeyCode::Char('x')).await;
+    assert!(!harness.screen().contains("any key closes"));
+}
+
+#[tokio::test]
+async fn tab_cycles_and_q_quits() {
+    let mut harness = Harness::new(None).await;
+    harness.start().await;
+    for expected in [
+        PaneId::Migrations,
+        PaneId::Settings,
+        PaneId::Logs,
+        PaneId::Jobs,
+        PaneId::Overview,
+    ] {
+        harness.key(KeyCode::Tab).await;
+        assert_eq!(harness.app.focused(), expected);
+    }
+    harness.key(KeyCode::BackTab).await;
+    assert_eq!(harness.app.focused(), PaneId::Jobs);
+    harness.key(KeyCode::Char('q')).await;
+    assert!(harness.app.should_quit());
+}

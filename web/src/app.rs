@@ -1,0 +1,401 @@
+//! The router and what every handler shares: sessions, the Discord client, the metrics, and
+//! the checks (who is asking, may they touch this guild, did they send the CSRF token).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use guildhall_core::clock::UnixMillis;
+use guildhall_core::ids::{GuildId, UserId};
+
+use crate::admin::{self, AdminState};
+use crate::auth::discord::{DiscordClient, DiscordError};
+use crate::auth::sessions::{Session, SessionStore, UserGuild};
+use crate::auth::{self, token};
+use crate::error::PageError;
+use crate::handlers::{actions, health, login, pages};
+use crate::metrics::{self, HttpMetrics};
+use crate::routes;
+use crate::{WebConfig, WebState};
+
+/// How long a user's guild list (and so their Manage Server check) is trusted on reads.
+/// Writes always ask Discord again.
+pub const PERMISSION_CACHE: Duration = Duration::from_secs(60);
+
+/// The largest form body the CSRF check reads.
+const FORM_LIMIT: usize = 64 * 1024;
+
+/// The state every handler gets.
+#[derive(Clone)]
+pub struct App {
+    /// What the caller of [`router`] passed.
+    pub web: WebState,
+    /// What the router owns.
+    pub inner: Arc<Inner>,
+}
+
+/// What the router owns.
+pub struct Inner {
+    /// Live sessions.
+    pub sessions: SessionStore,
+    /// Discord's OAuth2.
+    pub discord: DiscordClient,
+    /// HTTP counters for `/metrics`.
+    pub http_metrics: HttpMetrics,
+    /// Whether cookies get `Secure`.
+    pub secure_cookies: bool,
+}
+
+impl App {
+    fn new(web: WebState) -> Self {
+        let config = &web.config;
+        let public_url = config.public_url.trim_end_matches('/');
+        let discord = DiscordClient::new(
+            reqwest::Client::builder()
+                .timeout(Duration::from_secs(15))
+                .build()
+                .unwrap_or_default(),
+            &config.discord_api_base,
+            &config.client_id,
+            &config.client_secret,
+            format!("{public_url}{}", routes::AUTH_CALLBACK),
+        );
+        let secure_cookies = public_url.starts_with("https://");
+        Self {
+            web,
+            inner: Arc::new(Inner {
+                sessions: SessionStore::default(),
+                discord,
+                http_metrics: HttpMetrics::default(),
+                secure_cookies,
+            }),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &WebConfig {
+        &self.web.config
+    }
+
+    /// Now, by the state's clock.
+    pub fn now(&self) -> UnixMillis {
+        self.web.clock.now()
+    }
+
+    /// Whether `user` is an operator.
+    pub fn is_operator(&self, user: UserId) -> bool {
+        self.config().operators.contains(&user)
+    }
+
+    /// The session a request's cookie proves, if any: the signature and expiry must hold and
+    /// the session must still exist for the same user.
+    pub fn session_of(&self, headers: &axum::http::HeaderMap) -> Option<Session> {
+        let cookie = auth::cookie(headers, auth::SESSION_COOKIE)?;
+        let now = self.now();
+        let claims = token::decode(&self.config().session_key, &cookie, now.0 / 1_000).ok()?;
+        let session = self.inner.sessions.get(&claims.sid, now)?;
+        (session.user.to_string() == claims.sub).then_some(session)
+    }
+
+    /// The user's guilds, from the session's copy when younger than [`PERMISSION_CACHE`] and
+    /// `fresh` is false, otherwise from Discord.
+    ///
+    /// # Errors
+    /// [`PageError::LoggedOut`] when Discord no longer accepts the login; upstream errors.
+    pub async fn user_guilds(
+        &self,
+        session: &Session,
+        fresh: bool,
+    ) -> Result<Arc<Vec<UserGuild>>, PageError> {
+        let now = self.now();
+        if !fresh
+            && let Some((fetched, guilds)) = &session.guilds
+            && now.since(*fetched) < PERMISSION_CACHE
+            && *fetched <= now
+        {
+            return Ok(Arc::clone(guilds));
+        }
+        match self.inner.discord.guilds(&session.access_token).await {
+            Ok(guilds) => {
+                let guilds = Arc::new(guilds);
+                self.inner
+                    .sessions
+                    .set_guilds(&session.id, Arc::clone(&guilds), now);
+                Ok(guilds)
+            }
+            Err(DiscordError::Unauthorized) => {
+                self.inner.sessions.remove(&session.id);
+                Err(PageError::LoggedOut { next: None })
+            }
+            Err(error) => Err(PageError::Upstream(format!(
+                "could not check your permissions with Discord: {error}"
+            ))),
+        }
+    }
+
+    /// Checks that `user` may manage `guild` (Manage Server, Administrator or owner, or an
+    /// operator) and that Guildhall is in it. `fresh` asks Discord again (every write does).
+    ///
+    /// # Errors
+    /// [`PageError::Forbidden`] without the permission; [`PageError::NotFound`] when the bot is
+    /// not in the guild.
+    pub async fn guild_access(
+        &self,
+        user: &CurrentUser,
+        guild: GuildId,
+        fresh: bool,
+    ) -> Result<GuildAccess, PageError> {
+        let mut access = GuildAccess {
+            id: guild,
+            name: String::new(),
+            member_count: None,
+        };
+        if user.operator {
+            if let Ok(guilds) = self.user_guilds(&user.session, false).await
+                && let Some(known) = guilds.iter().find(|known| known.id == guild)
+            {
+                access.member_count = known.member_count;
+            }
+        } else {
+            let guilds = self.user_guilds(&user.session, fresh).await?;
+            let Some(known) = guilds.iter().find(|known| known.id == guild) else {
+                return Err(PageError::Forbidden(format!(
+                    "you are not a member of server {guild}, so you cannot manage it here"
+                )));
+            };
+            if !known.manageable() {
+                return Err(PageError::Forbidden(format!(
+                    "you need the Manage Server permission in {} to change Guildhall's settings there",
+                    known.name
+                )));
+            }
+            access.name.clone_from(&known.name);
+            access.member_count = known.member_count;
+        }
+        let stored = guildhall_core::guilds::list(&self.web.db)
+            .await
+            .map_err(PageError::internal)?;
+        let Some(record) = stored
+            .into_iter()
+            .find(|record| record.id == guild && record.left_at.is_none())
+        else {
+            return Err(PageError::NotFound(format!(
+                "Guildhall is not in server {guild}; invite the bot first"
+            )));
+        };
+        access.name = self
+            .web
+            .guild_cache
+            .guild_name(guild)
+            .unwrap_or(record.name);
+        Ok(access)
+    }
+
+    /// Records a dashboard action in the audit log; a failure is logged, not shown.
+    pub async fn audit(
+        &self,
+        user: &CurrentUser,
+        action: &str,
+        guild: Option<GuildId>,
+        target: &str,
+        detail: serde_json::Value,
+    ) {
+        let actor = format!("user:{}", user.session.user);
+        if let Err(error) = guildhall_core::audit::record(
+            &self.web.db,
+            self.now(),
+            &actor,
+            action,
+            guild,
+            Some(target),
+            &detail,
+        )
+        .await
+        {
+            tracing::warn!(%error, action, "could not write the audit log");
+        }
+    }
+}
+
+/// A guild the user may manage.
+#[derive(Debug, Clone)]
+pub struct GuildAccess {
+    /// The guild.
+    pub id: GuildId,
+    /// Its name.
+    pub name: String,
+    /// Its approximate member count, from Discord.
+    pub member_count: Option<u64>,
+}
+
+/// The logged-in user of a request.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    /// Their session.
+    pub session: Session,
+    /// The CSRF token forms must carry.
+    pub csrf: String,
+    /// Whether they are an operator.
+    pub operator: bool,
+    /// Whether the request came from htmx.
+    pub htmx: bool,
+}
+
+impl CurrentUser {
+    /// The settings actor for their changes.
+    pub fn actor(&self) -> String {
+        format!("user:{} (dashboard)", self.session.user)
+    }
+}
+
+/// Whether a request came from htmx (it answers with fragments, and 401 instead of redirects).
+pub fn is_htmx(headers: &axum::http::HeaderMap) -> bool {
+    headers.contains_key("hx-request")
+}
+
+impl FromRequestParts<App> for CurrentUser {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let htmx = is_htmx(&parts.headers);
+        let Some(session) = app.session_of(&parts.headers) else {
+            let next = (parts.method == Method::GET && !htmx).then(|| {
+                parts
+                    .uri
+                    .path_and_query()
+                    .map_or_else(|| "/".to_owned(), |path| path.as_str().to_owned())
+            });
+            return Err(PageError::LoggedOut { next });
+        };
+        Ok(Self {
+            csrf: auth::csrf_token(&app.config().session_key, &session.id),
+            operator: app.is_operator(session.user),
+            htmx,
+            session,
+        })
+    }
+}
+
+/// Refuses every state-changing request without a session (401) or without the session's
+/// CSRF token in the `X-CSRF-Token` header or the `csrf` form field (403).
+async fn csrf_guard(State(app): State<App>, request: Request, next: Next) -> Response {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        return next.run(request).await;
+    }
+    let Some(session) = app.session_of(request.headers()) else {
+        return PageError::LoggedOut { next: None }.into_response();
+    };
+    let key = &app.config().session_key;
+    let header_token = request
+        .headers()
+        .get(auth::CSRF_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    if let Some(given) = header_token {
+        if auth::csrf_matches(key, &session.id, &given) {
+            return next.run(request).await;
+        }
+        return PageError::Csrf.into_response();
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, FORM_LIMIT).await else {
+        return PageError::BadRequest("the form is too large".into()).into_response();
+    };
+    let field = form_field(&bytes, auth::CSRF_FIELD);
+    if !field.is_some_and(|given| auth::csrf_matches(key, &session.id, &given)) {
+        return PageError::Csrf.into_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+/// The first value of `name` in a urlencoded form.
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    text.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (key == name).then(|| {
+            percent_encoding::percent_decode_str(&value.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+    })
+}
+
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+        ),
+    );
+    response
+}
+
+/// Every route: the dashboard, login, health and metrics, assets, and the admin API.
+pub fn router(state: WebState) -> Router {
+    let admin = admin::router(AdminState {
+        live: Arc::clone(&state.live),
+        clock: Arc::clone(&state.clock),
+        token: Arc::from(state.config.operator_token.as_str()),
+    });
+    let app = App::new(state);
+    Router::new()
+        .route(routes::HOME, get(pages::home))
+        .route(routes::GUILD, get(pages::overview))
+        .route(routes::GUILD_FEATURES, get(pages::features))
+        .route(routes::GUILD_SETTINGS, post(actions::set_setting))
+        .route(routes::GUILD_HISTORY, get(pages::history))
+        .route(routes::GUILD_ROLLBACK, post(actions::rollback))
+        .route(routes::OPERATOR, get(pages::operator))
+        .route(routes::JOB_CANCEL, post(actions::cancel_job))
+        .route(routes::JOB_RETRY, post(actions::retry_job))
+        .route(routes::LOGOUT, post(login::logout))
+        .route_layer(middleware::from_fn_with_state(app.clone(), csrf_guard))
+        .route(routes::LOGIN, get(login::login))
+        .route(routes::AUTH_CALLBACK, get(login::callback))
+        .route(routes::HEALTHZ, get(health::healthz))
+        .route(routes::READYZ, get(health::readyz))
+        .route(routes::METRICS, get(health::metrics))
+        .route(routes::HTMX_JS, get(health::htmx_js))
+        .route(routes::APP_CSS, get(health::app_css))
+        .with_state(app.clone())
+        .merge(admin)
+        .layer(middleware::from_fn_with_state(app, metrics::track))
+        .layer(middleware::from_fn(security_headers))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_fields_are_decoded() {
+        assert_eq!(
+            form_field(b"key=a.b&csrf=x%2By+z&value=1", "csrf").as_deref(),
+            Some("x+y z")
+        );
+        assert_eq!(form_field(b"key=a", "csrf"), None);
+    }
+}

@@ -1,0 +1,77 @@
+//! Every way a dashboard request can fail, mapped to a response in one place.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::views;
+
+/// A request the dashboard refuses or could not serve.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    /// No valid session: pages redirect to the login, htmx and forms get 401.
+    #[error("you are not logged in (or your session expired); log in again")]
+    LoggedOut {
+        /// Where to come back to after login (pages only); `None` answers 401.
+        next: Option<String>,
+    },
+    /// A state-changing request without the session's CSRF token.
+    #[error(
+        "this request did not carry a valid CSRF token; reload the page and try again (forms send the `csrf` field, htmx the X-CSRF-Token header)"
+    )]
+    Csrf,
+    /// Logged in, but not allowed.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Nothing there.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request itself was wrong.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Discord failed.
+    #[error("{0}")]
+    Upstream(String),
+    /// A bug or an outage on our side; logged, not shown in detail.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl PageError {
+    /// An internal error from anything displayable.
+    pub fn internal(error: impl std::fmt::Display) -> Self {
+        Self::Internal(error.to_string())
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::LoggedOut { .. } => StatusCode::UNAUTHORIZED,
+            Self::Csrf | Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Upstream(_) => StatusCode::BAD_GATEWAY,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        if let Self::LoggedOut { next: Some(next) } = &self {
+            let location = crate::routes::login_then(next);
+            let mut response = StatusCode::SEE_OTHER.into_response();
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert(header::LOCATION, value);
+            }
+            return response;
+        }
+        let status = self.status();
+        let message = match &self {
+            Self::Internal(detail) => {
+                tracing::error!(%detail, "dashboard request failed");
+                "something went wrong on the server; it has been logged".to_owned()
+            }
+            other => other.to_string(),
+        };
+        (status, views::pages::error(status, &message)).into_response()
+    }
+}

@@ -1,0 +1,161 @@
+//! Full pages (GET).
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use guildhall_core::ids::GuildId;
+use guildhall_core::jobs::JobFilter;
+use maud::Markup;
+
+use crate::app::{App, CurrentUser};
+use crate::error::PageError;
+use crate::views::pages::{self, OperatorData, OverviewData, PickerGuild};
+
+const WEEK: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+const REFUSALS_READ: u32 = 1_000;
+
+/// `GET /`: the guild picker, or the landing page with the login button.
+///
+/// # Errors
+/// When Discord or the database fails.
+pub async fn home(State(app): State<App>, headers: axum::http::HeaderMap) -> Result<Response, PageError> {
+    let Some(session) = app.session_of(&headers) else {
+        return Ok(pages::landing().into_response());
+    };
+    let user = CurrentUser {
+        csrf: crate::auth::csrf_token(&app.config().session_key, &session.id),
+        operator: app.is_operator(session.user),
+        htmx: crate::app::is_htmx(&headers),
+        session,
+    };
+    let stored = guildhall_core::guilds::list(&app.web.db)
+        .await
+        .map_err(PageError::internal)?;
+    let present = stored.into_iter().filter(|record| record.left_at.is_none());
+    let guilds: Vec<PickerGuild> = if user.operator {
+        present
+            .map(|record| PickerGuild {
+                id: record.id,
+                name: app.web.guild_cache.guild_name(record.id).unwrap_or(record.name),
+            })
+            .collect()
+    } else {
+        let mine = app.user_guilds(&user.session, false).await?;
+        present
+            .filter(|record| {
+                mine.iter()
+                    .any(|guild| guild.id == record.id && guild.manageable())
+            })
+            .map(|record| PickerGuild {
+                id: record.id,
+                name: app.web.guild_cache.guild_name(record.id).unwrap_or(record.name),
+            })
+            .collect()
+    };
+    Ok(pages::picker(&user, &guilds).into_response())
+}
+
+/// `GET /guilds/{guild}`: name, members, last week's activity, enabled features.
+///
+/// # Errors
+/// 403 without Manage Server; 404 when the bot is not there.
+pub async fn overview(
+    State(app): State<App>,
+    user: CurrentUser,
+    Path(guild): Path<GuildId>,
+) -> Result<Markup, PageError> {
+    let access = app.guild_access(&user, guild, false).await?;
+    let since = app.now().minus(WEEK);
+    let settings = app
+        .web
+        .guild_config
+        .get(guild)
+        .await
+        .map_err(PageError::internal)?;
+    let commands = guildhall_core::analytics::stats(&app.web.db, Some(guild), since)
+        .await
+        .map_err(PageError::internal)?;
+    let refused = guildhall_core::refusals::list(&app.web.db, guild, REFUSALS_READ)
+        .await
+        .map_err(PageError::internal)?
+        .iter()
+        .filter(|refusal| refusal.at >= since)
+        .count();
+    let data = OverviewData {
+        commands_run: commands.iter().map(|stats| stats.runs).sum(),
+        refused,
+        commands,
+        settings,
+    };
+    Ok(pages::overview(&user, &access, &data))
+}
+
+/// `GET /guilds/{guild}/features`: the switches and command settings.
+///
+/// # Errors
+/// As [`overview`].
+pub async fn features(
+    State(app): State<App>,
+    user: CurrentUser,
+    Path(guild): Path<GuildId>,
+) -> Result<Markup, PageError> {
+    let access = app.guild_access(&user, guild, false).await?;
+    let settings = app
+        .web
+        .guild_config
+        .reload(guild)
+        .await
+        .map_err(PageError::internal)?;
+    Ok(pages::features(&user, &access, &settings, None))
+}
+
+/// How many history entries the page shows.
+pub const HISTORY_SHOWN: u32 = 100;
+
+/// `GET /guilds/{guild}/settings/history`.
+///
+/// # Errors
+/// As [`overview`].
+pub async fn history(
+    State(app): State<App>,
+    user: CurrentUser,
+    Path(guild): Path<GuildId>,
+) -> Result<Markup, PageError> {
+    let access = app.guild_access(&user, guild, false).await?;
+    let entries = app
+        .web
+        .guild_config
+        .history(guild, None, HISTORY_SHOWN)
+        .await
+        .map_err(PageError::internal)?;
+    Ok(pages::history(&user, &access, &entries, None))
+}
+
+/// `GET /operator`: shards, event rates, every guild, the job ledger.
+///
+/// # Errors
+/// 403 for non-operators.
+pub async fn operator(State(app): State<App>, user: CurrentUser) -> Result<Markup, PageError> {
+    if !user.operator {
+        return Err(PageError::Forbidden(
+            "the operator page is only for the operators listed in web.operators".into(),
+        ));
+    }
+    let web = &app.web;
+    let data = OperatorData {
+        shards: web.live.shards(),
+        events: web.live.event_rates(web.clock.now()),
+        guilds: guildhall_core::guilds::list(&web.db)
+            .await
+            .map_err(PageError::internal)?,
+        jobs: web
+            .ledger
+            .list(&JobFilter {
+                limit: 100,
+                ..JobFilter::default()
+            })
+            .await
+            .map_err(PageError::internal)?,
+        counts: web.ledger.counts().await.map_err(PageError::internal)?,
+    };
+    Ok(pages::operator(&user, &data))
+}

@@ -1,0 +1,250 @@
+//! Pieces of pages, and the fragments htmx actions swap in.
+
+use guildhall_core::clock::UnixMillis;
+use guildhall_core::guild_config::HistoryEntry;
+use guildhall_core::ids::GuildId;
+use guildhall_core::jobs::{Job, JobState};
+use maud::{Markup, html};
+use serde_json::Value;
+
+use crate::auth::CSRF_FIELD;
+use crate::routes;
+
+/// A message shown after an action.
+#[derive(Debug, Clone)]
+pub struct Flash {
+    /// Whether it reports success.
+    pub ok: bool,
+    /// The message.
+    pub message: String,
+}
+
+impl Flash {
+    /// A success message.
+    pub fn ok(message: String) -> Self {
+        Self { ok: true, message }
+    }
+
+    /// An error message.
+    pub fn error(message: String) -> Self {
+        Self { ok: false, message }
+    }
+}
+
+/// The hidden CSRF field of a form.
+pub fn csrf_field(csrf: &str) -> Markup {
+    html! { input type="hidden" name=(CSRF_FIELD) value=(csrf); }
+}
+
+/// The tabs of a guild's pages.
+pub fn guild_tabs(guild: GuildId, active: &str) -> Markup {
+    let tabs = [
+        ("Overview", routes::guild(guild)),
+        ("Features", routes::guild_features(guild)),
+        ("History", routes::guild_history(guild)),
+    ];
+    html! {
+        nav.tabs {
+            @for (name, href) in tabs {
+                a href=(href) aria-current=[(name == active).then_some("page")] { (name) }
+            }
+        }
+    }
+}
+
+/// A human time (UTC, to the second).
+pub fn when(at: UnixMillis) -> String {
+    at.to_rfc3339().replace('T', " ").chars().take(19).collect()
+}
+
+/// What each editable key does, for the switches page.
+pub fn describe(key: &str) -> &'static str {
+    match key {
+        "features.moderation" => "Moderation commands, cases and the mod log",
+        "features.automod" => "Automatic moderation of messages",
+        "features.tickets" => "Support tickets",
+        "features.levels" => "Text and voice XP, levels and rewards",
+        "features.roles" => "Role panels, auto roles, self roles and timed roles",
+        "features.giveaways" => "Giveaways",
+        "features.automation" => "Scheduled messages, reminders, triggers and automations",
+        "features.engagement" => "Welcome messages, suggestions, starboard",
+        "features.logging" => "Message, member, role, channel and voice logs",
+        "features.streams" => "Stream alerts",
+        "features.assistant" => "The AI assistant",
+        "commands.prefix_enabled" => "Answer prefix commands written in messages (e.g. !ping)",
+        "commands.prefix" => "The prefix, 1 to 5 characters without spaces",
+        "commands.prefix_per_minute" => "Prefix commands one member may run per minute (1-120)",
+        _ => "",
+    }
+}
+
+/// The element id of a key's row.
+pub fn setting_id(key: &str) -> String {
+    format!("setting-{}", key.replace('.', "-"))
+}
+
+/// One setting as a form that saves itself through htmx and swaps itself for the answer: a
+/// switch for on/off keys, a field with a Save button otherwise. `error` is the core's message
+/// for a refused value.
+pub fn setting_row(
+    guild: GuildId,
+    key: &str,
+    value: &Value,
+    csrf: &str,
+    error: Option<&str>,
+) -> Markup {
+    let action = routes::guild_settings(guild);
+    let id = setting_id(key);
+    html! {
+        form.setting id=(id) method="post" action=(action) hx-post=(action)
+            hx-target="this" hx-swap="outerHTML" {
+            (csrf_field(csrf))
+            input type="hidden" name="key" value=(key);
+            div.label {
+                code { (key) }
+                small { (describe(key)) }
+            }
+            div.control {
+                @match value {
+                    Value::Bool(on) => {
+                        button.switch.on[*on] type="submit" name="value"
+                            value=(if *on { "off" } else { "on" })
+                            role="switch" aria-checked=(on) aria-label=(format!("{key}: switch {}", if *on { "off" } else { "on" })) {
+                            span.knob {}
+                            span.state { (if *on { "On" } else { "Off" }) }
+                        }
+                    }
+                    Value::Number(number) => {
+                        input type="number" name="value" value=(number) aria-label=(key);
+                        button type="submit" { "Save" }
+                    }
+                    Value::String(text) => {
+                        input type="text" name="value" value=(text) aria-label=(key);
+                        button type="submit" { "Save" }
+                    }
+                    other => {
+                        input type="text" name="value" value=(other) aria-label=(key);
+                        button type="submit" { "Save" }
+                    }
+                }
+            }
+            @if let Some(error) = error {
+                p.error role="alert" { (error) }
+            }
+        }
+    }
+}
+
+/// The fields that differ between two section values, as `field: old → new`.
+pub fn diff(old: &Value, new: &Value) -> Vec<String> {
+    let (Value::Object(old), Value::Object(new)) = (old, new) else {
+        return vec![format!("{old} → {new}")];
+    };
+    new.iter()
+        .filter(|(field, value)| old.get(*field) != Some(*value))
+        .map(|(field, value)| {
+            let before = old.get(field).map_or_else(|| "—".to_owned(), Value::to_string);
+            format!("{field}: {before} → {value}")
+        })
+        .collect()
+}
+
+/// The settings history with a rollback button per entry; the rollback action swaps the
+/// whole table (`#history`), with `flash` above it.
+pub fn history_table(
+    guild: GuildId,
+    entries: &[HistoryEntry],
+    csrf: &str,
+    flash: Option<&Flash>,
+) -> Markup {
+    html! {
+        section #history {
+            @if let Some(flash) = flash {
+                p.flash.error[!flash.ok] role="status" { (flash.message) }
+            }
+            @if entries.is_empty() {
+                p.muted { "No settings have been changed yet." }
+            } @else {
+                div.scroll {
+                    table {
+                        thead { tr { th { "When" } th { "Section" } th { "Version" } th { "Change" } th { "By" } th {} } }
+                        tbody {
+                            @for entry in entries {
+                                tr #(format!("entry-{}", entry.id)) {
+                                    td { (when(entry.changed_at)) }
+                                    td { (entry.section) }
+                                    td { (entry.version) }
+                                    td {
+                                        @for line in diff(&entry.old_value, &entry.new_value) { div { code { (line) } } }
+                                        @if let Some(note) = &entry.note { div.muted { (note) } }
+                                    }
+                                    td { (entry.actor) }
+                                    td {
+                                        @let action = routes::guild_rollback(guild, entry.id);
+                                        form method="post" action=(action) hx-post=(action)
+                                            hx-target="#history" hx-swap="outerHTML"
+                                            hx-confirm=(format!("Restore {} to version {}?", entry.section, entry.version - 1)) {
+                                            (csrf_field(csrf))
+                                            button.secondary type="submit" title=(format!("Restore {} to version {}", entry.section, entry.version - 1)) { "Undo" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One job of the ledger as a table row with its actions; the actions swap the row.
+pub fn job_row(job: &Job, csrf: &str, error: Option<&str>) -> Markup {
+    let cancellable = matches!(job.state, JobState::Pending | JobState::Running);
+    let retryable = matches!(
+        job.state,
+        JobState::Dead | JobState::Cancelled | JobState::Pending
+    );
+    html! {
+        tr #(format!("job-{}", job.id)) {
+            td { (job.id) }
+            td { code { (job.kind) } }
+            td { (job.guild.map(|guild| guild.to_string()).unwrap_or_default()) }
+            td { span class=(format!("state {}", job.state)) { (job.state) } }
+            td { (when(job.due_at)) }
+            td { (job.attempts) "/" (job.max_attempts) }
+            td {
+                @if let Some(last) = &job.last_error { small.muted { (last) } }
+                @if let Some(error) = error { p.error role="alert" { (error) } }
+            }
+            td.actions {
+                @if cancellable {
+                    @let action = routes::job_cancel(job.id);
+                    form.inline method="post" action=(action) hx-post=(action)
+                        hx-target=(format!("#job-{}", job.id)) hx-swap="outerHTML" {
+                        (csrf_field(csrf))
+                        button.secondary type="submit" { "Cancel" }
+                    }
+                }
+                @if retryable {
+                    @let action = routes::job_retry(job.id);
+                    form.inline method="post" action=(action) hx-post=(action)
+                        hx-target=(format!("#job-{}", job.id)) hx-swap="outerHTML" {
+                        (csrf_field(csrf))
+                        button.secondary type="submit" { "Retry" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A figure with its label.
+pub fn stat(label: &str, value: &str) -> Markup {
+    html! {
+        div.stat {
+            div.value { (value) }
+            div.label { (label) }
+        }
+    }
+}

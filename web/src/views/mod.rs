@@ -1,0 +1,6 @@
+//! maud markup: the page frame ([`layout`]), reusable pieces and htmx fragments
+//! ([`components`]), and whole pages ([`pages`]).
+
+pub mod components;
+pub mod layout;
+pub mod pages;

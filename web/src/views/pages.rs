@@ -1,0 +1,280 @@
+//! Whole pages.
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use guildhall_core::analytics::CommandStats;
+use guildhall_core::guild_config::sections::{self, SECTIONS};
+use guildhall_core::guild_config::{GuildSettings, HistoryEntry};
+use guildhall_core::guilds::GuildRecord;
+use guildhall_core::ids::GuildId;
+use guildhall_core::jobs::{Job, JobState};
+use guildhall_core::live::{EventRates, ShardStatus};
+use maud::{Markup, html};
+use serde_json::Value;
+
+use super::components::{self, Flash, guild_tabs, stat, when};
+use super::layout::page;
+use crate::app::{CurrentUser, GuildAccess};
+use crate::handlers::actions::EDITABLE_SECTIONS;
+use crate::routes;
+
+/// The logged-out landing page.
+pub fn landing() -> Markup {
+    page(
+        "Welcome",
+        None,
+        html! {
+            section.hero {
+                h1 { "Guildhall" }
+                p { "Manage Guildhall's features and settings for the servers you run." }
+                a.button.primary href=(routes::LOGIN) { "Log in with Discord" }
+            }
+        },
+    )
+}
+
+/// A guild in the picker.
+#[derive(Debug, Clone)]
+pub struct PickerGuild {
+    /// The guild.
+    pub id: GuildId,
+    /// Its name.
+    pub name: String,
+}
+
+/// The guild picker.
+pub fn picker(user: &CurrentUser, guilds: &[PickerGuild]) -> Markup {
+    page(
+        "Your servers",
+        Some(user),
+        html! {
+            h1 { "Your servers" }
+            @if guilds.is_empty() {
+                p.muted {
+                    "No server to show: you need the Manage Server permission in a server where Guildhall is."
+                }
+            } @else {
+                ul.cards {
+                    @for guild in guilds {
+                        li { a.card href=(routes::guild(guild.id)) { strong { (guild.name) } small.muted { (guild.id) } } }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// What the overview shows.
+#[derive(Debug)]
+pub struct OverviewData {
+    /// Commands run in the last 7 days.
+    pub commands_run: i64,
+    /// Actions refused by the guards in the last 7 days.
+    pub refused: usize,
+    /// Per-command figures of the last 7 days.
+    pub commands: Vec<CommandStats>,
+    /// The guild's settings.
+    pub settings: Arc<GuildSettings>,
+}
+
+/// The names of the features that are on.
+pub fn enabled_features(settings: &GuildSettings) -> Vec<String> {
+    match serde_json::to_value(&settings.features) {
+        Ok(Value::Object(fields)) => fields
+            .into_iter()
+            .filter(|(_, on)| on == &Value::Bool(true))
+            .map(|(name, _)| name)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The guild overview.
+pub fn overview(user: &CurrentUser, guild: &GuildAccess, data: &OverviewData) -> Markup {
+    let enabled = enabled_features(&data.settings);
+    let members = guild
+        .member_count
+        .map_or_else(|| "—".to_owned(), |count| count.to_string());
+    page(
+        &guild.name,
+        Some(user),
+        html! {
+            h1 #guild-name { (guild.name) }
+            (guild_tabs(guild.id, "Overview"))
+            div.stats {
+                (stat("members", &members))
+                (stat("commands run (7 days)", &data.commands_run.to_string()))
+                (stat("refused actions (7 days)", &data.refused.to_string()))
+                (stat("features on", &enabled.len().to_string()))
+            }
+            h2 { "Enabled features" }
+            @if enabled.is_empty() {
+                p.muted { "None." }
+            } @else {
+                ul.pills { @for name in &enabled { li { (name) } } }
+            }
+            p {
+                "Prefix commands: "
+                strong #prefix-state {
+                    @if data.settings.commands.prefix_enabled {
+                        "on (" code { (data.settings.commands.prefix) } ")"
+                    } @else { "off" }
+                }
+            }
+            h2 { "Commands in the last 7 days" }
+            @if data.commands.is_empty() {
+                p.muted { "No commands yet." }
+            } @else {
+                div.scroll {
+                    table {
+                        thead { tr { th { "Command" } th { "Runs" } th { "Refused" } th { "Errors" } th { "Average" } } }
+                        tbody {
+                            @for command in &data.commands {
+                                tr {
+                                    td { code { (command.command) } }
+                                    td { (command.runs) }
+                                    td { (command.refused) }
+                                    td { (command.errors) }
+                                    td { (format!("{:.0} ms", command.average_ms)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// The switches and command settings; `error` is a refused key and the core's message.
+pub fn features(
+    user: &CurrentUser,
+    guild: &GuildAccess,
+    settings: &GuildSettings,
+    error: Option<(&str, &str)>,
+) -> Markup {
+    page(
+        &format!("{} · features", guild.name),
+        Some(user),
+        html! {
+            h1 { (guild.name) }
+            (guild_tabs(guild.id, "Features"))
+            p.muted { "Changes apply at once: the running bot picks them up without a restart. Every change is kept in the history." }
+            @for ops in SECTIONS.iter().filter(|ops| EDITABLE_SECTIONS.contains(&ops.name())) {
+                section.settings {
+                    h2 { (ops.name()) }
+                    p.muted { (ops.description()) }
+                    @let values = ops.json_of(settings);
+                    @for field in sections::keys(*ops) {
+                        @let key = format!("{}.{field}", ops.name());
+                        @let value = values.get(&field).cloned().unwrap_or(Value::Null);
+                        @let message = error.filter(|(refused, _)| *refused == key).map(|(_, message)| message);
+                        (components::setting_row(guild.id, &key, &value, &user.csrf, message))
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// The settings history.
+pub fn history(
+    user: &CurrentUser,
+    guild: &GuildAccess,
+    entries: &[HistoryEntry],
+    flash: Option<&Flash>,
+) -> Markup {
+    page(
+        &format!("{} · history", guild.name),
+        Some(user),
+        html! {
+            h1 { (guild.name) }
+            (guild_tabs(guild.id, "History"))
+            p.muted { "Undo restores a section to what it was before that change; the restore is itself a new change." }
+            (components::history_table(guild.id, entries, &user.csrf, flash))
+        },
+    )
+}
+
+/// What the operator page shows.
+#[derive(Debug)]
+pub struct OperatorData {
+    /// Shards of this process.
+    pub shards: Vec<ShardStatus>,
+    /// Gateway event rates.
+    pub events: EventRates,
+    /// Every guild known.
+    pub guilds: Vec<GuildRecord>,
+    /// The latest jobs.
+    pub jobs: Vec<Job>,
+    /// Jobs by state.
+    pub counts: Vec<(JobState, i64)>,
+}
+
+/// The operator page.
+pub fn operator(user: &CurrentUser, data: &OperatorData) -> Markup {
+    let last_minute: u64 = data.events.per_second.iter().sum();
+    page(
+        "Operator",
+        Some(user),
+        html! {
+            h1 { "Operator" }
+            div.stats {
+                (stat("shards", &data.shards.len().to_string()))
+                (stat("events since start", &data.events.total.to_string()))
+                (stat("events last minute", &last_minute.to_string()))
+                (stat("guilds", &data.guilds.iter().filter(|guild| guild.left_at.is_none()).count().to_string()))
+                @for (state, count) in &data.counts { (stat(&format!("jobs {state}"), &count.to_string())) }
+            }
+            h2 { "Shards" }
+            @if data.shards.is_empty() {
+                p.muted { "No shard runs in this process." }
+            } @else {
+                div.scroll { table {
+                    thead { tr { th { "Shard" } th { "Stage" } th { "Latency" } th { "Guilds" } th { "Events" } th { "Since" } } }
+                    tbody { @for shard in &data.shards { tr {
+                        td { (shard.id) "/" (shard.total) }
+                        td { (format!("{:?}", shard.stage).to_lowercase()) }
+                        td { (shard.latency_ms.map(|ms| format!("{ms} ms")).unwrap_or_default()) }
+                        td { (shard.guilds) }
+                        td { (shard.events) }
+                        td { (when(shard.since)) }
+                    } } }
+                } }
+            }
+            h2 { "Events by name" }
+            ul.pills { @for (name, count) in &data.events.by_name { li { (name) " " strong { (count) } } } }
+            h2 { "Guilds" }
+            div.scroll { table {
+                thead { tr { th { "Guild" } th { "Id" } th { "Joined" } th { "Left" } } }
+                tbody { @for guild in &data.guilds { tr {
+                    td { a href=(routes::guild(guild.id)) { (guild.name) } }
+                    td { (guild.id) }
+                    td { (when(guild.joined_at)) }
+                    td { (guild.left_at.map(when).unwrap_or_default()) }
+                } } }
+            } }
+            h2 { "Jobs" }
+            div.scroll { table #jobs {
+                thead { tr { th { "Id" } th { "Kind" } th { "Guild" } th { "State" } th { "Due" } th { "Attempts" } th { "Error" } th {} } }
+                tbody { @for job in &data.jobs { (components::job_row(job, &user.csrf, None)) } }
+            } }
+        },
+    )
+}
+
+/// An error page (or fragment: htmx swaps the body of error responses only when told to).
+pub fn error(status: StatusCode, message: &str) -> Markup {
+    page(
+        status.canonical_reason().unwrap_or("Error"),
+        None,
+        html! {
+            section.error-page {
+                h1 { (status.as_u16()) " " (status.canonical_reason().unwrap_or("Error")) }
+                p.error role="alert" { (message) }
+                p { a href=(routes::HOME) { "Back to your servers" } }
+            }
+        },
+    )
+}

@@ -1,0 +1,8 @@
+//! The dashboard over a real listener, logged in through the Discord stand-in's OAuth2.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)] // Tests may unwrap: a panic is the failure report.
+
+mod auth;
+mod pages;
+mod settings;
+mod support;
