@@ -64,34 +64,4 @@ impl Table {
     }
 }
 
-/// A JSON value as an operator would type it: strings bare, `none` for null.
-pub fn plain(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::Null => "none".into(),
-        serde_json::Value::String(text) => text.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// The fields that differ between two versions of a section: `key: old → new`.
-pub fn diff(old: &serde_json::Value, new: &serde_json::Value) -> String {
-    let (Some(old), Some(new)) = (old.as_object(), new.as_object()) else {
-        return format!("{} → {}", plain(old), plain(new));
-    };
-    let changes: Vec<String> = new
-        .iter()
-        .filter(|(key, value)| old.get(*key) != Some(value))
-        .map(|(key, value)| {
-            format!(
-                "{key}: {} → {}",
-                old.get(key).map_or_else(|| "unset".into(), plain),
-                plain(value)
-            )
-        })
-        .collect();
-    if changes.is_empty() {
-        "no change".into()
-    } else {
-        changes.join(", ")
-    }
-}
+pub use guildhall_core::guild_config::display::{diff, plain};

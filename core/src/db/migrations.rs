@@ -37,6 +37,18 @@ fn migrator(backend: Backend) -> Migrator {
     Migrator::with_migrations(migrations)
 }
 
+/// The migrations embedded for a backend: (version, description), oldest first.
+pub fn embedded(backend: Backend) -> Vec<(i64, &'static str)> {
+    let files = match backend {
+        Backend::Sqlite => embedded::SQLITE,
+        Backend::Postgres => embedded::POSTGRES,
+    };
+    files
+        .iter()
+        .map(|(version, description, _)| (*version, *description))
+        .collect()
+}
+
 /// Whether one migration has been applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -12,7 +12,9 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Connection as _, Executor as _};
 
-pub use migrations::{MigrationReport, MigrationState, MigrationStatus};
+pub use migrations::{
+    MigrationReport, MigrationState, MigrationStatus, embedded as embedded_migrations,
+};
 
 /// Which database is behind a [`Db`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

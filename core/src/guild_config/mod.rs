@@ -11,6 +11,7 @@
 //!   change made by another process without Redis (the CLI against a running `serve`) is picked
 //!   up within the sync interval.
 
+pub mod display;
 pub mod scheduled;
 pub mod sections;
 pub mod service;

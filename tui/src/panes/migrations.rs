@@ -1,7 +1,7 @@
 //! Migrations: the database backend, each embedded migration's state, and applying the pending
 //! ones after a confirmation.
 
-use guildhall_core::db::{MigrationState, MigrationStatus};
+use guildhall_core::db::{Backend, MigrationState, MigrationStatus, embedded_migrations};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -31,12 +31,22 @@ fn count(status: &[MigrationStatus], state: MigrationState) -> usize {
         .count()
 }
 
-fn other_backend(backend: &str) -> &'static str {
-    if backend == "sqlite" {
-        "postgres"
+/// The other backend's embedded set, e.g. `postgres set: 1 foundation, 2 commands`.
+fn other_set(backend: &str) -> String {
+    let other = if backend == "sqlite" {
+        Backend::Postgres
     } else {
-        "sqlite"
-    }
+        Backend::Sqlite
+    };
+    let versions: Vec<String> = embedded_migrations(other)
+        .into_iter()
+        .map(|(version, description)| format!("{version} {description}"))
+        .collect();
+    format!(
+        "{} set (same schema): {}",
+        other.name(),
+        versions.join(", ")
+    )
 }
 
 impl Component for Migrations {
@@ -74,13 +84,7 @@ impl Component for Migrations {
                         count(&view.status, MigrationState::Pending),
                         count(&view.status, MigrationState::Modified),
                     )),
-                    Line::styled(
-                        format!(
-                            "The {} set is embedded too; the core lists only the connected backend's.",
-                            other_backend(view.backend)
-                        ),
-                        Style::new().fg(Color::DarkGray),
-                    ),
+                    Line::styled(other_set(view.backend), Style::new().fg(Color::DarkGray)),
                 ];
                 frame.render_widget(Paragraph::new(lines).block(block), summary_area);
                 let header = Row::new(["VERSION", "DESCRIPTION", "STATE"]).style(header_style());

@@ -15,7 +15,6 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
-use serde_json::Value;
 
 use crate::action::{Action, InputMode};
 use crate::event::{Loaded, Request};
@@ -183,38 +182,7 @@ impl Notice {
     }
 }
 
-/// A JSON value as an operator writes it: text without quotes, `none` for null.
-pub fn plain(value: &Value) -> String {
-    match value {
-        Value::Null => "none".into(),
-        Value::String(text) => text.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// The fields that differ between two versions of a section: `key: old → new` (as the CLI
-/// prints them).
-pub fn diff(old: &Value, new: &Value) -> String {
-    let (Some(old), Some(new)) = (old.as_object(), new.as_object()) else {
-        return format!("{} → {}", plain(old), plain(new));
-    };
-    let changes: Vec<String> = new
-        .iter()
-        .filter(|(key, value)| old.get(*key) != Some(value))
-        .map(|(key, value)| {
-            format!(
-                "{key}: {} → {}",
-                old.get(key).map_or_else(|| "unset".into(), plain),
-                plain(value)
-            )
-        })
-        .collect();
-    if changes.is_empty() {
-        "no change".into()
-    } else {
-        changes.join(", ")
-    }
-}
+pub use guildhall_core::guild_config::display::{diff, plain};
 
 /// A duration in its two largest units: `45s`, `3m 20s`, `2h 5m`, `3d 4h`.
 pub fn short_duration(duration: Duration) -> String {
