@@ -69,6 +69,7 @@ async fn main() {
         .unwrap(),
     );
     let (analytics, _writer) = Recorder::start(test_db.db.clone(), Duration::from_secs(1));
+    let live = Arc::new(guildhall_core::live::Live::new(clock.now()));
     let data = BotData::new(
         test_db.db.clone(),
         clock,
@@ -76,6 +77,7 @@ async fn main() {
         coordination,
         executor,
         analytics,
+        live,
     );
     let events = Arc::clone(&data.events);
     let options = BotOptions {
