@@ -51,7 +51,11 @@ async fn main() {
             kind: "slash",
             at: now.minus(Duration::from_secs(60 * u64::try_from(index).unwrap())),
             latency_ms: 5 + index % 40,
-            outcome: if index % 10 == 0 { Outcome::Refused } else { Outcome::Ok },
+            outcome: if index % 10 == 0 {
+                Outcome::Refused
+            } else {
+                Outcome::Ok
+            },
             error: None,
         });
     }
@@ -87,7 +91,11 @@ async fn main() {
         coordination,
     };
     let shutdown = CancellationToken::new();
-    tokio::spawn(guildhall_web::serve_listener(listener, state, shutdown.clone()));
+    tokio::spawn(guildhall_web::serve_listener(
+        listener,
+        state,
+        shutdown.clone(),
+    ));
 
     // Log in once; every client uses the session cookie.
     let http = reqwest::Client::builder()
@@ -95,20 +103,44 @@ async fn main() {
         .build()
         .unwrap();
     let login = http.get(format!("{base}/login")).send().await.unwrap();
-    let state_cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let state_cookie = login.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
     let authorize = login.headers()["location"].to_str().unwrap().to_owned();
     let approved = http.get(authorize).send().await.unwrap();
     let callback = approved.headers()["location"].to_str().unwrap().to_owned();
-    let landed = http.get(callback).header("cookie", state_cookie).send().await.unwrap();
+    let landed = http
+        .get(callback)
+        .header("cookie", state_cookie)
+        .send()
+        .await
+        .unwrap();
     let session = landed
         .headers()
         .get_all("set-cookie")
         .iter()
-        .map(|value| value.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .map(|value| {
+            value
+                .to_str()
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
         .find(|value| value.starts_with("gh_session="))
         .expect("a session cookie");
     let url = format!("{base}/guilds/{}", small::GUILD);
-    let warm = http.get(&url).header("cookie", &session).send().await.unwrap();
+    let warm = http
+        .get(&url)
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(warm.status(), 200, "the overview answers");
 
     let started = Instant::now();
@@ -122,7 +154,12 @@ async fn main() {
             let mut latencies = Vec::with_capacity(per_client);
             for _ in 0..per_client {
                 let begun = Instant::now();
-                let response = http.get(&url).header("cookie", &session).send().await.unwrap();
+                let response = http
+                    .get(&url)
+                    .header("cookie", &session)
+                    .send()
+                    .await
+                    .unwrap();
                 assert_eq!(response.status(), 200);
                 response.bytes().await.unwrap();
                 latencies.push(begun.elapsed());

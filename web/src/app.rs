@@ -68,10 +68,11 @@ impl App {
             format!("{public_url}{}", routes::AUTH_CALLBACK),
         );
         let secure_cookies = public_url.starts_with("https://");
+        let sessions = SessionStore::new(web.db.clone());
         Self {
             web,
             inner: Arc::new(Inner {
-                sessions: SessionStore::default(),
+                sessions,
                 discord,
                 http_metrics: HttpMetrics::default(),
                 secure_cookies,
@@ -96,12 +97,27 @@ impl App {
 
     /// The session a request's cookie proves, if any: the signature and expiry must hold and
     /// the session must still exist for the same user.
-    pub fn session_of(&self, headers: &axum::http::HeaderMap) -> Option<Session> {
-        let cookie = auth::cookie(headers, auth::SESSION_COOKIE)?;
+    ///
+    /// # Errors
+    /// [`PageError::Internal`] when the sessions table cannot be read.
+    pub async fn session_of(
+        &self,
+        headers: &axum::http::HeaderMap,
+    ) -> Result<Option<Session>, PageError> {
+        let Some(cookie) = auth::cookie(headers, auth::SESSION_COOKIE) else {
+            return Ok(None);
+        };
         let now = self.now();
-        let claims = token::decode(&self.config().session_key, &cookie, now.0 / 1_000).ok()?;
-        let session = self.inner.sessions.get(&claims.sid, now)?;
-        (session.user.to_string() == claims.sub).then_some(session)
+        let Ok(claims) = token::decode(&self.config().session_key, &cookie, now.0 / 1_000) else {
+            return Ok(None);
+        };
+        let session = self
+            .inner
+            .sessions
+            .get(&claims.sid, now)
+            .await
+            .map_err(PageError::internal)?;
+        Ok(session.filter(|session| session.user.to_string() == claims.sub))
     }
 
     /// The user's guilds, from the session's copy when younger than [`PERMISSION_CACHE`] and
@@ -131,7 +147,9 @@ impl App {
                 Ok(guilds)
             }
             Err(DiscordError::Unauthorized) => {
-                self.inner.sessions.remove(&session.id);
+                if let Err(error) = self.inner.sessions.remove(&session.id).await {
+                    tracing::warn!(%error, "could not delete a revoked session");
+                }
                 Err(PageError::LoggedOut { next: None })
             }
             Err(error) => Err(PageError::Upstream(format!(
@@ -265,7 +283,7 @@ impl FromRequestParts<App> for CurrentUser {
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
         let htmx = is_htmx(&parts.headers);
-        let Some(session) = app.session_of(&parts.headers) else {
+        let Some(session) = app.session_of(&parts.headers).await? else {
             let next = (parts.method == Method::GET && !htmx).then(|| {
                 parts
                     .uri
@@ -292,8 +310,10 @@ async fn csrf_guard(State(app): State<App>, request: Request, next: Next) -> Res
     ) {
         return next.run(request).await;
     }
-    let Some(session) = app.session_of(request.headers()) else {
-        return PageError::LoggedOut { next: None }.into_response();
+    let session = match app.session_of(request.headers()).await {
+        Ok(Some(session)) => session,
+        Ok(None) => return PageError::LoggedOut { next: None }.into_response(),
+        Err(error) => return error.into_response(),
     };
     let key = &app.config().session_key;
     let header_token = request

@@ -134,7 +134,9 @@ pub async fn render(app: &App) -> String {
     out.push_str("# HELP guildhall_gateway_events_total Gateway events received.\n");
     out.push_str("# TYPE guildhall_gateway_events_total counter\n");
     let _ = writeln!(out, "guildhall_gateway_events_total {}", events.total);
-    out.push_str("# HELP guildhall_gateway_events_by_name_total Gateway events received, by event name.\n");
+    out.push_str(
+        "# HELP guildhall_gateway_events_by_name_total Gateway events received, by event name.\n",
+    );
     out.push_str("# TYPE guildhall_gateway_events_by_name_total counter\n");
     for (name, count) in &events.by_name {
         let _ = writeln!(
@@ -220,7 +222,9 @@ pub async fn render(app: &App) -> String {
                 "guildhall_job_attempts_total{{outcome=\"{outcome}\"}} {count}"
             );
         }
-        out.push_str("# HELP guildhall_job_lateness_ms How late jobs started after their due time.\n");
+        out.push_str(
+            "# HELP guildhall_job_lateness_ms How late jobs started after their due time.\n",
+        );
         out.push_str("# TYPE guildhall_job_lateness_ms histogram\n");
         for (bound, count) in LATENESS_BUCKETS_MS.iter().zip(&snapshot.lateness_buckets) {
             let _ = writeln!(

@@ -98,9 +98,11 @@ mod tests {
     use super::*;
 
     fn filled(template: &str, values: &[(&str, &str)]) -> String {
-        values.iter().fold(template.to_owned(), |path, (name, value)| {
-            path.replace(&format!("{{{name}}}"), value)
-        })
+        values
+            .iter()
+            .fold(template.to_owned(), |path, (name, value)| {
+                path.replace(&format!("{{{name}}}"), value)
+            })
     }
 
     #[test]

@@ -148,8 +148,14 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
             "    cargo run -p guildhall -- --data-dir {dir} config history --guild {first_guild}"
         );
         println!("    cargo run -p guildhall -- --data-dir {dir} commands stats");
-        println!("    cargo run -p guildhall -- --data-dir {dir} console --instance {}", settings.web.public_url());
-        println!("    cargo run -p guildhall -- --data-dir {dir} logs tail --instance {}", settings.web.public_url());
+        println!(
+            "    cargo run -p guildhall -- --data-dir {dir} console --instance {}",
+            settings.web.public_url()
+        );
+        println!(
+            "    cargo run -p guildhall -- --data-dir {dir} logs tail --instance {}",
+            settings.web.public_url()
+        );
         println!("Press Ctrl-C to stop.");
     }
 

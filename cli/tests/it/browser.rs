@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::support::process;
 
 const WITHIN: Duration = Duration::from_secs(30);
-const ELEMENT_KEY: &str = "element-6066-11e4-a6bd-7d4b9c1b2a4f";
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// `name` on the PATH (or in /usr/bin), if installed.
 fn installed(name: &str) -> Option<PathBuf> {
@@ -45,6 +45,20 @@ impl Drop for Killed {
     }
 }
 
+/// chromedriver in its own process group, killed with everything it started (Chromium and its
+/// helpers) when dropped, even when the test fails before the session is closed.
+struct DriverGroup(Child);
+
+impl Drop for DriverGroup {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0.id())])
+            .status();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Polls `check` until it returns `Some` or `within` passes.
 async fn eventually<T, F, Fut>(what: &str, within: Duration, mut check: F) -> T
 where
@@ -56,7 +70,10 @@ where
         if let Some(value) = check().await {
             return value;
         }
-        assert!(Instant::now() < deadline, "timed out after {within:?} waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {within:?} waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -66,20 +83,21 @@ struct WebDriver {
     http: reqwest::Client,
     base: String,
     session: String,
-    _driver: Killed,
+    _driver: DriverGroup,
     _profile: tempfile::TempDir,
 }
 
 impl WebDriver {
     async fn start(chromium: &Path, chromedriver: &Path) -> Self {
         let port = free_port();
-        let driver = std::process::Command::new(chromedriver)
+        let mut command = std::process::Command::new(chromedriver);
+        command
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver");
-        let driver = Killed(driver);
+            .stderr(Stdio::null());
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let driver = DriverGroup(command.spawn().expect("start chromedriver"));
         let http = reqwest::Client::new();
         let base = format!("http://127.0.0.1:{port}");
         eventually("chromedriver to answer", WITHIN, || async {
@@ -141,6 +159,14 @@ impl WebDriver {
             .await;
     }
 
+    async fn source(&self) -> String {
+        self.call(reqwest::Method::GET, "/source", None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     async fn current_url(&self) -> String {
         self.call(reqwest::Method::GET, "/url", None)
             .await
@@ -174,11 +200,15 @@ impl WebDriver {
     }
 
     async fn text(&self, element: &str) -> String {
-        self.call(reqwest::Method::GET, &format!("/element/{element}/text"), None)
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+        self.call(
+            reqwest::Method::GET,
+            &format!("/element/{element}/text"),
+            None,
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
     }
 
     async fn screenshot(&self) -> Vec<u8> {
@@ -244,7 +274,9 @@ async fn a_dashboard_switch_changes_what_the_bot_does() {
         eprintln!("skipped: browser test (chromium/chromedriver not installed)");
         return;
     };
-    let sandbox = Sandbox::start(Seed::small()).await.expect("start the stand-in");
+    let sandbox = Sandbox::start(Seed::small())
+        .await
+        .expect("start the stand-in");
     sandbox.set_oauth_user(small::OWNER);
     let dir = tempfile::tempdir().unwrap();
     let test_db = testing::sqlite_unmigrated().await;
@@ -256,7 +288,10 @@ async fn a_dashboard_switch_changes_what_the_bot_does() {
         .arg("serve")
         .env("GUILDHALL__DISCORD__TOKEN", sandbox.bot_token())
         .env("GUILDHALL__DISCORD__API_BASE", sandbox.api_base())
-        .env("GUILDHALL__DISCORD__CLIENT_ID", sandbox.application_id().to_string())
+        .env(
+            "GUILDHALL__DISCORD__CLIENT_ID",
+            sandbox.application_id().to_string(),
+        )
         .env("GUILDHALL__DISCORD__CLIENT_SECRET", sandbox.client_secret())
         .env("GUILDHALL__WEB__BIND", format!("127.0.0.1:{web_port}"))
         .stdout(Stdio::null())
@@ -283,7 +318,13 @@ async fn a_dashboard_switch_changes_what_the_bot_does() {
     // Before: prefix commands are off, so `!ping` goes unanswered. A slash command answered
     // after it shows the bot has handled the message by then.
     sandbox.say(small::GUILD, small::GENERAL, small::MEMBER_A, "!ping");
-    let barrier = sandbox.slash(small::GUILD, small::GENERAL, small::MEMBER_A, "ping", vec![]);
+    let barrier = sandbox.slash(
+        small::GUILD,
+        small::GENERAL,
+        small::MEMBER_A,
+        "ping",
+        vec![],
+    );
     sandbox.interaction_response(&barrier, WITHIN).await;
     assert!(
         !sandbox.requests().iter().any(is_prefix_reply),
@@ -300,7 +341,12 @@ async fn a_dashboard_switch_changes_what_the_bot_does() {
         .await;
     browser.click(&guild_link).await;
     let name = browser.find("#guild-name").await;
-    assert!(!browser.text(&name).await.is_empty(), "{}", browser.current_url().await);
+    assert!(
+        !browser.text(&name).await.is_empty(),
+        "{}: {}",
+        browser.current_url().await,
+        browser.source().await
+    );
     let artifacts = artifacts_dir();
     std::fs::create_dir_all(&artifacts).unwrap();
     let screenshot = browser.screenshot().await;
@@ -322,13 +368,20 @@ async fn a_dashboard_switch_changes_what_the_bot_does() {
     sandbox.say(small::GUILD, small::GENERAL, small::MEMBER_A, "!ping");
     let reply = sandbox.expect(is_prefix_reply, WITHIN).await;
     assert!(
-        reply.json()["content"].as_str().unwrap_or_default().contains("Pong"),
+        reply.json()["content"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Pong"),
         "{:?}\n{}",
         reply.json(),
         log()
     );
     assert_eq!(
-        sandbox.requests().iter().filter(|r| is_prefix_reply(r)).count(),
+        sandbox
+            .requests()
+            .iter()
+            .filter(|r| is_prefix_reply(r))
+            .count(),
         1,
         "only the message after the switch was answered"
     );

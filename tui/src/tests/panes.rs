@@ -47,11 +47,10 @@ async fn migrations_show_pending_and_apply_after_confirmation() {
     insta::assert_snapshot!("migrations_pending", harness.screen());
 
     harness.key(KeyCode::Char('a')).await;
-    assert!(
-        harness
-            .screen()
-            .contains("Apply 2 pending migration(s) to the sqlite database?")
-    );
+    let embedded =
+        guildhall_core::db::embedded_migrations(guildhall_core::db::Backend::Sqlite).len();
+    let question = format!("Apply {embedded} pending migration(s) to the sqlite database?");
+    assert!(harness.screen().contains(&question), "{}", harness.screen());
     harness.key(KeyCode::Char('n')).await;
     let status = harness.services.db.migration_status().await.unwrap();
     assert!(

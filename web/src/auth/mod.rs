@@ -29,16 +29,12 @@ pub fn random_hex(bytes: usize) -> String {
 
 /// HMAC-SHA256 of `message` under `key`.
 pub fn sign(key: &[u8], message: &[u8]) -> Vec<u8> {
-    // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac = HmacSha256::new_from_slice(key).unwrap_or_else(|_| unreachable_key());
+    // HMAC takes keys of any length (long ones are hashed), so `new_from_slice` cannot fail;
+    // the fallback only avoids a panic path.
+    let mut mac = HmacSha256::new_from_slice(key)
+        .unwrap_or_else(|_| <HmacSha256 as hmac::KeyInit>::new(&Default::default()));
     mac.update(message);
     mac.finalize().into_bytes().to_vec()
-}
-
-fn unreachable_key() -> HmacSha256 {
-    // `new_from_slice` only fails for fixed-size keys, which HMAC does not have; keep a
-    // deterministic fallback instead of panicking.
-    <HmacSha256 as hmac::KeyInit>::new(&Default::default())
 }
 
 /// The CSRF token of a session: an HMAC of its id, so it needs no storage and cannot be
@@ -90,6 +86,8 @@ mod tests {
         assert_eq!(cookie(&headers, "gh_session").as_deref(), Some("xyz"));
         assert_eq!(cookie(&headers, "missing"), None);
         let set = set_cookie("n", "v", "/", 60, true);
-        assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.ends_with("Secure"));
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.ends_with("Secure")
+        );
     }
 }

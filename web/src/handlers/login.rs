@@ -2,7 +2,7 @@
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
 use super::see_other;
@@ -127,7 +127,11 @@ pub async fn callback(
     };
     let jwt = token::encode(&app.config().session_key, &claims);
     tracing::info!(user = %session.user, "dashboard login");
-    app.inner.sessions.insert(session, now);
+    app.inner
+        .sessions
+        .insert(&session, now)
+        .await
+        .map_err(PageError::internal)?;
     let next = percent_encoding::percent_decode_str(next).decode_utf8_lossy();
     let response = see_other(&safe_next(Some(&next)));
     let response = with_cookie(
@@ -153,8 +157,15 @@ pub async fn callback(
 }
 
 /// `POST /logout` (CSRF-checked by the router): forgets the session and its Discord token.
-pub async fn logout(State(app): State<App>, user: CurrentUser) -> impl IntoResponse {
-    app.inner.sessions.remove(&user.session.id);
+///
+/// # Errors
+/// 500 when the session cannot be deleted (the user stays logged in then).
+pub async fn logout(State(app): State<App>, user: CurrentUser) -> Result<Response, PageError> {
+    app.inner
+        .sessions
+        .remove(&user.session.id)
+        .await
+        .map_err(PageError::internal)?;
     let mut response = see_other(routes::HOME);
     if user.htmx {
         // htmx follows redirects itself; make it load the whole page instead.
@@ -162,16 +173,10 @@ pub async fn logout(State(app): State<App>, user: CurrentUser) -> impl IntoRespo
             response.headers_mut().insert("hx-redirect", value);
         }
     }
-    with_cookie(
+    Ok(with_cookie(
         response,
-        &auth::set_cookie(
-            auth::SESSION_COOKIE,
-            "",
-            "/",
-            0,
-            app.inner.secure_cookies,
-        ),
-    )
+        &auth::set_cookie(auth::SESSION_COOKIE, "", "/", 0, app.inner.secure_cookies),
+    ))
 }
 
 #[cfg(test)]

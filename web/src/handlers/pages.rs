@@ -17,8 +17,11 @@ const REFUSALS_READ: u32 = 1_000;
 ///
 /// # Errors
 /// When Discord or the database fails.
-pub async fn home(State(app): State<App>, headers: axum::http::HeaderMap) -> Result<Response, PageError> {
-    let Some(session) = app.session_of(&headers) else {
+pub async fn home(
+    State(app): State<App>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, PageError> {
+    let Some(session) = app.session_of(&headers).await? else {
         return Ok(pages::landing().into_response());
     };
     let user = CurrentUser {
@@ -35,7 +38,11 @@ pub async fn home(State(app): State<App>, headers: axum::http::HeaderMap) -> Res
         present
             .map(|record| PickerGuild {
                 id: record.id,
-                name: app.web.guild_cache.guild_name(record.id).unwrap_or(record.name),
+                name: app
+                    .web
+                    .guild_cache
+                    .guild_name(record.id)
+                    .unwrap_or(record.name),
             })
             .collect()
     } else {
@@ -47,7 +54,11 @@ pub async fn home(State(app): State<App>, headers: axum::http::HeaderMap) -> Res
             })
             .map(|record| PickerGuild {
                 id: record.id,
-                name: app.web.guild_cache.guild_name(record.id).unwrap_or(record.name),
+                name: app
+                    .web
+                    .guild_cache
+                    .guild_name(record.id)
+                    .unwrap_or(record.name),
             })
             .collect()
     };

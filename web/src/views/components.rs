@@ -143,7 +143,9 @@ pub fn diff(old: &Value, new: &Value) -> Vec<String> {
     new.iter()
         .filter(|(field, value)| old.get(*field) != Some(*value))
         .map(|(field, value)| {
-            let before = old.get(field).map_or_else(|| "—".to_owned(), Value::to_string);
+            let before = old
+                .get(field)
+                .map_or_else(|| "—".to_owned(), Value::to_string);
             format!("{field}: {before} → {value}")
         })
         .collect()

@@ -9,9 +9,7 @@ use crate::routes;
 /// A whole page: head, navigation (with logout when logged in) and `content`. The body carries
 /// `hx-headers` so every htmx request sends the CSRF token.
 pub fn page(title: &str, user: Option<&CurrentUser>, content: Markup) -> Markup {
-    let hx_headers = user.map(|user| {
-        serde_json::json!({ "X-CSRF-Token": user.csrf }).to_string()
-    });
+    let hx_headers = user.map(|user| serde_json::json!({ "X-CSRF-Token": user.csrf }).to_string());
     html! {
         (DOCTYPE)
         html lang="en" {

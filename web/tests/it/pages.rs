@@ -17,10 +17,16 @@ async fn the_overview_shows_name_members_activity_and_features() {
     assert!(page.contains("commands run (7 days)"));
     assert!(page.contains("refused actions (7 days)"));
     assert!(page.contains("moderation"), "moderation is on by default");
-    assert!(page.contains(r#"hx-headers="{&quot;X-CSRF-Token&quot;:"#), "htmx sends the CSRF token");
+    assert!(
+        page.contains(r#"hx-headers="{&quot;X-CSRF-Token&quot;:"#),
+        "htmx sends the CSRF token"
+    );
     assert!(page.contains("/assets/htmx.min.js"));
     let members = harness.sandbox.guild(small::GUILD).unwrap().members.len();
-    assert!(page.contains(&format!(r#"<div class="value">{members}</div>"#)), "{page}");
+    assert!(
+        page.contains(&format!(r#"<div class="value">{members}</div>"#)),
+        "{page}"
+    );
 }
 
 #[tokio::test]
@@ -34,8 +40,14 @@ async fn health_readiness_assets_and_the_admin_api_answer() {
     let htmx = browser.get("/assets/htmx.min.js").await;
     assert_eq!(htmx.status(), StatusCode::OK);
     assert!(htmx.text().await.unwrap().starts_with("var htmx="));
-    assert_eq!(browser.get("/assets/app.css").await.status(), StatusCode::OK);
-    assert_eq!(browser.get("/api/admin/status").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        browser.get("/assets/app.css").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        browser.get("/api/admin/status").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     let status = guildhall_web::admin::AdminClient::new(&harness.base, "operator-token")
         .status()
         .await
@@ -58,7 +70,10 @@ async fn readiness_names_a_database_that_is_down() {
 #[tokio::test]
 async fn metrics_are_valid_prometheus_text() {
     let harness = Harness::start().await;
-    harness.state.live.count_event(Some(0), "MESSAGE_CREATE", harness.state.clock.now());
+    harness
+        .state
+        .live
+        .count_event(Some(0), "MESSAGE_CREATE", harness.state.clock.now());
     harness.state.live.count_command("ping", "ok", 12);
     let mut browser = harness.anonymous();
     browser.get("/healthz").await;
@@ -69,8 +84,12 @@ async fn metrics_are_valid_prometheus_text() {
         if line.starts_with("# HELP ") || line.starts_with("# TYPE ") {
             continue;
         }
-        let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("no value: {line}"));
-        value.parse::<f64>().unwrap_or_else(|_| panic!("bad value: {line}"));
+        let (series, value) = line
+            .rsplit_once(' ')
+            .unwrap_or_else(|| panic!("no value: {line}"));
+        value
+            .parse::<f64>()
+            .unwrap_or_else(|_| panic!("bad value: {line}"));
         let name_end = series.find('{').unwrap_or(series.len());
         let name = &series[..name_end];
         assert!(
@@ -83,9 +102,17 @@ async fn metrics_are_valid_prometheus_text() {
         samples += 1;
     }
     assert!(samples > 10);
-    assert!(text.contains(r#"guildhall_http_requests_total{route="/healthz",status="200"} 1"#), "{text}");
-    assert!(text.contains(r#"guildhall_http_requests_total{route="/guilds/{guild}",status="303"} 1"#), "{text}");
-    assert!(text.contains(r#"guildhall_http_request_duration_seconds_bucket{route="/healthz",le="+Inf"} 1"#));
+    assert!(
+        text.contains(r#"guildhall_http_requests_total{route="/healthz",status="200"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"guildhall_http_requests_total{route="/guilds/{guild}",status="303"} 1"#),
+        "{text}"
+    );
+    assert!(text.contains(
+        r#"guildhall_http_request_duration_seconds_bucket{route="/healthz",le="+Inf"} 1"#
+    ));
     assert!(text.contains(r#"guildhall_gateway_events_by_name_total{event="MESSAGE_CREATE"} 1"#));
     assert!(text.contains(r#"guildhall_commands_total{command="ping",outcome="ok"} 1"#));
     assert!(text.contains(r#"guildhall_job_lateness_ms_bucket{le="+Inf"} 0"#));

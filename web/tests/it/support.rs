@@ -34,9 +34,14 @@ pub struct Harness {
 
 impl Harness {
     pub async fn start() -> Self {
-        let sandbox = Sandbox::start(Seed::two_guilds()).await.unwrap();
         let test_db = testing::sqlite_unmigrated().await;
         test_db.db.migrate().await.unwrap();
+        Self::start_on(test_db).await
+    }
+
+    /// A harness over an already migrated database.
+    pub async fn start_on(test_db: TestDb) -> Self {
+        let sandbox = Sandbox::start(Seed::two_guilds()).await.unwrap();
         let clock = ManualClock::new(UnixMillis::from_system_time(std::time::SystemTime::now()));
         let shared: SharedClock = Arc::new(clock.clone());
         let now = shared.now();
@@ -112,14 +117,25 @@ impl Harness {
         let to_discord = browser.get("/login").await;
         assert_eq!(to_discord.status(), StatusCode::SEE_OTHER);
         let authorize = location(to_discord.headers());
-        assert!(authorize.starts_with(&self.sandbox.api_base()), "{authorize}");
+        assert!(
+            authorize.starts_with(&self.sandbox.api_base()),
+            "{authorize}"
+        );
         let approved = browser.http.get(&authorize).send().await.unwrap();
         assert_eq!(approved.status(), StatusCode::FOUND);
         let callback = location(approved.headers());
-        assert!(callback.starts_with(&format!("{}/auth/callback?", self.base)), "{callback}");
+        assert!(
+            callback.starts_with(&format!("{}/auth/callback?", self.base)),
+            "{callback}"
+        );
         let path = callback.trim_start_matches(&self.base).to_owned();
         let landed = browser.get(&path).await;
-        assert_eq!(landed.status(), StatusCode::SEE_OTHER, "{}", landed.text().await.unwrap());
+        assert_eq!(
+            landed.status(),
+            StatusCode::SEE_OTHER,
+            "{}",
+            landed.text().await.unwrap()
+        );
         assert!(browser.cookie("gh_session").is_some());
         let home = browser.get("/").await.text().await.unwrap();
         browser.csrf = scrape_csrf(&home).expect("the page carries a CSRF token");
@@ -230,7 +246,10 @@ impl Browser {
             .map(|(key, value)| {
                 format!(
                     "{key}={}",
-                    percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
+                    percent_encoding::utf8_percent_encode(
+                        value,
+                        percent_encoding::NON_ALPHANUMERIC
+                    )
                 )
             })
             .collect::<Vec<_>>()
@@ -255,7 +274,10 @@ impl Browser {
             .map(|(key, value)| {
                 format!(
                     "{key}={}",
-                    percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
+                    percent_encoding::utf8_percent_encode(
+                        value,
+                        percent_encoding::NON_ALPHANUMERIC
+                    )
                 )
             })
             .collect::<Vec<_>>()
