@@ -132,6 +132,10 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
             println!("    guild {id} \"{name}\" with {members} members");
         }
         println!(
+            "  dashboard         {url}  (one-click login as the owner of the first guild: {url}/login)",
+            url = settings.web.public_url()
+        );
+        println!(
             "  bot               connected to the stand-in; slash commands /ping and /nick, prefix !ping in the first guild"
         );
         println!(

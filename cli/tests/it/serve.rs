@@ -179,6 +179,14 @@ async fn the_demo_runs_the_whole_stack_against_the_stand_in_and_stops_cleanly() 
         .collect();
     let has = |message: &str| logs.iter().any(|line| line["fields"]["message"] == message);
     assert!(has("connected to Discord"), "{logs:?}");
+    assert!(
+        has("web server listening"),
+        "the dashboard runs too: {logs:?}"
+    );
+    assert!(
+        banner["login"].as_str().unwrap().ends_with("/login"),
+        "{banner}"
+    );
     assert!(logs.iter().any(|line| line["fields"]["message"] == "job finished" && line["fields"]["job"] == job), "{logs:?}");
     let stopped = logs
         .iter()
