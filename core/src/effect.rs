@@ -331,3 +331,25 @@ mod tests {
         assert!(message.allowed_mentions.users.is_empty());
     }
 }
+
+/// Performs effects: implemented by the bot's executor, injected into the job handlers that act
+/// on Discord later (a tempban lifted on time), so those handlers stay in core.
+#[async_trait::async_trait]
+pub trait EffectSink: Send + Sync + std::fmt::Debug {
+    /// Performs one effect on behalf of `guild`.
+    ///
+    /// # Errors
+    /// A message saying why Discord did not carry it out.
+    async fn perform(&self, guild: Option<GuildId>, effect: &Effect) -> Result<(), EffectError>;
+}
+
+/// Why an effect was not carried out.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EffectError {
+    /// Discord refused it (4xx); retrying cannot help.
+    #[error("refused: {0}")]
+    Refused(String),
+    /// Discord or the network failed; a later attempt may work.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+}

@@ -450,6 +450,18 @@ impl Executor {
     }
 }
 
+#[async_trait::async_trait]
+impl guildhall_core::effect::EffectSink for Executor {
+    async fn perform(&self, guild: Option<GuildId>, effect: &Effect) -> Result<(), guildhall_core::effect::EffectError> {
+        use guildhall_core::effect::EffectError;
+        match self.execute_for(guild, effect).await {
+            Ok(_) => Ok(()),
+            Err(error @ ExecError::Rejected { .. }) => Err(EffectError::Refused(error.to_string())),
+            Err(error) => Err(EffectError::Unavailable(error.to_string())),
+        }
+    }
+}
+
 fn header<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|value| value.to_str().ok())
 }
