@@ -3,6 +3,7 @@
 
 mod nick;
 mod ping;
+pub mod targets;
 
 use std::borrow::Cow;
 use std::time::{Duration, Instant};

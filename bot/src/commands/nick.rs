@@ -6,7 +6,7 @@ use guildhall_core::permissions::Permissions;
 use serenity::all as discord;
 
 use crate::commands::reply;
-use crate::convert;
+use crate::commands::targets::parties;
 use crate::{BotError, Context};
 
 /// Change a member's nickname (leave it empty to reset it).
@@ -18,46 +18,15 @@ pub async fn nick(
     #[max_length = 32]
     nickname: Option<String>,
 ) -> Result<(), BotError> {
-    let poise::Context::Application(app) = ctx else {
-        return Err(BotError::User("Use /nick as a slash command.".into()));
-    };
-    let guild_id = ctx
-        .guild_id()
-        .ok_or_else(|| BotError::User("This command only works in a server.".into()))?;
-    let guild = convert::guild(guild_id);
+    let parties = parties(ctx, &member)?;
     let data = ctx.data();
-    let guild_info = data
-        .cache
-        .guild_info(guild)
-        .ok_or_else(|| BotError::Internal(format!("guild {guild} not received yet")))?;
-    let invoker = app
-        .interaction
-        .member
-        .as_deref()
-        .map(convert::member_info)
-        .ok_or_else(|| BotError::Internal("interaction without member".into()))?;
-    let target_user = convert::user(member.id);
-    let target = app
-        .interaction
-        .data
-        .resolved
-        .members
-        .get(&member.id)
-        .map(|partial| convert::partial_member_info(member.id, partial))
-        .or_else(|| data.cache.member(guild, target_user));
-    let bot_user = data
-        .bot_user()
-        .ok_or_else(|| BotError::Internal("READY not received".into()))?;
-    let bot = data
-        .cache
-        .member(guild, bot_user)
-        .ok_or_else(|| BotError::Internal("the bot's own membership is unknown".into()))?;
+    let (guild, target_user) = (parties.guild, parties.target_user);
     let request = GuardRequest {
-        guild: &guild_info,
-        invoker: &invoker,
+        guild: &parties.guild_info,
+        invoker: &parties.invoker,
         target_user,
-        target: target.as_ref(),
-        bot: &bot,
+        target: parties.target.as_ref(),
+        bot: &parties.bot,
         needs: Permissions::MANAGE_NICKNAMES,
         now: data.clock.now(),
     };

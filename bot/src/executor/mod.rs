@@ -452,7 +452,11 @@ impl Executor {
 
 #[async_trait::async_trait]
 impl guildhall_core::effect::EffectSink for Executor {
-    async fn perform(&self, guild: Option<GuildId>, effect: &Effect) -> Result<(), guildhall_core::effect::EffectError> {
+    async fn perform(
+        &self,
+        guild: Option<GuildId>,
+        effect: &Effect,
+    ) -> Result<(), guildhall_core::effect::EffectError> {
         use guildhall_core::effect::EffectError;
         match self.execute_for(guild, effect).await {
             Ok(_) => Ok(()),
