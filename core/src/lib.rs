@@ -7,6 +7,7 @@
 
 pub mod analytics;
 pub mod audit;
+pub mod automod;
 pub mod clock;
 pub mod config;
 pub mod coordination;
@@ -19,6 +20,7 @@ pub mod guilds;
 pub mod ids;
 pub mod jobs;
 pub mod live;
+pub mod moderation;
 pub mod permissions;
 pub mod refusals;
 #[cfg(feature = "test-support")]

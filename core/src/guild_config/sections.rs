@@ -23,6 +23,8 @@ pub struct GuildSettings {
     pub features: Features,
     /// `commands`: legacy prefix commands.
     pub commands: Commands,
+    /// `moderation`: warning decay, the escalation ladder, member notices.
+    pub moderation: crate::moderation::ModerationSettings,
     /// Version of each stored section; absent sections are at version 0 (the defaults).
     pub versions: BTreeMap<&'static str, i64>,
 }
@@ -356,6 +358,7 @@ pub static SECTIONS: &[&dyn SectionOps] = &[
     &Ops::<General>(PhantomData),
     &Ops::<Features>(PhantomData),
     &Ops::<Commands>(PhantomData),
+    &Ops::<crate::moderation::ModerationSettings>(PhantomData),
 ];
 
 /// The section called `name`.

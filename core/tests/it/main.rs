@@ -6,4 +6,5 @@
 mod coordination;
 mod guild_config;
 mod jobs;
+mod moderation;
 mod storage;

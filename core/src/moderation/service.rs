@@ -1,0 +1,222 @@
+//! [`ModerationService`]: the moderation use cases over the database, the clock, the job ledger
+//! and the guild's settings. Each use case is a method in its own file (`punish.rs`,
+//! `timed.rs`); this file holds the service, its error, and the case lookups and edits.
+
+use std::sync::Arc;
+
+use super::cases::Case;
+use super::modlog;
+use super::section;
+use super::settings::ModerationSettings;
+use super::store::{self, CaseFilter};
+use crate::clock::SharedClock;
+use crate::db::{Db, DbError};
+use crate::effect::Effect;
+use crate::guards::Refusal;
+use crate::guild_config::{GuildConfigError, GuildConfigService};
+use crate::ids::{ChannelId, GuildId, MessageId, UserId};
+use crate::jobs::{JobLedger, JobLedgerError};
+
+/// Why a moderation request was not carried out.
+#[derive(Debug, thiserror::Error)]
+pub enum ModerationError {
+    /// A guard refused the action; the refusal is already stored. Tell the moderator
+    /// [`Refusal::explain`].
+    #[error("refused: {}", .0.explain())]
+    Refused(Refusal),
+    /// The request itself is wrong (a timeout too long, a reason too long); the message says
+    /// what is accepted.
+    #[error("{0}")]
+    Invalid(String),
+    /// The guild has no case with this number.
+    #[error("there is no case {number} in this server")]
+    NoSuchCase {
+        /// The number asked for.
+        number: i64,
+    },
+    /// The database failed.
+    #[error(transparent)]
+    Storage(#[from] DbError),
+    /// The guild's settings could not be read.
+    #[error(transparent)]
+    Settings(#[from] GuildConfigError),
+    /// The follow-up job could not be scheduled.
+    #[error(transparent)]
+    Jobs(#[from] JobLedgerError),
+}
+
+impl From<sqlx::Error> for ModerationError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Storage(DbError::Sql(error))
+    }
+}
+
+/// What a guild's settings say about moderation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuildModeration {
+    /// `general.mod_log_channel`: where cases are posted.
+    pub mod_log_channel: Option<ChannelId>,
+    /// The `moderation` section.
+    pub settings: ModerationSettings,
+}
+
+/// A reason edit and the mod-log edit that goes with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReasonEdit {
+    /// The case with its new reason.
+    pub case: Case,
+    /// The edit of the case's mod-log post, when it was posted and the mod log is still set.
+    pub mod_log_edit: Option<Effect>,
+}
+
+/// Moderation: cases, warnings, escalation and timed punishments.
+#[derive(Debug, Clone)]
+pub struct ModerationService {
+    pub(super) db: Db,
+    pub(super) clock: SharedClock,
+    pub(super) ledger: JobLedger,
+    pub(super) config: Arc<GuildConfigService>,
+}
+
+impl ModerationService {
+    /// A service over the database, scheduling follow-ups in `ledger` and reading each guild's
+    /// settings through `config`.
+    pub fn new(
+        db: Db,
+        clock: SharedClock,
+        ledger: JobLedger,
+        config: Arc<GuildConfigService>,
+    ) -> Self {
+        Self {
+            db,
+            clock,
+            ledger,
+            config,
+        }
+    }
+
+    /// What the guild's settings say about moderation.
+    ///
+    /// # Errors
+    /// [`ModerationError::Settings`] when they cannot be read.
+    pub async fn guild_settings(&self, guild: GuildId) -> Result<GuildModeration, ModerationError> {
+        let settings = self.config.get(guild).await?;
+        Ok(GuildModeration {
+            mod_log_channel: settings.general.mod_log_channel,
+            settings: section::current(&settings),
+        })
+    }
+
+    /// A case by its number (`/case 12`).
+    ///
+    /// # Errors
+    /// [`ModerationError::NoSuchCase`]; storage errors.
+    pub async fn case(&self, guild: GuildId, number: i64) -> Result<Case, ModerationError> {
+        store::get(&self.db, guild, number)
+            .await?
+            .ok_or(ModerationError::NoSuchCase { number })
+    }
+
+    /// A guild's cases matching `filter`, newest first (`/cases user:`, the dashboard's search).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn cases(
+        &self,
+        guild: GuildId,
+        filter: &CaseFilter,
+    ) -> Result<Vec<Case>, ModerationError> {
+        Ok(store::list(&self.db, guild, filter).await?)
+    }
+
+    /// How many of a member's warnings count now.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn active_warnings(
+        &self,
+        guild: GuildId,
+        user: UserId,
+    ) -> Result<u32, ModerationError> {
+        Ok(store::active_warnings(&self.db, guild, user, self.clock.now()).await?)
+    }
+
+    /// Replaces a case's reason (`/reason case: text:`), recording who edited it and when, and
+    /// returns the edit of its mod-log post for the bot to perform.
+    ///
+    /// # Errors
+    /// [`ModerationError::Invalid`] for an empty or overlong reason;
+    /// [`ModerationError::NoSuchCase`]; storage errors.
+    pub async fn edit_reason(
+        &self,
+        guild: GuildId,
+        number: i64,
+        reason: &str,
+        editor: UserId,
+    ) -> Result<ReasonEdit, ModerationError> {
+        let reason = checked_reason(Some(reason))?;
+        if reason.is_empty() {
+            return Err(ModerationError::Invalid(
+                "the new reason must not be empty".into(),
+            ));
+        }
+        let case = store::update_reason(&self.db, guild, number, &reason, editor, self.clock.now())
+            .await?
+            .ok_or(ModerationError::NoSuchCase { number })?;
+        let mod_log_channel = self.guild_settings(guild).await?.mod_log_channel;
+        let mod_log_edit = match (mod_log_channel, case.mod_log_message) {
+            (Some(channel), Some(message_id)) => Some(Effect::EditMessage {
+                channel,
+                message_id,
+                message: modlog::mod_log_message(&case),
+            }),
+            _ => None,
+        };
+        Ok(ReasonEdit { case, mod_log_edit })
+    }
+
+    /// Records the mod-log post the bot made for a case, so a reason edit can update it.
+    ///
+    /// # Errors
+    /// [`ModerationError::NoSuchCase`]; storage errors.
+    pub async fn record_mod_log_message(
+        &self,
+        guild: GuildId,
+        number: i64,
+        message: MessageId,
+    ) -> Result<Case, ModerationError> {
+        store::set_mod_log_message(&self.db, guild, number, message)
+            .await?
+            .ok_or(ModerationError::NoSuchCase { number })
+    }
+
+    /// Pardons a warning: it stops counting toward escalation and stays in the history.
+    ///
+    /// # Errors
+    /// [`ModerationError::NoSuchCase`] when the number is not a warning; storage errors.
+    pub async fn pardon(
+        &self,
+        guild: GuildId,
+        number: i64,
+        by: UserId,
+    ) -> Result<Case, ModerationError> {
+        store::pardon(&self.db, guild, number, by, self.clock.now())
+            .await?
+            .ok_or(ModerationError::NoSuchCase { number })
+    }
+}
+
+/// The longest reason a case keeps: Discord's embed field limit.
+pub const MAX_REASON: usize = 1_024;
+
+/// A trimmed reason, or [`ModerationError::Invalid`] when it is too long.
+pub(super) fn checked_reason(reason: Option<&str>) -> Result<String, ModerationError> {
+    let reason = reason.map(str::trim).unwrap_or_default();
+    let length = reason.chars().count();
+    if length > MAX_REASON {
+        return Err(ModerationError::Invalid(format!(
+            "the reason must be at most {MAX_REASON} characters, got {length}"
+        )));
+    }
+    Ok(reason.to_owned())
+}
