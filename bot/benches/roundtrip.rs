@@ -69,16 +69,16 @@ async fn main() {
         .unwrap(),
     );
     let (analytics, _writer) = Recorder::start(test_db.db.clone(), Duration::from_secs(1));
-    let live = Arc::new(guildhall_core::live::Live::new(clock.now()));
-    let data = BotData::new(
-        test_db.db.clone(),
+    let core = guildhall_bot::CoreHandles {
+        db: test_db.db.clone(),
+        live: Arc::new(guildhall_core::live::Live::new(clock.now())),
+        ledger: guildhall_core::jobs::JobLedger::new(test_db.db.clone(), Arc::clone(&clock), 3),
         clock,
         config,
         coordination,
-        executor,
-        analytics,
-        live,
-    );
+        guild_cache: Arc::new(guildhall_core::guild_cache::GuildCache::new()),
+    };
+    let data = BotData::new(core, executor, analytics);
     let events = Arc::clone(&data.events);
     let options = BotOptions {
         token: sandbox.bot_token(),

@@ -52,30 +52,50 @@ pub struct BotData {
     pub events: Arc<EventCounters>,
     /// Live state shared with the web server: shards, event rates, command counts.
     pub live: Arc<guildhall_core::live::Live>,
+    /// Cases, warnings, escalation and timed punishments.
+    pub moderation: Arc<guildhall_core::moderation::ModerationService>,
     bot_user: OnceLock<UserId>,
+}
+
+/// The core services the bot shares with the rest of the process.
+#[derive(Debug, Clone)]
+pub struct CoreHandles {
+    /// The database.
+    pub db: Db,
+    /// The clock.
+    pub clock: SharedClock,
+    /// Per-guild settings.
+    pub config: Arc<GuildConfigService>,
+    /// Cooldowns, rate limits, pub/sub.
+    pub coordination: Arc<dyn Coordination>,
+    /// The job ledger.
+    pub ledger: guildhall_core::jobs::JobLedger,
+    /// Live state for the web server and the console.
+    pub live: Arc<guildhall_core::live::Live>,
+    /// The guild model, shared with the dashboard.
+    pub guild_cache: Arc<GuildCache>,
 }
 
 impl BotData {
     /// Shared state for the bot.
-    pub fn new(
-        db: Db,
-        clock: SharedClock,
-        config: Arc<GuildConfigService>,
-        coordination: Arc<dyn Coordination>,
-        executor: Arc<executor::Executor>,
-        analytics: Recorder,
-        live: Arc<guildhall_core::live::Live>,
-    ) -> Self {
+    pub fn new(core: CoreHandles, executor: Arc<executor::Executor>, analytics: Recorder) -> Self {
+        let moderation = Arc::new(guildhall_core::moderation::ModerationService::new(
+            core.db.clone(),
+            Arc::clone(&core.clock),
+            core.ledger,
+            Arc::clone(&core.config),
+        ));
         Self {
-            db,
-            clock,
-            config,
-            coordination,
+            db: core.db,
+            clock: core.clock,
+            config: core.config,
+            coordination: core.coordination,
             executor,
-            cache: Arc::new(GuildCache::new()),
+            cache: core.guild_cache,
             analytics,
             events: Arc::new(EventCounters::default()),
-            live,
+            live: core.live,
+            moderation,
             bot_user: OnceLock::new(),
         }
     }
@@ -125,6 +145,9 @@ pub enum BotError {
     /// A guard refused the action; the member is told why and the refusal is stored.
     #[error("refused: {}", .0.code())]
     Refused(guildhall_core::guards::Refusal, Option<UserId>),
+    /// A guard refused the action and the refusal is already stored (by the moderation service).
+    #[error("refused: {}", .0.code())]
+    RefusedStored(guildhall_core::guards::Refusal),
     /// The member's input was wrong; the message says how to fix it.
     #[error("{0}")]
     User(String),

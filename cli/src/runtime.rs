@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use guildhall_bot::executor::{Executor, ExecutorOptions};
 use guildhall_bot::intents::Privileged;
-use guildhall_bot::{BotData, BotOptions, Shards};
+use guildhall_bot::{BotData, BotOptions, CoreHandles, Shards};
 use guildhall_core::analytics;
 use guildhall_core::config::Settings;
 use guildhall_core::guild_config::scheduled::{self, ApplyScheduledChange};
@@ -20,10 +20,12 @@ use crate::app::Services;
 /// How often settings changed by other processes are looked for when no announcement arrives.
 const SETTINGS_SYNC: Duration = Duration::from_secs(2);
 
-/// The job kinds this process runs and their handlers.
-pub fn registry(settings: &Settings, services: &Services) -> JobRegistry {
+/// The job kinds this process runs and their handlers. Kinds that act on Discord (a tempban
+/// lifted on time) are registered only when a bot token is configured; without one their jobs
+/// wait for a process that has it.
+pub fn registry(settings: &Settings, services: &Services) -> anyhow::Result<JobRegistry> {
     let retention = Duration::from_secs(u64::from(settings.jobs.retention_days) * 86_400);
-    JobRegistry::new()
+    let mut registry = JobRegistry::new()
         .with(
             scheduled::KIND,
             Arc::new(ApplyScheduledChange::new(Arc::clone(&services.config))),
@@ -31,7 +33,24 @@ pub fn registry(settings: &Settings, services: &Services) -> JobRegistry {
         .with(
             prune::KIND,
             Arc::new(prune::PruneJobs::new(services.ledger.clone(), retention)),
-        )
+        );
+    if settings.discord.token.is_some() {
+        let sink: Arc<dyn guildhall_core::effect::EffectSink> =
+            Arc::new(executor(settings, services)?);
+        let moderation = Arc::new(guildhall_core::moderation::ModerationService::new(
+            services.db.clone(),
+            Arc::clone(&services.clock),
+            services.ledger.clone(),
+            Arc::clone(&services.config),
+        ));
+        registry = registry.with(
+            guildhall_core::moderation::LIFT_TEMPBAN,
+            Arc::new(guildhall_core::moderation::LiftTempban::new(
+                moderation, sink,
+            )),
+        );
+    }
+    Ok(registry)
 }
 
 /// What a long-running process runs.
@@ -71,7 +90,7 @@ pub async fn serve(
         let name = format!("{}:{}", hostname(), std::process::id());
         let worker = Worker::new(
             services.ledger.clone(),
-            registry(settings, services),
+            registry(settings, services)?,
             WorkerOptions::from_settings(&settings.jobs, name),
         );
         job_metrics = Some(worker.metrics());
@@ -142,18 +161,17 @@ pub fn bot_parts(
     let executor = Arc::new(executor(settings, services)?);
     let (analytics, writer) =
         analytics::Recorder::start(services.db.clone(), Duration::from_secs(2));
-    let data = BotData::new(
-        services.db.clone(),
-        Arc::clone(&services.clock),
-        Arc::clone(&services.config),
-        Arc::clone(&services.coordination),
-        executor,
-        analytics,
-        Arc::clone(&services.live),
-    );
-    let mut data = data;
-    // One guild model for the bot (writer) and the dashboard (reader).
-    data.cache = Arc::clone(&services.guild_cache);
+    let core = CoreHandles {
+        db: services.db.clone(),
+        clock: Arc::clone(&services.clock),
+        config: Arc::clone(&services.config),
+        coordination: Arc::clone(&services.coordination),
+        ledger: services.ledger.clone(),
+        live: Arc::clone(&services.live),
+        // One guild model for the bot (writer) and the dashboard (reader).
+        guild_cache: Arc::clone(&services.guild_cache),
+    };
+    let data = BotData::new(core, executor, analytics);
     let options = BotOptions {
         token: token.expose().to_owned(),
         api_base: settings.discord.api_base.clone(),

@@ -1,6 +1,7 @@
 //! Slash (and per-guild prefix) commands, with one error path: users get an actionable message,
 //! bugs are logged with context, refusals are stored, and every run lands in the analytics.
 
+mod moderation;
 mod nick;
 mod ping;
 pub mod targets;
@@ -19,7 +20,19 @@ use crate::{BotData, BotError, Context};
 
 /// Every command, in the order they are registered.
 pub fn all() -> Vec<poise::Command<BotData, BotError>> {
-    vec![ping::ping(), nick::nick()]
+    vec![
+        ping::ping(),
+        nick::nick(),
+        moderation::warn(),
+        moderation::timeout(),
+        moderation::untimeout(),
+        moderation::kick(),
+        moderation::ban(),
+        moderation::unban(),
+        moderation::case(),
+        moderation::cases(),
+        moderation::reason(),
+    ]
 }
 
 /// Framework options: commands, error path, analytics hooks, prefix handling.
@@ -124,6 +137,11 @@ async fn on_error(error: poise::FrameworkError<'_, BotData, BotError>) {
                         tracing::error!(%error, "could not store a refusal");
                     }
                 }
+                tracing::info!(command = %ctx.command().qualified_name, user = %ctx.author().id, code = refusal.code(), "command refused by a guard");
+                answer(ctx, refusal.explain()).await;
+                record(ctx, Outcome::Refused, Some(refusal.code().to_owned())).await;
+            }
+            BotError::RefusedStored(refusal) => {
                 tracing::info!(command = %ctx.command().qualified_name, user = %ctx.author().id, code = refusal.code(), "command refused by a guard");
                 answer(ctx, refusal.explain()).await;
                 record(ctx, Outcome::Refused, Some(refusal.code().to_owned())).await;

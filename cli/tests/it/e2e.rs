@@ -11,18 +11,33 @@ use serde_json::Value;
 
 use crate::support::{guildhall, json, process};
 
-const WITHIN: Duration = Duration::from_secs(20);
+/// Every slash command, in registration order.
+const ALL_COMMANDS: [&str; 11] = [
+    "ping",
+    "nick",
+    "warn",
+    "timeout",
+    "untimeout",
+    "kick",
+    "ban",
+    "unban",
+    "case",
+    "cases",
+    "reason",
+];
+
+pub(crate) const WITHIN: Duration = Duration::from_secs(20);
 
 /// A stand-in, a database and `guildhall <command>` connected to them.
-struct Stack {
-    sandbox: Sandbox,
-    test_db: TestDb,
-    dir: tempfile::TempDir,
-    child: Child,
+pub(crate) struct Stack {
+    pub(crate) sandbox: Sandbox,
+    pub(crate) test_db: TestDb,
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) child: Child,
 }
 
 impl Stack {
-    async fn start(seed: Seed, args: &[&str], env: &[(&str, &str)]) -> Self {
+    pub(crate) async fn start(seed: Seed, args: &[&str], env: &[(&str, &str)]) -> Self {
         let sandbox = Sandbox::start(seed).await.expect("start the stand-in");
         let dir = tempfile::tempdir().unwrap();
         let test_db = testing::sqlite_unmigrated().await;
@@ -36,7 +51,7 @@ impl Stack {
         }
     }
 
-    fn spawn(
+    pub(crate) fn spawn(
         sandbox: &Sandbox,
         test_db: &TestDb,
         dir: &std::path::Path,
@@ -58,11 +73,11 @@ impl Stack {
         command.spawn().expect("start guildhall")
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("guildhall.log")).unwrap_or_default()
     }
 
-    async fn ready(&self) {
+    pub(crate) async fn ready(&self) {
         self.sandbox.wait_for_sessions(1, WITHIN).await;
         // Commands are registered once READY arrived; by then the guilds are cached too.
         self.sandbox
@@ -80,7 +95,7 @@ impl Stack {
         .await;
     }
 
-    fn cli(&self, args: &[&str]) -> Value {
+    pub(crate) fn cli(&self, args: &[&str]) -> Value {
         let output = guildhall(&self.test_db.url, self.dir.path())
             .args(args)
             .output()
@@ -126,7 +141,7 @@ async fn commands_are_registered_at_startup_and_answered_through_the_interaction
         .iter()
         .filter_map(|c| c["name"].as_str())
         .collect();
-    assert_eq!(names, ["ping", "nick"]);
+    assert_eq!(names, ALL_COMMANDS);
 
     let interaction = stack.sandbox.slash(
         small::GUILD,
@@ -509,7 +524,7 @@ async fn a_shard_range_connects_only_its_shards() {
     .for_each(|guild| assert_eq!(guild.id, small::OTHER_GUILD, "(guild >> 22) % 2 == 1"));
 }
 
-fn axum_method(name: &str) -> axum::http::Method {
+pub(crate) fn axum_method(name: &str) -> axum::http::Method {
     name.parse().unwrap()
 }
 
@@ -543,7 +558,7 @@ async fn commands_deploy_shows_its_plan_and_overwrites_only_on_change() {
 
     let dry = deploy(&["--guild", &guild, "--dry-run"]);
     assert!(dry.status.success(), "{dry:?}");
-    assert_eq!(json(&dry)["added"], serde_json::json!(["ping", "nick"]));
+    assert_eq!(json(&dry)["added"], serde_json::json!(ALL_COMMANDS));
     assert_eq!(json(&dry)["applied"], false);
     assert_eq!(puts(&sandbox), 0, "a dry run changes nothing");
 
@@ -551,10 +566,7 @@ async fn commands_deploy_shows_its_plan_and_overwrites_only_on_change() {
     assert_eq!(json(&real)["applied"], true);
     assert_eq!(puts(&sandbox), 1);
     let again = deploy(&["--guild", &guild]);
-    assert_eq!(
-        json(&again)["unchanged"],
-        serde_json::json!(["ping", "nick"])
-    );
+    assert_eq!(json(&again)["unchanged"], serde_json::json!(ALL_COMMANDS));
     assert_eq!(puts(&sandbox), 1, "nothing changed, nothing overwritten");
 
     let neither = guildhall(&test_db.url, dir.path())

@@ -8,5 +8,6 @@ mod config;
 mod e2e;
 mod jobs;
 mod migrate;
+mod moderation;
 mod serve;
 mod support;

@@ -1,0 +1,347 @@
+//! Moderation commands: `/warn`, `/timeout`, `/untimeout`, `/kick`, `/ban`, `/unban`, `/case`,
+//! `/cases`, `/reason`. Each is a thin shell over `guildhall_core::moderation`: the service runs
+//! the guards, creates the case and returns the effects, which are performed here in order (DM,
+//! the Discord action with its audit reason, the mod-log post).
+
+use std::time::Duration;
+
+use guildhall_core::effect::Effect;
+use guildhall_core::ids::MessageId;
+use guildhall_core::moderation::{
+    Action, Actor, Case, CaseEffects, CaseFilter, ModerationError, PunishRequest, Severity,
+};
+use serenity::all as discord;
+
+use crate::commands::reply;
+use crate::commands::targets::parties;
+use crate::convert;
+use crate::{BotError, Context};
+
+/// How serious a warning is (decides how long it counts).
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum SeverityChoice {
+    /// Decays soonest.
+    Minor,
+    /// Counts longer.
+    Major,
+    /// Counts longest (or forever).
+    Severe,
+}
+
+fn duration(text: &str, what: &str) -> Result<Duration, BotError> {
+    humantime::parse_duration(text.trim()).map_err(|_| {
+        BotError::User(format!(
+            "`{text}` is not a {what}; use e.g. 10m, 2h, 3d or 1w"
+        ))
+    })
+}
+
+impl From<ModerationError> for BotError {
+    fn from(error: ModerationError) -> Self {
+        match error {
+            // The service stored the refusal already.
+            ModerationError::Refused(refusal) => Self::RefusedStored(refusal),
+            ModerationError::Invalid(message) => Self::User(message),
+            ModerationError::NoSuchCase { number } => {
+                Self::User(format!("There is no case {number} in this server."))
+            }
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+async fn act(
+    ctx: Context<'_>,
+    member: &discord::User,
+    action: Action,
+    reason: Option<String>,
+) -> Result<(), BotError> {
+    let parties = parties(ctx, member)?;
+    let guild = parties.guild;
+    let request = PunishRequest {
+        guild: parties.guild_info,
+        actor: Actor::Moderator {
+            member: parties.invoker,
+            name: ctx.author().name.clone(),
+        },
+        target: parties.target_user,
+        target_member: parties.target,
+        bot: parties.bot,
+        action,
+        reason,
+    };
+    let data = ctx.data();
+    let outcome = data.moderation.punish(request).await?;
+    let mut summary = Vec::new();
+    let mut steps: Vec<&CaseEffects> = vec![&outcome.primary];
+    if let Some(guildhall_core::moderation::Escalation::Applied(escalated)) = &outcome.escalation {
+        steps.push(escalated);
+    }
+    for step in steps {
+        perform(ctx, guild, step).await?;
+        summary.push(format!("case {} ({})", step.case.number, step.case.kind));
+    }
+    let mut text = format!("Done: {}.", summary.join(", then "));
+    if let Some(count) = outcome.active_warnings {
+        text.push_str(&format!(" They now have {count} active warning(s)."));
+    }
+    if let Some(guildhall_core::moderation::Escalation::Refused { refusal, .. }) =
+        &outcome.escalation
+    {
+        text.push_str(&format!(
+            " The escalation ladder's step was refused: {}",
+            refusal.explain()
+        ));
+    }
+    reply(ctx, text, true).await
+}
+
+/// Performs one case's effects in order and records where its mod-log post went. A DM that
+/// cannot be delivered (closed DMs) does not stop the action.
+async fn perform(
+    ctx: Context<'_>,
+    guild: guildhall_core::ids::GuildId,
+    step: &CaseEffects,
+) -> Result<(), BotError> {
+    let executor = &ctx.data().executor;
+    if let Some(direct_message) = &step.direct_message
+        && let Err(error) = executor.execute_for(Some(guild), direct_message).await
+    {
+        tracing::info!(%guild, case = step.case.number, %error, "could not DM the member");
+    }
+    if let Some(action) = &step.discord {
+        executor.execute_for(Some(guild), action).await?;
+    }
+    if let Some(post) = &step.mod_log {
+        match executor.execute_for(Some(guild), post).await {
+            Ok(Some(message)) => {
+                if let Some(id) = message["id"]
+                    .as_str()
+                    .and_then(|id| id.parse::<MessageId>().ok())
+                {
+                    ctx.data()
+                        .moderation
+                        .record_mod_log_message(guild, step.case.number, id)
+                        .await?;
+                }
+            }
+            Ok(None) => {}
+            Err(error) => {
+                tracing::warn!(%guild, case = step.case.number, %error, "could not post to the mod log")
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Warn a member; the server's escalation ladder may follow.
+#[poise::command(slash_command, guild_only)]
+pub async fn warn(
+    ctx: Context<'_>,
+    #[description = "Who to warn"] member: discord::User,
+    #[description = "Why (shown in the case and the mod log)"] reason: Option<String>,
+    #[description = "How serious (decides how long it counts)"] severity: Option<SeverityChoice>,
+) -> Result<(), BotError> {
+    let severity = match severity.unwrap_or(SeverityChoice::Minor) {
+        SeverityChoice::Minor => Severity::Minor,
+        SeverityChoice::Major => Severity::Major,
+        SeverityChoice::Severe => Severity::Severe,
+    };
+    act(ctx, &member, Action::Warn { severity }, reason).await
+}
+
+/// Time a member out (Discord's native timeout, up to 28 days).
+#[poise::command(slash_command, guild_only)]
+pub async fn timeout(
+    ctx: Context<'_>,
+    #[description = "Who to time out"] member: discord::User,
+    #[description = "For how long, e.g. 10m, 2h, 3d (at most 28d)"] duration: String,
+    #[description = "Why"] reason: Option<String>,
+) -> Result<(), BotError> {
+    let duration = self::duration(&duration, "duration")?;
+    act(ctx, &member, Action::Timeout { duration }, reason).await
+}
+
+/// Lift a member's timeout.
+#[poise::command(slash_command, guild_only)]
+pub async fn untimeout(
+    ctx: Context<'_>,
+    #[description = "Whose timeout to lift"] member: discord::User,
+    #[description = "Why"] reason: Option<String>,
+) -> Result<(), BotError> {
+    act(ctx, &member, Action::Untimeout, reason).await
+}
+
+/// Kick a member from the server.
+#[poise::command(slash_command, guild_only)]
+pub async fn kick(
+    ctx: Context<'_>,
+    #[description = "Who to kick"] member: discord::User,
+    #[description = "Why"] reason: Option<String>,
+) -> Result<(), BotError> {
+    act(ctx, &member, Action::Kick, reason).await
+}
+
+/// Ban a user, for good or for a while.
+#[poise::command(slash_command, guild_only)]
+pub async fn ban(
+    ctx: Context<'_>,
+    #[description = "Who to ban"] member: discord::User,
+    #[description = "Why"] reason: Option<String>,
+    #[description = "Lift the ban after, e.g. 7d (a tempban); empty for a permanent ban"] duration: Option<String>,
+    #[description = "Delete their messages from the last, e.g. 1h or 7d (at most 7d)"]
+    delete_messages: Option<String>,
+) -> Result<(), BotError> {
+    let duration = duration
+        .as_deref()
+        .map(|text| self::duration(text, "duration"))
+        .transpose()?;
+    let delete_messages = delete_messages
+        .as_deref()
+        .map(|text| self::duration(text, "deletion window"))
+        .transpose()?;
+    act(
+        ctx,
+        &member,
+        Action::Ban {
+            delete_messages,
+            duration,
+        },
+        reason,
+    )
+    .await
+}
+
+/// Lift a ban.
+#[poise::command(slash_command, guild_only)]
+pub async fn unban(
+    ctx: Context<'_>,
+    #[description = "Who to unban"] user: discord::User,
+    #[description = "Why"] reason: Option<String>,
+) -> Result<(), BotError> {
+    act(ctx, &user, Action::Unban, reason).await
+}
+
+fn describe(case: &Case) -> String {
+    let duration = case
+        .duration
+        .map(|d| format!(" for {}", humantime::format_duration(d)))
+        .unwrap_or_default();
+    format!(
+        "**Case {}** · {}{} · <@{}> by {} · {} · {}",
+        case.number,
+        case.kind,
+        duration,
+        case.target,
+        case.actor,
+        case.created_at.to_rfc3339(),
+        case.reason
+    )
+}
+
+/// Show one case.
+#[poise::command(slash_command, guild_only)]
+pub async fn case(
+    ctx: Context<'_>,
+    #[description = "The case number"] number: i64,
+) -> Result<(), BotError> {
+    let guild = ctx
+        .guild_id()
+        .map(convert::guild)
+        .ok_or_else(|| BotError::User("This command only works in a server.".into()))?;
+    require_moderator(ctx)?;
+    let case = ctx.data().moderation.case(guild, number).await?;
+    reply(ctx, describe(&case), true).await
+}
+
+/// List a member's cases, newest first.
+#[poise::command(slash_command, guild_only)]
+pub async fn cases(
+    ctx: Context<'_>,
+    #[description = "Whose cases"] user: discord::User,
+) -> Result<(), BotError> {
+    let guild = ctx
+        .guild_id()
+        .map(convert::guild)
+        .ok_or_else(|| BotError::User("This command only works in a server.".into()))?;
+    require_moderator(ctx)?;
+    let filter = CaseFilter {
+        target: Some(convert::user(user.id)),
+        limit: 15,
+        ..CaseFilter::default()
+    };
+    let found = ctx.data().moderation.cases(guild, &filter).await?;
+    let text = if found.is_empty() {
+        format!("<@{}> has no cases.", user.id)
+    } else {
+        found.iter().map(describe).collect::<Vec<_>>().join("\n")
+    };
+    reply(ctx, text, true).await
+}
+
+/// Change a case's reason (the mod-log post is edited too).
+#[poise::command(slash_command, guild_only)]
+pub async fn reason(
+    ctx: Context<'_>,
+    #[description = "The case number"]
+    #[min = 1]
+    #[max = 1_000_000_000]
+    case: i64,
+    #[description = "The new reason"] text: String,
+) -> Result<(), BotError> {
+    let guild = ctx
+        .guild_id()
+        .map(convert::guild)
+        .ok_or_else(|| BotError::User("This command only works in a server.".into()))?;
+    require_moderator(ctx)?;
+    let edit = ctx
+        .data()
+        .moderation
+        .edit_reason(guild, case, &text, convert::user(ctx.author().id))
+        .await?;
+    if let Some(effect @ Effect::EditMessage { .. }) = &edit.mod_log_edit
+        && let Err(error) = ctx.data().executor.execute_for(Some(guild), effect).await
+    {
+        tracing::warn!(%guild, case, %error, "could not edit the mod-log post");
+    }
+    reply(
+        ctx,
+        format!("Case {} now reads: {}", edit.case.number, edit.case.reason),
+        true,
+    )
+    .await
+}
+
+/// Reading and editing cases needs a moderator's permission (Timeout Members, Kick or Ban).
+fn require_moderator(ctx: Context<'_>) -> Result<(), BotError> {
+    use guildhall_core::permissions::Permissions;
+    let poise::Context::Application(app) = ctx else {
+        return Err(BotError::User("Use this as a slash command.".into()));
+    };
+    let member = app
+        .interaction
+        .member
+        .as_deref()
+        .ok_or_else(|| BotError::Internal("interaction without member".into()))?;
+    let guild = ctx
+        .guild_id()
+        .map(convert::guild)
+        .ok_or_else(|| BotError::User("This command only works in a server.".into()))?;
+    let info = ctx
+        .data()
+        .cache
+        .guild_info(guild)
+        .ok_or_else(|| BotError::Internal(format!("guild {guild} not received yet")))?;
+    let permissions = info.base_permissions(&convert::member_info(member), ctx.data().clock.now());
+    let moderator =
+        Permissions::MODERATE_MEMBERS | Permissions::KICK_MEMBERS | Permissions::BAN_MEMBERS;
+    if permissions.0 & moderator.0 == 0 {
+        return Err(BotError::Refused(
+            guildhall_core::guards::Refusal::InvokerMissing {
+                missing: Permissions::MODERATE_MEMBERS,
+            },
+            None,
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,248 @@
+//! Moderation end to end: the real binary, the stand-in, the REST calls Discord receives.
+
+use std::time::Duration;
+
+use guildhall_core::testing;
+use guildhall_sandbox::seed::small;
+use guildhall_sandbox::{Seed, SlashOption};
+
+use crate::e2e::{Stack, WITHIN};
+use crate::support::guildhall;
+
+fn set(stack: &Stack, key: &str, value: &str) {
+    let output = guildhall(&stack.test_db.url, stack.dir.path())
+        .args([
+            "config",
+            "set",
+            "--guild",
+            &small::GUILD.to_string(),
+            key,
+            value,
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+}
+
+fn member_path(user: guildhall_core::ids::UserId) -> String {
+    format!("/guilds/{}/members/{user}", small::GUILD)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warnings_climb_the_ladder_into_a_timeout_with_cases_and_mod_log_posts() {
+    let stack = Stack::start(Seed::small(), &["serve"], &[]).await;
+    stack.ready().await;
+    set(
+        &stack,
+        "general.mod_log_channel",
+        &small::MOD_LOG.to_string(),
+    );
+    // The running bot must see the mod-log channel before the first warning.
+    testing::wait_for("the settings to reach the bot", WITHIN, || async {
+        let interaction = stack.sandbox.slash(
+            small::GUILD,
+            small::GENERAL,
+            small::MOD_A,
+            "warn",
+            vec![
+                SlashOption::user("member", small::MEMBER_C),
+                SlashOption::string("reason", "probe"),
+            ],
+        );
+        stack
+            .sandbox
+            .interaction_response(&interaction, WITHIN)
+            .await;
+        let posted = stack.sandbox.requests().iter().any(|r| {
+            r.method.as_str() == "POST"
+                && r.path == format!("/channels/{}/messages", small::MOD_LOG)
+        });
+        posted.then_some(())
+    })
+    .await;
+
+    for round in 1..=3 {
+        let interaction = stack.sandbox.slash(
+            small::GUILD,
+            small::GENERAL,
+            small::MOD_A,
+            "warn",
+            vec![
+                SlashOption::user("member", small::MEMBER_B),
+                SlashOption::string("reason", &format!("spam #{round}")),
+            ],
+        );
+        let response = stack
+            .sandbox
+            .interaction_response(&interaction, WITHIN)
+            .await;
+        assert!(
+            response.ephemeral && response.content.starts_with("Done: case"),
+            "{}",
+            response.content
+        );
+        if round < 3 {
+            assert!(
+                !response.content.contains("then case"),
+                "no escalation before the third warning: {}",
+                response.content
+            );
+        } else {
+            assert!(
+                response.content.contains("then case") && response.content.contains("timeout"),
+                "{}",
+                response.content
+            );
+        }
+    }
+    let timeout = stack
+        .sandbox
+        .expect(
+            |r| {
+                r.method.as_str() == "PATCH"
+                    && r.path == member_path(small::MEMBER_B)
+                    && r.json()["communication_disabled_until"].is_string()
+            },
+            WITHIN,
+        )
+        .await;
+    assert!(
+        timeout
+            .audit_reason
+            .as_deref()
+            .is_some_and(|reason| reason.starts_with("[case ")),
+        "{:?}",
+        timeout.audit_reason
+    );
+    assert!(
+        stack
+            .sandbox
+            .member(small::GUILD, small::MEMBER_B)
+            .unwrap()
+            .communication_disabled_until
+            .is_some()
+    );
+    let mod_log = stack.sandbox.messages(small::MOD_LOG);
+    assert!(
+        mod_log.len() >= 5,
+        "three warnings, their escalation and the probe are posted: {}",
+        mod_log.len()
+    );
+
+    let listed = stack.sandbox.slash(
+        small::GUILD,
+        small::GENERAL,
+        small::MOD_A,
+        "cases",
+        vec![SlashOption::user("user", small::MEMBER_B)],
+    );
+    let response = stack.sandbox.interaction_response(&listed, WITHIN).await;
+    assert_eq!(
+        response.content.matches("**Case").count(),
+        4,
+        "{}",
+        response.content
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn banning_a_higher_role_or_the_owner_is_refused_with_no_ban_call_and_recorded() {
+    let stack = Stack::start(Seed::small(), &["serve"], &[]).await;
+    stack.ready().await;
+    for target in [small::ADMIN, small::OWNER] {
+        let interaction = stack.sandbox.slash(
+            small::GUILD,
+            small::GENERAL,
+            small::MOD_A,
+            "ban",
+            vec![
+                SlashOption::user("member", target),
+                SlashOption::string("reason", "nope"),
+            ],
+        );
+        let response = stack
+            .sandbox
+            .interaction_response(&interaction, WITHIN)
+            .await;
+        assert!(response.ephemeral, "refusals are private");
+        assert!(
+            response.content.contains("below yours") || response.content.contains("owner"),
+            "{}",
+            response.content
+        );
+    }
+    stack
+        .sandbox
+        .assert_none(
+            |r| r.method.as_str() == "PUT" && r.path.contains("/bans/"),
+            Duration::from_millis(300),
+        )
+        .await;
+    let refusals = stack.cli(&["--json", "refusals", "--guild", &small::GUILD.to_string()]);
+    let codes: Vec<&str> = refusals
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        ["target_is_owner", "invoker_not_above_target"],
+        "{refusals}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tempban_is_lifted_on_time_after_a_restart() {
+    let mut stack = Stack::start(Seed::small(), &["serve"], &[]).await;
+    stack.ready().await;
+    let interaction = stack.sandbox.slash(
+        small::GUILD,
+        small::GENERAL,
+        small::MOD_A,
+        "ban",
+        vec![
+            SlashOption::user("member", small::MEMBER_A),
+            SlashOption::string("reason", "cool off"),
+            SlashOption::string("duration", "3s"),
+        ],
+    );
+    stack
+        .sandbox
+        .interaction_response(&interaction, WITHIN)
+        .await;
+    let ban_path = format!("/guilds/{}/bans/{}", small::GUILD, small::MEMBER_A);
+    stack
+        .sandbox
+        .expect(|r| r.method.as_str() == "PUT" && r.path == ban_path, WITHIN)
+        .await;
+    assert_eq!(stack.sandbox.bans(small::GUILD).len(), 1);
+
+    // The process dies before the ban ends, and comes back after.
+    stack.child.kill().unwrap();
+    stack.child.wait().unwrap();
+    stack.sandbox.wait_for_connected_count(0, WITHIN).await;
+    stack.child = Stack::spawn(
+        &stack.sandbox,
+        &stack.test_db,
+        stack.dir.path(),
+        &["serve"],
+        &[],
+    );
+    let lifted = stack
+        .sandbox
+        .expect(
+            |r| r.method.as_str() == "DELETE" && r.path == ban_path,
+            WITHIN,
+        )
+        .await;
+    assert!(
+        lifted
+            .audit_reason
+            .as_deref()
+            .is_some_and(|reason| reason.contains("tempban expired")),
+        "{:?}",
+        lifted.audit_reason
+    );
+    assert!(stack.sandbox.bans(small::GUILD).is_empty());
+}
