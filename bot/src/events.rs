@@ -62,6 +62,43 @@ pub async fn handle(data: &BotData, shard: u32, event: &FullEvent) -> Result<(),
             guilds::mark_left(&data.db, id, data.clock.now()).await?;
             tracing::info!(guild = %id, "left guild");
         }
+        FullEvent::Message { new_message } => {
+            let Some(guild) = new_message.guild_id.map(convert::guild) else {
+                return Ok(());
+            };
+            // The message path reads only memory: cached settings, the guild model, spam windows.
+            let Some(settings) = data.config.cached(guild) else {
+                return Ok(());
+            };
+            let roles: Vec<_> = new_message
+                .member
+                .as_ref()
+                .map(|member| {
+                    member
+                        .roles
+                        .iter()
+                        .map(|role| convert::role(*role))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let incoming = crate::automod::Incoming {
+                guild,
+                channel: convert::channel(new_message.channel_id),
+                message: guildhall_core::ids::MessageId::new(new_message.id.get()),
+                author: convert::user(new_message.author.id),
+                roles: &roles,
+                content: &new_message.content,
+                user_mentions: new_message.mentions.len(),
+                role_mentions: new_message.mention_roles.len(),
+                mentions_everyone: new_message.mention_everyone,
+                is_bot: new_message.author.bot,
+            };
+            let now = data.clock.now();
+            let can_ping = crate::automod::can_mention_everyone(data, guild, incoming.author, now);
+            if let Some(verdict) = data.automod.check(&settings, &incoming, can_ping, now) {
+                crate::automod::enforce(data, &incoming, &verdict).await?;
+            }
+        }
         FullEvent::GuildMemberAddition { new_member } => {
             data.cache.put_member(
                 convert::guild(new_member.guild_id),

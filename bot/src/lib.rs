@@ -8,6 +8,7 @@
 //! - [`executor`] performs every outbound call, owning rate limits.
 //! - [`convert`] is the one place serenity's ids and models become the core's.
 
+pub mod automod;
 pub mod commands;
 pub mod convert;
 pub mod events;
@@ -54,6 +55,8 @@ pub struct BotData {
     pub live: Arc<guildhall_core::live::Live>,
     /// Cases, warnings, escalation and timed punishments.
     pub moderation: Arc<guildhall_core::moderation::ModerationService>,
+    /// Each guild's compiled automod rules and spam windows.
+    pub automod: automod::AutomodRuntime,
     bot_user: OnceLock<UserId>,
 }
 
@@ -96,6 +99,7 @@ impl BotData {
             events: Arc::new(EventCounters::default()),
             live: core.live,
             moderation,
+            automod: automod::AutomodRuntime::default(),
             bot_user: OnceLock::new(),
         }
     }

@@ -1,7 +1,7 @@
 //! Slash (and per-guild prefix) commands, with one error path: users get an actionable message,
 //! bugs are logged with context, refusals are stored, and every run lands in the analytics.
 
-mod moderation;
+pub(crate) mod moderation;
 mod nick;
 mod ping;
 pub mod targets;

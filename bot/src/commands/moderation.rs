@@ -78,7 +78,7 @@ async fn act(
         steps.push(escalated);
     }
     for step in steps {
-        perform(ctx, guild, step).await?;
+        perform(data, guild, step).await?;
         summary.push(format!("case {} ({})", step.case.number, step.case.kind));
     }
     let mut text = format!("Done: {}.", summary.join(", then "));
@@ -98,12 +98,15 @@ async fn act(
 
 /// Performs one case's effects in order and records where its mod-log post went. A DM that
 /// cannot be delivered (closed DMs) does not stop the action.
-async fn perform(
-    ctx: Context<'_>,
+///
+/// # Errors
+/// [`BotError`] when Discord refuses the action or the database fails.
+pub async fn perform(
+    data: &crate::BotData,
     guild: guildhall_core::ids::GuildId,
     step: &CaseEffects,
 ) -> Result<(), BotError> {
-    let executor = &ctx.data().executor;
+    let executor = &data.executor;
     if let Some(direct_message) = &step.direct_message
         && let Err(error) = executor.execute_for(Some(guild), direct_message).await
     {
@@ -119,8 +122,7 @@ async fn perform(
                     .as_str()
                     .and_then(|id| id.parse::<MessageId>().ok())
                 {
-                    ctx.data()
-                        .moderation
+                    data.moderation
                         .record_mod_log_message(guild, step.case.number, id)
                         .await?;
                 }

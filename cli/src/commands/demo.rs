@@ -86,6 +86,20 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
         .config
         .set_key(first_guild, "commands.prefix_enabled", "on", "demo")
         .await?;
+    // Automod catches the traffic generator's spam bursts in the first guild.
+    for (key, value) in [
+        ("features.automod", "on"),
+        ("automod.spam", r#"{"enabled": true}"#),
+        ("automod.duplicates", r#"{"enabled": true}"#),
+        ("automod.caps", r#"{"enabled": true}"#),
+        ("automod.mentions", r#"{"enabled": true}"#),
+        ("features.moderation", "on"),
+    ] {
+        services
+            .config
+            .set_key(first_guild, key, value, "demo")
+            .await?;
+    }
     let change = ScheduledChange {
         guild: first_guild,
         key: "features.giveaways".into(),

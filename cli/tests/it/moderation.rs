@@ -246,3 +246,101 @@ async fn a_tempban_is_lifted_on_time_after_a_restart() {
     );
     assert!(stack.sandbox.bans(small::GUILD).is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_reworded_messages_ends_in_a_timeout_with_a_case_and_a_mod_log_post() {
+    let stack = Stack::start(Seed::small(), &["serve"], &[]).await;
+    stack.ready().await;
+    set(
+        &stack,
+        "general.mod_log_channel",
+        &small::MOD_LOG.to_string(),
+    );
+    set(&stack, "features.automod", "on");
+    set(&stack, "automod.duplicates", r#"{"enabled": true}"#);
+    // Reworded, not copied: case, punctuation and word order change.
+    let flood = [
+        "buy cheap nitro at example.com now",
+        "Buy CHEAP nitro at example dot com now!!",
+        "buy cheap nitro now at example.com",
+        "BUY cheap Nitro at example.com NOW",
+    ];
+    let timed_out = testing::wait_for("automod to time the member out", WITHIN, || async {
+        for text in flood {
+            stack
+                .sandbox
+                .say(small::GUILD, small::GENERAL, small::MEMBER_A, text);
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        stack.sandbox.requests().into_iter().find(|r| {
+            r.method.as_str() == "PATCH"
+                && r.path == member_path(small::MEMBER_A)
+                && r.json()["communication_disabled_until"].is_string()
+        })
+    })
+    .await;
+    assert!(
+        timed_out
+            .audit_reason
+            .as_deref()
+            .is_some_and(|reason| reason.starts_with("[case 1]")),
+        "{:?}",
+        timed_out.audit_reason
+    );
+    assert!(
+        stack
+            .sandbox
+            .member(small::GUILD, small::MEMBER_A)
+            .unwrap()
+            .communication_disabled_until
+            .is_some()
+    );
+    let deletions = stack
+        .sandbox
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.method.as_str() == "DELETE"
+                && r.path
+                    .starts_with(&format!("/channels/{}/messages/", small::GENERAL))
+        })
+        .count();
+    assert!(deletions >= 1, "the offending messages are deleted");
+    let posted = stack
+        .sandbox
+        .expect(
+            |r| {
+                r.method.as_str() == "POST"
+                    && r.path == format!("/channels/{}/messages", small::MOD_LOG)
+            },
+            WITHIN,
+        )
+        .await;
+    assert!(
+        posted.json().to_string().contains("automod"),
+        "{}",
+        posted.json()
+    );
+    // One flood, one punishment.
+    let timeouts = stack
+        .sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.method.as_str() == "PATCH" && r.path == member_path(small::MEMBER_A))
+        .count();
+    assert_eq!(timeouts, 1);
+
+    let listed = stack.sandbox.slash(
+        small::GUILD,
+        small::GENERAL,
+        small::MOD_A,
+        "cases",
+        vec![SlashOption::user("user", small::MEMBER_A)],
+    );
+    let response = stack.sandbox.interaction_response(&listed, WITHIN).await;
+    assert!(
+        response.content.contains("automod:duplicates") && response.content.contains("timeout"),
+        "{}",
+        response.content
+    );
+}

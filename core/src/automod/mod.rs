@@ -22,7 +22,6 @@ mod normalize;
 mod patterns;
 // The `Section` impl, which needs the `automod` field of `GuildSettings`; the lead turns this on
 // when registering the section.
-#[cfg(any())]
 mod section;
 pub mod settings;
 mod simhash;

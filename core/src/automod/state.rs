@@ -78,10 +78,9 @@ impl AutomodState {
             self.sweep(entry.at, keep_ms);
         }
         let ring_len = ring_len.clamp(1, MAX_RING);
-        let ring = self
-            .users
-            .entry(user)
-            .or_insert_with(|| VecDeque::with_capacity(ring_len));
+        // Rings start empty and grow by doubling up to `ring_len`, so a member who posted once
+        // holds room for 4 entries, not 32.
+        let ring = self.users.entry(user).or_default();
         while ring.len() >= ring_len {
             ring.pop_front();
         }

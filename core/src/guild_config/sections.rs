@@ -25,6 +25,8 @@ pub struct GuildSettings {
     pub commands: Commands,
     /// `moderation`: warning decay, the escalation ladder, member notices.
     pub moderation: crate::moderation::ModerationSettings,
+    /// `automod`: the automatic moderation rules.
+    pub automod: crate::automod::AutomodSettings,
     /// Version of each stored section; absent sections are at version 0 (the defaults).
     pub versions: BTreeMap<&'static str, i64>,
 }
@@ -359,6 +361,7 @@ pub static SECTIONS: &[&dyn SectionOps] = &[
     &Ops::<Features>(PhantomData),
     &Ops::<Commands>(PhantomData),
     &Ops::<crate::moderation::ModerationSettings>(PhantomData),
+    &Ops::<crate::automod::AutomodSettings>(PhantomData),
 ];
 
 /// The section called `name`.
