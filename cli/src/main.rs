@@ -60,6 +60,12 @@ enum Command {
     /// Deploy slash commands and see their usage.
     #[command(subcommand)]
     Commands(commands::slash::Command),
+    /// Try automod rules on a text.
+    #[command(subcommand)]
+    Automod(commands::automod::Command),
+    /// Moderation cases: list with filters, show one.
+    #[command(subcommand)]
+    Cases(commands::cases::Command),
     /// The guilds the bot is in.
     #[command(subcommand)]
     Guilds(commands::guilds::Command),
@@ -112,6 +118,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Web(args) => commands::web::run(&options, args).await,
         Command::Bot(args) => commands::bot::run(&options, args).await,
         Command::Commands(command) => commands::slash::run(&options, command).await,
+        Command::Automod(command) => commands::automod::run(&options, command).await,
+        Command::Cases(command) => commands::cases::run(&options, command).await,
         Command::Guilds(command) => commands::guilds::run(&options, command).await,
         Command::Shards(command) => commands::shards::run(&options, command).await,
         Command::Logs(command) => commands::logs::run(&options, command).await,

@@ -1,7 +1,9 @@
 //! One module per top-level command.
 
 pub mod audit;
+pub mod automod;
 pub mod bot;
+pub mod cases;
 pub mod config;
 pub mod console;
 pub mod demo;

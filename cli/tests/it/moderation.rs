@@ -343,4 +343,78 @@ async fn a_flood_of_reworded_messages_ends_in_a_timeout_with_a_case_and_a_mod_lo
         "{}",
         response.content
     );
+
+    let cases = stack.cli(&[
+        "--json",
+        "cases",
+        "list",
+        "--guild",
+        &small::GUILD.to_string(),
+        "--user",
+        &small::MEMBER_A.to_string(),
+    ]);
+    assert_eq!(cases[0]["number"], 1, "{cases}");
+    assert_eq!(cases[0]["kind"], "timeout");
+    let shown = guildhall(&stack.test_db.url, stack.dir.path())
+        .args(["cases", "show", "--guild", &small::GUILD.to_string(), "1"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&shown.stdout).contains("automod:duplicates"),
+        "{shown:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_automod_tester_names_the_rules_that_would_fire() {
+    let dir = tempfile::tempdir().unwrap();
+    let test_db = testing::sqlite_unmigrated().await;
+    test_db.db.migrate().await.unwrap();
+    let run = |args: &[&str]| {
+        guildhall(&test_db.url, dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let guild = small::GUILD.to_string();
+    let clean = run(&[
+        "--json",
+        "automod",
+        "test",
+        "--guild",
+        &guild,
+        "hello there, how are you?",
+        "--rule",
+        "caps",
+        "--rule",
+        "invites",
+    ]);
+    assert_eq!(crate::support::json(&clean)["fires"], false, "{clean:?}");
+    let spam = run(&[
+        "--json",
+        "automod",
+        "test",
+        "--guild",
+        &guild,
+        "FREE NITRO FOR EVERYONE WHO JOINS OUR AMAZING SERVER RIGHT NOW discord . gg / free",
+        "--rule",
+        "caps",
+        "--rule",
+        "invites",
+    ]);
+    let report = crate::support::json(&spam);
+    let rules: Vec<&str> = report["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|hit| hit["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["caps", "invites"], "{report}");
+    let unknown = run(&["automod", "test", "--guild", &guild, "x", "--rule", "nope"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr)
+            .contains("unknown automod rule `nope`; rules are: spam"),
+        "{unknown:?}"
+    );
 }
