@@ -8,3 +8,4 @@ mod guild_config;
 mod jobs;
 mod moderation;
 mod storage;
+mod tickets;

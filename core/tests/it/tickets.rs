@@ -1,0 +1,1 @@
+//! Ticket stories (under construction).
