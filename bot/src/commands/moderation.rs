@@ -13,7 +13,7 @@ use guildhall_core::moderation::{
 use serenity::all as discord;
 
 use crate::commands::reply;
-use crate::commands::targets::parties;
+use crate::commands::targets::{in_guild, parties};
 use crate::convert;
 use crate::{BotError, Context};
 
@@ -245,12 +245,12 @@ fn describe(case: &Case) -> String {
 #[poise::command(slash_command, guild_only)]
 pub async fn case(
     ctx: Context<'_>,
-    #[description = "The case number"] number: i64,
+    #[description = "The case number"]
+    #[min = 1]
+    #[max = 1_000_000_000]
+    number: i64,
 ) -> Result<(), BotError> {
-    let guild = ctx
-        .guild_id()
-        .map(convert::guild)
-        .ok_or_else(|| BotError::User("This command only works in a server.".into()))?;
+    let guild = in_guild(ctx)?;
     require_moderator(ctx)?;
     let case = ctx.data().moderation.case(guild, number).await?;
     reply(ctx, describe(&case), true).await
@@ -262,10 +262,7 @@ pub async fn cases(
     ctx: Context<'_>,
     #[description = "Whose cases"] user: discord::User,
 ) -> Result<(), BotError> {
-    let guild = ctx
-        .guild_id()
-        .map(convert::guild)
-        .ok_or_else(|| BotError::User("This command only works in a server.".into()))?;
+    let guild = in_guild(ctx)?;
     require_moderator(ctx)?;
     let filter = CaseFilter {
         target: Some(convert::user(user.id)),
@@ -291,10 +288,7 @@ pub async fn reason(
     case: i64,
     #[description = "The new reason"] text: String,
 ) -> Result<(), BotError> {
-    let guild = ctx
-        .guild_id()
-        .map(convert::guild)
-        .ok_or_else(|| BotError::User("This command only works in a server.".into()))?;
+    let guild = in_guild(ctx)?;
     require_moderator(ctx)?;
     let edit = ctx
         .data()
@@ -325,10 +319,7 @@ fn require_moderator(ctx: Context<'_>) -> Result<(), BotError> {
         .member
         .as_deref()
         .ok_or_else(|| BotError::Internal("interaction without member".into()))?;
-    let guild = ctx
-        .guild_id()
-        .map(convert::guild)
-        .ok_or_else(|| BotError::User("This command only works in a server.".into()))?;
+    let guild = in_guild(ctx)?;
     let info = ctx
         .data()
         .cache

@@ -25,6 +25,16 @@ pub struct Parties {
     pub bot: MemberInfo,
 }
 
+/// The guild a command runs in.
+///
+/// # Errors
+/// [`BotError::User`] in DMs.
+pub fn in_guild(ctx: Context<'_>) -> Result<GuildId, BotError> {
+    ctx.guild_id()
+        .map(convert::guild)
+        .ok_or_else(|| BotError::User("This command only works in a server.".into()))
+}
+
 /// Gathers the parties of a slash command that targets `target`.
 ///
 /// # Errors
@@ -34,10 +44,7 @@ pub fn parties(ctx: Context<'_>, target: &discord::User) -> Result<Parties, BotE
     let poise::Context::Application(app) = ctx else {
         return Err(BotError::User("Use this as a slash command.".into()));
     };
-    let guild_id = ctx
-        .guild_id()
-        .ok_or_else(|| BotError::User("This command only works in a server.".into()))?;
-    let guild = convert::guild(guild_id);
+    let guild = in_guild(ctx)?;
     let data = ctx.data();
     let guild_info = data
         .cache
