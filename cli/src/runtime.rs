@@ -43,12 +43,19 @@ pub fn registry(settings: &Settings, services: &Services) -> anyhow::Result<JobR
             services.ledger.clone(),
             Arc::clone(&services.config),
         ));
-        registry = registry.with(
-            guildhall_core::moderation::LIFT_TEMPBAN,
-            Arc::new(guildhall_core::moderation::LiftTempban::new(
-                moderation, sink,
-            )),
-        );
+        registry = registry
+            .with(
+                guildhall_core::moderation::LIFT_TEMPBAN,
+                Arc::new(guildhall_core::moderation::LiftTempban::new(
+                    moderation,
+                    Arc::clone(&sink),
+                )),
+            )
+            // Effects the dashboard hands to the bot (e.g. editing a mod-log post).
+            .with(
+                guildhall_core::jobs::perform::KIND,
+                Arc::new(guildhall_core::jobs::perform::PerformEffect::new(sink)),
+            );
     }
     Ok(registry)
 }

@@ -23,6 +23,6 @@ pub mod live;
 pub mod moderation;
 pub mod permissions;
 pub mod refusals;
-pub mod tickets;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod tickets;

@@ -16,7 +16,7 @@ pub enum Action {
     NextPane,
     /// The previous pane (Shift-Tab).
     PreviousPane,
-    /// A pane by number (`1`–`5`).
+    /// A pane by number (`1`–`6`).
     ShowPane(PaneId),
     /// Move the selection up.
     Up,
@@ -106,7 +106,7 @@ fn normal(code: KeyCode) -> Option<Action> {
         KeyCode::Char('?') => Action::Help,
         KeyCode::Tab => Action::NextPane,
         KeyCode::BackTab => Action::PreviousPane,
-        KeyCode::Char(digit @ '1'..='5') => {
+        KeyCode::Char(digit @ '1'..='6') => {
             let index = usize::from(digit as u8 - b'1');
             Action::ShowPane(*PaneId::ALL.get(index)?)
         }

@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Clear, Row, Table, Tabs};
 
 use crate::action::{Action, InputMode, action_for};
 use crate::event::{Event, Request};
+use crate::panes::cases::Cases;
 use crate::panes::jobs::Jobs;
 use crate::panes::logs::Logs;
 use crate::panes::migrations::Migrations;
@@ -27,6 +28,7 @@ pub struct App {
     settings: Settings,
     logs: Logs,
     jobs: Jobs,
+    cases: Cases,
     focused: PaneId,
     help: bool,
     quit: bool,
@@ -43,6 +45,7 @@ impl App {
             settings: Settings::default(),
             logs: Logs::default(),
             jobs: Jobs::default(),
+            cases: Cases::default(),
             focused: PaneId::Overview,
             help: false,
             quit: false,
@@ -78,6 +81,7 @@ impl App {
             PaneId::Settings => &self.settings,
             PaneId::Logs => &self.logs,
             PaneId::Jobs => &self.jobs,
+            PaneId::Cases => &self.cases,
         }
     }
 
@@ -88,6 +92,7 @@ impl App {
             PaneId::Settings => &mut self.settings,
             PaneId::Logs => &mut self.logs,
             PaneId::Jobs => &mut self.jobs,
+            PaneId::Cases => &mut self.cases,
         }
     }
 

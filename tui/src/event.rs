@@ -8,6 +8,7 @@ use guildhall_core::guilds::GuildRecord;
 use guildhall_core::ids::GuildId;
 use guildhall_core::jobs::{Job, JobId, JobRun, JobState};
 use guildhall_core::live::LogLine;
+use guildhall_core::moderation::{Case, CaseKind};
 use guildhall_web::admin::AdminStatus;
 use ratatui::crossterm::event::KeyEvent;
 
@@ -80,6 +81,13 @@ pub enum Loaded {
         id: JobId,
         /// Its runs.
         result: Result<Vec<JobRun>, Failure>,
+    },
+    /// A page of a guild's cases.
+    Cases {
+        /// The guild.
+        guild: GuildId,
+        /// The cases, newest first.
+        result: Result<Vec<Case>, Failure>,
     },
     /// The outcome of cancelling or retrying a job.
     JobChanged {
@@ -156,6 +164,15 @@ pub enum Request {
     CancelJob(JobId),
     /// Retry a job.
     RetryJob(JobId),
+    /// A guild's cases, newest first.
+    Cases {
+        /// The guild.
+        guild: GuildId,
+        /// Only this kind.
+        kind: Option<CaseKind>,
+        /// Only reasons containing this text (empty: all).
+        text: String,
+    },
     /// (Re)start following the log stream with these filters.
     FollowLogs {
         /// Only lines about this guild.

@@ -33,7 +33,14 @@ use crate::event::Event;
 use crate::loader::{LiveSource, Loader, Services};
 
 /// The console's panes, in tab order.
-pub const PANES: &[&str] = &["overview", "migrations", "settings", "logs", "jobs"];
+pub const PANES: &[&str] = &[
+    "overview",
+    "migrations",
+    "settings",
+    "logs",
+    "jobs",
+    "cases",
+];
 
 /// What the console works with: the same services the CLI's commands use.
 #[derive(Debug)]

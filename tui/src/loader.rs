@@ -23,6 +23,8 @@ use crate::event::{Event, Failure, Loaded, LogEvent, MigrationsView, Request};
 
 /// How many jobs the jobs pane lists.
 const JOB_PAGE: u32 = 100;
+/// How many cases the cases pane lists.
+const CASE_PAGE: u32 = 100;
 /// How many history entries the settings pane shows.
 const HISTORY_LIMIT: u32 = 50;
 /// How long to wait before reopening a dropped log stream.
@@ -121,6 +123,7 @@ impl Services {
 /// [`Loader`]; here it answers that it is not a one-shot request.
 pub async fn perform(services: &Services, request: Request) -> Event {
     let text = |error: &dyn std::fmt::Display| error.to_string();
+    let text_of = text;
     let loaded = match request {
         Request::Status => Loaded::Status(match &services.live {
             Some(live) => live.status().await,
@@ -229,6 +232,24 @@ pub async fn perform(services: &Services, request: Request) -> Event {
                     .await;
             }
             Loaded::JobChanged { verb, result }
+        }
+        Request::Cases { guild, kind, text } => {
+            let service = guildhall_core::moderation::ModerationService::new(
+                services.db.clone(),
+                Arc::clone(&services.clock),
+                services.ledger.clone(),
+                Arc::clone(&services.config),
+            );
+            let filter = guildhall_core::moderation::CaseFilter {
+                kind,
+                text: (!text.is_empty()).then_some(text),
+                limit: CASE_PAGE,
+                ..Default::default()
+            };
+            Loaded::Cases {
+                guild,
+                result: service.cases(guild, &filter).await.map_err(|e| text_of(&e)),
+            }
         }
         Request::FollowLogs { .. } => {
             return Event::Log(LogEvent::Disconnected(

@@ -20,7 +20,7 @@ use crate::auth::discord::{DiscordClient, DiscordError};
 use crate::auth::sessions::{Session, SessionStore, UserGuild};
 use crate::auth::{self, token};
 use crate::error::PageError;
-use crate::handlers::{actions, health, login, pages};
+use crate::handlers::{actions, health, login, moderation, pages};
 use crate::metrics::{self, HttpMetrics};
 use crate::routes;
 use crate::{WebConfig, WebState};
@@ -216,6 +216,16 @@ impl App {
         Ok(access)
     }
 
+    /// The moderation service over the dashboard's database, clock, ledger and settings.
+    pub fn moderation(&self) -> guildhall_core::moderation::ModerationService {
+        guildhall_core::moderation::ModerationService::new(
+            self.web.db.clone(),
+            Arc::clone(&self.web.clock),
+            self.web.ledger.clone(),
+            Arc::clone(&self.web.guild_config),
+        )
+    }
+
     /// Records a dashboard action in the audit log; a failure is logged, not shown.
     pub async fn audit(
         &self,
@@ -388,6 +398,21 @@ pub fn router(state: WebState) -> Router {
         .route(routes::GUILD_SETTINGS, post(actions::set_setting))
         .route(routes::GUILD_HISTORY, get(pages::history))
         .route(routes::GUILD_ROLLBACK, post(actions::rollback))
+        .route(routes::GUILD_CASES, get(moderation::cases))
+        .route(routes::GUILD_CASE, get(moderation::case))
+        .route(routes::GUILD_CASE_REASON, post(moderation::edit_reason))
+        .route(routes::GUILD_REFUSALS, get(moderation::refusals))
+        .route(routes::GUILD_AUTOMOD, get(moderation::automod))
+        .route(routes::GUILD_AUTOMOD_RULE, post(moderation::save_rule))
+        .route(routes::GUILD_AUTOMOD_TEST, post(moderation::test_automod))
+        .route(
+            routes::GUILD_AUTOMOD_PATTERN,
+            post(moderation::check_pattern),
+        )
+        .route(
+            routes::GUILD_LADDER,
+            get(moderation::ladder).post(moderation::save_ladder),
+        )
         .route(routes::OPERATOR, get(pages::operator))
         .route(routes::JOB_CANCEL, post(actions::cancel_job))
         .route(routes::JOB_RETRY, post(actions::retry_job))

@@ -50,6 +50,25 @@ pub const GUILD_HISTORY: &str = "/guilds/{guild}/settings/history";
 /// Template of [`guild_rollback`].
 pub const GUILD_ROLLBACK: &str = "/guilds/{guild}/settings/history/{entry}/rollback";
 
+/// Template of [`guild_cases`] (GET; query `q`, `kind`, `user`, `moderator`, `before`).
+pub const GUILD_CASES: &str = "/guilds/{guild}/cases";
+/// Template of [`guild_case`].
+pub const GUILD_CASE: &str = "/guilds/{guild}/cases/{number}";
+/// Template of [`guild_case_reason`] (POST `reason`).
+pub const GUILD_CASE_REASON: &str = "/guilds/{guild}/cases/{number}/reason";
+/// Template of [`guild_refusals`].
+pub const GUILD_REFUSALS: &str = "/guilds/{guild}/refusals";
+/// Template of [`guild_automod`].
+pub const GUILD_AUTOMOD: &str = "/guilds/{guild}/automod";
+/// Template of [`guild_automod_rule`] (POST the rule's fields).
+pub const GUILD_AUTOMOD_RULE: &str = "/guilds/{guild}/automod/rules/{rule}";
+/// Template of [`guild_automod_test`] (POST `text`, `history`, `try_disabled`).
+pub const GUILD_AUTOMOD_TEST: &str = "/guilds/{guild}/automod/test";
+/// Template of [`guild_automod_pattern`] (POST `pattern`).
+pub const GUILD_AUTOMOD_PATTERN: &str = "/guilds/{guild}/automod/pattern";
+/// Template of [`guild_ladder`] (GET the editor, POST the steps).
+pub const GUILD_LADDER: &str = "/guilds/{guild}/ladder";
+
 /// The guild overview page.
 pub fn guild(guild: GuildId) -> String {
     format!("/guilds/{guild}")
@@ -73,6 +92,51 @@ pub fn guild_history(guild: GuildId) -> String {
 /// Undoes the history entry `entry` of a guild and every later change to its section (POST).
 pub fn guild_rollback(guild: GuildId, entry: i64) -> String {
     format!("/guilds/{guild}/settings/history/{entry}/rollback")
+}
+
+/// A guild's cases: search, filters and paging.
+pub fn guild_cases(guild: GuildId) -> String {
+    format!("/guilds/{guild}/cases")
+}
+
+/// One case of a guild, by its per-guild number.
+pub fn guild_case(guild: GuildId, number: i64) -> String {
+    format!("/guilds/{guild}/cases/{number}")
+}
+
+/// Replaces a case's reason (POST).
+pub fn guild_case_reason(guild: GuildId, number: i64) -> String {
+    format!("/guilds/{guild}/cases/{number}/reason")
+}
+
+/// A guild's refused attempts.
+pub fn guild_refusals(guild: GuildId) -> String {
+    format!("/guilds/{guild}/refusals")
+}
+
+/// A guild's automod rules, tester and pattern checker.
+pub fn guild_automod(guild: GuildId) -> String {
+    format!("/guilds/{guild}/automod")
+}
+
+/// Saves one automod rule (POST); `rule` is its name in the section, e.g. `bad_patterns`.
+pub fn guild_automod_rule(guild: GuildId, rule: &str) -> String {
+    format!("/guilds/{guild}/automod/rules/{rule}")
+}
+
+/// The automod tester (POST).
+pub fn guild_automod_test(guild: GuildId) -> String {
+    format!("/guilds/{guild}/automod/test")
+}
+
+/// The pattern checker (POST).
+pub fn guild_automod_pattern(guild: GuildId) -> String {
+    format!("/guilds/{guild}/automod/pattern")
+}
+
+/// The escalation ladder editor (GET) and its save (POST).
+pub fn guild_ladder(guild: GuildId) -> String {
+    format!("/guilds/{guild}/ladder")
 }
 
 /// Cancels a job (POST, operators).
@@ -117,6 +181,19 @@ mod tests {
             guild_rollback(id, 7),
             filled(GUILD_ROLLBACK, &[("guild", "42"), ("entry", "7")])
         );
+        assert_eq!(guild_cases(id), filled(GUILD_CASES, &g));
+        let case = [("guild", "42"), ("number", "7")];
+        assert_eq!(guild_case(id, 7), filled(GUILD_CASE, &case));
+        assert_eq!(guild_case_reason(id, 7), filled(GUILD_CASE_REASON, &case));
+        assert_eq!(guild_refusals(id), filled(GUILD_REFUSALS, &g));
+        assert_eq!(guild_automod(id), filled(GUILD_AUTOMOD, &g));
+        assert_eq!(
+            guild_automod_rule(id, "caps"),
+            filled(GUILD_AUTOMOD_RULE, &[("guild", "42"), ("rule", "caps")])
+        );
+        assert_eq!(guild_automod_test(id), filled(GUILD_AUTOMOD_TEST, &g));
+        assert_eq!(guild_automod_pattern(id), filled(GUILD_AUTOMOD_PATTERN, &g));
+        assert_eq!(guild_ladder(id), filled(GUILD_LADDER, &g));
         assert_eq!(job_cancel(3), filled(JOB_CANCEL, &[("job", "3")]));
         assert_eq!(job_retry(3), filled(JOB_RETRY, &[("job", "3")]));
         assert_eq!(login_then("/guilds/1"), "/login?next=%2Fguilds%2F1");

@@ -27,6 +27,8 @@ pub struct GuildSettings {
     pub moderation: crate::moderation::ModerationSettings,
     /// `automod`: the automatic moderation rules.
     pub automod: crate::automod::AutomodSettings,
+    /// `tickets`: support tickets (mode, staff roles, auto-close, transcript retention).
+    pub tickets: crate::tickets::TicketSettings,
     /// Version of each stored section; absent sections are at version 0 (the defaults).
     pub versions: BTreeMap<&'static str, i64>,
 }
@@ -362,6 +364,7 @@ pub static SECTIONS: &[&dyn SectionOps] = &[
     &Ops::<Commands>(PhantomData),
     &Ops::<crate::moderation::ModerationSettings>(PhantomData),
     &Ops::<crate::automod::AutomodSettings>(PhantomData),
+    &Ops::<crate::tickets::TicketSettings>(PhantomData),
 ];
 
 /// The section called `name`.

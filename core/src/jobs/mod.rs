@@ -15,6 +15,7 @@
 mod backoff;
 mod ledger;
 mod metrics;
+pub mod perform;
 pub mod prune;
 mod worker;
 

@@ -31,7 +31,7 @@ fn count(status: &[MigrationStatus], state: MigrationState) -> usize {
         .count()
 }
 
-/// The other backend's embedded set, e.g. `postgres set: 1 foundation, 2 commands`.
+/// The other backend's embedded set, e.g. `postgres set (same schema): versions 1, 2, 3`.
 fn other_set(backend: &str) -> String {
     let other = if backend == "sqlite" {
         Backend::Postgres
@@ -40,10 +40,10 @@ fn other_set(backend: &str) -> String {
     };
     let versions: Vec<String> = embedded_migrations(other)
         .into_iter()
-        .map(|(version, description)| format!("{version} {description}"))
+        .map(|(version, _)| version.to_string())
         .collect();
     format!(
-        "{} set (same schema): {}",
+        "{} set (same schema): versions {}",
         other.name(),
         versions.join(", ")
     )

@@ -1,6 +1,7 @@
 //! The panes, each a [`Component`], and what they share: the pane ids, the render context, the
 //! yes/no prompt and the formatting of values and times.
 
+pub mod cases;
 pub mod jobs;
 pub mod logs;
 pub mod migrations;
@@ -32,16 +33,19 @@ pub enum PaneId {
     Logs,
     /// The job ledger.
     Jobs,
+    /// A guild's moderation cases.
+    Cases,
 }
 
 impl PaneId {
     /// Every pane, in tab order (the number keys follow it).
-    pub const ALL: [PaneId; 5] = [
+    pub const ALL: [PaneId; 6] = [
         Self::Overview,
         Self::Migrations,
         Self::Settings,
         Self::Logs,
         Self::Jobs,
+        Self::Cases,
     ];
 
     /// The pane's name on its tab.
@@ -52,6 +56,7 @@ impl PaneId {
             Self::Settings => "Settings",
             Self::Logs => "Logs",
             Self::Jobs => "Jobs",
+            Self::Cases => "Cases",
         }
     }
 
@@ -116,7 +121,7 @@ pub struct Confirm {
 /// The keys every pane shares, for the help overlay.
 pub const GLOBAL_KEYS: &[KeyHelp] = &[
     key("Tab/S-Tab", "next / previous pane"),
-    key("1-5", "go to a pane"),
+    key("1-6", "go to a pane"),
     key("R, F5", "reload now"),
     key("?", "this help"),
     key("q, Ctrl-C", "quit"),

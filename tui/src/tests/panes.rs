@@ -328,13 +328,92 @@ async fn tab_cycles_and_q_quits() {
         PaneId::Settings,
         PaneId::Logs,
         PaneId::Jobs,
+        PaneId::Cases,
         PaneId::Overview,
     ] {
         harness.key(KeyCode::Tab).await;
         assert_eq!(harness.app.focused(), expected);
     }
     harness.key(KeyCode::BackTab).await;
-    assert_eq!(harness.app.focused(), PaneId::Jobs);
+    assert_eq!(harness.app.focused(), PaneId::Cases);
     harness.key(KeyCode::Char('q')).await;
     assert!(harness.app.should_quit());
+}
+
+#[tokio::test]
+async fn cases_list_filtered_by_kind_and_searched_with_details() {
+    use guildhall_core::moderation::{CaseActor, CaseKind, NewCase, store};
+    let mut harness = Harness::new(None).await;
+    harness.add_guild(GUILD, "Tavern of Testing").await;
+    let db = harness.services.db.clone();
+    let member = guildhall_core::ids::UserId::new(424_242_424_242_424_242);
+    let moderator = guildhall_core::ids::UserId::new(111_111_111_111_111_111);
+    for (kind, actor, reason, minutes) in [
+        (
+            CaseKind::Warn,
+            CaseActor::Moderator(moderator),
+            "posting scam links",
+            90,
+        ),
+        (
+            CaseKind::Timeout,
+            CaseActor::Automated("automod:spam".into()),
+            "flooding the chat",
+            30,
+        ),
+        (
+            CaseKind::Warn,
+            CaseActor::Moderator(moderator),
+            "rude to staff",
+            10,
+        ),
+    ] {
+        let mut new = NewCase::new(
+            GUILD,
+            kind,
+            member,
+            actor,
+            reason,
+            NOW.minus(Duration::from_secs(60 * minutes)),
+        );
+        if kind == CaseKind::Timeout {
+            new.duration = Some(Duration::from_secs(600));
+        }
+        store::create(&db, &new).await.unwrap();
+    }
+    store::create(
+        &db,
+        &NewCase::new(
+            OTHER_GUILD,
+            CaseKind::Ban,
+            member,
+            CaseActor::Moderator(moderator),
+            "other guild",
+            NOW,
+        ),
+    )
+    .await
+    .unwrap();
+    harness.act(Action::ShowPane(PaneId::Cases)).await;
+    let screen = harness.screen();
+    assert!(
+        screen.contains("flooding the chat") && !screen.contains("other guild"),
+        "{screen}"
+    );
+    harness.key(KeyCode::Down).await;
+    insta::assert_snapshot!("cases_list_with_details", harness.screen());
+    harness.key(KeyCode::Char('f')).await;
+    let screen = harness.screen();
+    assert!(
+        screen.contains("kind: warn") && !screen.contains("flooding"),
+        "{screen}"
+    );
+    harness.key(KeyCode::Char('e')).await;
+    harness.keys("scam").await;
+    harness.key(KeyCode::Enter).await;
+    let screen = harness.screen();
+    assert!(
+        screen.contains("posting scam links") && !screen.contains("rude to staff"),
+        "{screen}"
+    );
 }

@@ -3,6 +3,7 @@
 pub mod actions;
 pub mod health;
 pub mod login;
+pub mod moderation;
 pub mod pages;
 
 use axum::http::{HeaderValue, StatusCode, header};

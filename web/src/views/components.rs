@@ -42,6 +42,10 @@ pub fn guild_tabs(guild: GuildId, active: &str) -> Markup {
         ("Overview", routes::guild(guild)),
         ("Features", routes::guild_features(guild)),
         ("History", routes::guild_history(guild)),
+        ("Cases", routes::guild_cases(guild)),
+        ("Refused", routes::guild_refusals(guild)),
+        ("Automod", routes::guild_automod(guild)),
+        ("Ladder", routes::guild_ladder(guild)),
     ];
     html! {
         nav.tabs {

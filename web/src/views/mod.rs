@@ -3,4 +3,5 @@
 
 pub mod components;
 pub mod layout;
+pub mod moderation;
 pub mod pages;

@@ -21,6 +21,11 @@ async fn without_a_session_pages_redirect_to_login_and_htmx_gets_401() {
         guild_page(small::GUILD),
         format!("/guilds/{}/features", small::GUILD),
         format!("/guilds/{}/settings/history", small::GUILD),
+        format!("/guilds/{}/cases", small::GUILD),
+        format!("/guilds/{}/cases/1", small::GUILD),
+        format!("/guilds/{}/refusals", small::GUILD),
+        format!("/guilds/{}/automod", small::GUILD),
+        format!("/guilds/{}/ladder", small::GUILD),
         "/operator".to_owned(),
     ] {
         let response = browser.get(&path).await;
@@ -223,7 +228,15 @@ async fn logout_ends_the_session_on_the_server() {
 async fn guild_pages_need_manage_server_in_that_guild() {
     let harness = Harness::start().await;
     let mut owner = harness.login(small::OWNER).await;
-    for page in ["", "/features", "/settings/history"] {
+    for page in [
+        "",
+        "/features",
+        "/settings/history",
+        "/cases",
+        "/refusals",
+        "/automod",
+        "/ladder",
+    ] {
         let other = owner
             .get(&format!("/guilds/{}{page}", small::OTHER_GUILD))
             .await;
@@ -289,6 +302,14 @@ async fn state_changing_routes(
         .schedule(NewJob::new("test.job", json!({}), harness.state.clock.now()).guild(small::GUILD))
         .await
         .unwrap();
+    let case = crate::moderation::add_case(
+        harness,
+        small::GUILD,
+        guildhall_core::moderation::CaseKind::Warn,
+        guildhall_core::moderation::CaseActor::Moderator(small::MOD_A),
+        "original",
+    )
+    .await;
     vec![
         (
             format!("/guilds/{}/settings", small::GUILD),
@@ -297,6 +318,26 @@ async fn state_changing_routes(
         (
             format!("/guilds/{}/settings/history/{entry}/rollback", small::GUILD),
             vec![],
+        ),
+        (
+            format!("/guilds/{}/cases/{case}/reason", small::GUILD),
+            vec![("reason", "changed")],
+        ),
+        (
+            format!("/guilds/{}/automod/rules/caps", small::GUILD),
+            vec![("enabled", "on"), ("action_kind", "delete")],
+        ),
+        (
+            format!("/guilds/{}/automod/test", small::GUILD),
+            vec![("text", "HELLO THERE EVERYONE")],
+        ),
+        (
+            format!("/guilds/{}/automod/pattern", small::GUILD),
+            vec![("pattern", "a+")],
+        ),
+        (
+            format!("/guilds/{}/ladder", small::GUILD),
+            vec![("at_0", "2"), ("kind_0", "kick")],
         ),
         (format!("/operator/jobs/{}/cancel", job.id), vec![]),
         (format!("/operator/jobs/{}/retry", job.id), vec![]),
@@ -365,6 +406,19 @@ async fn every_state_changing_route_refuses_a_missing_or_wrong_csrf_token() {
         job.iter()
             .all(|job| job.state == guildhall_core::jobs::JobState::Pending)
     );
+    let settings = harness
+        .state
+        .guild_config
+        .reload(small::GUILD)
+        .await
+        .unwrap();
+    assert!(!settings.automod.caps.enabled);
+    assert_eq!(settings.moderation.ladder.len(), 3);
+    let case = guildhall_core::moderation::store::get(&harness.state.db, small::GUILD, 1)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(case.reason, "original");
 }
 
 #[tokio::test]
