@@ -54,6 +54,22 @@ pub struct Inner {
 }
 
 impl App {
+    /// A guild's settings, read fresh (pages show what is stored, not a cached copy).
+    ///
+    /// # Errors
+    /// [`PageError`] (500) when the database fails.
+    pub async fn guild_settings(
+        &self,
+        guild: guildhall_core::ids::GuildId,
+    ) -> Result<std::sync::Arc<guildhall_core::guild_config::GuildSettings>, crate::error::PageError>
+    {
+        self.web
+            .guild_config
+            .reload(guild)
+            .await
+            .map_err(crate::error::PageError::internal)
+    }
+
     fn new(web: WebState) -> Self {
         let config = &web.config;
         let public_url = config.public_url.trim_end_matches('/');

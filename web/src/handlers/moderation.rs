@@ -269,12 +269,7 @@ pub async fn automod(
     Path(guild): Path<GuildId>,
 ) -> Result<Markup, PageError> {
     let access = app.guild_access(&user, guild, false).await?;
-    let settings = app
-        .web
-        .guild_config
-        .reload(guild)
-        .await
-        .map_err(PageError::internal)?;
+    let settings = app.guild_settings(guild).await?;
     Ok(views::automod(&user, &access, &settings.automod, None))
 }
 
@@ -619,12 +614,7 @@ pub async fn ladder(
     Path(guild): Path<GuildId>,
 ) -> Result<Markup, PageError> {
     let access = app.guild_access(&user, guild, false).await?;
-    let settings = app
-        .web
-        .guild_config
-        .reload(guild)
-        .await
-        .map_err(PageError::internal)?;
+    let settings = app.guild_settings(guild).await?;
     let rows: Vec<LadderRow> = settings
         .moderation
         .ladder

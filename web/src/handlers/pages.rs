@@ -110,12 +110,7 @@ pub async fn features(
     Path(guild): Path<GuildId>,
 ) -> Result<Markup, PageError> {
     let access = app.guild_access(&user, guild, false).await?;
-    let settings = app
-        .web
-        .guild_config
-        .reload(guild)
-        .await
-        .map_err(PageError::internal)?;
+    let settings = app.guild_settings(guild).await?;
     Ok(pages::features(&user, &access, &settings, None))
 }
 
