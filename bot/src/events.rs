@@ -98,6 +98,12 @@ pub async fn handle(data: &BotData, shard: u32, event: &FullEvent) -> Result<(),
             if let Some(verdict) = data.automod.check(&settings, &incoming, can_ping, now) {
                 crate::automod::enforce(data, &incoming, &verdict).await?;
             }
+            crate::tickets::on_message(data, guild, new_message).await?;
+        }
+        FullEvent::InteractionCreate {
+            interaction: serenity::all::Interaction::Component(component),
+        } => {
+            crate::tickets::on_component(data, component).await?;
         }
         FullEvent::GuildMemberAddition { new_member } => {
             data.cache.put_member(

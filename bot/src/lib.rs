@@ -16,6 +16,7 @@ pub mod executor;
 pub mod intents;
 pub mod registration;
 pub mod runtime;
+pub(crate) mod tickets;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -57,6 +58,8 @@ pub struct BotData {
     pub moderation: Arc<guildhall_core::moderation::ModerationService>,
     /// Each guild's compiled automod rules and spam windows.
     pub automod: automod::AutomodRuntime,
+    /// Support tickets.
+    pub tickets: Arc<guildhall_core::tickets::TicketService>,
     bot_user: OnceLock<UserId>,
 }
 
@@ -85,10 +88,16 @@ impl BotData {
         let moderation = Arc::new(guildhall_core::moderation::ModerationService::new(
             core.db.clone(),
             Arc::clone(&core.clock),
-            core.ledger,
+            core.ledger.clone(),
             Arc::clone(&core.config),
         ));
+        let tickets = Arc::new(guildhall_core::tickets::TicketService::new(
+            core.db.clone(),
+            Arc::clone(&core.clock),
+            core.ledger.clone(),
+        ));
         Self {
+            tickets,
             db: core.db,
             clock: core.clock,
             config: core.config,

@@ -220,7 +220,8 @@ mod tests {
                 "unban",
                 "case",
                 "cases",
-                "reason"
+                "reason",
+                "ticketpanel"
             ]
         );
         assert!(

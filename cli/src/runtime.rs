@@ -43,11 +43,30 @@ pub fn registry(settings: &Settings, services: &Services) -> anyhow::Result<JobR
             services.ledger.clone(),
             Arc::clone(&services.config),
         ));
+        let tickets = Arc::new(guildhall_core::tickets::TicketService::new(
+            services.db.clone(),
+            Arc::clone(&services.clock),
+            services.ledger.clone(),
+        ));
         registry = registry
             .with(
                 guildhall_core::moderation::LIFT_TEMPBAN,
                 Arc::new(guildhall_core::moderation::LiftTempban::new(
                     moderation,
+                    Arc::clone(&sink),
+                )),
+            )
+            .with(
+                guildhall_core::tickets::WARN_INACTIVE,
+                Arc::new(guildhall_core::tickets::WarnInactive::new(
+                    Arc::clone(&tickets),
+                    Arc::clone(&sink),
+                )),
+            )
+            .with(
+                guildhall_core::tickets::AUTO_CLOSE,
+                Arc::new(guildhall_core::tickets::AutoClose::new(
+                    tickets,
                     Arc::clone(&sink),
                 )),
             )

@@ -32,6 +32,7 @@ pub fn all() -> Vec<poise::Command<BotData, BotError>> {
         moderation::case(),
         moderation::cases(),
         moderation::reason(),
+        crate::tickets::ticketpanel(),
     ]
 }
 

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::support::{guildhall, json, process};
 
 /// Every slash command, in registration order.
-const ALL_COMMANDS: [&str; 11] = [
+const ALL_COMMANDS: [&str; 12] = [
     "ping",
     "nick",
     "warn",
@@ -24,6 +24,7 @@ const ALL_COMMANDS: [&str; 11] = [
     "case",
     "cases",
     "reason",
+    "ticketpanel",
 ];
 
 pub(crate) const WITHIN: Duration = Duration::from_secs(20);

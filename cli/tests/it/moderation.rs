@@ -418,3 +418,153 @@ async fn the_automod_tester_names_the_rules_that_would_fire() {
         "{unknown:?}"
     );
 }
+
+/// The first button's custom id in a message's components.
+fn button(message: &guildhall_sandbox::model::Message, prefix: &str) -> String {
+    let found = message
+        .components
+        .iter()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .filter_map(|component| component["custom_id"].as_str().map(str::to_owned))
+        .find(|id| id.starts_with(prefix));
+    found.unwrap_or_else(|| panic!("no `{prefix}` button in {:?}", message.components))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ticket_opens_a_private_thread_and_closing_stores_its_transcript() {
+    let stack = Stack::start(Seed::two_guilds(), &["serve"], &[]).await;
+    stack.sandbox.wait_for_sessions(1, WITHIN).await;
+    testing::wait_for("both guilds", WITHIN, || async {
+        (guildhall_core::guilds::list(&stack.test_db.db)
+            .await
+            .unwrap()
+            .len()
+            == 2)
+            .then_some(())
+    })
+    .await;
+    let panel_command = stack.sandbox.slash(
+        small::GUILD,
+        small::GENERAL,
+        small::ADMIN,
+        "ticketpanel",
+        vec![SlashOption::role("staff", small::MOD_ROLE)],
+    );
+    let response = stack
+        .sandbox
+        .interaction_response(&panel_command, WITHIN)
+        .await;
+    assert_eq!(response.content, "The ticket panel is posted.");
+    let panel = stack
+        .sandbox
+        .messages(small::GENERAL)
+        .into_iter()
+        .rev()
+        .find(|m| m.author == small::BOT && !m.components.is_empty())
+        .expect("the panel message");
+
+    // A member opens a ticket: a private thread, with them invited and a welcome inside.
+    let open = stack.sandbox.click(
+        small::GUILD,
+        small::GENERAL,
+        small::MEMBER_A,
+        panel.id,
+        &button(&panel, "tickets:open:"),
+    );
+    let answer = stack.sandbox.interaction_response(&open, WITHIN).await;
+    assert!(
+        answer.ephemeral && answer.content.starts_with("Your ticket #1 is open"),
+        "{}",
+        answer.content
+    );
+    let created = stack
+        .sandbox
+        .expect(
+            |r| {
+                r.method.as_str() == "POST"
+                    && r.path == format!("/channels/{}/threads", small::GENERAL)
+            },
+            WITHIN,
+        )
+        .await;
+    assert_eq!(created.json()["type"], 12, "a private thread");
+    let thread: guildhall_core::ids::ChannelId = created.response.as_ref().unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    stack
+        .sandbox
+        .expect(
+            |r| {
+                r.method.as_str() == "PUT"
+                    && r.path == format!("/channels/{thread}/thread-members/{}", small::MEMBER_A)
+            },
+            WITHIN,
+        )
+        .await;
+    let welcome = testing::wait_for("the welcome message", WITHIN, || async {
+        stack
+            .sandbox
+            .messages(thread)
+            .into_iter()
+            .find(|m| m.author == small::BOT && !m.components.is_empty())
+    })
+    .await;
+
+    // Messages flow into the transcript; a moderator closes the ticket.
+    stack.sandbox.say(
+        small::GUILD,
+        thread,
+        small::MEMBER_A,
+        "my order never arrived",
+    );
+    stack
+        .sandbox
+        .say(small::GUILD, thread, small::MOD_A, "looking into it now");
+    let tickets = guildhall_core::tickets::TicketService::new(
+        stack.test_db.db.clone(),
+        std::sync::Arc::new(guildhall_core::clock::SystemClock),
+        guildhall_core::jobs::JobLedger::new(
+            stack.test_db.db.clone(),
+            std::sync::Arc::new(guildhall_core::clock::SystemClock),
+            3,
+        ),
+    );
+    testing::wait_for("the messages in the transcript", WITHIN, || async {
+        let transcript = tickets.transcript(small::GUILD, 1).await.ok()?;
+        (transcript.messages.len() >= 2).then_some(())
+    })
+    .await;
+    let close = stack.sandbox.click(
+        small::GUILD,
+        thread,
+        small::MOD_A,
+        welcome.id,
+        &button(&welcome, "tickets:close:"),
+    );
+    let closed = stack.sandbox.interaction_response(&close, WITHIN).await;
+    assert!(
+        closed
+            .content
+            .contains("is closed; its transcript is saved"),
+        "{}",
+        closed.content
+    );
+    let transcript = tickets.transcript(small::GUILD, 1).await.unwrap();
+    let said: Vec<&str> = transcript
+        .messages
+        .iter()
+        .map(|m| m.content.as_str())
+        .collect();
+    assert!(
+        said.contains(&"my order never arrived") && said.contains(&"looking into it now"),
+        "{said:?}"
+    );
+    assert_eq!(
+        transcript.ticket.state,
+        guildhall_core::tickets::TicketState::Closed
+    );
+    // Another guild cannot read it.
+    assert!(tickets.transcript(small::OTHER_GUILD, 1).await.is_err());
+}

@@ -1,0 +1,262 @@
+//! Tickets on Discord: the panel command, the panel and ticket buttons (`tickets:*` custom ids),
+//! and transcript capture from the message path. The decisions and storage are
+//! `guildhall_core::tickets`; this file only turns interactions into calls and performs the
+//! effects that come back.
+
+use guildhall_core::effect::{Effect, OutgoingMessage};
+use guildhall_core::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
+use guildhall_core::permissions::Permissions;
+use guildhall_core::tickets::{
+    Attachment, IncomingMessage, PanelRequest, TicketButton, TicketChannelPlan, TicketError,
+};
+use serenity::all as discord;
+
+use crate::commands::reply;
+use crate::commands::targets::in_guild;
+use crate::convert;
+use crate::{BotData, BotError, Context};
+
+impl From<TicketError> for BotError {
+    fn from(error: TicketError) -> Self {
+        match error {
+            TicketError::Storage(_) | TicketError::Jobs(_) => Self::Internal(error.to_string()),
+            other => Self::User(other.to_string()),
+        }
+    }
+}
+
+/// Post a ticket panel in this channel: members open a private ticket thread with its button.
+#[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
+pub async fn ticketpanel(
+    ctx: Context<'_>,
+    #[description = "The staff role that handles these tickets"] staff: discord::Role,
+    #[description = "The panel's title"] title: Option<String>,
+    #[description = "What the panel says"] description: Option<String>,
+    #[description = "The button's label"] button: Option<String>,
+) -> Result<(), BotError> {
+    let guild = in_guild(ctx)?;
+    let data = ctx.data();
+    let invoker = match ctx {
+        poise::Context::Application(app) => {
+            app.interaction.member.as_deref().map(convert::member_info)
+        }
+        poise::Context::Prefix(_) => None,
+    }
+    .ok_or_else(|| BotError::User("Use /ticketpanel as a slash command.".into()))?;
+    let info = data
+        .cache
+        .guild_info(guild)
+        .ok_or_else(|| BotError::Internal(format!("guild {guild} not received yet")))?;
+    if !info
+        .base_permissions(&invoker, data.clock.now())
+        .contains(Permissions::MANAGE_GUILD)
+    {
+        return Err(BotError::Refused(
+            guildhall_core::guards::Refusal::InvokerMissing {
+                missing: Permissions::MANAGE_GUILD,
+            },
+            None,
+        ));
+    }
+    let settings = data.config.get(guild).await?.tickets.clone();
+    let created = data
+        .tickets
+        .create_panel(
+            &settings,
+            PanelRequest {
+                guild,
+                channel: convert::channel(ctx.channel_id()),
+                title: title.unwrap_or_else(|| "Need help?".into()),
+                description: description.unwrap_or_else(|| {
+                    "Open a private ticket and our staff will answer you there.".into()
+                }),
+                button_label: button.unwrap_or_else(|| "Open a ticket".into()),
+                staff_roles: vec![convert::role(staff.id)],
+                created_by: convert::user(ctx.author().id),
+            },
+        )
+        .await?;
+    let posted = data
+        .executor
+        .execute_for(Some(guild), &created.post)
+        .await?;
+    if let Some(id) = posted
+        .as_ref()
+        .and_then(|message| message["id"].as_str())
+        .and_then(|id| id.parse::<MessageId>().ok())
+    {
+        data.tickets
+            .record_panel_message(guild, created.panel.id, id)
+            .await?;
+    }
+    reply(ctx, "The ticket panel is posted.", true).await
+}
+
+/// Handles a component interaction if it is a ticket button; `false` when it is not one.
+///
+/// # Errors
+/// [`BotError`] when Discord or the database fails (members get their answer either way).
+pub async fn on_component(
+    data: &BotData,
+    interaction: &discord::ComponentInteraction,
+) -> Result<bool, BotError> {
+    let Some(button) = TicketButton::parse(&interaction.data.custom_id) else {
+        return Ok(false);
+    };
+    let Some(guild) = interaction.guild_id.map(convert::guild) else {
+        return Ok(true);
+    };
+    let user = convert::user(interaction.user.id);
+    let roles: Vec<RoleId> = interaction
+        .member
+        .as_ref()
+        .map(|member| {
+            member
+                .roles
+                .iter()
+                .map(|role| convert::role(*role))
+                .collect()
+        })
+        .unwrap_or_default();
+    let answer = match handle(data, guild, user, &interaction.user.name, &roles, button).await {
+        Ok(text) => text,
+        Err(BotError::User(message)) => message,
+        Err(BotError::Refused(refusal, _) | BotError::RefusedStored(refusal)) => refusal.explain(),
+        Err(error) => {
+            tracing::error!(%guild, %user, %error, "ticket action failed");
+            "Something went wrong on our side; it has been logged.".into()
+        }
+    };
+    let reply = Effect::InteractionReply {
+        interaction_id: interaction.id.to_string(),
+        token: interaction.token.clone(),
+        message: OutgoingMessage::text(answer),
+        ephemeral: true,
+    };
+    data.executor.execute_for(Some(guild), &reply).await?;
+    Ok(true)
+}
+
+async fn handle(
+    data: &BotData,
+    guild: GuildId,
+    user: UserId,
+    name: &str,
+    roles: &[RoleId],
+    button: TicketButton,
+) -> Result<String, BotError> {
+    let settings = data.config.get(guild).await?.tickets.clone();
+    let is_staff = |staff: &[RoleId]| {
+        let manager = match (data.cache.guild_info(guild), data.cache.member(guild, user)) {
+            (Some(info), Some(member)) => info
+                .base_permissions(&member, data.clock.now())
+                .contains(Permissions::MANAGE_THREADS),
+            _ => false,
+        };
+        manager || roles.iter().any(|role| staff.contains(role))
+    };
+    match button {
+        TicketButton::Open(panel) => {
+            let opened = data
+                .tickets
+                .open(&settings, guild, panel, user, name)
+                .await?;
+            let TicketChannelPlan::Thread(create) = &opened.create else {
+                return Err(BotError::User("This panel uses channel mode, which this version cannot open yet; ask an admin to switch tickets.mode to thread.".into()));
+            };
+            let thread = data.executor.execute_for(Some(guild), create).await?;
+            let channel = thread
+                .as_ref()
+                .and_then(|thread| thread["id"].as_str())
+                .and_then(|id| id.parse::<ChannelId>().ok())
+                .ok_or_else(|| BotError::Internal("Discord returned no thread id".into()))?;
+            let welcome = data
+                .tickets
+                .attach_channel(guild, opened.ticket.id, channel)
+                .await?;
+            data.executor.execute_for(Some(guild), &welcome).await?;
+            Ok(format!(
+                "Your ticket #{} is open: <#{channel}>",
+                opened.ticket.number
+            ))
+        }
+        TicketButton::Claim(ticket) => {
+            let staff = staff_of(data, guild, ticket).await?;
+            let claimed = data
+                .tickets
+                .claim(guild, ticket, user, is_staff(&staff))
+                .await?;
+            if let Some(announcement) = &claimed.announcement {
+                data.executor.execute_for(Some(guild), announcement).await?;
+            }
+            Ok(format!("You claimed ticket #{}.", claimed.ticket.number))
+        }
+        TicketButton::Close(ticket) => {
+            let staff = staff_of(data, guild, ticket).await?;
+            let closed = data
+                .tickets
+                .close(
+                    guild,
+                    ticket,
+                    user,
+                    is_staff(&staff),
+                    "closed with the button",
+                )
+                .await?;
+            for effect in &closed.effects {
+                data.executor.execute_for(Some(guild), effect).await?;
+            }
+            Ok(format!(
+                "Ticket #{} is closed; its transcript is saved.",
+                closed.ticket.number
+            ))
+        }
+        TicketButton::Reopen(ticket) => {
+            let staff = staff_of(data, guild, ticket).await?;
+            let reopened = data
+                .tickets
+                .reopen(&settings, guild, ticket, user, is_staff(&staff))
+                .await?;
+            for effect in &reopened.effects {
+                data.executor.execute_for(Some(guild), effect).await?;
+            }
+            Ok(format!("Ticket #{} is open again.", reopened.ticket.number))
+        }
+    }
+}
+
+async fn staff_of(data: &BotData, guild: GuildId, ticket: i64) -> Result<Vec<RoleId>, BotError> {
+    let ticket = data.tickets.ticket(guild, ticket).await?;
+    Ok(data.tickets.panel(guild, ticket.panel).await?.staff_roles)
+}
+
+/// Stores a message in its ticket's transcript, if it was posted in a ticket. The lookup is an
+/// in-memory map per guild (loaded once), so ordinary messages cost no database round trip.
+///
+/// # Errors
+/// [`BotError`] when the database fails.
+pub async fn on_message(
+    data: &BotData,
+    guild: GuildId,
+    message: &discord::Message,
+) -> Result<(), BotError> {
+    let incoming = IncomingMessage {
+        channel: convert::channel(message.channel_id),
+        message: MessageId::new(message.id.get()),
+        author: convert::user(message.author.id),
+        author_name: message.author.name.clone(),
+        author_is_bot: message.author.bot,
+        content: message.content.clone(),
+        attachments: message
+            .attachments
+            .iter()
+            .map(|file| Attachment {
+                name: file.filename.clone(),
+                url: file.url.clone(),
+            })
+            .collect(),
+        created_at: convert::time(message.timestamp),
+    };
+    data.tickets.record_message(guild, &incoming).await?;
+    Ok(())
+}
