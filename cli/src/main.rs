@@ -66,6 +66,9 @@ enum Command {
     /// Moderation cases: list with filters, show one.
     #[command(subcommand)]
     Cases(commands::cases::Command),
+    /// Support tickets and their transcripts.
+    #[command(subcommand)]
+    Tickets(commands::tickets::Command),
     /// The guilds the bot is in.
     #[command(subcommand)]
     Guilds(commands::guilds::Command),
@@ -120,6 +123,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Commands(command) => commands::slash::run(&options, command).await,
         Command::Automod(command) => commands::automod::run(&options, command).await,
         Command::Cases(command) => commands::cases::run(&options, command).await,
+        Command::Tickets(command) => commands::tickets::run(&options, command).await,
         Command::Guilds(command) => commands::guilds::run(&options, command).await,
         Command::Shards(command) => commands::shards::run(&options, command).await,
         Command::Logs(command) => commands::logs::run(&options, command).await,

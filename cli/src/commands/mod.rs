@@ -15,4 +15,5 @@ pub mod refusals;
 pub mod serve;
 pub mod shards;
 pub mod slash;
+pub mod tickets;
 pub mod web;

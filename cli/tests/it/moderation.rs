@@ -567,4 +567,50 @@ async fn a_ticket_opens_a_private_thread_and_closing_stores_its_transcript() {
     );
     // Another guild cannot read it.
     assert!(tickets.transcript(small::OTHER_GUILD, 1).await.is_err());
+
+    // The CLI lists it and exports the transcript.
+    let guild = small::GUILD.to_string();
+    let listed = stack.cli(&["--json", "tickets", "list", "--guild", &guild]);
+    assert_eq!(
+        (listed[0]["number"].as_i64(), listed[0]["state"].as_str()),
+        (Some(1), Some("closed")),
+        "{listed}"
+    );
+    let run = |args: &[&str]| {
+        guildhall(&stack.test_db.url, stack.dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let text = run(&["tickets", "transcript", "--guild", &guild, "1"]);
+    assert!(
+        String::from_utf8_lossy(&text.stdout).contains("my order never arrived"),
+        "{text:?}"
+    );
+    let html = run(&[
+        "tickets",
+        "transcript",
+        "--guild",
+        &guild,
+        "1",
+        "--format",
+        "html",
+    ]);
+    let page = String::from_utf8_lossy(&html.stdout);
+    assert!(
+        page.contains("<html") && page.contains("looking into it now"),
+        "{page}"
+    );
+    let other = run(&[
+        "tickets",
+        "transcript",
+        "--guild",
+        &small::OTHER_GUILD.to_string(),
+        "1",
+    ]);
+    assert_eq!(
+        other.status.code(),
+        Some(1),
+        "another guild's transcript is refused: {other:?}"
+    );
 }
