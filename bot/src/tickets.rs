@@ -240,6 +240,16 @@ pub async fn on_message(
     guild: GuildId,
     message: &discord::Message,
 ) -> Result<(), BotError> {
+    // Most messages are not in a ticket: answer that from the index before copying anything.
+    let channel = convert::channel(message.channel_id);
+    if data
+        .tickets
+        .ticket_in_channel(guild, channel)
+        .await?
+        .is_none()
+    {
+        return Ok(());
+    }
     let incoming = IncomingMessage {
         channel: convert::channel(message.channel_id),
         message: MessageId::new(message.id.get()),
