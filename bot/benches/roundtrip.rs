@@ -79,7 +79,14 @@ async fn main() {
         guild_cache: Arc::new(guildhall_core::guild_cache::GuildCache::new()),
     };
     let data = BotData::new(core, executor, analytics);
-    let events = Arc::clone(&data.events);
+    let live = Arc::clone(&data.live);
+    let seen = |name: &str| {
+        live.event_rates(guildhall_core::clock::UnixMillis(0))
+            .by_name
+            .get(name)
+            .copied()
+            .unwrap_or(0)
+    };
     let options = BotOptions {
         token: sandbox.bot_token(),
         api_base: Some(sandbox.api_base()),
@@ -93,7 +100,7 @@ async fn main() {
     let shutdown = CancellationToken::new();
     let bot = tokio::spawn(guildhall_bot::run(options, data, shutdown.clone()));
     sandbox.wait_for_sessions(1, Duration::from_secs(30)).await;
-    while events.by_name().get("guild_create").copied().unwrap_or(0) == 0 {
+    while seen("guild_create") == 0 {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     println!(
@@ -103,7 +110,7 @@ async fn main() {
 
     // Absorption: plain messages (no command), as fast as the stand-in can dispatch them.
     let count = 20_000u64;
-    let before = events.by_name().get("message").copied().unwrap_or(0);
+    let before = seen("message");
     let start = Instant::now();
     for index in 0..count {
         let user = members[(index as usize) % members.len()];
@@ -115,7 +122,7 @@ async fn main() {
         );
     }
     let sent = start.elapsed();
-    while events.by_name().get("message").copied().unwrap_or(0) < before + count {
+    while seen("message") < before + count {
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
     let absorbed = start.elapsed();

@@ -12,7 +12,6 @@ use crate::{BotData, BotError};
 /// # Errors
 /// [`BotError`] when the database fails; poise logs it.
 pub async fn handle(data: &BotData, shard: u32, event: &FullEvent) -> Result<(), BotError> {
-    data.events.count(event.snake_case_name());
     data.live
         .count_event(Some(shard), event.snake_case_name(), data.clock.now());
     match event {
@@ -70,33 +69,9 @@ pub async fn handle(data: &BotData, shard: u32, event: &FullEvent) -> Result<(),
             let Some(settings) = data.config.cached(guild) else {
                 return Ok(());
             };
-            let roles: Vec<_> = new_message
-                .member
-                .as_ref()
-                .map(|member| {
-                    member
-                        .roles
-                        .iter()
-                        .map(|role| convert::role(*role))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let incoming = crate::automod::Incoming {
-                guild,
-                channel: convert::channel(new_message.channel_id),
-                message: guildhall_core::ids::MessageId::new(new_message.id.get()),
-                author: convert::user(new_message.author.id),
-                roles: &roles,
-                content: &new_message.content,
-                user_mentions: new_message.mentions.len(),
-                role_mentions: new_message.mention_roles.len(),
-                mentions_everyone: new_message.mention_everyone,
-                is_bot: new_message.author.bot,
-            };
-            let now = data.clock.now();
-            let can_ping = crate::automod::can_mention_everyone(data, guild, incoming.author, now);
-            if let Some(verdict) = data.automod.check(&settings, &incoming, can_ping, now) {
-                crate::automod::enforce(data, &incoming, &verdict).await?;
+            // Automod is off in most guilds: build nothing for it then.
+            if settings.features.automod && !new_message.author.bot {
+                check_automod(data, guild, &settings, new_message).await?;
             }
             crate::tickets::on_message(data, guild, new_message).await?;
         }
@@ -137,6 +112,45 @@ pub async fn handle(data: &BotData, shard: u32, event: &FullEvent) -> Result<(),
                 .remove_role(convert::guild(*guild_id), convert::role(*removed_role_id));
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// Runs automod on a message of a guild that has it on: in memory, no database unless the
+/// message breaks a rule.
+async fn check_automod(
+    data: &BotData,
+    guild: guildhall_core::ids::GuildId,
+    settings: &guildhall_core::guild_config::GuildSettings,
+    new_message: &serenity::all::Message,
+) -> Result<(), BotError> {
+    let roles: Vec<_> = new_message
+        .member
+        .as_ref()
+        .map(|member| {
+            member
+                .roles
+                .iter()
+                .map(|role| convert::role(*role))
+                .collect()
+        })
+        .unwrap_or_default();
+    let incoming = crate::automod::Incoming {
+        guild,
+        channel: convert::channel(new_message.channel_id),
+        message: guildhall_core::ids::MessageId::new(new_message.id.get()),
+        author: convert::user(new_message.author.id),
+        roles: &roles,
+        content: &new_message.content,
+        user_mentions: new_message.mentions.len(),
+        role_mentions: new_message.mention_roles.len(),
+        mentions_everyone: new_message.mention_everyone,
+        is_bot: new_message.author.bot,
+    };
+    let now = data.clock.now();
+    let can_ping = crate::automod::can_mention_everyone(data, guild, incoming.author, now);
+    if let Some(verdict) = data.automod.check(settings, &incoming, can_ping, now) {
+        crate::automod::enforce(data, &incoming, &verdict).await?;
     }
     Ok(())
 }

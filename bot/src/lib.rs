@@ -18,9 +18,7 @@ pub mod registration;
 pub mod runtime;
 pub(crate) mod tickets;
 
-use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use guildhall_core::analytics::Recorder;
 use guildhall_core::clock::SharedClock;
@@ -50,8 +48,6 @@ pub struct BotData {
     pub cache: Arc<GuildCache>,
     /// Command analytics.
     pub analytics: Recorder,
-    /// Gateway events seen, by name.
-    pub events: Arc<EventCounters>,
     /// Live state shared with the web server: shards, event rates, command counts.
     pub live: Arc<guildhall_core::live::Live>,
     /// Cases, warnings, escalation and timed punishments.
@@ -105,7 +101,6 @@ impl BotData {
             executor,
             cache: core.guild_cache,
             analytics,
-            events: Arc::new(EventCounters::default()),
             live: core.live,
             moderation,
             automod: automod::AutomodRuntime::default(),
@@ -116,39 +111,6 @@ impl BotData {
     /// The bot's own user, once READY arrived.
     pub fn bot_user(&self) -> Option<UserId> {
         self.bot_user.get().copied()
-    }
-}
-
-/// Counts of gateway events by name, for the console and `/metrics`.
-#[derive(Debug, Default)]
-pub struct EventCounters {
-    total: AtomicU64,
-    by_name: Mutex<BTreeMap<&'static str, u64>>,
-}
-
-impl EventCounters {
-    /// Counts one event.
-    pub fn count(&self, name: &'static str) {
-        self.total.fetch_add(1, Ordering::Relaxed);
-        *self
-            .by_name
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .entry(name)
-            .or_default() += 1;
-    }
-
-    /// Events so far.
-    pub fn total(&self) -> u64 {
-        self.total.load(Ordering::Relaxed)
-    }
-
-    /// Events so far, by name.
-    pub fn by_name(&self) -> BTreeMap<&'static str, u64> {
-        self.by_name
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
     }
 }
 

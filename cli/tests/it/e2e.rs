@@ -87,11 +87,18 @@ impl Stack {
                 WITHIN,
             )
             .await;
-        testing::wait_for("the guild to be stored", WITHIN, || async {
-            let stored = guildhall_core::guilds::list(&self.test_db.db)
+        self.guilds_stored(1).await;
+    }
+
+    /// Waits until the bot has stored `count` guilds.
+    pub(crate) async fn guilds_stored(&self, count: usize) {
+        testing::wait_for(&format!("{count} guild(s) stored"), WITHIN, || async {
+            (guildhall_core::guilds::list(&self.test_db.db)
                 .await
-                .unwrap();
-            (!stored.is_empty()).then_some(())
+                .unwrap()
+                .len()
+                >= count)
+                .then_some(())
         })
         .await;
     }
@@ -416,15 +423,7 @@ async fn an_injected_server_error_is_retried_then_given_up_and_logged() {
 async fn guilds_never_share_settings_or_prefix_commands() {
     let stack = Stack::start(Seed::two_guilds(), &["serve"], &[]).await;
     stack.sandbox.wait_for_sessions(1, WITHIN).await;
-    testing::wait_for("both guilds stored", WITHIN, || async {
-        (guildhall_core::guilds::list(&stack.test_db.db)
-            .await
-            .unwrap()
-            .len()
-            == 2)
-            .then_some(())
-    })
-    .await;
+    stack.guilds_stored(2).await;
     let guild = small::GUILD.to_string();
     let set = guildhall(&stack.test_db.url, stack.dir.path())
         .args([

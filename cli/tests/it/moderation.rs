@@ -434,15 +434,7 @@ fn button(message: &guildhall_sandbox::model::Message, prefix: &str) -> String {
 async fn a_ticket_opens_a_private_thread_and_closing_stores_its_transcript() {
     let stack = Stack::start(Seed::two_guilds(), &["serve"], &[]).await;
     stack.sandbox.wait_for_sessions(1, WITHIN).await;
-    testing::wait_for("both guilds", WITHIN, || async {
-        (guildhall_core::guilds::list(&stack.test_db.db)
-            .await
-            .unwrap()
-            .len()
-            == 2)
-            .then_some(())
-    })
-    .await;
+    stack.guilds_stored(2).await;
     let panel_command = stack.sandbox.slash(
         small::GUILD,
         small::GENERAL,
