@@ -13,14 +13,14 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use guildhall_core::clock::UnixMillis;
-use guildhall_core::ids::{GuildId, UserId};
+use guildhall_core::ids::{GuildId, RoleId, UserId};
 
 use crate::admin::{self, AdminState};
 use crate::auth::discord::{DiscordClient, DiscordError};
 use crate::auth::sessions::{Session, SessionStore, UserGuild};
 use crate::auth::{self, token};
 use crate::error::PageError;
-use crate::handlers::{actions, health, login, moderation, pages};
+use crate::handlers::{actions, health, login, moderation, pages, tickets};
 use crate::metrics::{self, HttpMetrics};
 use crate::routes;
 use crate::{WebConfig, WebState};
@@ -186,10 +186,38 @@ impl App {
         guild: GuildId,
         fresh: bool,
     ) -> Result<GuildAccess, PageError> {
+        self.access(user, guild, fresh, &[]).await
+    }
+
+    /// Like [`App::guild_access`], but also lets in a member of the guild who holds one of
+    /// `staff_roles` (by the bot's member cache, so only where the bot runs in this process:
+    /// `guildhall serve`). Ticket pages use it so support staff read transcripts without
+    /// Manage Server.
+    ///
+    /// # Errors
+    /// As [`App::guild_access`].
+    pub async fn staff_access(
+        &self,
+        user: &CurrentUser,
+        guild: GuildId,
+        fresh: bool,
+        staff_roles: &[RoleId],
+    ) -> Result<GuildAccess, PageError> {
+        self.access(user, guild, fresh, staff_roles).await
+    }
+
+    async fn access(
+        &self,
+        user: &CurrentUser,
+        guild: GuildId,
+        fresh: bool,
+        staff_roles: &[RoleId],
+    ) -> Result<GuildAccess, PageError> {
         let mut access = GuildAccess {
             id: guild,
             name: String::new(),
             member_count: None,
+            via_staff_role: false,
         };
         if user.operator {
             if let Ok(guilds) = self.user_guilds(&user.session, false).await
@@ -204,11 +232,29 @@ impl App {
                     "you are not a member of server {guild}, so you cannot manage it here"
                 )));
             };
-            if !known.manageable() {
-                return Err(PageError::Forbidden(format!(
-                    "you need the Manage Server permission in {} to change Guildhall's settings there",
-                    known.name
-                )));
+            let staff = || {
+                !staff_roles.is_empty()
+                    && self
+                        .web
+                        .guild_cache
+                        .member(guild, user.session.user)
+                        .is_some_and(|member| {
+                            member.roles.iter().any(|role| staff_roles.contains(role))
+                        })
+            };
+            access.via_staff_role = !known.manageable();
+            if !known.manageable() && !staff() {
+                return Err(PageError::Forbidden(if staff_roles.is_empty() {
+                    format!(
+                        "you need the Manage Server permission in {} to change Guildhall's settings there",
+                        known.name
+                    )
+                } else {
+                    format!(
+                        "you need the Manage Server permission or a ticket staff role in {} to read its tickets",
+                        known.name
+                    )
+                }));
             }
             access.name.clone_from(&known.name);
             access.member_count = known.member_count;
@@ -239,6 +285,15 @@ impl App {
             Arc::clone(&self.web.clock),
             self.web.ledger.clone(),
             Arc::clone(&self.web.guild_config),
+        )
+    }
+
+    /// The ticket service over the dashboard's database, clock and ledger.
+    pub fn tickets(&self) -> guildhall_core::tickets::TicketService {
+        guildhall_core::tickets::TicketService::new(
+            self.web.db.clone(),
+            Arc::clone(&self.web.clock),
+            self.web.ledger.clone(),
         )
     }
 
@@ -277,6 +332,8 @@ pub struct GuildAccess {
     pub name: String,
     /// Its approximate member count, from Discord.
     pub member_count: Option<u64>,
+    /// Let in by a ticket staff role, not Manage Server: may read tickets, nothing else.
+    pub via_staff_role: bool,
 }
 
 /// The logged-in user of a request.
@@ -390,12 +447,15 @@ async fn security_headers(request: Request, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
-        ),
-    );
+    // A handler that set a stricter policy (a transcript download) keeps it.
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+            ),
+        );
+    }
     response
 }
 
@@ -429,6 +489,10 @@ pub fn router(state: WebState) -> Router {
             routes::GUILD_LADDER,
             get(moderation::ladder).post(moderation::save_ladder),
         )
+        .route(routes::GUILD_TICKETS, get(tickets::list))
+        .route(routes::GUILD_TICKET_PANELS, post(tickets::create_panel))
+        .route(routes::GUILD_TICKET, get(tickets::ticket))
+        .route(routes::GUILD_TICKET_EXPORT, get(tickets::export))
         .route(routes::OPERATOR, get(pages::operator))
         .route(routes::JOB_CANCEL, post(actions::cancel_job))
         .route(routes::JOB_RETRY, post(actions::retry_job))

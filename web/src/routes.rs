@@ -68,6 +68,14 @@ pub const GUILD_AUTOMOD_TEST: &str = "/guilds/{guild}/automod/test";
 pub const GUILD_AUTOMOD_PATTERN: &str = "/guilds/{guild}/automod/pattern";
 /// Template of [`guild_ladder`] (GET the editor, POST the steps).
 pub const GUILD_LADDER: &str = "/guilds/{guild}/ladder";
+/// Template of [`guild_tickets`] (GET; query `state`).
+pub const GUILD_TICKETS: &str = "/guilds/{guild}/tickets";
+/// Template of [`guild_ticket_panels`] (POST a new panel).
+pub const GUILD_TICKET_PANELS: &str = "/guilds/{guild}/tickets/panels";
+/// Template of [`guild_ticket`].
+pub const GUILD_TICKET: &str = "/guilds/{guild}/tickets/{number}";
+/// Template of [`guild_ticket_export`] (`format` is `json` or `html`).
+pub const GUILD_TICKET_EXPORT: &str = "/guilds/{guild}/tickets/{number}/export/{format}";
 
 /// The guild overview page.
 pub fn guild(guild: GuildId) -> String {
@@ -139,6 +147,26 @@ pub fn guild_ladder(guild: GuildId) -> String {
     format!("/guilds/{guild}/ladder")
 }
 
+/// A guild's ticket panels, the new-panel form and its tickets.
+pub fn guild_tickets(guild: GuildId) -> String {
+    format!("/guilds/{guild}/tickets")
+}
+
+/// Creates and posts a ticket panel (POST).
+pub fn guild_ticket_panels(guild: GuildId) -> String {
+    format!("/guilds/{guild}/tickets/panels")
+}
+
+/// One ticket and its transcript, by the ticket's per-guild number.
+pub fn guild_ticket(guild: GuildId, number: i64) -> String {
+    format!("/guilds/{guild}/tickets/{number}")
+}
+
+/// A ticket's transcript as a download: `format` is `json` or `html`.
+pub fn guild_ticket_export(guild: GuildId, number: i64, format: &str) -> String {
+    format!("/guilds/{guild}/tickets/{number}/export/{format}")
+}
+
 /// Cancels a job (POST, operators).
 pub fn job_cancel(job: JobId) -> String {
     format!("/operator/jobs/{job}/cancel")
@@ -194,6 +222,19 @@ mod tests {
         assert_eq!(guild_automod_test(id), filled(GUILD_AUTOMOD_TEST, &g));
         assert_eq!(guild_automod_pattern(id), filled(GUILD_AUTOMOD_PATTERN, &g));
         assert_eq!(guild_ladder(id), filled(GUILD_LADDER, &g));
+        assert_eq!(guild_tickets(id), filled(GUILD_TICKETS, &g));
+        assert_eq!(guild_ticket_panels(id), filled(GUILD_TICKET_PANELS, &g));
+        assert_eq!(
+            guild_ticket(id, 7),
+            filled(GUILD_TICKET, &[("guild", "42"), ("number", "7")])
+        );
+        assert_eq!(
+            guild_ticket_export(id, 7, "json"),
+            filled(
+                GUILD_TICKET_EXPORT,
+                &[("guild", "42"), ("number", "7"), ("format", "json")]
+            )
+        );
         assert_eq!(job_cancel(3), filled(JOB_CANCEL, &[("job", "3")]));
         assert_eq!(job_retry(3), filled(JOB_RETRY, &[("job", "3")]));
         assert_eq!(login_then("/guilds/1"), "/login?next=%2Fguilds%2F1");

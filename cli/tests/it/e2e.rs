@@ -40,6 +40,11 @@ pub(crate) struct Stack {
 impl Stack {
     pub(crate) async fn start(seed: Seed, args: &[&str], env: &[(&str, &str)]) -> Self {
         let sandbox = Sandbox::start(seed).await.expect("start the stand-in");
+        Self::on(sandbox, args, env).await
+    }
+
+    /// Like [`Stack::start`], on a stand-in already running (to read its ids for `env`).
+    pub(crate) async fn on(sandbox: Sandbox, args: &[&str], env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let test_db = testing::sqlite_unmigrated().await;
         test_db.db.migrate().await.unwrap();

@@ -5,6 +5,7 @@
 
 mod browser;
 mod config;
+mod dashboard;
 mod e2e;
 mod jobs;
 mod migrate;

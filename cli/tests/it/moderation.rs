@@ -6,6 +6,7 @@ use guildhall_core::testing;
 use guildhall_sandbox::seed::small;
 use guildhall_sandbox::{Seed, SlashOption};
 
+use crate::dashboard::{self, Dashboard};
 use crate::e2e::{Stack, WITHIN};
 use crate::support::guildhall;
 
@@ -432,7 +433,16 @@ fn button(message: &guildhall_sandbox::model::Message, prefix: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ticket_opens_a_private_thread_and_closing_stores_its_transcript() {
-    let stack = Stack::start(Seed::two_guilds(), &["serve"], &[]).await;
+    let sandbox = guildhall_sandbox::Sandbox::start(Seed::two_guilds())
+        .await
+        .unwrap();
+    let web_port = dashboard::free_port();
+    let web_env = dashboard::env(&sandbox, web_port);
+    let web_env: Vec<(&str, &str)> = web_env
+        .iter()
+        .map(|(key, value)| (key.as_str(), value.as_str()))
+        .collect();
+    let stack = Stack::on(sandbox, &["serve"], &web_env).await;
     stack.sandbox.wait_for_sessions(1, WITHIN).await;
     stack.guilds_stored(2).await;
     let panel_command = stack.sandbox.slash(
@@ -559,6 +569,30 @@ async fn a_ticket_opens_a_private_thread_and_closing_stores_its_transcript() {
     );
     // Another guild cannot read it.
     assert!(tickets.transcript(small::OTHER_GUILD, 1).await.is_err());
+
+    // The dashboard shows it to the guild's staff (the panel's role, no Manage Server) and
+    // refuses another guild's admin.
+    let page = format!("/guilds/{}/tickets/1", small::GUILD);
+    let mut staff = Dashboard::login(&stack.sandbox, web_port, small::MOD_A).await;
+    let shown = staff.get(&page).await;
+    assert_eq!(shown.status(), reqwest::StatusCode::OK);
+    let shown = shown.text().await.unwrap();
+    assert!(
+        shown.contains("my order never arrived") && shown.contains("looking into it now"),
+        "{shown}"
+    );
+    let json = staff.get(&format!("{page}/export/json")).await;
+    let json: serde_json::Value = json.json().await.unwrap();
+    assert_eq!(json["ticket"]["state"], "closed");
+    let mut other_admin = Dashboard::login(&stack.sandbox, web_port, small::OTHER_OWNER).await;
+    for path in [page.clone(), format!("{page}/export/html")] {
+        let refused = other_admin.get(&path).await;
+        assert_eq!(refused.status(), reqwest::StatusCode::FORBIDDEN, "{path}");
+        assert!(
+            !refused.text().await.unwrap().contains("my order"),
+            "{path}"
+        );
+    }
 
     // The CLI lists it and exports the transcript.
     let guild = small::GUILD.to_string();

@@ -5,6 +5,7 @@ pub mod health;
 pub mod login;
 pub mod moderation;
 pub mod pages;
+pub mod tickets;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

@@ -46,6 +46,7 @@ pub fn guild_tabs(guild: GuildId, active: &str) -> Markup {
         ("Refused", routes::guild_refusals(guild)),
         ("Automod", routes::guild_automod(guild)),
         ("Ladder", routes::guild_ladder(guild)),
+        ("Tickets", routes::guild_tickets(guild)),
     ];
     html! {
         nav.tabs {

@@ -7,3 +7,4 @@ mod moderation;
 mod pages;
 mod settings;
 mod support;
+mod tickets;
