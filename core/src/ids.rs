@@ -128,6 +128,17 @@ snowflake!(
     "message id"
 );
 
+impl UserId {
+    /// Discord's epoch (the first second of 2015) in Unix milliseconds; snowflakes count from it.
+    pub const DISCORD_EPOCH_MS: i64 = 1_420_070_400_000;
+
+    /// When the account was created, read from the snowflake's top 42 bits.
+    #[allow(clippy::cast_possible_wrap)] // 42 bits always fit in an i64.
+    pub const fn created_at(self) -> crate::clock::UnixMillis {
+        crate::clock::UnixMillis((self.0 >> 22) as i64 + Self::DISCORD_EPOCH_MS)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,7 @@ pub mod config;
 pub mod coordination;
 pub mod db;
 pub mod effect;
+pub mod eligibility;
 pub mod guards;
 pub mod guild_cache;
 pub mod guild_config;

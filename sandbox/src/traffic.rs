@@ -85,6 +85,8 @@ pub struct TrafficCounts {
     pub spam_bursts: u64,
     /// Messages sent inside spam bursts.
     pub spam_messages: u64,
+    /// Clicks on the first button of a bot's message (a ticket panel, a giveaway's entry).
+    pub clicks: u64,
 }
 
 impl TrafficCounts {
@@ -97,6 +99,7 @@ impl TrafficCounts {
             + self.voice
             + self.reactions
             + self.spam_bursts
+            + self.clicks
     }
 }
 
@@ -309,6 +312,11 @@ impl Driver {
                 self.sandbox.member_join(guild, UserSpec::named(&name));
                 self.count(|c| c.joins += 1);
             }
+            95..=96 => {
+                if self.click_a_bot_button(guild, &text, user) {
+                    self.count(|c| c.clicks += 1);
+                }
+            }
             _ => {
                 let is_admin = |u: &UserId| g.members.get(u).is_some_and(|m| !m.roles.is_empty());
                 if !is_admin(&user) && members.len() > 5 {
@@ -318,6 +326,38 @@ impl Driver {
                 }
             }
         }
+    }
+
+    /// `user` presses the first button of the newest bot message with buttons in one of
+    /// `channels`, as a member opening a ticket or entering a giveaway would. False when no
+    /// channel has one.
+    fn click_a_bot_button(&mut self, guild: GuildId, channels: &[ChannelId], user: UserId) -> bool {
+        let bot = self.sandbox.bot_user();
+        let mut buttons = Vec::new();
+        for channel in channels {
+            let newest = self
+                .sandbox
+                .messages(*channel)
+                .into_iter()
+                .rev()
+                .filter(|message| message.author == bot)
+                .find_map(|message| {
+                    let first = message
+                        .components
+                        .iter()
+                        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+                        .find_map(|component| component["custom_id"].as_str().map(str::to_owned))?;
+                    Some((message.id, first))
+                });
+            if let Some((message, custom_id)) = newest {
+                buttons.push((*channel, message, custom_id));
+            }
+        }
+        let Some((channel, message, custom_id)) = self.pick(&buttons) else {
+            return false;
+        };
+        self.sandbox.click(guild, channel, user, message, &custom_id);
+        true
     }
 
     fn spam(&mut self, guild: GuildId, channel: ChannelId, user: UserId) {

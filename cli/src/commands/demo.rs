@@ -3,6 +3,7 @@
 //! setup and no Discord account.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -46,6 +47,11 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
 
     let seed = Seed::demo();
     let seed_owner = seed.guilds.first().map(|guild| guild.owner);
+    let help_desk = seed.guilds.first().and_then(|guild| {
+        let channel = guild.channels.iter().find(|c| c.name == "help")?.id;
+        let staff = guild.roles.iter().find(|r| r.name == "Moderator")?.id;
+        Some((channel, staff))
+    });
     let guilds: Vec<_> = seed
         .guilds
         .iter()
@@ -100,6 +106,9 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
             .set_key(first_guild, key, value, "demo")
             .await?;
     }
+    if let Some((channel, staff)) = help_desk {
+        open_help_desk(&services, first_guild, channel, staff, owner).await?;
+    }
     let change = ScheduledChange {
         guild: first_guild,
         key: "features.giveaways".into(),
@@ -150,7 +159,7 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
             url = settings.web.public_url()
         );
         println!(
-            "  bot               connected to the stand-in; slash commands /ping and /nick, prefix !ping in the first guild"
+            "  bot               connected to the stand-in; slash commands, prefix !ping, automod and a ticket panel in #help of the first guild"
         );
         println!(
             "  job worker        SQLite in {dir}/; job {} switches {} {} in 5 s",
@@ -166,6 +175,10 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
             "    cargo run -p guildhall -- --data-dir {dir} config history --guild {first_guild}"
         );
         println!("    cargo run -p guildhall -- --data-dir {dir} commands stats");
+        println!(
+            "    cargo run -p guildhall -- --data-dir {dir} tickets list --guild {first_guild}"
+        );
+        println!("    cargo run -p guildhall -- --data-dir {dir} cases list --guild {first_guild}");
         println!(
             "    cargo run -p guildhall -- --data-dir {dir} console --instance {}",
             settings.web.public_url()
@@ -209,7 +222,7 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
                         let now = traffic.counts();
                         tracing::info!(
                             simulated = now.total(), messages = now.messages, joins = now.joins, leaves = now.leaves,
-                            voice = now.voice, reactions = now.reactions, spam = now.spam_messages,
+                            voice = now.voice, reactions = now.reactions, spam = now.spam_messages, clicks = now.clicks,
                             rest_calls_from_bot = watched.requests().len(),
                             "demo activity"
                         );
@@ -245,4 +258,51 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
         );
     }
     served
+}
+
+/// Switches tickets on in the first guild with the Moderators as staff, and posts a panel in
+/// #help (once per data directory): the traffic generator's members press its button, so
+/// tickets open, and anyone can open one from the dashboard's view of the stand-in.
+async fn open_help_desk(
+    services: &Services,
+    guild: guildhall_core::ids::GuildId,
+    channel: guildhall_core::ids::ChannelId,
+    staff: guildhall_core::ids::RoleId,
+    owner: guildhall_core::ids::UserId,
+) -> anyhow::Result<()> {
+    for (key, value) in [
+        ("features.tickets", "on".to_owned()),
+        ("tickets.staff_roles", format!("[\"{staff}\"]")),
+        // The warning must come before the close: set it first.
+        ("tickets.auto_close_warning_minutes", "10".to_owned()),
+        ("tickets.auto_close_hours", "1".to_owned()),
+    ] {
+        services.config.set_key(guild, key, &value, "demo").await?;
+    }
+    let tickets = guildhall_core::tickets::TicketService::new(
+        services.db.clone(),
+        Arc::clone(&services.clock),
+        services.ledger.clone(),
+    );
+    if !tickets.panels(guild).await?.is_empty() {
+        return Ok(());
+    }
+    let settings = services.config.get(guild).await?.tickets.clone();
+    let created = tickets
+        .create_panel(
+            &settings,
+            guildhall_core::tickets::PanelRequest {
+                guild,
+                channel,
+                title: "Need help?".into(),
+                description: "Press the button: a private thread opens with you and the moderators."
+                    .into(),
+                button_label: "Open a ticket".into(),
+                staff_roles: vec![staff],
+                created_by: owner,
+            },
+        )
+        .await?;
+    guildhall_core::jobs::perform::schedule(&services.ledger, Some(guild), created.post).await?;
+    Ok(())
 }
