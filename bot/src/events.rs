@@ -69,11 +69,51 @@ pub async fn handle(data: &BotData, shard: u32, event: &FullEvent) -> Result<(),
             let Some(settings) = data.config.cached(guild) else {
                 return Ok(());
             };
+            // Off in most guilds; a push into memory where it is on (written in the background).
+            if settings
+                .logging
+                .stores(convert::channel(new_message.channel_id))
+            {
+                data.recent_messages
+                    .record(guild, recent_message(new_message));
+            }
             // Automod is off in most guilds: build nothing for it then.
             if settings.features.automod && !new_message.author.bot {
                 check_automod(data, guild, &settings, new_message).await?;
             }
             crate::tickets::on_message(data, guild, new_message).await?;
+        }
+        FullEvent::MessageUpdate { event, .. } => {
+            let Some(guild) = event.guild_id.map(convert::guild) else {
+                return Ok(());
+            };
+            if let (Some(content), Some(settings)) = (&event.content, data.config.cached(guild))
+                && settings.logging.stores(convert::channel(event.channel_id))
+            {
+                let edited_at = event
+                    .edited_timestamp
+                    .map_or_else(|| data.clock.now(), convert::time);
+                data.recent_messages.record_edit(
+                    guild,
+                    guildhall_core::ids::MessageId::new(event.id.get()),
+                    content.clone(),
+                    edited_at,
+                );
+            }
+            crate::tickets::on_edit(data, guild, event).await?;
+        }
+        FullEvent::MessageDelete {
+            channel_id,
+            deleted_message_id,
+            guild_id: Some(guild_id),
+        } => {
+            crate::tickets::on_delete(
+                data,
+                convert::guild(*guild_id),
+                *channel_id,
+                *deleted_message_id,
+            )
+            .await?;
         }
         FullEvent::InteractionCreate {
             interaction: serenity::all::Interaction::Component(component),
@@ -153,4 +193,43 @@ async fn check_automod(
         crate::automod::enforce(data, &incoming, &verdict).await?;
     }
     Ok(())
+}
+
+/// A message as the recent-message store keeps it.
+fn recent_message(
+    message: &serenity::all::Message,
+) -> guildhall_core::recent_messages::RecentMessage {
+    let count = |length: usize| u32::try_from(length).unwrap_or(u32::MAX);
+    guildhall_core::recent_messages::RecentMessage {
+        channel: convert::channel(message.channel_id),
+        message: guildhall_core::ids::MessageId::new(message.id.get()),
+        author: convert::user(message.author.id),
+        author_is_bot: message.author.bot,
+        author_roles: message
+            .member
+            .as_ref()
+            .map(|member| {
+                member
+                    .roles
+                    .iter()
+                    .map(|role| convert::role(*role))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        content: message.content.clone(),
+        attachments: count(message.attachments.len()),
+        user_mentions: count(message.mentions.len()),
+        role_mentions: count(message.mention_roles.len()),
+        mentions_everyone: message.mention_everyone,
+        created_at: snowflake_time(message.id.get()),
+        edited_at: message.edited_timestamp.map(convert::time),
+    }
+}
+
+/// The millisecond a snowflake was made: a message id carries its creation time to the
+/// millisecond, where the `timestamp` field is converted to whole seconds, and automod
+/// backtests replay spam windows on these times.
+fn snowflake_time(id: u64) -> guildhall_core::clock::UnixMillis {
+    const DISCORD_EPOCH_MS: i64 = 1_420_070_400_000;
+    guildhall_core::clock::UnixMillis(i64::try_from(id >> 22).unwrap_or(0) + DISCORD_EPOCH_MS)
 }

@@ -56,6 +56,9 @@ pub struct BotData {
     pub automod: automod::AutomodRuntime,
     /// Support tickets.
     pub tickets: Arc<guildhall_core::tickets::TicketService>,
+    /// The opt-in store of recent messages: the message path pushes into its in-memory queue,
+    /// and [`runtime::run`] flushes it in the background and once more at shutdown.
+    pub recent_messages: Arc<guildhall_core::recent_messages::RecentMessages>,
     bot_user: OnceLock<UserId>,
 }
 
@@ -92,8 +95,12 @@ impl BotData {
             Arc::clone(&core.clock),
             core.ledger.clone(),
         ));
+        let recent_messages = Arc::new(guildhall_core::recent_messages::RecentMessages::new(
+            core.db.clone(),
+        ));
         Self {
             tickets,
+            recent_messages,
             db: core.db,
             clock: core.clock,
             config: core.config,
@@ -159,6 +166,9 @@ pub fn effect_name(effect: &Effect) -> &'static str {
         Effect::Ban { .. } => "ban",
         Effect::Unban { .. } => "unban",
         Effect::CreateThread { .. } => "create_thread",
+        Effect::CreateChannel { .. } => "create_channel",
+        Effect::SetChannelPermission { .. } => "set_channel_permission",
+        Effect::SetThreadState { .. } => "set_thread_state",
         Effect::InteractionReply { .. } => "interaction_reply",
     }
 }

@@ -146,6 +146,7 @@ pub async fn run(
     let register = options.register_commands;
     let live = Arc::clone(&data.live);
     let clock = Arc::clone(&data.clock);
+    let recent_messages = Arc::clone(&data.recent_messages);
     let framework = poise::Framework::builder()
         .options(crate::commands::framework_options())
         .setup(move |_ctx, ready, _framework| {
@@ -166,6 +167,13 @@ pub async fn run(
     let mut client = ClientBuilder::new_with_http(http.build(), intents)
         .framework(framework)
         .await?;
+    // Stopped only once the client has stopped, so messages that arrive while the shards shut
+    // down are in its last flush.
+    let stop_flusher = CancellationToken::new();
+    let flusher = recent_messages.spawn_flusher(
+        guildhall_core::recent_messages::FLUSH_INTERVAL,
+        stop_flusher.clone(),
+    );
     let manager = Arc::clone(&client.shard_manager);
     tokio::spawn(watch_shards(
         Arc::clone(&manager),
@@ -185,6 +193,10 @@ pub async fn run(
             client.start_shard_range(first..last + 1, total).await
         }
     };
+    stop_flusher.cancel();
+    if let Err(error) = flusher.await {
+        tracing::error!(%error, "the recent-message flusher failed");
+    }
     match result {
         Ok(()) => Ok(()),
         Err(serenity::Error::Gateway(GatewayError::DisallowedGatewayIntents)) => Err(

@@ -118,13 +118,19 @@ pub async fn on_component(
                 .collect()
         })
         .unwrap_or_default();
-    let answer = match handle(data, guild, user, &interaction.user.name, &roles, button).await {
-        Ok(text) => text,
-        Err(BotError::User(message)) => message,
-        Err(BotError::Refused(refusal, _) | BotError::RefusedStored(refusal)) => refusal.explain(),
+    let handled = handle(data, guild, user, &interaction.user.name, &roles, button).await;
+    let (answer, after) = match handled {
+        Ok(Handled { answer, after }) => (answer, after),
+        Err(BotError::User(message)) => (message, Vec::new()),
+        Err(BotError::Refused(refusal, _) | BotError::RefusedStored(refusal)) => {
+            (refusal.explain(), Vec::new())
+        }
         Err(error) => {
             tracing::error!(%guild, %user, %error, "ticket action failed");
-            "Something went wrong on our side; it has been logged.".into()
+            (
+                "Something went wrong on our side; it has been logged.".into(),
+                Vec::new(),
+            )
         }
     };
     let reply = Effect::InteractionReply {
@@ -134,7 +140,28 @@ pub async fn on_component(
         ephemeral: true,
     };
     data.executor.execute_for(Some(guild), &reply).await?;
+    // The member has their answer; what follows happens in the ticket itself, in order (the
+    // closing message before the thread is archived, the thread unarchived before "reopened").
+    for effect in &after {
+        data.executor.execute_for(Some(guild), effect).await?;
+    }
     Ok(true)
+}
+
+/// What a button did: the member's private answer, and the effects to perform once they have
+/// it (the button may sit in the ticket that the effects archive).
+struct Handled {
+    answer: String,
+    after: Vec<Effect>,
+}
+
+impl Handled {
+    fn answer(answer: String) -> Self {
+        Self {
+            answer,
+            after: Vec::new(),
+        }
+    }
 }
 
 async fn handle(
@@ -144,7 +171,7 @@ async fn handle(
     name: &str,
     roles: &[RoleId],
     button: TicketButton,
-) -> Result<String, BotError> {
+) -> Result<Handled, BotError> {
     let settings = data.config.get(guild).await?.tickets.clone();
     let is_staff = |staff: &[RoleId]| {
         let manager = match (data.cache.guild_info(guild), data.cache.member(guild, user)) {
@@ -157,28 +184,38 @@ async fn handle(
     };
     match button {
         TicketButton::Open(panel) => {
+            let bot = data.bot_user().ok_or_else(|| {
+                BotError::Internal("a ticket was opened before the bot knew its own id".into())
+            })?;
             let opened = data
                 .tickets
                 .open(&settings, guild, panel, user, name)
                 .await?;
-            let TicketChannelPlan::Thread(create) = &opened.create else {
-                return Err(BotError::User("This panel uses channel mode, which this version cannot open yet; ask an admin to switch tickets.mode to thread.".into()));
+            let create = opened.create_effect(bot);
+            let created = data.executor.execute_for(Some(guild), &create).await?;
+            let what = match opened.create {
+                TicketChannelPlan::Thread(_) => "thread",
+                TicketChannelPlan::Channel { .. } => "channel",
             };
-            let thread = data.executor.execute_for(Some(guild), create).await?;
-            let channel = thread
+            let channel = created
                 .as_ref()
-                .and_then(|thread| thread["id"].as_str())
+                .and_then(|created| created["id"].as_str())
                 .and_then(|id| id.parse::<ChannelId>().ok())
-                .ok_or_else(|| BotError::Internal("Discord returned no thread id".into()))?;
+                .ok_or_else(|| {
+                    BotError::Internal(format!(
+                        "Discord returned no id for ticket #{}'s new {what}",
+                        opened.ticket.number
+                    ))
+                })?;
             let welcome = data
                 .tickets
                 .attach_channel(guild, opened.ticket.id, channel)
                 .await?;
             data.executor.execute_for(Some(guild), &welcome).await?;
-            Ok(format!(
+            Ok(Handled::answer(format!(
                 "Your ticket #{} is open: <#{channel}>",
                 opened.ticket.number
-            ))
+            )))
         }
         TicketButton::Claim(ticket) => {
             let staff = staff_of(data, guild, ticket).await?;
@@ -189,7 +226,10 @@ async fn handle(
             if let Some(announcement) = &claimed.announcement {
                 data.executor.execute_for(Some(guild), announcement).await?;
             }
-            Ok(format!("You claimed ticket #{}.", claimed.ticket.number))
+            Ok(Handled::answer(format!(
+                "You claimed ticket #{}.",
+                claimed.ticket.number
+            )))
         }
         TicketButton::Close(ticket) => {
             let staff = staff_of(data, guild, ticket).await?;
@@ -203,13 +243,13 @@ async fn handle(
                     "closed with the button",
                 )
                 .await?;
-            for effect in &closed.effects {
-                data.executor.execute_for(Some(guild), effect).await?;
-            }
-            Ok(format!(
-                "Ticket #{} is closed; its transcript is saved.",
-                closed.ticket.number
-            ))
+            Ok(Handled {
+                answer: format!(
+                    "Ticket #{} is closed; its transcript is saved.",
+                    closed.ticket.number
+                ),
+                after: closed.effects.into_iter().chain(closed.lock).collect(),
+            })
         }
         TicketButton::Reopen(ticket) => {
             let staff = staff_of(data, guild, ticket).await?;
@@ -217,10 +257,14 @@ async fn handle(
                 .tickets
                 .reopen(&settings, guild, ticket, user, is_staff(&staff))
                 .await?;
-            for effect in &reopened.effects {
-                data.executor.execute_for(Some(guild), effect).await?;
-            }
-            Ok(format!("Ticket #{} is open again.", reopened.ticket.number))
+            Ok(Handled {
+                answer: format!("Ticket #{} is open again.", reopened.ticket.number),
+                after: reopened
+                    .unlock
+                    .into_iter()
+                    .chain(reopened.effects)
+                    .collect(),
+            })
         }
     }
 }
@@ -268,5 +312,63 @@ pub async fn on_message(
         created_at: convert::time(message.timestamp),
     };
     data.tickets.record_message(guild, &incoming).await?;
+    Ok(())
+}
+
+/// MESSAGE_UPDATE in a ticket: the transcript keeps the new text (and files, when the edit
+/// reports them) with the edit time. Other channels cost one index lookup.
+pub async fn on_edit(
+    data: &BotData,
+    guild: GuildId,
+    event: &discord::MessageUpdateEvent,
+) -> Result<(), BotError> {
+    let channel = convert::channel(event.channel_id);
+    if data
+        .tickets
+        .ticket_in_channel(guild, channel)
+        .await?
+        .is_none()
+    {
+        return Ok(());
+    }
+    // An update without content is an embed unfurl or a pin, not an edit of the text.
+    let Some(content) = &event.content else {
+        return Ok(());
+    };
+    let attachments: Option<Vec<Attachment>> = event.attachments.as_ref().map(|files| {
+        files
+            .iter()
+            .map(|file| Attachment {
+                name: file.filename.clone(),
+                url: file.url.clone(),
+            })
+            .collect()
+    });
+    data.tickets
+        .record_edit(
+            guild,
+            channel,
+            MessageId::new(event.id.get()),
+            content,
+            attachments.as_deref(),
+        )
+        .await?;
+    Ok(())
+}
+
+/// MESSAGE_DELETE in a ticket: the transcript keeps the message, marked deleted.
+pub async fn on_delete(
+    data: &BotData,
+    guild: GuildId,
+    channel: discord::ChannelId,
+    message: discord::MessageId,
+) -> Result<(), BotError> {
+    data.tickets
+        .record_delete(
+            guild,
+            convert::channel(channel),
+            MessageId::new(message.get()),
+        )
+        .await?;
     Ok(())
 }

@@ -11,6 +11,7 @@ use guildhall_core::analytics;
 use guildhall_core::config::Settings;
 use guildhall_core::guild_config::scheduled::{self, ApplyScheduledChange};
 use guildhall_core::jobs::{JobRegistry, Worker, WorkerOptions, prune};
+use guildhall_core::recent_messages;
 use guildhall_web::{WebConfig, WebState};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -33,6 +34,19 @@ pub fn registry(settings: &Settings, services: &Services) -> anyhow::Result<JobR
         .with(
             prune::KIND,
             Arc::new(prune::PruneJobs::new(services.ledger.clone(), retention)),
+        )
+        // Each guild's recent messages and ticket transcripts past their retention.
+        .with(
+            recent_messages::retention::KIND,
+            Arc::new(recent_messages::Retention::new(
+                services.ledger.clone(),
+                Arc::clone(&services.config),
+                Arc::new(guildhall_core::tickets::TicketService::new(
+                    services.db.clone(),
+                    Arc::clone(&services.clock),
+                    services.ledger.clone(),
+                )),
+            )),
         );
     if settings.discord.token.is_some() {
         let sink: Arc<dyn guildhall_core::effect::EffectSink> =
@@ -113,6 +127,7 @@ pub async fn serve(
     let mut job_metrics = None;
     if parts.worker && settings.jobs.enabled {
         prune::ensure_scheduled(&services.ledger).await?;
+        recent_messages::retention::ensure_scheduled(&services.ledger).await?;
         let name = format!("{}:{}", hostname(), std::process::id());
         let worker = Worker::new(
             services.ledger.clone(),

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::UnixMillis;
 use crate::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
+use crate::permissions::Overwrite;
 
 /// One action on Discord.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -139,6 +140,45 @@ pub enum Effect {
         private: bool,
         /// Members to add to the thread once it exists.
         invite: Vec<UserId>,
+    },
+    /// Create a text channel in a guild, optionally in a category, with permission overwrites
+    /// (a private ticket channel denies @everyone and allows the people it is for). The bot
+    /// needs Manage Channels, and may only allow or deny permissions it has itself.
+    CreateChannel {
+        /// The guild.
+        guild: GuildId,
+        /// The channel's name (Discord lowercases it and allows 1 to 100 characters).
+        name: String,
+        /// The category to create it in; `None` for the top level.
+        parent: Option<ChannelId>,
+        /// The channel's permission overwrites; empty to inherit nothing (and, in a category,
+        /// to take the category's).
+        overwrites: Vec<Overwrite>,
+        /// Shown in the guild's audit log.
+        reason: Option<String>,
+    },
+    /// Set (create or replace) one permission overwrite on a channel, for a role or a member.
+    /// The bot needs Manage Roles, and may only allow or deny permissions it has itself.
+    SetChannelPermission {
+        /// The channel (not a thread: threads take their parent's overwrites).
+        channel: ChannelId,
+        /// Whom the overwrite is for, and what it allows and denies. It replaces the target's
+        /// previous overwrite entirely.
+        overwrite: Overwrite,
+        /// Shown in the guild's audit log.
+        reason: Option<String>,
+    },
+    /// Archive or unarchive a thread, and lock or unlock it. A locked thread can only be
+    /// unarchived by members with Manage Threads, so members cannot reopen it by posting.
+    SetThreadState {
+        /// The thread.
+        thread: ChannelId,
+        /// Archived (hidden from the channel's thread list, read-only until unarchived).
+        archived: bool,
+        /// Locked (only Manage Threads may unarchive it).
+        locked: bool,
+        /// Shown in the guild's audit log.
+        reason: Option<String>,
     },
     /// Answer an interaction (slash command, button, select or modal).
     InteractionReply {
@@ -293,12 +333,15 @@ impl Effect {
             | Self::RemoveTimeout { guild, .. }
             | Self::Kick { guild, .. }
             | Self::Ban { guild, .. }
-            | Self::Unban { guild, .. } => Some(*guild),
+            | Self::Unban { guild, .. }
+            | Self::CreateChannel { guild, .. } => Some(*guild),
             Self::SendMessage { .. }
             | Self::SendDirectMessage { .. }
             | Self::EditMessage { .. }
             | Self::DeleteMessage { .. }
             | Self::CreateThread { .. }
+            | Self::SetChannelPermission { .. }
+            | Self::SetThreadState { .. }
             | Self::InteractionReply { .. } => None,
         }
     }
@@ -322,6 +365,48 @@ mod tests {
         let back: Effect = serde_json::from_value(json).unwrap();
         assert_eq!(back, effect);
         assert_eq!(back.guild(), Some(GuildId::new(1)));
+    }
+
+    #[test]
+    fn channel_effects_round_trip_through_json() {
+        use crate::permissions::{OverwriteTarget, Permissions};
+        let create = Effect::CreateChannel {
+            guild: GuildId::new(1),
+            name: "ticket-0001".into(),
+            parent: Some(ChannelId::new(2)),
+            overwrites: vec![Overwrite {
+                target: OverwriteTarget::Role(RoleId::new(1)),
+                allow: Permissions::NONE,
+                deny: Permissions::VIEW_CHANNEL,
+            }],
+            reason: Some("ticket #1".into()),
+        };
+        let permission = Effect::SetChannelPermission {
+            channel: ChannelId::new(3),
+            overwrite: Overwrite {
+                target: OverwriteTarget::Member(UserId::new(4)),
+                allow: Permissions::VIEW_CHANNEL,
+                deny: Permissions::SEND_MESSAGES,
+            },
+            reason: None,
+        };
+        let thread = Effect::SetThreadState {
+            thread: ChannelId::new(5),
+            archived: true,
+            locked: true,
+            reason: None,
+        };
+        for (effect, tag, guild) in [
+            (create, "create_channel", Some(GuildId::new(1))),
+            (permission, "set_channel_permission", None),
+            (thread, "set_thread_state", None),
+        ] {
+            let json = serde_json::to_value(&effect).unwrap();
+            assert_eq!(json["effect"], tag);
+            let back: Effect = serde_json::from_value(json).unwrap();
+            assert_eq!(back, effect);
+            assert_eq!(back.guild(), guild);
+        }
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod jobs;
 pub mod live;
 pub mod moderation;
 pub mod permissions;
+pub mod recent_messages;
 pub mod refusals;
 #[cfg(feature = "test-support")]
 pub mod testing;

@@ -2,6 +2,7 @@
 
 use guildhall_core::clock::UnixMillis;
 use guildhall_core::effect::{ButtonStyle, Component, Effect, Embed, OutgoingMessage};
+use guildhall_core::permissions::{Overwrite, OverwriteTarget};
 use serde_json::{Value, json};
 
 use super::Method;
@@ -165,6 +166,51 @@ pub fn calls(effect: &Effect) -> Call {
             })),
             &None,
         ),
+        Effect::CreateChannel {
+            guild,
+            name,
+            parent,
+            overwrites,
+            reason,
+        } => call(
+            Method::Post,
+            format!("/guilds/{guild}/channels"),
+            Some(json!({
+                "name": name,
+                "type": 0,
+                "parent_id": parent.map(|parent| parent.to_string()),
+                "permission_overwrites": overwrites.iter().map(overwrite_json).collect::<Vec<_>>(),
+            })),
+            reason,
+        ),
+        Effect::SetChannelPermission {
+            channel,
+            overwrite,
+            reason,
+        } => {
+            let (id, kind) = overwrite_target(overwrite.target);
+            call(
+                Method::Put,
+                format!("/channels/{channel}/permissions/{id}"),
+                Some(json!({
+                    "type": kind,
+                    "allow": overwrite.allow.0.to_string(),
+                    "deny": overwrite.deny.0.to_string(),
+                })),
+                reason,
+            )
+        }
+        Effect::SetThreadState {
+            thread,
+            archived,
+            locked,
+            reason,
+        } => call(
+            Method::Patch,
+            format!("/channels/{thread}"),
+            Some(json!({ "archived": archived, "locked": locked })),
+            reason,
+        ),
         Effect::InteractionReply {
             interaction_id,
             token,
@@ -182,6 +228,26 @@ pub fn calls(effect: &Effect) -> Call {
                 &None,
             )
         }
+    }
+}
+
+/// A permission overwrite as Discord's JSON: the role or member id, its type (0 role,
+/// 1 member), and the allow and deny bit sets as decimal strings.
+pub fn overwrite_json(overwrite: &Overwrite) -> Value {
+    let (id, kind) = overwrite_target(overwrite.target);
+    json!({
+        "id": id,
+        "type": kind,
+        "allow": overwrite.allow.0.to_string(),
+        "deny": overwrite.deny.0.to_string(),
+    })
+}
+
+/// An overwrite's target as Discord names it: the id, and the type (0 role, 1 member).
+fn overwrite_target(target: OverwriteTarget) -> (String, u8) {
+    match target {
+        OverwriteTarget::Role(role) => (role.to_string(), 0),
+        OverwriteTarget::Member(user) => (user.to_string(), 1),
     }
 }
 
@@ -296,6 +362,82 @@ mod tests {
             "capped at 7 days"
         );
         assert_eq!(ban.reason.as_deref(), Some("spam"));
+    }
+
+    #[test]
+    fn channel_effects_map_to_discords_routes_with_their_reason() {
+        use guildhall_core::ids::RoleId;
+        use guildhall_core::permissions::Permissions;
+
+        let create = calls(&Effect::CreateChannel {
+            guild: GuildId::new(1),
+            name: "ticket-0001".into(),
+            parent: Some(ChannelId::new(2)),
+            overwrites: vec![
+                Overwrite {
+                    target: OverwriteTarget::Role(RoleId::new(1)),
+                    allow: Permissions::NONE,
+                    deny: Permissions::VIEW_CHANNEL,
+                },
+                Overwrite {
+                    target: OverwriteTarget::Member(UserId::new(3)),
+                    allow: Permissions::VIEW_CHANNEL | Permissions::SEND_MESSAGES,
+                    deny: Permissions::NONE,
+                },
+            ],
+            reason: Some("Ticket #1 opened".into()),
+        });
+        assert_eq!(
+            (create.method, create.path.as_str()),
+            (Method::Post, "/guilds/1/channels")
+        );
+        assert_eq!(create.reason.as_deref(), Some("Ticket #1 opened"));
+        assert_eq!(
+            create.body.unwrap(),
+            json!({
+                "name": "ticket-0001",
+                "type": 0,
+                "parent_id": "2",
+                "permission_overwrites": [
+                    {"id": "1", "type": 0, "allow": "0", "deny": "1024"},
+                    {"id": "3", "type": 1, "allow": "3072", "deny": "0"},
+                ],
+            })
+        );
+
+        let permission = calls(&Effect::SetChannelPermission {
+            channel: ChannelId::new(5),
+            overwrite: Overwrite {
+                target: OverwriteTarget::Member(UserId::new(3)),
+                allow: Permissions::VIEW_CHANNEL,
+                deny: Permissions::SEND_MESSAGES,
+            },
+            reason: Some("Ticket #1 closed".into()),
+        });
+        assert_eq!(
+            (permission.method, permission.path.as_str()),
+            (Method::Put, "/channels/5/permissions/3")
+        );
+        assert_eq!(
+            permission.body.unwrap(),
+            json!({"type": 1, "allow": "1024", "deny": "2048"})
+        );
+        assert_eq!(permission.reason.as_deref(), Some("Ticket #1 closed"));
+
+        let archive = calls(&Effect::SetThreadState {
+            thread: ChannelId::new(6),
+            archived: true,
+            locked: true,
+            reason: None,
+        });
+        assert_eq!(
+            (archive.method, archive.path.as_str()),
+            (Method::Patch, "/channels/6")
+        );
+        assert_eq!(
+            archive.body.unwrap(),
+            json!({"archived": true, "locked": true})
+        );
     }
 
     #[test]

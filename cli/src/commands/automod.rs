@@ -1,8 +1,14 @@
 //! `guildhall automod test`: which of a guild's automod rules would fire on a text.
+//! `guildhall automod backtest`: what one rule would have done to the guild's stored recent
+//! messages.
+
+use std::time::Duration;
 
 use clap::Subcommand;
+use guildhall_core::automod::backtest::{Backtest, BacktestReport};
 use guildhall_core::automod::{PriorMessage, RuleKind, explain};
 use guildhall_core::ids::GuildId;
+use guildhall_core::recent_messages::store;
 use serde_json::json;
 
 use crate::app::{self, GlobalOptions, Services};
@@ -25,19 +31,49 @@ pub enum Command {
         #[arg(long = "rule", value_name = "NAME")]
         rules: Vec<String>,
     },
+    /// Replay the guild's stored recent messages through one rule, on or off, and report how
+    /// many messages and members it would have hit (needs logging.store_recent_messages).
+    Backtest {
+        #[arg(long)]
+        guild: GuildId,
+        /// The rule: spam, duplicates, caps, invites, links, bad_words, bad_patterns, mentions.
+        #[arg(long, value_name = "NAME")]
+        rule: String,
+        /// How many days back to replay, 1 to 30.
+        #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=30))]
+        days: u32,
+    },
 }
+
+/// Messages read from the store at a time.
+const PAGE: u32 = 1_000;
 
 pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()> {
     let settings = app::load_settings(options)?;
     let services = Services::open(&settings).await?;
-    let Command::Test {
-        guild,
-        text,
-        history,
-        rules,
-    } = command;
+    match command {
+        Command::Test {
+            guild,
+            text,
+            history,
+            rules,
+        } => test(options, &services, guild, &text, &history, &rules).await,
+        Command::Backtest { guild, rule, days } => {
+            backtest(options, &services, guild, &rule, days).await
+        }
+    }
+}
+
+async fn test(
+    options: &GlobalOptions,
+    services: &Services,
+    guild: GuildId,
+    text: &str,
+    history: &[String],
+    rules: &[String],
+) -> anyhow::Result<()> {
     let mut automod = services.config.get(guild).await?.automod.clone();
-    for name in &rules {
+    for name in rules {
         let rule = RuleKind::from_name(name).ok_or_else(|| {
             let known: Vec<&str> = RuleKind::ALL.iter().map(|rule| rule.name()).collect();
             anyhow::anyhow!(
@@ -56,7 +92,7 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
             seconds_before: count - u32::try_from(index).unwrap_or(0),
         })
         .collect();
-    let hits = explain(&automod, &text, &prior)?;
+    let hits = explain(&automod, text, &prior)?;
     if options.json {
         let hits: Vec<_> = hits
             .iter()
@@ -79,4 +115,104 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
     }
     table.print();
     Ok(())
+}
+
+async fn backtest(
+    options: &GlobalOptions,
+    services: &Services,
+    guild: GuildId,
+    rule: &str,
+    days: u32,
+) -> anyhow::Result<()> {
+    let guild_settings = services.config.get(guild).await?;
+    let mut backtest = Backtest::new(guild, &guild_settings.automod, rule)?;
+    let since = services
+        .clock
+        .now()
+        .minus(Duration::from_secs(u64::from(days) * 86_400));
+    let mut page = store::messages_since(&services.db, guild, since, PAGE).await?;
+    while let Some(last) = page.last().map(|message| message.position()) {
+        for message in &page {
+            backtest.replay(message);
+        }
+        page = store::messages_after(&services.db, guild, last, PAGE).await?;
+    }
+    let report = backtest.finish();
+    let stored = guild_settings.logging.store_recent_messages;
+    let note = (!stored).then(|| {
+        format!(
+            "guild {guild} does not store recent messages; turn it on with \
+             `guildhall config set --guild {guild} logging.store_recent_messages true` and wait for messages"
+        )
+    });
+    let replayed = report.messages_scanned + report.bot_messages_skipped;
+    if let Some(note) = &note
+        && replayed == 0
+    {
+        anyhow::bail!("{note}");
+    }
+    if options.json {
+        if let Some(note) = &note {
+            eprintln!("note: {note}");
+        }
+        return output::json(&json!({
+            "guild": guild,
+            "days": days,
+            "since": since,
+            "store_recent_messages": stored,
+            "note": note,
+            "rule": report.rule.name(),
+            "rule_enabled": report.rule_enabled,
+            "messages_scanned": report.messages_scanned,
+            "bot_messages_skipped": report.bot_messages_skipped,
+            "messages_hit": report.messages_hit,
+            "members_hit": report.members_hit,
+            "first_at": report.first_at,
+            "last_at": report.last_at,
+            "examples": report.examples,
+        }));
+    }
+    if let Some(note) = &note {
+        println!("note: {note}");
+    }
+    print_report(guild, days, &report);
+    Ok(())
+}
+
+fn print_report(guild: GuildId, days: u32, report: &BacktestReport) {
+    let state = if report.rule_enabled { "on" } else { "off" };
+    let covered = match (report.first_at, report.last_at) {
+        (Some(first), Some(last)) => format!("{first} to {last}"),
+        _ => "none stored".to_owned(),
+    };
+    println!(
+        "rule {} ({state} in guild {guild}), last {days} day(s), messages from {covered}",
+        report.rule.name()
+    );
+    println!(
+        "{} message(s) scanned, {} would be hit, from {} member(s)",
+        report.messages_scanned, report.messages_hit, report.members_hit
+    );
+    if report.examples.is_empty() {
+        return;
+    }
+    println!();
+    let mut table = Table::new(&["TIME", "AUTHOR", "CHANNEL", "MESSAGE", "WHY"]);
+    for hit in &report.examples {
+        table.row(vec![
+            hit.at.to_rfc3339(),
+            hit.author.to_string(),
+            hit.channel.to_string(),
+            hit.excerpt.replace(['\n', '\r'], " "),
+            hit.reason.clone(),
+        ]);
+    }
+    table.print();
+    if report.messages_hit > report.examples.len() as u64 {
+        println!(
+            "(the first {} of {} hits)",
+            report.examples.len(),
+            report.messages_hit
+        );
+    }
 }

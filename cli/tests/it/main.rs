@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests may unwrap: a panic is the failure report.
 
+mod backtest;
 mod browser;
 mod config;
 mod dashboard;
@@ -12,3 +13,4 @@ mod migrate;
 mod moderation;
 mod serve;
 mod support;
+mod tickets;

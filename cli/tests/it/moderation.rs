@@ -515,15 +515,18 @@ async fn a_ticket_opens_a_private_thread_and_closing_stores_its_transcript() {
     .await;
 
     // Messages flow into the transcript; a moderator closes the ticket.
-    stack.sandbox.say(
+    let typo = stack.sandbox.say(
         small::GUILD,
         thread,
         small::MEMBER_A,
-        "my order never arrived",
+        "my ordr never arived",
     );
     stack
         .sandbox
         .say(small::GUILD, thread, small::MOD_A, "looking into it now");
+    let oops = stack
+        .sandbox
+        .say(small::GUILD, thread, small::MEMBER_A, "wrong ticket, sorry");
     let tickets = guildhall_core::tickets::TicketService::new(
         stack.test_db.db.clone(),
         std::sync::Arc::new(guildhall_core::clock::SystemClock),
@@ -535,8 +538,32 @@ async fn a_ticket_opens_a_private_thread_and_closing_stores_its_transcript() {
     );
     testing::wait_for("the messages in the transcript", WITHIN, || async {
         let transcript = tickets.transcript(small::GUILD, 1).await.ok()?;
-        (transcript.messages.len() >= 2).then_some(())
+        (transcript.messages.len() >= 3).then_some(())
     })
+    .await;
+    // An edit and a deletion are kept: the new text with its time, the deleted message marked.
+    stack.sandbox.edit(thread, typo, "my order never arrived");
+    stack.sandbox.delete(thread, oops);
+    testing::wait_for(
+        "the edit and the deletion in the transcript",
+        WITHIN,
+        || async {
+            let transcript = tickets.transcript(small::GUILD, 1).await.ok()?;
+            let edited = transcript
+                .messages
+                .iter()
+                .find(|m| m.message.get() == typo.get())?;
+            let deleted = transcript
+                .messages
+                .iter()
+                .find(|m| m.message.get() == oops.get())?;
+            (edited.content == "my order never arrived"
+                && edited.edited_at.is_some()
+                && deleted.deleted_at.is_some()
+                && deleted.content == "wrong ticket, sorry")
+                .then_some(())
+        },
+    )
     .await;
     let close = stack.sandbox.click(
         small::GUILD,

@@ -12,6 +12,7 @@
 //! `caps`, `mentions`, `simhash` and `state` (spam and duplicates), `engine` (compile and check),
 //! `verdict` and `explain`.
 
+pub mod backtest;
 mod caps;
 mod engine;
 mod explain;

@@ -29,6 +29,8 @@ pub struct GuildSettings {
     pub automod: crate::automod::AutomodSettings,
     /// `tickets`: support tickets (mode, staff roles, auto-close, transcript retention).
     pub tickets: crate::tickets::TicketSettings,
+    /// `logging`: the opt-in store of recent messages (retention, ignored channels).
+    pub logging: crate::recent_messages::LoggingSettings,
     /// Version of each stored section; absent sections are at version 0 (the defaults).
     pub versions: BTreeMap<&'static str, i64>,
 }
@@ -365,6 +367,7 @@ pub static SECTIONS: &[&dyn SectionOps] = &[
     &Ops::<crate::moderation::ModerationSettings>(PhantomData),
     &Ops::<crate::automod::AutomodSettings>(PhantomData),
     &Ops::<crate::tickets::TicketSettings>(PhantomData),
+    &Ops::<crate::recent_messages::LoggingSettings>(PhantomData),
 ];
 
 /// The section called `name`.

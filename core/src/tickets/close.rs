@@ -1,6 +1,7 @@
 //! Closing a ticket (by staff, the opener, or the inactivity timer) and reopening it.
 
 use super::buttons::TicketButton;
+use super::channel::{self, Conversation};
 use super::model::{Ticket, TicketId, TicketState, TranscriptSummary};
 use super::service::{TicketError, TicketService};
 use super::settings::TicketSettings;
@@ -20,6 +21,10 @@ pub struct ClosedTicket {
     pub summary: TranscriptSummary,
     /// The closing message in the ticket, with a Reopen button; empty without a channel.
     pub effects: Vec<Effect>,
+    /// Locks the ticket ([`channel::lock`]): a thread is archived and locked, the opener of a
+    /// channel loses Send Messages. Perform it after `effects` (an archived thread takes no
+    /// closing message); `None` without a channel.
+    pub lock: Option<Effect>,
 }
 
 /// A reopened ticket and the message that says so.
@@ -29,6 +34,10 @@ pub struct ReopenedTicket {
     pub ticket: Ticket,
     /// "Reopened by ..." in the ticket; empty without a channel.
     pub effects: Vec<Effect>,
+    /// Unlocks the ticket ([`channel::unlock`]): a thread is unarchived and unlocked, the
+    /// opener of a channel may write again. Perform it before `effects`; `None` without a
+    /// channel.
+    pub unlock: Option<Effect>,
 }
 
 impl TicketService {
@@ -72,13 +81,16 @@ impl TicketService {
         self.closed(guild, ticket).await
     }
 
-    /// The closed ticket with its summary and closing message.
+    /// The closed ticket with its summary, closing message and lock.
     pub(super) async fn closed(
         &self,
         guild: GuildId,
         ticket: TicketId,
     ) -> Result<ClosedTicket, TicketError> {
         let ticket = self.ticket(guild, ticket).await?;
+        let panel = self.panel(guild, ticket.panel).await?;
+        let lock = Conversation::of(&panel, &ticket)
+            .map(|conversation| channel::lock(conversation, &ticket));
         let summary = TranscriptSummary::of(&store::messages(&self.db, guild, ticket.id).await?);
         let effects = ticket
             .channel
@@ -92,6 +104,7 @@ impl TicketService {
             ticket,
             summary,
             effects,
+            lock,
         })
     }
 
@@ -147,6 +160,9 @@ impl TicketService {
             });
         }
         self.arm_inactivity(settings, &ticket).await?;
+        let panel = self.panel(guild, ticket.panel).await?;
+        let unlock = Conversation::of(&panel, &ticket)
+            .map(|conversation| channel::unlock(conversation, &ticket));
         let effects = ticket
             .channel
             .map(|channel| Effect::SendMessage {
@@ -158,7 +174,11 @@ impl TicketService {
             })
             .into_iter()
             .collect();
-        Ok(ReopenedTicket { ticket, effects })
+        Ok(ReopenedTicket {
+            ticket,
+            effects,
+            unlock,
+        })
     }
 }
 
@@ -186,5 +206,135 @@ pub fn closing_message(ticket: &Ticket, summary: &TranscriptSummary) -> Outgoing
             disabled: false,
         }])],
         ..OutgoingMessage::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::clock::{ManualClock, UnixMillis};
+    use crate::ids::{ChannelId, RoleId};
+    use crate::jobs::JobLedger;
+    use crate::permissions::{Overwrite, OverwriteTarget, Permissions};
+    use crate::testing;
+    use crate::tickets::{PanelRequest, TicketMode};
+
+    const GUILD: GuildId = GuildId::new(100);
+    const STAFF_ROLE: RoleId = RoleId::new(50);
+    const SUPPORT: ChannelId = ChannelId::new(700);
+    const CATEGORY: ChannelId = ChannelId::new(800);
+    const CONVERSATION: ChannelId = ChannelId::new(9_001);
+    const MEMBER: UserId = UserId::new(6);
+    const STAFF: UserId = UserId::new(4);
+
+    /// Opens a ticket on a new panel with `settings` and attaches `CONVERSATION` to it.
+    async fn attached(service: &TicketService, settings: &TicketSettings) -> TicketId {
+        let created = service
+            .create_panel(
+                settings,
+                PanelRequest {
+                    guild: GUILD,
+                    channel: SUPPORT,
+                    title: "Support".into(),
+                    description: String::new(),
+                    button_label: String::new(),
+                    staff_roles: vec![STAFF_ROLE],
+                    created_by: STAFF,
+                },
+            )
+            .await
+            .unwrap();
+        let opened = service
+            .open(settings, GUILD, created.panel.id, MEMBER, "Ada")
+            .await
+            .unwrap();
+        service
+            .attach_channel(GUILD, opened.ticket.id, CONVERSATION)
+            .await
+            .unwrap();
+        opened.ticket.id
+    }
+
+    #[tokio::test]
+    async fn closing_locks_the_conversation_and_reopening_unlocks_it_in_both_modes() {
+        for test_db in testing::backends().await {
+            let clock = Arc::new(ManualClock::new(UnixMillis(1_700_000_000_000)));
+            let ledger = JobLedger::new(test_db.db.clone(), clock.clone(), 3);
+            let service = TicketService::new(test_db.db.clone(), clock, ledger);
+            let thread_mode = TicketSettings::default();
+            let channel_mode = TicketSettings {
+                mode: TicketMode::Channel,
+                category: Some(CATEGORY),
+                ..TicketSettings::default()
+            };
+            let closed_overwrite = Overwrite {
+                target: OverwriteTarget::Member(MEMBER),
+                allow: Permissions::VIEW_CHANNEL | Permissions::READ_MESSAGE_HISTORY,
+                deny: Permissions::SEND_MESSAGES,
+            };
+            let reopened_overwrite = Overwrite {
+                target: OverwriteTarget::Member(MEMBER),
+                allow: Permissions::VIEW_CHANNEL
+                    | Permissions::SEND_MESSAGES
+                    | Permissions::READ_MESSAGE_HISTORY
+                    | Permissions::ATTACH_FILES,
+                deny: Permissions::NONE,
+            };
+            let cases = [
+                (
+                    &thread_mode,
+                    Effect::SetThreadState {
+                        thread: CONVERSATION,
+                        archived: true,
+                        locked: true,
+                        reason: Some("Ticket #1 closed".into()),
+                    },
+                    Effect::SetThreadState {
+                        thread: CONVERSATION,
+                        archived: false,
+                        locked: false,
+                        reason: Some("Ticket #1 reopened".into()),
+                    },
+                ),
+                (
+                    &channel_mode,
+                    Effect::SetChannelPermission {
+                        channel: CONVERSATION,
+                        overwrite: closed_overwrite,
+                        reason: Some("Ticket #2 closed".into()),
+                    },
+                    Effect::SetChannelPermission {
+                        channel: CONVERSATION,
+                        overwrite: reopened_overwrite,
+                        reason: Some("Ticket #2 reopened".into()),
+                    },
+                ),
+            ];
+            for (settings, lock, unlock) in cases {
+                let ticket = attached(&service, settings).await;
+                let closed = service
+                    .close(GUILD, ticket, STAFF, true, "done")
+                    .await
+                    .unwrap();
+                assert!(
+                    matches!(closed.effects.as_slice(), [Effect::SendMessage { channel, .. }] if *channel == CONVERSATION),
+                    "{:?}",
+                    closed.effects
+                );
+                assert_eq!(closed.lock, Some(lock), "{:?}", settings.mode);
+                let reopened = service
+                    .reopen(settings, GUILD, ticket, STAFF, true)
+                    .await
+                    .unwrap();
+                assert_eq!(reopened.unlock, Some(unlock), "{:?}", settings.mode);
+                assert_eq!(reopened.effects.len(), 1);
+                service
+                    .close(GUILD, ticket, STAFF, true, "done again")
+                    .await
+                    .unwrap();
+            }
+        }
     }
 }

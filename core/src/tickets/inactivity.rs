@@ -263,11 +263,12 @@ impl JobHandler for AutoClose {
                 None => Ok(JobOutcome::Done),
             };
         }
-        let ClosedTicket { effects, .. } = service
+        let ClosedTicket { effects, lock, .. } = service
             .closed(payload.guild, ticket.id)
             .await
             .map_err(failure)?;
-        for effect in &effects {
+        // The closing note first, then the lock (as a person's close does).
+        for effect in effects.iter().chain(lock.iter()) {
             if let Err(error) = self.sink.perform(Some(payload.guild), effect).await {
                 tracing::warn!(guild = %payload.guild, ticket = ticket.number, %error, "could not post the automatic close");
             }

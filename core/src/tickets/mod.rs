@@ -7,10 +7,12 @@
 //! Files by use case: `settings.rs` (the `tickets` settings and their checks), `model.rs`
 //! (panels, tickets, transcripts), `buttons.rs` (custom ids), `store.rs` (SQL), `service.rs`
 //! (the service, lookups, the channel index), `panel.rs`, `open.rs`, `claim.rs`, `close.rs`
-//! (close and reopen), `transcript.rs` (recording and reading), `inactivity.rs` (the timers and
-//! their job handlers), `export.rs` (JSON and HTML).
+//! (close and reopen), `channel.rs` (a ticket channel's overwrites; locking on close and
+//! unlocking on reopen), `transcript.rs` (recording and reading), `inactivity.rs` (the timers
+//! and their job handlers), `export.rs` (JSON and HTML).
 
 pub mod buttons;
+pub mod channel;
 pub mod claim;
 pub mod close;
 pub mod export;
@@ -27,6 +29,7 @@ pub mod transcript;
 mod section;
 
 pub use buttons::TicketButton;
+pub use channel::Conversation;
 pub use claim::ClaimedTicket;
 pub use close::{ClosedTicket, ReopenedTicket};
 pub use inactivity::{AUTO_CLOSE, AutoClose, InactivityPayload, WARN_INACTIVE, WarnInactive};

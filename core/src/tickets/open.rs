@@ -1,9 +1,10 @@
 //! Opening a ticket from a panel's button, and attaching the thread or channel the bot created.
 
 use super::buttons::TicketButton;
+use super::channel::{create_ticket_channel, uses_channels};
 use super::model::{Panel, Ticket, TicketId};
 use super::service::{TicketError, TicketService};
-use super::settings::{TicketMode, TicketSettings};
+use super::settings::TicketSettings;
 use super::store::{self, Opened};
 use crate::effect::{
     AllowedMentions, ButtonStyle, Component, ComponentRow, Effect, OutgoingMessage,
@@ -15,8 +16,9 @@ use crate::ids::{ChannelId, GuildId, RoleId, UserId};
 pub enum TicketChannelPlan {
     /// Perform this [`Effect::CreateThread`] (private, inviting the opener).
     Thread(Effect),
-    /// Create a private channel in `category` that only the opener and the staff roles can
-    /// see. The effect set has no channel creation yet, so the bot does this itself.
+    /// Create a private channel in `category` that only the opener, the staff roles and the
+    /// bot can see: [`OpenedTicket::create_effect`] turns this into an
+    /// [`Effect::CreateChannel`] once the bot's own id is known.
     Channel {
         /// The category.
         category: ChannelId,
@@ -40,6 +42,23 @@ pub struct OpenedTicket {
     /// The welcome message with the Claim and Close buttons (also returned by
     /// [`TicketService::attach_channel`] as an effect).
     pub welcome: OutgoingMessage,
+}
+
+impl OpenedTicket {
+    /// The effect that creates the ticket's conversation: the private thread, or the private
+    /// channel in its category with overwrites that let only the opener, the staff roles and
+    /// `bot` (the bot's own user, which must keep access to post there) see it.
+    pub fn create_effect(&self, bot: UserId) -> Effect {
+        match &self.create {
+            TicketChannelPlan::Thread(effect) => effect.clone(),
+            TicketChannelPlan::Channel {
+                category,
+                name,
+                staff_roles,
+                ..
+            } => create_ticket_channel(&self.ticket, *category, name, staff_roles, bot),
+        }
+    }
 }
 
 impl TicketService {
@@ -80,8 +99,8 @@ impl TicketService {
         };
         self.arm_inactivity(settings, &ticket).await?;
         let name = channel_name(ticket.number, opener_name);
-        let create = match (panel.mode, panel.category) {
-            (TicketMode::Channel, Some(category)) => TicketChannelPlan::Channel {
+        let create = match panel.category {
+            Some(category) if uses_channels(&panel) => TicketChannelPlan::Channel {
                 category,
                 name,
                 opener,

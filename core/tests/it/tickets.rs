@@ -627,7 +627,15 @@ async fn an_idle_ticket_is_warned_then_closed_once_and_activity_postpones_it() {
             Some("closed after 24 hours without activity")
         );
         let texts = sink.texts();
-        assert_eq!(texts.len(), 2, "{texts:?}");
+        assert_eq!(texts.len(), 3, "{texts:?}");
+        assert!(
+            matches!(
+                &sink.0.lock().unwrap()[2],
+                Effect::SetThreadState { thread: locked, archived: true, locked: true, .. }
+                    if *locked == thread
+            ),
+            "the thread is archived and locked after the note: {texts:?}"
+        );
         assert!(
             texts[1].contains("Ticket #1 closed automatically"),
             "{}",

@@ -1,12 +1,12 @@
 //! Guilds, roles, channels and threads.
 
-use guildhall_core::ids::{ChannelId, GuildId, RoleId};
+use guildhall_core::ids::{ChannelId, GuildId, RoleId, UserId};
 use guildhall_core::permissions::{Overwrite, OverwriteTarget, Permissions};
 use serde_json::{Value, json};
 
 use super::{
-    Answer, ApiError, Req, cid, gid, mid, need_channel_perm, need_guild_perm, need_role_below, ok,
-    rid, uid,
+    Answer, ApiError, Req, cid, gid, mid, need_channel_perm, need_guild_perm, need_role_below,
+    no_content, ok, rid, uid,
 };
 use crate::model::{Channel, ChannelKind, Role};
 use crate::{State, payloads};
@@ -119,33 +119,115 @@ pub(super) fn get_channels(st: &State, guild: &str) -> Answer {
     ))
 }
 
-fn overwrites(body: &Value) -> Option<Vec<Overwrite>> {
-    let list = body.get("permission_overwrites")?.as_array()?;
-    Some(
-        list.iter()
-            .filter_map(|o| {
-                let id: u64 = o.get("id")?.as_str()?.parse().ok()?;
-                let bits = |key: &str| {
-                    o.get(key)
-                        .and_then(|v| {
-                            v.as_str()
-                                .and_then(|s| s.parse().ok())
-                                .or_else(|| v.as_u64())
-                        })
-                        .map_or(Permissions::NONE, Permissions)
-                };
-                let target = match o.get("type").and_then(Value::as_u64) {
-                    Some(1) => OverwriteTarget::Member(guildhall_core::ids::UserId::new(id)),
-                    _ => OverwriteTarget::Role(RoleId::new(id)),
-                };
-                Some(Overwrite {
-                    target,
-                    allow: bits("allow"),
-                    deny: bits("deny"),
-                })
-            })
-            .collect(),
-    )
+/// A permission bit set as Discord accepts it: a decimal string or a number.
+fn bits(value: Option<&Value>, field: &str) -> Result<Permissions, ApiError> {
+    match value {
+        None | Some(Value::Null) => Ok(Permissions::NONE),
+        Some(Value::String(text)) => text.parse().map(Permissions).map_err(|_| {
+            ApiError::invalid(&format!(
+                "Invalid Form Body: {field}: \"{text}\" is not a permission bit set"
+            ))
+        }),
+        Some(other) => other.as_u64().map(Permissions).ok_or_else(|| {
+            ApiError::invalid(&format!(
+                "Invalid Form Body: {field}: {other} is not a permission bit set"
+            ))
+        }),
+    }
+}
+
+/// An overwrite's target from its id and `type` (0 role, 1 member).
+fn overwrite_target(id: u64, kind: Option<&Value>) -> Option<OverwriteTarget> {
+    match kind.and_then(Value::as_u64) {
+        Some(0) => Some(OverwriteTarget::Role(RoleId::new(id))),
+        Some(1) => Some(OverwriteTarget::Member(UserId::new(id))),
+        _ => None,
+    }
+}
+
+fn bad_overwrite_type(field: &str) -> ApiError {
+    ApiError::invalid(&format!(
+        "Invalid Form Body: {field}: Value must be one of (0, 1)."
+    ))
+}
+
+/// `permission_overwrites` of a create or modify body; `None` when absent.
+fn overwrites(body: &Value) -> Result<Option<Vec<Overwrite>>, ApiError> {
+    let Some(list) = body.get("permission_overwrites") else {
+        return Ok(None);
+    };
+    let list = list.as_array().ok_or_else(|| {
+        ApiError::invalid("Invalid Form Body: permission_overwrites: Must be an array.")
+    })?;
+    let mut parsed = Vec::with_capacity(list.len());
+    for (index, overwrite) in list.iter().enumerate() {
+        let field = format!("permission_overwrites.{index}");
+        let id = overwrite
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|id| id.parse::<u64>().ok())
+            .ok_or_else(|| {
+                ApiError::invalid(&format!(
+                    "Invalid Form Body: {field}.id: Value is not snowflake."
+                ))
+            })?;
+        let target = overwrite_target(id, overwrite.get("type"))
+            .ok_or_else(|| bad_overwrite_type(&format!("{field}.type")))?;
+        parsed.push(Overwrite {
+            target,
+            allow: bits(overwrite.get("allow"), &format!("{field}.allow"))?,
+            deny: bits(overwrite.get("deny"), &format!("{field}.deny"))?,
+        });
+    }
+    Ok(Some(parsed))
+}
+
+/// Discord lets the bot allow or deny only permissions it has itself: guild-wide, or in the
+/// channel's category.
+fn need_grantable(
+    st: &State,
+    guild: GuildId,
+    parent: Option<ChannelId>,
+    overwrites: &[Overwrite],
+) -> Result<(), ApiError> {
+    let mut held = st
+        .world
+        .base_permissions(guild, st.world.bot)
+        .ok_or_else(ApiError::missing_access)?;
+    if let Some(parent) = parent
+        && let Some(in_parent) = st.world.channel_permissions(parent, st.world.bot)
+    {
+        held |= in_parent;
+    }
+    if overwrites
+        .iter()
+        .all(|overwrite| held.contains(overwrite.allow | overwrite.deny))
+    {
+        Ok(())
+    } else {
+        Err(ApiError::missing_permissions())
+    }
+}
+
+/// A `parent_id` must name a category of the same guild.
+fn parent_category(
+    st: &State,
+    guild: GuildId,
+    body: &Value,
+) -> Result<Option<ChannelId>, ApiError> {
+    let parent = match body.get("parent_id") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(text)) => text.parse::<ChannelId>().ok(),
+        Some(_) => None,
+    };
+    let category = parent.filter(|parent| {
+        st.world.channels.get(parent).is_some_and(|channel| {
+            channel.guild == Some(guild) && channel.kind == ChannelKind::Category
+        })
+    });
+    category.map(Some).ok_or_else(|| {
+        ApiError::invalid("Invalid Form Body: parent_id: Not a category of this guild.")
+    })
 }
 
 fn apply_channel(channel: &mut Channel, body: &Value) {
@@ -154,9 +236,6 @@ fn apply_channel(channel: &mut Channel, body: &Value) {
     }
     if let Some(topic) = body.get("topic") {
         channel.topic = topic.as_str().map(str::to_owned);
-    }
-    if let Some(parent) = body.get("parent_id") {
-        channel.parent = parent.as_str().and_then(|p| p.parse().ok());
     }
     if let Some(position) = body.get("position").and_then(Value::as_i64) {
         channel.position = i32::try_from(position).unwrap_or(0);
@@ -172,9 +251,6 @@ fn apply_channel(channel: &mut Channel, body: &Value) {
     }
     if let Some(locked) = body.get("locked").and_then(Value::as_bool) {
         channel.locked = locked;
-    }
-    if let Some(list) = overwrites(body) {
-        channel.overwrites = list;
     }
 }
 
@@ -193,12 +269,31 @@ pub(super) fn create_channel(st: &mut State, guild: &str, req: &Req) -> Answer {
         .str("name")
         .filter(|n| !n.is_empty())
         .ok_or_else(|| ApiError::invalid("Invalid Form Body: name: This field is required"))?;
+    let parent = parent_category(st, guild, &req.body)?;
+    if parent.is_some() && kind == ChannelKind::Category {
+        return Err(ApiError::invalid(
+            "Invalid Form Body: parent_id: Categories cannot have subcategories",
+        ));
+    }
+    let overwrites = match overwrites(&req.body)? {
+        Some(list) => {
+            need_grantable(st, guild, parent, &list)?;
+            list
+        }
+        // Without overwrites of its own, a channel is synced with its category.
+        None => parent
+            .and_then(|parent| st.world.channels.get(&parent))
+            .map(|category| category.overwrites.clone())
+            .unwrap_or_default(),
+    };
     let id = ChannelId::new(st.world.snowflake());
     let mut channel = Channel::new(id, kind, Some(guild), name);
     channel.position = st
         .world
         .guild(guild)
         .map_or(0, |g| i32::try_from(g.channels.len()).unwrap_or(0));
+    channel.parent = parent;
+    channel.overwrites = overwrites;
     apply_channel(&mut channel, &req.body);
     st.add_channel(channel.clone());
     Ok((201, Some(payloads::channel(&st.world, &channel))))
@@ -222,17 +317,44 @@ pub(super) fn patch_channel(st: &mut State, channel: &str, req: &Req) -> Answer 
         .channels
         .get(&channel)
         .ok_or_else(ApiError::unknown_channel)?;
-    let needed = if c.kind.is_thread() {
+    let guild = c.guild;
+    let thread = c.kind.is_thread();
+    let (was_archived, was_locked) = (c.archived, c.locked);
+    let needed = if thread {
         Permissions::MANAGE_THREADS
     } else {
         Permissions::MANAGE_CHANNELS
     };
-    let own_thread = c.kind.is_thread() && c.owner == Some(st.world.bot);
-    if !own_thread {
+    let own_thread = thread && c.owner == Some(st.world.bot);
+    let body = &req.body;
+    let unarchive = body.get("archived").and_then(Value::as_bool) == Some(false);
+    // A thread's owner may rename or archive it; locking it, or unarchiving a locked thread,
+    // takes Manage Threads whoever created it.
+    let locking = thread && body.get("locked").is_some_and(|locked| !locked.is_null());
+    let unarchiving_locked = thread && was_archived && was_locked && unarchive;
+    if !own_thread || locking || unarchiving_locked {
         need_channel_perm(st, channel, needed)?;
     }
+    if thread && was_archived && !unarchive {
+        return Err(ApiError::new(400, 50083, "Thread is archived"));
+    }
+    let parent = match (thread, body.get("parent_id"), guild) {
+        (false, Some(_), Some(guild)) => Some(parent_category(st, guild, body)?),
+        _ => None,
+    };
+    let overwrites = if thread { None } else { overwrites(body)? };
+    if let (Some(list), Some(guild)) = (&overwrites, guild) {
+        need_channel_perm(st, channel, Permissions::MANAGE_ROLES)?;
+        need_grantable(st, guild, parent.flatten(), list)?;
+    }
     if let Some(c) = st.world.channels.get_mut(&channel) {
-        apply_channel(c, &req.body);
+        apply_channel(c, body);
+        if let Some(parent) = parent {
+            c.parent = parent;
+        }
+        if let Some(list) = overwrites {
+            c.overwrites = list;
+        }
     }
     st.channel_changed(channel);
     let c = st
@@ -241,6 +363,60 @@ pub(super) fn patch_channel(st: &mut State, channel: &str, req: &Req) -> Answer 
         .get(&channel)
         .ok_or_else(ApiError::unknown_channel)?;
     ok(payloads::channel(&st.world, c))
+}
+
+/// `PUT /channels/{channel}/permissions/{overwrite}`: creates or replaces one overwrite, as
+/// Discord does (Manage Roles; only permissions the bot has; not on threads; 204).
+pub(super) fn set_permission(st: &mut State, channel: &str, target: &str, req: &Req) -> Answer {
+    let channel = cid(channel)?;
+    let c = st
+        .world
+        .channels
+        .get(&channel)
+        .ok_or_else(ApiError::unknown_channel)?;
+    let guild = c.guild.ok_or_else(ApiError::unknown_channel)?;
+    if c.kind.is_thread() {
+        return Err(ApiError::new(
+            400,
+            50024,
+            "Cannot execute action on this channel type",
+        ));
+    }
+    let parent = c.parent;
+    need_channel_perm(st, channel, Permissions::MANAGE_ROLES)?;
+    let id: u64 = target
+        .parse()
+        .map_err(|_| ApiError::new(404, 0, "404: Not Found"))?;
+    let target =
+        overwrite_target(id, req.body.get("type")).ok_or_else(|| bad_overwrite_type("type"))?;
+    let g = st.world.guild(guild).ok_or_else(ApiError::unknown_guild)?;
+    match target {
+        OverwriteTarget::Role(role) if g.role(role).is_none() => {
+            return Err(ApiError::unknown_role());
+        }
+        OverwriteTarget::Member(user) if !g.members.contains_key(&user) => {
+            return Err(ApiError::unknown_member());
+        }
+        _ => {}
+    }
+    let overwrite = Overwrite {
+        target,
+        allow: bits(req.body.get("allow"), "allow")?,
+        deny: bits(req.body.get("deny"), "deny")?,
+    };
+    need_grantable(st, guild, parent, &[overwrite])?;
+    if let Some(c) = st.world.channels.get_mut(&channel) {
+        match c
+            .overwrites
+            .iter_mut()
+            .find(|existing| existing.target == target)
+        {
+            Some(existing) => *existing = overwrite,
+            None => c.overwrites.push(overwrite),
+        }
+    }
+    st.channel_changed(channel);
+    no_content()
 }
 
 pub(super) fn delete_channel(st: &mut State, channel: &str) -> Answer {

@@ -548,6 +548,9 @@ fn route(inner: &Inner, st: &mut State, req: &Req) -> Answer {
             guilds::create_thread(st, c, Some(msg), req)
         }
         ("PUT", ["channels", c, "thread-members", user]) => guilds::add_thread_member(st, c, user),
+        ("PUT", ["channels", c, "permissions", target]) => {
+            guilds::set_permission(st, c, target, req)
+        }
         ("GET", ["guilds", g]) => guilds::get_guild(st, g),
         ("GET", ["guilds", g, "roles"]) => guilds::get_roles(st, g),
         ("POST", ["guilds", g, "roles"]) => guilds::create_role(st, g, req),

@@ -281,6 +281,55 @@ async fn every_route_answers_serenity_models_and_the_openapi_schema() {
         200,
     )
     .await;
+    let ticket = c
+        .run::<GuildChannel>(
+            Method::POST,
+            &format!("/guilds/{g}/channels"),
+            "/guilds/{guild_id}/channels",
+            Some(
+                json!({"name": "ticket-0001", "type": 0, "parent_id": CATEGORY.to_string(),
+                        "permission_overwrites": [
+                            {"id": g.to_string(), "type": 0, "allow": "0", "deny": "1024"},
+                            {"id": MEMBER_A.to_string(), "type": 1, "allow": "3072", "deny": "0"},
+                            {"id": MOD_ROLE.to_string(), "type": 0, "allow": 3072, "deny": 0},
+                            {"id": BOT.to_string(), "type": 1, "allow": "3088", "deny": "0"}]}),
+            ),
+            201,
+        )
+        .await;
+    let tc = ticket["id"].as_str().unwrap_or("1").to_owned();
+    c.run::<Nothing>(
+        Method::PUT,
+        &format!("/channels/{tc}/permissions/{MEMBER_A}"),
+        "/channels/{channel_id}/permissions/{overwrite_id}",
+        Some(json!({"type": 1, "allow": "1024", "deny": "2048"})),
+        204,
+    )
+    .await;
+    c.run::<GuildChannel>(
+        Method::GET,
+        &format!("/channels/{tc}"),
+        "/channels/{channel_id}",
+        None,
+        200,
+    )
+    .await;
+    c.run::<GuildChannel>(
+        Method::PATCH,
+        &format!("/channels/{t}"),
+        "/channels/{channel_id}",
+        Some(json!({"archived": true, "locked": true})),
+        200,
+    )
+    .await;
+    c.run::<GuildChannel>(
+        Method::PATCH,
+        &format!("/channels/{t}"),
+        "/channels/{channel_id}",
+        Some(json!({"archived": false, "locked": false})),
+        200,
+    )
+    .await;
     c.run::<GuildChannel>(
         Method::GET,
         &format!("/channels/{VOICE}"),

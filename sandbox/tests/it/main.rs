@@ -1,9 +1,11 @@
 //! The stand-in's own tests: payloads against serenity's types and Discord's OpenAPI document,
-//! the gateway protocol, Discord's rules, faults, recording, OAuth2 and a real serenity client.
+//! the gateway protocol, Discord's rules (channels and their overwrites in `channels.rs`), faults,
+//! recording, OAuth2 and a real serenity client.
 
 // Helpers outside #[test] functions unwrap too: this whole binary is test code.
 #![allow(clippy::unwrap_used)]
 
+mod channels;
 mod common;
 mod contract;
 mod gateway;

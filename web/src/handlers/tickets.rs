@@ -181,20 +181,13 @@ fn role_choices(app: &App, guild: GuildId) -> Vec<(RoleId, String)> {
             )
         })
         .collect();
-    roles.sort_by(|a, b| b.2.cmp(&a.2));
+    roles.sort_by_key(|role| std::cmp::Reverse(role.2));
     roles.into_iter().map(|(id, name, _)| (id, name)).collect()
 }
 
-/// Reads the new-panel form: the channel id, the texts and the staff roles (`staff_role`, one
-/// field per role, or ids separated by commas or spaces).
-///
-/// # Errors
-/// A message saying which field is wrong and what is accepted.
-pub fn panel_form(
-    fields: &[(String, String)],
-    known_roles: &[(RoleId, String)],
-    guild: GuildId,
-) -> Result<(PanelForm, ChannelId, Vec<RoleId>), (PanelForm, String)> {
+/// Reads the new-panel form as typed: the channel id, the texts and the staff roles
+/// (`staff_role`, one field per role, or ids separated by commas or spaces).
+pub fn read_panel_form(fields: &[(String, String)]) -> PanelForm {
     let get = |name: &str| {
         fields
             .iter()
@@ -202,7 +195,7 @@ pub fn panel_form(
             .map(|(_, value)| value.trim().to_owned())
             .unwrap_or_default()
     };
-    let form = PanelForm {
+    PanelForm {
         channel: get("channel"),
         title: get("title"),
         description: get("description"),
@@ -219,42 +212,52 @@ pub fn panel_form(
                     .collect::<Vec<_>>()
             })
             .collect(),
-    };
+    }
+}
+
+/// Checks the form: the channel and role ids (roles of this guild when the bot's cache knows
+/// them, never @everyone) and a title.
+///
+/// # Errors
+/// A message saying which field is wrong and what is accepted.
+pub fn check_panel_form(
+    form: &PanelForm,
+    known_roles: &[(RoleId, String)],
+    guild: GuildId,
+) -> Result<(ChannelId, Vec<RoleId>), String> {
     let channel = match form.channel.parse::<ChannelId>() {
         Ok(channel) if channel.get() != 0 => channel,
         _ => {
-            let message = format!(
+            return Err(format!(
                 "channel must be the id of a text channel of this server (a number such as 1101234567890123456; copy it with Developer Mode), got `{}`",
                 form.channel
-            );
-            return Err((form, message));
+            ));
         }
     };
     let mut roles = Vec::new();
     for text in &form.staff_roles {
         let Ok(role) = text.parse::<RoleId>() else {
-            let message = format!("staff roles must be role ids (numbers), got `{text}`");
-            return Err((form, message));
+            return Err(format!(
+                "staff roles must be role ids (numbers), got `{text}`"
+            ));
         };
         if role.get() == guild.get() {
-            let message =
+            return Err(
                 "@everyone cannot be a ticket staff role: every member would see every ticket"
-                    .to_owned();
-            return Err((form, message));
+                    .to_owned(),
+            );
         }
         if !known_roles.is_empty() && !known_roles.iter().any(|(known, _)| *known == role) {
-            let message = format!("role {role} is not a role of this server");
-            return Err((form, message));
+            return Err(format!("role {role} is not a role of this server"));
         }
         if !roles.contains(&role) {
             roles.push(role);
         }
     }
     if form.title.is_empty() {
-        let message = "title must not be empty (it heads the panel, up to 256 characters)".into();
-        return Err((form, message));
+        return Err("title must not be empty (it heads the panel, up to 256 characters)".into());
     }
-    Ok((form, channel, roles))
+    Ok((channel, roles))
 }
 
 /// The tickets page again, with the form as typed and why it was refused (422).
@@ -299,10 +302,10 @@ pub async fn create_panel(
     let access = app.guild_access(&user, guild, true).await?;
     let known_roles = role_choices(&app, guild);
     let settings = app.guild_settings(guild).await?.tickets.clone();
-    let parsed = panel_form(&fields, &known_roles, guild);
-    let (form, channel, staff_roles) = match parsed {
-        Ok(parsed) => parsed,
-        Err((form, message)) => {
+    let form = read_panel_form(&fields);
+    let (channel, staff_roles) = match check_panel_form(&form, &known_roles, guild) {
+        Ok(checked) => checked,
+        Err(message) => {
             return refused_panel(&app, &user, &access, form, &message, &known_roles).await;
         }
     };
@@ -455,40 +458,35 @@ mod tests {
     fn the_panel_form_names_the_wrong_field() {
         let guild = GuildId::new(9);
         let roles = vec![(RoleId::new(5), "Support".to_owned())];
-        let bad_channel = panel_form(
-            &fields(&[("channel", "general"), ("title", "Help")]),
+        let check = |pairs: &[(&str, &str)], known: &[(RoleId, String)]| {
+            check_panel_form(&read_panel_form(&fields(pairs)), known, guild)
+        };
+        let bad_channel = check(&[("channel", "general"), ("title", "Help")], &roles);
+        assert!(bad_channel.unwrap_err().contains("got `general`"));
+        let unknown_role = check(
+            &[("channel", "12"), ("title", "Help"), ("staff_role", "6")],
             &roles,
-            guild,
-        );
-        assert!(bad_channel.unwrap_err().1.contains("got `general`"));
-        let unknown_role = panel_form(
-            &fields(&[("channel", "12"), ("title", "Help"), ("staff_role", "6")]),
-            &roles,
-            guild,
         );
         assert_eq!(
-            unknown_role.unwrap_err().1,
+            unknown_role.unwrap_err(),
             "role 6 is not a role of this server"
         );
-        let everyone = panel_form(
-            &fields(&[("channel", "12"), ("title", "Help"), ("staff_role", "9")]),
+        let everyone = check(
+            &[("channel", "12"), ("title", "Help"), ("staff_role", "9")],
             &[],
-            guild,
         );
-        assert!(everyone.unwrap_err().1.contains("@everyone"));
-        let (form, channel, staff) = panel_form(
-            &fields(&[
-                ("channel", " 12 "),
-                ("title", "Help"),
-                ("staff_role", "5"),
-                ("staff_role", "5"),
-            ]),
-            &roles,
-            guild,
-        )
-        .unwrap();
-        assert_eq!((channel, staff), (ChannelId::new(12), vec![RoleId::new(5)]));
-        assert_eq!(form.title, "Help");
+        assert!(everyone.unwrap_err().contains("@everyone"));
+        let pairs = [
+            ("channel", " 12 "),
+            ("title", "Help"),
+            ("staff_role", "5"),
+            ("staff_role", "5"),
+        ];
+        assert_eq!(
+            check(&pairs, &roles).unwrap(),
+            (ChannelId::new(12), vec![RoleId::new(5)])
+        );
+        assert_eq!(read_panel_form(&fields(&pairs)).title, "Help");
     }
 
     #[test]

@@ -1,0 +1,30 @@
+//! The opt-in store of a guild's recent messages: what automod backtests replay
+//! ([`crate::automod::backtest`]), and what the logging feature will read for edited and
+//! deleted messages.
+//!
+//! Off by default (`logging.store_recent_messages`), kept for 1 to 30 days
+//! (`logging.recent_message_retention_days`), never for `logging.ignored_channels`. The message
+//! path does no database round trip: [`RecentMessages::record`] pushes into a bounded
+//! in-memory queue and a background task writes it in batches (see `buffer.rs`).
+//!
+//! Files: `settings.rs` (the `logging` section and its checks), `model.rs` (a stored message),
+//! `store.rs` (SQL, every query scoped by guild), `buffer.rs` (the write-behind buffer and its
+//! flusher), `retention.rs` (the daily job that deletes what is past each guild's retention, and
+//! ticket transcripts past theirs).
+
+pub mod buffer;
+pub mod model;
+pub mod retention;
+pub mod settings;
+pub mod store;
+
+// The `logging` settings section; compiled once `GuildSettings` has its `logging` field.
+mod section;
+
+#[cfg(all(test, feature = "test-support"))]
+mod tests;
+
+pub use buffer::{DEFAULT_CAPACITY, FLUSH_INTERVAL, Flushed, RecentMessages};
+pub use model::{Position, RecentMessage};
+pub use retention::Retention;
+pub use settings::LoggingSettings;
