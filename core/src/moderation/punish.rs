@@ -267,8 +267,11 @@ impl ModerationService {
         } else {
             reason
         };
-        let now = self.clock.now();
         let guild = request.guild.id;
+        // One punishment of a member at a time in this process: a warning counts every warning
+        // before it, so concurrent warnings cannot both skip, or both apply, a ladder step.
+        let _serial = self.member_lock(guild, request.target).lock().await;
+        let now = self.clock.now();
         self.guard(&request, &request.actor, request.action, now)
             .await?;
         let settings = self.guild_settings(guild).await?;

@@ -76,7 +76,13 @@ pub struct ModerationService {
     pub(super) clock: SharedClock,
     pub(super) ledger: JobLedger,
     pub(super) config: Arc<GuildConfigService>,
+    /// Striped locks serializing punishments of one member (by guild and user), so two
+    /// warnings at once count each other and the ladder applies each step exactly once.
+    pub(super) member_locks: Arc<[tokio::sync::Mutex<()>]>,
 }
+
+/// How many stripes [`ModerationService`]'s member locks have.
+const MEMBER_LOCK_STRIPES: usize = 64;
 
 impl ModerationService {
     /// A service over the database, scheduling follow-ups in `ledger` and reading each guild's
@@ -92,7 +98,17 @@ impl ModerationService {
             clock,
             ledger,
             config,
+            member_locks: (0..MEMBER_LOCK_STRIPES)
+                .map(|_| tokio::sync::Mutex::new(()))
+                .collect(),
         }
+    }
+
+    /// The lock of `user` in `guild` (shared with the few members hashed to the same stripe).
+    pub(super) fn member_lock(&self, guild: GuildId, user: UserId) -> &tokio::sync::Mutex<()> {
+        let mixed = guild.get().rotate_left(17) ^ user.get().wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let index = usize::try_from(mixed % MEMBER_LOCK_STRIPES as u64).unwrap_or(0);
+        &self.member_locks[index]
     }
 
     /// What the guild's settings say about moderation.

@@ -517,6 +517,49 @@ async fn the_third_warning_escalates_to_a_timeout_with_its_own_case_once() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_warnings_apply_each_ladder_step_exactly_once() {
+    for test_db in testing::backends().await {
+        let setup = setup(&test_db.db, false).await;
+        // Six warnings at once cross the step at 3 (timeout) and the step at 5 (kick): each
+        // must apply once, whatever the interleaving.
+        let warnings = (0..6).map(|index| {
+            let service = Arc::clone(&setup.service);
+            tokio::spawn(async move {
+                service
+                    .punish(warn(&format!("at once {index}")))
+                    .await
+                    .unwrap()
+            })
+        });
+        let outcomes: Vec<_> = futures::future::join_all(warnings)
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        let mut counted: Vec<u32> = outcomes
+            .iter()
+            .map(|outcome| outcome.active_warnings.unwrap())
+            .collect();
+        counted.sort_unstable();
+        assert_eq!(counted, vec![1, 2, 3, 4, 5, 6], "{:?}", test_db.backend());
+        let mut steps: Vec<CaseKind> = outcomes
+            .iter()
+            .filter_map(|outcome| match &outcome.escalation {
+                Some(Escalation::Applied(escalated)) => Some(escalated.case.kind),
+                _ => None,
+            })
+            .collect();
+        steps.sort_by_key(|kind| kind.as_str());
+        assert_eq!(
+            steps,
+            vec![CaseKind::Kick, CaseKind::Timeout],
+            "{:?}",
+            test_db.backend()
+        );
+    }
+}
+
 #[tokio::test]
 async fn refused_punishments_are_stored_and_create_no_case() {
     for test_db in testing::backends().await {
