@@ -60,7 +60,7 @@ enum Command {
     /// Deploy slash commands and see their usage.
     #[command(subcommand)]
     Commands(commands::slash::Command),
-    /// Try automod rules on a text.
+    /// Try automod rules on a text, or backtest one on stored recent messages.
     #[command(subcommand)]
     Automod(commands::automod::Command),
     /// Moderation cases: list with filters, show one.
