@@ -62,3 +62,13 @@ pub fn partial_member_info(
         timed_out_until: None,
     }
 }
+
+/// A member as permissions see them, from a GUILD_MEMBER_UPDATE (serenity hands over the
+/// updated member only with its own cache, which Guildhall leaves off).
+pub fn member_update_info(event: &discord::GuildMemberUpdateEvent) -> MemberInfo {
+    MemberInfo {
+        user: user(event.user.id),
+        roles: event.roles.iter().map(|id| role(*id)).collect(),
+        timed_out_until: event.communication_disabled_until.map(time),
+    }
+}

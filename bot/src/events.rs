@@ -43,6 +43,7 @@ pub async fn handle(data: &BotData, shard: u32, event: &FullEvent) -> Result<(),
                 guild.roles.values().map(convert::role_info).collect(),
                 guild.members.values().map(convert::member_info).collect(),
             );
+            crate::roles::on_guild_create(data, guild);
             guilds::upsert(
                 &data.db,
                 id,
@@ -118,21 +119,26 @@ pub async fn handle(data: &BotData, shard: u32, event: &FullEvent) -> Result<(),
         FullEvent::InteractionCreate {
             interaction: serenity::all::Interaction::Component(component),
         } => {
-            crate::tickets::on_component(data, component).await?;
+            // Each feature answers the custom ids it owns (`roles:`, `tickets:`).
+            let handled = crate::roles::on_component(data, component).await?;
+            if !handled {
+                crate::tickets::on_component(data, component).await?;
+            }
         }
         FullEvent::GuildMemberAddition { new_member } => {
             data.cache.put_member(
                 convert::guild(new_member.guild_id),
                 convert::member_info(new_member),
             );
+            crate::roles::on_member_join(data, new_member).await?;
         }
-        FullEvent::GuildMemberUpdate {
-            new: Some(member), ..
-        } => {
+        // Without serenity's cache `new` is always `None`: the event itself is the member.
+        FullEvent::GuildMemberUpdate { event, .. } => {
             data.cache.put_member(
-                convert::guild(member.guild_id),
-                convert::member_info(member),
+                convert::guild(event.guild_id),
+                convert::member_update_info(event),
             );
+            crate::roles::on_member_update(data, event).await?;
         }
         FullEvent::GuildMemberRemoval { guild_id, user, .. } => {
             data.cache

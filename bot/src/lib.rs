@@ -15,6 +15,7 @@ pub mod events;
 pub mod executor;
 pub mod intents;
 pub mod registration;
+pub(crate) mod roles;
 pub mod runtime;
 pub(crate) mod tickets;
 
@@ -56,6 +57,8 @@ pub struct BotData {
     pub automod: automod::AutomodRuntime,
     /// Support tickets.
     pub tickets: Arc<guildhall_core::tickets::TicketService>,
+    /// Role panels, self-assignable, automatic and timed roles.
+    pub roles: Arc<guildhall_core::roles::RoleService>,
     /// The opt-in store of recent messages: the message path pushes into its in-memory queue,
     /// and [`runtime::run`] flushes it in the background and once more at shutdown.
     pub recent_messages: Arc<guildhall_core::recent_messages::RecentMessages>,
@@ -98,8 +101,17 @@ impl BotData {
         let recent_messages = Arc::new(guildhall_core::recent_messages::RecentMessages::new(
             core.db.clone(),
         ));
+        // levels: wired when LevelService lands (`RoleService::with_levels`); until then a
+        // panel's level requirement tells members that levels are not tracked.
+        let roles = Arc::new(guildhall_core::roles::RoleService::new(
+            core.db.clone(),
+            Arc::clone(&core.clock),
+            core.ledger.clone(),
+            Arc::clone(&core.coordination),
+        ));
         Self {
             tickets,
+            roles,
             recent_messages,
             db: core.db,
             clock: core.clock,
@@ -130,6 +142,10 @@ pub enum BotError {
     /// A guard refused the action and the refusal is already stored (by the moderation service).
     #[error("refused: {}", .0.code())]
     RefusedStored(guildhall_core::guards::Refusal),
+    /// A guard refused the action, the refusal is already stored, and the message says why in
+    /// the member's words (naming the role and the fix).
+    #[error("refused: {}", .0.code())]
+    RefusedWith(guildhall_core::guards::Refusal, String),
     /// The member's input was wrong; the message says how to fix it.
     #[error("{0}")]
     User(String),

@@ -221,7 +221,10 @@ mod tests {
                 "case",
                 "cases",
                 "reason",
-                "ticketpanel"
+                "ticketpanel",
+                "rolepanel",
+                "role",
+                "temprole"
             ]
         );
         assert!(

@@ -69,6 +69,9 @@ enum Command {
     /// Support tickets and their transcripts.
     #[command(subcommand)]
     Tickets(commands::tickets::Command),
+    /// Timed roles (list, end early) and role panels.
+    #[command(subcommand)]
+    Roles(commands::roles::Command),
     /// The guilds the bot is in.
     #[command(subcommand)]
     Guilds(commands::guilds::Command),
@@ -124,6 +127,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Automod(command) => commands::automod::run(&options, command).await,
         Command::Cases(command) => commands::cases::run(&options, command).await,
         Command::Tickets(command) => commands::tickets::run(&options, command).await,
+        Command::Roles(command) => commands::roles::run(&options, command).await,
         Command::Guilds(command) => commands::guilds::run(&options, command).await,
         Command::Shards(command) => commands::shards::run(&options, command).await,
         Command::Logs(command) => commands::logs::run(&options, command).await,

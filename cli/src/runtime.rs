@@ -62,12 +62,35 @@ pub fn registry(settings: &Settings, services: &Services) -> anyhow::Result<JobR
             Arc::clone(&services.clock),
             services.ledger.clone(),
         ));
+        let roles = Arc::new(guildhall_core::roles::RoleService::new(
+            services.db.clone(),
+            Arc::clone(&services.clock),
+            services.ledger.clone(),
+            Arc::clone(&services.coordination),
+        ));
         registry = registry
             .with(
                 guildhall_core::moderation::LIFT_TEMPBAN,
                 Arc::new(guildhall_core::moderation::LiftTempban::new(
                     moderation,
                     Arc::clone(&sink),
+                )),
+            )
+            // Timed roles (`/temprole`, timed role panels) removed on time.
+            .with(
+                guildhall_core::roles::EXPIRE_TIMED_ROLE,
+                Arc::new(guildhall_core::roles::ExpireTimedRole::new(
+                    Arc::clone(&roles),
+                    Arc::clone(&sink),
+                )),
+            )
+            // Role panels made in the dashboard, posted and their message recorded.
+            .with(
+                guildhall_core::roles::POST_PANEL,
+                Arc::new(guildhall_core::roles::PostPanel::new(
+                    roles,
+                    Arc::clone(&sink),
+                    Arc::clone(&services.guild_cache),
                 )),
             )
             .with(

@@ -426,6 +426,22 @@ pub trait EffectSink: Send + Sync + std::fmt::Debug {
     /// # Errors
     /// A message saying why Discord did not carry it out.
     async fn perform(&self, guild: Option<GuildId>, effect: &Effect) -> Result<(), EffectError>;
+
+    /// Performs one effect and returns what Discord created, as Discord's JSON (the posted
+    /// message of [`Effect::SendMessage`], with its `id`), for callers that must remember it.
+    /// The default performs the effect and returns `None`: a sink that cannot report what it
+    /// created.
+    ///
+    /// # Errors
+    /// As [`EffectSink::perform`].
+    async fn perform_returning(
+        &self,
+        guild: Option<GuildId>,
+        effect: &Effect,
+    ) -> Result<Option<serde_json::Value>, EffectError> {
+        self.perform(guild, effect).await?;
+        Ok(None)
+    }
 }
 
 /// Why an effect was not carried out.

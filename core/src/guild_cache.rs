@@ -2,7 +2,7 @@
 //! types. The bot feeds it from gateway events; guards read it. In process only: a guild's
 //! events all reach the one shard that owns it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::RwLock;
 
 use crate::ids::{GuildId, RoleId, UserId};
@@ -14,6 +14,8 @@ struct CachedGuild {
     owner: UserId,
     roles: HashMap<RoleId, (RoleInfo, String)>,
     members: HashMap<UserId, MemberInfo>,
+    /// Members who have not passed membership screening yet.
+    pending: HashSet<UserId>,
 }
 
 /// The guild model, keyed by guild: nothing in one guild's entry can describe another.
@@ -64,6 +66,7 @@ impl GuildCache {
                 owner,
                 roles,
                 members,
+                pending: HashSet::new(),
             },
         );
     }
@@ -101,7 +104,21 @@ impl GuildCache {
     pub fn remove_member(&self, guild: GuildId, user: UserId) {
         if let Some(cached) = self.write().get_mut(&guild) {
             cached.members.remove(&user);
+            cached.pending.remove(&user);
         }
+    }
+
+    /// Records whether a member is still pending membership screening, and returns whether
+    /// they were before (`None` for a guild not cached). A member goes from pending to not
+    /// pending once, when they pass screening: comparing the two is how that moment is seen.
+    pub fn set_pending(&self, guild: GuildId, user: UserId, pending: bool) -> Option<bool> {
+        let mut guilds = self.write();
+        let cached = guilds.get_mut(&guild)?;
+        Some(if pending {
+            !cached.pending.insert(user)
+        } else {
+            cached.pending.remove(&user)
+        })
     }
 
     /// The guild as permissions see it.
@@ -196,5 +213,25 @@ mod tests {
         );
         cache.put_member(GuildId::new(3), member(1, &[]));
         assert_eq!(cache.len(), 2, "members of unknown guilds are not invented");
+        assert_eq!(
+            cache.set_pending(GuildId::new(1), UserId::new(5), true),
+            Some(false)
+        );
+        assert_eq!(
+            cache.set_pending(GuildId::new(2), UserId::new(5), false),
+            Some(false)
+        );
+        assert_eq!(
+            cache.set_pending(GuildId::new(1), UserId::new(5), false),
+            Some(true)
+        );
+        assert_eq!(
+            cache.set_pending(GuildId::new(1), UserId::new(5), false),
+            Some(false)
+        );
+        assert_eq!(
+            cache.set_pending(GuildId::new(3), UserId::new(5), false),
+            None
+        );
     }
 }

@@ -20,11 +20,13 @@ pub mod guild_config;
 pub mod guilds;
 pub mod ids;
 pub mod jobs;
+pub mod levels;
 pub mod live;
 pub mod moderation;
 pub mod permissions;
 pub mod recent_messages;
 pub mod refusals;
+pub mod roles;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod tickets;

@@ -356,7 +356,8 @@ impl Driver {
         let Some((channel, message, custom_id)) = self.pick(&buttons) else {
             return false;
         };
-        self.sandbox.click(guild, channel, user, message, &custom_id);
+        self.sandbox
+            .click(guild, channel, user, message, &custom_id);
         true
     }
 

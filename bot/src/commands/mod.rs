@@ -33,6 +33,9 @@ pub fn all() -> Vec<poise::Command<BotData, BotError>> {
         moderation::cases(),
         moderation::reason(),
         crate::tickets::ticketpanel(),
+        crate::roles::rolepanel(),
+        crate::roles::role(),
+        crate::roles::temprole(),
     ]
 }
 
@@ -145,6 +148,11 @@ async fn on_error(error: poise::FrameworkError<'_, BotData, BotError>) {
             BotError::RefusedStored(refusal) => {
                 tracing::info!(command = %ctx.command().qualified_name, user = %ctx.author().id, code = refusal.code(), "command refused by a guard");
                 answer(ctx, refusal.explain()).await;
+                record(ctx, Outcome::Refused, Some(refusal.code().to_owned())).await;
+            }
+            BotError::RefusedWith(refusal, message) => {
+                tracing::info!(command = %ctx.command().qualified_name, user = %ctx.author().id, code = refusal.code(), "command refused by a guard");
+                answer(ctx, message).await;
                 record(ctx, Outcome::Refused, Some(refusal.code().to_owned())).await;
             }
             BotError::User(message) => {

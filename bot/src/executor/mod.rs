@@ -457,9 +457,17 @@ impl guildhall_core::effect::EffectSink for Executor {
         guild: Option<GuildId>,
         effect: &Effect,
     ) -> Result<(), guildhall_core::effect::EffectError> {
+        self.perform_returning(guild, effect).await.map(|_| ())
+    }
+
+    async fn perform_returning(
+        &self,
+        guild: Option<GuildId>,
+        effect: &Effect,
+    ) -> Result<Option<Value>, guildhall_core::effect::EffectError> {
         use guildhall_core::effect::EffectError;
         match self.execute_for(guild, effect).await {
-            Ok(_) => Ok(()),
+            Ok(created) => Ok(created),
             Err(error @ ExecError::Rejected { .. }) => Err(EffectError::Refused(error.to_string())),
             Err(error) => Err(EffectError::Unavailable(error.to_string())),
         }

@@ -295,8 +295,8 @@ async fn open_help_desk(
                 guild,
                 channel,
                 title: "Need help?".into(),
-                description: "Press the button: a private thread opens with you and the moderators."
-                    .into(),
+                description:
+                    "Press the button: a private thread opens with you and the moderators.".into(),
                 button_label: "Open a ticket".into(),
                 staff_roles: vec![staff],
                 created_by: owner,

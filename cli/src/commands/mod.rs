@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod logs;
 pub mod migrate;
 pub mod refusals;
+pub mod roles;
 pub mod serve;
 pub mod shards;
 pub mod slash;

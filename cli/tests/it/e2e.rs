@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::support::{guildhall, json, process};
 
 /// Every slash command, in registration order.
-const ALL_COMMANDS: [&str; 12] = [
+const ALL_COMMANDS: [&str; 15] = [
     "ping",
     "nick",
     "warn",
@@ -25,6 +25,9 @@ const ALL_COMMANDS: [&str; 12] = [
     "cases",
     "reason",
     "ticketpanel",
+    "rolepanel",
+    "role",
+    "temprole",
 ];
 
 pub(crate) const WITHIN: Duration = Duration::from_secs(20);

@@ -11,6 +11,7 @@ mod e2e;
 mod jobs;
 mod migrate;
 mod moderation;
+mod roles;
 mod serve;
 mod support;
 mod tickets;

@@ -31,6 +31,10 @@ pub struct GuildSettings {
     pub tickets: crate::tickets::TicketSettings,
     /// `logging`: the opt-in store of recent messages (retention, ignored channels).
     pub logging: crate::recent_messages::LoggingSettings,
+    /// `roles`: auto roles, self-assignable roles, timed roles and the role-change rate limit.
+    pub roles: crate::roles::RoleSettings,
+    /// `levels`: text and voice XP, the level curve, announcements and role rewards.
+    pub levels: crate::levels::LevelSettings,
     /// Version of each stored section; absent sections are at version 0 (the defaults).
     pub versions: BTreeMap<&'static str, i64>,
 }
@@ -368,6 +372,8 @@ pub static SECTIONS: &[&dyn SectionOps] = &[
     &Ops::<crate::automod::AutomodSettings>(PhantomData),
     &Ops::<crate::tickets::TicketSettings>(PhantomData),
     &Ops::<crate::recent_messages::LoggingSettings>(PhantomData),
+    &Ops::<crate::roles::RoleSettings>(PhantomData),
+    &Ops::<crate::levels::LevelSettings>(PhantomData),
 ];
 
 /// The section called `name`.

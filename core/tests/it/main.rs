@@ -7,5 +7,6 @@ mod coordination;
 mod guild_config;
 mod jobs;
 mod moderation;
+mod roles;
 mod storage;
 mod tickets;
