@@ -43,6 +43,15 @@ pub async fn handle(data: &BotData, shard: u32, event: &FullEvent) -> Result<(),
                 guild.roles.values().map(convert::role_info).collect(),
                 guild.members.values().map(convert::member_info).collect(),
             );
+            data.cache.set_member_names(
+                id,
+                guild.members.values().map(|member| {
+                    (
+                        convert::user(member.user.id),
+                        member.display_name().to_owned(),
+                    )
+                }),
+            );
             crate::roles::on_guild_create(data, guild);
             guilds::upsert(
                 &data.db,
@@ -54,13 +63,20 @@ pub async fn handle(data: &BotData, shard: u32, event: &FullEvent) -> Result<(),
             .await?;
             // Loaded now, so the message path only ever reads the cache.
             data.config.get(id).await?;
+            // After the settings: voice members seeded now earn from the first tick.
+            crate::levels::on_guild_create(data, guild);
             tracing::info!(guild = %id, name = %guild.name, members = guild.members.len(), "guild available");
         }
         FullEvent::GuildDelete { incomplete, .. } if !incomplete.unavailable => {
             let id = convert::guild(incomplete.id);
             data.cache.remove_guild(id);
+            crate::levels::on_guild_gone(data, id);
             guilds::mark_left(&data.db, id, data.clock.now()).await?;
             tracing::info!(guild = %id, "left guild");
+        }
+        // Unavailable (an outage): GUILD_CREATE describes it afresh when it is back.
+        FullEvent::GuildDelete { incomplete, .. } => {
+            crate::levels::on_guild_gone(data, convert::guild(incomplete.id));
         }
         FullEvent::Message { new_message } => {
             let Some(guild) = new_message.guild_id.map(convert::guild) else {
@@ -79,8 +95,13 @@ pub async fn handle(data: &BotData, shard: u32, event: &FullEvent) -> Result<(),
                     .record(guild, recent_message(new_message));
             }
             // Automod is off in most guilds: build nothing for it then.
-            if settings.features.automod && !new_message.author.bot {
-                check_automod(data, guild, &settings, new_message).await?;
+            let caught = settings.features.automod
+                && !new_message.author.bot
+                && check_automod(data, guild, &settings, new_message).await?;
+            // XP is decided in memory (one coordination call for the cooldown); a message
+            // automod caught earns nothing.
+            if settings.features.levels && !new_message.author.bot {
+                crate::levels::on_message(data, guild, new_message, caught).await;
             }
             crate::tickets::on_message(data, guild, new_message).await?;
         }
@@ -130,7 +151,15 @@ pub async fn handle(data: &BotData, shard: u32, event: &FullEvent) -> Result<(),
                 convert::guild(new_member.guild_id),
                 convert::member_info(new_member),
             );
+            data.cache.set_member_names(
+                convert::guild(new_member.guild_id),
+                [(
+                    convert::user(new_member.user.id),
+                    new_member.display_name().to_owned(),
+                )],
+            );
             crate::roles::on_member_join(data, new_member).await?;
+            crate::levels::on_member_join(data, new_member).await?;
         }
         // Without serenity's cache `new` is always `None`: the event itself is the member.
         FullEvent::GuildMemberUpdate { event, .. } => {
@@ -138,12 +167,26 @@ pub async fn handle(data: &BotData, shard: u32, event: &FullEvent) -> Result<(),
                 convert::guild(event.guild_id),
                 convert::member_update_info(event),
             );
+            let name = event
+                .nick
+                .clone()
+                .or_else(|| event.user.global_name.clone())
+                .unwrap_or_else(|| event.user.name.clone());
+            data.cache.set_member_names(
+                convert::guild(event.guild_id),
+                [(convert::user(event.user.id), name)],
+            );
             crate::roles::on_member_update(data, event).await?;
         }
         FullEvent::GuildMemberRemoval { guild_id, user, .. } => {
             data.cache
                 .remove_member(convert::guild(*guild_id), convert::user(user.id));
         }
+        FullEvent::VoiceStateUpdate { new, .. } => crate::levels::on_voice_state_update(data, new),
+        FullEvent::ThreadCreate { .. }
+        | FullEvent::ThreadUpdate { .. }
+        | FullEvent::ThreadDelete { .. }
+        | FullEvent::ThreadListSync { .. } => crate::levels::on_thread_event(data, event),
         FullEvent::GuildRoleCreate { new } | FullEvent::GuildRoleUpdate { new, .. } => {
             let (role, name) = convert::role_info(new);
             data.cache
@@ -163,13 +206,13 @@ pub async fn handle(data: &BotData, shard: u32, event: &FullEvent) -> Result<(),
 }
 
 /// Runs automod on a message of a guild that has it on: in memory, no database unless the
-/// message breaks a rule.
+/// message breaks a rule. Returns whether automod acted on the message.
 async fn check_automod(
     data: &BotData,
     guild: guildhall_core::ids::GuildId,
     settings: &guildhall_core::guild_config::GuildSettings,
     new_message: &serenity::all::Message,
-) -> Result<(), BotError> {
+) -> Result<bool, BotError> {
     let roles: Vec<_> = new_message
         .member
         .as_ref()
@@ -195,10 +238,11 @@ async fn check_automod(
     };
     let now = data.clock.now();
     let can_ping = crate::automod::can_mention_everyone(data, guild, incoming.author, now);
-    if let Some(verdict) = data.automod.check(settings, &incoming, can_ping, now) {
-        crate::automod::enforce(data, &incoming, &verdict).await?;
-    }
-    Ok(())
+    let Some(verdict) = data.automod.check(settings, &incoming, can_ping, now) else {
+        return Ok(false);
+    };
+    crate::automod::enforce(data, &incoming, &verdict).await?;
+    Ok(true)
 }
 
 /// A message as the recent-message store keeps it.

@@ -14,6 +14,7 @@ pub mod convert;
 pub mod events;
 pub mod executor;
 pub mod intents;
+pub(crate) mod levels;
 pub mod registration;
 pub(crate) mod roles;
 pub mod runtime;
@@ -62,6 +63,11 @@ pub struct BotData {
     /// The opt-in store of recent messages: the message path pushes into its in-memory queue,
     /// and [`runtime::run`] flushes it in the background and once more at shutdown.
     pub recent_messages: Arc<guildhall_core::recent_messages::RecentMessages>,
+    /// Levels: the message path and voice states feed it, [`runtime::run`] runs its flusher
+    /// and performs the level-ups it reports, and role panels read members' levels from it.
+    pub levels: Arc<guildhall_core::levels::LevelService>,
+    /// Which channels are threads of which parent, for the levels' channel rules.
+    pub(crate) threads: levels::ThreadParents,
     bot_user: OnceLock<UserId>,
 }
 
@@ -101,18 +107,28 @@ impl BotData {
         let recent_messages = Arc::new(guildhall_core::recent_messages::RecentMessages::new(
             core.db.clone(),
         ));
-        // levels: wired when LevelService lands (`RoleService::with_levels`); until then a
-        // panel's level requirement tells members that levels are not tracked.
-        let roles = Arc::new(guildhall_core::roles::RoleService::new(
+        let levels = Arc::new(guildhall_core::levels::LevelService::new(
             core.db.clone(),
             Arc::clone(&core.clock),
-            core.ledger.clone(),
             Arc::clone(&core.coordination),
+            Arc::clone(&core.config),
         ));
+        // A panel's level requirement reads the member's level from the levels service.
+        let roles = Arc::new(
+            guildhall_core::roles::RoleService::new(
+                core.db.clone(),
+                Arc::clone(&core.clock),
+                core.ledger.clone(),
+                Arc::clone(&core.coordination),
+            )
+            .with_levels(Arc::clone(&levels) as Arc<dyn guildhall_core::roles::MemberLevels>),
+        );
         Self {
             tickets,
             roles,
             recent_messages,
+            levels,
+            threads: crate::levels::ThreadParents::default(),
             db: core.db,
             clock: core.clock,
             config: core.config,

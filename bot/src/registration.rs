@@ -224,7 +224,10 @@ mod tests {
                 "ticketpanel",
                 "rolepanel",
                 "role",
-                "temprole"
+                "temprole",
+                "rank",
+                "leaderboard",
+                "xp"
             ]
         );
         assert!(

@@ -9,6 +9,12 @@ use crate::intents::{self, Privileged};
 use crate::registration::{self, Scope};
 use crate::{BotData, BotError};
 
+/// Level-ups waiting to be announced and rewarded; a full queue makes the levels flusher wait
+/// (its XP is written either way).
+const LEVEL_UP_QUEUE: usize = 1_024;
+/// How long the last level-ups may take to be performed once the bot stopped.
+const LEVEL_UP_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Which shards this process runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shards {
@@ -147,6 +153,12 @@ pub async fn run(
     let live = Arc::clone(&data.live);
     let clock = Arc::clone(&data.clock);
     let recent_messages = Arc::clone(&data.recent_messages);
+    let levels = Arc::clone(&data.levels);
+    let level_up_parts = (
+        Arc::clone(&data.config),
+        Arc::clone(&data.cache),
+        Arc::clone(&data.executor),
+    );
     let framework = poise::Framework::builder()
         .options(crate::commands::framework_options())
         .setup(move |_ctx, ready, _framework| {
@@ -174,6 +186,21 @@ pub async fn run(
         guildhall_core::recent_messages::FLUSH_INTERVAL,
         stop_flusher.clone(),
     );
+    // XP: written every `levels.flush_interval_secs` (voice time turned into XP on the way),
+    // once more at shutdown; the level-ups it reports are announced and rewarded here.
+    let (level_up_sender, level_up_receiver) = tokio::sync::mpsc::channel(LEVEL_UP_QUEUE);
+    let level_flusher = levels.run_flusher(
+        guildhall_core::levels::FLUSH_TICK,
+        stop_flusher.clone(),
+        level_up_sender,
+    );
+    let (config, cache, executor) = level_up_parts;
+    let level_ups = tokio::spawn(crate::levels::perform_level_ups(
+        level_up_receiver,
+        config,
+        cache,
+        executor,
+    ));
     let manager = Arc::clone(&client.shard_manager);
     tokio::spawn(watch_shards(
         Arc::clone(&manager),
@@ -196,6 +223,15 @@ pub async fn run(
     stop_flusher.cancel();
     if let Err(error) = flusher.await {
         tracing::error!(%error, "the recent-message flusher failed");
+    }
+    if let Err(error) = level_flusher.await {
+        tracing::error!(%error, "the levels flusher failed");
+    }
+    // The flusher dropped its sender: the consumer ends once the last level-ups are performed.
+    match tokio::time::timeout(LEVEL_UP_GRACE, level_ups).await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => tracing::error!(%error, "performing level-ups failed"),
+        Err(_) => tracing::warn!("stopped before the last level-ups were announced"),
     }
     match result {
         Ok(()) => Ok(()),

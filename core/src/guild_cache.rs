@@ -16,6 +16,9 @@ struct CachedGuild {
     members: HashMap<UserId, MemberInfo>,
     /// Members who have not passed membership screening yet.
     pending: HashSet<UserId>,
+    /// Members' display names (server nickname, else global name, else username), for pages
+    /// that show members (the leaderboard).
+    names: HashMap<UserId, String>,
 }
 
 /// The guild model, keyed by guild: nothing in one guild's entry can describe another.
@@ -66,6 +69,7 @@ impl GuildCache {
                 owner,
                 roles,
                 members,
+                names: HashMap::new(),
                 pending: HashSet::new(),
             },
         );
@@ -105,7 +109,26 @@ impl GuildCache {
         if let Some(cached) = self.write().get_mut(&guild) {
             cached.members.remove(&user);
             cached.pending.remove(&user);
+            cached.names.remove(&user);
         }
+    }
+
+    /// Records members' display names (a guild not cached is ignored).
+    pub fn set_member_names(
+        &self,
+        guild: GuildId,
+        names: impl IntoIterator<Item = (UserId, String)>,
+    ) {
+        if let Some(cached) = self.write().get_mut(&guild) {
+            cached.names.extend(names);
+        }
+    }
+
+    /// A member's display name, if seen.
+    pub fn member_name(&self, guild: GuildId, user: UserId) -> Option<String> {
+        self.read()
+            .get(&guild)
+            .and_then(|cached| cached.names.get(&user).cloned())
     }
 
     /// Records whether a member is still pending membership screening, and returns whether

@@ -14,6 +14,7 @@ pub mod coordination;
 pub mod db;
 pub mod effect;
 pub mod eligibility;
+pub mod giveaways;
 pub mod guards;
 pub mod guild_cache;
 pub mod guild_config;

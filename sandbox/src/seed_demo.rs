@@ -49,6 +49,11 @@ pub fn demo() -> Seed {
             )
             .role(role(4), "Regular", 3, Permissions::NONE)
             .role(role(5), "Newcomer", 1, Permissions::NONE)
+            // Level rewards and a role panel's roles, set up by `guildhall demo`.
+            .role(role(6), "Active", 2, Permissions::NONE)
+            .role(role(7), "Veteran", 5, Permissions::NONE)
+            .role(role(8), "Events", 4, Permissions::NONE)
+            .role(role(9), "Game Night", 7, Permissions::NONE)
             .category(channel(0), "Community")
             .channel(channel(1), "welcome", ChannelKind::Text, Some(channel(0)))
             .channel(channel(2), "general", ChannelKind::Text, Some(channel(0)))

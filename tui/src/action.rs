@@ -106,7 +106,7 @@ fn normal(code: KeyCode) -> Option<Action> {
         KeyCode::Char('?') => Action::Help,
         KeyCode::Tab => Action::NextPane,
         KeyCode::BackTab => Action::PreviousPane,
-        KeyCode::Char(digit @ '1'..='6') => {
+        KeyCode::Char(digit @ '1'..='9') => {
             let index = usize::from(digit as u8 - b'1');
             Action::ShowPane(*PaneId::ALL.get(index)?)
         }

@@ -12,6 +12,7 @@ use crate::action::{Action, InputMode, action_for};
 use crate::event::{Event, Request};
 use crate::panes::cases::Cases;
 use crate::panes::jobs::Jobs;
+use crate::panes::levels::Levels;
 use crate::panes::logs::Logs;
 use crate::panes::migrations::Migrations;
 use crate::panes::overview::Overview;
@@ -29,6 +30,7 @@ pub struct App {
     logs: Logs,
     jobs: Jobs,
     cases: Cases,
+    levels: Levels,
     focused: PaneId,
     help: bool,
     quit: bool,
@@ -46,6 +48,7 @@ impl App {
             logs: Logs::default(),
             jobs: Jobs::default(),
             cases: Cases::default(),
+            levels: Levels::default(),
             focused: PaneId::Overview,
             help: false,
             quit: false,
@@ -82,6 +85,7 @@ impl App {
             PaneId::Logs => &self.logs,
             PaneId::Jobs => &self.jobs,
             PaneId::Cases => &self.cases,
+            PaneId::Levels => &self.levels,
         }
     }
 
@@ -93,6 +97,7 @@ impl App {
             PaneId::Logs => &mut self.logs,
             PaneId::Jobs => &mut self.jobs,
             PaneId::Cases => &mut self.cases,
+            PaneId::Levels => &mut self.levels,
         }
     }
 

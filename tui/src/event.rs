@@ -5,8 +5,9 @@ use std::sync::Arc;
 use guildhall_core::db::{MigrationReport, MigrationStatus};
 use guildhall_core::guild_config::{Change, GuildSettings, HistoryEntry};
 use guildhall_core::guilds::GuildRecord;
-use guildhall_core::ids::GuildId;
+use guildhall_core::ids::{GuildId, UserId};
 use guildhall_core::jobs::{Job, JobId, JobRun, JobState};
+use guildhall_core::levels::Progress;
 use guildhall_core::live::LogLine;
 use guildhall_core::moderation::{Case, CaseKind};
 use guildhall_web::admin::AdminStatus;
@@ -89,6 +90,13 @@ pub enum Loaded {
         /// The cases, newest first.
         result: Result<Vec<Case>, Failure>,
     },
+    /// The top of a guild's leaderboard.
+    Levels {
+        /// The guild.
+        guild: GuildId,
+        /// Its top members and how many members have XP.
+        result: Result<LevelsView, Failure>,
+    },
     /// The outcome of cancelling or retrying a job.
     JobChanged {
         /// `cancelled` or `retried`.
@@ -105,6 +113,32 @@ pub struct MigrationsView {
     pub backend: &'static str,
     /// Every migration embedded for that backend, with its state.
     pub status: Vec<MigrationStatus>,
+}
+
+/// The top of a guild's leaderboard as the levels pane shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LevelsView {
+    /// How many members have XP.
+    pub total: u64,
+    /// The best members, best first.
+    pub members: Vec<LevelRow>,
+}
+
+/// One member on the levels pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LevelRow {
+    /// Place (1 is the top).
+    pub rank: u64,
+    /// The member.
+    pub user: UserId,
+    /// Total XP.
+    pub xp: i64,
+    /// Level and progress under the guild's curve.
+    pub progress: Progress,
+    /// Messages that earned XP.
+    pub messages: i64,
+    /// Seconds of eligible voice time.
+    pub voice_seconds: i64,
 }
 
 /// News from the log stream.
@@ -173,6 +207,8 @@ pub enum Request {
         /// Only reasons containing this text (empty: all).
         text: String,
     },
+    /// The top of a guild's leaderboard.
+    Levels(GuildId),
     /// (Re)start following the log stream with these filters.
     FollowLogs {
         /// Only lines about this guild.

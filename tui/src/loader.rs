@@ -13,18 +13,23 @@ use guildhall_core::db::Db;
 use guildhall_core::guild_config::GuildConfigService;
 use guildhall_core::ids::GuildId;
 use guildhall_core::jobs::{JobFilter, JobLedger};
+use guildhall_core::levels::store;
 use guildhall_core::live::LogLine;
 use guildhall_web::admin::{AdminClient, AdminStatus};
 use serde_json::json;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
-use crate::event::{Event, Failure, Loaded, LogEvent, MigrationsView, Request};
+use crate::event::{
+    Event, Failure, LevelRow, LevelsView, Loaded, LogEvent, MigrationsView, Request,
+};
 
 /// How many jobs the jobs pane lists.
 const JOB_PAGE: u32 = 100;
 /// How many cases the cases pane lists.
 const CASE_PAGE: u32 = 100;
+/// How many members the levels pane lists.
+const LEVEL_PAGE: u32 = 100;
 /// How many history entries the settings pane shows.
 const HISTORY_LIMIT: u32 = 50;
 /// How long to wait before reopening a dropped log stream.
@@ -251,6 +256,10 @@ pub async fn perform(services: &Services, request: Request) -> Event {
                 result: service.cases(guild, &filter).await.map_err(|e| text_of(&e)),
             }
         }
+        Request::Levels(guild) => Loaded::Levels {
+            guild,
+            result: top_levels(services, guild).await,
+        },
         Request::FollowLogs { .. } => {
             return Event::Log(LogEvent::Disconnected(
                 "the log stream is followed by the loader, not performed once".into(),
@@ -258,6 +267,39 @@ pub async fn perform(services: &Services, request: Request) -> Event {
         }
     };
     Event::Loaded(Box::new(loaded))
+}
+
+/// The top of a guild's leaderboard: one index range read for the page (the same the
+/// dashboard's first page makes), one count, levels under the guild's curve.
+async fn top_levels(services: &Services, guild: GuildId) -> Result<LevelsView, Failure> {
+    let curve = services
+        .config
+        .reload(guild)
+        .await
+        .map_err(|error| error.to_string())?
+        .levels
+        .curve;
+    let members = store::page(&services.db, guild, 0, LEVEL_PAGE)
+        .await
+        .map_err(|error| error.to_string())?;
+    let total = store::count(&services.db, guild)
+        .await
+        .map_err(|error| error.to_string())?;
+    Ok(LevelsView {
+        total: u64::try_from(total).unwrap_or(0),
+        members: members
+            .into_iter()
+            .zip(1..)
+            .map(|(member, rank)| LevelRow {
+                rank,
+                user: member.user,
+                xp: member.xp,
+                progress: curve.progress(member.xp),
+                messages: member.messages,
+                voice_seconds: member.voice_seconds,
+            })
+            .collect(),
+    })
 }
 
 /// Runs requests on tokio tasks and keeps the one log stream.

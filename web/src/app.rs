@@ -20,7 +20,9 @@ use crate::auth::discord::{DiscordClient, DiscordError};
 use crate::auth::sessions::{Session, SessionStore, UserGuild};
 use crate::auth::{self, token};
 use crate::error::PageError;
-use crate::handlers::{actions, health, login, moderation, pages, tickets};
+use crate::handlers::{
+    actions, health, leaderboard, levels, login, moderation, pages, roles, tickets,
+};
 use crate::metrics::{self, HttpMetrics};
 use crate::routes;
 use crate::{WebConfig, WebState};
@@ -51,6 +53,8 @@ pub struct Inner {
     pub http_metrics: HttpMetrics,
     /// Whether cookies get `Secure`.
     pub secure_cookies: bool,
+    /// The level service and the leaderboards' caches.
+    pub levels: crate::handlers::levels::LevelsState,
 }
 
 impl App {
@@ -85,6 +89,7 @@ impl App {
         );
         let secure_cookies = public_url.starts_with("https://");
         let sessions = SessionStore::new(web.db.clone());
+        let levels = crate::handlers::levels::LevelsState::new(&web);
         Self {
             web,
             inner: Arc::new(Inner {
@@ -92,6 +97,7 @@ impl App {
                 discord,
                 http_metrics: HttpMetrics::default(),
                 secure_cookies,
+                levels,
             }),
         }
     }
@@ -493,6 +499,30 @@ pub fn router(state: WebState) -> Router {
         .route(routes::GUILD_TICKET_PANELS, post(tickets::create_panel))
         .route(routes::GUILD_TICKET, get(tickets::ticket))
         .route(routes::GUILD_TICKET_EXPORT, get(tickets::export))
+        .route(routes::GUILD_LEVELS, get(levels::levels))
+        .route(routes::GUILD_LEVELS_SETTINGS, post(levels::save_settings))
+        .route(routes::GUILD_LEVELS_REWARDS, post(levels::save_rewards))
+        .route(
+            routes::GUILD_LEVELS_MULTIPLIERS,
+            post(levels::save_multipliers),
+        )
+        .route(routes::GUILD_LEVELS_NO_XP, post(levels::save_no_xp))
+        .route(routes::GUILD_LEVELS_IMPORT, post(levels::import))
+        .route(routes::GUILD_LEVELS_EXPORT, get(levels::export))
+        .route(
+            routes::GUILD_LEVELS_LEADERBOARD,
+            get(leaderboard::staff_page),
+        )
+        .route(routes::GUILD_ROLES, get(roles::page))
+        .route(routes::GUILD_ROLE_PANELS, post(roles::create_panel))
+        .route(
+            routes::GUILD_ROLE_PANEL,
+            get(roles::edit_page).post(roles::save_panel),
+        )
+        .route(routes::GUILD_ROLE_PANEL_DELETE, post(roles::delete_panel))
+        .route(routes::GUILD_ROLE_PREVIEW, post(roles::preview_panel))
+        .route(routes::GUILD_SELF_ROLES, post(roles::save_self_roles))
+        .route(routes::GUILD_TIMED_ROLE_REMOVE, post(roles::remove_timed))
         .route(routes::OPERATOR, get(pages::operator))
         .route(routes::JOB_CANCEL, post(actions::cancel_job))
         .route(routes::JOB_RETRY, post(actions::retry_job))
@@ -501,6 +531,8 @@ pub fn router(state: WebState) -> Router {
         .route(routes::LOGIN, get(login::login))
         .route(routes::AUTH_CALLBACK, get(login::callback))
         .route(routes::HEALTHZ, get(health::healthz))
+        .route(routes::LEADERBOARD, get(leaderboard::public_page))
+        .route(routes::LEADERBOARD_DATA, get(leaderboard::public_data))
         .route(routes::READYZ, get(health::readyz))
         .route(routes::METRICS, get(health::metrics))
         .route(routes::HTMX_JS, get(health::htmx_js))

@@ -77,6 +77,42 @@ pub const GUILD_TICKET: &str = "/guilds/{guild}/tickets/{number}";
 /// Template of [`guild_ticket_export`] (`format` is `json` or `html`).
 pub const GUILD_TICKET_EXPORT: &str = "/guilds/{guild}/tickets/{number}/export/{format}";
 
+/// Template of [`guild_roles`] (GET; query `done` names the action just finished).
+pub const GUILD_ROLES: &str = "/guilds/{guild}/roles";
+/// Template of [`guild_role_panels`] (POST a new panel).
+pub const GUILD_ROLE_PANELS: &str = "/guilds/{guild}/roles/panels";
+/// Template of [`guild_role_panel`] (GET the builder filled, POST the panel's new content).
+pub const GUILD_ROLE_PANEL: &str = "/guilds/{guild}/roles/panels/{panel}";
+/// Template of [`guild_role_panel_delete`] (POST).
+pub const GUILD_ROLE_PANEL_DELETE: &str = "/guilds/{guild}/roles/panels/{panel}/delete";
+/// Template of [`guild_role_preview`] (POST the builder's fields).
+pub const GUILD_ROLE_PREVIEW: &str = "/guilds/{guild}/roles/preview";
+/// Template of [`guild_self_roles`] (POST `self_role`, `join_role`, `screening_role`).
+pub const GUILD_SELF_ROLES: &str = "/guilds/{guild}/roles/self";
+/// Template of [`guild_timed_role_remove`] (POST).
+pub const GUILD_TIMED_ROLE_REMOVE: &str = "/guilds/{guild}/roles/timed/{timed}/remove";
+
+/// Template of [`guild_levels`] (GET the settings, editors, top ten and import/export).
+pub const GUILD_LEVELS: &str = "/guilds/{guild}/levels";
+/// Template of [`guild_levels_settings`] (POST the scalar settings).
+pub const GUILD_LEVELS_SETTINGS: &str = "/guilds/{guild}/levels/settings";
+/// Template of [`guild_levels_rewards`] (POST the reward rows and mode).
+pub const GUILD_LEVELS_REWARDS: &str = "/guilds/{guild}/levels/rewards";
+/// Template of [`guild_levels_multipliers`] (POST the role and channel multipliers).
+pub const GUILD_LEVELS_MULTIPLIERS: &str = "/guilds/{guild}/levels/multipliers";
+/// Template of [`guild_levels_no_xp`] (POST the no-XP channels and roles).
+pub const GUILD_LEVELS_NO_XP: &str = "/guilds/{guild}/levels/no-xp";
+/// Template of [`guild_levels_import`] (POST `csv`, `mode`, `confirm`).
+pub const GUILD_LEVELS_IMPORT: &str = "/guilds/{guild}/levels/import";
+/// Template of [`guild_levels_export`] (GET the CSV download).
+pub const GUILD_LEVELS_EXPORT: &str = "/guilds/{guild}/levels/export";
+/// Template of [`guild_levels_leaderboard`] (GET; query `page`).
+pub const GUILD_LEVELS_LEADERBOARD: &str = "/guilds/{guild}/levels/leaderboard";
+/// Template of [`leaderboard`]: a guild's public leaderboard, no login (GET; query `page`).
+pub const LEADERBOARD: &str = "/leaderboard/{guild}";
+/// Template of [`leaderboard_data`]: the public leaderboard as JSON (GET; query `page`).
+pub const LEADERBOARD_DATA: &str = "/leaderboard/{guild}/data";
+
 /// The guild overview page.
 pub fn guild(guild: GuildId) -> String {
     format!("/guilds/{guild}")
@@ -167,6 +203,101 @@ pub fn guild_ticket_export(guild: GuildId, number: i64, format: &str) -> String 
     format!("/guilds/{guild}/tickets/{number}/export/{format}")
 }
 
+/// A guild's role panels, the panel builder, self and automatic roles, and timed roles.
+pub fn guild_roles(guild: GuildId) -> String {
+    format!("/guilds/{guild}/roles")
+}
+
+/// Creates a role panel and schedules its post (POST).
+pub fn guild_role_panels(guild: GuildId) -> String {
+    format!("/guilds/{guild}/roles/panels")
+}
+
+/// One role panel in the builder (GET) and its save (POST).
+pub fn guild_role_panel(guild: GuildId, panel: i64) -> String {
+    format!("/guilds/{guild}/roles/panels/{panel}")
+}
+
+/// Deletes a role panel and its message (POST).
+pub fn guild_role_panel_delete(guild: GuildId, panel: i64) -> String {
+    format!("/guilds/{guild}/roles/panels/{panel}/delete")
+}
+
+/// The builder's live preview (POST, htmx).
+pub fn guild_role_preview(guild: GuildId) -> String {
+    format!("/guilds/{guild}/roles/preview")
+}
+
+/// Saves the self-assignable and automatic roles (POST).
+pub fn guild_self_roles(guild: GuildId) -> String {
+    format!("/guilds/{guild}/roles/self")
+}
+
+/// Ends a running timed role now (POST); `timed` is its id.
+pub fn guild_timed_role_remove(guild: GuildId, timed: i64) -> String {
+    format!("/guilds/{guild}/roles/timed/{timed}/remove")
+}
+
+/// A guild's levels page: settings, rewards, multipliers, no-XP lists, top ten, import/export.
+pub fn guild_levels(guild: GuildId) -> String {
+    format!("/guilds/{guild}/levels")
+}
+
+/// Saves the levels settings form (POST).
+pub fn guild_levels_settings(guild: GuildId) -> String {
+    format!("/guilds/{guild}/levels/settings")
+}
+
+/// Saves the level rewards (POST).
+pub fn guild_levels_rewards(guild: GuildId) -> String {
+    format!("/guilds/{guild}/levels/rewards")
+}
+
+/// Saves the XP multipliers (POST).
+pub fn guild_levels_multipliers(guild: GuildId) -> String {
+    format!("/guilds/{guild}/levels/multipliers")
+}
+
+/// Saves the no-XP channels and roles (POST).
+pub fn guild_levels_no_xp(guild: GuildId) -> String {
+    format!("/guilds/{guild}/levels/no-xp")
+}
+
+/// Checks (dry run) or imports (with `confirm=yes`) a CSV of levels (POST).
+pub fn guild_levels_import(guild: GuildId) -> String {
+    format!("/guilds/{guild}/levels/import")
+}
+
+/// The guild's levels as a CSV download.
+pub fn guild_levels_export(guild: GuildId) -> String {
+    format!("/guilds/{guild}/levels/export")
+}
+
+/// The leaderboard for the guild's managers, public or not.
+pub fn guild_levels_leaderboard(guild: GuildId) -> String {
+    format!("/guilds/{guild}/levels/leaderboard")
+}
+
+/// A page (from 1) of the managers' leaderboard.
+pub fn guild_levels_leaderboard_page(guild: GuildId, page: u64) -> String {
+    format!("/guilds/{guild}/levels/leaderboard?page={page}")
+}
+
+/// A guild's public leaderboard (404 unless `levels.public_leaderboard` is on).
+pub fn leaderboard(guild: GuildId) -> String {
+    format!("/leaderboard/{guild}")
+}
+
+/// A page (from 1) of a guild's public leaderboard.
+pub fn leaderboard_page(guild: GuildId, page: u64) -> String {
+    format!("/leaderboard/{guild}?page={page}")
+}
+
+/// A page of a guild's public leaderboard as JSON.
+pub fn leaderboard_data(guild: GuildId, page: u64) -> String {
+    format!("/leaderboard/{guild}/data?page={page}")
+}
+
 /// Cancels a job (POST, operators).
 pub fn job_cancel(job: JobId) -> String {
     format!("/operator/jobs/{job}/cancel")
@@ -234,6 +365,47 @@ mod tests {
                 GUILD_TICKET_EXPORT,
                 &[("guild", "42"), ("number", "7"), ("format", "json")]
             )
+        );
+        assert_eq!(guild_roles(id), filled(GUILD_ROLES, &g));
+        assert_eq!(guild_role_panels(id), filled(GUILD_ROLE_PANELS, &g));
+        let panel = [("guild", "42"), ("panel", "7")];
+        assert_eq!(guild_role_panel(id, 7), filled(GUILD_ROLE_PANEL, &panel));
+        assert_eq!(
+            guild_role_panel_delete(id, 7),
+            filled(GUILD_ROLE_PANEL_DELETE, &panel)
+        );
+        assert_eq!(guild_role_preview(id), filled(GUILD_ROLE_PREVIEW, &g));
+        assert_eq!(guild_self_roles(id), filled(GUILD_SELF_ROLES, &g));
+        assert_eq!(
+            guild_timed_role_remove(id, 7),
+            filled(GUILD_TIMED_ROLE_REMOVE, &[("guild", "42"), ("timed", "7")])
+        );
+        assert_eq!(guild_levels(id), filled(GUILD_LEVELS, &g));
+        assert_eq!(guild_levels_settings(id), filled(GUILD_LEVELS_SETTINGS, &g));
+        assert_eq!(guild_levels_rewards(id), filled(GUILD_LEVELS_REWARDS, &g));
+        assert_eq!(
+            guild_levels_multipliers(id),
+            filled(GUILD_LEVELS_MULTIPLIERS, &g)
+        );
+        assert_eq!(guild_levels_no_xp(id), filled(GUILD_LEVELS_NO_XP, &g));
+        assert_eq!(guild_levels_import(id), filled(GUILD_LEVELS_IMPORT, &g));
+        assert_eq!(guild_levels_export(id), filled(GUILD_LEVELS_EXPORT, &g));
+        assert_eq!(
+            guild_levels_leaderboard(id),
+            filled(GUILD_LEVELS_LEADERBOARD, &g)
+        );
+        assert_eq!(
+            guild_levels_leaderboard_page(id, 2),
+            format!("{}?page=2", filled(GUILD_LEVELS_LEADERBOARD, &g))
+        );
+        assert_eq!(leaderboard(id), filled(LEADERBOARD, &g));
+        assert_eq!(
+            leaderboard_page(id, 3),
+            format!("{}?page=3", filled(LEADERBOARD, &g))
+        );
+        assert_eq!(
+            leaderboard_data(id, 3),
+            format!("{}?page=3", filled(LEADERBOARD_DATA, &g))
         );
         assert_eq!(job_cancel(3), filled(JOB_CANCEL, &[("job", "3")]));
         assert_eq!(job_retry(3), filled(JOB_RETRY, &[("job", "3")]));

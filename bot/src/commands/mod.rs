@@ -36,6 +36,9 @@ pub fn all() -> Vec<poise::Command<BotData, BotError>> {
         crate::roles::rolepanel(),
         crate::roles::role(),
         crate::roles::temprole(),
+        crate::levels::rank(),
+        crate::levels::leaderboard(),
+        crate::levels::xp(),
     ]
 }
 

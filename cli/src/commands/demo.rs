@@ -52,6 +52,7 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
         let staff = guild.roles.iter().find(|r| r.name == "Moderator")?.id;
         Some((channel, staff))
     });
+    let first_seed_guild = seed.guilds.first().cloned();
     let guilds: Vec<_> = seed
         .guilds
         .iter()
@@ -109,6 +110,10 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
     if let Some((channel, staff)) = help_desk {
         open_help_desk(&services, first_guild, channel, staff, owner).await?;
     }
+    if let Some(seed_guild) = &first_seed_guild {
+        start_levels(&services, seed_guild).await?;
+        post_role_panel(&services, seed_guild, sandbox.bot_user()).await?;
+    }
     let change = ScheduledChange {
         guild: first_guild,
         key: "features.giveaways".into(),
@@ -162,6 +167,9 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
             "  bot               connected to the stand-in; slash commands, prefix !ping, automod and a ticket panel in #help of the first guild"
         );
         println!(
+            "  levels            on in the first guild: XP for chatter and voice, rewards @Active (level 1), @Regular (3), @Veteran (5); a role panel for level 1+ in #welcome"
+        );
+        println!(
             "  job worker        SQLite in {dir}/; job {} switches {} {} in 5 s",
             job.id, change.key, change.value
         );
@@ -179,6 +187,7 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
             "    cargo run -p guildhall -- --data-dir {dir} tickets list --guild {first_guild}"
         );
         println!("    cargo run -p guildhall -- --data-dir {dir} cases list --guild {first_guild}");
+        println!("    cargo run -p guildhall -- --data-dir {dir} levels top --guild {first_guild}");
         println!(
             "    cargo run -p guildhall -- --data-dir {dir} console --instance {}",
             settings.web.public_url()
@@ -304,5 +313,162 @@ async fn open_help_desk(
         )
         .await?;
     guildhall_core::jobs::perform::schedule(&services.ledger, Some(guild), created.post).await?;
+    Ok(())
+}
+
+/// Switches levels on in the first guild, tuned so the traffic generator's members level up
+/// within a minute: a 5 s cooldown, generous XP per message, a gentle curve, voice XP, and
+/// reward roles at levels 1, 3 and 5 (@Active, @Regular, @Veteran), stacked.
+async fn start_levels(
+    services: &Services,
+    guild: &guildhall_sandbox::seed::SeedGuild,
+) -> anyhow::Result<()> {
+    let role = |name: &str| {
+        guild
+            .roles
+            .iter()
+            .find(|role| role.name == name)
+            .map(|role| role.id)
+    };
+    let rewards: Vec<serde_json::Value> = [(1, "Active"), (3, "Regular"), (5, "Veteran")]
+        .into_iter()
+        .filter_map(|(level, name)| Some(json!({ "level": level, "role": role(name)? })))
+        .collect();
+    for (key, value) in [
+        ("features.levels", "on".to_owned()),
+        ("levels.cooldown_secs", "5".to_owned()),
+        // The most first: xp_min may not exceed xp_max.
+        ("levels.xp_max", "80".to_owned()),
+        ("levels.xp_min", "40".to_owned()),
+        // Levels 1, 3 and 5 at 60, 250 and 560 XP.
+        ("levels.curve", r#"{"a": 2, "b": 20, "c": 60}"#.to_owned()),
+        (
+            "levels.rewards",
+            serde_json::Value::from(rewards).to_string(),
+        ),
+        (
+            "levels.voice",
+            r#"{"enabled": true, "xp_per_minute": 60, "interval_secs": 10}"#.to_owned(),
+        ),
+        ("levels.flush_interval_secs", "5".to_owned()),
+    ] {
+        services
+            .config
+            .set_key(guild.id, key, &value, "demo")
+            .await?;
+    }
+    Ok(())
+}
+
+/// Posts a role panel in #welcome of the first guild (once per data directory): @Events and
+/// @Game Night for members at level 1 or above, so the traffic generator's clicks are refused
+/// until the member has levelled up. Posted by the bot through the `roles.post_panel` job.
+async fn post_role_panel(
+    services: &Services,
+    guild: &guildhall_sandbox::seed::SeedGuild,
+    bot: guildhall_core::ids::UserId,
+) -> anyhow::Result<()> {
+    use guildhall_core::permissions::{MemberInfo, RoleInfo};
+    use guildhall_core::roles::{PanelChoice, PanelContent, PanelOption, PanelStyle, RoleService};
+    let roles = RoleService::new(
+        services.db.clone(),
+        Arc::clone(&services.clock),
+        services.ledger.clone(),
+        Arc::clone(&services.coordination),
+    );
+    let Some(channel) = guild.channels.iter().find(|c| c.name == "welcome") else {
+        return Ok(());
+    };
+    let offered: Vec<PanelOption> = ["Events", "Game Night"]
+        .into_iter()
+        .filter_map(|name| {
+            let role = guild.roles.iter().find(|role| role.name == name)?;
+            Some(PanelOption::new(role.id, name))
+        })
+        .collect();
+    if offered.is_empty() || !roles.panels(guild.id).await?.is_empty() {
+        return Ok(());
+    }
+    // The guild as GUILD_CREATE will describe it, so the panel's roles are checked against the
+    // bot's own before the bot has connected.
+    let model = guildhall_core::guild_cache::GuildCache::new();
+    let mut guild_roles: Vec<(RoleInfo, String)> = guild
+        .roles
+        .iter()
+        .map(|role| {
+            (
+                RoleInfo {
+                    id: role.id,
+                    position: role.position,
+                    permissions: role.permissions,
+                },
+                role.name.clone(),
+            )
+        })
+        .collect();
+    guild_roles.push((
+        RoleInfo {
+            id: guildhall_core::ids::RoleId::new(guild.id.get()),
+            position: 0,
+            permissions: guild.everyone,
+        },
+        "@everyone".to_owned(),
+    ));
+    let members = guild
+        .members
+        .iter()
+        .map(|member| MemberInfo {
+            user: member.user,
+            roles: member.roles.clone(),
+            timed_out_until: None,
+        })
+        .collect();
+    model.put_guild(
+        guild.id,
+        guild.name.clone(),
+        guild.owner,
+        guild_roles,
+        members,
+    );
+    let (Some(info), Some(bot_member)) = (model.guild_info(guild.id), model.member(guild.id, bot))
+    else {
+        return Ok(());
+    };
+    let settings = services.config.get(guild.id).await?.roles.clone();
+    let created = roles
+        .create_panel(
+            &settings,
+            guildhall_core::roles::PanelRequest {
+                guild: guild.id,
+                channel: channel.id,
+                content: PanelContent {
+                    title: "Pick your pings".into(),
+                    description:
+                        "Level 1 and up: take the roles for the events you want to hear about."
+                            .into(),
+                    style: PanelStyle::Buttons,
+                    choice: PanelChoice::Multiple,
+                    options: offered,
+                    requirements: guildhall_core::eligibility::Requirements {
+                        min_level: Some(1),
+                        ..guildhall_core::eligibility::Requirements::default()
+                    },
+                    timed: None,
+                },
+                created_by: guild.owner,
+            },
+            &guildhall_core::roles::RoleAuthority {
+                guild: &info,
+                bot: &bot_member,
+                invoker: None,
+                managed: &[],
+            },
+            &guildhall_core::eligibility::GuildRoleNames {
+                cache: &model,
+                guild: guild.id,
+            },
+        )
+        .await?;
+    guildhall_core::roles::schedule_post(&services.ledger, guild.id, created.panel.id).await?;
     Ok(())
 }

@@ -9,6 +9,7 @@ pub mod console;
 pub mod demo;
 pub mod guilds;
 pub mod jobs;
+pub mod levels;
 pub mod logs;
 pub mod migrate;
 pub mod refusals;

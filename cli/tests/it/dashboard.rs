@@ -91,19 +91,39 @@ impl Dashboard {
 
     /// GETs `path` with the session's cookies.
     pub(crate) async fn get(&mut self, path: &str) -> reqwest::Response {
+        let request = self.http.get(format!("{}{path}", self.base));
+        self.send(request).await
+    }
+
+    /// POSTs a form to `path` as the page's own form would: with the CSRF token scraped from
+    /// a page of the session (`name="csrf" value="…"`).
+    pub(crate) async fn post_form(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let page = self.get("/").await.text().await.unwrap();
+        let marker = r#"name="csrf" value=""#;
+        let start = page
+            .find(marker)
+            .unwrap_or_else(|| panic!("no CSRF field in {page}"))
+            + marker.len();
+        let csrf = page[start..].split('"').next().unwrap().to_owned();
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("csrf", &csrf));
+        let request = self.http.post(format!("{}{path}", self.base)).form(&form);
+        self.send(request).await
+    }
+
+    /// Sends a request with the session's cookies and keeps the cookies it sets.
+    async fn send(&mut self, request: reqwest::RequestBuilder) -> reqwest::Response {
         let cookie = self
             .cookies
             .iter()
             .map(|(key, value)| format!("{key}={value}"))
             .collect::<Vec<_>>()
             .join("; ");
-        let response = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header("cookie", cookie)
-            .send()
-            .await
-            .unwrap();
+        let response = request.header("cookie", cookie).send().await.unwrap();
         for value in response.headers().get_all(SET_COOKIE) {
             let text = value.to_str().unwrap();
             let pair = text.split(';').next().unwrap();

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::support::{guildhall, json, process};
 
 /// Every slash command, in registration order.
-const ALL_COMMANDS: [&str; 15] = [
+const ALL_COMMANDS: [&str; 18] = [
     "ping",
     "nick",
     "warn",
@@ -28,6 +28,9 @@ const ALL_COMMANDS: [&str; 15] = [
     "rolepanel",
     "role",
     "temprole",
+    "rank",
+    "leaderboard",
+    "xp",
 ];
 
 pub(crate) const WITHIN: Duration = Duration::from_secs(20);

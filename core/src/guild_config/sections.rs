@@ -35,6 +35,9 @@ pub struct GuildSettings {
     pub roles: crate::roles::RoleSettings,
     /// `levels`: text and voice XP, the level curve, announcements and role rewards.
     pub levels: crate::levels::LevelSettings,
+    /// `giveaways`: claim windows, automatic rerolls, concurrent giveaways, managers, the ping
+    /// role and the default requirements.
+    pub giveaways: crate::giveaways::GiveawaySettings,
     /// Version of each stored section; absent sections are at version 0 (the defaults).
     pub versions: BTreeMap<&'static str, i64>,
 }
@@ -374,6 +377,7 @@ pub static SECTIONS: &[&dyn SectionOps] = &[
     &Ops::<crate::recent_messages::LoggingSettings>(PhantomData),
     &Ops::<crate::roles::RoleSettings>(PhantomData),
     &Ops::<crate::levels::LevelSettings>(PhantomData),
+    &Ops::<crate::giveaways::GiveawaySettings>(PhantomData),
 ];
 
 /// The section called `name`.

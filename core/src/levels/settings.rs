@@ -28,7 +28,7 @@ pub const PLACEHOLDERS: &[&str] = &["user", "level", "server"];
 /// The shortest and longest write-behind interval, in seconds.
 pub const FLUSH_INTERVAL_RANGE: std::ops::RangeInclusive<u32> = 1..=300;
 /// The shortest and longest voice accrual interval, in seconds.
-pub const VOICE_INTERVAL_RANGE: std::ops::RangeInclusive<u32> = 10..=3_600;
+pub const VOICE_INTERVAL_RANGE: std::ops::RangeInclusive<u32> = 5..=3_600;
 /// The longest voice session cap: one day (0 = no cap).
 pub const MAX_SESSION_MINUTES: u32 = 1_440;
 /// The most voice XP per minute.
@@ -122,7 +122,7 @@ pub struct VoiceSettings {
     pub enabled: bool,
     /// XP per minute of eligible time.
     pub xp_per_minute: u32,
-    /// How often eligible time is turned into XP, in seconds (10 to 3600).
+    /// How often eligible time is turned into XP, in seconds (5 to 3600).
     pub interval_secs: u32,
     /// The most minutes one continuous session (join to leave) earns XP for (0 = no cap).
     pub max_minutes_per_session: u32,
@@ -650,9 +650,9 @@ mod tests {
                 "at most 50 rewards, got 51",
             ),
             (
-                |s| s.voice.interval_secs = 5,
+                |s| s.voice.interval_secs = 4,
                 "voice.interval_secs",
-                "between 10 and 3600 seconds, got 5",
+                "between 5 and 3600 seconds, got 4",
             ),
             (
                 |s| s.voice.max_minutes_per_session = 2_000,

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests may unwrap: a panic is the failure report.
 
 mod coordination;
+mod giveaways;
 mod guild_config;
 mod jobs;
 mod moderation;

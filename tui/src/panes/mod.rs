@@ -3,6 +3,7 @@
 
 pub mod cases;
 pub mod jobs;
+pub mod levels;
 pub mod logs;
 pub mod migrations;
 pub mod overview;
@@ -35,17 +36,20 @@ pub enum PaneId {
     Jobs,
     /// A guild's moderation cases.
     Cases,
+    /// A guild's leaderboard.
+    Levels,
 }
 
 impl PaneId {
     /// Every pane, in tab order (the number keys follow it).
-    pub const ALL: [PaneId; 6] = [
+    pub const ALL: [PaneId; 7] = [
         Self::Overview,
         Self::Migrations,
         Self::Settings,
         Self::Logs,
         Self::Jobs,
         Self::Cases,
+        Self::Levels,
     ];
 
     /// The pane's name on its tab.
@@ -57,6 +61,7 @@ impl PaneId {
             Self::Logs => "Logs",
             Self::Jobs => "Jobs",
             Self::Cases => "Cases",
+            Self::Levels => "Levels",
         }
     }
 
@@ -121,7 +126,7 @@ pub struct Confirm {
 /// The keys every pane shares, for the help overlay.
 pub const GLOBAL_KEYS: &[KeyHelp] = &[
     key("Tab/S-Tab", "next / previous pane"),
-    key("1-6", "go to a pane"),
+    key("1-7", "go to a pane"),
     key("R, F5", "reload now"),
     key("?", "this help"),
     key("q, Ctrl-C", "quit"),

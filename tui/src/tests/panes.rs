@@ -329,13 +329,16 @@ async fn tab_cycles_and_q_quits() {
         PaneId::Logs,
         PaneId::Jobs,
         PaneId::Cases,
+        PaneId::Levels,
         PaneId::Overview,
     ] {
         harness.key(KeyCode::Tab).await;
         assert_eq!(harness.app.focused(), expected);
     }
     harness.key(KeyCode::BackTab).await;
-    assert_eq!(harness.app.focused(), PaneId::Cases);
+    assert_eq!(harness.app.focused(), PaneId::Levels);
+    harness.key(KeyCode::Char('7')).await;
+    assert_eq!(harness.app.focused(), PaneId::Levels);
     harness.key(KeyCode::Char('q')).await;
     assert!(harness.app.should_quit());
 }
@@ -414,6 +417,53 @@ async fn cases_list_filtered_by_kind_and_searched_with_details() {
     let screen = harness.screen();
     assert!(
         screen.contains("posting scam links") && !screen.contains("rude to staff"),
+        "{screen}"
+    );
+}
+
+#[tokio::test]
+async fn levels_list_the_top_members_of_the_selected_guild() {
+    use guildhall_core::ids::UserId;
+    use guildhall_core::levels::{ImportMode, store};
+    let mut harness = Harness::new(None).await;
+    harness.add_guild(GUILD, "Tavern of Testing").await;
+    harness.add_guild(OTHER_GUILD, "Upper Hall").await;
+    let db = harness.services.db.clone();
+    let level_of = |xp: i64| guildhall_core::levels::LevelCurve::default().level_for(xp);
+    let members: Vec<(UserId, i64)> = [
+        (424_242_424_242_424_242, 4_700),
+        (111_111_111_111_111_111, 12_345),
+        (333_333_333_333_333_333, 255),
+        (222_222_222_222_222_222, 255),
+    ]
+    .into_iter()
+    .map(|(user, xp)| (UserId::new(user), xp))
+    .collect();
+    store::import(&db, GUILD, &members, ImportMode::Replace, level_of, NOW)
+        .await
+        .unwrap();
+    store::import(
+        &db,
+        OTHER_GUILD,
+        &[(UserId::new(999_999_999_999_999_999), 100)],
+        ImportMode::Replace,
+        level_of,
+        NOW,
+    )
+    .await
+    .unwrap();
+    harness.act(Action::ShowPane(PaneId::Levels)).await;
+    let screen = harness.screen();
+    assert!(
+        screen.contains("4 with XP") && !screen.contains("999999999999999999"),
+        "{screen}"
+    );
+    harness.key(KeyCode::Down).await;
+    insta::assert_snapshot!("levels_top_members_with_details", harness.screen());
+    harness.key(KeyCode::Char('g')).await;
+    let screen = harness.screen();
+    assert!(
+        screen.contains("Upper Hall · 1 with XP") && screen.contains("999999999999999999"),
         "{screen}"
     );
 }

@@ -2,9 +2,12 @@
 
 pub mod actions;
 pub mod health;
+pub mod leaderboard;
+pub mod levels;
 pub mod login;
 pub mod moderation;
 pub mod pages;
+pub mod roles;
 pub mod tickets;
 
 use axum::http::{HeaderValue, StatusCode, header};

@@ -47,6 +47,8 @@ pub fn guild_tabs(guild: GuildId, active: &str) -> Markup {
         ("Automod", routes::guild_automod(guild)),
         ("Ladder", routes::guild_ladder(guild)),
         ("Tickets", routes::guild_tickets(guild)),
+        ("Roles", routes::guild_roles(guild)),
+        ("Levels", routes::guild_levels(guild)),
     ];
     html! {
         nav.tabs {

@@ -3,6 +3,9 @@
 
 pub mod components;
 pub mod layout;
+pub mod leaderboard;
+pub mod levels;
 pub mod moderation;
 pub mod pages;
+pub mod roles;
 pub mod tickets;

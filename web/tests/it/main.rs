@@ -3,8 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)] // Tests may unwrap: a panic is the failure report.
 
 mod auth;
+mod levels;
 mod moderation;
 mod pages;
+mod roles;
 mod settings;
 mod support;
 mod tickets;
