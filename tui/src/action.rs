@@ -16,7 +16,7 @@ pub enum Action {
     NextPane,
     /// The previous pane (Shift-Tab).
     PreviousPane,
-    /// A pane by number (`1`–`6`).
+    /// A pane by number (`1`–`8`).
     ShowPane(PaneId),
     /// Move the selection up.
     Up,
@@ -52,6 +52,8 @@ pub enum Action {
     CancelJob,
     /// Retry the selected job (`r`).
     Retry,
+    /// Remove the selected item early, after a confirmation (`x`, Delete): a timed role.
+    Remove,
     /// Reload now (`R`, F5).
     Refresh,
     /// Pick another guild (`g`).
@@ -127,6 +129,7 @@ fn normal(code: KeyCode) -> Option<Action> {
         KeyCode::Char('a') => Action::Apply,
         KeyCode::Char('c') => Action::CancelJob,
         KeyCode::Char('r') => Action::Retry,
+        KeyCode::Char('x') | KeyCode::Delete => Action::Remove,
         KeyCode::Char('R') | KeyCode::F(5) => Action::Refresh,
         KeyCode::Char('g') => Action::PickGuild,
         _ => return None,
@@ -157,6 +160,8 @@ mod tests {
                 Some(Action::ShowPane(PaneId::Settings)),
             ),
             (KeyCode::Char('9'), InputMode::Normal, None),
+            (KeyCode::Char('x'), InputMode::Normal, Some(Action::Remove)),
+            (KeyCode::Delete, InputMode::Normal, Some(Action::Remove)),
             (KeyCode::Enter, InputMode::Confirm, Some(Action::Confirm)),
             (KeyCode::Esc, InputMode::Text, Some(Action::Cancel)),
             (

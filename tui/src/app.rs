@@ -17,6 +17,7 @@ use crate::panes::logs::Logs;
 use crate::panes::migrations::Migrations;
 use crate::panes::overview::Overview;
 use crate::panes::settings::Settings;
+use crate::panes::timed_roles::TimedRoles;
 use crate::panes::{
     CONFIRM_KEYS, Component, GLOBAL_KEYS, KeyHelp, PaneId, TEXT_KEYS, View, centered,
 };
@@ -31,6 +32,7 @@ pub struct App {
     jobs: Jobs,
     cases: Cases,
     levels: Levels,
+    timed_roles: TimedRoles,
     focused: PaneId,
     help: bool,
     quit: bool,
@@ -49,6 +51,7 @@ impl App {
             jobs: Jobs::default(),
             cases: Cases::default(),
             levels: Levels::default(),
+            timed_roles: TimedRoles::default(),
             focused: PaneId::Overview,
             help: false,
             quit: false,
@@ -86,6 +89,7 @@ impl App {
             PaneId::Jobs => &self.jobs,
             PaneId::Cases => &self.cases,
             PaneId::Levels => &self.levels,
+            PaneId::TimedRoles => &self.timed_roles,
         }
     }
 
@@ -98,6 +102,7 @@ impl App {
             PaneId::Jobs => &mut self.jobs,
             PaneId::Cases => &mut self.cases,
             PaneId::Levels => &mut self.levels,
+            PaneId::TimedRoles => &mut self.timed_roles,
         }
     }
 
@@ -179,14 +184,27 @@ impl App {
             Constraint::Length(1),
         ])
         .areas(frame.area());
-        let titles = PaneId::ALL
+        let titles: Vec<String> = PaneId::ALL
             .iter()
             .enumerate()
-            .map(|(index, pane)| format!("{} {}", index + 1, pane.title()));
+            .map(|(index, pane)| format!("{} {}", index + 1, pane.title()))
+            .collect();
+        // Every tab stays visible: on a narrow terminal the tabs lose their padding.
+        let padded: usize = titles
+            .iter()
+            .map(|title| title.chars().count() + 3)
+            .sum::<usize>()
+            .saturating_sub(1);
+        let padding = if padded <= usize::from(tabs_area.width) {
+            " "
+        } else {
+            ""
+        };
         frame.render_widget(
             Tabs::new(titles)
                 .select(self.focused.index())
                 .highlight_style(Style::new().fg(Color::Black).bg(Color::Cyan))
+                .padding(padding, padding)
                 .divider("│"),
             tabs_area,
         );

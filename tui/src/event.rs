@@ -5,11 +5,12 @@ use std::sync::Arc;
 use guildhall_core::db::{MigrationReport, MigrationStatus};
 use guildhall_core::guild_config::{Change, GuildSettings, HistoryEntry};
 use guildhall_core::guilds::GuildRecord;
-use guildhall_core::ids::{GuildId, UserId};
+use guildhall_core::ids::{GuildId, RoleId, UserId};
 use guildhall_core::jobs::{Job, JobId, JobRun, JobState};
 use guildhall_core::levels::Progress;
 use guildhall_core::live::LogLine;
 use guildhall_core::moderation::{Case, CaseKind};
+use guildhall_core::roles::TimedRole;
 use guildhall_web::admin::AdminStatus;
 use ratatui::crossterm::event::KeyEvent;
 
@@ -97,6 +98,20 @@ pub enum Loaded {
         /// Its top members and how many members have XP.
         result: Result<LevelsView, Failure>,
     },
+    /// A guild's timed roles.
+    TimedRoles {
+        /// The guild.
+        guild: GuildId,
+        /// The running ones and the most recently ended ones.
+        result: Result<TimedRolesView, Failure>,
+    },
+    /// The outcome of ending a timed role early.
+    TimedRoleRemoved {
+        /// The guild.
+        guild: GuildId,
+        /// The ended timed role and the job that has the bot remove the role.
+        result: Result<TimedRoleRemoval, Failure>,
+    },
     /// The outcome of cancelling or retrying a job.
     JobChanged {
         /// `cancelled` or `retried`.
@@ -139,6 +154,35 @@ pub struct LevelRow {
     pub messages: i64,
     /// Seconds of eligible voice time.
     pub voice_seconds: i64,
+}
+
+/// A guild's timed roles as the timed-roles pane shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimedRolesView {
+    /// The running timed roles, the soonest to end first, then the most recently ended ones.
+    pub roles: Vec<TimedRole>,
+    /// The names the console knows for the guild's roles: the labels of the role panels that
+    /// offer them (a panel labels a role with its name unless its author chose another label).
+    pub names: Vec<(RoleId, String)>,
+}
+
+impl TimedRolesView {
+    /// The name the console knows for `role`, if any.
+    pub fn name(&self, role: RoleId) -> Option<&str> {
+        self.names
+            .iter()
+            .find(|(known, _)| *known == role)
+            .map(|(_, name)| name.as_str())
+    }
+}
+
+/// A timed role ended early from the console.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimedRoleRemoval {
+    /// The timed role, now ended.
+    pub timed: TimedRole,
+    /// The `effects.perform` job that has the running bot remove the role.
+    pub job: JobId,
 }
 
 /// News from the log stream.
@@ -209,6 +253,18 @@ pub enum Request {
     },
     /// The top of a guild's leaderboard.
     Levels(GuildId),
+    /// A guild's timed roles.
+    TimedRoles(GuildId),
+    /// End a member's running timed role now and have the bot remove the role, as
+    /// `guildhall roles timed remove` does.
+    RemoveTimedRole {
+        /// The guild.
+        guild: GuildId,
+        /// The member.
+        user: UserId,
+        /// The role.
+        role: RoleId,
+    },
     /// (Re)start following the log stream with these filters.
     FollowLogs {
         /// Only lines about this guild.

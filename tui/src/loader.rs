@@ -9,12 +9,14 @@ use futures::StreamExt as _;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use guildhall_core::clock::SharedClock;
+use guildhall_core::coordination::MemoryCoordination;
 use guildhall_core::db::Db;
 use guildhall_core::guild_config::GuildConfigService;
-use guildhall_core::ids::GuildId;
-use guildhall_core::jobs::{JobFilter, JobLedger};
+use guildhall_core::ids::{GuildId, RoleId, UserId};
+use guildhall_core::jobs::{JobFilter, JobLedger, JobState};
 use guildhall_core::levels::store;
 use guildhall_core::live::LogLine;
+use guildhall_core::roles::{EXPIRE_TIMED_ROLE, RoleService, TimedRole};
 use guildhall_web::admin::{AdminClient, AdminStatus};
 use serde_json::json;
 use tokio::sync::mpsc::UnboundedSender;
@@ -22,6 +24,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::event::{
     Event, Failure, LevelRow, LevelsView, Loaded, LogEvent, MigrationsView, Request,
+    TimedRoleRemoval, TimedRolesView,
 };
 
 /// How many jobs the jobs pane lists.
@@ -30,6 +33,9 @@ const JOB_PAGE: u32 = 100;
 const CASE_PAGE: u32 = 100;
 /// How many members the levels pane lists.
 const LEVEL_PAGE: u32 = 100;
+/// How many ended timed roles the timed-roles pane lists (and how many expiry jobs of each
+/// finished state it looks at to find them).
+const ENDED_TIMED_ROLES: u32 = 20;
 /// How many history entries the settings pane shows.
 const HISTORY_LIMIT: u32 = 50;
 /// How long to wait before reopening a dropped log stream.
@@ -260,6 +266,14 @@ pub async fn perform(services: &Services, request: Request) -> Event {
             guild,
             result: top_levels(services, guild).await,
         },
+        Request::TimedRoles(guild) => Loaded::TimedRoles {
+            guild,
+            result: timed_roles(services, guild).await,
+        },
+        Request::RemoveTimedRole { guild, user, role } => Loaded::TimedRoleRemoved {
+            guild,
+            result: remove_timed_role(services, guild, user, role).await,
+        },
         Request::FollowLogs { .. } => {
             return Event::Log(LogEvent::Disconnected(
                 "the log stream is followed by the loader, not performed once".into(),
@@ -299,6 +313,105 @@ async fn top_levels(services: &Services, guild: GuildId) -> Result<LevelsView, F
                 voice_seconds: member.voice_seconds,
             })
             .collect(),
+    })
+}
+
+/// The role service over the console's database and ledger. Its coordination port only counts
+/// members' panel clicks, which the console never makes, so an in-process one does.
+fn role_service(services: &Services) -> RoleService {
+    RoleService::new(
+        services.db.clone(),
+        Arc::clone(&services.clock),
+        services.ledger.clone(),
+        Arc::new(MemoryCoordination::new(Arc::clone(&services.clock))),
+    )
+}
+
+/// A guild's running timed roles (the soonest to end first), then the most recently ended
+/// ones, with the role names its role panels give.
+///
+/// The core lists only running timed roles; an ended one is found through its expiry job,
+/// which outlives it in the ledger (a job with a dedupe key is never pruned): `done` for a role
+/// that expired, `cancelled` for one removed early or replaced.
+async fn timed_roles(services: &Services, guild: GuildId) -> Result<TimedRolesView, Failure> {
+    let service = role_service(services);
+    let mut roles = service
+        .timed_roles(guild, None)
+        .await
+        .map_err(|error| error.to_string())?;
+    let mut ended: Vec<TimedRole> = Vec::new();
+    for state in [JobState::Done, JobState::Cancelled] {
+        let jobs = services
+            .ledger
+            .list(&JobFilter {
+                state: Some(state),
+                kind: Some(EXPIRE_TIMED_ROLE.to_owned()),
+                guild: Some(guild),
+                limit: ENDED_TIMED_ROLES,
+            })
+            .await
+            .map_err(|error| error.to_string())?;
+        for job in jobs {
+            let timed = guildhall_core::roles::store::timed_by_job(&services.db, guild, job.id)
+                .await
+                .map_err(|error| error.to_string())?;
+            if let Some(timed) = timed
+                && !timed.is_active()
+                && !ended.iter().any(|seen| seen.id == timed.id)
+            {
+                ended.push(timed);
+            }
+        }
+    }
+    ended.sort_by(|a, b| b.removed_at.cmp(&a.removed_at).then(b.id.cmp(&a.id)));
+    ended.truncate(usize::try_from(ENDED_TIMED_ROLES).unwrap_or(usize::MAX));
+    roles.extend(ended);
+    let mut names: Vec<(RoleId, String)> = Vec::new();
+    let panels = service
+        .panels(guild)
+        .await
+        .map_err(|error| error.to_string())?;
+    for option in panels.into_iter().flat_map(|panel| panel.options) {
+        if !names.iter().any(|(role, _)| *role == option.role) {
+            names.push((option.role, option.label));
+        }
+    }
+    Ok(TimedRolesView { roles, names })
+}
+
+/// Ends a member's timed role now, exactly as `guildhall roles timed remove` does: the role
+/// service ends the record and cancels its expiry job, the removal of the role is handed to the
+/// running bot as an `effects.perform` job, and the operator's action is audited.
+async fn remove_timed_role(
+    services: &Services,
+    guild: GuildId,
+    user: UserId,
+    role: RoleId,
+) -> Result<TimedRoleRemoval, Failure> {
+    let removed = role_service(services)
+        .remove_timed(guild, user, role, None)
+        .await
+        .map_err(|error| error.to_string())?;
+    let job =
+        guildhall_core::jobs::perform::schedule(&services.ledger, Some(guild), removed.remove)
+            .await
+            .map_err(|error| error.to_string())?;
+    let detail = json!({
+        "timed_role": removed.timed.id,
+        "was_due": removed.timed.expires_at,
+        "job": job.id,
+    });
+    services
+        .audit(
+            "roles.timed.remove",
+            Some(guild),
+            Some(&format!("{user}:{role}")),
+            detail,
+        )
+        .await;
+    Ok(TimedRoleRemoval {
+        timed: removed.timed,
+        job: job.id,
     })
 }
 

@@ -8,6 +8,7 @@ pub mod logs;
 pub mod migrations;
 pub mod overview;
 pub mod settings;
+pub mod timed_roles;
 
 use std::time::Duration;
 
@@ -38,11 +39,13 @@ pub enum PaneId {
     Cases,
     /// A guild's leaderboard.
     Levels,
+    /// A guild's timed roles.
+    TimedRoles,
 }
 
 impl PaneId {
     /// Every pane, in tab order (the number keys follow it).
-    pub const ALL: [PaneId; 7] = [
+    pub const ALL: [PaneId; 8] = [
         Self::Overview,
         Self::Migrations,
         Self::Settings,
@@ -50,6 +53,7 @@ impl PaneId {
         Self::Jobs,
         Self::Cases,
         Self::Levels,
+        Self::TimedRoles,
     ];
 
     /// The pane's name on its tab.
@@ -62,6 +66,7 @@ impl PaneId {
             Self::Jobs => "Jobs",
             Self::Cases => "Cases",
             Self::Levels => "Levels",
+            Self::TimedRoles => "Timed roles",
         }
     }
 
@@ -126,7 +131,7 @@ pub struct Confirm {
 /// The keys every pane shares, for the help overlay.
 pub const GLOBAL_KEYS: &[KeyHelp] = &[
     key("Tab/S-Tab", "next / previous pane"),
-    key("1-7", "go to a pane"),
+    key("1-8", "go to a pane"),
     key("R, F5", "reload now"),
     key("?", "this help"),
     key("q, Ctrl-C", "quit"),

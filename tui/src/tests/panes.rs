@@ -7,6 +7,7 @@ use ratatui::crossterm::event::KeyCode;
 use serde_json::json;
 
 use super::*;
+use crate::action::InputMode;
 use crate::panes::PaneId;
 
 #[tokio::test]
@@ -330,15 +331,28 @@ async fn tab_cycles_and_q_quits() {
         PaneId::Jobs,
         PaneId::Cases,
         PaneId::Levels,
+        PaneId::TimedRoles,
         PaneId::Overview,
     ] {
         harness.key(KeyCode::Tab).await;
         assert_eq!(harness.app.focused(), expected);
     }
     harness.key(KeyCode::BackTab).await;
-    assert_eq!(harness.app.focused(), PaneId::Levels);
+    assert_eq!(harness.app.focused(), PaneId::TimedRoles);
     harness.key(KeyCode::Char('7')).await;
     assert_eq!(harness.app.focused(), PaneId::Levels);
+    harness.key(KeyCode::Char('8')).await;
+    assert_eq!(harness.app.focused(), PaneId::TimedRoles);
+    // A wide terminal keeps the tabs' padding; the 80 columns of the snapshots drop it.
+    let mut wide = Terminal::new(TestBackend::new(120, 24)).expect("test terminal");
+    wide.draw(|frame| harness.app.render(frame)).expect("draw");
+    let tabs: String = (0..120)
+        .map(|x| wide.backend().buffer()[(x, 0)].symbol().to_owned())
+        .collect();
+    assert!(
+        tabs.starts_with(" 1 Overview │ 2 Migrations │") && tabs.contains("│ 8 Timed roles "),
+        "{tabs}"
+    );
     harness.key(KeyCode::Char('q')).await;
     assert!(harness.app.should_quit());
 }
@@ -464,6 +478,285 @@ async fn levels_list_the_top_members_of_the_selected_guild() {
     let screen = harness.screen();
     assert!(
         screen.contains("Upper Hall · 1 with XP") && screen.contains("999999999999999999"),
+        "{screen}"
+    );
+}
+
+/// Records a running timed role the way the role service does: its expiry job first, then the
+/// record naming it.
+async fn timed_role(
+    harness: &Harness,
+    user: u64,
+    role: u64,
+    source: guildhall_core::roles::TimedSource,
+    granted_by: u64,
+    created_ago: Duration,
+    expires_at: UnixMillis,
+) -> guildhall_core::roles::TimedRole {
+    use guildhall_core::ids::{RoleId, UserId};
+    use guildhall_core::roles::store::{NewTimedRole, insert_timed};
+    use guildhall_core::roles::{EXPIRE_TIMED_ROLE, ExpiryPayload, TimedSource, timed};
+    let (user, role) = (UserId::new(user), RoleId::new(role));
+    let payload = ExpiryPayload {
+        guild: GUILD,
+        user,
+        role,
+        expires_at,
+    };
+    let job = harness
+        .services
+        .ledger
+        .schedule(
+            NewJob::new(EXPIRE_TIMED_ROLE, json!(payload), expires_at)
+                .guild(GUILD)
+                .dedupe(timed::expiry_dedupe_key(GUILD, user, role, expires_at)),
+        )
+        .await
+        .unwrap();
+    let (timed, _) = insert_timed(
+        &harness.services.db,
+        &NewTimedRole {
+            guild: GUILD,
+            user,
+            role,
+            expires_at,
+            source,
+            panel: (source == TimedSource::Panel).then_some(1),
+            granted_by: UserId::new(granted_by),
+            created_at: NOW.minus(created_ago),
+            job: job.id,
+        },
+    )
+    .await
+    .unwrap();
+    timed
+}
+
+#[tokio::test]
+async fn timed_roles_list_running_first_count_down_and_remove_early_after_confirmation() {
+    use guildhall_core::ids::{ChannelId, RoleId, UserId};
+    use guildhall_core::jobs::{JobFilter, JobState};
+    use guildhall_core::roles::store::{self, NewPanel};
+    use guildhall_core::roles::{
+        EXPIRE_TIMED_ROLE, PanelChoice, PanelContent, PanelOption, PanelStyle, Removal, TimedSource,
+    };
+    const MEMBER: u64 = 424_242_424_242_424_242;
+    const MODERATOR: u64 = 111_111_111_111_111_111;
+    const EVENT_PINGS: u64 = 555_555_555_555_555_555;
+    const VIP: u64 = 666_666_666_666_666_666;
+    let mut harness = Harness::new(None).await;
+    harness.add_guild(GUILD, "Tavern of Testing").await;
+    let db = harness.services.db.clone();
+    let ledger = harness.services.ledger.clone();
+    // A timed panel names Event Pings; VIP is known only by its id.
+    store::create_panel(
+        &db,
+        &NewPanel {
+            guild: GUILD,
+            channel: ChannelId::new(777_777_777_777_777_777),
+            content: PanelContent {
+                title: "Pings".into(),
+                description: String::new(),
+                style: PanelStyle::Buttons,
+                choice: PanelChoice::Multiple,
+                options: vec![PanelOption::new(RoleId::new(EVENT_PINGS), "Event Pings")],
+                requirements: Default::default(),
+                timed: Some(Duration::from_secs(86_400)),
+            },
+            created_by: UserId::new(MODERATOR),
+            created_at: NOW.minus(Duration::from_secs(86_400 * 2)),
+        },
+    )
+    .await
+    .unwrap();
+    let hours = |hours: u64| Duration::from_secs(hours * 3_600);
+    // Running: from the panel (the member took it), and two given by a moderator.
+    let from_panel = timed_role(
+        &harness,
+        MEMBER,
+        EVENT_PINGS,
+        TimedSource::Panel,
+        MEMBER,
+        hours(1),
+        NOW.plus(Duration::from_secs(2 * 3_600 + 13 * 60 + 20)),
+    )
+    .await;
+    timed_role(
+        &harness,
+        222_222_222_222_222_222,
+        VIP,
+        TimedSource::Command,
+        MODERATOR,
+        hours(20),
+        NOW.plus(hours(3 * 24 + 4)),
+    )
+    .await;
+    timed_role(
+        &harness,
+        333_333_333_333_333_333,
+        EVENT_PINGS,
+        TimedSource::Command,
+        MODERATOR,
+        hours(2),
+        NOW.plus(Duration::from_secs(45 * 60)),
+    )
+    .await;
+    // Ended: one removed early (its timer cancelled), one expired (its timer done).
+    let early = timed_role(
+        &harness,
+        444_444_444_444_444_444,
+        VIP,
+        TimedSource::Command,
+        MODERATOR,
+        hours(5),
+        NOW.plus(hours(5 * 24)),
+    )
+    .await;
+    store::end_timed(
+        &db,
+        GUILD,
+        early.id,
+        Removal::Early,
+        Some(UserId::new(MODERATOR)),
+        NOW.minus(Duration::from_secs(30 * 60)),
+    )
+    .await
+    .unwrap();
+    ledger.cancel(early.job.unwrap()).await.unwrap();
+    let expired = timed_role(
+        &harness,
+        555_000_000_000_000_001,
+        VIP,
+        TimedSource::Command,
+        MODERATOR,
+        hours(26),
+        NOW.minus(hours(1)),
+    )
+    .await;
+    let claimed = ledger
+        .claim(
+            "worker-a",
+            &[EXPIRE_TIMED_ROLE.to_owned()],
+            1,
+            Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1, "only the expired one is due");
+    store::end_timed(
+        &db,
+        GUILD,
+        expired.id,
+        Removal::Expired,
+        None,
+        NOW.minus(Duration::from_secs(3_598)),
+    )
+    .await
+    .unwrap();
+    ledger.complete(&claimed[0].1).await.unwrap();
+
+    harness.act(Action::ShowPane(PaneId::TimedRoles)).await;
+    harness.key(KeyCode::Down).await;
+    insta::assert_snapshot!("timed_roles_list_with_details", harness.screen());
+
+    // The countdown moves with the clock, without a reload.
+    harness.app.set_now(NOW.plus(Duration::from_secs(61)));
+    let screen = harness.screen();
+    assert!(
+        screen.contains("in 2h 12m") && screen.contains("in 43m"),
+        "{screen}"
+    );
+    harness.app.set_now(NOW);
+
+    // An ended role cannot be removed again.
+    harness.key(KeyCode::End).await;
+    harness.key(KeyCode::Char('x')).await;
+    assert_eq!(harness.app.input_mode(), InputMode::Normal);
+    assert!(
+        harness.screen().contains("is not running (expired)"),
+        "{}",
+        harness.screen()
+    );
+
+    // Answering no changes nothing.
+    harness.key(KeyCode::Home).await;
+    harness.key(KeyCode::Down).await;
+    harness.key(KeyCode::Char('x')).await;
+    insta::assert_snapshot!("timed_roles_confirm_removal", harness.screen());
+    harness.key(KeyCode::Char('n')).await;
+    let running = store::active_timed(&db, GUILD, UserId::new(MEMBER), RoleId::new(EVENT_PINGS))
+        .await
+        .unwrap();
+    assert!(running.is_some(), "answering no removes nothing");
+
+    // Yes ends it as `guildhall roles timed remove` does.
+    harness.key(KeyCode::Delete).await;
+    assert_eq!(harness.app.input_mode(), InputMode::Confirm);
+    harness.key(KeyCode::Char('y')).await;
+    let ended = store::timed_by_job(&db, GUILD, from_panel.job.unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ended.removal, Some(Removal::Early));
+    assert_eq!(ended.removed_at, Some(NOW));
+    assert_eq!(ended.removed_by, None, "an operator, not a Discord user");
+    assert_eq!(
+        ledger.get(from_panel.job.unwrap()).await.unwrap().state,
+        JobState::Cancelled,
+        "the expiry timer is cancelled"
+    );
+    let performs = ledger
+        .list(&JobFilter {
+            kind: Some(guildhall_core::jobs::perform::KIND.to_owned()),
+            guild: Some(GUILD),
+            ..JobFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(performs.len(), 1);
+    assert_eq!(performs[0].state, JobState::Pending);
+    assert_eq!(performs[0].payload["guild"], json!(GUILD.to_string()));
+    assert_eq!(performs[0].payload["effect"]["effect"], "remove_role");
+    assert_eq!(
+        performs[0].payload["effect"]["user"],
+        json!(MEMBER.to_string())
+    );
+    assert_eq!(
+        performs[0].payload["effect"]["role"],
+        json!(EVENT_PINGS.to_string())
+    );
+    let audit = guildhall_core::audit::recent(&db, Some(GUILD), 10)
+        .await
+        .unwrap();
+    assert_eq!(audit[0].action, "roles.timed.remove");
+    assert_eq!(audit[0].actor, ACTOR);
+    let screen = harness.screen();
+    assert!(
+        screen.contains(&format!(
+            "timed role {} ended; the bot removes Event Pings from {MEMBER} (job",
+            from_panel.id
+        )),
+        "{screen}"
+    );
+    assert!(screen.contains("2 running"), "{screen}");
+
+    // The list reloads every few seconds while shown.
+    timed_role(
+        &harness,
+        999_999_999_999_999_999,
+        VIP,
+        TimedSource::Command,
+        MODERATOR,
+        hours(0),
+        NOW.plus(hours(1)),
+    )
+    .await;
+    for _ in 0..3 {
+        harness.tick().await;
+    }
+    let screen = harness.screen();
+    assert!(
+        screen.contains("999999999999999999") && screen.contains("3 running"),
         "{screen}"
     );
 }
