@@ -14,9 +14,9 @@ CREATE TABLE giveaway_counters (
 -- draw: while the giveaway runs only `seed_hash` (its SHA-256) is shown, and the seed is revealed
 -- once the state is 'ended' or 'cancelled'. `entrants_hash` commits to the entrant list at the
 -- draw. `end_key` names the `giveaways.end` job (`end_job_id`), which is scheduled before this
--- row is written, so a giveaway never exists without its timer. `entrant_count` is kept by every
--- entry and leave; `draw_steps` counts draws and rerolls (each reroll is written only if it saw
--- every earlier one); `rerolls_used` counts automatic rerolls against `max_rerolls`.
+-- row is written, so a giveaway never exists without its timer. `draw_steps` counts draws and
+-- rerolls (each reroll is written only if it saw every earlier one); `rerolls_used` counts
+-- automatic rerolls against `max_rerolls`.
 -- `claim_window_secs` and `max_rerolls` are the guild's settings when the giveaway started.
 CREATE TABLE giveaways (
     id                BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -36,7 +36,6 @@ CREATE TABLE giveaways (
     created_at        BIGINT NOT NULL,
     ends_at           BIGINT NOT NULL,
     ended_at          BIGINT,
-    entrant_count     BIGINT NOT NULL,
     draw_steps        BIGINT NOT NULL,
     rerolls_used      BIGINT NOT NULL,
     max_rerolls       BIGINT NOT NULL,
@@ -44,6 +43,19 @@ CREATE TABLE giveaways (
     UNIQUE (end_key)
 );
 CREATE INDEX giveaways_guild_state ON giveaways (guild_id, state);
+
+-- The entrant counter of a giveaway, in 16 shards (a member counts in shard `user_id % 16`) so
+-- that entries to one giveaway do not queue for one row's lock. Every entry and leave updates its
+-- shard `WHERE open = 1` as its last write; closing the entries sets `open` to 0 on every shard
+-- first, which waits for the entries in flight and refuses the later ones.
+CREATE TABLE giveaway_counts (
+    giveaway_id BIGINT NOT NULL REFERENCES giveaways (id),
+    guild_id    BIGINT NOT NULL,
+    shard       BIGINT NOT NULL,
+    entrants    BIGINT NOT NULL,
+    open        BIGINT NOT NULL,
+    PRIMARY KEY (giveaway_id, shard)
+);
 
 -- One row per member who entered. The primary key makes a second entry impossible, also when
 -- clicks race; leaving sets `left_at`, entering again clears it.

@@ -305,8 +305,8 @@ pub struct DrawStep {
     pub winner: Option<UserId>,
 }
 
-/// Everything needed to check a draw, as exported (`giveaways export --json`, key
-/// `draw_record`).
+/// Everything needed to check a draw: the `draw_record` of
+/// [`GiveawayService::export_json`](super::GiveawayService::export_json).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DrawRecord {
     /// [`ALGORITHM`].

@@ -3,11 +3,13 @@
 //!
 //! The rules that must hold under races are conditions of the writes themselves:
 //! - one entry per member: the primary key of `giveaway_entries`, with `ON CONFLICT`;
-//! - no entry or leave after the entries close: the entry's transaction ends by bumping the
-//!   giveaway's `entrant_count` only `WHERE state = 'running' AND ends_at > now`, and rolls back
-//!   otherwise. Closing (`running` → `drawing`) writes the same row, so on PostgreSQL the two
-//!   serialize on its row lock: an entry either commits before the close (and is drawn) or finds
-//!   the giveaway closed;
+//! - no entry or leave after the entries close: an entry's transaction ends by bumping its
+//!   shard of the giveaway's entrant counter (`giveaway_counts`, [`COUNT_SHARDS`] rows per
+//!   giveaway, the member's id modulo their number) only `WHERE open = 1`, and rolls back
+//!   otherwise. Closing sets `open = 0` on every shard first, so on PostgreSQL it waits for the
+//!   entries holding a shard's row lock and every later entry finds the counter closed: an entry
+//!   either commits before the close (and is drawn) or is refused. The shards let entries to one
+//!   giveaway commit in parallel; a single counter row would make them queue for its lock;
 //! - one draw: `drawing` → `ended` is a conditional update in the transaction that writes the
 //!   slots;
 //! - one reroll per slot state: each reroll's transaction requires the `draw_steps` it was
@@ -31,9 +33,14 @@ use crate::eligibility::Requirements;
 use crate::ids::{ChannelId, GuildId, MessageId, UserId};
 use crate::jobs::JobId;
 
+/// Rows of the entrant counter per giveaway: entries to one giveaway contend for one of them.
+pub const COUNT_SHARDS: u64 = 16;
+
 const COLUMNS: &str = "id, guild_id, channel_id, message_id, prize, winners, requirements, state, \
     seed_hash, seed, entrants_hash, end_job_id, created_by, created_at, ends_at, ended_at, \
-    entrant_count, draw_steps, rerolls_used, max_rerolls, claim_window_secs";
+    (SELECT CAST(COALESCE(SUM(c.entrants), 0) AS BIGINT) FROM giveaway_counts c \
+        WHERE c.giveaway_id = giveaways.id) AS entrant_count, \
+    draw_steps, rerolls_used, max_rerolls, claim_window_secs";
 
 const SLOT_COLUMNS: &str = "giveaway_id, slot, attempt, winner_id, drawn_at, claim_deadline, \
     claimed_at, state, announced_at";
@@ -242,13 +249,13 @@ pub(super) async fn create(
     }
     let requirements = serde_json::to_string(&new.requirements)
         .map_err(|error| corrupt("giveaway requirements", error))?;
-    let row = sqlx::query(AssertSqlSafe(format!(
+    let id: GiveawayId = sqlx::query_scalar(
         "INSERT INTO giveaways (guild_id, channel_id, prize, winners, requirements, state,
-             seed_hash, seed, end_key, end_job_id, created_by, created_at, ends_at, entrant_count,
-             draw_steps, rerolls_used, max_rerolls, claim_window_secs)
-         VALUES ($1, $2, $3, $4, $5, 'running', $6, $7, $8, $9, $10, $11, $12, 0, 0, 0, $13, $14)
-         RETURNING {COLUMNS}"
-    )))
+             seed_hash, seed, end_key, end_job_id, created_by, created_at, ends_at, draw_steps,
+             rerolls_used, max_rerolls, claim_window_secs)
+         VALUES ($1, $2, $3, $4, $5, 'running', $6, $7, $8, $9, $10, $11, $12, 0, 0, $13, $14)
+         RETURNING id",
+    )
     .bind(new.guild.to_db())
     .bind(new.channel.to_db())
     .bind(new.prize.clone())
@@ -263,6 +270,24 @@ pub(super) async fn create(
     .bind(new.ends_at.0)
     .bind(i64::from(new.max_rerolls))
     .bind(i64::from(new.claim_window_secs))
+    .fetch_one(&mut *transaction)
+    .await?;
+    for shard in 0..COUNT_SHARDS {
+        sqlx::query(
+            "INSERT INTO giveaway_counts (giveaway_id, guild_id, shard, entrants, open)
+             VALUES ($1, $2, $3, 0, 1)",
+        )
+        .bind(id)
+        .bind(new.guild.to_db())
+        .bind(i64::try_from(shard).unwrap_or_default())
+        .execute(&mut *transaction)
+        .await?;
+    }
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM giveaways WHERE guild_id = $1 AND id = $2"
+    )))
+    .bind(new.guild.to_db())
+    .bind(id)
     .fetch_one(&mut *transaction)
     .await?;
     let created = giveaway(&row)?;
@@ -374,15 +399,13 @@ pub(super) async fn set_message(
     id: GiveawayId,
     message: MessageId,
 ) -> Result<Option<Giveaway>, DbError> {
-    let row = sqlx::query(AssertSqlSafe(format!(
-        "UPDATE giveaways SET message_id = $3 WHERE guild_id = $1 AND id = $2 RETURNING {COLUMNS}"
-    )))
-    .bind(guild.to_db())
-    .bind(id)
-    .bind(message.to_db())
-    .fetch_optional(db.pool())
-    .await?;
-    row.as_ref().map(giveaway).transpose()
+    sqlx::query("UPDATE giveaways SET message_id = $3 WHERE guild_id = $1 AND id = $2")
+        .bind(guild.to_db())
+        .bind(id)
+        .bind(message.to_db())
+        .execute(db.pool())
+        .await?;
+    get(db, guild, id).await
 }
 
 /// Closes entries now (an early end): `ends_at` becomes `now`. `false` when the giveaway is
@@ -459,7 +482,7 @@ pub(super) async fn enter(
         },
     )
     .await?;
-    count_change(transaction, guild, id, now, "+ 1").await
+    count_change(transaction, guild, id, user, "+ 1").await
 }
 
 /// Takes a member out of a running giveaway, logged and counted, in one transaction.
@@ -499,38 +522,57 @@ pub(super) async fn leave(
         },
     )
     .await?;
-    count_change(transaction, guild, id, now, "- 1").await
+    count_change(transaction, guild, id, user, "- 1").await
 }
 
-/// The last statement of an entry or a leave: counts it while entries are open, and commits;
-/// rolls everything back when they are closed.
+/// The end of an entry or a leave: counts it in the member's shard while entries are open, and
+/// commits; rolls everything back when they are closed.
 async fn count_change(
     mut transaction: Transaction<'_>,
     guild: GuildId,
     id: GiveawayId,
-    now: UnixMillis,
+    user: UserId,
     change: &str,
 ) -> Result<EntryWrite, DbError> {
-    let counted: Option<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
-        "UPDATE giveaways SET entrant_count = entrant_count {change}
-         WHERE id = $1 AND guild_id = $2 AND state = 'running' AND ends_at > $3
-         RETURNING entrant_count"
+    let shard = i64::try_from(user.get() % COUNT_SHARDS).unwrap_or_default();
+    let counted = sqlx::query(AssertSqlSafe(format!(
+        "UPDATE giveaway_counts SET entrants = entrants {change}
+         WHERE giveaway_id = $1 AND guild_id = $2 AND shard = $3 AND open = 1"
     )))
     .bind(id)
     .bind(guild.to_db())
-    .bind(now.0)
-    .fetch_optional(&mut *transaction)
+    .bind(shard)
+    .execute(&mut *transaction)
     .await?;
-    match counted {
-        Some(entrants) => {
-            transaction.commit().await?;
-            Ok(EntryWrite::Done(count(entrants)))
-        }
-        None => {
-            transaction.rollback().await?;
-            Ok(EntryWrite::Closed)
-        }
+    if counted.rows_affected() == 0 {
+        transaction.rollback().await?;
+        return Ok(EntryWrite::Closed);
     }
+    let entrants: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(entrants), 0) AS BIGINT) FROM giveaway_counts
+         WHERE giveaway_id = $1 AND guild_id = $2",
+    )
+    .bind(id)
+    .bind(guild.to_db())
+    .fetch_one(&mut *transaction)
+    .await?;
+    transaction.commit().await?;
+    Ok(EntryWrite::Done(count(entrants)))
+}
+
+/// Closes the entrant counter: every shard, in one statement, so that entries still holding a
+/// shard finish first and later ones are refused.
+async fn close_counts(
+    transaction: &mut Transaction<'_>,
+    guild: GuildId,
+    id: GiveawayId,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE giveaway_counts SET open = 0 WHERE giveaway_id = $1 AND guild_id = $2")
+        .bind(id)
+        .bind(guild.to_db())
+        .execute(&mut **transaction)
+        .await?;
+    Ok(())
 }
 
 /// A member's entry, if they ever entered.
@@ -598,21 +640,29 @@ pub(super) async fn entrants(
     Ok(users)
 }
 
-/// Closes entries for the draw: `running` → `drawing`. `false` when it was not running.
+/// Closes entries for the draw: the entrant counter, then `running` → `drawing`, in one
+/// transaction. `false` (nothing written) when it was not running.
 pub(super) async fn close_for_draw(
     db: &Db,
     guild: GuildId,
     id: GiveawayId,
 ) -> Result<bool, DbError> {
+    let mut transaction = db.pool().begin().await?;
+    close_counts(&mut transaction, guild, id).await?;
     let done = sqlx::query(
         "UPDATE giveaways SET state = 'drawing'
          WHERE guild_id = $1 AND id = $2 AND state = 'running'",
     )
     .bind(guild.to_db())
     .bind(id)
-    .execute(db.pool())
+    .execute(&mut *transaction)
     .await?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() == 0 {
+        transaction.rollback().await?;
+        return Ok(false);
+    }
+    transaction.commit().await?;
+    Ok(true)
 }
 
 /// A candidate who was not drawn, and why.
@@ -673,8 +723,7 @@ pub(super) async fn record_draw(
     let mut transaction = db.pool().begin().await?;
     let steps = i64::try_from(draw.steps.len()).unwrap_or(i64::MAX);
     let ended = sqlx::query(
-        "UPDATE giveaways SET state = 'ended', ended_at = $3, entrants_hash = $4, draw_steps = $5,
-             entrant_count = $6
+        "UPDATE giveaways SET state = 'ended', ended_at = $3, entrants_hash = $4, draw_steps = $5
          WHERE guild_id = $1 AND id = $2 AND state = 'drawing'",
     )
     .bind(guild.to_db())
@@ -682,7 +731,6 @@ pub(super) async fn record_draw(
     .bind(draw.now.0)
     .bind(draw.entrants_hash.clone())
     .bind(steps)
-    .bind(i64::try_from(draw.entrants).unwrap_or(i64::MAX))
     .execute(&mut *transaction)
     .await?;
     if ended.rows_affected() == 0 {
@@ -1108,19 +1156,27 @@ pub(super) async fn cancel(
     now: UnixMillis,
 ) -> Result<Option<Giveaway>, DbError> {
     let mut transaction = db.pool().begin().await?;
-    let row = sqlx::query(AssertSqlSafe(format!(
+    close_counts(&mut transaction, guild, id).await?;
+    let done = sqlx::query(
         "UPDATE giveaways SET state = 'cancelled', ended_at = $3
-         WHERE guild_id = $1 AND id = $2 AND state = 'running' RETURNING {COLUMNS}"
-    )))
+         WHERE guild_id = $1 AND id = $2 AND state = 'running'",
+    )
     .bind(guild.to_db())
     .bind(id)
     .bind(now.0)
-    .fetch_optional(&mut *transaction)
+    .execute(&mut *transaction)
     .await?;
-    let Some(row) = row else {
+    if done.rows_affected() == 0 {
         transaction.rollback().await?;
         return Ok(None);
-    };
+    }
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM giveaways WHERE guild_id = $1 AND id = $2"
+    )))
+    .bind(guild.to_db())
+    .bind(id)
+    .fetch_one(&mut *transaction)
+    .await?;
     let cancelled = giveaway(&row)?;
     insert_event(
         &mut transaction,

@@ -1360,3 +1360,69 @@ async fn giveaways_a_late_announcement_still_gives_the_whole_claim_window_and_re
         setup.service.verify(GUILD, giveaway.id).await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn giveaways_entries_racing_the_close_are_either_counted_and_kept_or_refused() {
+    for test_db in testing::backends().await {
+        let setup = setup(&test_db.db);
+        let giveaway = setup.start(1, None).await;
+        for index in 0..120 {
+            setup.join(UserId::new(9_000 + index), &[]);
+        }
+        let now = setup.clock.now();
+        let mut tasks = Vec::new();
+        for index in 0..120_u64 {
+            let service = Arc::clone(&setup.service);
+            let user = UserId::new(9_000 + index);
+            let state = setup.state(user);
+            tasks.push(tokio::spawn(async move {
+                let outcome = service
+                    .enter(GUILD, giveaway.id, &state.facts(user, now), &names())
+                    .await
+                    .unwrap();
+                (user, outcome)
+            }));
+            if index == 60 {
+                let service = Arc::clone(&setup.service);
+                tasks.push(tokio::spawn(async move {
+                    service
+                        .cancel(GUILD, giveaway.id, &Manager::Operator, None)
+                        .await
+                        .unwrap();
+                    (UserId::new(1), EntryOutcome::Closed)
+                }));
+            }
+        }
+        let mut entered = BTreeSet::new();
+        for task in tasks {
+            let (user, outcome) = task.await.unwrap();
+            match outcome {
+                EntryOutcome::Entered { .. } => {
+                    entered.insert(user);
+                }
+                EntryOutcome::Closed => {}
+                other => panic!("{other:?}"),
+            }
+        }
+        let cancelled = setup.service.get(GUILD, giveaway.id).await.unwrap();
+        assert_eq!(cancelled.state, GiveawayState::Cancelled);
+        let export = setup.service.export_json(GUILD, giveaway.id).await.unwrap();
+        let stored: BTreeSet<UserId> = export["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|entry| entry["user"].as_str().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(
+            stored, entered,
+            "every entry answered Entered is kept, no other"
+        );
+        assert_eq!(cancelled.entrants, entered.len() as u64);
+        // Entries after the close are refused.
+        setup.join(UserId::new(9_500), &[]);
+        assert_eq!(
+            setup.enter(giveaway.id, UserId::new(9_500)).await,
+            EntryOutcome::Closed
+        );
+    }
+}
