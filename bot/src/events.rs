@@ -140,8 +140,9 @@ pub async fn handle(data: &BotData, shard: u32, event: &FullEvent) -> Result<(),
         FullEvent::InteractionCreate {
             interaction: serenity::all::Interaction::Component(component),
         } => {
-            // Each feature answers the custom ids it owns (`roles:`, `tickets:`).
-            let handled = crate::roles::on_component(data, component).await?;
+            // Each feature answers the custom ids it owns (`roles:`, `tickets:`, `giveaways:`).
+            let handled = crate::roles::on_component(data, component).await?
+                || crate::giveaways::on_component(data, component).await?;
             if !handled {
                 crate::tickets::on_component(data, component).await?;
             }

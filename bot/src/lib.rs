@@ -13,6 +13,7 @@ pub mod commands;
 pub mod convert;
 pub mod events;
 pub mod executor;
+pub(crate) mod giveaways;
 pub mod intents;
 pub(crate) mod levels;
 pub mod registration;
@@ -31,6 +32,7 @@ use guildhall_core::guild_cache::GuildCache;
 use guildhall_core::guild_config::GuildConfigService;
 use guildhall_core::ids::UserId;
 
+pub use giveaways::DiscordMembers;
 pub use runtime::{BotOptions, Shards, run};
 
 /// Everything the bot's handlers share (poise's user data).
@@ -66,6 +68,8 @@ pub struct BotData {
     /// Levels: the message path and voice states feed it, [`runtime::run`] runs its flusher
     /// and performs the level-ups it reports, and role panels read members' levels from it.
     pub levels: Arc<guildhall_core::levels::LevelService>,
+    /// Giveaways: the commands and buttons call it; its timers run in the job worker.
+    pub giveaways: Arc<guildhall_core::giveaways::GiveawayService>,
     /// Which channels are threads of which parent, for the levels' channel rules.
     pub(crate) threads: levels::ThreadParents,
     bot_user: OnceLock<UserId>,
@@ -123,9 +127,16 @@ impl BotData {
             )
             .with_levels(Arc::clone(&levels) as Arc<dyn guildhall_core::roles::MemberLevels>),
         );
+        let giveaways = Arc::new(guildhall_core::giveaways::GiveawayService::new(
+            core.db.clone(),
+            Arc::clone(&core.clock),
+            core.ledger.clone(),
+            Arc::clone(&core.config),
+        ));
         Self {
             tickets,
             roles,
+            giveaways,
             recent_messages,
             levels,
             threads: crate::levels::ThreadParents::default(),

@@ -227,7 +227,8 @@ mod tests {
                 "temprole",
                 "rank",
                 "leaderboard",
-                "xp"
+                "xp",
+                "giveaway"
             ]
         );
         assert!(

@@ -72,6 +72,9 @@ enum Command {
     /// Timed roles (list, end early) and role panels.
     #[command(subcommand)]
     Roles(commands::roles::Command),
+    /// Giveaways: list, show, end, cancel, reroll, export, verify a draw.
+    #[command(subcommand)]
+    Giveaway(commands::giveaway::Command),
     /// Levels: the leaderboard, a member's standing, CSV import and export.
     #[command(subcommand)]
     Levels(commands::levels::Command),
@@ -131,6 +134,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Cases(command) => commands::cases::run(&options, command).await,
         Command::Tickets(command) => commands::tickets::run(&options, command).await,
         Command::Roles(command) => commands::roles::run(&options, command).await,
+        Command::Giveaway(command) => commands::giveaway::run(&options, command).await,
         Command::Levels(command) => commands::levels::run(&options, command).await,
         Command::Guilds(command) => commands::guilds::run(&options, command).await,
         Command::Shards(command) => commands::shards::run(&options, command).await,

@@ -49,8 +49,8 @@ pub fn registry(settings: &Settings, services: &Services) -> anyhow::Result<JobR
             )),
         );
     if settings.discord.token.is_some() {
-        let sink: Arc<dyn guildhall_core::effect::EffectSink> =
-            Arc::new(executor(settings, services)?);
+        let discord = Arc::new(executor(settings, services)?);
+        let sink: Arc<dyn guildhall_core::effect::EffectSink> = discord.clone();
         let moderation = Arc::new(guildhall_core::moderation::ModerationService::new(
             services.db.clone(),
             Arc::clone(&services.clock),
@@ -68,6 +68,32 @@ pub fn registry(settings: &Settings, services: &Services) -> anyhow::Result<JobR
             services.ledger.clone(),
             Arc::clone(&services.coordination),
         ));
+        // Giveaway timers (the draw, claim windows, rerolls, message edits) check candidates
+        // with Discord, their stored level and their warnings.
+        let giveaways = Arc::new(guildhall_core::giveaways::GiveawayService::new(
+            services.db.clone(),
+            Arc::clone(&services.clock),
+            services.ledger.clone(),
+            Arc::clone(&services.config),
+        ));
+        let levels: Arc<dyn guildhall_core::roles::MemberLevels> =
+            Arc::new(guildhall_core::levels::LevelService::new(
+                services.db.clone(),
+                Arc::clone(&services.clock),
+                Arc::clone(&services.coordination),
+                Arc::clone(&services.config),
+            ));
+        let giveaway_ports = guildhall_core::giveaways::GiveawayPorts {
+            sink: Arc::clone(&sink),
+            members: Arc::new(guildhall_bot::DiscordMembers::new(
+                discord,
+                Arc::clone(&services.guild_cache),
+                levels,
+                Arc::clone(&moderation),
+            )),
+            cache: Arc::clone(&services.guild_cache),
+        };
+        registry = guildhall_core::giveaways::register(registry, &giveaways, &giveaway_ports);
         registry = registry
             .with(
                 guildhall_core::moderation::LIFT_TEMPBAN,

@@ -16,7 +16,7 @@ pub enum Action {
     NextPane,
     /// The previous pane (Shift-Tab).
     PreviousPane,
-    /// A pane by number (`1`–`8`).
+    /// A pane by number (`1`–`9`).
     ShowPane(PaneId),
     /// Move the selection up.
     Up,
@@ -32,7 +32,7 @@ pub enum Action {
     Bottom,
     /// Open or submit (Enter).
     Enter,
-    /// Edit the selected value (`e`).
+    /// Edit the selected value (`e`); on the giveaways pane, end the selected giveaway now.
     Edit,
     /// Answer yes to a question (`y`).
     Confirm,
@@ -50,9 +50,10 @@ pub enum Action {
     Apply,
     /// Cancel the selected job (`c`).
     CancelJob,
-    /// Retry the selected job (`r`).
+    /// Retry the selected job (`r`); on the giveaways pane, draw a prize again.
     Retry,
-    /// Remove the selected item early, after a confirmation (`x`, Delete): a timed role.
+    /// Remove the selected item early, after a confirmation (`x`, Delete): a timed role, or
+    /// cancel a giveaway.
     Remove,
     /// Reload now (`R`, F5).
     Refresh,
@@ -159,7 +160,12 @@ mod tests {
                 InputMode::Normal,
                 Some(Action::ShowPane(PaneId::Settings)),
             ),
-            (KeyCode::Char('9'), InputMode::Normal, None),
+            (
+                KeyCode::Char('9'),
+                InputMode::Normal,
+                Some(Action::ShowPane(PaneId::Giveaways)),
+            ),
+            (KeyCode::Char('0'), InputMode::Normal, None),
             (KeyCode::Char('x'), InputMode::Normal, Some(Action::Remove)),
             (KeyCode::Delete, InputMode::Normal, Some(Action::Remove)),
             (KeyCode::Enter, InputMode::Confirm, Some(Action::Confirm)),

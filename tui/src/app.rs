@@ -11,6 +11,7 @@ use ratatui::widgets::{Block, Clear, Row, Table, Tabs};
 use crate::action::{Action, InputMode, action_for};
 use crate::event::{Event, Request};
 use crate::panes::cases::Cases;
+use crate::panes::giveaways::Giveaways;
 use crate::panes::jobs::Jobs;
 use crate::panes::levels::Levels;
 use crate::panes::logs::Logs;
@@ -33,6 +34,7 @@ pub struct App {
     cases: Cases,
     levels: Levels,
     timed_roles: TimedRoles,
+    giveaways: Giveaways,
     focused: PaneId,
     help: bool,
     quit: bool,
@@ -52,6 +54,7 @@ impl App {
             cases: Cases::default(),
             levels: Levels::default(),
             timed_roles: TimedRoles::default(),
+            giveaways: Giveaways::default(),
             focused: PaneId::Overview,
             help: false,
             quit: false,
@@ -90,6 +93,7 @@ impl App {
             PaneId::Cases => &self.cases,
             PaneId::Levels => &self.levels,
             PaneId::TimedRoles => &self.timed_roles,
+            PaneId::Giveaways => &self.giveaways,
         }
     }
 
@@ -103,6 +107,7 @@ impl App {
             PaneId::Cases => &mut self.cases,
             PaneId::Levels => &mut self.levels,
             PaneId::TimedRoles => &mut self.timed_roles,
+            PaneId::Giveaways => &mut self.giveaways,
         }
     }
 
@@ -184,20 +189,30 @@ impl App {
             Constraint::Length(1),
         ])
         .areas(frame.area());
-        let titles: Vec<String> = PaneId::ALL
-            .iter()
-            .enumerate()
-            .map(|(index, pane)| format!("{} {}", index + 1, pane.title()))
-            .collect();
-        // Every tab stays visible: on a narrow terminal the tabs lose their padding.
-        let padded: usize = titles
-            .iter()
-            .map(|title| title.chars().count() + 3)
-            .sum::<usize>()
-            .saturating_sub(1);
-        let padding = if padded <= usize::from(tabs_area.width) {
+        let titles_of = |title: fn(PaneId) -> &'static str| -> Vec<String> {
+            PaneId::ALL
+                .iter()
+                .enumerate()
+                .map(|(index, pane)| format!("{} {}", index + 1, title(*pane)))
+                .collect()
+        };
+        let width_of = |titles: &[String], padding: usize| -> usize {
+            titles
+                .iter()
+                .map(|title| title.chars().count() + 1 + 2 * padding)
+                .sum::<usize>()
+                .saturating_sub(1)
+        };
+        // Every tab stays visible: on a narrow terminal the tabs lose their padding, and on a
+        // narrower one the longest names are shortened.
+        let width = usize::from(tabs_area.width);
+        let mut titles = titles_of(PaneId::title);
+        let padding = if width_of(&titles, 1) <= width {
             " "
         } else {
+            if width_of(&titles, 0) > width {
+                titles = titles_of(PaneId::short_title);
+            }
             ""
         };
         frame.render_widget(

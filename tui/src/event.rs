@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use guildhall_core::db::{MigrationReport, MigrationStatus};
+use guildhall_core::giveaways::{Giveaway, GiveawayId, Slot};
 use guildhall_core::guild_config::{Change, GuildSettings, HistoryEntry};
 use guildhall_core::guilds::GuildRecord;
 use guildhall_core::ids::{GuildId, RoleId, UserId};
@@ -112,6 +113,20 @@ pub enum Loaded {
         /// The ended timed role and the job that has the bot remove the role.
         result: Result<TimedRoleRemoval, Failure>,
     },
+    /// A guild's giveaways.
+    Giveaways {
+        /// The guild.
+        guild: GuildId,
+        /// The running ones, the soonest to end first, then the most recent others.
+        result: Result<Vec<GiveawayRow>, Failure>,
+    },
+    /// The outcome of ending, cancelling or rerolling a giveaway.
+    GiveawayChanged {
+        /// The guild.
+        guild: GuildId,
+        /// What was done, in words (with the job the bot runs), or why not.
+        result: Result<String, Failure>,
+    },
     /// The outcome of cancelling or retrying a job.
     JobChanged {
         /// `cancelled` or `retried`.
@@ -174,6 +189,26 @@ impl TimedRolesView {
             .find(|(known, _)| *known == role)
             .map(|(_, name)| name.as_str())
     }
+}
+
+/// One giveaway on the giveaways pane: the giveaway and its prize slots (none before the draw).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GiveawayRow {
+    /// The giveaway.
+    pub giveaway: Giveaway,
+    /// Its prize slots with their current winners.
+    pub slots: Vec<Slot>,
+}
+
+/// What the giveaways pane asks of a giveaway, as `guildhall giveaway end|cancel|reroll` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GiveawayAction {
+    /// Close entries now; the bot draws.
+    End,
+    /// Cancel without a draw.
+    Cancel,
+    /// Draw this prize slot again.
+    Reroll(u32),
 }
 
 /// A timed role ended early from the console.
@@ -264,6 +299,17 @@ pub enum Request {
         user: UserId,
         /// The role.
         role: RoleId,
+    },
+    /// A guild's giveaways.
+    Giveaways(GuildId),
+    /// End, cancel or reroll a giveaway as the operator.
+    ChangeGiveaway {
+        /// The guild.
+        guild: GuildId,
+        /// The giveaway.
+        giveaway: GiveawayId,
+        /// What to do.
+        action: GiveawayAction,
     },
     /// (Re)start following the log stream with these filters.
     FollowLogs {

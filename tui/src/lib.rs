@@ -1,9 +1,10 @@
 //! Guildhall's terminal console (ratatui + crossterm), a library the `guildhall console`
 //! command calls with [`run`].
 //!
-//! Eight panes — overview (shards, event rates, guilds), migrations, guild settings with history
+//! Nine panes — overview (shards, event rates, guilds), migrations, guild settings with history
 //! and rollback, live logs, the job ledger, a guild's moderation cases, a guild's top members
-//! by XP and a guild's timed roles with early removal — each a [`panes::Component`]. Keys become
+//! by XP, a guild's timed roles with early removal and a guild's giveaways with their controls
+//! — each a [`panes::Component`]. Keys become
 //! [`action::Action`]s; the loop handles one closed [`event::Event`] enum; data is fetched by
 //! the [`loader`] on tokio tasks, never while rendering. Like the web, the console reaches the
 //! bot only through `guildhall-core` (and the running instance's admin API for live data).
@@ -43,6 +44,7 @@ pub const PANES: &[&str] = &[
     "cases",
     "levels",
     "timed-roles",
+    "giveaways",
 ];
 
 /// What the console works with: the same services the CLI's commands use.

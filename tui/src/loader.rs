@@ -11,6 +11,7 @@ use futures::stream::BoxStream;
 use guildhall_core::clock::SharedClock;
 use guildhall_core::coordination::MemoryCoordination;
 use guildhall_core::db::Db;
+use guildhall_core::giveaways::{Giveaway, GiveawayId, GiveawayService, GiveawayState, Manager};
 use guildhall_core::guild_config::GuildConfigService;
 use guildhall_core::ids::{GuildId, RoleId, UserId};
 use guildhall_core::jobs::{JobFilter, JobLedger, JobState};
@@ -23,8 +24,8 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
 use crate::event::{
-    Event, Failure, LevelRow, LevelsView, Loaded, LogEvent, MigrationsView, Request,
-    TimedRoleRemoval, TimedRolesView,
+    Event, Failure, GiveawayAction, GiveawayRow, LevelRow, LevelsView, Loaded, LogEvent,
+    MigrationsView, Request, TimedRoleRemoval, TimedRolesView,
 };
 
 /// How many jobs the jobs pane lists.
@@ -36,6 +37,8 @@ const LEVEL_PAGE: u32 = 100;
 /// How many ended timed roles the timed-roles pane lists (and how many expiry jobs of each
 /// finished state it looks at to find them).
 const ENDED_TIMED_ROLES: u32 = 20;
+/// How many giveaways that are not running the giveaways pane lists (every running one is).
+const GIVEAWAY_PAGE: u32 = 20;
 /// How many history entries the settings pane shows.
 const HISTORY_LIMIT: u32 = 50;
 /// How long to wait before reopening a dropped log stream.
@@ -274,6 +277,18 @@ pub async fn perform(services: &Services, request: Request) -> Event {
             guild,
             result: remove_timed_role(services, guild, user, role).await,
         },
+        Request::Giveaways(guild) => Loaded::Giveaways {
+            guild,
+            result: giveaways(services, guild).await,
+        },
+        Request::ChangeGiveaway {
+            guild,
+            giveaway,
+            action,
+        } => Loaded::GiveawayChanged {
+            guild,
+            result: change_giveaway(services, guild, giveaway, action).await,
+        },
         Request::FollowLogs { .. } => {
             return Event::Log(LogEvent::Disconnected(
                 "the log stream is followed by the loader, not performed once".into(),
@@ -413,6 +428,121 @@ async fn remove_timed_role(
         timed: removed.timed,
         job: job.id,
     })
+}
+
+/// The giveaway service over the console's database, ledger and settings.
+fn giveaway_service(services: &Services) -> GiveawayService {
+    GiveawayService::new(
+        services.db.clone(),
+        Arc::clone(&services.clock),
+        services.ledger.clone(),
+        Arc::clone(&services.config),
+    )
+}
+
+/// A guild's giveaways with their slots: every running one, the soonest to end first, then the
+/// most recent others, newest first (at most [`GIVEAWAY_PAGE`]).
+async fn giveaways(services: &Services, guild: GuildId) -> Result<Vec<GiveawayRow>, Failure> {
+    let service = giveaway_service(services);
+    let mut listed = service
+        .list(
+            guild,
+            Some(GiveawayState::Running),
+            guildhall_core::giveaways::service::MAX_LIST,
+        )
+        .await
+        .map_err(|error| error.to_string())?;
+    listed.sort_by_key(|giveaway| (giveaway.ends_at, giveaway.id));
+    let others = service
+        .list(
+            guild,
+            None,
+            GIVEAWAY_PAGE + u32::try_from(listed.len()).unwrap_or(0),
+        )
+        .await
+        .map_err(|error| error.to_string())?;
+    listed.extend(
+        others
+            .into_iter()
+            .filter(|giveaway: &Giveaway| giveaway.state != GiveawayState::Running)
+            .take(GIVEAWAY_PAGE as usize),
+    );
+    let mut rows = Vec::with_capacity(listed.len());
+    for giveaway in listed {
+        let slots = if giveaway.state == GiveawayState::Ended {
+            service
+                .detail(guild, giveaway.id)
+                .await
+                .map_err(|error| error.to_string())?
+                .slots
+        } else {
+            Vec::new()
+        };
+        rows.push(GiveawayRow { giveaway, slots });
+    }
+    Ok(rows)
+}
+
+/// Ends, cancels or rerolls a giveaway exactly as `guildhall giveaway end|cancel|reroll` does:
+/// the core acts for the operator ([`Manager::Operator`]), the bot's process runs the job, and
+/// the action is audited under the CLI's name.
+async fn change_giveaway(
+    services: &Services,
+    guild: GuildId,
+    giveaway: GiveawayId,
+    action: GiveawayAction,
+) -> Result<String, Failure> {
+    let service = giveaway_service(services);
+    let target = giveaway.to_string();
+    let text = |error: guildhall_core::giveaways::GiveawayError| error.to_string();
+    match action {
+        GiveawayAction::End => {
+            let ended = service
+                .end(guild, giveaway, &Manager::Operator)
+                .await
+                .map_err(text)?;
+            services
+                .audit("giveaway.end", Some(guild), Some(&target), json!({}))
+                .await;
+            Ok(format!(
+                "giveaway #{giveaway} closed its entries; the running bot draws the winners (job {})",
+                ended.end_job
+            ))
+        }
+        GiveawayAction::Cancel => {
+            service
+                .cancel(guild, giveaway, &Manager::Operator, None)
+                .await
+                .map_err(text)?;
+            services
+                .audit(
+                    "giveaway.cancel",
+                    Some(guild),
+                    Some(&target),
+                    json!({ "reason": null }),
+                )
+                .await;
+            Ok(format!("giveaway #{giveaway} is cancelled; nobody wins"))
+        }
+        GiveawayAction::Reroll(slot) => {
+            let requested = service
+                .reroll(guild, giveaway, slot, &Manager::Operator, None)
+                .await
+                .map_err(text)?;
+            services
+                .audit(
+                    "giveaway.reroll",
+                    Some(guild),
+                    Some(&target),
+                    json!({ "slot": slot, "reason": null, "job": requested.job }),
+                )
+                .await;
+            Ok(format!(
+                "prize #{slot} of giveaway #{giveaway} is drawn again by the running bot (job {})",
+                requested.job
+            ))
+        }
+    }
 }
 
 /// Runs requests on tokio tasks and keeps the one log stream.

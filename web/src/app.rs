@@ -21,7 +21,7 @@ use crate::auth::sessions::{Session, SessionStore, UserGuild};
 use crate::auth::{self, token};
 use crate::error::PageError;
 use crate::handlers::{
-    actions, health, leaderboard, levels, login, moderation, pages, roles, tickets,
+    actions, giveaways, health, leaderboard, levels, login, moderation, pages, roles, tickets,
 };
 use crate::metrics::{self, HttpMetrics};
 use crate::routes;
@@ -523,6 +523,13 @@ pub fn router(state: WebState) -> Router {
         .route(routes::GUILD_ROLE_PREVIEW, post(roles::preview_panel))
         .route(routes::GUILD_SELF_ROLES, post(roles::save_self_roles))
         .route(routes::GUILD_TIMED_ROLE_REMOVE, post(roles::remove_timed))
+        .route(routes::GUILD_GIVEAWAYS, get(giveaways::list))
+        .route(routes::GUILD_GIVEAWAYS_NEW, post(giveaways::create))
+        .route(routes::GUILD_GIVEAWAY, get(giveaways::detail))
+        .route(routes::GUILD_GIVEAWAY_END, post(giveaways::end))
+        .route(routes::GUILD_GIVEAWAY_CANCEL, post(giveaways::cancel))
+        .route(routes::GUILD_GIVEAWAY_REROLL, post(giveaways::reroll))
+        .route(routes::GUILD_GIVEAWAY_EXPORT, get(giveaways::export))
         .route(routes::OPERATOR, get(pages::operator))
         .route(routes::JOB_CANCEL, post(actions::cancel_job))
         .route(routes::JOB_RETRY, post(actions::retry_job))

@@ -92,6 +92,21 @@ pub const GUILD_SELF_ROLES: &str = "/guilds/{guild}/roles/self";
 /// Template of [`guild_timed_role_remove`] (POST).
 pub const GUILD_TIMED_ROLE_REMOVE: &str = "/guilds/{guild}/roles/timed/{timed}/remove";
 
+/// Template of [`guild_giveaways`] (GET; query `state`; htmx asks for the rows alone).
+pub const GUILD_GIVEAWAYS: &str = "/guilds/{guild}/giveaways";
+/// Template of [`guild_giveaways_new`] (POST the start form).
+pub const GUILD_GIVEAWAYS_NEW: &str = "/guilds/{guild}/giveaways/new";
+/// Template of [`guild_giveaway`].
+pub const GUILD_GIVEAWAY: &str = "/guilds/{guild}/giveaways/{giveaway}";
+/// Template of [`guild_giveaway_end`] (POST).
+pub const GUILD_GIVEAWAY_END: &str = "/guilds/{guild}/giveaways/{giveaway}/end";
+/// Template of [`guild_giveaway_cancel`] (POST `reason`).
+pub const GUILD_GIVEAWAY_CANCEL: &str = "/guilds/{guild}/giveaways/{giveaway}/cancel";
+/// Template of [`guild_giveaway_reroll`] (POST `slot`, `reason`).
+pub const GUILD_GIVEAWAY_REROLL: &str = "/guilds/{guild}/giveaways/{giveaway}/reroll";
+/// Template of [`guild_giveaway_export`] (`format` is `json` or `csv`).
+pub const GUILD_GIVEAWAY_EXPORT: &str = "/guilds/{guild}/giveaways/{giveaway}/export/{format}";
+
 /// Template of [`guild_levels`] (GET the settings, editors, top ten and import/export).
 pub const GUILD_LEVELS: &str = "/guilds/{guild}/levels";
 /// Template of [`guild_levels_settings`] (POST the scalar settings).
@@ -238,6 +253,41 @@ pub fn guild_timed_role_remove(guild: GuildId, timed: i64) -> String {
     format!("/guilds/{guild}/roles/timed/{timed}/remove")
 }
 
+/// A guild's giveaways, running first, and the start form.
+pub fn guild_giveaways(guild: GuildId) -> String {
+    format!("/guilds/{guild}/giveaways")
+}
+
+/// Starts a giveaway (POST).
+pub fn guild_giveaways_new(guild: GuildId) -> String {
+    format!("/guilds/{guild}/giveaways/new")
+}
+
+/// One giveaway: entrants, prizes, timeline, fairness proof and controls.
+pub fn guild_giveaway(guild: GuildId, giveaway: i64) -> String {
+    format!("/guilds/{guild}/giveaways/{giveaway}")
+}
+
+/// Ends a running giveaway now (POST).
+pub fn guild_giveaway_end(guild: GuildId, giveaway: i64) -> String {
+    format!("/guilds/{guild}/giveaways/{giveaway}/end")
+}
+
+/// Cancels a running giveaway (POST).
+pub fn guild_giveaway_cancel(guild: GuildId, giveaway: i64) -> String {
+    format!("/guilds/{guild}/giveaways/{giveaway}/cancel")
+}
+
+/// Rerolls one prize of an ended giveaway (POST).
+pub fn guild_giveaway_reroll(guild: GuildId, giveaway: i64) -> String {
+    format!("/guilds/{guild}/giveaways/{giveaway}/reroll")
+}
+
+/// A giveaway's record as a download, `json` or `csv`.
+pub fn guild_giveaway_export(guild: GuildId, giveaway: i64, format: &str) -> String {
+    format!("/guilds/{guild}/giveaways/{giveaway}/export/{format}")
+}
+
 /// A guild's levels page: settings, rewards, multipliers, no-XP lists, top ten, import/export.
 pub fn guild_levels(guild: GuildId) -> String {
     format!("/guilds/{guild}/levels")
@@ -379,6 +429,29 @@ mod tests {
         assert_eq!(
             guild_timed_role_remove(id, 7),
             filled(GUILD_TIMED_ROLE_REMOVE, &[("guild", "42"), ("timed", "7")])
+        );
+        assert_eq!(guild_giveaways(id), filled(GUILD_GIVEAWAYS, &g));
+        assert_eq!(guild_giveaways_new(id), filled(GUILD_GIVEAWAYS_NEW, &g));
+        let giveaway = [("guild", "42"), ("giveaway", "7")];
+        assert_eq!(guild_giveaway(id, 7), filled(GUILD_GIVEAWAY, &giveaway));
+        assert_eq!(
+            guild_giveaway_end(id, 7),
+            filled(GUILD_GIVEAWAY_END, &giveaway)
+        );
+        assert_eq!(
+            guild_giveaway_cancel(id, 7),
+            filled(GUILD_GIVEAWAY_CANCEL, &giveaway)
+        );
+        assert_eq!(
+            guild_giveaway_reroll(id, 7),
+            filled(GUILD_GIVEAWAY_REROLL, &giveaway)
+        );
+        assert_eq!(
+            guild_giveaway_export(id, 7, "csv"),
+            filled(
+                GUILD_GIVEAWAY_EXPORT,
+                &[("guild", "42"), ("giveaway", "7"), ("format", "csv")]
+            )
         );
         assert_eq!(guild_levels(id), filled(GUILD_LEVELS, &g));
         assert_eq!(guild_levels_settings(id), filled(GUILD_LEVELS_SETTINGS, &g));

@@ -39,6 +39,7 @@ pub fn all() -> Vec<poise::Command<BotData, BotError>> {
         crate::levels::rank(),
         crate::levels::leaderboard(),
         crate::levels::xp(),
+        crate::giveaways::giveaway(),
     ]
 }
 

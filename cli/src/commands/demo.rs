@@ -113,16 +113,17 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
     if let Some(seed_guild) = &first_seed_guild {
         start_levels(&services, seed_guild).await?;
         post_role_panel(&services, seed_guild, sandbox.bot_user()).await?;
+        // A short giveaway the traffic's clicks enter; a failure leaves the rest running.
+        if let Err(error) = start_giveaway(&services, seed_guild).await {
+            tracing::warn!(%error, "demo: could not start the giveaway");
+        }
     }
+    // A scheduled change as a showcase: giveaways switched on 5 s in (idempotent, so a
+    // restarted demo keeps them on and its giveaway's buttons working).
     let change = ScheduledChange {
         guild: first_guild,
         key: "features.giveaways".into(),
-        value: if services.config.get(first_guild).await?.features.giveaways {
-            "off"
-        } else {
-            "on"
-        }
-        .into(),
+        value: "on".into(),
         actor: "demo".into(),
     };
     let job = scheduled::schedule(
@@ -170,6 +171,9 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
             "  levels            on in the first guild: XP for chatter and voice, rewards @Active (level 1), @Regular (3), @Veteran (5); a role panel for level 1+ in #welcome"
         );
         println!(
+            "  giveaway          60 s in #general of the first guild, 2 winners, 30 s to claim: the traffic's clicks enter, then a draw, claims and automatic rerolls"
+        );
+        println!(
             "  job worker        SQLite in {dir}/; job {} switches {} {} in 5 s",
             job.id, change.key, change.value
         );
@@ -188,6 +192,9 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
         );
         println!("    cargo run -p guildhall -- --data-dir {dir} cases list --guild {first_guild}");
         println!("    cargo run -p guildhall -- --data-dir {dir} levels top --guild {first_guild}");
+        println!(
+            "    cargo run -p guildhall -- --data-dir {dir} giveaway list --guild {first_guild}"
+        );
         println!(
             "    cargo run -p guildhall -- --data-dir {dir} console --instance {}",
             settings.web.public_url()
@@ -319,6 +326,69 @@ async fn open_help_desk(
 /// Switches levels on in the first guild, tuned so the traffic generator's members level up
 /// within a minute: a 5 s cooldown, generous XP per message, a gentle curve, voice XP, and
 /// reward roles at levels 1, 3 and 5 (@Active, @Regular, @Veteran), stacked.
+/// Starts a 60-second giveaway with two winners in #general of the first guild, unless one
+/// runs there already (a restarted demo): the traffic generator presses the first button of the
+/// bot's messages, which is Enter, so members enter; the draw, claims (traffic presses "Claim
+/// prize" now and then) and automatic rerolls after a 30-second claim window follow within a few
+/// minutes. Posted by the bot through the `giveaways.post` job.
+async fn start_giveaway(
+    services: &Services,
+    guild: &guildhall_sandbox::seed::SeedGuild,
+) -> anyhow::Result<()> {
+    use guildhall_core::giveaways::{
+        GiveawayRequest, GiveawayService, GiveawayState, Manager, schedule_post,
+        settings::MIN_CLAIM_WINDOW_SECS,
+    };
+    let Some(channel) = guild.channels.iter().find(|c| c.name == "general") else {
+        return Ok(());
+    };
+    let claim_window = MIN_CLAIM_WINDOW_SECS.max(30).to_string();
+    // `features.giveaways` is switched on by the scheduled change below; the giveaway runs
+    // either way (the flag gates `/giveaway start`, not entries).
+    services
+        .config
+        .set_key(
+            guild.id,
+            "giveaways.claim_window_secs",
+            &claim_window,
+            "demo",
+        )
+        .await?;
+    let giveaways = GiveawayService::new(
+        services.db.clone(),
+        Arc::clone(&services.clock),
+        services.ledger.clone(),
+        Arc::clone(&services.config),
+    );
+    if !giveaways
+        .list(guild.id, Some(GiveawayState::Running), 1)
+        .await?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let names = guildhall_core::eligibility::GuildRoleNames {
+        cache: &services.guild_cache,
+        guild: guild.id,
+    };
+    let started = giveaways
+        .start(
+            GiveawayRequest {
+                guild: guild.id,
+                channel: channel.id,
+                prize: "Demo Nitro".to_owned(),
+                winners: 2,
+                duration: Duration::from_secs(60),
+                requirements: None,
+                by: Manager::Operator,
+            },
+            &names,
+        )
+        .await?;
+    schedule_post(&services.ledger, guild.id, started.giveaway.id).await?;
+    Ok(())
+}
+
 async fn start_levels(
     services: &Services,
     guild: &guildhall_sandbox::seed::SeedGuild,

@@ -7,6 +7,7 @@ pub mod cases;
 pub mod config;
 pub mod console;
 pub mod demo;
+pub mod giveaway;
 pub mod guilds;
 pub mod jobs;
 pub mod levels;

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::support::{guildhall, json, process};
 
 /// Every slash command, in registration order.
-const ALL_COMMANDS: [&str; 18] = [
+const ALL_COMMANDS: [&str; 19] = [
     "ping",
     "nick",
     "warn",
@@ -31,6 +31,7 @@ const ALL_COMMANDS: [&str; 18] = [
     "rank",
     "leaderboard",
     "xp",
+    "giveaway",
 ];
 
 pub(crate) const WITHIN: Duration = Duration::from_secs(20);

@@ -8,6 +8,7 @@ mod browser;
 mod config;
 mod dashboard;
 mod e2e;
+mod giveaways;
 mod jobs;
 mod leaderboard;
 mod levels;

@@ -37,7 +37,8 @@
 //! `messages.rs` (what members see; pure), `store.rs` (SQL), `service.rs` (the service, start,
 //! early end, cancel, lookups), `entry.rs`, `draw.rs`, `claim.rs`, `reroll.rs`, `settle.rs`
 //! (announcements and message edits), `export.rs`, `ports.rs` (the member port, the job
-//! registration).
+//! registration), `post.rs` (`giveaways.post`: the message of a giveaway started in the
+//! dashboard, posted at most once and recorded).
 
 pub mod buttons;
 pub mod claim;
@@ -48,6 +49,7 @@ pub mod fairness;
 pub mod messages;
 pub mod model;
 pub mod ports;
+pub mod post;
 pub mod reroll;
 pub mod service;
 pub mod settings;
@@ -70,6 +72,7 @@ pub use model::{
     Manager, Slot, SlotState,
 };
 pub use ports::{FactsUnavailable, GiveawayPorts, MemberFacts, MemberState, register};
+pub use post::{POST, PostGiveaway, PostPayload, schedule_post};
 pub use reroll::{RerollPayload, RerollRequested, RerollSlot};
 pub use service::{
     CLAIM_EXPIRE, COUNT_EDIT_INTERVAL, END, EndPayload, GiveawayDetail, GiveawayError,

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 
 use super::claim::ClaimExpired;
 use super::draw::EndGiveaway;
+use super::post::{POST, PostGiveaway};
 use super::reroll::RerollSlot;
 use super::service::{CLAIM_EXPIRE, END, GiveawayError, GiveawayService, REROLL, UPDATE};
 use super::settle::UpdateGiveaway;
@@ -78,8 +79,9 @@ pub struct GiveawayPorts {
     pub cache: Arc<GuildCache>,
 }
 
-/// Adds the handlers of [`END`], [`CLAIM_EXPIRE`], [`REROLL`] and [`UPDATE`] to `registry`.
-/// Register them where the bot runs: they need its members and its executor.
+/// Adds the handlers of [`END`], [`CLAIM_EXPIRE`], [`REROLL`], [`UPDATE`] and [`POST`] (the
+/// message of a giveaway started in the dashboard) to `registry`. Register them where the bot
+/// runs: they need its members and its executor.
 pub fn register(
     registry: JobRegistry,
     service: &Arc<GiveawayService>,
@@ -101,6 +103,14 @@ pub fn register(
         .with(
             UPDATE,
             Arc::new(UpdateGiveaway::new(Arc::clone(service), ports.clone())),
+        )
+        .with(
+            POST,
+            Arc::new(PostGiveaway::new(
+                Arc::clone(service),
+                Arc::clone(&ports.sink),
+                Arc::clone(&ports.cache),
+            )),
         )
 }
 

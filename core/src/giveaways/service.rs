@@ -391,6 +391,20 @@ impl GiveawayService {
         })
     }
 
+    /// The members entered in a giveaway now (at the draw: the entrants), sorted by numeric id,
+    /// for the dashboard's and the console's entrant lists.
+    ///
+    /// # Errors
+    /// [`GiveawayError::NoSuchGiveaway`]; storage errors.
+    pub async fn entrants(
+        &self,
+        guild: GuildId,
+        id: GiveawayId,
+    ) -> Result<Vec<crate::ids::UserId>, GiveawayError> {
+        self.get(guild, id).await?;
+        Ok(store::entrants(&self.db, guild, id).await?)
+    }
+
     /// The edit that brings the giveaway's message up to date (entrant count while it runs,
     /// results once drawn), with roles named through `names`; `None` before its message is
     /// recorded.

@@ -45,10 +45,10 @@ pub const POST_PANEL: &str = "roles.post_panel";
 
 /// Written in an attempt's error when the message was posted but its id not recorded; the next
 /// attempt reads the id that follows it.
-const POSTED_MARKER: &str = "was posted as message ";
+pub(crate) const POSTED_MARKER: &str = "was posted as message ";
 /// How the failure of an attempt that refused to post after an unknown stop begins; a later
 /// attempt treats it as acknowledged.
-const UNSURE_PREFIX: &str = "not posted again: ";
+pub(crate) const UNSURE_PREFIX: &str = "not posted again: ";
 
 /// The payload of a [`POST_PANEL`] job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,9 +97,10 @@ pub async fn schedule_post(
     }
 }
 
-/// What the earlier attempts of a post job left.
+/// What the earlier attempts of a post job left (shared with `giveaways.post`, which posts
+/// at most once by the same reasoning).
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Earlier {
+pub(crate) enum Earlier {
     /// Nothing that stops a post.
     Clean,
     /// An attempt posted this message and could not record it.
@@ -112,7 +113,7 @@ enum Earlier {
 }
 
 /// Reads the earlier attempts of `job` (every run but the one running now).
-fn earlier_attempts(job: &Job, runs: &[JobRun]) -> Earlier {
+pub(crate) fn earlier_attempts(job: &Job, runs: &[JobRun]) -> Earlier {
     let is_current = |run: &JobRun| {
         run.outcome.is_none()
             && run.attempt == job.attempts
@@ -142,7 +143,7 @@ fn earlier_attempts(job: &Job, runs: &[JobRun]) -> Earlier {
 }
 
 /// The message id an attempt's error says was posted.
-fn posted_message(error: &str) -> Option<MessageId> {
+pub(crate) fn posted_message(error: &str) -> Option<MessageId> {
     let start = error.find(POSTED_MARKER)? + POSTED_MARKER.len();
     let digits: String = error[start..]
         .chars()

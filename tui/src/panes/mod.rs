@@ -2,6 +2,7 @@
 //! yes/no prompt and the formatting of values and times.
 
 pub mod cases;
+pub mod giveaways;
 pub mod jobs;
 pub mod levels;
 pub mod logs;
@@ -41,11 +42,13 @@ pub enum PaneId {
     Levels,
     /// A guild's timed roles.
     TimedRoles,
+    /// A guild's giveaways.
+    Giveaways,
 }
 
 impl PaneId {
     /// Every pane, in tab order (the number keys follow it).
-    pub const ALL: [PaneId; 8] = [
+    pub const ALL: [PaneId; 9] = [
         Self::Overview,
         Self::Migrations,
         Self::Settings,
@@ -54,6 +57,7 @@ impl PaneId {
         Self::Cases,
         Self::Levels,
         Self::TimedRoles,
+        Self::Giveaways,
     ];
 
     /// The pane's name on its tab.
@@ -67,6 +71,16 @@ impl PaneId {
             Self::Cases => "Cases",
             Self::Levels => "Levels",
             Self::TimedRoles => "Timed roles",
+            Self::Giveaways => "Giveaways",
+        }
+    }
+
+    /// The pane's name on a narrow terminal's tab.
+    pub fn short_title(self) -> &'static str {
+        match self {
+            Self::Migrations => "Migr.",
+            Self::TimedRoles => "Timed",
+            other => other.title(),
         }
     }
 
@@ -131,7 +145,7 @@ pub struct Confirm {
 /// The keys every pane shares, for the help overlay.
 pub const GLOBAL_KEYS: &[KeyHelp] = &[
     key("Tab/S-Tab", "next / previous pane"),
-    key("1-8", "go to a pane"),
+    key("1-9", "go to a pane"),
     key("R, F5", "reload now"),
     key("?", "this help"),
     key("q, Ctrl-C", "quit"),

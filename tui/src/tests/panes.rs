@@ -332,13 +332,14 @@ async fn tab_cycles_and_q_quits() {
         PaneId::Cases,
         PaneId::Levels,
         PaneId::TimedRoles,
+        PaneId::Giveaways,
         PaneId::Overview,
     ] {
         harness.key(KeyCode::Tab).await;
         assert_eq!(harness.app.focused(), expected);
     }
     harness.key(KeyCode::BackTab).await;
-    assert_eq!(harness.app.focused(), PaneId::TimedRoles);
+    assert_eq!(harness.app.focused(), PaneId::Giveaways);
     harness.key(KeyCode::Char('7')).await;
     assert_eq!(harness.app.focused(), PaneId::Levels);
     harness.key(KeyCode::Char('8')).await;
@@ -350,7 +351,8 @@ async fn tab_cycles_and_q_quits() {
         .map(|x| wide.backend().buffer()[(x, 0)].symbol().to_owned())
         .collect();
     assert!(
-        tabs.starts_with(" 1 Overview │ 2 Migrations │") && tabs.contains("│ 8 Timed roles "),
+        tabs.starts_with(" 1 Overview │ 2 Migrations │")
+            && tabs.contains("│ 8 Timed roles │ 9 Giveaways "),
         "{tabs}"
     );
     harness.key(KeyCode::Char('q')).await;

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use guildhall_core::clock::UnixMillis;
 use guildhall_core::db::{Db, DbError};
@@ -924,19 +924,11 @@ pub async fn export(
         json!({ "members": members }),
     )
     .await;
-    let mut response = csv.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    if let Ok(value) =
-        HeaderValue::from_str(&format!("attachment; filename=\"levels-{guild}.csv\""))
-    {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    Ok(super::download(
+        csv,
+        "text/csv; charset=utf-8",
+        &format!("levels-{guild}.csv"),
+    ))
 }
 
 #[cfg(test)]

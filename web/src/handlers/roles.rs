@@ -189,7 +189,7 @@ impl GuildRoles {
     }
 
     /// Reads a list of role ids for `field`, each once.
-    fn roles(&self, field: &str, texts: &[String]) -> (Vec<RoleId>, Vec<String>) {
+    pub(crate) fn roles(&self, field: &str, texts: &[String]) -> (Vec<RoleId>, Vec<String>) {
         let mut roles = Vec::new();
         let mut errors = Vec::new();
         for text in texts {

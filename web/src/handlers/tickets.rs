@@ -426,15 +426,13 @@ pub async fn export(
         json!({ "format": format }),
     )
     .await;
-    let disposition = format!("attachment; filename=\"ticket-{guild}-{number}.{format}\"");
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
+    let mut response = super::download(
+        body,
+        content_type,
+        &format!("ticket-{guild}-{number}.{format}"),
+    );
     // The HTML carries members' words: never let it run anything, even opened in place.
-    headers.insert(
+    response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
             "default-src 'none'; style-src 'unsafe-inline'; img-src https:; frame-ancestors 'none'",

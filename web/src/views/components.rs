@@ -48,6 +48,7 @@ pub fn guild_tabs(guild: GuildId, active: &str) -> Markup {
         ("Ladder", routes::guild_ladder(guild)),
         ("Tickets", routes::guild_tickets(guild)),
         ("Roles", routes::guild_roles(guild)),
+        ("Giveaways", routes::guild_giveaways(guild)),
         ("Levels", routes::guild_levels(guild)),
     ];
     html! {

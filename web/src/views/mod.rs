@@ -2,6 +2,7 @@
 //! ([`components`]), and whole pages ([`pages`]).
 
 pub mod components;
+pub mod giveaways;
 pub mod layout;
 pub mod leaderboard;
 pub mod levels;
