@@ -123,7 +123,7 @@ async fn write(db: &Db, batch: &mut Vec<Invocation>) -> Result<(), DbError> {
     if batch.is_empty() {
         return Ok(());
     }
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     for invocation in batch.iter() {
         sqlx::query(
             "INSERT INTO command_invocations (guild_id, user_id, command, kind, at, latency_ms, outcome, error)

@@ -312,7 +312,7 @@ impl Driver {
                 self.sandbox.member_join(guild, UserSpec::named(&name));
                 self.count(|c| c.joins += 1);
             }
-            95..=96 => {
+            95..=97 => {
                 if self.click_a_bot_button(guild, &text, user) {
                     self.count(|c| c.clicks += 1);
                 }
@@ -328,9 +328,9 @@ impl Driver {
         }
     }
 
-    /// `user` presses the first button of the newest bot message with buttons in one of
-    /// `channels`, as a member opening a ticket or entering a giveaway would. False when no
-    /// channel has one.
+    /// `user` (or, half the time, a member the message pings) presses the first button of the
+    /// newest bot message with buttons in one of `channels`, as a member opening a ticket,
+    /// entering a giveaway or claiming a prize would. False when no channel has one.
     fn click_a_bot_button(&mut self, guild: GuildId, channels: &[ChannelId], user: UserId) -> bool {
         let bot = self.sandbox.bot_user();
         let mut buttons = Vec::new();
@@ -347,17 +347,33 @@ impl Driver {
                         .iter()
                         .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
                         .find_map(|component| component["custom_id"].as_str().map(str::to_owned))?;
-                    Some((message.id, first))
+                    Some((message.id, first, message.mentions.clone()))
                 });
-            if let Some((message, custom_id)) = newest {
-                buttons.push((*channel, message, custom_id));
+            if let Some((message, custom_id, mentioned)) = newest {
+                buttons.push((*channel, message, custom_id, mentioned));
             }
         }
-        let Some((channel, message, custom_id)) = self.pick(&buttons) else {
+        let Some((channel, message, custom_id, mentioned)) = self.pick(&buttons) else {
             return false;
         };
+        // A message that pings members (a giveaway's winners) is usually answered by one of
+        // them: they press its button (Claim prize) more often than a passer-by would.
+        let members = self
+            .sandbox
+            .guild(guild)
+            .map(|g| g.members)
+            .unwrap_or_default();
+        let addressed: Vec<UserId> = mentioned
+            .into_iter()
+            .filter(|mentioned| members.contains_key(mentioned))
+            .collect();
+        let clicker = if !addressed.is_empty() && self.rng.random_bool(0.5) {
+            self.pick(&addressed).unwrap_or(user)
+        } else {
+            user
+        };
         self.sandbox
-            .click(guild, channel, user, message, &custom_id);
+            .click(guild, channel, clicker, message, &custom_id);
         true
     }
 

@@ -142,6 +142,20 @@ impl Db {
         &self.pool
     }
 
+    /// Begins a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`: the write lock
+    /// is taken at the start, so a transaction that reads before it writes waits its turn
+    /// (`busy_timeout`) instead of failing with "database is locked" (SQLITE_BUSY_SNAPSHOT)
+    /// when another writer committed in between. PostgreSQL begins as usual.
+    ///
+    /// # Errors
+    /// [`sqlx::Error`] when no connection can be had or the transaction cannot begin.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// Which database this is.
     pub fn backend(&self) -> Backend {
         self.backend

@@ -186,7 +186,7 @@ async fn insert_event(transaction: &mut Transaction<'_>, new: &NewEvent) -> Resu
 
 /// Adds one line to the log on its own.
 pub(super) async fn log(db: &Db, new: &NewEvent) -> Result<(), DbError> {
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     insert_event(&mut transaction, new).await?;
     transaction.commit().await?;
     Ok(())
@@ -228,7 +228,7 @@ pub(super) async fn create(
     new: &NewGiveaway,
     max_active: u32,
 ) -> Result<Created, DbError> {
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     // First, so that concurrent starts in one guild wait for each other here.
     sqlx::query(
         "INSERT INTO giveaway_counters (guild_id, started) VALUES ($1, 1)
@@ -448,7 +448,7 @@ pub(super) async fn enter(
     user: UserId,
     now: UnixMillis,
 ) -> Result<EntryWrite, DbError> {
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     let inserted = sqlx::query(
         "INSERT INTO giveaway_entries (giveaway_id, guild_id, user_id, entered_at, left_at)
          SELECT id, guild_id, $3, $4, NULL FROM giveaways
@@ -493,7 +493,7 @@ pub(super) async fn leave(
     user: UserId,
     now: UnixMillis,
 ) -> Result<EntryWrite, DbError> {
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     let left = sqlx::query(
         "UPDATE giveaway_entries SET left_at = $4
          WHERE giveaway_id = $1 AND guild_id = $2 AND user_id = $3 AND left_at IS NULL",
@@ -647,7 +647,7 @@ pub(super) async fn close_for_draw(
     guild: GuildId,
     id: GiveawayId,
 ) -> Result<bool, DbError> {
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     close_counts(&mut transaction, guild, id).await?;
     let done = sqlx::query(
         "UPDATE giveaways SET state = 'drawing'
@@ -720,7 +720,7 @@ pub(super) async fn record_draw(
     id: GiveawayId,
     draw: &DrawWrite,
 ) -> Result<bool, DbError> {
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     let steps = i64::try_from(draw.steps.len()).unwrap_or(i64::MAX);
     let ended = sqlx::query(
         "UPDATE giveaways SET state = 'ended', ended_at = $3, entrants_hash = $4, draw_steps = $5
@@ -877,7 +877,7 @@ pub(super) async fn expire(
     current: &Slot,
     now: UnixMillis,
 ) -> Result<bool, DbError> {
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     let done = sqlx::query(
         "UPDATE giveaway_slots SET state = 'expired'
          WHERE guild_id = $1 AND giveaway_id = $2 AND slot = $3 AND attempt = $4
@@ -942,7 +942,7 @@ pub(super) async fn record_reroll(
     write: &RerollWrite,
 ) -> Result<bool, DbError> {
     let id = write.from.giveaway;
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     let guard = if write.automatic {
         "UPDATE giveaways SET draw_steps = draw_steps + 1, rerolls_used = rerolls_used + 1
          WHERE guild_id = $1 AND id = $2 AND state = 'ended' AND draw_steps = $3
@@ -1038,7 +1038,7 @@ pub(super) async fn give_up(
     reason: &str,
     now: UnixMillis,
 ) -> Result<bool, DbError> {
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     let done = sqlx::query(
         "UPDATE giveaway_slots SET state = 'unclaimed', announced_at = NULL
          WHERE guild_id = $1 AND giveaway_id = $2 AND slot = $3 AND attempt = $4
@@ -1082,7 +1082,7 @@ pub(super) async fn claim(
     user: UserId,
     now: UnixMillis,
 ) -> Result<bool, DbError> {
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     let done = sqlx::query(
         "UPDATE giveaway_slots SET state = 'claimed', claimed_at = $6, announced_at = $6
          WHERE guild_id = $1 AND giveaway_id = $2 AND slot = $3 AND attempt = $4
@@ -1155,7 +1155,7 @@ pub(super) async fn cancel(
     reason: Option<&str>,
     now: UnixMillis,
 ) -> Result<Option<Giveaway>, DbError> {
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     close_counts(&mut transaction, guild, id).await?;
     let done = sqlx::query(
         "UPDATE giveaways SET state = 'cancelled', ended_at = $3

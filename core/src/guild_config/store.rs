@@ -81,7 +81,7 @@ pub(super) async fn load(db: &Db, guild: GuildId) -> Result<Vec<StoredSection>, 
 /// Writes a change; returns the new version.
 pub(super) async fn write(db: &Db, change: &Write<'_>) -> Result<i64, GuildConfigError> {
     let new_text = change.new_value.to_string();
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     let written = if change.expected_version == 0 {
         sqlx::query(
             "INSERT INTO guild_settings (guild_id, section, version, value, updated_at, updated_by)

@@ -459,7 +459,7 @@ impl JobLedger {
              RETURNING {COLUMNS}",
             kind_placeholders.join(", ")
         );
-        let mut transaction = self.db.pool().begin().await?;
+        let mut transaction = self.db.begin_write().await?;
         let mut query = sqlx::query(AssertSqlSafe(sql))
             .bind(worker.to_owned())
             .bind(token.clone())
@@ -561,7 +561,7 @@ impl JobLedger {
         error: Option<&str>,
     ) -> Result<bool, JobLedgerError> {
         let now = self.clock.now();
-        let mut transaction = self.db.pool().begin().await?;
+        let mut transaction = self.db.begin_write().await?;
         let (sql, due) = match (outcome, next) {
             ("ok", _) => (
                 "UPDATE jobs SET state = 'done', finished_at = $3, updated_at = $3, last_error = $4,
@@ -676,7 +676,7 @@ impl JobLedger {
     /// # Errors
     /// [`JobLedgerError::Storage`].
     pub async fn prune(&self, before: UnixMillis) -> Result<u64, JobLedgerError> {
-        let mut transaction = self.db.pool().begin().await?;
+        let mut transaction = self.db.begin_write().await?;
         sqlx::query(
             "DELETE FROM job_runs WHERE job_id IN
                  (SELECT id FROM jobs WHERE state IN ('done', 'cancelled') AND finished_at < $1

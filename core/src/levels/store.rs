@@ -263,7 +263,7 @@ pub async fn apply_batch(
     if by_guild.is_empty() {
         return Ok(Vec::new());
     }
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     let mut applied = Vec::new();
     for (guild, members) in by_guild {
         let members: Vec<(UserId, Sums)> = members.into_iter().collect();
@@ -327,7 +327,7 @@ pub async fn import(
     level_of: impl Fn(i64) -> u32,
     now: UnixMillis,
 ) -> Result<Vec<Applied>, DbError> {
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     let applied = write_absolute(&mut transaction, guild, rows, mode, &level_of, now).await?;
     transaction.commit().await?;
     Ok(applied)

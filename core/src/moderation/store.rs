@@ -43,7 +43,7 @@ pub struct CaseFilter {
 /// # Errors
 /// [`DbError`] when the write fails; nothing is written then.
 pub async fn create(db: &Db, new: &NewCase) -> Result<Case, DbError> {
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     let number: i64 = sqlx::query(
         "INSERT INTO moderation_counters (guild_id, last_case) VALUES ($1, 1)
          ON CONFLICT (guild_id) DO UPDATE SET last_case = moderation_counters.last_case + 1

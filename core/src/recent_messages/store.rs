@@ -49,7 +49,7 @@ pub async fn write(
     if messages.is_empty() && edits.is_empty() {
         return Ok(0);
     }
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     let mut inserted = 0;
     for chunk in messages.chunks(INSERT_BATCH) {
         let sql = insert_sql(chunk.len());

@@ -85,7 +85,7 @@ fn timed_secs(content: &PanelContent) -> Option<i64> {
 /// [`DbError`] when the write fails; nothing is written then.
 pub async fn create_panel(db: &Db, new: &NewPanel) -> Result<RolePanel, DbError> {
     let content = &new.content;
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     let row = sqlx::query(AssertSqlSafe(format!(
         "INSERT INTO role_panels (guild_id, channel_id, title, description, style, choice,
              requirements, timed_secs, created_by, created_at, updated_at)
@@ -233,7 +233,7 @@ pub async fn update_panel(
     content: &PanelContent,
     at: UnixMillis,
 ) -> Result<Option<RolePanel>, DbError> {
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     let updated = sqlx::query(
         "UPDATE role_panels SET title = $3, description = $4, style = $5, choice = $6,
              requirements = $7, timed_secs = $8, updated_at = $9
@@ -278,7 +278,7 @@ pub async fn delete_panel(
     let Some(panel) = get_panel(db, guild, id).await? else {
         return Ok(None);
     };
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     sqlx::query("DELETE FROM role_panel_options WHERE guild_id = $1 AND panel_id = $2")
         .bind(guild.to_db())
         .bind(id)
@@ -305,7 +305,7 @@ pub async fn insert_timed(
     new: &NewTimedRole,
 ) -> Result<(TimedRole, Option<TimedRole>), DbError> {
     let slot = active_slot(new.user, new.role);
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     let replaced = sqlx::query(AssertSqlSafe(format!(
         "UPDATE timed_roles SET active_slot = NULL, removed_at = $3, removal = 'replaced'
          WHERE guild_id = $1 AND active_slot = $2

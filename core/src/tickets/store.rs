@@ -160,7 +160,7 @@ pub async fn open(
     {
         return Ok(Opened::AlreadyOpen(existing));
     }
-    let mut transaction = db.pool().begin().await?;
+    let mut transaction = db.begin_write().await?;
     let number: i64 = sqlx::query(
         "INSERT INTO ticket_counters (guild_id, last_number) VALUES ($1, 1)
          ON CONFLICT (guild_id) DO UPDATE SET last_number = ticket_counters.last_number + 1
