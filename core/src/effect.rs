@@ -207,6 +207,12 @@ pub struct OutgoingMessage {
     /// Whom the message may ping; nobody unless listed.
     #[serde(default)]
     pub allowed_mentions: AllowedMentions,
+    /// A key (at most 25 characters) that makes the post idempotent: sent with Discord's
+    /// `enforce_nonce`, a second post with the same nonce within a few minutes returns the
+    /// first message instead of posting again. Announcements that a retry after a crash might
+    /// repeat (a giveaway's winners) carry one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
 }
 
 impl OutgoingMessage {

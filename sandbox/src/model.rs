@@ -375,8 +375,14 @@ pub struct World {
     pub interactions: BTreeMap<u64, InteractionState>,
     /// The bot user.
     pub bot: UserId,
+    /// Messages the bot posted with `enforce_nonce`, by channel and nonce: a repeat within
+    /// [`NONCE_WINDOW_MS`] returns the first message instead of posting again, as Discord does.
+    pub nonces: BTreeMap<(ChannelId, String), MessageId>,
     last_snowflake: u64,
 }
+
+/// How long Discord remembers an enforced nonce ("the past few minutes").
+pub const NONCE_WINDOW_MS: i64 = 5 * 60 * 1_000;
 
 impl World {
     /// An empty world with a bot user.
@@ -391,6 +397,7 @@ impl World {
             messages: BTreeMap::new(),
             commands: Vec::new(),
             interactions: BTreeMap::new(),
+            nonces: BTreeMap::new(),
             bot: bot_id,
             last_snowflake: 0,
         }

@@ -262,7 +262,7 @@ pub fn message_json(message: &OutgoingMessage) -> Value {
     if message.allowed_mentions.everyone {
         parse.push("everyone");
     }
-    json!({
+    let mut body = json!({
         "content": message.content,
         "embeds": message.embeds.iter().map(embed_json).collect::<Vec<_>>(),
         "components": message.components.iter().map(|row| json!({
@@ -274,7 +274,13 @@ pub fn message_json(message: &OutgoingMessage) -> Value {
             "users": message.allowed_mentions.users.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "roles": message.allowed_mentions.roles.iter().map(ToString::to_string).collect::<Vec<_>>(),
         },
-    })
+    });
+    if let (Some(nonce), Some(fields)) = (&message.nonce, body.as_object_mut()) {
+        // Discord returns the earlier message for a nonce it saw from us in the last minutes.
+        fields.insert("nonce".into(), json!(nonce));
+        fields.insert("enforce_nonce".into(), json!(true));
+    }
+    body
 }
 
 fn embed_json(embed: &Embed) -> Value {
@@ -457,5 +463,18 @@ mod tests {
             message: OutgoingMessage::text("x"),
         });
         assert_eq!(send.path, "/channels/3/messages");
+        let body = send.body.unwrap();
+        assert!(body.get("nonce").is_none() && body.get("enforce_nonce").is_none());
+        let mut once = OutgoingMessage::text("winners");
+        once.nonce = Some("w0123456789abcdef".into());
+        let send = calls(&Effect::SendMessage {
+            channel: ChannelId::new(3),
+            message: once,
+        });
+        let body = send.body.unwrap();
+        assert_eq!(
+            (&body["nonce"], &body["enforce_nonce"]),
+            (&json!("w0123456789abcdef"), &json!(true))
+        );
     }
 }

@@ -138,6 +138,7 @@ pub fn giveaway_message(
             disabled: !open,
         }])],
         allowed_mentions: AllowedMentions::default(),
+        nonce: None,
     }
 }
 
@@ -241,7 +242,38 @@ pub fn winners_announcement(
             users: drawn.iter().map(|(_, winner)| *winner).collect(),
             ..AllowedMentions::default()
         },
+        // The same draws announced again (a retry after a crash between Discord accepting the
+        // post and the database recording it) come back as the first post, not a second ping.
+        nonce: Some(announcement_nonce(
+            'w',
+            giveaway,
+            drawn.iter().map(|(slot, _)| (slot.slot, slot.attempt)),
+        )),
     })
+}
+
+/// A nonce for an announcement about `slots` (slot, attempt) of `giveaway`: `kind` and a
+/// 64-bit FNV-1a hash of the giveaway and the slots, 17 characters (Discord allows 25).
+fn announcement_nonce(
+    kind: char,
+    giveaway: &Giveaway,
+    slots: impl Iterator<Item = (u32, u32)>,
+) -> String {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0100_0000_01b3;
+    let mut hash = OFFSET;
+    let mut feed = |bytes: &[u8]| {
+        for byte in bytes {
+            hash = (hash ^ u64::from(*byte)).wrapping_mul(PRIME);
+        }
+    };
+    feed(&giveaway.guild.get().to_be_bytes());
+    feed(&giveaway.id.to_be_bytes());
+    for (slot, attempt) in slots {
+        feed(&slot.to_be_bytes());
+        feed(&attempt.to_be_bytes());
+    }
+    format!("{kind}{hash:016x}")
 }
 
 /// The notice of slots that nobody will get. Pings nobody. `None` for no slots.
@@ -266,7 +298,13 @@ pub fn unclaimed_announcement(giveaway: &Giveaway, slots: &[&Slot]) -> Option<Ou
             ),
         })
         .collect();
-    Some(OutgoingMessage::text(lines.join("\n")))
+    let mut message = OutgoingMessage::text(lines.join("\n"));
+    message.nonce = Some(announcement_nonce(
+        'u',
+        giveaway,
+        slots.iter().map(|slot| (slot.slot, slot.attempt)),
+    ));
+    Some(message)
 }
 
 /// The notice that a winner claimed. Pings nobody.
@@ -434,5 +472,43 @@ mod tests {
                 .content
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn announcements_carry_a_nonce_per_draw_so_a_retry_cannot_ping_twice() {
+        let ended = giveaway(GiveawayState::Ended, 2);
+        let first = slot(1, 0, Some(10), SlotState::Pending);
+        let second = slot(2, 0, Some(11), SlotState::Pending);
+        let deadline = UnixMillis(2_300_500);
+        let nonce = |slots: &[&Slot]| {
+            winners_announcement(&ended, slots, deadline)
+                .unwrap()
+                .nonce
+                .unwrap()
+        };
+        let draw = nonce(&[&first, &second]);
+        assert_eq!(
+            draw,
+            nonce(&[&first, &second]),
+            "the same draw, the same nonce"
+        );
+        assert!(draw.len() <= 25 && draw.starts_with('w'), "{draw}");
+        let reroll = slot(1, 1, Some(12), SlotState::Pending);
+        assert_ne!(nonce(&[&reroll]), draw, "a reroll is a new announcement");
+        assert_ne!(
+            nonce(&[&reroll]),
+            nonce(&[&slot(1, 2, Some(13), SlotState::Pending)])
+        );
+        let mut other = ended.clone();
+        other.id = 8;
+        assert_ne!(
+            winners_announcement(&other, &[&first, &second], deadline)
+                .unwrap()
+                .nonce
+                .unwrap(),
+            draw
+        );
+        let unclaimed = unclaimed_announcement(&ended, &[&first]).unwrap();
+        assert!(unclaimed.nonce.unwrap().starts_with('u'));
     }
 }

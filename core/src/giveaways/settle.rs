@@ -9,10 +9,12 @@
 //! per slot and attempt, by its dedupe key), so a stop in between is made good by the job's rerun.
 //!
 //! An announcement is recorded on its slot once Discord accepted it, so a job run again after a
-//! restart does not announce twice. The one window left is a stop between Discord's answer and
-//! that record: the next run announces again (the same winners and buttons) rather than risk a
-//! winner never being pinged. Closing it needs Discord's message nonce (`enforce_nonce`) in the
-//! outbound message model. Edits of the giveaway message are idempotent.
+//! restart does not announce twice. For a stop between Discord's answer and that record, the
+//! announcement carries a nonce derived from the giveaway and the (slot, attempt) pairs it
+//! announces, sent with Discord's `enforce_nonce`: the rerun's post returns the first message
+//! instead of pinging again (Discord remembers nonces for a few minutes; a rerun later than
+//! that would announce again rather than risk a winner never being pinged). Edits of the
+//! giveaway message are idempotent.
 
 use std::sync::Arc;
 

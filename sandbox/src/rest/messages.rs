@@ -55,8 +55,41 @@ pub(super) fn create(st: &mut State, channel: &str, req: &Req) -> Answer {
     if draft.content.is_empty() && draft.embeds.is_empty() && draft.components.is_empty() {
         return Err(ApiError::new(400, 50006, "Cannot send an empty message"));
     }
+    // `enforce_nonce`: the same nonce from the bot in this channel within a few minutes gets
+    // the first message back, and nothing is posted again.
+    let nonce = req
+        .body
+        .get("enforce_nonce")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+        .then(|| match req.body.get("nonce") {
+            Some(Value::String(text)) => Some(text.clone()),
+            Some(Value::Number(number)) => Some(number.to_string()),
+            _ => None,
+        })
+        .flatten();
+    if let Some(nonce) = &nonce {
+        if nonce.chars().count() > 25 {
+            return Err(ApiError::invalid(
+                "Invalid Form Body: nonce: Must be 25 or fewer in length.",
+            ));
+        }
+        let key = (channel, nonce.clone());
+        if let Some(earlier) = st
+            .world
+            .nonces
+            .get(&key)
+            .and_then(|id| st.world.message(channel, *id))
+            && st.world.now().0 - earlier.timestamp.0 < crate::model::NONCE_WINDOW_MS
+        {
+            return ok(payloads::message(&st.world, earlier));
+        }
+    }
     let bot = st.world.bot;
     let message = st.create_message(channel, bot, draft);
+    if let Some(nonce) = nonce {
+        st.world.nonces.insert((channel, nonce), message.id);
+    }
     ok(payloads::message(&st.world, &message))
 }
 

@@ -256,3 +256,28 @@ async fn requests_are_recorded_with_decoded_audit_reasons() {
     sb.clear_requests();
     assert!(sb.requests().is_empty());
 }
+
+#[tokio::test]
+async fn an_enforced_nonce_returns_the_first_message_instead_of_posting_again() {
+    let sb = Sandbox::start(Seed::small()).await.unwrap();
+    let path = format!("/channels/{GENERAL}/messages");
+    let post = |body| api(&sb, Method::POST, &path, Some(body));
+    let (status, _, first) =
+        post(json!({"content": "winners!", "nonce": "w1", "enforce_nonce": true})).await;
+    assert_eq!(status, 200);
+    let (status, _, again) =
+        post(json!({"content": "winners!", "nonce": "w1", "enforce_nonce": true})).await;
+    assert_eq!(
+        (status, &again["id"]),
+        (200, &first["id"]),
+        "the first message comes back"
+    );
+    assert_eq!(sb.messages(GENERAL).len(), 1, "nothing posted twice");
+    // Another nonce, or the same nonce without enforce_nonce, posts.
+    post(json!({"content": "winners!", "nonce": "w2", "enforce_nonce": true})).await;
+    post(json!({"content": "winners!", "nonce": "w1"})).await;
+    assert_eq!(sb.messages(GENERAL).len(), 3);
+    let (status, _, body) =
+        post(json!({"content": "x", "nonce": "n".repeat(26), "enforce_nonce": true})).await;
+    assert_eq!(status, 400, "{body}");
+}
