@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use guildhall_core::clock::UnixMillis;
-use guildhall_core::effect::{Effect, OutgoingMessage};
+use guildhall_core::effect::{Effect, OutgoingMessage, created_id};
 use guildhall_core::eligibility::{GuildRoleNames, Requirements};
 use guildhall_core::giveaways::{
     FactsUnavailable, GiveawayButton, GiveawayError, GiveawayRequest, GiveawayState, Manager,
@@ -19,7 +19,6 @@ use guildhall_core::ids::{GuildId, MessageId, RoleId, UserId};
 use guildhall_core::moderation::ModerationService;
 use guildhall_core::permissions::Permissions;
 use guildhall_core::roles::MemberLevels;
-use serde_json::Value;
 use serenity::all as discord;
 
 use crate::commands::moderation::duration;
@@ -205,7 +204,7 @@ async fn giveaway_start(
             )));
         }
     };
-    if let Some(message) = message_id(posted.as_ref()) {
+    if let Some(message) = created_id::<MessageId>(posted.as_ref()) {
         data.giveaways
             .record_message(guild, giveaway.id, message)
             .await?;
@@ -228,13 +227,6 @@ async fn giveaway_start(
         ),
     )
     .await
-}
-
-/// The id of a message Discord returned.
-fn message_id(posted: Option<&Value>) -> Option<MessageId> {
-    posted
-        .and_then(|message| message["id"].as_str())
-        .and_then(|id| id.parse::<MessageId>().ok())
 }
 
 /// End a running giveaway now: entries close and the winners are drawn.

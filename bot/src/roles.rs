@@ -4,7 +4,7 @@
 //! `guildhall_core::roles`; this file turns interactions and member events into calls and
 //! performs the effects that come back.
 
-use guildhall_core::effect::{Effect, OutgoingMessage};
+use guildhall_core::effect::{Effect, OutgoingMessage, created_id};
 use guildhall_core::eligibility::{GuildRoleNames, Requirements};
 use guildhall_core::ids::{GuildId, MessageId, RoleId, UserId};
 use guildhall_core::permissions::{GuildInfo, MemberInfo, Permissions};
@@ -236,11 +236,7 @@ async fn rolepanel_create(
         .executor
         .execute_for(Some(guild), &created.post)
         .await?;
-    if let Some(id) = posted
-        .as_ref()
-        .and_then(|message| message["id"].as_str())
-        .and_then(|id| id.parse::<MessageId>().ok())
-    {
+    if let Some(id) = created_id::<MessageId>(posted.as_ref()) {
         data.roles
             .record_panel_message(guild, created.panel.id, id)
             .await?;

@@ -3,7 +3,7 @@
 //! `guildhall_core::tickets`; this file only turns interactions into calls and performs the
 //! effects that come back.
 
-use guildhall_core::effect::{Effect, OutgoingMessage};
+use guildhall_core::effect::{Effect, OutgoingMessage, created_id};
 use guildhall_core::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
 use guildhall_core::permissions::Permissions;
 use guildhall_core::tickets::{
@@ -80,11 +80,7 @@ pub async fn ticketpanel(
         .executor
         .execute_for(Some(guild), &created.post)
         .await?;
-    if let Some(id) = posted
-        .as_ref()
-        .and_then(|message| message["id"].as_str())
-        .and_then(|id| id.parse::<MessageId>().ok())
-    {
+    if let Some(id) = created_id::<MessageId>(posted.as_ref()) {
         data.tickets
             .record_panel_message(guild, created.panel.id, id)
             .await?;
@@ -197,16 +193,12 @@ async fn handle(
                 TicketChannelPlan::Thread(_) => "thread",
                 TicketChannelPlan::Channel { .. } => "channel",
             };
-            let channel = created
-                .as_ref()
-                .and_then(|created| created["id"].as_str())
-                .and_then(|id| id.parse::<ChannelId>().ok())
-                .ok_or_else(|| {
-                    BotError::Internal(format!(
-                        "Discord returned no id for ticket #{}'s new {what}",
-                        opened.ticket.number
-                    ))
-                })?;
+            let channel = created_id::<ChannelId>(created.as_ref()).ok_or_else(|| {
+                BotError::Internal(format!(
+                    "Discord returned no id for ticket #{}'s new {what}",
+                    opened.ticket.number
+                ))
+            })?;
             let welcome = data
                 .tickets
                 .attach_channel(guild, opened.ticket.id, channel)

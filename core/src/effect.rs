@@ -450,6 +450,12 @@ pub trait EffectSink: Send + Sync + std::fmt::Debug {
     }
 }
 
+/// The id of the object Discord created (a message, a channel, a thread), read from the JSON
+/// the executor and [`EffectSink::perform_returning`] give back; `None` when there is none.
+pub fn created_id<T: std::str::FromStr>(created: Option<&serde_json::Value>) -> Option<T> {
+    created?.get("id")?.as_str()?.parse().ok()
+}
+
 /// Why an effect was not carried out.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EffectError {

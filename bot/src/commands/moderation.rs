@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use guildhall_core::effect::Effect;
+use guildhall_core::effect::{Effect, created_id};
 use guildhall_core::ids::MessageId;
 use guildhall_core::moderation::{
     Action, Actor, Case, CaseEffects, CaseFilter, ModerationError, PunishRequest, Severity,
@@ -119,10 +119,7 @@ pub async fn perform(
     if let Some(post) = &step.mod_log {
         match executor.execute_for(Some(guild), post).await {
             Ok(Some(message)) => {
-                if let Some(id) = message["id"]
-                    .as_str()
-                    .and_then(|id| id.parse::<MessageId>().ok())
-                {
+                if let Some(id) = created_id::<MessageId>(Some(&message)) {
                     data.moderation
                         .record_mod_log_message(guild, step.case.number, id)
                         .await?;

@@ -32,7 +32,7 @@ use serde_json::json;
 use super::messages::start_post;
 use super::model::{Giveaway, GiveawayId, GiveawayState, Manager};
 use super::service::{GiveawayError, GiveawayService};
-use crate::effect::{Effect, EffectError, EffectSink};
+use crate::effect::{Effect, EffectError, EffectSink, created_id};
 use crate::eligibility::GuildRoleNames;
 use crate::guild_cache::GuildCache;
 use crate::ids::{GuildId, MessageId};
@@ -204,11 +204,7 @@ impl JobHandler for PostGiveaway {
                 return Err(self.refused(&giveaway, &message).await);
             }
         };
-        let Some(message) = created
-            .as_ref()
-            .and_then(|created| created["id"].as_str())
-            .and_then(|id| id.parse::<MessageId>().ok())
-        else {
+        let Some(message) = created_id::<MessageId>(created.as_ref()) else {
             return Err(JobFailure::permanent(format!(
                 "giveaway #{} was posted in channel {}, but the bot did not report the \
                  message's id, so the count and the results cannot reach it; delete the \

@@ -32,7 +32,7 @@ use serde_json::json;
 use super::model::{PanelId, RolePanel};
 use super::panel::panel_message;
 use super::service::{RoleError, RoleService};
-use crate::effect::{Effect, EffectError, EffectSink};
+use crate::effect::{Effect, EffectError, EffectSink, created_id};
 use crate::eligibility::GuildRoleNames;
 use crate::guild_cache::GuildCache;
 use crate::ids::{GuildId, MessageId};
@@ -268,11 +268,7 @@ impl JobHandler for PostPanel {
                 )));
             }
         };
-        let Some(message) = created
-            .as_ref()
-            .and_then(|created| created["id"].as_str())
-            .and_then(|id| id.parse::<MessageId>().ok())
-        else {
+        let Some(message) = created_id::<MessageId>(created.as_ref()) else {
             return Err(JobFailure::permanent(format!(
                 "role panel #{} was posted in channel {}, but the bot did not report the \
                  message's id, so edits cannot reach it; delete the message and the panel, and \

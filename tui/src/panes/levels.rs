@@ -176,11 +176,7 @@ impl Component for Levels {
         }
         match action {
             Action::PickGuild => {
-                let position = self
-                    .guild
-                    .and_then(|id| self.guilds.iter().position(|guild| guild.id == id));
-                let next = position.map_or(0, |index| (index + 1) % self.guilds.len().max(1));
-                self.guild = self.guilds.get(next).map(|guild| guild.id);
+                self.guild = super::next_guild(&self.guilds, self.guild);
                 self.levels = None;
                 self.selected = 0;
                 self.request()
@@ -193,11 +189,7 @@ impl Component for Levels {
     fn loaded(&mut self, loaded: &Loaded) -> Vec<Request> {
         match loaded {
             Loaded::Guilds(Ok(guilds)) => {
-                self.guilds = guilds
-                    .iter()
-                    .filter(|guild| guild.left_at.is_none())
-                    .cloned()
-                    .collect();
+                self.guilds = super::present_guilds(guilds);
                 if self.guild.is_none() {
                     self.guild = self.guilds.first().map(|guild| guild.id);
                     return self.request();

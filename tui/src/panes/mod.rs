@@ -14,6 +14,8 @@ pub mod timed_roles;
 use std::time::Duration;
 
 use guildhall_core::clock::UnixMillis;
+use guildhall_core::guilds::GuildRecord;
+use guildhall_core::ids::GuildId;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -22,6 +24,23 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use crate::action::{Action, InputMode};
 use crate::event::{Loaded, Request};
+
+/// The guilds a per-guild pane offers: those the bot is still in.
+pub fn present_guilds(guilds: &[GuildRecord]) -> Vec<GuildRecord> {
+    guilds
+        .iter()
+        .filter(|guild| guild.left_at.is_none())
+        .cloned()
+        .collect()
+}
+
+/// The guild `g` moves to after `current`: the next in `guilds`, wrapping (the first when none
+/// is chosen yet).
+pub fn next_guild(guilds: &[GuildRecord], current: Option<GuildId>) -> Option<GuildId> {
+    let position = current.and_then(|id| guilds.iter().position(|guild| guild.id == id));
+    let next = position.map_or(0, |index| (index + 1) % guilds.len().max(1));
+    guilds.get(next).map(|guild| guild.id)
+}
 
 /// The panes, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
