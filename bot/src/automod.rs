@@ -67,6 +67,17 @@ pub struct Incoming<'a> {
     pub is_bot: bool,
 }
 
+impl Incoming<'_> {
+    /// The author as a member, from the roles the message carried.
+    pub fn member(&self) -> guildhall_core::permissions::MemberInfo {
+        guildhall_core::permissions::MemberInfo {
+            user: self.author,
+            roles: self.roles.to_vec(),
+            timed_out_until: None,
+        }
+    }
+}
+
 impl AutomodRuntime {
     /// Checks a message against the guild's rules, compiling them again when the settings
     /// changed. `None` when automod is off or the message is clean.
@@ -176,13 +187,19 @@ pub async fn enforce(
     ) {
         return Ok(());
     }
-    let (Some(guild), Some(bot)) = (
-        data.cache.guild_info(incoming.guild),
-        data.bot_user()
-            .and_then(|bot| data.cache.member(incoming.guild, bot)),
-    ) else {
+    let Some(guild) = data.cache.guild_info(incoming.guild) else {
+        tracing::warn!(guild = %incoming.guild, user = %incoming.author, "automod could not punish: the guild has not been received yet");
         return Ok(());
     };
+    // The bot's own rank decides what it may do; an unknown is asked of Discord, never guessed.
+    let bot = match crate::members::bot(data, incoming.guild).await {
+        Ok(bot) => bot,
+        Err(error) => {
+            tracing::warn!(guild = %incoming.guild, user = %incoming.author, %error, "automod could not punish: the bot's own membership is unknown");
+            return Ok(());
+        }
+    };
+    let bot_user = bot.user;
     let rule = verdict.hits.first().map_or("rules", |hit| hit.rule.name());
     let request = PunishRequest {
         guild,
@@ -190,18 +207,27 @@ pub async fn enforce(
             rule: format!("automod:{rule}"),
         },
         target: incoming.author,
-        target_member: data.cache.member(incoming.guild, incoming.author),
+        // The message carried the author's roles: the hierarchy guard judges those.
+        target_member: Some(incoming.member()),
         bot,
         action,
         reason: Some(summary),
     };
     match data.moderation.punish(request).await {
         Ok(outcome) => {
-            crate::commands::moderation::perform(data, incoming.guild, &outcome.primary).await?;
+            let mut steps = vec![&outcome.primary];
             if let Some(guildhall_core::moderation::Escalation::Applied(escalated)) =
                 &outcome.escalation
             {
-                crate::commands::moderation::perform(data, incoming.guild, escalated).await?;
+                steps.push(escalated);
+            }
+            for step in steps {
+                let performed =
+                    crate::commands::moderation::perform(data, incoming.guild, step, bot_user)
+                        .await?;
+                if let crate::commands::moderation::Performed::Failed(words) = performed {
+                    tracing::warn!(guild = %incoming.guild, user = %incoming.author, case = step.case.number, "automod's action was not carried out: {words}");
+                }
             }
             Ok(())
         }
@@ -213,20 +239,18 @@ pub async fn enforce(
     }
 }
 
-/// Whether the author may ping @everyone (automod's mass-mention rule spares them).
+/// Whether the author may ping @everyone (automod's mass-mention rule spares them): Discord
+/// says so itself (`mention_everyone` is set only when the author had the permission and pinged),
+/// else their roles in the message decide.
 pub fn can_mention_everyone(
     data: &BotData,
-    guild: GuildId,
-    author: UserId,
+    incoming: &Incoming<'_>,
+    discord_says: bool,
     now: UnixMillis,
 ) -> bool {
-    match (
-        data.cache.guild_info(guild),
-        data.cache.member(guild, author),
-    ) {
-        (Some(info), Some(member)) => info
-            .base_permissions(&member, now)
-            .contains(Permissions::MENTION_EVERYONE),
-        _ => false,
-    }
+    discord_says
+        || data.cache.guild_info(incoming.guild).is_some_and(|info| {
+            info.base_permissions(&incoming.member(), now)
+                .contains(Permissions::MENTION_EVERYONE)
+        })
 }

@@ -11,12 +11,19 @@ use crate::{BotData, BotError};
 ///
 /// # Errors
 /// [`BotError`] when the database fails; poise logs it.
-pub async fn handle(data: &BotData, shard: u32, event: &FullEvent) -> Result<(), BotError> {
+pub async fn handle(
+    data: &BotData,
+    ctx: &serenity::all::Context,
+    event: &FullEvent,
+) -> Result<(), BotError> {
+    let shard = ctx.shard_id.0;
     data.live
         .count_event(Some(shard), event.snake_case_name(), data.clock.now());
     match event {
         FullEvent::Ready { data_about_bot } => {
             let _ = data.bot_user.set(convert::user(data_about_bot.user.id));
+            data.executor
+                .set_application_id(data_about_bot.application.id.get());
             if let Some(info) = data_about_bot.shard {
                 data.live.set_shard(
                     info.id.0,
@@ -53,6 +60,21 @@ pub async fn handle(data: &BotData, shard: u32, event: &FullEvent) -> Result<(),
                 }),
             );
             crate::roles::on_guild_create(data, guild);
+            // Discord sends only part of a guild's members (the bot and members in voice without
+            // the presences intent); with the Server Members intent the rest come in chunks.
+            if data
+                .chunk_members
+                .load(std::sync::atomic::Ordering::Relaxed)
+                && (guild.members.len() as u64) < guild.member_count
+            {
+                ctx.shard.chunk_guild(
+                    guild.id,
+                    None,
+                    false,
+                    serenity::all::ChunkGuildFilter::None,
+                    None,
+                );
+            }
             guilds::upsert(
                 &data.db,
                 id,
@@ -61,8 +83,10 @@ pub async fn handle(data: &BotData, shard: u32, event: &FullEvent) -> Result<(),
                 data.clock.now(),
             )
             .await?;
-            // Loaded now, so the message path only ever reads the cache.
+            // Loaded now, so the message path only ever reads the cache; events that arrived
+            // while it loaded were waiting for this.
             data.config.get(id).await?;
+            data.guild_arrived.notify_waiters();
             // After the settings: voice members seeded now earn from the first tick.
             crate::levels::on_guild_create(data, guild);
             tracing::info!(guild = %id, name = %guild.name, members = guild.members.len(), "guild available");
@@ -83,9 +107,20 @@ pub async fn handle(data: &BotData, shard: u32, event: &FullEvent) -> Result<(),
                 return Ok(());
             };
             // The message path reads only memory: cached settings, the guild model, spam windows.
-            let Some(settings) = data.config.cached(guild) else {
-                return Ok(());
+            // In the first moments after connecting the guild may still be loading: the message
+            // waits for it rather than going unmoderated.
+            let settings = match data.config.cached(guild) {
+                Some(settings) => settings,
+                None => settled(data, guild).await?,
             };
+            // The message carries its author's roles as of now: the model keeps up.
+            if let Some(member) = &new_message.member {
+                crate::members::remember(
+                    data,
+                    guild,
+                    crate::members::from_partial(new_message.author.id, member),
+                );
+            }
             // Off in most guilds; a push into memory where it is on (written in the background).
             if settings
                 .logging
@@ -140,6 +175,12 @@ pub async fn handle(data: &BotData, shard: u32, event: &FullEvent) -> Result<(),
         FullEvent::InteractionCreate {
             interaction: serenity::all::Interaction::Component(component),
         } => {
+            // Answered in time however long the feature takes (deferred if need be).
+            data.executor.begin_interaction(
+                &component.id.to_string(),
+                &component.token,
+                crate::executor::InteractionKind::Component,
+            );
             // Each feature answers the custom ids it owns (`roles:`, `tickets:`, `giveaways:`).
             let handled = crate::roles::on_component(data, component).await?
                 || crate::giveaways::on_component(data, component).await?;
@@ -179,6 +220,25 @@ pub async fn handle(data: &BotData, shard: u32, event: &FullEvent) -> Result<(),
             );
             crate::roles::on_member_update(data, event).await?;
         }
+        FullEvent::GuildMembersChunk { chunk } => {
+            let guild = convert::guild(chunk.guild_id);
+            data.cache
+                .put_members(guild, chunk.members.values().map(convert::member_info));
+            data.cache.set_member_names(
+                guild,
+                chunk.members.values().map(|member| {
+                    (
+                        convert::user(member.user.id),
+                        member.display_name().to_owned(),
+                    )
+                }),
+            );
+            for member in chunk.members.values().filter(|member| member.pending) {
+                data.cache
+                    .set_pending(guild, convert::user(member.user.id), true);
+            }
+            tracing::debug!(%guild, members = chunk.members.len(), chunk = chunk.chunk_index, of = chunk.chunk_count, "member chunk");
+        }
         FullEvent::GuildMemberRemoval { guild_id, user, .. } => {
             data.cache
                 .remove_member(convert::guild(*guild_id), convert::user(user.id));
@@ -204,6 +264,33 @@ pub async fn handle(data: &BotData, shard: u32, event: &FullEvent) -> Result<(),
         _ => {}
     }
     Ok(())
+}
+
+/// How long an event waits for its guild's GUILD_CREATE before going on without the guild model.
+const GUILD_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The settings of a guild whose events arrive before its GUILD_CREATE was handled (serenity
+/// handles events concurrently): waits until the guild model and its settings are in memory,
+/// at most [`GUILD_WAIT`], then loads the settings itself. Only ever reached on a cache miss.
+async fn settled(
+    data: &BotData,
+    guild: guildhall_core::ids::GuildId,
+) -> Result<std::sync::Arc<guildhall_core::guild_config::GuildSettings>, BotError> {
+    let deadline = tokio::time::Instant::now() + GUILD_WAIT;
+    loop {
+        let arrived = data.guild_arrived.notified();
+        tokio::pin!(arrived);
+        arrived.as_mut().enable();
+        if data.cache.has_guild(guild)
+            && let Some(settings) = data.config.cached(guild)
+        {
+            return Ok(settings);
+        }
+        if tokio::time::timeout_at(deadline, arrived).await.is_err() {
+            tracing::warn!(%guild, "an event came for a guild that did not arrive; going on with its stored settings");
+            return Ok(data.config.get(guild).await?);
+        }
+    }
 }
 
 /// Runs automod on a message of a guild that has it on: in memory, no database unless the
@@ -238,7 +325,8 @@ async fn check_automod(
         is_bot: new_message.author.bot,
     };
     let now = data.clock.now();
-    let can_ping = crate::automod::can_mention_everyone(data, guild, incoming.author, now);
+    let can_ping =
+        crate::automod::can_mention_everyone(data, &incoming, new_message.mention_everyone, now);
     let Some(verdict) = data.automod.check(settings, &incoming, can_ping, now) else {
         return Ok(false);
     };

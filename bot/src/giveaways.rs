@@ -24,8 +24,7 @@ use serenity::all as discord;
 use crate::commands::moderation::duration;
 use crate::commands::targets::in_guild;
 use crate::convert;
-use crate::executor::payload::Call;
-use crate::executor::{ExecError, Executor, Method};
+use crate::executor::Executor;
 use crate::{BotData, BotError, Context};
 
 impl From<GiveawayError> for BotError {
@@ -506,9 +505,6 @@ impl DiscordMembers {
     }
 }
 
-/// Discord's "Unknown Member" and "Unknown User" error codes.
-const UNKNOWN_MEMBER: [i64; 2] = [10_007, 10_013];
-
 #[async_trait]
 impl MemberFacts for DiscordMembers {
     async fn member(
@@ -516,41 +512,18 @@ impl MemberFacts for DiscordMembers {
         guild: GuildId,
         user: UserId,
     ) -> Result<Option<MemberState>, FactsUnavailable> {
-        let call = Call {
-            method: Method::Get,
-            path: format!("/guilds/{guild}/members/{user}"),
-            body: None,
-            reason: None,
+        // Always asked of Discord: a draw must not trust a model that may be out of date.
+        let fetched = crate::members::fetch_with(&self.cache, &self.executor, guild, user)
+            .await
+            .map_err(|error| FactsUnavailable(error.to_string()))?;
+        let Some((info, member)) = fetched else {
+            return Ok(None);
         };
-        let member = match self.executor.send(Some(guild), call).await {
-            Ok(Some(member)) => member,
-            Ok(None) => {
-                return Err(FactsUnavailable(format!(
-                    "Discord answered nothing for member {user} of guild {guild}"
-                )));
-            }
-            Err(ExecError::Rejected { status: 404, .. }) => return Ok(None),
-            Err(ExecError::Rejected {
-                code: Some(code), ..
-            }) if UNKNOWN_MEMBER.contains(&code) => return Ok(None),
-            Err(error) => return Err(FactsUnavailable(error.to_string())),
-        };
-        let roles: Vec<RoleId> = member["roles"]
-            .as_array()
-            .map(|roles| {
-                roles
-                    .iter()
-                    .filter_map(|role| role.as_str()?.parse::<RoleId>().ok())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let roles: Vec<RoleId> = info.roles;
         let joined_at = member["joined_at"]
             .as_str()
             .and_then(|text| discord::Timestamp::parse(text).ok())
             .map(convert::time);
-        if self.cache.member(guild, user).is_none() {
-            tracing::debug!(%guild, %user, "giveaway candidate not in the guild cache; Discord says they are a member");
-        }
         let level = self.levels.level(guild, user).await;
         let active_warnings = self
             .moderation

@@ -274,10 +274,21 @@ pub async fn perform_level_ups(
         if !settings.features.levels {
             continue;
         }
-        let roles = cache
-            .member(guild, level_up.user)
-            .map(|member| member.roles)
-            .unwrap_or_default();
+        // The member's roles decide which rewards to give and (in replace mode) take: an
+        // unknown member is asked of Discord, never taken to hold no roles.
+        let roles = match crate::members::resolve_with(&cache, &executor, guild, level_up.user)
+            .await
+        {
+            Ok(Some(member)) => member.roles,
+            Ok(None) => {
+                tracing::debug!(%guild, user = %level_up.user, "levelled up but left the guild; no rewards");
+                continue;
+            }
+            Err(error) => {
+                tracing::warn!(%guild, user = %level_up.user, %error, "levels: cannot look the member up; the level-up is not announced or rewarded");
+                continue;
+            }
+        };
         let name = cache.guild_name(guild).unwrap_or_default();
         tracing::debug!(%guild, user = %level_up.user, level = level_up.new_level, "level up");
         for effect in level_up_effects(&settings.levels, &level_up, &roles, &name) {

@@ -16,6 +16,7 @@ pub mod executor;
 pub(crate) mod giveaways;
 pub mod intents;
 pub(crate) mod levels;
+pub mod members;
 pub mod registration;
 pub(crate) mod roles;
 pub mod runtime;
@@ -72,6 +73,12 @@ pub struct BotData {
     pub giveaways: Arc<guildhall_core::giveaways::GiveawayService>,
     /// Which channels are threads of which parent, for the levels' channel rules.
     pub(crate) threads: levels::ThreadParents,
+    /// Woken whenever a guild's GUILD_CREATE has been handled (its model and settings are in
+    /// memory), for events that arrived before it.
+    pub(crate) guild_arrived: tokio::sync::Notify,
+    /// Whether the Server Members intent is on, so GUILD_CREATE's partial member lists are
+    /// completed by asking for member chunks (op 8).
+    pub(crate) chunk_members: std::sync::atomic::AtomicBool,
     bot_user: OnceLock<UserId>,
 }
 
@@ -150,6 +157,8 @@ impl BotData {
             live: core.live,
             moderation,
             automod: automod::AutomodRuntime::default(),
+            guild_arrived: tokio::sync::Notify::new(),
+            chunk_members: std::sync::atomic::AtomicBool::new(false),
             bot_user: OnceLock::new(),
         }
     }

@@ -37,19 +37,17 @@ fn sentence(text: &str) -> String {
     })
 }
 
-/// The guild's roles and the bot's membership from the guild model.
-fn guild_and_bot(data: &BotData, guild: GuildId) -> Result<(GuildInfo, MemberInfo), BotError> {
+/// The guild's roles from the guild model and the bot's membership (from the model, else
+/// Discord).
+async fn guild_and_bot(
+    data: &BotData,
+    guild: GuildId,
+) -> Result<(GuildInfo, MemberInfo), BotError> {
     let info = data
         .cache
         .guild_info(guild)
         .ok_or_else(|| BotError::Internal(format!("guild {guild} not received yet")))?;
-    let bot_user = data
-        .bot_user()
-        .ok_or_else(|| BotError::Internal("READY not received".into()))?;
-    let bot = data
-        .cache
-        .member(guild, bot_user)
-        .ok_or_else(|| BotError::Internal("the bot's own membership is unknown".into()))?;
+    let bot = crate::members::bot(data, guild).await?;
     Ok((info, bot))
 }
 
@@ -160,7 +158,7 @@ async fn rolepanel_create(
     let guild = in_guild(ctx)?;
     let data = ctx.data();
     let member = invoker(ctx)?;
-    let (info, bot) = guild_and_bot(data, guild)?;
+    let (info, bot) = guild_and_bot(data, guild).await?;
     let roles: Vec<discord::Role> = [Some(role1), role2, role3, role4, role5]
         .into_iter()
         .flatten()
@@ -232,10 +230,16 @@ async fn rolepanel_create(
             &names,
         )
         .await?;
-    let posted = data
-        .executor
-        .execute_for(Some(guild), &created.post)
-        .await?;
+    let posted = match data.executor.execute_for(Some(guild), &created.post).await {
+        Ok(posted) => posted,
+        Err(error) => {
+            // Nothing was posted: the panel does not stay behind as if it had been.
+            if let Err(cleanup) = data.roles.delete_panel(guild, created.panel.id).await {
+                tracing::warn!(%guild, panel = created.panel.id, error = %cleanup, "could not remove an unposted role panel");
+            }
+            return Err(error.into());
+        }
+    };
     if let Some(id) = created_id::<MessageId>(posted.as_ref()) {
         data.roles
             .record_panel_message(guild, created.panel.id, id)
@@ -262,7 +266,7 @@ async fn rolepanel_delete(
 ) -> Result<(), BotError> {
     let guild = in_guild(ctx)?;
     let data = ctx.data();
-    let (info, _) = guild_and_bot(data, guild)?;
+    let (info, _) = guild_and_bot(data, guild).await?;
     require_manage_roles(&info, &invoker(ctx)?, data)?;
     let deleted = data.roles.delete_panel(guild, panel).await?;
     if let Some(effect) = &deleted.delete
@@ -307,7 +311,7 @@ async fn self_role(ctx: Context<'_>, role: &discord::Role, add: bool) -> Result<
     let guild = in_guild(ctx)?;
     let data = ctx.data();
     let member = invoker(ctx)?;
-    let (info, bot) = guild_and_bot(data, guild)?;
+    let (info, bot) = guild_and_bot(data, guild).await?;
     let managed: Vec<RoleId> = role
         .managed
         .then(|| convert::role(role.id))
@@ -366,7 +370,7 @@ async fn temprole_add(
     #[description = "For how long, e.g. 30m, 12h, 7d"] duration: String,
 ) -> Result<(), BotError> {
     let duration = crate::commands::moderation::duration(&duration, "duration")?;
-    let parties = parties(ctx, &user)?;
+    let parties = parties(ctx, &user).await?;
     let guild = parties.guild;
     let Some(target) = &parties.target else {
         return Err(BotError::User(format!(
@@ -406,7 +410,14 @@ async fn temprole_add(
             &names,
         )
         .await?;
-    data.executor.execute_for(Some(guild), &granted.add).await?;
+    apply_role_changes(
+        data,
+        guild,
+        parties.invoker.user,
+        std::slice::from_ref(&granted.add),
+        "temprole",
+    )
+    .await?;
     let replaced = if granted.replaced.is_some() {
         " (this replaces its previous end)"
     } else {
@@ -435,7 +446,7 @@ async fn temprole_list(
     const SHOWN: usize = 20;
     let guild = in_guild(ctx)?;
     let data = ctx.data();
-    let (info, _) = guild_and_bot(data, guild)?;
+    let (info, _) = guild_and_bot(data, guild).await?;
     require_manage_roles(&info, &invoker(ctx)?, data)?;
     let running = data
         .roles
@@ -477,7 +488,7 @@ async fn temprole_remove(
     #[description = "Whose timed role"] user: discord::User,
     #[description = "The role"] role: discord::Role,
 ) -> Result<(), BotError> {
-    let parties = parties(ctx, &user)?;
+    let parties = parties(ctx, &user).await?;
     let guild = parties.guild;
     let data = ctx.data();
     let role_id = convert::role(role.id);
@@ -546,6 +557,8 @@ pub async fn on_component(
     let user = convert::user(interaction.user.id);
     let answer = match click(data, guild, user, component, interaction).await {
         Ok(answer) => answer,
+        Err(BotError::RefusedWith(_, words) | BotError::User(words)) => words,
+        Err(BotError::Refused(refusal, _) | BotError::RefusedStored(refusal)) => refusal.explain(),
         Err(error) => {
             tracing::error!(%guild, %user, %error, "role panel click failed");
             "Something went wrong on our side; it has been logged.".to_owned()
@@ -587,7 +600,7 @@ async fn click(
         .and_then(|member| member.joined_at)
         .map(convert::time);
     let settings = data.config.get(guild).await?.roles.clone();
-    let (info, bot) = guild_and_bot(data, guild)?;
+    let (info, bot) = guild_and_bot(data, guild).await?;
     let authority = RoleAuthority {
         guild: &info,
         bot: &bot,
@@ -614,10 +627,59 @@ async fn click(
             &names,
         )
         .await?;
-    for effect in &outcome.effects {
-        data.executor.execute_for(Some(guild), effect).await?;
-    }
+    apply_role_changes(data, guild, user, &outcome.effects, "rolepanel.click").await?;
     Ok(outcome.answer)
+}
+
+/// Performs role changes in order and stops at the first Discord refuses. A timed role whose
+/// adding Discord refused is ended at once (its record and its timer were written first, so a
+/// crash never leaves a role without a timer), so nothing claims a role the member never got.
+/// A 403 is stored as a refusal of `invoker` and answered with what to fix.
+///
+/// # Errors
+/// [`BotError::RefusedWith`] for a refusal; [`BotError::Discord`] when Discord failed otherwise;
+/// [`BotError::Database`]-like errors from the roles service.
+async fn apply_role_changes(
+    data: &BotData,
+    guild: GuildId,
+    invoker: UserId,
+    effects: &[Effect],
+    action: &str,
+) -> Result<(), BotError> {
+    for effect in effects {
+        let Err(error) = data.executor.execute_for(Some(guild), effect).await else {
+            continue;
+        };
+        if let Effect::AddRole { user, role, .. } = effect {
+            match data.roles.remove_timed(guild, *user, *role, None).await {
+                Ok(_) | Err(RoleError::NoSuchTimedRole { .. }) => {}
+                Err(cleanup) => {
+                    tracing::warn!(%guild, %user, %role, error = %cleanup, "could not end a timed role Discord did not give");
+                }
+            }
+        }
+        if let crate::executor::ExecError::Rejected { status: 403, .. } = error {
+            let refusal = guildhall_core::guards::Refusal::DiscordRefused;
+            let target = match effect {
+                Effect::AddRole { user, .. } | Effect::RemoveRole { user, .. } => Some(*user),
+                _ => None,
+            };
+            guildhall_core::refusals::record(
+                &data.db,
+                guild,
+                data.clock.now(),
+                invoker,
+                target,
+                action,
+                &refusal,
+            )
+            .await?;
+            let words = refusal.explain();
+            return Err(BotError::RefusedWith(refusal, words));
+        }
+        return Err(error.into());
+    }
+    Ok(())
 }
 
 /// Remembers which members of a newly available guild are still pending membership screening,
@@ -691,7 +753,7 @@ async fn give_auto_roles(
     if configured.is_empty() {
         return Ok(());
     }
-    let (info, bot) = guild_and_bot(data, guild)?;
+    let (info, bot) = guild_and_bot(data, guild).await?;
     let authority = RoleAuthority {
         guild: &info,
         bot: &bot,

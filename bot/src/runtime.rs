@@ -150,6 +150,10 @@ pub async fn run(
             .ratelimiter_disabled(true);
     }
     let register = options.register_commands;
+    data.chunk_members.store(
+        options.privileged.guild_members,
+        std::sync::atomic::Ordering::Relaxed,
+    );
     let live = Arc::clone(&data.live);
     let clock = Arc::clone(&data.clock);
     let recent_messages = Arc::clone(&data.recent_messages);

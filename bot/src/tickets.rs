@@ -114,7 +114,19 @@ pub async fn on_component(
                 .collect()
         })
         .unwrap_or_default();
-    let handled = handle(data, guild, user, &interaction.user.name, &roles, button).await;
+    // Discord computes the clicker's permissions in the channel and sends them with the click.
+    let permissions = interaction
+        .member
+        .as_ref()
+        .and_then(|member| member.permissions)
+        .map(|permissions| Permissions(permissions.bits()));
+    let clicker = Clicker {
+        user,
+        name: &interaction.user.name,
+        roles: &roles,
+        permissions,
+    };
+    let handled = handle(data, guild, &clicker, button).await;
     let (answer, after) = match handled {
         Ok(Handled { answer, after }) => (answer, after),
         Err(BotError::User(message)) => (message, Vec::new()),
@@ -160,21 +172,39 @@ impl Handled {
     }
 }
 
+/// Who clicked a ticket button, as the interaction describes them.
+struct Clicker<'a> {
+    user: UserId,
+    name: &'a str,
+    roles: &'a [RoleId],
+    /// Their permissions in the channel, as Discord computed them for the interaction.
+    permissions: Option<Permissions>,
+}
+
 async fn handle(
     data: &BotData,
     guild: GuildId,
-    user: UserId,
-    name: &str,
-    roles: &[RoleId],
+    clicker: &Clicker<'_>,
     button: TicketButton,
 ) -> Result<Handled, BotError> {
+    let (user, name, roles) = (clicker.user, clicker.name, clicker.roles);
     let settings = data.config.get(guild).await?.tickets.clone();
     let is_staff = |staff: &[RoleId]| {
-        let manager = match (data.cache.guild_info(guild), data.cache.member(guild, user)) {
-            (Some(info), Some(member)) => info
-                .base_permissions(&member, data.clock.now())
-                .contains(Permissions::MANAGE_THREADS),
-            _ => false,
+        // Discord's own computation when it sent one; else the roles the click carried,
+        // never "unknown member, so no permissions".
+        let manager = match clicker.permissions {
+            Some(permissions) => permissions.contains(Permissions::MANAGE_THREADS),
+            None => data.cache.guild_info(guild).is_some_and(|info| {
+                info.base_permissions(
+                    &guildhall_core::permissions::MemberInfo {
+                        user,
+                        roles: roles.to_vec(),
+                        timed_out_until: None,
+                    },
+                    data.clock.now(),
+                )
+                .contains(Permissions::MANAGE_THREADS)
+            }),
         };
         manager || roles.iter().any(|role| staff.contains(role))
     };
@@ -188,7 +218,30 @@ async fn handle(
                 .open(&settings, guild, panel, user, name)
                 .await?;
             let create = opened.create_effect(bot);
-            let created = data.executor.execute_for(Some(guild), &create).await?;
+            let created = match data.executor.execute_for(Some(guild), &create).await {
+                Ok(created) => created,
+                Err(error) => {
+                    // No thread, no ticket: the member is not held to one that does not exist.
+                    data.tickets.abandon(guild, opened.ticket.id).await?;
+                    if let crate::executor::ExecError::Rejected { status: 403, .. } = error {
+                        let refusal = guildhall_core::guards::Refusal::DiscordRefused;
+                        guildhall_core::refusals::record(
+                            &data.db,
+                            guild,
+                            data.clock.now(),
+                            user,
+                            None,
+                            "tickets.open",
+                            &refusal,
+                        )
+                        .await?;
+                        return Err(BotError::User(
+                            "Discord refused to create the ticket's thread: my role lacks the permission in this channel. Please tell a moderator.".into(),
+                        ));
+                    }
+                    return Err(error.into());
+                }
+            };
             let what = match opened.create {
                 TicketChannelPlan::Thread(_) => "thread",
                 TicketChannelPlan::Channel { .. } => "channel",

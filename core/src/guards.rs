@@ -70,6 +70,9 @@ pub enum Refusal {
         /// The role.
         role: RoleId,
     },
+    /// The guards allowed the action but Discord refused it for lack of permission (403, code
+    /// 50013): the bot's role changed since, or the guild model was out of date.
+    DiscordRefused,
 }
 
 impl Refusal {
@@ -84,6 +87,7 @@ impl Refusal {
             Self::BotMissing { .. } => "bot_missing_permission",
             Self::BotNotAbove { .. } => "bot_not_above_target",
             Self::RoleNotBelowBot { .. } => "role_not_below_bot",
+            Self::DiscordRefused => "discord_refused",
         }
     }
 
@@ -109,6 +113,7 @@ impl Refusal {
             Self::RoleNotBelowBot { role } => format!(
                 "I can't manage <@&{role}>: it must be below my highest role (move my role above it in Server Settings → Roles)."
             ),
+            Self::DiscordRefused => "Discord refused: my role is below theirs or lacks the permission for this; ask an admin to check my role's position and permissions in Server Settings → Roles.".into(),
         }
     }
 }

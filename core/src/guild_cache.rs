@@ -2,7 +2,7 @@
 //! types. The bot feeds it from gateway events; guards read it. In process only: a guild's
 //! events all reach the one shard that owns it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::RwLock;
 
 use crate::ids::{GuildId, RoleId, UserId};
@@ -19,7 +19,15 @@ struct CachedGuild {
     /// Members' display names (server nickname, else global name, else username), for pages
     /// that show members (the leaderboard).
     names: HashMap<UserId, String>,
+    /// Members learned by asking Discord (not from an event), oldest first: at most
+    /// [`MAX_FETCHED_MEMBERS`] are kept, so lookups of passers-by cannot grow the model
+    /// without bound. An event about a member makes it a member like any other.
+    fetched: VecDeque<UserId>,
+    fetched_set: HashSet<UserId>,
 }
+
+/// How many members fetched on demand (not seen in an event) a guild keeps.
+pub const MAX_FETCHED_MEMBERS: usize = 5_000;
 
 /// The guild model, keyed by guild: nothing in one guild's entry can describe another.
 #[derive(Debug, Default)]
@@ -71,6 +79,8 @@ impl GuildCache {
                 members,
                 names: HashMap::new(),
                 pending: HashSet::new(),
+                fetched: VecDeque::new(),
+                fetched_set: HashSet::new(),
             },
         );
     }
@@ -97,17 +107,66 @@ impl GuildCache {
         }
     }
 
-    /// Adds or replaces a member.
+    /// Adds or replaces a member (from a gateway event: kept while they are a member).
     pub fn put_member(&self, guild: GuildId, member: MemberInfo) {
         if let Some(cached) = self.write().get_mut(&guild) {
+            cached.fetched_set.remove(&member.user);
             cached.members.insert(member.user, member);
         }
+    }
+
+    /// Adds members from an event that lists many (GUILD_MEMBERS_CHUNK).
+    pub fn put_members(&self, guild: GuildId, members: impl IntoIterator<Item = MemberInfo>) {
+        if let Some(cached) = self.write().get_mut(&guild) {
+            for member in members {
+                cached.fetched_set.remove(&member.user);
+                cached.members.insert(member.user, member);
+            }
+        }
+    }
+
+    /// Adds a member the bot asked Discord for. Unlike [`Self::put_member`], at most
+    /// [`MAX_FETCHED_MEMBERS`] of these are kept per guild, the oldest going first. A member
+    /// the model already holds from an event is replaced but stays an event member.
+    pub fn put_fetched_member(&self, guild: GuildId, member: MemberInfo) {
+        let mut guilds = self.write();
+        let Some(cached) = guilds.get_mut(&guild) else {
+            return;
+        };
+        let user = member.user;
+        let known = cached.members.insert(user, member).is_some();
+        if known && !cached.fetched_set.contains(&user) {
+            return;
+        }
+        if cached.fetched_set.insert(user) {
+            cached.fetched.push_back(user);
+        }
+        while cached.fetched_set.len() > MAX_FETCHED_MEMBERS {
+            let Some(oldest) = cached.fetched.pop_front() else {
+                break;
+            };
+            // Entries promoted to event members since are skipped (no longer in the set).
+            if cached.fetched_set.remove(&oldest) {
+                cached.members.remove(&oldest);
+            }
+        }
+        // Stale queue entries (promoted members) are dropped once they outnumber live ones.
+        if cached.fetched.len() > 2 * MAX_FETCHED_MEMBERS {
+            let live = &cached.fetched_set;
+            cached.fetched.retain(|user| live.contains(user));
+        }
+    }
+
+    /// Whether the guild has been received (GUILD_CREATE).
+    pub fn has_guild(&self, guild: GuildId) -> bool {
+        self.read().contains_key(&guild)
     }
 
     /// Removes a member.
     pub fn remove_member(&self, guild: GuildId, user: UserId) {
         if let Some(cached) = self.write().get_mut(&guild) {
             cached.members.remove(&user);
+            cached.fetched_set.remove(&user);
             cached.pending.remove(&user);
             cached.names.remove(&user);
         }
@@ -256,5 +315,35 @@ mod tests {
             cache.set_pending(GuildId::new(3), UserId::new(5), false),
             None
         );
+    }
+
+    #[test]
+    fn fetched_members_are_bounded_and_event_members_are_not() {
+        let cache = GuildCache::new();
+        let guild = GuildId::new(1);
+        cache.put_guild(guild, "one".into(), UserId::new(9), vec![], vec![]);
+        let member = |user: u64| MemberInfo {
+            user: UserId::new(user),
+            roles: vec![],
+            timed_out_until: None,
+        };
+        cache.put_member(guild, member(1));
+        // Fetching an event member again does not make it evictable.
+        cache.put_fetched_member(guild, member(1));
+        cache.put_fetched_member(guild, member(2));
+        // Member 2 is promoted by an event before the flood.
+        cache.put_member(guild, member(2));
+        let extra = MAX_FETCHED_MEMBERS as u64 + 10;
+        for user in 100..100 + extra {
+            cache.put_fetched_member(guild, member(user));
+        }
+        assert!(cache.member(guild, UserId::new(1)).is_some());
+        assert!(cache.member(guild, UserId::new(2)).is_some());
+        assert!(cache.member(guild, UserId::new(100)).is_none(), "the oldest fetched went");
+        assert!(cache.member(guild, UserId::new(100 + extra - 1)).is_some());
+        let held = (100..100 + extra)
+            .filter(|user| cache.member(guild, UserId::new(*user)).is_some())
+            .count();
+        assert_eq!(held, MAX_FETCHED_MEMBERS);
     }
 }

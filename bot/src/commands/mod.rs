@@ -48,13 +48,25 @@ pub fn framework_options() -> poise::FrameworkOptions<BotData, BotError> {
     poise::FrameworkOptions {
         commands: all(),
         on_error: |error| Box::pin(on_error(error)),
-        pre_command: |ctx| Box::pin(async move { ctx.set_invocation_data(Instant::now()).await }),
+        pre_command: |ctx| {
+            Box::pin(async move {
+                // From here the interaction is answered in time, however long the command takes.
+                if let poise::Context::Application(app) = ctx {
+                    ctx.data().executor.begin_interaction(
+                        &app.interaction.id.to_string(),
+                        &app.interaction.token,
+                        crate::executor::InteractionKind::Command,
+                    );
+                }
+                ctx.set_invocation_data(Instant::now()).await;
+            })
+        },
         post_command: |ctx| Box::pin(record(ctx, Outcome::Ok, None)),
         command_check: Some(|ctx| Box::pin(prefix_rate_limit(ctx))),
         event_handler: |framework, event| {
             Box::pin(crate::events::handle(
                 framework.user_data,
-                framework.serenity_context.shard_id.0,
+                framework.serenity_context,
                 event,
             ))
         },

@@ -57,7 +57,7 @@ async fn act(
     action: Action,
     reason: Option<String>,
 ) -> Result<(), BotError> {
-    let parties = parties(ctx, member)?;
+    let parties = parties(ctx, member).await?;
     let guild = parties.guild;
     let request = PunishRequest {
         guild: parties.guild_info,
@@ -78,13 +78,29 @@ async fn act(
     if let Some(guildhall_core::moderation::Escalation::Applied(escalated)) = &outcome.escalation {
         steps.push(escalated);
     }
+    let invoker = convert::user(ctx.author().id);
+    let mut failed = Vec::new();
     for step in steps {
-        perform(data, guild, step).await?;
-        summary.push(format!("case {} ({})", step.case.number, step.case.kind));
+        match perform(data, guild, step, invoker).await? {
+            Performed::Done => {
+                summary.push(format!("case {} ({})", step.case.number, step.case.kind));
+            }
+            Performed::Failed(words) => failed.push(format!(
+                "case {} ({}) was not carried out: {words}",
+                step.case.number, step.case.kind
+            )),
+        }
+    }
+    if summary.is_empty() {
+        return reply(ctx, sentence_of(&failed), true).await;
     }
     let mut text = format!("Done: {}.", summary.join(", then "));
     if let Some(count) = outcome.active_warnings {
         text.push_str(&format!(" They now have {count} active warning(s)."));
+    }
+    if !failed.is_empty() {
+        text.push(' ');
+        text.push_str(&sentence_of(&failed));
     }
     if let Some(guildhall_core::moderation::Escalation::Refused { refusal, .. }) =
         &outcome.escalation
@@ -97,24 +113,55 @@ async fn act(
     reply(ctx, text, true).await
 }
 
-/// Performs one case's effects in order and records where its mod-log post went. A DM that
-/// cannot be delivered (closed DMs) does not stop the action.
+/// What happened to one case's action on Discord.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Performed {
+    /// Discord carried it out (or the case needs nothing from Discord).
+    Done,
+    /// Discord refused or failed: the case is marked so, with these words for the moderator.
+    Failed(String),
+}
+
+/// Performs one case's effects and records what Discord did. The member's DM goes after the
+/// action, so nobody is told of a timeout that did not happen, except before a kick or a ban,
+/// which end the shared server a DM needs. If Discord refuses the action, the case is marked
+/// as not carried out with Discord's error in words (a 403 is also stored as a refusal), its
+/// tempban lift is cancelled, and nothing is posted to the mod log. A DM that cannot be
+/// delivered (closed DMs) changes nothing.
 ///
 /// # Errors
-/// [`BotError`] when Discord refuses the action or the database fails.
+/// [`BotError`] when the database fails.
 pub async fn perform(
     data: &crate::BotData,
     guild: guildhall_core::ids::GuildId,
     step: &CaseEffects,
-) -> Result<(), BotError> {
+    invoker: guildhall_core::ids::UserId,
+) -> Result<Performed, BotError> {
     let executor = &data.executor;
-    if let Some(direct_message) = &step.direct_message
-        && let Err(error) = executor.execute_for(Some(guild), direct_message).await
-    {
-        tracing::info!(%guild, case = step.case.number, %error, "could not DM the member");
+    let dm_first = matches!(
+        step.discord,
+        Some(Effect::Kick { .. } | Effect::Ban { .. })
+    );
+    if dm_first {
+        send_notice(data, guild, step).await;
     }
-    if let Some(action) = &step.discord {
-        executor.execute_for(Some(guild), action).await?;
+    if let Some(action) = &step.discord
+        && let Err(error) = executor.execute_for(Some(guild), action).await
+    {
+        let failure = action_failure(&error);
+        tracing::warn!(%guild, case = step.case.number, %error, "Discord did not carry out the case's action; the case is marked so");
+        let refusal = data
+            .moderation
+            .action_failed(step, invoker, &failure)
+            .await?;
+        let words = match refusal {
+            Some(refusal) => refusal.explain(),
+            None => failure.words,
+        };
+        return Ok(Performed::Failed(words));
+    }
+    if !dm_first {
+        send_notice(data, guild, step).await;
     }
     if let Some(post) = &step.mod_log {
         match executor.execute_for(Some(guild), post).await {
@@ -131,7 +178,53 @@ pub async fn perform(
             }
         }
     }
-    Ok(())
+    Ok(Performed::Done)
+}
+
+/// Sends the member their DM about a case, if the guild tells members; closed DMs are logged.
+async fn send_notice(data: &crate::BotData, guild: guildhall_core::ids::GuildId, step: &CaseEffects) {
+    if let Some(direct_message) = &step.direct_message
+        && let Err(error) = data.executor.execute_for(Some(guild), direct_message).await
+    {
+        tracing::info!(%guild, case = step.case.number, %error, "could not DM the member");
+    }
+}
+
+/// Discord's error as a case records it.
+fn action_failure(error: &crate::executor::ExecError) -> guildhall_core::moderation::ActionFailure {
+    use crate::executor::ExecError;
+    match error {
+        ExecError::Rejected {
+            status: 403,
+            code,
+            message,
+            ..
+        } => guildhall_core::moderation::ActionFailure {
+            refused_permission: true,
+            words: format!(
+                "Discord refused ({message}{}): my role is below theirs or lacks the permission",
+                code.map(|code| format!(", code {code}")).unwrap_or_default()
+            ),
+        },
+        ExecError::Rejected {
+            status,
+            code,
+            message,
+            ..
+        } => guildhall_core::moderation::ActionFailure {
+            refused_permission: false,
+            words: format!(
+                "Discord refused (HTTP {status}{}): {message}",
+                code.map(|code| format!(", code {code}")).unwrap_or_default()
+            ),
+        },
+        ExecError::Unavailable { .. } | ExecError::Transport { .. } => {
+            guildhall_core::moderation::ActionFailure {
+                refused_permission: false,
+                words: "Discord could not be reached, so nothing happened; try again".into(),
+            }
+        }
+    }
 }
 
 /// Warn a member; the server's escalation ladder may follow.
@@ -222,13 +315,27 @@ pub async fn unban(
     act(ctx, &user, Action::Unban, reason).await
 }
 
+/// Failures as one sentence starting with a capital.
+fn sentence_of(failed: &[String]) -> String {
+    let text = failed.join("; ");
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect::<String>() + "."
+    })
+}
+
 fn describe(case: &Case) -> String {
     let duration = case
         .duration
         .map(|d| format!(" for {}", humantime::format_duration(d)))
         .unwrap_or_default();
+    let failed = case
+        .failed_reason
+        .as_deref()
+        .map(|why| format!(" · **not carried out**: {why}"))
+        .unwrap_or_default();
     format!(
-        "**Case {}** · {}{} · <@{}> by {} · {} · {}",
+        "**Case {}** · {}{} · <@{}> by {} · {} · {}{failed}",
         case.number,
         case.kind,
         duration,

@@ -18,7 +18,7 @@ pub async fn nick(
     #[max_length = 32]
     nickname: Option<String>,
 ) -> Result<(), BotError> {
-    let parties = parties(ctx, &member)?;
+    let parties = parties(ctx, &member).await?;
     let data = ctx.data();
     let (guild, target_user) = (parties.guild, parties.target_user);
     let request = GuardRequest {

@@ -35,12 +35,16 @@ pub fn in_guild(ctx: Context<'_>) -> Result<GuildId, BotError> {
         .ok_or_else(|| BotError::User("This command only works in a server.".into()))
 }
 
-/// Gathers the parties of a slash command that targets `target`.
+/// Gathers the parties of a slash command that targets `target`. The invoker comes from the
+/// interaction; the target from the interaction's resolved members (Discord includes them for a
+/// member), else the guild model, else Discord; the bot from the model, else Discord. An
+/// unknown is never treated as "no roles": if Discord cannot say, the command is refused.
 ///
 /// # Errors
-/// [`BotError::User`] outside a guild or for a prefix invocation; [`BotError::Internal`] when
-/// the guild or the bot's membership has not been received yet.
-pub fn parties(ctx: Context<'_>, target: &discord::User) -> Result<Parties, BotError> {
+/// [`BotError::User`] outside a guild, for a prefix invocation, or when the target's membership
+/// cannot be checked now; [`BotError::Internal`] when the guild or the bot's membership has not
+/// been received yet.
+pub async fn parties(ctx: Context<'_>, target: &discord::User) -> Result<Parties, BotError> {
     let poise::Context::Application(app) = ctx else {
         return Err(BotError::User("Use this as a slash command.".into()));
     };
@@ -57,21 +61,25 @@ pub fn parties(ctx: Context<'_>, target: &discord::User) -> Result<Parties, BotE
         .map(convert::member_info)
         .ok_or_else(|| BotError::Internal("interaction without member".into()))?;
     let target_user = convert::user(target.id);
-    let target_member = app
+    let resolved = app
         .interaction
         .data
         .resolved
         .members
         .get(&target.id)
-        .map(|partial| convert::partial_member_info(target.id, partial))
-        .or_else(|| data.cache.member(guild, target_user));
-    let bot_user = data
-        .bot_user()
-        .ok_or_else(|| BotError::Internal("READY not received".into()))?;
-    let bot = data
-        .cache
-        .member(guild, bot_user)
-        .ok_or_else(|| BotError::Internal("the bot's own membership is unknown".into()))?;
+        .map(|partial| convert::partial_member_info(target.id, partial));
+    let target_member = match resolved {
+        Some(member) => Some(member),
+        None => crate::members::resolve(data, guild, target_user)
+            .await
+            .map_err(|error| {
+                tracing::warn!(%guild, user = %target_user, %error, "could not look the target up; refusing");
+                BotError::User(format!(
+                    "I could not check <@{target_user}>'s roles with Discord just now, so I did nothing. Please try again in a moment."
+                ))
+            })?,
+    };
+    let bot = crate::members::bot(data, guild).await?;
     Ok(Parties {
         guild,
         guild_info,

@@ -8,8 +8,11 @@
 //! Capacity is shared fairly: each guild may have only a few calls in flight, so one guild's
 //! burst cannot starve the others.
 
+mod acks;
 mod limits;
 pub mod payload;
+
+pub use acks::{DEFER_AFTER, InteractionKind};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -175,6 +178,7 @@ pub struct Executor {
     in_flight: Semaphore,
     guild_slots: std::sync::Mutex<HashMap<GuildId, Arc<Semaphore>>>,
     stats: ExecutorStats,
+    acks: acks::Acks,
 }
 
 impl Executor {
@@ -203,6 +207,7 @@ impl Executor {
             in_flight,
             guild_slots: std::sync::Mutex::new(HashMap::new()),
             stats: ExecutorStats::default(),
+            acks: acks::Acks::default(),
         })
     }
 
@@ -235,6 +240,22 @@ impl Executor {
         guild: Option<GuildId>,
         effect: &Effect,
     ) -> Result<Option<Value>, ExecError> {
+        if let Effect::InteractionReply {
+            interaction_id,
+            token,
+            message,
+            ephemeral,
+        } = effect
+        {
+            let mut data = message_json(message);
+            if *ephemeral && let Some(fields) = data.as_object_mut() {
+                fields.insert("flags".into(), json!(64));
+            }
+            // Interaction answers have their own limits, not the guild's share of the bot's.
+            return self
+                .answer_interaction(interaction_id, token, data, *ephemeral)
+                .await;
+        }
         let first = calls(effect);
         match effect {
             Effect::SendDirectMessage { message, .. } => {

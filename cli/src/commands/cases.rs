@@ -69,9 +69,13 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
             }
             let mut table = Table::new(&["CASE", "KIND", "USER", "BY", "WHEN", "REASON"]);
             for case in &cases {
+                let kind = match &case.failed_reason {
+                    Some(_) => format!("{} (not carried out)", case.kind),
+                    None => case.kind.to_string(),
+                };
                 table.row(vec![
                     case.number.to_string(),
-                    case.kind.to_string(),
+                    kind,
                     case.target.to_string(),
                     by(case),
                     case.created_at.to_rfc3339(),
@@ -94,6 +98,10 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
                 ("user", case.target.to_string()),
                 ("by", by(&case)),
                 ("reason", case.reason.clone()),
+                (
+                    "not carried out",
+                    optional(case.failed_reason.clone()),
+                ),
                 (
                     "severity",
                     optional(case.severity.map(|s| s.as_str().to_owned())),

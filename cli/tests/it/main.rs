@@ -7,6 +7,7 @@ mod backtest;
 mod browser;
 mod config;
 mod dashboard;
+mod discord_rules;
 mod e2e;
 mod giveaways;
 mod jobs;

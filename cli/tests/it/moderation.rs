@@ -421,7 +421,7 @@ async fn the_automod_tester_names_the_rules_that_would_fire() {
 }
 
 /// The first button's custom id in a message's components.
-fn button(message: &guildhall_sandbox::model::Message, prefix: &str) -> String {
+pub(crate) fn button(message: &guildhall_sandbox::model::Message, prefix: &str) -> String {
     let found = message
         .components
         .iter()

@@ -201,6 +201,9 @@ pub struct Case {
     pub reason_edited_by: Option<UserId>,
     /// When the reason was last edited.
     pub reason_edited_at: Option<UnixMillis>,
+    /// Set when Discord refused or could not carry out the action: why, in words. The case
+    /// stays (its number may have been named) but records that nothing happened.
+    pub failed_reason: Option<String>,
 }
 
 impl Case {

@@ -23,7 +23,7 @@ mod section;
 
 pub use cases::{Case, CaseActor, CaseId, CaseKind, NewCase, Severity};
 pub use punish::{Action, Actor, CaseEffects, Escalation, PunishOutcome, PunishRequest};
-pub use service::{GuildModeration, ModerationError, ModerationService, ReasonEdit};
+pub use service::{ActionFailure, GuildModeration, ModerationError, ModerationService, ReasonEdit};
 pub use settings::{LadderAction, LadderStep, ModerationSettings, WarningDecay};
 pub use store::CaseFilter;
 pub use timed::{LIFT_TEMPBAN, LiftTempban, TempbanPayload};

@@ -170,6 +170,7 @@ mod tests {
             lifts_case: None,
             reason_edited_by: None,
             reason_edited_at: None,
+            failed_reason: None,
         }
     }
 

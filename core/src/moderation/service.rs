@@ -206,6 +206,47 @@ impl ModerationService {
             .ok_or(ModerationError::NoSuchCase { number })
     }
 
+    /// Records that Discord did not carry out a case's action: the case is marked with why
+    /// (it then counts neither as an applied ladder step nor as a ban decision, and gets no
+    /// mod-log post), a refusal by Discord (403, Missing Permissions) is stored as a refusal of
+    /// `invoker`, and a tempban's lift job is cancelled. Returns the refusal when there is one.
+    ///
+    /// # Errors
+    /// [`ModerationError::NoSuchCase`]; storage and ledger errors.
+    pub async fn action_failed(
+        &self,
+        effects: &super::CaseEffects,
+        invoker: UserId,
+        failure: &ActionFailure,
+    ) -> Result<Option<crate::guards::Refusal>, ModerationError> {
+        let case = &effects.case;
+        store::mark_failed(&self.db, case.guild, case.number, &failure.words)
+            .await?
+            .ok_or(ModerationError::NoSuchCase {
+                number: case.number,
+            })?;
+        if let Some(job) = effects.follow_up
+            && let Err(error) = self.ledger.cancel(job).await
+        {
+            tracing::warn!(guild = %case.guild, case = case.number, %error, "could not cancel the failed tempban's lift");
+        }
+        if !failure.refused_permission {
+            return Ok(None);
+        }
+        let refusal = crate::guards::Refusal::DiscordRefused;
+        crate::refusals::record(
+            &self.db,
+            case.guild,
+            self.clock.now(),
+            invoker,
+            Some(case.target),
+            case.kind.as_str(),
+            &refusal,
+        )
+        .await?;
+        Ok(Some(refusal))
+    }
+
     /// Pardons a warning: it stops counting toward escalation and stays in the history.
     ///
     /// # Errors
@@ -235,4 +276,13 @@ pub(super) fn checked_reason(reason: Option<&str>) -> Result<String, ModerationE
         )));
     }
     Ok(reason.to_owned())
+}
+
+/// Why Discord did not carry out an action, as the bot saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionFailure {
+    /// Discord refused for lack of permission (403, code 50013): stored as a refusal too.
+    pub refused_permission: bool,
+    /// What happened, in words (stored on the case).
+    pub words: String,
 }

@@ -17,7 +17,7 @@ use crate::ids::{GuildId, MessageId, UserId};
 
 const COLUMNS: &str = "id, guild_id, number, kind, target_id, moderator_id, actor, reason, severity, \
     duration_secs, created_at, expires_at, pardoned_at, pardoned_by, mod_log_message_id, \
-    escalated_from, escalation_threshold, lifts_case, reason_edited_by, reason_edited_at";
+    escalated_from, escalation_threshold, lifts_case, reason_edited_by, reason_edited_at, failed_reason";
 
 /// Which cases to list; every field narrows the list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -142,7 +142,8 @@ pub async fn ban_state_changed_since(
 ) -> Result<bool, DbError> {
     let row = sqlx::query(
         "SELECT COUNT(*) AS later FROM moderation_cases
-         WHERE guild_id = $1 AND target_id = $2 AND id > $3 AND kind IN ('ban', 'tempban', 'unban')",
+         WHERE guild_id = $1 AND target_id = $2 AND id > $3 AND kind IN ('ban', 'tempban', 'unban')
+           AND failed_reason IS NULL",
     )
     .bind(guild.to_db())
     .bind(target.to_db())
@@ -272,6 +273,29 @@ pub async fn set_mod_log_message(
     row.as_ref().map(case).transpose()
 }
 
+/// Marks a case as not carried out: Discord refused or failed its action. `None` when there is
+/// no such case.
+///
+/// # Errors
+/// [`DbError`] when the write fails.
+pub async fn mark_failed(
+    db: &Db,
+    guild: GuildId,
+    number: i64,
+    why: &str,
+) -> Result<Option<Case>, DbError> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "UPDATE moderation_cases SET failed_reason = $3
+         WHERE guild_id = $1 AND number = $2 RETURNING {COLUMNS}"
+    )))
+    .bind(guild.to_db())
+    .bind(number)
+    .bind(why)
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(case).transpose()
+}
+
 /// Pardons a warning so it stops counting; a warning already pardoned keeps its first pardon.
 /// `None` when there is no such warning.
 ///
@@ -339,6 +363,7 @@ pub async fn applied_threshold(
          FROM moderation_cases escalation
          JOIN moderation_cases warning ON warning.id = escalation.escalated_from
          WHERE escalation.guild_id = $1 AND escalation.target_id = $2
+           AND escalation.failed_reason IS NULL
            AND warning.pardoned_at IS NULL
            AND (warning.expires_at IS NULL OR warning.expires_at > $3)",
     )
@@ -406,5 +431,6 @@ fn case(row: &AnyRow) -> Result<Case, DbError> {
         lifts_case: row.try_get("lifts_case")?,
         reason_edited_by: user("reason_edited_by")?,
         reason_edited_at: millis("reason_edited_at")?,
+        failed_reason: row.try_get("failed_reason")?,
     })
 }

@@ -121,6 +121,16 @@ impl TicketService {
         })
     }
 
+    /// Takes back a ticket whose thread or channel Discord did not create: the record goes (its
+    /// inactivity timer then finds nothing to do), so the member can open one again.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn abandon(&self, guild: GuildId, ticket: TicketId) -> Result<(), TicketError> {
+        store::delete_unattached(&self.db, guild, ticket).await?;
+        Ok(())
+    }
+
     /// Records the thread or channel the bot created for a ticket, so its messages are
     /// recorded, and returns the welcome post for it. Staff roles are mentioned in the welcome,
     /// which adds their members to a private thread.

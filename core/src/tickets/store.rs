@@ -307,6 +307,23 @@ pub async fn set_channel(
     row.as_ref().map(ticket).transpose()
 }
 
+/// Deletes a ticket that never got its thread or channel (Discord refused to create it), so the
+/// member is not held to an open ticket that does not exist. `false` when there is no such
+/// ticket or it has a channel.
+///
+/// # Errors
+/// [`DbError`] when the write fails.
+pub async fn delete_unattached(db: &Db, guild: GuildId, id: TicketId) -> Result<bool, DbError> {
+    let done = sqlx::query(
+        "DELETE FROM tickets WHERE guild_id = $1 AND id = $2 AND channel_id IS NULL",
+    )
+    .bind(guild.to_db())
+    .bind(id)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 /// Every ticket channel of a guild with its ticket, for the in-memory index.
 ///
 /// # Errors

@@ -794,3 +794,77 @@ async fn a_tempban_superseded_by_a_later_unban_is_not_lifted_again() {
         assert!(sink.0.lock().unwrap().is_empty());
     }
 }
+
+#[tokio::test]
+async fn a_case_discord_refused_is_marked_stored_as_a_refusal_and_does_not_count() {
+    use guildhall_core::moderation::ActionFailure;
+    for test_db in testing::backends().await {
+        let setup = setup(&test_db.db, true).await;
+        let service = &setup.service;
+        for reason in ["one", "two"] {
+            service.punish(warn(reason)).await.unwrap();
+        }
+        // The third warning reaches the ladder's timeout; Discord refuses it.
+        let third = service.punish(warn("three")).await.unwrap();
+        let Some(Escalation::Applied(escalated)) = &third.escalation else {
+            panic!("expected an escalation, got {:?}", third.escalation);
+        };
+        let refused = ActionFailure {
+            refused_permission: true,
+            words: "Discord refused (Missing Permissions, code 50013)".into(),
+        };
+        let refusal = service
+            .action_failed(escalated, UserId::new(BOT), &refused)
+            .await
+            .unwrap();
+        assert_eq!(refusal, Some(Refusal::DiscordRefused));
+        let case = service.case(GUILD, escalated.case.number).await.unwrap();
+        assert_eq!(
+            case.failed_reason.as_deref(),
+            Some("Discord refused (Missing Permissions, code 50013)")
+        );
+        let stored = refusals::list(&setup.db, GUILD, 10).await.unwrap();
+        assert_eq!(stored.len(), 1, "{stored:?}");
+        assert_eq!(stored[0].code, "discord_refused");
+        assert_eq!(stored[0].target, Some(UserId::new(MEMBER)));
+        // A failed step is not an applied one: the next warning tries it again.
+        let fourth = service.punish(warn("four")).await.unwrap();
+        assert!(
+            matches!(&fourth.escalation, Some(Escalation::Applied(again)) if again.case.kind == CaseKind::Timeout),
+            "{:?}",
+            fourth.escalation
+        );
+
+        // A failed tempban's lift is cancelled, and an outage is not a refusal.
+        let tempban = service
+            .punish(request(
+                moderator(),
+                MEMBER,
+                Action::Ban {
+                    delete_messages: None,
+                    duration: Some(DAY),
+                },
+                "raid",
+            ))
+            .await
+            .unwrap();
+        let unavailable = ActionFailure {
+            refused_permission: false,
+            words: "Discord could not be reached".into(),
+        };
+        assert_eq!(
+            service
+                .action_failed(&tempban.primary, UserId::new(MODERATOR), &unavailable)
+                .await
+                .unwrap(),
+            None
+        );
+        let job = setup
+            .ledger
+            .get(tempban.primary.follow_up.unwrap())
+            .await
+            .unwrap();
+        assert_eq!(job.state.as_str(), "cancelled");
+        assert_eq!(refusals::list(&setup.db, GUILD, 10).await.unwrap().len(), 1);
+    }
+}

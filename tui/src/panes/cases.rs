@@ -78,6 +78,9 @@ impl Cases {
             )),
             Line::from(format!("reason: {}", case.reason)),
         ];
+        if let Some(why) = &case.failed_reason {
+            lines.push(Line::from(format!("not carried out: {why}")));
+        }
         if let Some(duration) = case.duration {
             lines.push(Line::from(format!(
                 "duration: {}",

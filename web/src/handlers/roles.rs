@@ -108,10 +108,21 @@ impl GuildRoles {
             .parse::<UserId>()
             .ok()
             .and_then(|bot| cache.member(guild, bot));
+        // Operators are not held to a role. Anyone else is: a member the guild model has not
+        // seen yet is held to no roles (fails closed: the owner still passes, others are told
+        // to hand out only roles below their own) rather than to none at all.
         let invoker = if user.operator {
             None
         } else {
-            cache.member(guild, user.session.user)
+            Some(
+                cache
+                    .member(guild, user.session.user)
+                    .unwrap_or(MemberInfo {
+                        user: user.session.user,
+                        roles: Vec::new(),
+                        timed_out_until: None,
+                    }),
+            )
         };
         Self {
             guild,

@@ -71,7 +71,12 @@ pub fn cases(
                     thead { tr { th { "#" } th { "Kind" } th { "Member" } th { "By" } th { "Reason" } th { "Duration" } th { "When" } } }
                     tbody { @for case in cases { tr {
                         td { a href=(routes::guild_case(guild.id, case.number)) { (case.number) } }
-                        td { span class=(format!("kind {}", case.kind)) { (case.kind) } }
+                        td {
+                            span class=(format!("kind {}", case.kind)) { (case.kind) }
+                            @if let Some(why) = &case.failed_reason {
+                                " " span.failed title=(why) { "not carried out" }
+                            }
+                        }
                         td { (case.target) }
                         td { (actor(&case.actor)) }
                         td { (case.reason) }
@@ -112,6 +117,7 @@ pub fn case(user: &CurrentUser, guild: &GuildAccess, case: &Case, error: Option<
                     dt { "Pardoned" } dd { (when(pardoned)) @if let Some(by) = case.pardoned_by { " by " (by) } }
                 }
                 @if let Some(threshold) = case.escalation_threshold { dt { "Escalation" } dd { "at " (threshold) " warnings" } }
+                @if let Some(why) = &case.failed_reason { dt { "Not carried out" } dd.failed { (why) } }
             }
             (reason_form(case, &user.csrf, error, false))
             p { a href=(routes::guild_cases(guild.id)) { "All cases" } }
