@@ -339,7 +339,10 @@ mod tests {
         }
         assert!(cache.member(guild, UserId::new(1)).is_some());
         assert!(cache.member(guild, UserId::new(2)).is_some());
-        assert!(cache.member(guild, UserId::new(100)).is_none(), "the oldest fetched went");
+        assert!(
+            cache.member(guild, UserId::new(100)).is_none(),
+            "the oldest fetched went"
+        );
         assert!(cache.member(guild, UserId::new(100 + extra - 1)).is_some());
         let held = (100..100 + extra)
             .filter(|user| cache.member(guild, UserId::new(*user)).is_some())

@@ -1,6 +1,8 @@
-//! The gateway websocket: HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats, sequenced
-//! dispatches filtered by shard and intents, RESUME with replay of missed events, and faults
-//! (reconnect, invalid session, close codes, withheld ACKs).
+//! The gateway websocket: HELLO, IDENTIFY → READY + GUILD_CREATE (members as Discord sends
+//! them for the session's intents and `large_threshold`), heartbeats, sequenced dispatches
+//! filtered by shard and intents, Request Guild Members (op 8) answered with
+//! GUILD_MEMBERS_CHUNKs, RESUME with replay of missed events, and faults (reconnect, invalid
+//! session, close codes, withheld ACKs).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -9,11 +11,12 @@ use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use futures::{SinkExt, StreamExt};
-use guildhall_core::ids::GuildId;
+use guildhall_core::ids::{GuildId, UserId};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::model::{Guild, World};
 use crate::{Inner, payloads};
 
 /// Gateway intent bits the stand-in filters on.
@@ -44,6 +47,55 @@ pub mod intents {
 
 const LOG_LIMIT: usize = 10_000;
 
+/// IDENTIFY's `large_threshold` when absent, and its bounds.
+pub const LARGE_THRESHOLD_DEFAULT: u64 = 50;
+/// The smallest `large_threshold` Discord honours.
+pub const LARGE_THRESHOLD_MIN: u64 = 50;
+/// The largest `large_threshold` Discord honours.
+pub const LARGE_THRESHOLD_MAX: u64 = 250;
+
+/// Members per GUILD_MEMBERS_CHUNK.
+const CHUNK_SIZE: usize = 1_000;
+/// Most members a prefix query or a `user_ids` request returns.
+const QUERY_LIMIT: usize = 100;
+
+/// How the stand-in answered one Request Guild Members (op 8).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberRequestAnswer {
+    /// GUILD_MEMBERS_CHUNKs were sent.
+    Chunks {
+        /// How many chunks.
+        chunks: usize,
+        /// How many members in all.
+        members: usize,
+        /// Requested ids that are not members.
+        not_found: Vec<UserId>,
+    },
+    /// Nothing was sent, as Discord sends nothing: the reason.
+    Ignored(String),
+}
+
+/// A Request Guild Members (op 8) a session sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRequest {
+    /// The session's shard id.
+    pub shard_id: u32,
+    /// The guild asked about.
+    pub guild: GuildId,
+    /// The username prefix (`Some("")` for everyone), unless `user_ids` was used.
+    pub query: Option<String>,
+    /// The limit asked for.
+    pub limit: u64,
+    /// The ids asked for.
+    pub user_ids: Vec<UserId>,
+    /// Whether presences were asked for.
+    pub presences: bool,
+    /// The nonce.
+    pub nonce: Option<String>,
+    /// What was sent back.
+    pub answer: MemberRequestAnswer,
+}
+
 /// A connected (or resumable) gateway session as tests see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionInfo {
@@ -59,6 +111,8 @@ pub struct SessionInfo {
     pub last_seq: u64,
     /// Whether a websocket is attached.
     pub connected: bool,
+    /// IDENTIFY's `large_threshold` (50 to 250, default 50).
+    pub large_threshold: u64,
 }
 
 /// One dispatch to send.
@@ -84,6 +138,7 @@ struct Session {
     id: String,
     shard: (u32, u32),
     intents: u64,
+    large_threshold: u64,
     seq: u64,
     log: VecDeque<(u64, String)>,
     conn: Option<u64>,
@@ -96,6 +151,7 @@ pub(crate) struct Hub {
     connections: BTreeMap<u64, mpsc::UnboundedSender<Outgoing>>,
     next_conn: u64,
     pub withhold_acks: bool,
+    pub member_requests: Vec<MemberRequest>,
 }
 
 fn shard_of(guild: GuildId, count: u32) -> u32 {
@@ -180,8 +236,25 @@ impl Hub {
                 session_id: s.id.clone(),
                 last_seq: s.seq,
                 connected: s.conn.is_some(),
+                large_threshold: s.large_threshold,
             })
             .collect()
+    }
+
+    /// Sends a guild's GUILD_CREATE to every session on its shard with the GUILDS intent, each
+    /// shaped for the session's intents and `large_threshold`.
+    pub(crate) fn guild_available(&mut self, world: &World, g: &Guild) {
+        for index in 0..self.sessions.len() {
+            let session = &self.sessions[index];
+            if shard_of(g.id, session.shard.1) != session.shard.0
+                || session.intents & intents::GUILDS == 0
+            {
+                continue;
+            }
+            let data =
+                payloads::guild_create_for(world, g, session.intents, session.large_threshold);
+            self.push(index, "GUILD_CREATE", &data);
+        }
     }
 
     fn detach(&mut self, conn: u64) {
@@ -311,7 +384,8 @@ fn handle(inner: &Arc<Inner>, conn: u64, tx: &mpsc::UnboundedSender<Outgoing>, t
         }
         Some(2) => identify(inner, conn, tx, &d),
         Some(6) => resume(inner, conn, tx, &d),
-        Some(3 | 4 | 8) => {}
+        Some(8) => request_members(inner, conn, tx, &d),
+        Some(3 | 4) => {}
         _ => {
             let _ = tx.send(Outgoing::Close(4001, "unknown opcode".into()));
         }
@@ -350,6 +424,11 @@ fn identify(inner: &Arc<Inner>, conn: u64, tx: &mpsc::UnboundedSender<Outgoing>,
         let _ = tx.send(Outgoing::Close(4010, "Invalid shard.".into()));
         return;
     }
+    let large_threshold = d
+        .get("large_threshold")
+        .and_then(Value::as_u64)
+        .unwrap_or(LARGE_THRESHOLD_DEFAULT)
+        .clamp(LARGE_THRESHOLD_MIN, LARGE_THRESHOLD_MAX);
     let session_id = format!("{:032x}", rand::random::<u128>());
     {
         let mut state = inner.lock();
@@ -389,6 +468,7 @@ fn identify(inner: &Arc<Inner>, conn: u64, tx: &mpsc::UnboundedSender<Outgoing>,
             id: session_id,
             shard: (shard_id, count),
             intents: wanted,
+            large_threshold,
             seq: 0,
             log: VecDeque::new(),
             conn: Some(conn),
@@ -396,12 +476,27 @@ fn identify(inner: &Arc<Inner>, conn: u64, tx: &mpsc::UnboundedSender<Outgoing>,
         let index = hub.sessions.len() - 1;
         hub.push(index, "READY", &ready);
         if wanted & intents::GUILDS != 0 {
-            for guild in guilds {
-                if let Some(g) = world.guild(guild) {
-                    let data = payloads::guild_create(world, g);
+            for guild in &guilds {
+                if let Some(g) = world.guild(*guild) {
+                    let data = payloads::guild_create_for(world, g, wanted, large_threshold);
                     hub.push(index, "GUILD_CREATE", &data);
                 }
             }
+        }
+        // Messages queued for this moment follow their guild's GUILD_CREATE at once.
+        let (now, later): (Vec<_>, Vec<_>) = std::mem::take(&mut state.said_on_connect)
+            .into_iter()
+            .partition(|(guild, ..)| guilds.contains(guild));
+        state.said_on_connect = later;
+        for (_, channel, user, content) in now {
+            state.create_message(
+                channel,
+                user,
+                crate::ops::Draft {
+                    content,
+                    ..crate::ops::Draft::default()
+                },
+            );
         }
     }
     inner.bump();
@@ -438,6 +533,197 @@ fn resume(inner: &Arc<Inner>, conn: u64, tx: &mpsc::UnboundedSender<Outgoing>, d
         }
         hub.sessions[index].conn = Some(conn);
         hub.push(index, "RESUMED", &json!({"_trace": ["guildhall-sandbox"]}));
+    }
+    inner.bump();
+}
+
+/// A snowflake as the gateway accepts it: a decimal string or a number.
+fn snowflake(value: &Value) -> Option<u64> {
+    match value {
+        Value::String(text) => text.parse().ok(),
+        Value::Number(number) => number.as_u64(),
+        _ => None,
+    }
+}
+
+/// What an op 8 asks for.
+enum Wanted {
+    Query { prefix: String, limit: u64 },
+    Ids(Vec<UserId>),
+}
+
+/// Reads an op 8 payload (None: invalid, which Discord answers with close code 4001).
+fn parse_member_request(d: &Value) -> Option<(GuildId, Wanted, bool, Option<String>)> {
+    let guild = GuildId::new(snowflake(d.get("guild_id")?).filter(|g| *g > 0)?);
+    let wanted = match (d.get("user_ids"), d.get("query")) {
+        (Some(ids), _) if !ids.is_null() => {
+            let ids: Vec<UserId> = match ids {
+                Value::Array(list) => list
+                    .iter()
+                    .map(|id| snowflake(id).filter(|u| *u > 0).map(UserId::new))
+                    .collect::<Option<_>>()?,
+                single => vec![UserId::new(snowflake(single).filter(|u| *u > 0)?)],
+            };
+            Wanted::Ids(ids)
+        }
+        (_, Some(Value::String(prefix))) => Wanted::Query {
+            prefix: prefix.clone(),
+            limit: d.get("limit")?.as_u64()?,
+        },
+        _ => return None,
+    };
+    let presences = d.get("presences").and_then(Value::as_bool).unwrap_or(false);
+    // "Nonce can only be up to 32 bytes. If you send an invalid nonce it will be ignored."
+    let nonce = d
+        .get("nonce")
+        .and_then(Value::as_str)
+        .filter(|n| n.len() <= 32)
+        .map(str::to_owned);
+    Some((guild, wanted, presences, nonce))
+}
+
+/// Request Guild Members (op 8), answered as Discord does: GUILD_MEMBERS_CHUNKs of at most
+/// 1000 members on the asking session only. The whole list (an empty `query`) needs the
+/// GUILD_MEMBERS intent, and without it Discord sends nothing; `presences` needs
+/// GUILD_PRESENCES, and without it is false; a prefix query or `user_ids` returns at most 100
+/// members and needs no intent; unknown ids are listed in `not_found`. A guild that is not on
+/// the session's shard gets no answer.
+fn request_members(inner: &Arc<Inner>, conn: u64, tx: &mpsc::UnboundedSender<Outgoing>, d: &Value) {
+    let Some((guild, wanted, presences, nonce)) = parse_member_request(d) else {
+        let _ = tx.send(Outgoing::Close(
+            4001,
+            "Invalid payload for opcode 8.".into(),
+        ));
+        return;
+    };
+    {
+        let mut state = inner.lock();
+        let crate::State { world, hub, .. } = &mut *state;
+        let Some(index) = hub.sessions.iter().position(|s| s.conn == Some(conn)) else {
+            let _ = tx.send(Outgoing::Close(4003, "Not authenticated.".into()));
+            return;
+        };
+        let session = &hub.sessions[index];
+        let (shard, session_intents) = (session.shard, session.intents);
+        let mut record = MemberRequest {
+            shard_id: shard.0,
+            guild,
+            query: None,
+            limit: 0,
+            user_ids: Vec::new(),
+            presences,
+            nonce: nonce.clone(),
+            answer: MemberRequestAnswer::Ignored(String::new()),
+        };
+        let g = world
+            .guild(guild)
+            .filter(|g| shard_of(g.id, shard.1) == shard.0 && g.members.contains_key(&world.bot));
+        let found: Result<(Vec<&crate::model::Member>, Option<Vec<UserId>>), String> =
+            match (&wanted, g) {
+                (_, None) => Err(format!("guild {guild} is not on shard {}", shard.0)),
+                (Wanted::Query { prefix, limit }, Some(g)) => {
+                    record.query = Some(prefix.clone());
+                    record.limit = *limit;
+                    if prefix.is_empty() {
+                        if session_intents & intents::GUILD_MEMBERS == 0 {
+                            Err("the whole member list needs the GUILD_MEMBERS intent".to_owned())
+                        } else {
+                            let limit = usize::try_from(*limit).unwrap_or(usize::MAX);
+                            let take = if limit == 0 { usize::MAX } else { limit };
+                            Ok((g.members.values().take(take).collect(), None))
+                        }
+                    } else {
+                        let prefix = prefix.to_lowercase();
+                        let limit = usize::try_from(*limit).unwrap_or(QUERY_LIMIT);
+                        let take = if limit == 0 {
+                            QUERY_LIMIT
+                        } else {
+                            limit.min(QUERY_LIMIT)
+                        };
+                        let matches = |m: &&crate::model::Member| {
+                            let name = world
+                                .user(m.user)
+                                .map(|u| u.username.to_lowercase())
+                                .unwrap_or_default();
+                            name.starts_with(&prefix)
+                                || m.nick
+                                    .as_ref()
+                                    .is_some_and(|n| n.to_lowercase().starts_with(&prefix))
+                        };
+                        Ok((
+                            g.members.values().filter(matches).take(take).collect(),
+                            None,
+                        ))
+                    }
+                }
+                (Wanted::Ids(ids), Some(g)) => {
+                    record.user_ids.clone_from(ids);
+                    let mut members = Vec::new();
+                    let mut not_found = Vec::new();
+                    for id in ids.iter().take(QUERY_LIMIT) {
+                        match g.members.get(id) {
+                            Some(m) => members.push(m),
+                            None => not_found.push(*id),
+                        }
+                    }
+                    Ok((members, Some(not_found)))
+                }
+            };
+        match found {
+            Err(reason) => {
+                tracing::debug!(%guild, %reason, "Request Guild Members left unanswered, as Discord does");
+                record.answer = MemberRequestAnswer::Ignored(reason);
+            }
+            Ok((members, not_found)) => {
+                let chunks: Vec<&[&crate::model::Member]> = if members.is_empty() {
+                    vec![&[]]
+                } else {
+                    members.chunks(CHUNK_SIZE).collect()
+                };
+                let count = chunks.len();
+                let with_presences = presences && session_intents & intents::GUILD_PRESENCES != 0;
+                let mut frames = Vec::with_capacity(count);
+                for (i, chunk) in chunks.iter().enumerate() {
+                    let mut data = json!({
+                        "guild_id": guild.to_string(),
+                        "members": chunk.iter().map(|m| payloads::member(world, None, m)).collect::<Vec<_>>(),
+                        "chunk_index": i,
+                        "chunk_count": count,
+                    });
+                    if let Some(map) = data.as_object_mut() {
+                        if let Some(not_found) = &not_found {
+                            map.insert(
+                                "not_found".into(),
+                                json!(
+                                    not_found
+                                        .iter()
+                                        .map(ToString::to_string)
+                                        .collect::<Vec<_>>()
+                                ),
+                            );
+                        }
+                        if with_presences {
+                            // Everyone is offline in the stand-in, and offline members have no
+                            // presence.
+                            map.insert("presences".into(), json!([]));
+                        }
+                        if let Some(nonce) = &nonce {
+                            map.insert("nonce".into(), json!(nonce));
+                        }
+                    }
+                    frames.push(data);
+                }
+                record.answer = MemberRequestAnswer::Chunks {
+                    chunks: count,
+                    members: members.len(),
+                    not_found: not_found.unwrap_or_default(),
+                };
+                for data in frames {
+                    hub.push(index, "GUILD_MEMBERS_CHUNK", &data);
+                }
+            }
+        }
+        hub.member_requests.push(record);
     }
     inner.bump();
 }

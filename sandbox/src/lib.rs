@@ -6,6 +6,13 @@
 //! records every REST request ([`record`]), injects faults ([`faults`]) and lets tests script
 //! users ([`script`]). A real serenity bot connects with
 //! `HttpBuilder::new(token).proxy(sandbox.api_base()).ratelimiter_disabled(true)`.
+//!
+//! It is no kinder than Discord: request bodies are checked against Discord's OpenAPI document
+//! ([`schema`]) and refused with `50035 Invalid Form Body`; the bot's permissions and the role
+//! hierarchy are checked on every call (`403 Missing Permissions`); an interaction takes one
+//! callback within 3 s and its webhook lives 15 minutes; GUILD_CREATE carries the members
+//! Discord would send for the session's intents and `large_threshold`, and the rest come from
+//! Request Guild Members; REST can be slowed down ([`Sandbox::set_rest_latency`]).
 
 pub mod faults;
 pub mod gateway;
@@ -14,6 +21,7 @@ mod ops;
 pub mod payloads;
 pub mod record;
 mod rest;
+pub mod schema;
 pub mod script;
 pub mod seed;
 mod seed_demo;
@@ -21,6 +29,7 @@ pub mod traffic;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -33,7 +42,7 @@ pub use faults::Fault;
 pub use gateway::SessionInfo;
 pub use guildhall_core::ids;
 pub use record::RecordedRequest;
-pub use script::{Interaction, InteractionResponse, SlashOption, UserSpec};
+pub use script::{Interaction, InteractionAck, InteractionResponse, SlashOption, UserSpec};
 pub use seed::Seed;
 
 use crate::gateway::{Dispatch, Hub};
@@ -41,6 +50,32 @@ use crate::model::{Channel, ChannelKind, Guild, Member, Role, User, World};
 
 /// The Discord API version the stand-in serves.
 pub const API_VERSION: u8 = 10;
+
+/// The environment variable that sets the REST latency every new stand-in starts with, in
+/// milliseconds (see [`Sandbox::set_rest_latency`]).
+pub const LATENCY_ENV: &str = "GUILDHALL_SANDBOX_LATENCY_MS";
+
+/// Reads [`LATENCY_ENV`]: None when unset, an error for anything but a whole number of
+/// milliseconds.
+///
+/// # Errors
+/// When the variable is set but is not a whole number.
+pub fn latency_from_env() -> Result<Option<Duration>, String> {
+    match std::env::var(LATENCY_ENV) {
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(format!(
+            "{LATENCY_ENV} must be a whole number of milliseconds"
+        )),
+        Ok(text) if text.trim().is_empty() => Ok(None),
+        Ok(text) => text
+            .trim()
+            .parse::<u64>()
+            .map(|ms| Some(Duration::from_millis(ms)))
+            .map_err(|_| {
+                format!("{LATENCY_ENV} must be a whole number of milliseconds, got {text:?}")
+            }),
+    }
+}
 
 /// Why the stand-in could not start.
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +126,9 @@ pub(crate) struct State {
     pub world: World,
     pub hub: Hub,
     pub oauth: OAuth,
+    /// Messages said right after the next IDENTIFY's GUILD_CREATE of their guild, in the same
+    /// breath: how a busy guild looks to a bot that just connected.
+    pub said_on_connect: Vec<(GuildId, ids::ChannelId, UserId, String)>,
 }
 
 impl State {
@@ -117,9 +155,16 @@ pub(crate) struct Inner {
     changed: watch::Sender<u64>,
     pub(crate) config: Config,
     pub(crate) cancel: CancellationToken,
+    /// REST latency in microseconds.
+    latency_us: AtomicU64,
 }
 
 impl Inner {
+    /// How long every REST request is delayed before it is handled.
+    pub(crate) fn rest_latency(&self) -> Duration {
+        Duration::from_micros(self.latency_us.load(Ordering::Relaxed))
+    }
+
     /// Locks the world (a poisoned lock is recovered: the model stays usable after a panic in
     /// a test thread).
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
@@ -174,6 +219,17 @@ fn build_world(seed: &Seed) -> Result<World, SandboxError> {
         );
     }
     for g in &seed.guilds {
+        insert_guild(&mut world, g)?;
+    }
+    Ok(world)
+}
+
+/// Adds a seed guild (roles, channels, members and their users) to the world.
+fn insert_guild(world: &mut World, g: &seed::SeedGuild) -> Result<(), SandboxError> {
+    if world.guilds.contains_key(&g.id) {
+        return Err(SandboxError::Seed(format!("guild {} exists already", g.id)));
+    }
+    {
         let created = UnixMillis(payloads::snowflake_ms(g.id.get()));
         let mut roles = vec![Role {
             id: ids::RoleId::new(g.id.get()),
@@ -248,7 +304,7 @@ fn build_world(seed: &Seed) -> Result<World, SandboxError> {
             },
         );
     }
-    Ok(world)
+    Ok(())
 }
 
 impl Sandbox {
@@ -277,6 +333,7 @@ impl Sandbox {
                 world,
                 hub: Hub::default(),
                 oauth: OAuth::default(),
+                said_on_connect: Vec::new(),
             }),
             records: Mutex::new(Vec::new()),
             faults: Mutex::new(Vec::new()),
@@ -289,7 +346,16 @@ impl Sandbox {
                 disallowed_intents: seed.disallowed_intents,
             },
             cancel: CancellationToken::new(),
+            latency_us: AtomicU64::new(0),
         });
+        match latency_from_env() {
+            Ok(Some(latency)) => Sandbox {
+                inner: inner.clone(),
+            }
+            .set_rest_latency(latency),
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "ignored"),
+        }
         let router = rest::router(inner.clone());
         let cancel = inner.cancel.clone();
         tokio::spawn(async move {
@@ -336,6 +402,19 @@ impl Sandbox {
     /// The bot user's id.
     pub fn bot_user(&self) -> UserId {
         self.inner.lock().world.bot
+    }
+
+    /// Delays every REST request by `latency` before it is handled, as if in transit (the
+    /// interaction window is checked after it). The state is not locked while waiting. Zero
+    /// (the default, unless [`LATENCY_ENV`] is set) turns it off.
+    pub fn set_rest_latency(&self, latency: Duration) {
+        let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+        self.inner.latency_us.store(micros, Ordering::Relaxed);
+    }
+
+    /// The current REST latency.
+    pub fn rest_latency(&self) -> Duration {
+        self.inner.rest_latency()
     }
 
     /// Stops the server and closes every gateway connection.
@@ -438,6 +517,36 @@ impl Sandbox {
                 Ok(Err(_)) | Err(_) => return check(),
             }
         }
+    }
+
+    /// The bot joins a guild after startup (made a member if the seed does not list it):
+    /// every session on the guild's shard with the GUILDS intent gets its GUILD_CREATE, shaped
+    /// for that session's intents and `large_threshold`.
+    ///
+    /// # Errors
+    /// When the seed is inconsistent or the guild exists already.
+    pub fn add_guild(&self, guild: seed::SeedGuild) -> Result<(), SandboxError> {
+        let mut guild = guild;
+        {
+            let mut state = self.inner.lock();
+            let bot = state.world.bot;
+            if !guild.members.iter().any(|m| m.user == bot) {
+                guild = guild.member(bot, &[]);
+            }
+            insert_guild(&mut state.world, &guild)?;
+            let crate::State { world, hub, .. } = &mut *state;
+            if let Some(g) = world.guild(guild.id) {
+                hub.guild_available(world, g);
+            }
+        }
+        self.inner.bump();
+        Ok(())
+    }
+
+    /// The Request Guild Members (op 8) the sessions sent, oldest first, and how each was
+    /// answered.
+    pub fn member_requests(&self) -> Vec<gateway::MemberRequest> {
+        self.inner.lock().hub.member_requests.clone()
     }
 
     /// A snapshot of a guild.

@@ -4,6 +4,7 @@
 //! Permissions are computed only with [`guildhall_core::permissions`].
 
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use guildhall_core::clock::{Clock, SystemClock, UnixMillis};
 use guildhall_core::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
@@ -327,6 +328,25 @@ pub struct InteractionReply {
     pub body: Value,
 }
 
+/// How long after its creation Discord accepts an interaction's callback; a later one gets
+/// `404 Unknown interaction` (10062).
+pub const INTERACTION_ACK_WINDOW: Duration = Duration::from_secs(3);
+
+/// How long an interaction's token works for follow-ups and edits (then `401 Invalid Webhook
+/// Token`, 50027).
+pub const INTERACTION_TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
+
+/// A callback Discord refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedCallback {
+    /// The interaction's age when the callback arrived.
+    pub after: Duration,
+    /// The HTTP status (404 too late, 400 already acknowledged).
+    pub status: u16,
+    /// Discord's error code (10062 Unknown interaction, 40060 already acknowledged).
+    pub code: u64,
+}
+
 /// An interaction the stand-in sent, and what the bot answered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InteractionState {
@@ -356,6 +376,22 @@ pub struct InteractionState {
     pub modal: Option<Value>,
     /// Every reply in order.
     pub replies: Vec<InteractionReply>,
+    /// When its INTERACTION_CREATE was dispatched (the process's monotonic clock).
+    pub created: Instant,
+    /// Added to its age, to test the 3-second window and the 15-minute token without waiting
+    /// ([`crate::Sandbox::age_interaction`]).
+    pub aged: Duration,
+    /// Its age when the accepted callback arrived.
+    pub acknowledged_after: Option<Duration>,
+    /// Callbacks refused: too late, or after the first.
+    pub rejected: Vec<RejectedCallback>,
+}
+
+impl InteractionState {
+    /// Time since its INTERACTION_CREATE.
+    pub fn age(&self) -> Duration {
+        self.created.elapsed() + self.aged
+    }
 }
 
 /// The whole world.

@@ -3,6 +3,7 @@
 
 use guildhall_core::clock::UnixMillis;
 use guildhall_core::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
+use guildhall_core::permissions::Permissions;
 use serde_json::{Value, json};
 
 use crate::State;
@@ -20,6 +21,8 @@ pub(crate) struct Draft {
     pub kind: u8,
     pub webhook: Option<u64>,
     pub interaction: Option<(u64, u8, String, UserId)>,
+    /// `allowed_mentions` without "everyone": @everyone/@here in the text mention no one.
+    pub suppress_everyone: bool,
 }
 
 /// Parses `<@id>`, `<@!id>` and `<@&id>` mentions.
@@ -40,6 +43,23 @@ fn mentions(content: &str) -> (Vec<UserId>, Vec<RoleId>) {
         }
     }
     (users, roles)
+}
+
+/// Whether a message's text mentions everyone, as Discord decides it: `@everyone` or `@here`
+/// in a guild channel whose author may Mention Everyone there (without the permission the text
+/// stays but pings no one), unless `allowed_mentions` leaves "everyone" out.
+fn mentions_everyone(
+    world: &crate::model::World,
+    channel: ChannelId,
+    author: UserId,
+    content: &str,
+    suppressed: bool,
+) -> bool {
+    !suppressed
+        && (content.contains("@everyone") || content.contains("@here"))
+        && world
+            .channel_permissions(channel, author)
+            .is_some_and(|p| p.contains(Permissions::MENTION_EVERYONE))
 }
 
 fn message_intent(guild: Option<GuildId>) -> u64 {
@@ -77,13 +97,19 @@ impl State {
         let id = MessageId::new(self.world.snowflake());
         let guild = self.world.channels.get(&channel).and_then(|c| c.guild);
         let (users, roles) = mentions(&draft.content);
+        let mention_everyone = mentions_everyone(
+            &self.world,
+            channel,
+            author,
+            &draft.content,
+            draft.suppress_everyone,
+        );
         let message = Message {
             id,
             channel,
             guild,
             author,
-            mention_everyone: draft.content.contains("@everyone")
-                || draft.content.contains("@here"),
+            mention_everyone,
             content: draft.content,
             timestamp: self.world.now(),
             edited: None,
@@ -126,6 +152,10 @@ impl State {
         components: Option<Vec<Value>>,
     ) -> Option<Message> {
         let now = self.world.now();
+        let author = self.world.message(channel, id)?.author;
+        let everyone = content
+            .as_deref()
+            .map(|text| mentions_everyone(&self.world, channel, author, text, false));
         let message = self.world.message_mut(channel, id)?;
         if let Some(content) = content {
             let old = std::mem::replace(&mut message.content, content);
@@ -133,6 +163,9 @@ impl State {
             let (users, roles) = mentions(&message.content);
             message.mentions = users;
             message.mention_roles = roles;
+        }
+        if let Some(everyone) = everyone {
+            message.mention_everyone = everyone;
         }
         if let Some(embeds) = embeds {
             message.embeds = payloads::normalize_embeds(embeds);

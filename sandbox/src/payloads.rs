@@ -328,8 +328,32 @@ pub fn guild_rest(world: &World, g: &Guild) -> Value {
     })
 }
 
-/// The GUILD_CREATE payload: the REST guild plus members, channels, threads and voice states.
+/// The GUILD_CREATE payload for a session with GUILD_PRESENCES and the largest
+/// `large_threshold` (250): every member of a guild of up to 250. See [`guild_create_for`].
 pub fn guild_create(world: &World, g: &Guild) -> Value {
+    guild_create_for(
+        world,
+        g,
+        crate::gateway::intents::GUILD_PRESENCES,
+        crate::gateway::LARGE_THRESHOLD_MAX,
+    )
+}
+
+/// The GUILD_CREATE payload for a session: the REST guild plus members, channels, threads and
+/// voice states. `member_count` is the true count; `large` is whether it exceeds the session's
+/// `large_threshold`. `members` holds what Discord sends: without GUILD_PRESENCES only the bot
+/// and the members in a voice channel; with it, every member of a guild that is not large, and
+/// for a large one the bot, the voice members and the online members (none: the stand-in has no
+/// online status).
+pub fn guild_create_for(world: &World, g: &Guild, intents: u64, large_threshold: u64) -> Value {
+    let presences = intents & crate::gateway::intents::GUILD_PRESENCES != 0;
+    let count = u64::try_from(g.members.len()).unwrap_or(u64::MAX);
+    let large = count > large_threshold;
+    let sent: Vec<&Member> = g
+        .members
+        .values()
+        .filter(|m| (presences && !large) || m.user == world.bot || g.voice.contains_key(&m.user))
+        .collect();
     let mut value = guild_rest(world, g);
     let joined = g
         .members
@@ -342,14 +366,13 @@ pub fn guild_create(world: &World, g: &Guild) -> Value {
         .partition(|c| c.kind.is_thread());
     if let Some(map) = value.as_object_mut() {
         map.insert("joined_at".into(), json!(time(joined)));
-        map.insert("large".into(), json!(false));
+        map.insert("large".into(), json!(large));
         map.insert("unavailable".into(), json!(false));
         map.insert("member_count".into(), json!(g.members.len()));
         map.insert(
             "members".into(),
             json!(
-                g.members
-                    .values()
+                sent.iter()
                     .map(|m| member(world, None, m))
                     .collect::<Vec<_>>()
             ),

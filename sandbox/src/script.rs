@@ -11,7 +11,8 @@ use guildhall_core::permissions::Permissions;
 use serde_json::{Map, Value, json};
 
 use crate::model::{
-    Channel, ChannelKind, InteractionState, Member, Message, Role, User, VoiceState,
+    Channel, ChannelKind, INTERACTION_ACK_WINDOW, InteractionState, Member, Message,
+    RejectedCallback, Role, User, VoiceState,
 };
 use crate::ops::Draft;
 use crate::{Sandbox, State, payloads};
@@ -133,6 +134,47 @@ pub struct Interaction {
     pub channel: ChannelId,
     /// Who invoked it.
     pub user: UserId,
+}
+
+/// When (and whether) the bot acknowledged an interaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InteractionAck {
+    /// The interaction's id.
+    pub id: u64,
+    /// Its type (2 command, 3 component, 5 modal submit).
+    pub kind: u8,
+    /// The command name or custom id.
+    pub name: String,
+    /// Who invoked it.
+    pub user: UserId,
+    /// Time since its INTERACTION_CREATE.
+    pub age: Duration,
+    /// Time from its INTERACTION_CREATE to the accepted callback (None: not acknowledged).
+    pub acknowledged_after: Option<Duration>,
+    /// The accepted callback's type.
+    pub callback_type: Option<u64>,
+    /// Callbacks Discord refused: too late (404, 10062) or a second one (400, 40060).
+    pub rejected: Vec<RejectedCallback>,
+}
+
+impl InteractionAck {
+    fn of(state: &InteractionState) -> Self {
+        Self {
+            id: state.id,
+            kind: state.kind,
+            name: state.name.clone(),
+            user: state.user,
+            age: state.age(),
+            acknowledged_after: state.acknowledged_after,
+            callback_type: state.callback_type,
+            rejected: state.rejected.clone(),
+        }
+    }
+
+    /// Whether its 3-second window closed without an accepted callback.
+    pub fn missed(&self) -> bool {
+        self.acknowledged_after.is_none() && self.age > INTERACTION_ACK_WINDOW
+    }
 }
 
 /// What the bot answered to an interaction.
@@ -265,6 +307,22 @@ impl Sandbox {
         })
     }
 
+    /// Queues messages that members say the moment the bot next connects: dispatched right
+    /// after the guild's GUILD_CREATE on the next IDENTIFY, before the bot can have handled it
+    /// (a busy guild on a reconnect).
+    ///
+    /// # Panics
+    /// When a channel is not in the guild or a user is not a member.
+    pub fn say_on_connect(&self, guild: GuildId, messages: &[(ChannelId, UserId, &str)]) {
+        self.with(|st| {
+            for (channel, user, content) in messages {
+                check_member(st, guild, *channel, *user);
+                st.said_on_connect
+                    .push((guild, *channel, *user, (*content).to_owned()));
+            }
+        });
+    }
+
     /// A user sends the bot a direct message (MESSAGE_CREATE without a guild).
     pub fn say_dm(&self, user: UserId, content: &str) -> (ChannelId, MessageId) {
         self.with(|st| {
@@ -373,6 +431,10 @@ impl Sandbox {
                 followups: Vec::new(),
                 modal: None,
                 replies: Vec::new(),
+                created: std::time::Instant::now(),
+                aged: Duration::ZERO,
+                acknowledged_after: None,
+                rejected: Vec::new(),
             },
         );
         st.interaction_created(Some(guild), payload);
@@ -509,7 +571,8 @@ impl Sandbox {
     }
 
     /// Waits for the bot's answer to an interaction. A deferred reply (5) waits for an edit of
-    /// the original or a follow-up.
+    /// the original or a follow-up; a deferred update (6) waits for one too, and when none
+    /// comes within `within` the update alone is the answer.
     ///
     /// # Panics
     /// When the bot has not answered within `within`, listing the requests seen.
@@ -523,12 +586,17 @@ impl Sandbox {
                 let st = self.inner.lock();
                 let state = st.world.interactions.get(&interaction.id)?;
                 let kind = state.callback_type?;
-                if kind == 5 && state.replies.len() < 2 {
+                if matches!(kind, 5 | 6) && state.replies.len() < 2 {
                     return None;
                 }
                 Some(response_of(&st, state, kind))
             })
-            .await;
+            .await
+            .or_else(|| {
+                let st = self.inner.lock();
+                let state = st.world.interactions.get(&interaction.id)?;
+                (state.callback_type == Some(6)).then(|| response_of(&st, state, 6))
+            });
         match found {
             Some(response) => response,
             None => {
@@ -544,6 +612,80 @@ impl Sandbox {
                 )
             }
         }
+    }
+
+    /// The time from an interaction's INTERACTION_CREATE to the callback Discord accepted
+    /// (None: not acknowledged, or unknown). Discord accepts one callback within 3 s.
+    pub fn interaction_ack_delay(&self, interaction_id: u64) -> Option<Duration> {
+        self.inner
+            .lock()
+            .world
+            .interactions
+            .get(&interaction_id)
+            .and_then(|i| i.acknowledged_after)
+    }
+
+    /// Every interaction sent so far and how it was acknowledged, oldest first.
+    pub fn interaction_acks(&self) -> Vec<InteractionAck> {
+        self.inner
+            .lock()
+            .world
+            .interactions
+            .values()
+            .map(InteractionAck::of)
+            .collect()
+    }
+
+    /// The interactions whose 3-second window closed without an accepted callback: never
+    /// acknowledged, or acknowledged too late (their refused callbacks are listed).
+    pub fn unacknowledged_interactions(&self) -> Vec<InteractionAck> {
+        self.interaction_acks()
+            .into_iter()
+            .filter(InteractionAck::missed)
+            .collect()
+    }
+
+    /// Waits until every interaction so far is acknowledged or its window has closed, then
+    /// asserts that none was missed.
+    ///
+    /// # Panics
+    /// When an interaction was not acknowledged within 3 s, listing them.
+    pub async fn assert_interactions_acknowledged(&self) {
+        let longest = self
+            .interaction_acks()
+            .iter()
+            .filter(|a| a.acknowledged_after.is_none())
+            .map(|a| INTERACTION_ACK_WINDOW.saturating_sub(a.age))
+            .max()
+            .unwrap_or_default();
+        self.wait_until(longest + Duration::from_millis(50), || {
+            self.interaction_acks()
+                .iter()
+                .all(|a| a.acknowledged_after.is_some() || a.missed())
+                .then_some(())
+        })
+        .await;
+        let missed = self.unacknowledged_interactions();
+        assert!(
+            missed.is_empty(),
+            "interactions not acknowledged within {INTERACTION_ACK_WINDOW:?}: {missed:#?}"
+        );
+    }
+
+    /// Makes an interaction older by `by`, as if created that much earlier: its callback
+    /// window (3 s) and token (15 min) run out without waiting.
+    ///
+    /// # Panics
+    /// When the interaction is unknown.
+    pub fn age_interaction(&self, interaction_id: u64, by: Duration) {
+        self.with(|st| {
+            let state = st
+                .world
+                .interactions
+                .get_mut(&interaction_id)
+                .unwrap_or_else(|| panic!("no interaction {interaction_id}"));
+            state.aged += by;
+        });
     }
 
     /// A user joins a guild (GUILD_MEMBER_ADD). Returns the user's id.
@@ -842,8 +984,13 @@ fn response_of(st: &State, state: &InteractionState, kind: u64) -> InteractionRe
             modal,
         };
     }
+    // A deferred update (6) leaves the component's message as it was: its answer is a
+    // follow-up, else an edit of that message.
     let shown = match &message {
-        Some(m) if !(m.content.is_empty() && m.embeds.is_empty() && m.components.is_empty()) => {
+        Some(m)
+            if kind != 6
+                && !(m.content.is_empty() && m.embeds.is_empty() && m.components.is_empty()) =>
+        {
             Some(m)
         }
         _ => followups.first().or(message.as_ref()),

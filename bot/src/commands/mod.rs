@@ -43,6 +43,11 @@ pub fn all() -> Vec<poise::Command<BotData, BotError>> {
     ]
 }
 
+/// Commands whose answer the whole channel sees; every other command answers privately. A
+/// command deferred because it takes long keeps this visibility (Discord fixes it at the
+/// deferral), so a command that answers publicly must be listed here.
+pub const PUBLIC_ANSWERS: [&str; 3] = ["ping", "rank", "leaderboard"];
+
 /// Framework options: commands, error path, analytics hooks, prefix handling.
 pub fn framework_options() -> poise::FrameworkOptions<BotData, BotError> {
     poise::FrameworkOptions {
@@ -52,10 +57,12 @@ pub fn framework_options() -> poise::FrameworkOptions<BotData, BotError> {
             Box::pin(async move {
                 // From here the interaction is answered in time, however long the command takes.
                 if let poise::Context::Application(app) = ctx {
+                    let name: &str = &ctx.command().qualified_name;
+                    let public = PUBLIC_ANSWERS.contains(&name);
                     ctx.data().executor.begin_interaction(
                         &app.interaction.id.to_string(),
                         &app.interaction.token,
-                        crate::executor::InteractionKind::Command,
+                        crate::executor::InteractionKind::Command { ephemeral: !public },
                     );
                 }
                 ctx.set_invocation_data(Instant::now()).await;

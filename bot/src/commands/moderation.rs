@@ -138,10 +138,7 @@ pub async fn perform(
     invoker: guildhall_core::ids::UserId,
 ) -> Result<Performed, BotError> {
     let executor = &data.executor;
-    let dm_first = matches!(
-        step.discord,
-        Some(Effect::Kick { .. } | Effect::Ban { .. })
-    );
+    let dm_first = matches!(step.discord, Some(Effect::Kick { .. } | Effect::Ban { .. }));
     if dm_first {
         send_notice(data, guild, step).await;
     }
@@ -182,7 +179,11 @@ pub async fn perform(
 }
 
 /// Sends the member their DM about a case, if the guild tells members; closed DMs are logged.
-async fn send_notice(data: &crate::BotData, guild: guildhall_core::ids::GuildId, step: &CaseEffects) {
+async fn send_notice(
+    data: &crate::BotData,
+    guild: guildhall_core::ids::GuildId,
+    step: &CaseEffects,
+) {
     if let Some(direct_message) = &step.direct_message
         && let Err(error) = data.executor.execute_for(Some(guild), direct_message).await
     {
@@ -203,7 +204,8 @@ fn action_failure(error: &crate::executor::ExecError) -> guildhall_core::moderat
             refused_permission: true,
             words: format!(
                 "Discord refused ({message}{}): my role is below theirs or lacks the permission",
-                code.map(|code| format!(", code {code}")).unwrap_or_default()
+                code.map(|code| format!(", code {code}"))
+                    .unwrap_or_default()
             ),
         },
         ExecError::Rejected {
@@ -215,7 +217,8 @@ fn action_failure(error: &crate::executor::ExecError) -> guildhall_core::moderat
             refused_permission: false,
             words: format!(
                 "Discord refused (HTTP {status}{}): {message}",
-                code.map(|code| format!(", code {code}")).unwrap_or_default()
+                code.map(|code| format!(", code {code}"))
+                    .unwrap_or_default()
             ),
         },
         ExecError::Unavailable { .. } | ExecError::Transport { .. } => {

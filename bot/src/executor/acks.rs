@@ -28,8 +28,13 @@ const TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
 /// What kind of interaction is being answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InteractionKind {
-    /// A slash command (deferred with type 5, "thinking…").
-    Command,
+    /// A slash command (deferred with type 5, "thinking…"). Discord fixes the answer's
+    /// visibility at the deferral (the first follow-up replaces the "thinking…" message and
+    /// keeps its flags), so the command says up front whether its answer is private.
+    Command {
+        /// Whether the answer is visible only to the member who ran the command.
+        ephemeral: bool,
+    },
     /// A button, select menu or modal (deferred with type 6, no visible change).
     Component,
 }
@@ -114,8 +119,10 @@ impl Executor {
                 return;
             }
             let body = match entry.kind {
-                // Ephemeral "thinking…": a public answer replaces it with a public follow-up.
-                InteractionKind::Command => json!({"type": 5, "data": {"flags": 64}}),
+                InteractionKind::Command { ephemeral: true } => {
+                    json!({"type": 5, "data": {"flags": 64}})
+                }
+                InteractionKind::Command { ephemeral: false } => json!({"type": 5}),
                 InteractionKind::Component => json!({"type": 6}),
             };
             let call = Call {
@@ -145,7 +152,6 @@ impl Executor {
         interaction_id: &str,
         token: &str,
         data: Value,
-        ephemeral: bool,
     ) -> Result<Option<Value>, ExecError> {
         let Some(entry) = self.acks.entry(interaction_id) else {
             // Not registered (an answer outside the handlers): a plain callback.
@@ -162,32 +168,21 @@ impl Executor {
             }
             Ack::Deferred {
                 original_used: false,
-            } if entry.kind == InteractionKind::Command && ephemeral => {
+            } if matches!(entry.kind, InteractionKind::Command { .. }) => {
+                // The answer replaces "thinking…", with the visibility chosen at the deferral.
                 let sent = self
-                    .send(None, self.webhook_call(Method::Patch, token, "/messages/@original", data))
+                    .send(
+                        None,
+                        self.webhook_call(Method::Patch, token, "/messages/@original", data),
+                    )
                     .await?;
                 *state = Ack::Deferred {
                     original_used: true,
                 };
                 Ok(sent)
             }
-            Ack::Deferred {
-                original_used: false,
-            } if entry.kind == InteractionKind::Command => {
-                // The deferral was private; a public answer is a follow-up, and the private
-                // "thinking…" goes.
-                let sent = self
-                    .send(None, self.webhook_call(Method::Post, token, "", data))
-                    .await?;
-                let delete = self.webhook_call(Method::Delete, token, "/messages/@original", Value::Null);
-                if let Err(error) = self.send(None, Call { body: None, ..delete }).await {
-                    tracing::debug!(interaction = %interaction_id, %error, "could not remove the deferred reply");
-                }
-                *state = Ack::Deferred {
-                    original_used: true,
-                };
-                Ok(sent)
-            }
+            // Later answers, and a component's answer after its silent deferral, are follow-ups
+            // (private when asked: `data` carries the flag).
             Ack::Answered | Ack::Deferred { .. } => {
                 self.send(None, self.webhook_call(Method::Post, token, "", data))
                     .await

@@ -252,9 +252,7 @@ impl Executor {
                 fields.insert("flags".into(), json!(64));
             }
             // Interaction answers have their own limits, not the guild's share of the bot's.
-            return self
-                .answer_interaction(interaction_id, token, data, *ephemeral)
-                .await;
+            return self.answer_interaction(interaction_id, token, data).await;
         }
         let first = calls(effect);
         match effect {

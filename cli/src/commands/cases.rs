@@ -98,10 +98,7 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
                 ("user", case.target.to_string()),
                 ("by", by(&case)),
                 ("reason", case.reason.clone()),
-                (
-                    "not carried out",
-                    optional(case.failed_reason.clone()),
-                ),
+                ("not carried out", optional(case.failed_reason.clone())),
                 (
                     "severity",
                     optional(case.severity.map(|s| s.as_str().to_owned())),

@@ -60,12 +60,23 @@ async fn sandbox_with_role(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_from_a_member_above_the_bot_is_refused_and_stored_with_no_case() {
     // Veteran sits between Admin (10) and Guildhall (8): the bot cannot time its holder out.
-    let (sandbox, _) =
-        sandbox_with_role(small::MEMBER_B, "Veteran", 9, Permissions::NONE).await;
-    let stack = Stack::on(sandbox, &["serve"], &[]).await;
+    let (sandbox, _) = sandbox_with_role(small::MEMBER_B, "Veteran", 9, Permissions::NONE).await;
+    // Without the Server Members intent no member chunk brings them either: only the message
+    // itself says who wrote it.
+    let stack = Stack::on(
+        sandbox,
+        &["serve"],
+        &[("GUILDHALL__DISCORD__GUILD_MEMBERS", "false")],
+    )
+    .await;
     stack.ready().await;
+    assert!(stack.sandbox.member_requests().is_empty());
     assert!(
-        stack.sandbox.requests().iter().all(|r| !r.path.contains("/members/")),
+        stack
+            .sandbox
+            .requests()
+            .iter()
+            .all(|r| !r.path.contains("/members/")),
         "nothing asked for members yet"
     );
     set(
@@ -88,12 +99,7 @@ async fn a_flood_from_a_member_above_the_bot_is_refused_and_stored_with_no_case(
                 .say(small::GUILD, small::GENERAL, small::MEMBER_B, text);
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let refusals = stack.cli(&[
-            "--json",
-            "refusals",
-            "--guild",
-            &small::GUILD.to_string(),
-        ]);
+        let refusals = stack.cli(&["--json", "refusals", "--guild", &small::GUILD.to_string()]);
         refusals
             .as_array()
             .unwrap()
@@ -133,7 +139,14 @@ async fn a_moderators_everyone_ping_stands_and_a_members_is_punished_with_a_dm()
         Permissions::MENTION_EVERYONE,
     )
     .await;
-    let stack = Stack::on(sandbox, &["serve"], &[]).await;
+    // Without the Server Members intent the guild model never holds either member: the
+    // message's own roles and Discord's `mention_everyone` decide.
+    let stack = Stack::on(
+        sandbox,
+        &["serve"],
+        &[("GUILDHALL__DISCORD__GUILD_MEMBERS", "false")],
+    )
+    .await;
     stack.ready().await;
     set(&stack, "features.automod", "on");
     set(&stack, "automod.mentions", r#"{"enabled": true}"#);
@@ -236,9 +249,13 @@ async fn with_a_second_of_rest_latency_every_interaction_is_acknowledged_within_
     stack.sandbox.set_rest_latency(Duration::from_secs(1));
 
     // Quick: answered directly.
-    let ping = stack
-        .sandbox
-        .slash(small::GUILD, small::GENERAL, small::MEMBER_A, "ping", vec![]);
+    let ping = stack.sandbox.slash(
+        small::GUILD,
+        small::GENERAL,
+        small::MEMBER_A,
+        "ping",
+        vec![],
+    );
     // Slow: a lookup of the target, a DM, the mod-log post, then the answer.
     let warn = stack.sandbox.slash(
         small::GUILD,
@@ -304,4 +321,86 @@ async fn with_a_second_of_rest_latency_every_interaction_is_acknowledged_within_
     }
     let log = stack.log();
     assert!(!log.contains("Unknown interaction"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_that_arrive_with_guild_create_are_moderated() {
+    let sandbox = Sandbox::start(Seed::small()).await.unwrap();
+    let burst: Vec<(
+        guildhall_core::ids::ChannelId,
+        guildhall_core::ids::UserId,
+        &str,
+    )> = [small::MEMBER_A, small::MEMBER_B, small::MEMBER_C]
+        .into_iter()
+        .flat_map(|user| {
+            (0..10).map(move |n| {
+                (
+                    small::GENERAL,
+                    user,
+                    if n % 2 == 0 {
+                        "this is a forbidden word"
+                    } else {
+                        "forbidden again"
+                    },
+                )
+            })
+        })
+        .collect();
+    sandbox.say_on_connect(small::GUILD, &burst);
+    // The bot's GUILD_CREATE handling writes the guild to the database; a write lock held
+    // while it connects keeps that busy while the burst is handled, as a slow database or a
+    // busy process would, every time. Slow REST calls hold the connection back until the
+    // process's own startup writes are done and the lock is taken.
+    sandbox.set_rest_latency(Duration::from_secs(3));
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    let stack = Stack::on_configured_then(
+        sandbox,
+        &["serve"],
+        &[
+            (small::GUILD, "features.automod", "on"),
+            (
+                small::GUILD,
+                "automod.bad_words",
+                r#"{"enabled": true, "words": ["forbidden"]}"#,
+            ),
+        ],
+        |db| async move {
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(1_500)).await;
+                let transaction = db.begin_write().await.unwrap();
+                let _ = released.await;
+                transaction.rollback().await.unwrap();
+            });
+        },
+    )
+    .await;
+    stack.sandbox.wait_for_sessions(1, WITHIN).await;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let _ = release.send(());
+    stack.sandbox.set_rest_latency(Duration::ZERO);
+    stack.ready().await;
+    // With the Server Members intent, the members GUILD_CREATE left out are asked for (op 8).
+    testing::wait_for("a member chunk request", WITHIN, || async {
+        (!stack.sandbox.member_requests().is_empty()).then_some(())
+    })
+    .await;
+    let deleted = testing::wait_for(
+        "every message of the burst to be deleted",
+        WITHIN,
+        || async {
+            let deleted = stack
+                .sandbox
+                .requests()
+                .iter()
+                .filter(|r| {
+                    r.method.as_str() == "DELETE"
+                        && r.path
+                            .starts_with(&format!("/channels/{}/messages/", small::GENERAL))
+                })
+                .count();
+            (deleted >= burst.len()).then_some(deleted)
+        },
+    )
+    .await;
+    assert_eq!(deleted, burst.len());
 }

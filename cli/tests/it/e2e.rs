@@ -64,6 +64,48 @@ impl Stack {
         }
     }
 
+    /// Like [`Stack::on`], with guild settings stored before the bot starts (as a guild that
+    /// configured Guildhall long ago and reconnects).
+    pub(crate) async fn on_configured(
+        sandbox: Sandbox,
+        args: &[&str],
+        settings: &[(guildhall_core::ids::GuildId, &str, &str)],
+    ) -> Self {
+        Self::on_configured_then(sandbox, args, settings, |_| async {}).await
+    }
+
+    /// [`Stack::on_configured`], running `before_start` with the database just before the
+    /// process starts (to hold a lock, say).
+    pub(crate) async fn on_configured_then<F, Fut>(
+        sandbox: Sandbox,
+        args: &[&str],
+        settings: &[(guildhall_core::ids::GuildId, &str, &str)],
+        before_start: F,
+    ) -> Self
+    where
+        F: FnOnce(guildhall_core::db::Db) -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let test_db = testing::sqlite_unmigrated().await;
+        test_db.db.migrate().await.unwrap();
+        for (guild, key, value) in settings {
+            let output = guildhall(&test_db.url, dir.path())
+                .args(["config", "set", "--guild", &guild.to_string(), key, value])
+                .output()
+                .unwrap();
+            assert!(output.status.success(), "{output:?}");
+        }
+        before_start(test_db.db.clone()).await;
+        let child = Self::spawn(&sandbox, &test_db, dir.path(), args, &[]);
+        Self {
+            sandbox,
+            test_db,
+            dir,
+            child,
+        }
+    }
+
     pub(crate) fn spawn(
         sandbox: &Sandbox,
         test_db: &TestDb,

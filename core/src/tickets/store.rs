@@ -314,13 +314,12 @@ pub async fn set_channel(
 /// # Errors
 /// [`DbError`] when the write fails.
 pub async fn delete_unattached(db: &Db, guild: GuildId, id: TicketId) -> Result<bool, DbError> {
-    let done = sqlx::query(
-        "DELETE FROM tickets WHERE guild_id = $1 AND id = $2 AND channel_id IS NULL",
-    )
-    .bind(guild.to_db())
-    .bind(id)
-    .execute(db.pool())
-    .await?;
+    let done =
+        sqlx::query("DELETE FROM tickets WHERE guild_id = $1 AND id = $2 AND channel_id IS NULL")
+            .bind(guild.to_db())
+            .bind(id)
+            .execute(db.pool())
+            .await?;
     Ok(done.rows_affected() > 0)
 }
 

@@ -78,12 +78,20 @@ pub(super) fn put_commands(st: &mut State, app: &str, guild: Option<&str>, req: 
         return Err(ApiError::unknown_guild());
     }
     let Some(list) = req.body.as_array() else {
-        return Err(ApiError::invalid("Invalid Form Body"));
+        return Err(ApiError::field(
+            "",
+            "LIST_TYPE_CONVERT",
+            "Only iterables may be used in a ListType",
+        ));
     };
     let mut created = Vec::new();
-    for command in list {
+    for (index, command) in list.iter().enumerate() {
         let Some(name) = command.get("name").and_then(Value::as_str) else {
-            return Err(ApiError::invalid("Invalid Form Body: name is required"));
+            return Err(ApiError::field(
+                &format!("{index}.name"),
+                "BASE_TYPE_REQUIRED",
+                "This field is required",
+            ));
         };
         let kind = command.get("type").and_then(Value::as_u64).unwrap_or(1);
         let existing = st

@@ -48,9 +48,27 @@ fn apply_role(role: &mut Role, body: &Value) {
     }
 }
 
+/// A role may grant only permissions the bot has itself (everything, with Administrator).
+fn need_grantable_role(st: &State, guild: GuildId, body: &Value) -> Result<(), ApiError> {
+    let Some(wanted) = body.get("permissions").filter(|p| !p.is_null()) else {
+        return Ok(());
+    };
+    let wanted = bits(Some(wanted), "permissions")?;
+    let held = st
+        .world
+        .base_permissions(guild, st.world.bot)
+        .ok_or_else(ApiError::missing_access)?;
+    if held.contains(wanted) {
+        Ok(())
+    } else {
+        Err(ApiError::missing_permissions())
+    }
+}
+
 pub(super) fn create_role(st: &mut State, guild: &str, req: &Req) -> Answer {
     let guild = gid(guild)?;
     need_guild_perm(st, guild, Permissions::MANAGE_ROLES)?;
+    need_grantable_role(st, guild, &req.body)?;
     let id = RoleId::new(st.world.snowflake());
     let mut role = Role {
         id,
@@ -80,6 +98,7 @@ pub(super) fn patch_role(st: &mut State, guild: &str, role: &str, req: &Req) -> 
     let (guild, role) = (gid(guild)?, rid(role)?);
     need_guild_perm(st, guild, Permissions::MANAGE_ROLES)?;
     need_role_below(st, guild, role)?;
+    need_grantable_role(st, guild, &req.body)?;
     let g = st
         .world
         .guild_mut(guild)
@@ -124,14 +143,18 @@ fn bits(value: Option<&Value>, field: &str) -> Result<Permissions, ApiError> {
     match value {
         None | Some(Value::Null) => Ok(Permissions::NONE),
         Some(Value::String(text)) => text.parse().map(Permissions).map_err(|_| {
-            ApiError::invalid(&format!(
-                "Invalid Form Body: {field}: \"{text}\" is not a permission bit set"
-            ))
+            ApiError::field(
+                field,
+                "NUMBER_TYPE_COERCE",
+                &format!("Value \"{text}\" is not int."),
+            )
         }),
         Some(other) => other.as_u64().map(Permissions).ok_or_else(|| {
-            ApiError::invalid(&format!(
-                "Invalid Form Body: {field}: {other} is not a permission bit set"
-            ))
+            ApiError::field(
+                field,
+                "NUMBER_TYPE_COERCE",
+                &format!("Value \"{other}\" is not int."),
+            )
         }),
     }
 }
@@ -146,9 +169,7 @@ fn overwrite_target(id: u64, kind: Option<&Value>) -> Option<OverwriteTarget> {
 }
 
 fn bad_overwrite_type(field: &str) -> ApiError {
-    ApiError::invalid(&format!(
-        "Invalid Form Body: {field}: Value must be one of (0, 1)."
-    ))
+    ApiError::field(field, "BASE_TYPE_CHOICES", "Value must be one of (0, 1).")
 }
 
 /// `permission_overwrites` of a create or modify body; `None` when absent.
@@ -157,7 +178,11 @@ fn overwrites(body: &Value) -> Result<Option<Vec<Overwrite>>, ApiError> {
         return Ok(None);
     };
     let list = list.as_array().ok_or_else(|| {
-        ApiError::invalid("Invalid Form Body: permission_overwrites: Must be an array.")
+        ApiError::field(
+            "permission_overwrites",
+            "LIST_TYPE_CONVERT",
+            "Only iterables may be used in a ListType",
+        )
     })?;
     let mut parsed = Vec::with_capacity(list.len());
     for (index, overwrite) in list.iter().enumerate() {
@@ -167,9 +192,11 @@ fn overwrites(body: &Value) -> Result<Option<Vec<Overwrite>>, ApiError> {
             .and_then(Value::as_str)
             .and_then(|id| id.parse::<u64>().ok())
             .ok_or_else(|| {
-                ApiError::invalid(&format!(
-                    "Invalid Form Body: {field}.id: Value is not snowflake."
-                ))
+                ApiError::field(
+                    &format!("{field}.id"),
+                    "NUMBER_TYPE_COERCE",
+                    "Value is not snowflake.",
+                )
             })?;
         let target = overwrite_target(id, overwrite.get("type"))
             .ok_or_else(|| bad_overwrite_type(&format!("{field}.type")))?;
@@ -226,7 +253,11 @@ fn parent_category(
         })
     });
     category.map(Some).ok_or_else(|| {
-        ApiError::invalid("Invalid Form Body: parent_id: Not a category of this guild.")
+        ApiError::field(
+            "parent_id",
+            "CHANNEL_PARENT_INVALID_TYPE",
+            "Not a category of this guild.",
+        )
     })
 }
 
@@ -264,15 +295,23 @@ pub(super) fn create_channel(st: &mut State, guild: &str, req: &Req) -> Answer {
                 ChannelKind::Text | ChannelKind::Voice | ChannelKind::Category
             )
         })
-        .ok_or_else(|| ApiError::invalid("Invalid Form Body: type: unsupported channel type"))?;
+        .ok_or_else(|| {
+            ApiError::field(
+                "type",
+                "BASE_TYPE_CHOICES",
+                "Value must be one of (0, 2, 4).",
+            )
+        })?;
     let name = req
         .str("name")
         .filter(|n| !n.is_empty())
-        .ok_or_else(|| ApiError::invalid("Invalid Form Body: name: This field is required"))?;
+        .ok_or_else(|| ApiError::field("name", "BASE_TYPE_REQUIRED", "This field is required"))?;
     let parent = parent_category(st, guild, &req.body)?;
     if parent.is_some() && kind == ChannelKind::Category {
-        return Err(ApiError::invalid(
-            "Invalid Form Body: parent_id: Categories cannot have subcategories",
+        return Err(ApiError::field(
+            "parent_id",
+            "CHANNEL_PARENT_INVALID_TYPE",
+            "Categories cannot have subcategories",
         ));
     }
     let overwrites = match overwrites(&req.body)? {
@@ -468,7 +507,7 @@ pub(super) fn create_thread(
     let name = req
         .str("name")
         .filter(|n| !n.is_empty())
-        .ok_or_else(|| ApiError::invalid("Invalid Form Body: name: This field is required"))?;
+        .ok_or_else(|| ApiError::field("name", "BASE_TYPE_REQUIRED", "This field is required"))?;
     let id = match message {
         Some(m) => {
             let m = mid(m)?;

@@ -12,7 +12,7 @@ use super::{
     rid, uid,
 };
 use crate::model::Member;
-use crate::{State, payloads};
+use crate::{Inner, State, payloads};
 
 /// Discord's longest timeout.
 const MAX_TIMEOUT: Duration = Duration::from_secs(28 * 24 * 3_600);
@@ -26,12 +26,57 @@ fn member(st: &State, guild: GuildId, user: UserId) -> Result<&Member, ApiError>
         .ok_or_else(ApiError::unknown_member)
 }
 
-pub(super) fn list(st: &State, guild: &str) -> Answer {
+/// `GET /guilds/{guild}/members?limit=&after=`: members by user id after `after`, `limit`
+/// of them (1 to 1000, default 1, as Discord). Needs the Server Members privileged intent
+/// enabled for the application (else `403 Missing Access`).
+pub(super) fn list(inner: &Inner, st: &State, guild: &str, req: &Req) -> Answer {
     let guild = gid(guild)?;
     let g = st.world.guild(guild).ok_or_else(ApiError::unknown_guild)?;
+    if inner.config.disallowed_intents & crate::gateway::intents::GUILD_MEMBERS != 0 {
+        return Err(ApiError::missing_access());
+    }
+    let limit = match req.query("limit") {
+        None => 1,
+        Some(text) => {
+            let limit = text.parse::<i64>().map_err(|_| {
+                ApiError::field(
+                    "limit",
+                    "NUMBER_TYPE_COERCE",
+                    &format!("Value \"{text}\" is not int."),
+                )
+            })?;
+            if limit < 1 {
+                return Err(ApiError::field(
+                    "limit",
+                    "NUMBER_TYPE_MIN",
+                    "int value should be greater than or equal to 1.",
+                ));
+            }
+            if limit > 1000 {
+                return Err(ApiError::field(
+                    "limit",
+                    "NUMBER_TYPE_MAX",
+                    "int value should be less than or equal to 1000.",
+                ));
+            }
+            usize::try_from(limit).unwrap_or(1)
+        }
+    };
+    let after = match req.query("after") {
+        None => 0,
+        Some(text) => text.parse::<u64>().map_err(|_| {
+            ApiError::field(
+                "after",
+                "NUMBER_TYPE_COERCE",
+                &format!("Value \"{text}\" is not snowflake."),
+            )
+        })?,
+    };
     ok(Value::Array(
         g.members
             .values()
+            .filter(|m| m.user.get() > after)
+            .take(limit)
             .map(|m| payloads::member(&st.world, None, m))
             .collect(),
     ))
@@ -58,7 +103,18 @@ pub(super) fn patch(st: &mut State, guild: &str, user: &str, req: &Req) -> Answe
     let bot = st.world.bot;
     let now = st.now();
     if req.has("nick") {
-        if user != bot {
+        if user == bot {
+            // Its own nickname: Change Nickname (or Manage Nicknames).
+            let held = st
+                .world
+                .base_permissions(guild, bot)
+                .ok_or_else(ApiError::missing_access)?;
+            if !held.contains(Permissions::CHANGE_NICKNAME)
+                && !held.contains(Permissions::MANAGE_NICKNAMES)
+            {
+                return Err(ApiError::missing_permissions());
+            }
+        } else {
             need_guild_perm(st, guild, Permissions::MANAGE_NICKNAMES)?;
             need_above(st, guild, user)?;
         }
@@ -91,13 +147,17 @@ pub(super) fn patch(st: &mut State, guild: &str, user: &str, req: &Req) -> Answe
             updated.communication_disabled_until = None;
         } else {
             let at = until.as_str().and_then(parse_time).ok_or_else(|| {
-                ApiError::invalid(
-                    "Invalid Form Body: communication_disabled_until: Could not parse timestamp.",
+                ApiError::field(
+                    "communication_disabled_until",
+                    "DATE_TYPE_PARSE",
+                    "Could not parse timestamp. Should be ISO8601.",
                 )
             })?;
             if at > now.plus(MAX_TIMEOUT) {
-                return Err(ApiError::invalid(
-                    "Invalid Form Body: communication_disabled_until: Cannot time out a member for more than 28 days.",
+                return Err(ApiError::field(
+                    "communication_disabled_until",
+                    "BASE_TYPE_BAD_TIME",
+                    "Cannot time out a member for more than 28 days.",
                 ));
             }
             let target_perms = st.world.base_permissions(guild, user).unwrap_or_default();
@@ -147,6 +207,8 @@ pub(super) fn patch(st: &mut State, guild: &str, user: &str, req: &Req) -> Answe
             let channel = cid(target.as_str().unwrap_or_default())?;
             st.guild_channel(channel, &[crate::model::ChannelKind::Voice])
                 .ok_or_else(ApiError::unknown_channel)?;
+            // Moving someone into a channel takes being able to connect to it.
+            super::need_channel_perm(st, channel, Permissions::CONNECT)?;
             voice_change = Some(Some(crate::model::VoiceState { channel, ..state }));
         }
     }
@@ -241,8 +303,10 @@ pub(super) fn ban(st: &mut State, guild: &str, user: &str, req: &Req) -> Answer 
         })
         .unwrap_or(0);
     if seconds > 604_800 {
-        return Err(ApiError::invalid(
-            "Invalid Form Body: delete_message_seconds: int value should be less than or equal to 604800.",
+        return Err(ApiError::field(
+            "delete_message_seconds",
+            "NUMBER_TYPE_MAX",
+            "int value should be less than or equal to 604800.",
         ));
     }
     st.ban(guild, user, req.audit_reason.clone(), seconds);

@@ -8,16 +8,19 @@ use crate::State;
 use crate::ops::Draft;
 use crate::payloads;
 
-/// Reads content, embeds, components and flags from a message body.
-pub(crate) fn draft_from(body: &Value) -> Result<Draft, ApiError> {
+/// Reads content, embeds, components, flags and `allowed_mentions` from a message body
+/// (`prefix` names where the body sits, e.g. `data.` in an interaction callback).
+pub(crate) fn draft_from(body: &Value, prefix: &str) -> Result<Draft, ApiError> {
     let content = body
         .get("content")
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
     if content.chars().count() > 2000 {
-        return Err(ApiError::invalid(
-            "Invalid Form Body: content: Must be 2000 or fewer in length.",
+        return Err(ApiError::field(
+            &format!("{prefix}content"),
+            "BASE_TYPE_MAX_LENGTH",
+            "Must be 2000 or fewer in length.",
         ));
     }
     let list = |key: &str| {
@@ -27,7 +30,18 @@ pub(crate) fn draft_from(body: &Value) -> Result<Draft, ApiError> {
             .unwrap_or_default()
     };
     let reply = body.get("message_reference").is_some_and(|r| !r.is_null());
+    // `allowed_mentions.parse` without "everyone" keeps @everyone/@here from mentioning.
+    let suppress_everyone = !body
+        .get("allowed_mentions")
+        .filter(|a| !a.is_null())
+        .is_none_or(|allowed| {
+            allowed
+                .get("parse")
+                .and_then(Value::as_array)
+                .is_some_and(|parse| parse.iter().any(|p| p == "everyone"))
+        });
     Ok(Draft {
+        suppress_everyone,
         content,
         embeds: list("embeds"),
         components: list("components"),
@@ -51,7 +65,38 @@ pub(super) fn create(st: &mut State, channel: &str, req: &Req) -> Answer {
         Permissions::SEND_MESSAGES
     };
     need_channel_perm(st, channel, needed)?;
-    let draft = draft_from(&req.body)?;
+    if req.body.get("tts").and_then(Value::as_bool) == Some(true) {
+        need_channel_perm(st, channel, Permissions::SEND_TTS_MESSAGES)?;
+    }
+    // A reply needs Read Message History, and the message it answers.
+    if let Some(reference) = req.body.get("message_reference").filter(|r| !r.is_null()) {
+        need_channel_perm(st, channel, Permissions::READ_MESSAGE_HISTORY)?;
+        let referenced = reference
+            .get("message_id")
+            .and_then(|id| match id {
+                Value::String(text) => text.parse::<u64>().ok(),
+                other => other.as_u64(),
+            })
+            .map(guildhall_core::ids::MessageId::new);
+        let in_channel = reference
+            .get("channel_id")
+            .and_then(Value::as_str)
+            .is_none_or(|c| c == channel.to_string());
+        let exists =
+            referenced.is_some_and(|id| in_channel && st.world.message(channel, id).is_some());
+        let must_exist = reference
+            .get("fail_if_not_exists")
+            .and_then(Value::as_bool)
+            .unwrap_or(true);
+        if !exists && must_exist {
+            return Err(ApiError::field(
+                "message_reference",
+                "MESSAGE_REFERENCE_UNKNOWN_MESSAGE",
+                "Unknown message",
+            ));
+        }
+    }
+    let draft = draft_from(&req.body, "")?;
     if draft.content.is_empty() && draft.embeds.is_empty() && draft.components.is_empty() {
         return Err(ApiError::new(400, 50006, "Cannot send an empty message"));
     }
@@ -70,8 +115,10 @@ pub(super) fn create(st: &mut State, channel: &str, req: &Req) -> Answer {
         .flatten();
     if let Some(nonce) = &nonce {
         if nonce.chars().count() > 25 {
-            return Err(ApiError::invalid(
-                "Invalid Form Body: nonce: Must be 25 or fewer in length.",
+            return Err(ApiError::field(
+                "nonce",
+                "BASE_TYPE_MAX_LENGTH",
+                "Must be 25 or fewer in length.",
             ));
         }
         let key = (channel, nonce.clone());
@@ -145,14 +192,29 @@ pub(super) fn edit(st: &mut State, channel: &str, message: &str, req: &Req) -> A
     ok(payloads::message(&st.world, &edited))
 }
 
+/// Deleting a message: the bot's own with access to the channel, anyone else's with Manage
+/// Messages, and never someone else's in a DM.
 pub(super) fn delete(st: &mut State, channel: &str, message: &str) -> Answer {
     let channel = cid(channel)?;
     let id = mid(message)?;
+    need_channel_perm(st, channel, Permissions::VIEW_CHANNEL)?;
     let m = st
         .world
         .message(channel, id)
         .ok_or_else(ApiError::unknown_message)?;
+    let in_dm = st
+        .world
+        .channels
+        .get(&channel)
+        .is_some_and(|c| c.guild.is_none());
     if m.author != st.world.bot {
+        if in_dm {
+            return Err(ApiError::new(
+                403,
+                50003,
+                "Cannot execute action on a DM channel",
+            ));
+        }
         need_channel_perm(st, channel, Permissions::MANAGE_MESSAGES)?;
     }
     st.delete_message(channel, id);
@@ -168,13 +230,18 @@ pub(super) fn react(
 ) -> Answer {
     let channel = cid(channel)?;
     let id = mid(message)?;
-    if add {
-        need_channel_perm(st, channel, Permissions::ADD_REACTIONS)?;
-    } else {
-        need_channel_perm(st, channel, Permissions::VIEW_CHANNEL)?;
-    }
-    if st.world.message(channel, id).is_none() {
+    // Reacting takes Read Message History, and Add Reactions for an emoji nobody has used on
+    // the message yet.
+    need_channel_perm(st, channel, Permissions::VIEW_CHANNEL)?;
+    let Some(m) = st.world.message(channel, id) else {
         return Err(ApiError::unknown_message());
+    };
+    if add {
+        let new_emoji = !m.reactions.iter().any(|r| r.emoji == emoji);
+        need_channel_perm(st, channel, Permissions::READ_MESSAGE_HISTORY)?;
+        if new_emoji {
+            need_channel_perm(st, channel, Permissions::ADD_REACTIONS)?;
+        }
     }
     let bot = st.world.bot;
     if add {

@@ -7,6 +7,7 @@ mod interactions;
 mod members;
 mod messages;
 pub(crate) mod oauth;
+pub(crate) mod validate;
 
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use guildhall_core::permissions::Permissions;
 use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
 
+use self::validate::Content;
 use crate::record::{RecordedPart, RecordedRequest};
 use crate::{Inner, Sandbox, State, lock};
 
@@ -31,6 +33,8 @@ pub(crate) struct ApiError {
     pub status: u16,
     pub code: u64,
     pub message: String,
+    /// For `50035 Invalid Form Body`: the nested `errors` object.
+    pub errors: Option<Value>,
 }
 
 impl ApiError {
@@ -39,6 +43,7 @@ impl ApiError {
             status,
             code,
             message: message.to_owned(),
+            errors: None,
         }
     }
     pub(crate) fn unknown_channel() -> Self {
@@ -71,11 +76,35 @@ impl ApiError {
     pub(crate) fn missing_access() -> Self {
         Self::new(403, 50001, "Missing Access")
     }
-    pub(crate) fn invalid(message: &str) -> Self {
-        Self::new(400, 50035, message)
+    pub(crate) fn unknown_webhook() -> Self {
+        Self::new(404, 10015, "Unknown Webhook")
+    }
+    /// `400 Invalid Form Body` with Discord's nested `errors`.
+    pub(crate) fn form(violations: &[crate::schema::Violation]) -> Self {
+        Self {
+            errors: Some(crate::schema::discord_errors(violations)),
+            ..Self::new(400, 50035, "Invalid Form Body")
+        }
+    }
+    /// `400 Invalid Form Body` for one field (`a.0.b`; empty for the body itself).
+    pub(crate) fn field(path: &str, code: &'static str, message: &str) -> Self {
+        let path: Vec<String> = path
+            .split('.')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        Self::form(&[crate::schema::Violation {
+            path,
+            code,
+            message: message.to_owned(),
+        }])
     }
     fn body(&self) -> Value {
-        json!({"message": self.message, "code": self.code})
+        let mut body = json!({"message": self.message, "code": self.code});
+        if let (Some(errors), Some(map)) = (&self.errors, body.as_object_mut()) {
+            map.insert("errors".into(), errors.clone());
+        }
+        body
     }
 }
 
@@ -104,6 +133,7 @@ pub(crate) enum Auth {
 pub(crate) struct Req {
     pub method: Method,
     pub segs: Vec<String>,
+    pub query: Vec<(String, String)>,
     pub body: Value,
     pub auth: Auth,
     pub audit_reason: Option<String>,
@@ -112,6 +142,12 @@ pub(crate) struct Req {
 impl Req {
     pub(crate) fn str(&self, key: &str) -> Option<&str> {
         self.body.get(key).and_then(Value::as_str)
+    }
+    pub(crate) fn query(&self, key: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
     pub(crate) fn has(&self, key: &str) -> bool {
         self.body.get(key).is_some()
@@ -325,6 +361,11 @@ async fn api(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Response {
+    // In transit: nothing is read, locked or checked before the request "arrives".
+    let latency = inner.rest_latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     let raw_path = uri.path();
     let stripped = raw_path
         .strip_prefix("/api/v10")
@@ -356,26 +397,38 @@ async fn api(
         .unwrap_or_default()
         .to_owned();
     let mut parts = Vec::new();
-    let body: Option<Value> = if bytes.is_empty() {
-        None
+    let content = if bytes.is_empty() {
+        Content::None
     } else if content_type.starts_with("multipart/form-data") {
         let parsed = parse_multipart(&content_type, &bytes);
-        let payload = parsed
+        let payload_json = parsed
             .iter()
             .find(|(p, _)| p.name == "payload_json")
-            .and_then(|(p, _)| serde_json::from_str(&p.text).ok());
+            .map(|(p, _)| serde_json::from_str(&p.text).unwrap_or(Value::Null));
+        let fields: serde_json::Map<String, Value> = parsed
+            .iter()
+            .filter(|(p, _)| p.filename.is_none() && p.name != "payload_json")
+            .map(|(p, _)| (p.name.clone(), Value::String(p.text.clone())))
+            .collect();
         parts = parsed.into_iter().map(|(p, _)| p).collect();
-        payload
+        Content::Multipart {
+            payload_json,
+            fields: Value::Object(fields),
+        }
     } else if content_type.starts_with("application/x-www-form-urlencoded") {
         let text = String::from_utf8_lossy(&bytes);
         let map: serde_json::Map<String, Value> = parse_query(Some(&text))
             .into_iter()
             .map(|(k, v)| (k, Value::String(v)))
             .collect();
-        Some(Value::Object(map))
+        Content::Form(Value::Object(map))
     } else {
-        serde_json::from_slice(&bytes).ok()
+        match serde_json::from_slice(&bytes) {
+            Ok(value) => Content::Json(value),
+            Err(_) => Content::InvalidJson,
+        }
     };
+    let body = content.value();
 
     let sandbox = Sandbox {
         inner: inner.clone(),
@@ -397,14 +450,17 @@ async fn api(
             let req = Req {
                 method: method.clone(),
                 segs: segs.clone(),
+                query: query.clone(),
                 body: body.clone().unwrap_or(Value::Null),
                 auth,
                 audit_reason: audit_reason.clone(),
             };
-            let answer = {
-                let mut state = inner.lock();
-                route(&inner, &mut state, &req)
-            };
+            let answer = authorize(&req)
+                .and_then(|()| validate::check(&method, &segs, &content))
+                .and_then(|()| {
+                    let mut state = inner.lock();
+                    route(&inner, &mut state, &req)
+                });
             match answer {
                 Ok((status, body)) => (status, body, None),
                 Err(error) => (error.status, Some(error.body()), None),
@@ -492,7 +548,10 @@ fn unauthorized() -> ApiError {
     ApiError::new(401, 0, "401: Unauthorized")
 }
 
-fn route(inner: &Inner, st: &mut State, req: &Req) -> Answer {
+/// Every route but OAuth2's token exchange and the interaction and webhook routes (which carry
+/// their own token) takes the bot token; `/users/@me` and `/users/@me/guilds` take a bearer
+/// token too.
+fn authorize(req: &Req) -> Result<(), ApiError> {
     let segs: Vec<&str> = req.segs.iter().map(String::as_str).collect();
     let open = matches!(
         segs.as_slice(),
@@ -509,6 +568,11 @@ fn route(inner: &Inner, st: &mut State, req: &Req) -> Answer {
             _ => return Err(unauthorized()),
         }
     }
+    Ok(())
+}
+
+fn route(inner: &Inner, st: &mut State, req: &Req) -> Answer {
+    let segs: Vec<&str> = req.segs.iter().map(String::as_str).collect();
     let m = req.method.as_str();
     match (m, segs.as_slice()) {
         ("GET", ["gateway"]) => app::gateway(inner),
@@ -558,7 +622,7 @@ fn route(inner: &Inner, st: &mut State, req: &Req) -> Answer {
         ("DELETE", ["guilds", g, "roles", r]) => guilds::delete_role(st, g, r),
         ("GET", ["guilds", g, "channels"]) => guilds::get_channels(st, g),
         ("POST", ["guilds", g, "channels"]) => guilds::create_channel(st, g, req),
-        ("GET", ["guilds", g, "members"]) => members::list(st, g),
+        ("GET", ["guilds", g, "members"]) => members::list(inner, st, g, req),
         ("GET", ["guilds", g, "members", u]) => members::get(st, g, u),
         ("PATCH", ["guilds", g, "members", u]) => members::patch(st, g, u, req),
         ("DELETE", ["guilds", g, "members", u]) => members::kick(st, g, u),

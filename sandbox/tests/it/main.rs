@@ -1,6 +1,6 @@
 //! The stand-in's own tests: payloads against serenity's types and Discord's OpenAPI document,
 //! the gateway protocol, Discord's rules (channels and their overwrites in `channels.rs`), faults,
-//! recording, OAuth2 and a real serenity client.
+//! recording, OAuth2, interactions on Discord's clock and a real serenity client.
 
 // Helpers outside #[test] functions unwrap too: this whole binary is test code.
 #![allow(clippy::unwrap_used)]
@@ -9,6 +9,7 @@ mod channels;
 mod common;
 mod contract;
 mod gateway;
+mod interactions;
 mod oauth;
 mod openapi;
 mod payloads;

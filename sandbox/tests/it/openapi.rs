@@ -1,190 +1,271 @@
-//! A small validator for the JSON Schema subset Discord's OpenAPI document uses: `$ref`, type
-//! (incl. type arrays and null), properties, required, items, enum, const, oneOf/anyOf/allOf,
-//! additionalProperties, int64 strings. oneOf is checked as "at least one" (Discord's unions
-//! overlap); length and range limits are not checked.
+//! Discord's OpenAPI document, embedded in the stand-in: the validator catches what the
+//! document forbids, and request bodies that break it are refused with Discord's
+//! `400 Invalid Form Body` (and recorded, and change nothing).
 
-use std::path::PathBuf;
+use guildhall_sandbox::schema;
+use guildhall_sandbox::seed::small::*;
+use guildhall_sandbox::{Sandbox, Seed};
+use reqwest::Method;
+use serde_json::{Value, json};
 
-use serde_json::Value;
-
-pub struct Spec {
-    doc: Value,
-}
-
-/// Loads the document from `DISCORD_OPENAPI_PATH` or `../shared/discord-api-spec/openapi.json`
-/// relative to the workspace root. When absent prints a skip notice, or fails under `CI=true`.
-pub fn load() -> Option<Spec> {
-    let path = std::env::var_os("DISCORD_OPENAPI_PATH")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../../shared/discord-api-spec/openapi.json")
-        });
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(Spec {
-            doc: serde_json::from_str(&text).unwrap(),
-        }),
-        Err(_) => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "OpenAPI document not found at {} and CI=true",
-                path.display()
-            );
-            println!("skipped: OpenAPI validation (openapi.json not found)");
-            None
-        }
-    }
-}
-
-impl Spec {
-    /// The response schema for a route template, method and status.
-    pub fn response_schema(&self, template: &str, method: &str, status: u16) -> Option<&Value> {
-        let operation = self.doc["paths"]
-            .get(template)?
-            .get(method.to_ascii_lowercase())?;
-        let response = operation["responses"].get(status.to_string())?;
-        let response = self.resolve(response);
-        response
-            .get("content")?
-            .get("application/json")?
-            .get("schema")
-    }
-
-    /// Whether the document lists the route and status at all.
-    pub fn has(&self, template: &str, method: &str, status: u16) -> bool {
-        self.doc["paths"]
-            .get(template)
-            .and_then(|p| p.get(method.to_ascii_lowercase()))
-            .is_some_and(|o| o["responses"].get(status.to_string()).is_some())
-    }
-
-    fn resolve<'a>(&'a self, schema: &'a Value) -> &'a Value {
-        let mut current = schema;
-        while let Some(reference) = current.get("$ref").and_then(Value::as_str) {
-            let pointer = reference.trim_start_matches('#');
-            current = self
-                .doc
-                .pointer(pointer)
-                .unwrap_or_else(|| panic!("unresolved {reference}"));
-        }
-        current
-    }
-
-    /// Validates a value; returns every error with its JSON path.
-    pub fn validate(&self, value: &Value, schema: &Value) -> Vec<String> {
-        let mut errors = Vec::new();
-        self.check(value, schema, "$", &mut errors);
-        errors
-    }
-
-    fn check(&self, value: &Value, schema: &Value, at: &str, errors: &mut Vec<String>) {
-        let schema = self.resolve(schema);
-        if let Some(all) = schema.get("allOf").and_then(Value::as_array) {
-            for s in all {
-                self.check(value, s, at, errors);
-            }
-        }
-        for key in ["oneOf", "anyOf"] {
-            if let Some(options) = schema.get(key).and_then(Value::as_array) {
-                let fits = options
-                    .iter()
-                    .any(|s| self.validate_at(value, s, at).is_empty());
-                if !fits {
-                    let details: Vec<String> = options
-                        .iter()
-                        .map(|s| self.validate_at(value, s, at).join("; "))
-                        .collect();
-                    errors.push(format!(
-                        "{at}: matches none of {key}: [{}]",
-                        details.join(" | ")
-                    ));
-                }
-            }
-        }
-        if let Some(constant) = schema.get("const")
-            && constant != value
-        {
-            errors.push(format!("{at}: {value} is not {constant}"));
-        }
-        if let Some(options) = schema.get("enum").and_then(Value::as_array)
-            && !options.contains(value)
-        {
-            errors.push(format!("{at}: {value} not in enum"));
-        }
-        if let Some(kind) = schema.get("type") {
-            let kinds: Vec<&str> = match kind {
-                Value::String(s) => vec![s.as_str()],
-                Value::Array(list) => list.iter().filter_map(Value::as_str).collect(),
-                _ => Vec::new(),
-            };
-            let int64_string = schema.get("format").and_then(Value::as_str) == Some("int64")
-                && value.as_str().is_some_and(|s| s.parse::<i64>().is_ok());
-            let fits = kinds.iter().any(|k| match *k {
-                "null" => value.is_null(),
-                "string" => value.is_string(),
-                "integer" => value.is_i64() || value.is_u64() || int64_string,
-                "number" => value.is_number(),
-                "boolean" => value.is_boolean(),
-                "array" => value.is_array(),
-                "object" => value.is_object(),
-                _ => true,
-            });
-            if !fits && !kinds.is_empty() {
-                errors.push(format!("{at}: {value} is not of type {kinds:?}"));
-                return;
-            }
-        }
-        if let Some(items) = schema.get("items")
-            && let Some(list) = value.as_array()
-        {
-            for (i, item) in list.iter().enumerate() {
-                self.check(item, items, &format!("{at}[{i}]"), errors);
-            }
-        }
-        if let Some(map) = value.as_object() {
-            let properties = schema.get("properties").and_then(Value::as_object);
-            if let Some(required) = schema.get("required").and_then(Value::as_array) {
-                for key in required.iter().filter_map(Value::as_str) {
-                    if !map.contains_key(key) {
-                        errors.push(format!("{at}: missing required `{key}`"));
-                    }
-                }
-            }
-            for (key, v) in map {
-                match properties.and_then(|p| p.get(key)) {
-                    Some(s) => self.check(v, s, &format!("{at}.{key}"), errors),
-                    None => match schema.get("additionalProperties") {
-                        Some(Value::Bool(false)) => {
-                            errors.push(format!("{at}: unexpected `{key}`"))
-                        }
-                        Some(s @ Value::Object(_)) => {
-                            self.check(v, s, &format!("{at}.{key}"), errors)
-                        }
-                        _ => {}
-                    },
-                }
-            }
-        }
-    }
-
-    fn validate_at(&self, value: &Value, schema: &Value, at: &str) -> Vec<String> {
-        let mut errors = Vec::new();
-        self.check(value, schema, at, &mut errors);
-        errors
-    }
-}
+use crate::common::api;
 
 #[test]
 fn the_validator_catches_missing_and_mistyped_fields() {
-    let Some(spec) = load() else { return };
-    let schema = spec
-        .response_schema("/users/@me", "get", 200)
-        .unwrap()
-        .clone();
-    let errors = spec.validate(&serde_json::json!({"id": 5, "username": "x"}), &schema);
+    let spec = schema::spec();
+    let schema = spec.response_schema("/users/@me", "get", 200).unwrap();
+    let errors = spec.validate(&json!({"id": 5, "username": "x"}), schema);
     assert!(
-        errors.iter().any(|e| e.contains("missing required")),
+        errors.iter().any(|e| e.contains("BASE_TYPE_REQUIRED")),
         "{errors:?}"
     );
-    assert!(errors.iter().any(|e| e.contains("$.id")), "{errors:?}");
+    assert!(errors.iter().any(|e| e.starts_with("$.id:")), "{errors:?}");
+}
+
+/// The `_errors` of one field of a 50035 answer.
+fn field_errors<'a>(body: &'a Value, path: &[&str]) -> &'a Value {
+    let mut node = &body["errors"];
+    for segment in path {
+        node = &node[*segment];
+    }
+    &node["_errors"]
+}
+
+fn assert_refused(status: u16, body: &Value, path: &[&str], code: &str) {
+    assert_eq!(
+        (status, body["code"].as_u64(), body["message"].as_str()),
+        (400, Some(50035), Some("Invalid Form Body")),
+        "{body}"
+    );
+    let errors = field_errors(body, path);
+    assert!(
+        errors.as_array().is_some_and(|list| list
+            .iter()
+            .any(|e| e["code"] == code && e["message"].is_string())),
+        "no {code} at {path:?}: {body}"
+    );
+}
+
+#[tokio::test]
+async fn message_bodies_beyond_discords_limits_are_refused_with_its_errors() {
+    let sb = Sandbox::start(Seed::small()).await.unwrap();
+    let path = format!("/channels/{GENERAL}/messages");
+    let row = |custom_id: &str| json!({"type": 1, "components": [{"type": 2, "style": 1, "label": "Go", "custom_id": custom_id}]});
+    let embed = json!({"title": "t", "description": "d"});
+    let cases: Vec<(Value, Vec<&str>, &str)> = vec![
+        (
+            json!({"content": "x".repeat(2001)}),
+            vec!["content"],
+            "BASE_TYPE_MAX_LENGTH",
+        ),
+        (
+            json!({"embeds": vec![embed.clone(); 11]}),
+            vec!["embeds"],
+            "BASE_TYPE_MAX_LENGTH",
+        ),
+        (
+            json!({"content": "x", "components": vec![row("a"); 6]}),
+            vec!["components"],
+            "BASE_TYPE_MAX_LENGTH",
+        ),
+        (
+            json!({"content": "x", "components": [row(&"c".repeat(101))]}),
+            vec!["components", "0", "components", "0", "custom_id"],
+            "BASE_TYPE_BAD_LENGTH",
+        ),
+        (
+            json!({"embeds": [{"title": "t".repeat(257)}]}),
+            vec!["embeds", "0", "title"],
+            "BASE_TYPE_MAX_LENGTH",
+        ),
+        (
+            json!({"embeds": [{"fields": [{"name": "n"}]}]}),
+            vec!["embeds", "0", "fields", "0", "value"],
+            "BASE_TYPE_REQUIRED",
+        ),
+        (
+            json!({"content": "x", "components": [{"type": 1, "components": [{"type": 2}]}]}),
+            vec!["components", "0", "components", "0", "style"],
+            "BASE_TYPE_REQUIRED",
+        ),
+        (
+            json!({"content": "x", "components": [{"type": 42}]}),
+            vec!["components", "0"],
+            "UNION_TYPE_CHOICES",
+        ),
+        (
+            json!({"content": 5}),
+            vec!["content"],
+            "STRING_TYPE_CONVERT",
+        ),
+        (
+            json!({"content": "x", "nonce": "n".repeat(26)}),
+            vec!["nonce"],
+            "BASE_TYPE_MAX_LENGTH",
+        ),
+    ];
+    for (body, at, code) in cases {
+        let (status, _, response) = api(&sb, Method::POST, &path, Some(body.clone())).await;
+        assert_refused(status, &response, &at, code);
+    }
+    assert!(sb.messages(GENERAL).is_empty(), "nothing was posted");
+    let refused = sb
+        .requests()
+        .iter()
+        .filter(|r| r.path == path && r.status == 400)
+        .count();
+    assert_eq!(refused, 10, "every refused request is recorded");
+
+    // At the limits, it is fine.
+    let (status, _, response) = api(
+        &sb,
+        Method::POST,
+        &path,
+        Some(
+            json!({"content": "x".repeat(2000), "embeds": vec![embed; 10],
+                    "components": (0..5).map(|i| row(&i.to_string())).collect::<Vec<_>>()}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{response}");
+    let id = response["id"].as_str().unwrap().to_owned();
+    // Edits are held to the same limits.
+    let (status, _, response) = api(
+        &sb,
+        Method::PATCH,
+        &format!("{path}/{id}"),
+        Some(json!({"content": "y".repeat(2001)})),
+    )
+    .await;
+    assert_refused(status, &response, &["content"], "BASE_TYPE_MAX_LENGTH");
+    assert_eq!(sb.messages(GENERAL)[0].content, "x".repeat(2000));
+}
+
+#[tokio::test]
+async fn other_bodies_commands_callbacks_and_broken_json_are_checked_too() {
+    let sb = Sandbox::start(Seed::small()).await.unwrap();
+    let app = sb.application_id();
+
+    // A command without a name; a description over 100 characters.
+    let (status, _, body) = api(
+        &sb,
+        Method::PUT,
+        &format!("/applications/{app}/commands"),
+        Some(json!([{"description": "no name"}, {"name": "ok", "description": "d".repeat(101)}])),
+    )
+    .await;
+    assert_refused(status, &body, &["0", "name"], "BASE_TYPE_REQUIRED");
+    assert_refused(status, &body, &["1", "description"], "BASE_TYPE_MAX_LENGTH");
+    assert!(sb.commands().is_empty());
+
+    // An interaction callback: the message limits apply to `data`.
+    let i = sb.slash(GUILD, GENERAL, MEMBER_A, "ping", vec![]);
+    let callback = format!("/interactions/{}/{}/callback", i.id, i.token);
+    let (status, _, body) = api(
+        &sb,
+        Method::POST,
+        &callback,
+        Some(json!({"type": 4, "data": {"content": "x".repeat(2001)}})),
+    )
+    .await;
+    assert_refused(status, &body, &["data", "content"], "BASE_TYPE_MAX_LENGTH");
+    let (status, _, body) = api(&sb, Method::POST, &callback, Some(json!({"type": 99}))).await;
+    assert_eq!(
+        (status, body["code"].as_u64()),
+        (400, Some(50035)),
+        "{body}"
+    );
+    // Refused bodies acknowledge nothing: a valid callback still works.
+    let (status, _, body) = api(
+        &sb,
+        Method::POST,
+        &callback,
+        Some(json!({"type": 4, "data": {"content": "pong"}})),
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+
+    // A ban's delete_message_seconds is at most 7 days; a timeout is a date.
+    let (status, _, body) = api(
+        &sb,
+        Method::PUT,
+        &format!("/guilds/{GUILD}/bans/{MEMBER_A}"),
+        Some(json!({"delete_message_seconds": 604_801})),
+    )
+    .await;
+    assert_refused(
+        status,
+        &body,
+        &["delete_message_seconds"],
+        "NUMBER_TYPE_MAX",
+    );
+    let (status, _, body) = api(
+        &sb,
+        Method::PATCH,
+        &format!("/guilds/{GUILD}/members/{MEMBER_A}"),
+        Some(json!({"communication_disabled_until": "tomorrow"})),
+    )
+    .await;
+    assert_refused(
+        status,
+        &body,
+        &["communication_disabled_until"],
+        "DATE_TYPE_PARSE",
+    );
+    assert!(sb.member(GUILD, MEMBER_A).is_some());
+
+    // Broken JSON.
+    let response = reqwest::Client::new()
+        .post(format!(
+            "{}/api/v10/channels/{GENERAL}/messages",
+            sb.api_base()
+        ))
+        .header("Authorization", format!("Bot {}", sb.bot_token()))
+        .header("Content-Type", "application/json")
+        .body("{\"content\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], 50109, "{body}");
+
+    // A multipart body is checked through its payload_json.
+    let form = format!(
+        "--B\r\nContent-Disposition: form-data; name=\"payload_json\"\r\nContent-Type: application/json\r\n\r\n{{\"content\":\"{}\"}}\r\n--B\r\nContent-Disposition: form-data; name=\"files[0]\"; filename=\"a.txt\"\r\n\r\nhello\r\n--B--\r\n",
+        "x".repeat(2001)
+    );
+    let response = reqwest::Client::new()
+        .post(format!(
+            "{}/api/v10/channels/{GENERAL}/messages",
+            sb.api_base()
+        ))
+        .header("Authorization", format!("Bot {}", sb.bot_token()))
+        .header("Content-Type", "multipart/form-data; boundary=B")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_refused(400, &body, &["content"], "BASE_TYPE_MAX_LENGTH");
+
+    // Without a token, it is 401 whatever the body; unknown routes are not checked.
+    let (status, _, _) = crate::common::call(
+        &sb,
+        Method::POST,
+        &format!("/channels/{GENERAL}/messages"),
+        Some(json!({"content": 5})),
+        None,
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (status, _, _) = api(
+        &sb,
+        Method::POST,
+        "/no/such/route",
+        Some(json!({"content": 5})),
+    )
+    .await;
+    assert_eq!(status, 404);
 }

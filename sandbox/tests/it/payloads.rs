@@ -49,6 +49,7 @@ pub fn check_frame(frame: &Value) -> Event {
         "THREAD_UPDATE" => typed::<ThreadUpdateEvent>(&name, d),
         "GUILD_BAN_ADD" => typed::<GuildBanAddEvent>(&name, d),
         "GUILD_BAN_REMOVE" => typed::<GuildBanRemoveEvent>(&name, d),
+        "GUILD_MEMBERS_CHUNK" => typed::<GuildMembersChunkEvent>(&name, d),
         other => panic!("the test does not know {other}"),
     }
     match serde_json::from_value::<GatewayEvent>(frame.clone()) {

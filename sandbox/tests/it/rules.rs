@@ -281,3 +281,344 @@ async fn an_enforced_nonce_returns_the_first_message_instead_of_posting_again() 
         post(json!({"content": "x", "nonce": "n".repeat(26), "enforce_nonce": true})).await;
     assert_eq!(status, 400, "{body}");
 }
+
+#[tokio::test]
+async fn mention_everyone_takes_the_permission_and_allowed_mentions() {
+    use guildhall_core::permissions::Permissions;
+    use guildhall_sandbox::seed::bot_permissions;
+
+    use crate::common::{ALL_INTENTS, Gw};
+
+    let sb = Sandbox::start(Seed::small()).await.unwrap();
+    let mut gw = Gw::connect(&sb).await;
+    gw.identify(&sb, ALL_INTENTS, [0, 1]).await;
+    // A member without Mention Everyone: the text stays, nobody is pinged.
+    sb.say(GUILD, GENERAL, MEMBER_A, "@everyone look");
+    let frame = gw.until("MESSAGE_CREATE").await;
+    assert_eq!(frame["d"]["content"], "@everyone look");
+    assert_eq!(frame["d"]["mention_everyone"], false);
+    assert_eq!(
+        frame["d"]["member"]["roles"],
+        json!([MEMBER_ROLE.to_string()]),
+        "the author's partial member"
+    );
+    assert!(frame["d"]["member"].get("user").is_none());
+    crate::payloads::check_frame(&frame);
+    // An administrator has it.
+    sb.say(GUILD, GENERAL, ADMIN, "@here meeting");
+    let frame = gw.until("MESSAGE_CREATE").await;
+    assert_eq!(frame["d"]["mention_everyone"], true);
+    // Text without the mention does not count, whoever writes it.
+    sb.say(GUILD, GENERAL, ADMIN, "hello all");
+    assert_eq!(
+        gw.until("MESSAGE_CREATE").await["d"]["mention_everyone"],
+        false
+    );
+
+    let path = format!("/channels/{GENERAL}/messages");
+    let (_, _, body) = api(
+        &sb,
+        Method::POST,
+        &path,
+        Some(json!({"content": "@everyone giveaway"})),
+    )
+    .await;
+    assert_eq!(
+        body["mention_everyone"], false,
+        "the bot lacks the permission"
+    );
+    sb.update_role(GUILD, GUILDHALL_ROLE, |r| {
+        r.permissions = bot_permissions() | Permissions::MENTION_EVERYONE;
+    });
+    let (_, _, body) = api(
+        &sb,
+        Method::POST,
+        &path,
+        Some(json!({"content": "@everyone giveaway"})),
+    )
+    .await;
+    assert_eq!(body["mention_everyone"], true);
+    let (_, _, body) = api(
+        &sb,
+        Method::POST,
+        &path,
+        Some(json!({"content": "@everyone giveaway", "allowed_mentions": {"parse": ["users"]}})),
+    )
+    .await;
+    assert_eq!(
+        body["mention_everyone"], false,
+        "allowed_mentions leaves everyone out"
+    );
+    // A channel overwrite denying it counts too.
+    sb.update_channel(GENERAL, |c| {
+        c.overwrites = vec![guildhall_core::permissions::Overwrite {
+            target: guildhall_core::permissions::OverwriteTarget::Role(GUILDHALL_ROLE),
+            allow: Permissions::NONE,
+            deny: Permissions::MENTION_EVERYONE,
+        }];
+    });
+    let (_, _, body) = api(&sb, Method::POST, &path, Some(json!({"content": "@here"}))).await;
+    assert_eq!(body["mention_everyone"], false);
+}
+
+/// Each call the bot makes, refused with 403 50013 once the bot lacks the permission it takes,
+/// and changing nothing.
+#[tokio::test]
+async fn every_moderation_call_checks_the_bots_permissions() {
+    use guildhall_core::permissions::{Overwrite, OverwriteTarget, Permissions};
+    use guildhall_sandbox::seed::bot_permissions;
+
+    let sb = Sandbox::start(Seed::small()).await.unwrap();
+    let (_, _, m) = api(
+        &sb,
+        Method::POST,
+        &format!("/channels/{GENERAL}/messages"),
+        Some(json!({"content": "bot message"})),
+    )
+    .await;
+    let own = m["id"].as_str().unwrap().to_owned();
+    let theirs = sb.say(GUILD, GENERAL, MEMBER_A, "member message");
+    let cases: Vec<(Permissions, Method, String, Option<serde_json::Value>)> = vec![
+        (
+            Permissions::SEND_MESSAGES,
+            Method::POST,
+            format!("/channels/{GENERAL}/messages"),
+            Some(json!({"content": "hi"})),
+        ),
+        (
+            Permissions::READ_MESSAGE_HISTORY,
+            Method::POST,
+            format!("/channels/{GENERAL}/messages"),
+            Some(
+                json!({"content": "reply", "message_reference": {"message_id": theirs.to_string()}}),
+            ),
+        ),
+        (
+            Permissions::CREATE_PUBLIC_THREADS,
+            Method::POST,
+            format!("/channels/{GENERAL}/messages/{theirs}/threads"),
+            Some(json!({"name": "t"})),
+        ),
+        (
+            Permissions::CREATE_PRIVATE_THREADS,
+            Method::POST,
+            format!("/channels/{GENERAL}/threads"),
+            Some(json!({"name": "t", "type": 12})),
+        ),
+        (
+            Permissions::MANAGE_ROLES,
+            Method::PUT,
+            format!("/guilds/{GUILD}/members/{MEMBER_C}/roles/{MEMBER_ROLE}"),
+            None,
+        ),
+        (
+            Permissions::MANAGE_ROLES,
+            Method::DELETE,
+            format!("/guilds/{GUILD}/members/{MEMBER_A}/roles/{MEMBER_ROLE}"),
+            None,
+        ),
+        (
+            Permissions::BAN_MEMBERS,
+            Method::PUT,
+            format!("/guilds/{GUILD}/bans/{MEMBER_A}"),
+            Some(json!({})),
+        ),
+        (
+            Permissions::KICK_MEMBERS,
+            Method::DELETE,
+            format!("/guilds/{GUILD}/members/{MEMBER_A}"),
+            None,
+        ),
+        (
+            Permissions::MODERATE_MEMBERS,
+            Method::PATCH,
+            format!("/guilds/{GUILD}/members/{MEMBER_A}"),
+            Some(json!({"communication_disabled_until": later(60)})),
+        ),
+        (
+            Permissions::MANAGE_ROLES,
+            Method::PUT,
+            format!("/channels/{GENERAL}/permissions/{MEMBER_A}"),
+            Some(json!({"type": 1, "deny": "2048"})),
+        ),
+        (
+            Permissions::MANAGE_MESSAGES,
+            Method::DELETE,
+            format!("/channels/{GENERAL}/messages/{theirs}"),
+            None,
+        ),
+        (
+            Permissions::ADD_REACTIONS,
+            Method::PUT,
+            format!("/channels/{GENERAL}/messages/{theirs}/reactions/%F0%9F%91%8D/@me"),
+            None,
+        ),
+    ];
+    let everyone = guildhall_sandbox::seed::default_everyone();
+    let without = |permission: Permissions| {
+        sb.update_role(GUILD, GUILDHALL_ROLE, |role| {
+            role.permissions = Permissions(bot_permissions().0 & !permission.0);
+        });
+        sb.update_role(GUILD, EVERYONE, |role| {
+            role.permissions = Permissions(everyone.0 & !permission.0);
+        });
+    };
+    for (permission, method, path, body) in cases {
+        without(permission);
+        let before = (
+            sb.messages(GENERAL).len(),
+            sb.member(GUILD, MEMBER_A),
+            sb.member(GUILD, MEMBER_C),
+            sb.channels(GUILD, None).len(),
+            sb.channel(GENERAL).unwrap().overwrites,
+        );
+        let (status, _, response) = api(&sb, method.clone(), &path, body.clone()).await;
+        assert_eq!(
+            (status, &response),
+            (
+                403,
+                &json!({"message": "Missing Permissions", "code": 50013})
+            ),
+            "{method} {path} without {permission:?}"
+        );
+        let after = (
+            sb.messages(GENERAL).len(),
+            sb.member(GUILD, MEMBER_A),
+            sb.member(GUILD, MEMBER_C),
+            sb.channels(GUILD, None).len(),
+            sb.channel(GENERAL).unwrap().overwrites,
+        );
+        assert_eq!(before, after, "{method} {path} changed something");
+        without(Permissions::NONE);
+    }
+
+    // The bot's own message needs no Manage Messages; a reaction others made needs no Add
+    // Reactions.
+    without(Permissions(
+        Permissions::MANAGE_MESSAGES.0 | Permissions::ADD_REACTIONS.0,
+    ));
+    sb.react(GENERAL, theirs, MEMBER_B, "👍");
+    let (status, _, body) = api(
+        &sb,
+        Method::PUT,
+        &format!("/channels/{GENERAL}/messages/{theirs}/reactions/%F0%9F%91%8D/@me"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+    let (status, _, body) = api(
+        &sb,
+        Method::DELETE,
+        &format!("/channels/{GENERAL}/messages/{own}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+
+    // A role may grant only what the bot holds.
+    without(Permissions::NONE);
+    let (status, _, body) = api(
+        &sb,
+        Method::POST,
+        &format!("/guilds/{GUILD}/roles"),
+        Some(json!({"name": "boss", "permissions": Permissions::ADMINISTRATOR.0.to_string()})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_u64()),
+        (403, Some(50013)),
+        "{body}"
+    );
+
+    // A channel the bot cannot see is Missing Access, before anything else.
+    sb.update_channel(MOD_LOG, |c| {
+        c.overwrites = vec![Overwrite {
+            target: OverwriteTarget::Role(guildhall_sandbox::seed::small::EVERYONE),
+            allow: Permissions::NONE,
+            deny: Permissions::VIEW_CHANNEL,
+        }];
+    });
+    let (status, _, body) = api(
+        &sb,
+        Method::POST,
+        &format!("/channels/{MOD_LOG}/messages"),
+        Some(json!({"content": "hidden"})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_u64()),
+        (403, Some(50001)),
+        "{body}"
+    );
+    // A reply to a message that does not exist.
+    let (status, _, body) = api(
+        &sb,
+        Method::POST,
+        &format!("/channels/{GENERAL}/messages"),
+        Some(json!({"content": "reply", "message_reference": {"message_id": "1234567890123"}})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_u64()),
+        (400, Some(50035)),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn listing_members_pages_like_discord_and_takes_the_members_intent() {
+    let sb = Sandbox::start(Seed::small()).await.unwrap();
+    let (status, _, body) = api(&sb, Method::GET, &format!("/guilds/{GUILD}/members"), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(body.as_array().unwrap().len(), 1, "the default limit is 1");
+    let (_, _, all) = api(
+        &sb,
+        Method::GET,
+        &format!("/guilds/{GUILD}/members?limit=1000"),
+        None,
+    )
+    .await;
+    let all = all.as_array().unwrap().clone();
+    assert_eq!(all.len(), 8);
+    let second = all[1]["user"]["id"].as_str().unwrap();
+    let (_, _, page) = api(
+        &sb,
+        Method::GET,
+        &format!(
+            "/guilds/{GUILD}/members?limit=2&after={}",
+            all[0]["user"]["id"].as_str().unwrap()
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(page[0]["user"]["id"], second);
+    assert_eq!(page.as_array().unwrap().len(), 2);
+    let (status, _, body) = api(
+        &sb,
+        Method::GET,
+        &format!("/guilds/{GUILD}/members?limit=1001"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_u64()),
+        (400, Some(50035)),
+        "{body}"
+    );
+
+    let sb = Sandbox::start(Seed::small().disallow_intents(1 << 1))
+        .await
+        .unwrap();
+    let (status, _, body) = api(
+        &sb,
+        Method::GET,
+        &format!("/guilds/{GUILD}/members?limit=10"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_u64()),
+        (403, Some(50001)),
+        "{body}"
+    );
+}
