@@ -65,17 +65,8 @@ impl Stack {
     }
 
     /// Like [`Stack::on`], with guild settings stored before the bot starts (as a guild that
-    /// configured Guildhall long ago and reconnects).
-    pub(crate) async fn on_configured(
-        sandbox: Sandbox,
-        args: &[&str],
-        settings: &[(guildhall_core::ids::GuildId, &str, &str)],
-    ) -> Self {
-        Self::on_configured_then(sandbox, args, settings, |_| async {}).await
-    }
-
-    /// [`Stack::on_configured`], running `before_start` with the database just before the
-    /// process starts (to hold a lock, say).
+    /// configured Guildhall long ago and reconnects), and `before_start` run with the database
+    /// just before the process starts (to hold a lock, say).
     pub(crate) async fn on_configured_then<F, Fut>(
         sandbox: Sandbox,
         args: &[&str],
