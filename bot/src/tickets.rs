@@ -76,10 +76,16 @@ pub async fn ticketpanel(
             },
         )
         .await?;
-    let posted = data
-        .executor
-        .execute_for(Some(guild), &created.post)
-        .await?;
+    let posted = match data.executor.execute_for(Some(guild), &created.post).await {
+        Ok(posted) => posted,
+        Err(error) => {
+            // Nothing was posted: the panel does not stay behind as if it had been.
+            if let Err(cleanup) = data.tickets.abandon_panel(guild, created.panel.id).await {
+                tracing::warn!(%guild, panel = created.panel.id, error = %cleanup, "could not remove an unposted ticket panel");
+            }
+            return Err(error.into());
+        }
+    };
     if let Some(id) = created_id::<MessageId>(posted.as_ref()) {
         data.tickets
             .record_panel_message(guild, created.panel.id, id)

@@ -404,3 +404,61 @@ async fn messages_that_arrive_with_guild_create_are_moderated() {
     .await;
     assert_eq!(deleted, burst.len());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timeout_discord_refuses_leaves_a_case_marked_not_carried_out_and_a_refusal() {
+    let stack = Stack::start(Seed::small(), &["serve"], &[]).await;
+    stack.ready().await;
+    set(
+        &stack,
+        "general.mod_log_channel",
+        &small::MOD_LOG.to_string(),
+    );
+    // The guild model says the bot outranks the member; Discord says otherwise (a role moved
+    // a moment ago).
+    stack.sandbox.inject(
+        guildhall_sandbox::Fault::new(axum::http::Method::PATCH, "/guilds/*/members/*")
+            .status(403)
+            .body(serde_json::json!({"message": "Missing Permissions", "code": 50013})),
+    );
+    let timeout = stack.sandbox.slash(
+        small::GUILD,
+        small::GENERAL,
+        small::MOD_A,
+        "timeout",
+        vec![
+            SlashOption::user("member", small::MEMBER_B),
+            SlashOption::string("duration", "10m"),
+            SlashOption::string("reason", "flooding"),
+        ],
+    );
+    let answer = stack.sandbox.interaction_response(&timeout, WITHIN).await;
+    assert!(
+        answer.content.contains("not carried out") && answer.content.contains("Discord refused"),
+        "{}",
+        answer.content
+    );
+    let cases = cases_of(&stack, small::MEMBER_B);
+    assert_eq!(cases[0]["kind"], "timeout", "{cases}");
+    assert!(
+        cases[0]["failed_reason"]
+            .as_str()
+            .is_some_and(|why| why.contains("50013")),
+        "{cases}"
+    );
+    let refusals = stack.cli(&["--json", "refusals", "--guild", &small::GUILD.to_string()]);
+    assert_eq!(refusals[0]["code"], "discord_refused", "{refusals}");
+    assert_eq!(refusals[0]["invoker"], small::MOD_A.to_string());
+    let requests = stack.sandbox.requests();
+    assert!(
+        requests.iter().all(|r| !(r.method.as_str() == "POST"
+            && r.path == format!("/channels/{}/messages", small::MOD_LOG))),
+        "nothing is posted to the mod log for a timeout that did not happen"
+    );
+    assert!(
+        requests
+            .iter()
+            .all(|r| !(r.method.as_str() == "POST" && r.path == "/users/@me/channels")),
+        "the member is not told of a timeout that did not happen"
+    );
+}

@@ -2,7 +2,7 @@
 
 use super::buttons::TicketButton;
 use super::channel::{create_ticket_channel, uses_channels};
-use super::model::{Panel, Ticket, TicketId};
+use super::model::{Panel, PanelId, Ticket, TicketId};
 use super::service::{TicketError, TicketService};
 use super::settings::TicketSettings;
 use super::store::{self, Opened};
@@ -128,6 +128,16 @@ impl TicketService {
     /// Storage errors.
     pub async fn abandon(&self, guild: GuildId, ticket: TicketId) -> Result<(), TicketError> {
         store::delete_unattached(&self.db, guild, ticket).await?;
+        Ok(())
+    }
+
+    /// Takes back a panel Discord did not let the bot post, so no panel is listed that nobody
+    /// can see.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn abandon_panel(&self, guild: GuildId, panel: PanelId) -> Result<(), TicketError> {
+        store::delete_unposted_panel(&self.db, guild, panel).await?;
         Ok(())
     }
 

@@ -307,6 +307,23 @@ pub async fn set_channel(
     row.as_ref().map(ticket).transpose()
 }
 
+/// Deletes a panel that was never posted (Discord refused the post) and has no tickets. `false`
+/// when there is no such panel, or it was posted.
+///
+/// # Errors
+/// [`DbError`] when the write fails.
+pub async fn delete_unposted_panel(db: &Db, guild: GuildId, id: PanelId) -> Result<bool, DbError> {
+    let done = sqlx::query(
+        "DELETE FROM ticket_panels WHERE guild_id = $1 AND id = $2 AND message_id IS NULL
+           AND NOT EXISTS (SELECT 1 FROM tickets WHERE tickets.panel_id = ticket_panels.id)",
+    )
+    .bind(guild.to_db())
+    .bind(id)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 /// Deletes a ticket that never got its thread or channel (Discord refused to create it), so the
 /// member is not held to an open ticket that does not exist. `false` when there is no such
 /// ticket or it has a channel.
