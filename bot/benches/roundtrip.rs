@@ -69,16 +69,9 @@ async fn main() {
         .unwrap(),
     );
     let (analytics, _writer) = Recorder::start(test_db.db.clone(), Duration::from_secs(1));
-    let core = guildhall_bot::CoreHandles {
-        db: test_db.db.clone(),
-        live: Arc::new(guildhall_core::live::Live::new(clock.now())),
-        ledger: guildhall_core::jobs::JobLedger::new(test_db.db.clone(), Arc::clone(&clock), 3),
-        clock,
-        config,
-        coordination,
-        guild_cache: Arc::new(guildhall_core::guild_cache::GuildCache::new()),
-    };
-    let data = BotData::new(core, executor, analytics);
+    let core = guildhall_core::Core::new(test_db.db.clone(), clock, coordination, 3);
+    let core = guildhall_core::Core { config, ..core };
+    let data = BotData::new(&core, executor, analytics);
     let live = Arc::clone(&data.live);
     let seen = |name: &str| {
         live.event_rates(guildhall_core::clock::UnixMillis(0))

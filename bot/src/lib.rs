@@ -82,80 +82,31 @@ pub struct BotData {
     bot_user: OnceLock<UserId>,
 }
 
-/// The core services the bot shares with the rest of the process.
-#[derive(Debug, Clone)]
-pub struct CoreHandles {
-    /// The database.
-    pub db: Db,
-    /// The clock.
-    pub clock: SharedClock,
-    /// Per-guild settings.
-    pub config: Arc<GuildConfigService>,
-    /// Cooldowns, rate limits, pub/sub.
-    pub coordination: Arc<dyn Coordination>,
-    /// The job ledger.
-    pub ledger: guildhall_core::jobs::JobLedger,
-    /// Live state for the web server and the console.
-    pub live: Arc<guildhall_core::live::Live>,
-    /// The guild model, shared with the dashboard.
-    pub guild_cache: Arc<GuildCache>,
-}
-
 impl BotData {
-    /// Shared state for the bot.
-    pub fn new(core: CoreHandles, executor: Arc<executor::Executor>, analytics: Recorder) -> Self {
-        let moderation = Arc::new(guildhall_core::moderation::ModerationService::new(
-            core.db.clone(),
-            Arc::clone(&core.clock),
-            core.ledger.clone(),
-            Arc::clone(&core.config),
-        ));
-        let tickets = Arc::new(guildhall_core::tickets::TicketService::new(
-            core.db.clone(),
-            Arc::clone(&core.clock),
-            core.ledger.clone(),
-        ));
-        let recent_messages = Arc::new(guildhall_core::recent_messages::RecentMessages::new(
-            core.db.clone(),
-        ));
-        let levels = Arc::new(guildhall_core::levels::LevelService::new(
-            core.db.clone(),
-            Arc::clone(&core.clock),
-            Arc::clone(&core.coordination),
-            Arc::clone(&core.config),
-        ));
-        // A panel's level requirement reads the member's level from the levels service.
-        let roles = Arc::new(
-            guildhall_core::roles::RoleService::new(
-                core.db.clone(),
-                Arc::clone(&core.clock),
-                core.ledger.clone(),
-                Arc::clone(&core.coordination),
-            )
-            .with_levels(Arc::clone(&levels) as Arc<dyn guildhall_core::roles::MemberLevels>),
-        );
-        let giveaways = Arc::new(guildhall_core::giveaways::GiveawayService::new(
-            core.db.clone(),
-            Arc::clone(&core.clock),
-            core.ledger.clone(),
-            Arc::clone(&core.config),
-        ));
+    /// Shared state for the bot, on the process's one [`guildhall_core::Core`]: the bot, the
+    /// job worker and the dashboard of one process share every service (one XP buffer, one
+    /// guild model).
+    pub fn new(
+        core: &guildhall_core::Core,
+        executor: Arc<executor::Executor>,
+        analytics: Recorder,
+    ) -> Self {
         Self {
-            tickets,
-            roles,
-            giveaways,
-            recent_messages,
-            levels,
+            tickets: Arc::clone(&core.tickets),
+            roles: Arc::clone(&core.roles),
+            giveaways: Arc::clone(&core.giveaways),
+            recent_messages: Arc::clone(&core.recent_messages),
+            levels: Arc::clone(&core.levels),
             threads: crate::levels::ThreadParents::default(),
-            db: core.db,
-            clock: core.clock,
-            config: core.config,
-            coordination: core.coordination,
+            db: core.db.clone(),
+            clock: Arc::clone(&core.clock),
+            config: Arc::clone(&core.config),
+            coordination: Arc::clone(&core.coordination),
             executor,
-            cache: core.guild_cache,
+            cache: Arc::clone(&core.guild_cache),
             analytics,
-            live: core.live,
-            moderation,
+            live: Arc::clone(&core.live),
+            moderation: Arc::clone(&core.moderation),
             automod: automod::AutomodRuntime::default(),
             guild_arrived: tokio::sync::Notify::new(),
             chunk_members: std::sync::atomic::AtomicBool::new(false),

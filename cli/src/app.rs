@@ -9,9 +9,6 @@ use guildhall_core::clock::{SharedClock, SystemClock};
 use guildhall_core::config::{DEFAULT_CONFIG_FILE, Settings};
 use guildhall_core::coordination::{Coordination, MemoryCoordination, RedisCoordination};
 use guildhall_core::db::{Db, DbOptions, MigrationState};
-use guildhall_core::guild_cache::GuildCache;
-use guildhall_core::guild_config::GuildConfigService;
-use guildhall_core::jobs::JobLedger;
 use guildhall_core::live::Live;
 
 /// Flags every command accepts.
@@ -96,15 +93,19 @@ pub async fn coordination(
     })
 }
 
-/// The services a command that changes things needs.
+/// The services a command that changes things needs: the process's one
+/// [`guildhall_core::Core`] (every command and every long-running part takes its feature
+/// services from it).
 pub struct Services {
-    pub db: Db,
-    pub clock: SharedClock,
-    pub coordination: Arc<dyn Coordination>,
-    pub config: Arc<GuildConfigService>,
-    pub ledger: JobLedger,
-    pub live: Arc<Live>,
-    pub guild_cache: Arc<GuildCache>,
+    core: guildhall_core::Core,
+}
+
+impl std::ops::Deref for Services {
+    type Target = guildhall_core::Core;
+
+    fn deref(&self) -> &Self::Target {
+        &self.core
+    }
 }
 
 impl Services {
@@ -118,30 +119,15 @@ impl Services {
     pub async fn on(settings: &Settings, db: Db) -> anyhow::Result<Self> {
         let clock: SharedClock = Arc::new(SystemClock);
         let coordination = coordination(settings, &clock).await?;
-        let config = Arc::new(GuildConfigService::new(
-            db.clone(),
-            Arc::clone(&clock),
-            Arc::clone(&coordination),
-        ));
-        let ledger = JobLedger::new(db.clone(), Arc::clone(&clock), settings.jobs.max_attempts)
-            .with_coordination(Arc::clone(&coordination));
-        let live = Arc::new(Live::new(clock.now()));
-        let guild_cache = Arc::new(GuildCache::new());
         Ok(Self {
-            db,
-            clock,
-            coordination,
-            config,
-            ledger,
-            live,
-            guild_cache,
+            core: guildhall_core::Core::new(db, clock, coordination, settings.jobs.max_attempts),
         })
     }
 
     /// Uses `live` (the one logging publishes to) as the process's live state.
     #[must_use]
     pub fn with_live(mut self, live: Arc<Live>) -> Self {
-        self.live = live;
+        self.core.live = live;
         self
     }
 }

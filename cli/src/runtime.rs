@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use guildhall_bot::executor::{Executor, ExecutorOptions};
 use guildhall_bot::intents::Privileged;
-use guildhall_bot::{BotData, BotOptions, CoreHandles, Shards};
+use guildhall_bot::{BotData, BotOptions, Shards};
 use guildhall_core::analytics;
 use guildhall_core::config::Settings;
 use guildhall_core::guild_config::scheduled::{self, ApplyScheduledChange};
@@ -41,48 +41,19 @@ pub fn registry(settings: &Settings, services: &Services) -> anyhow::Result<JobR
             Arc::new(recent_messages::Retention::new(
                 services.ledger.clone(),
                 Arc::clone(&services.config),
-                Arc::new(guildhall_core::tickets::TicketService::new(
-                    services.db.clone(),
-                    Arc::clone(&services.clock),
-                    services.ledger.clone(),
-                )),
+                Arc::clone(&services.tickets),
             )),
         );
     if settings.discord.token.is_some() {
         let discord = Arc::new(executor(settings, services)?);
         let sink: Arc<dyn guildhall_core::effect::EffectSink> = discord.clone();
-        let moderation = Arc::new(guildhall_core::moderation::ModerationService::new(
-            services.db.clone(),
-            Arc::clone(&services.clock),
-            services.ledger.clone(),
-            Arc::clone(&services.config),
-        ));
-        let tickets = Arc::new(guildhall_core::tickets::TicketService::new(
-            services.db.clone(),
-            Arc::clone(&services.clock),
-            services.ledger.clone(),
-        ));
-        let roles = Arc::new(guildhall_core::roles::RoleService::new(
-            services.db.clone(),
-            Arc::clone(&services.clock),
-            services.ledger.clone(),
-            Arc::clone(&services.coordination),
-        ));
-        // Giveaway timers (the draw, claim windows, rerolls, message edits) check candidates
-        // with Discord, their stored level and their warnings.
-        let giveaways = Arc::new(guildhall_core::giveaways::GiveawayService::new(
-            services.db.clone(),
-            Arc::clone(&services.clock),
-            services.ledger.clone(),
-            Arc::clone(&services.config),
-        ));
-        let levels: Arc<dyn guildhall_core::roles::MemberLevels> =
-            Arc::new(guildhall_core::levels::LevelService::new(
-                services.db.clone(),
-                Arc::clone(&services.clock),
-                Arc::clone(&services.coordination),
-                Arc::clone(&services.config),
-            ));
+        // The process's one instance of each service: a draw reads the same XP buffer the
+        // bot's entry check does.
+        let moderation = Arc::clone(&services.moderation);
+        let tickets = Arc::clone(&services.tickets);
+        let roles = Arc::clone(&services.roles);
+        let giveaways = Arc::clone(&services.giveaways);
+        let levels: Arc<dyn guildhall_core::roles::MemberLevels> = services.levels.clone();
         let giveaway_ports = guildhall_core::giveaways::GiveawayPorts {
             sink: Arc::clone(&sink),
             members: Arc::new(guildhall_bot::DiscordMembers::new(
@@ -251,17 +222,8 @@ pub fn bot_parts(
     let executor = Arc::new(executor(settings, services)?);
     let (analytics, writer) =
         analytics::Recorder::start(services.db.clone(), Duration::from_secs(2));
-    let core = CoreHandles {
-        db: services.db.clone(),
-        clock: Arc::clone(&services.clock),
-        config: Arc::clone(&services.config),
-        coordination: Arc::clone(&services.coordination),
-        ledger: services.ledger.clone(),
-        live: Arc::clone(&services.live),
-        // One guild model for the bot (writer) and the dashboard (reader).
-        guild_cache: Arc::clone(&services.guild_cache),
-    };
-    let data = BotData::new(core, executor, analytics);
+    // One core for the bot, the worker and the dashboard of this process.
+    let data = BotData::new(services, executor, analytics);
     let options = BotOptions {
         token: token.expose().to_owned(),
         api_base: settings.discord.api_base.clone(),

@@ -9,6 +9,7 @@ pub mod analytics;
 pub mod audit;
 pub mod automod;
 pub mod clock;
+mod composition;
 pub mod config;
 pub mod coordination;
 pub mod db;
@@ -31,3 +32,5 @@ pub mod roles;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod tickets;
+
+pub use composition::Core;

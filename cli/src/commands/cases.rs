@@ -2,7 +2,7 @@
 
 use clap::Subcommand;
 use guildhall_core::ids::{GuildId, UserId};
-use guildhall_core::moderation::{Case, CaseFilter, CaseKind, ModerationService};
+use guildhall_core::moderation::{Case, CaseFilter, CaseKind};
 
 use crate::app::{self, GlobalOptions, Services};
 use crate::output::{self, Table};
@@ -38,12 +38,7 @@ pub enum Command {
 pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()> {
     let settings = app::load_settings(options)?;
     let services = Services::open(&settings).await?;
-    let moderation = ModerationService::new(
-        services.db.clone(),
-        std::sync::Arc::clone(&services.clock),
-        services.ledger.clone(),
-        std::sync::Arc::clone(&services.config),
-    );
+    let moderation = std::sync::Arc::clone(&services.moderation);
     match command {
         Command::List {
             guild,

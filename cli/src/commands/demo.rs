@@ -3,7 +3,6 @@
 //! setup and no Discord account.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -295,11 +294,7 @@ async fn open_help_desk(
     ] {
         services.config.set_key(guild, key, &value, "demo").await?;
     }
-    let tickets = guildhall_core::tickets::TicketService::new(
-        services.db.clone(),
-        Arc::clone(&services.clock),
-        services.ledger.clone(),
-    );
+    let tickets = std::sync::Arc::clone(&services.tickets);
     if !tickets.panels(guild).await?.is_empty() {
         return Ok(());
     }
@@ -336,8 +331,7 @@ async fn start_giveaway(
     guild: &guildhall_sandbox::seed::SeedGuild,
 ) -> anyhow::Result<()> {
     use guildhall_core::giveaways::{
-        GiveawayRequest, GiveawayService, GiveawayState, Manager, schedule_post,
-        settings::MIN_CLAIM_WINDOW_SECS,
+        GiveawayRequest, GiveawayState, Manager, schedule_post, settings::MIN_CLAIM_WINDOW_SECS,
     };
     let Some(channel) = guild.channels.iter().find(|c| c.name == "general") else {
         return Ok(());
@@ -354,12 +348,7 @@ async fn start_giveaway(
             "demo",
         )
         .await?;
-    let giveaways = GiveawayService::new(
-        services.db.clone(),
-        Arc::clone(&services.clock),
-        services.ledger.clone(),
-        Arc::clone(&services.config),
-    );
+    let giveaways = std::sync::Arc::clone(&services.giveaways);
     if !giveaways
         .list(guild.id, Some(GiveawayState::Running), 1)
         .await?
@@ -439,13 +428,8 @@ async fn post_role_panel(
     bot: guildhall_core::ids::UserId,
 ) -> anyhow::Result<()> {
     use guildhall_core::permissions::{MemberInfo, RoleInfo};
-    use guildhall_core::roles::{PanelChoice, PanelContent, PanelOption, PanelStyle, RoleService};
-    let roles = RoleService::new(
-        services.db.clone(),
-        Arc::clone(&services.clock),
-        services.ledger.clone(),
-        Arc::clone(&services.coordination),
-    );
+    use guildhall_core::roles::{PanelChoice, PanelContent, PanelOption, PanelStyle};
+    let roles = std::sync::Arc::clone(&services.roles);
     let Some(channel) = guild.channels.iter().find(|c| c.name == "welcome") else {
         return Ok(());
     };

@@ -8,13 +8,10 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::{Subcommand, ValueEnum};
-use guildhall_core::giveaways::{
-    DrawRecord, GiveawayId, GiveawayService, GiveawayState, Manager, Verified,
-};
+use guildhall_core::giveaways::{DrawRecord, GiveawayId, GiveawayState, Manager, Verified};
 use guildhall_core::ids::{GuildId, UserId};
 use serde_json::{Value, json};
 
@@ -115,12 +112,7 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
     }
     let settings = app::load_settings(options)?;
     let services = Services::open(&settings).await?;
-    let giveaways = GiveawayService::new(
-        services.db.clone(),
-        Arc::clone(&services.clock),
-        services.ledger.clone(),
-        Arc::clone(&services.config),
-    );
+    let giveaways = std::sync::Arc::clone(&services.giveaways);
     match command {
         Command::List {
             guild,

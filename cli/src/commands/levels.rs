@@ -3,7 +3,6 @@
 //! (`effects.perform`, run by whichever process runs the bot).
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::{Subcommand, ValueEnum};
@@ -85,12 +84,7 @@ impl From<Mode> for ImportMode {
 pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()> {
     let settings = app::load_settings(options)?;
     let services = Services::open(&settings).await?;
-    let levels = LevelService::new(
-        services.db.clone(),
-        Arc::clone(&services.clock),
-        Arc::clone(&services.coordination),
-        Arc::clone(&services.config),
-    );
+    let levels = std::sync::Arc::clone(&services.levels);
     match command {
         Command::Top {
             guild,

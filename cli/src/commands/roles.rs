@@ -1,11 +1,8 @@
 //! `guildhall roles timed list|remove` and `guildhall roles panels`: a guild's timed roles (and
 //! ending one early) and its role panels.
 
-use std::sync::Arc;
-
 use clap::Subcommand;
 use guildhall_core::ids::{GuildId, RoleId, UserId};
-use guildhall_core::roles::RoleService;
 use serde_json::json;
 
 use crate::app::{self, GlobalOptions, Services};
@@ -48,12 +45,7 @@ pub enum TimedCommand {
 pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()> {
     let settings = app::load_settings(options)?;
     let services = Services::open(&settings).await?;
-    let roles = RoleService::new(
-        services.db.clone(),
-        Arc::clone(&services.clock),
-        services.ledger.clone(),
-        Arc::clone(&services.coordination),
-    );
+    let roles = std::sync::Arc::clone(&services.roles);
     match command {
         Command::Timed(TimedCommand::List { guild, user }) => {
             let running = roles.timed_roles(guild, user).await?;

@@ -3,7 +3,7 @@
 
 use clap::{Subcommand, ValueEnum};
 use guildhall_core::ids::GuildId;
-use guildhall_core::tickets::{TicketService, TicketState, export};
+use guildhall_core::tickets::{TicketState, export};
 
 use crate::app::{self, GlobalOptions, Services};
 use crate::output::{self, Table};
@@ -47,11 +47,7 @@ pub enum Format {
 pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()> {
     let settings = app::load_settings(options)?;
     let services = Services::open(&settings).await?;
-    let tickets = TicketService::new(
-        services.db.clone(),
-        std::sync::Arc::clone(&services.clock),
-        services.ledger.clone(),
-    );
+    let tickets = std::sync::Arc::clone(&services.tickets);
     match command {
         Command::List {
             guild,

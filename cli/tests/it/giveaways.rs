@@ -596,3 +596,41 @@ async fn a_restart_between_the_end_and_the_draw_draws_exactly_once() {
         .count();
     assert_eq!(ends, 1, "{detail}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_draw_sees_the_same_unflushed_xp_as_the_entry_check() {
+    // One message is worth level 1; XP is written only every five minutes, so the member's
+    // level lives in the process's XP buffer for the whole giveaway.
+    let stack = serve_with(&[
+        ("features.levels", "on"),
+        ("levels.xp_max", "200"),
+        ("levels.xp_min", "200"),
+        ("levels.flush_interval_secs", "300"),
+    ])
+    .await;
+    stack
+        .sandbox
+        .say(small::GUILD, small::GENERAL, small::MEMBER_A, "hello there");
+    let (id, message) = start(
+        &stack,
+        vec![
+            SlashOption::string("prize", "Badge"),
+            SlashOption::string("duration", "10s"),
+            SlashOption::integer("winners", 1),
+            SlashOption::integer("min_level", 1),
+        ],
+    )
+    .await;
+    let entered = format!("giveaways:enter:{id}");
+    testing::wait_for("the member to be let in at level 1", WITHIN, || async {
+        let answer = press(&stack, small::MEMBER_A, &message, &entered).await;
+        answer.content.starts_with("You're in!").then_some(())
+    })
+    .await;
+    let detail = drawn(&stack, id).await;
+    assert_eq!(
+        winner(&detail, 1),
+        Some(small::MEMBER_A),
+        "the draw must see the level the entry check saw: {detail}"
+    );
+}
