@@ -105,6 +105,9 @@ pub struct Services {
     pub ledger: JobLedger,
     pub live: Arc<Live>,
     pub guild_cache: Arc<GuildCache>,
+    /// Where ids are checked to belong to their guild: the guild cache, then Discord's REST
+    /// API when a bot token is configured.
+    pub directory: Arc<dyn guildhall_core::references::GuildDirectory>,
 }
 
 impl Services {
@@ -127,6 +130,21 @@ impl Services {
             .with_coordination(Arc::clone(&coordination));
         let live = Arc::new(Live::new(clock.now()));
         let guild_cache = Arc::new(GuildCache::new());
+        let directory = guildhall_web::guild_directory(
+            Arc::clone(&guild_cache),
+            settings
+                .discord
+                .api_base
+                .as_deref()
+                .unwrap_or("https://discord.com"),
+            settings.discord.token.as_ref().map(|token| token.expose()),
+        );
+        // With a token every settings write checks the ids it names; without one only the
+        // dashboard does (it sets the directory when it starts), so an operator's
+        // `config set` on a machine without a token still works.
+        if settings.discord.token.is_some() {
+            config.set_directory(Arc::clone(&directory));
+        }
         Ok(Self {
             db,
             clock,
@@ -135,6 +153,7 @@ impl Services {
             ledger,
             live,
             guild_cache,
+            directory,
         })
     }
 

@@ -50,7 +50,13 @@ pub fn registry(settings: &Settings, services: &Services) -> anyhow::Result<JobR
         );
     if settings.discord.token.is_some() {
         let discord = Arc::new(executor(settings, services)?);
-        let sink: Arc<dyn guildhall_core::effect::EffectSink> = discord.clone();
+        // Every job that acts on Discord re-checks the channels and roles it names against
+        // its guild just before Discord is asked.
+        let sink: Arc<dyn guildhall_core::effect::EffectSink> =
+            Arc::new(guildhall_core::references::GuardedSink::new(
+                discord.clone(),
+                Arc::clone(&services.directory),
+            ));
         let moderation = Arc::new(guildhall_core::moderation::ModerationService::new(
             services.db.clone(),
             Arc::clone(&services.clock),
@@ -344,6 +350,7 @@ pub fn web_state(
         ledger: services.ledger.clone(),
         live: Arc::clone(&services.live),
         guild_cache: Arc::clone(&services.guild_cache),
+        directory: Arc::clone(&services.directory),
         job_metrics,
         coordination: Arc::clone(&services.coordination),
     })

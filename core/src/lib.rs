@@ -26,6 +26,7 @@ pub mod live;
 pub mod moderation;
 pub mod permissions;
 pub mod recent_messages;
+pub mod references;
 pub mod refusals;
 pub mod roles;
 #[cfg(feature = "test-support")]

@@ -87,6 +87,9 @@ async fn main() {
         ledger: JobLedger::new(db.clone(), Arc::clone(&clock), 3),
         live: Arc::new(Live::new(now)),
         guild_cache: Arc::new(GuildCache::new()),
+        directory: Arc::new(guildhall_core::references::NoDirectory(
+            "benchmarks check no ids".to_owned(),
+        )),
         job_metrics: None,
         coordination,
     };

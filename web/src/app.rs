@@ -87,6 +87,8 @@ impl App {
             &config.client_secret,
             format!("{public_url}{}", routes::AUTH_CALLBACK),
         );
+        // Every settings write the dashboard makes checks the channels and roles it names.
+        web.guild_config.set_directory(Arc::clone(&web.directory));
         let secure_cookies = public_url.starts_with("https://");
         let sessions = SessionStore::new(web.db.clone());
         let levels = crate::handlers::levels::LevelsState::new(&web);
@@ -282,6 +284,21 @@ impl App {
             .guild_name(guild)
             .unwrap_or(record.name);
         Ok(access)
+    }
+
+    /// Checks that every channel and role a form names belongs to `guild`, through the
+    /// process's directory ([`guildhall_core::references`]).
+    ///
+    /// # Errors
+    /// The sentence naming the first field refused.
+    pub async fn check_references(
+        &self,
+        guild: GuildId,
+        references: &[(String, guildhall_core::references::Reference)],
+    ) -> Result<(), String> {
+        guildhall_core::references::check_all(self.web.directory.as_ref(), guild, references)
+            .await
+            .map_err(|error| error.to_string())
     }
 
     /// The moderation service over the dashboard's database, clock, ledger and settings.

@@ -14,6 +14,7 @@
 pub mod admin;
 mod app;
 mod auth;
+pub mod directory;
 mod error;
 mod handlers;
 mod metrics;
@@ -33,6 +34,7 @@ use guildhall_core::guild_config::GuildConfigService;
 use guildhall_core::ids::UserId;
 use guildhall_core::jobs::{JobLedger, JobMetrics};
 use guildhall_core::live::Live;
+use guildhall_core::references::{GuildDirectory, Layered, NoDirectory};
 use tokio_util::sync::CancellationToken;
 
 pub use app::router;
@@ -96,10 +98,30 @@ pub struct WebState {
     pub live: Arc<Live>,
     /// The bot's view of each guild (names), when the bot runs in this process.
     pub guild_cache: Arc<GuildCache>,
+    /// Where ids named in forms are checked to belong to the guild
+    /// ([`guildhall_core::references`]); see [`guild_directory`].
+    pub directory: Arc<dyn GuildDirectory>,
     /// The job worker's counters, when a worker runs in this process.
     pub job_metrics: Option<Arc<JobMetrics>>,
     /// The coordination backend (pinged by `/readyz`).
     pub coordination: Arc<dyn Coordination>,
+}
+
+/// The directory a process checks ids with: the bot's guild model first (empty where the bot
+/// does not run in this process), then Discord's REST API with the bot token; without a token,
+/// ids the model cannot vouch for are refused with the reason.
+pub fn guild_directory(
+    cache: Arc<GuildCache>,
+    api_base: &str,
+    bot_token: Option<&str>,
+) -> Arc<dyn GuildDirectory> {
+    let then: Arc<dyn GuildDirectory> = match bot_token {
+        Some(token) => Arc::new(directory::RestDirectory::new(api_base, token)),
+        None => Arc::new(NoDirectory(
+            "no bot token is configured here to ask Discord; set DISCORD_TOKEN".to_owned(),
+        )),
+    };
+    Arc::new(Layered::new(cache, then))
 }
 
 /// Why the web server could not run.

@@ -17,6 +17,7 @@ use crate::clock::{SharedClock, UnixMillis};
 use crate::coordination::Coordination;
 use crate::db::Db;
 use crate::ids::GuildId;
+use crate::references::{self, GuildDirectory};
 
 /// The coordination topic that announces a changed guild to every process.
 pub const TOPIC: &str = "guild_config.changed";
@@ -51,6 +52,9 @@ pub struct GuildConfigService {
     coordination: Arc<dyn Coordination>,
     cache: RwLock<HashMap<GuildId, Arc<GuildSettings>>>,
     seen_change: AtomicI64,
+    /// Checks that the channels and roles a write names are the guild's; without one (tests,
+    /// a CLI without a bot token) they are not checked.
+    directory: std::sync::OnceLock<Arc<dyn GuildDirectory>>,
 }
 
 impl GuildConfigService {
@@ -62,7 +66,40 @@ impl GuildConfigService {
             coordination,
             cache: RwLock::new(HashMap::new()),
             seen_change: AtomicI64::new(0),
+            directory: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Makes every later write check the channels and roles it names against `directory`
+    /// ([`crate::references`]); the first directory set stays.
+    pub fn set_directory(&self, directory: Arc<dyn GuildDirectory>) {
+        let _ = self.directory.set(directory);
+    }
+
+    /// Checks the channels and roles `next` names that the stored section does not already
+    /// name (an id written before a channel was deleted does not block unrelated edits).
+    async fn check_references(
+        &self,
+        guild: GuildId,
+        ops: &'static dyn SectionOps,
+        settings: &GuildSettings,
+        next: &Value,
+    ) -> Result<(), GuildConfigError> {
+        let Some(directory) = self.directory.get() else {
+            return Ok(());
+        };
+        let before = ops.references(&ops.json_of(settings));
+        let added: Vec<_> = ops
+            .references(next)
+            .into_iter()
+            .filter(|reference| !before.contains(reference))
+            .collect();
+        references::check_all(directory.as_ref(), guild, &added)
+            .await
+            .map_err(|error| GuildConfigError::Invalid {
+                key: error.field().to_owned(),
+                message: error.to_string(),
+            })
     }
 
     /// The cached settings of a guild, without touching the database: the message path's read.
@@ -141,6 +178,7 @@ impl GuildConfigService {
         actor: &str,
     ) -> Result<Option<Change>, GuildConfigError> {
         let (ops, settings, next) = self.prepare_key(guild, key, raw).await?;
+        self.check_references(guild, ops, &settings, &next).await?;
         self.write(guild, ops, &settings, next, actor, None).await
     }
 
@@ -155,7 +193,8 @@ impl GuildConfigService {
         key: &str,
         raw: &str,
     ) -> Result<Value, GuildConfigError> {
-        let (_, _, next) = self.prepare_key(guild, key, raw).await?;
+        let (ops, settings, next) = self.prepare_key(guild, key, raw).await?;
+        self.check_references(guild, ops, &settings, &next).await?;
         let field = key
             .split_once('.')
             .map(|(_, field)| field)
@@ -214,6 +253,7 @@ impl GuildConfigService {
                 });
             }
         }
+        self.check_references(guild, ops, &settings, &next).await?;
         self.write(guild, ops, &settings, next, actor, None).await
     }
 

@@ -54,6 +54,7 @@ impl Harness {
                 .unwrap();
         }
         let coordination = Arc::new(MemoryCoordination::new(Arc::clone(&shared)));
+        let guild_cache = Arc::new(GuildCache::new());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base = format!("http://{addr}");
@@ -78,7 +79,12 @@ impl Harness {
             )),
             ledger: JobLedger::new(test_db.db.clone(), Arc::clone(&shared), 3),
             live: Arc::new(Live::new(now)),
-            guild_cache: Arc::new(GuildCache::new()),
+            guild_cache: Arc::clone(&guild_cache),
+            directory: guildhall_web::guild_directory(
+                guild_cache,
+                &sandbox.api_base(),
+                Some(&sandbox.bot_token()),
+            ),
             job_metrics: Some(Arc::default()),
             coordination,
         };
