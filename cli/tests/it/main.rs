@@ -6,6 +6,7 @@
 mod backtest;
 mod browser;
 mod config;
+mod cross_guild;
 mod dashboard;
 mod e2e;
 mod giveaways;
