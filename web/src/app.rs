@@ -458,7 +458,18 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
     })
 }
 
+/// The policy every page gets unless its handler set a stricter one: scripts, styles and
+/// images only from this site, no `<base>` (so relative links cannot be redirected), forms
+/// only back to this site, never framed.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
+
+/// Browser features the dashboard never uses, switched off for it and anything it embeds.
+const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=(), browsing-topics=()";
+
 async fn security_headers(request: Request, next: Next) -> Response {
+    // A page answered to a signed-in browser carries that user's data: never stored by the
+    // browser or a proxy, so the back button after logout or a shared computer shows nothing.
+    let signed_in = auth::cookie(request.headers(), auth::SESSION_COOKIE).is_some();
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(
@@ -470,13 +481,28 @@ async fn security_headers(request: Request, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
+    headers.insert(
+        "permissions-policy",
+        HeaderValue::from_static(PERMISSIONS_POLICY),
+    );
+    let sets_session = headers.get_all(header::SET_COOKIE).iter().any(|value| {
+        value
+            .to_str()
+            .is_ok_and(|text| text.starts_with(&format!("{}=", auth::SESSION_COOKIE)))
+    });
+    let public_asset = headers
+        .get(header::CACHE_CONTROL)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("public"))
+        && !sets_session;
+    if (signed_in || sets_session) && !public_asset {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     // A handler that set a stricter policy (a transcript download) keeps it.
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
-            ),
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
         );
     }
     response

@@ -23,14 +23,9 @@ pub struct LoginQuery {
 }
 
 /// Only same-site paths are followed after login, so `/login` cannot be used to send users
-/// elsewhere.
+/// elsewhere: see [`routes::local_redirect`].
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_owned()
-        }
-        _ => routes::HOME.to_owned(),
-    }
+    next.map_or_else(|| routes::HOME.to_owned(), routes::local_redirect)
 }
 
 fn with_cookie(mut response: Response, cookie: &str) -> Response {
@@ -190,5 +185,16 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil")), "/");
         assert_eq!(safe_next(None), "/");
+        // What the outside probe sent, decoded as the query arrives.
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/\n/x")), "/");
+        assert_eq!(safe_next(Some("/\r\nLocation: x")), "/");
+        assert_eq!(
+            safe_next(Some("/guilds/1/cases?page=2&kind=ban")),
+            "/guilds/1/cases?page=2&kind=ban"
+        );
+        assert_eq!(safe_next(Some("/%2F/evil")), "/%2F/evil");
+        assert_eq!(safe_next(Some("/\u{202e}x")), "/");
+        assert_eq!(safe_next(Some("")), "/");
     }
 }

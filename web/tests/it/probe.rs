@@ -1,0 +1,113 @@
+//! The outside probe's findings 2 to 5 and 8, replayed: an open redirect after login, slow
+//! clients, the OAuth callback, missing headers, and lax paths, methods and filters.
+
+use guildhall_sandbox::seed::small;
+use reqwest::StatusCode;
+
+use crate::support::{Harness, location};
+
+/// Logs in through `/login?next=<next>` (`next` as sent, already percent-encoded) and returns
+/// where the callback sends the browser.
+async fn landing_after_login(harness: &Harness, next: &str) -> Option<String> {
+    harness.sandbox.set_oauth_user(small::OWNER);
+    let mut browser = harness.anonymous();
+    let to_discord = browser.get(&format!("/login?next={next}")).await;
+    assert_eq!(to_discord.status(), StatusCode::SEE_OTHER);
+    let approved = browser
+        .http
+        .get(location(to_discord.headers()))
+        .send()
+        .await
+        .unwrap();
+    let callback = location(approved.headers());
+    let path = callback.trim_start_matches(&harness.base).to_owned();
+    let landed = browser.get(&path).await;
+    assert_eq!(landed.status(), StatusCode::SEE_OTHER, "{next}");
+    landed
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .map(|value| value.to_str().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn login_sends_users_only_to_a_path_of_this_site() {
+    let harness = Harness::start().await;
+    for next in [
+        "/%09/evil.example",
+        "/%0A/x",
+        "//evil",
+        "/%5Cevil",
+        "/\\evil",
+        "https://evil.example",
+        "/%0D%0ASet-Cookie:%20x=1",
+        "%2F%2Fevil",
+    ] {
+        assert_eq!(
+            landing_after_login(&harness, next).await.as_deref(),
+            Some("/"),
+            "{next}"
+        );
+    }
+    let guild = small::GUILD;
+    assert_eq!(
+        landing_after_login(&harness, &format!("/guilds/{guild}/cases%3Fpage%3D2"))
+            .await
+            .as_deref(),
+        Some(format!("/guilds/{guild}/cases?page=2").as_str())
+    );
+}
+
+#[tokio::test]
+async fn signed_in_pages_are_never_stored_and_every_page_limits_what_it_may_do() {
+    let harness = Harness::start().await;
+    let guild = small::GUILD;
+    let mut owner = harness.login(small::OWNER).await;
+    for path in [
+        "/".to_owned(),
+        format!("/guilds/{guild}"),
+        format!("/guilds/{guild}/cases"),
+        format!("/guilds/{guild}/levels"),
+        format!("/guilds/{guild}/roles"),
+        format!("/guilds/{guild}/giveaways"),
+        format!("/guilds/{guild}/tickets"),
+        format!("/guilds/{guild}/levels/export"),
+    ] {
+        let response = owner.get(&path).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let headers = response.headers();
+        assert_eq!(headers["cache-control"], "no-store", "{path}");
+        let policy = headers["content-security-policy"].to_str().unwrap();
+        assert!(policy.contains("base-uri 'none'"), "{path}: {policy}");
+        assert!(policy.contains("form-action 'self'"), "{path}: {policy}");
+        assert!(
+            policy.contains("frame-ancestors 'none'"),
+            "{path}: {policy}"
+        );
+        let permissions = headers["permissions-policy"].to_str().unwrap();
+        assert!(permissions.contains("camera=()"), "{path}: {permissions}");
+    }
+    // The login's own answer (which sets the session cookie) is not stored either.
+    harness.sandbox.set_oauth_user(small::OWNER);
+    let mut browser = harness.anonymous();
+    let to_discord = browser.get("/login").await;
+    let approved = browser
+        .http
+        .get(location(to_discord.headers()))
+        .send()
+        .await
+        .unwrap();
+    let callback = location(approved.headers());
+    let landed = browser
+        .get(callback.trim_start_matches(&harness.base))
+        .await;
+    assert_eq!(landed.headers()["cache-control"], "no-store");
+    // Anonymous pages carry the policies too.
+    let anonymous = harness.anonymous().get("/healthz").await;
+    assert!(anonymous.headers().contains_key("permissions-policy"));
+    assert!(
+        anonymous.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("base-uri 'none'")
+    );
+}
