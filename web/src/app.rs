@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, RawPathParams, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::{self, Next};
@@ -410,10 +410,9 @@ impl FromRequestParts<App> for CurrentUser {
 /// Refuses every state-changing request without a session (401) or without the session's
 /// CSRF token in the `X-CSRF-Token` header or the `csrf` form field (403).
 async fn csrf_guard(State(app): State<App>, request: Request, next: Next) -> Response {
-    if matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    ) {
+    // Every state-changing route is a POST: other methods (PUT, PATCH, DELETE, TRACE, ...)
+    // reach no handler, so the method router answers them 405 without a session.
+    if *request.method() != Method::POST {
         return next.run(request).await;
     }
     let session = match app.session_of(request.headers()).await {
@@ -443,6 +442,32 @@ async fn csrf_guard(State(app): State<App>, request: Request, next: Next) -> Res
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// The path parameters that are numbers (Discord ids, case and ticket numbers, panel, giveaway,
+/// job and history ids).
+const NUMERIC_PARAMS: [&str; 7] = [
+    "guild", "giveaway", "job", "number", "panel", "timed", "entry",
+];
+
+/// Answers 404 for a path whose numeric parameter is not written canonically (digits only, no
+/// sign, no leading zero, not zero): `/guilds/+9646…` and `/guilds/09646…` name no page, and
+/// only one spelling of each path exists (caches, logs and the audit trail see one form).
+async fn canonical_ids(params: RawPathParams, request: Request, next: Next) -> Response {
+    let canonical = |value: &str| {
+        !value.is_empty()
+            && value.len() <= 20
+            && value.bytes().all(|byte| byte.is_ascii_digit())
+            && !value.starts_with('0')
+            && value.parse::<u64>().is_ok()
+    };
+    let bad = params
+        .iter()
+        .any(|(name, value)| NUMERIC_PARAMS.contains(&name) && !canonical(value));
+    if bad {
+        return PageError::NotFound("no such page".to_owned()).into_response();
+    }
+    next.run(request).await
 }
 
 /// The first value of `name` in a urlencoded form.
@@ -587,6 +612,7 @@ pub fn router(state: WebState) -> Router {
         .route(routes::METRICS, get(health::metrics))
         .route(routes::HTMX_JS, get(health::htmx_js))
         .route(routes::APP_CSS, get(health::app_css))
+        .route_layer(middleware::from_fn(canonical_ids))
         .with_state(app.clone())
         .merge(admin)
         .layer(middleware::from_fn_with_state(app, metrics::track))

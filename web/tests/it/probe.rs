@@ -111,3 +111,61 @@ async fn signed_in_pages_are_never_stored_and_every_page_limits_what_it_may_do()
             .contains("base-uri 'none'")
     );
 }
+
+#[tokio::test]
+async fn only_canonical_ids_name_pages_wrong_methods_get_405_and_bad_filters_are_refused() {
+    let harness = Harness::start().await;
+    let guild = small::GUILD;
+    let mut owner = harness.login(small::OWNER).await;
+    for path in [
+        format!("/guilds/+{guild}"),
+        format!("/guilds/0{guild}"),
+        format!("/guilds/{guild}%20"),
+        format!("/guilds/{guild}/cases/01"),
+        format!("/guilds/{guild}/cases/+1"),
+        format!("/guilds/{guild}/giveaways/0"),
+        format!("/leaderboard/+{guild}"),
+        "/guilds/99999999999999999999".to_owned(),
+    ] {
+        let response = owner.get(&path).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    assert_eq!(
+        owner.get(&format!("/guilds/{guild}")).await.status(),
+        StatusCode::OK
+    );
+
+    for method in ["TRACE", "PATCH", "PUT", "DELETE"] {
+        for path in [
+            "/".to_owned(),
+            format!("/guilds/{guild}"),
+            format!("/guilds/{guild}/cases"),
+        ] {
+            let request = owner.http.request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                format!("{}{path}", harness.base),
+            );
+            let response = owner.send(request).await;
+            assert_eq!(
+                response.status(),
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path}"
+            );
+        }
+    }
+
+    for before in ["", "abc", "%2B3", "03", "-1", "0"] {
+        let path = format!("/guilds/{guild}/cases?before={before}&q=x");
+        let response = owner.get(&path).await;
+        if before.is_empty() {
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            continue;
+        }
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{path}");
+        let body = response.text().await.unwrap();
+        assert!(
+            body.contains("before must be a case number"),
+            "{path}: {body}"
+        );
+    }
+}
