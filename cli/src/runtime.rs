@@ -341,6 +341,7 @@ pub fn web_state(
             .as_ref()
             .map(|secret| secret.expose().to_owned())
             .unwrap_or_default(),
+        limits: guildhall_web::ConnectionLimits::default(),
     };
     Ok(WebState {
         config: Arc::new(config),

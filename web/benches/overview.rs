@@ -76,6 +76,7 @@ async fn main() {
             discord_api_base: sandbox.api_base(),
             client_id: sandbox.application_id().to_string(),
             client_secret: sandbox.client_secret(),
+            limits: guildhall_web::ConnectionLimits::default(),
         }),
         db: db.clone(),
         clock: Arc::clone(&clock),

@@ -434,7 +434,10 @@ async fn csrf_guard(State(app): State<App>, request: Request, next: Next) -> Res
     }
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, FORM_LIMIT).await else {
-        return PageError::BadRequest("the form is too large".into()).into_response();
+        return PageError::BadRequest(
+            "the form could not be read: larger than 64 KB, or it stopped arriving".into(),
+        )
+        .into_response();
     };
     let field = form_field(&bytes, auth::CSRF_FIELD);
     if !field.is_some_and(|given| auth::csrf_matches(key, &session.id, &given)) {

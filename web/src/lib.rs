@@ -63,6 +63,32 @@ pub struct WebConfig {
     pub client_id: String,
     /// The OAuth2 application's client secret.
     pub client_secret: String,
+    /// How long slow clients may take, and how many may be connected at once.
+    pub limits: ConnectionLimits,
+}
+
+/// What the server grants one client: a connection that does not finish its request headers,
+/// or a request body that stops arriving, in time is closed; past `max_connections` new
+/// connections wait in the listen queue until one closes.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// How long a client may take to send a request's headers (hyper's header-read timeout;
+    /// it also ends idle keep-alive connections).
+    pub header_read: Duration,
+    /// How long a request body may stall between two pieces (tower-http's body timeout).
+    pub body_read: Duration,
+    /// How many connections are served at once.
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            header_read: Duration::from_secs(10),
+            body_read: Duration::from_secs(20),
+            max_connections: 1024,
+        }
+    }
 }
 
 impl std::fmt::Debug for WebConfig {
@@ -77,6 +103,7 @@ impl std::fmt::Debug for WebConfig {
             .field("discord_api_base", &self.discord_api_base)
             .field("client_id", &self.client_id)
             .field("client_secret", &"<redacted>")
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -153,22 +180,87 @@ pub async fn serve(state: WebState, shutdown: CancellationToken) -> Result<(), W
     serve_listener(listener, state, shutdown).await
 }
 
-/// [`serve`] on an already bound listener (tests and benchmarks bind port 0).
+/// [`serve`] on an already bound listener (tests and benchmarks bind port 0). Each connection
+/// is served by hyper's HTTP/1 server with its header-read timeout; request bodies are read
+/// under tower-http's body timeout; at most [`ConnectionLimits::max_connections`] are open at
+/// once. On `shutdown` no new connection is accepted and those open finish their requests.
 ///
 /// # Errors
-/// [`WebError::Serve`] when serving fails.
+/// [`WebError::Serve`] when accepting connections fails.
 pub async fn serve_listener(
     listener: tokio::net::TcpListener,
     state: WebState,
     shutdown: CancellationToken,
 ) -> Result<(), WebError> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+
     if let Ok(local) = listener.local_addr() {
         tracing::info!(addr = %local, public_url = %state.config.public_url, "web server listening");
     }
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown.cancelled_owned())
+    let limits = state.config.limits;
+    let app = router(state).layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+        limits.body_read,
+    ));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read);
+    let connections = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        let permit = tokio::select! {
+            () = shutdown.cancelled() => break,
+            permit = Arc::clone(&connections).acquire_owned() => permit,
+        };
+        let Ok(permit) = permit else { break };
+        let (stream, peer) = tokio::select! {
+            () = shutdown.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) if is_connection_error(&error) => continue,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait a moment, as axum does.
+                    tracing::warn!(%error, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let service = TowerToHyperService::new(
+            app.clone()
+                .layer(axum::Extension(axum::extract::ConnectInfo(peer))),
+        );
+        // No upgrades: the dashboard serves no websockets (its live views are SSE).
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, %peer, "connection ended");
+            }
+            drop(permit);
+        });
+    }
+    // Requests in flight finish (idle connections close at once); a stream that would never
+    // end (a log tail) is cut after a few seconds, so stopping always stops.
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
         .await
-        .map_err(WebError::Serve)
+        .is_err()
+    {
+        tracing::info!("web server stopped with connections still open");
+    }
+    Ok(())
+}
+
+/// How long requests in flight may take to finish once the server stops.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Errors that end one connection, not the listener.
+fn is_connection_error(error: &std::io::Error) -> bool {
+    matches!(
+        error.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
 }
 
 /// Reads the secret in `dir/file`, or creates it once: 32 random bytes as hex, readable only by

@@ -169,3 +169,55 @@ async fn only_canonical_ids_name_pages_wrong_methods_get_405_and_bad_filters_are
         );
     }
 }
+
+/// Writes `sent` on a fresh connection, then reads until the server closes it; returns what
+/// came back. Panics if the server keeps the connection past `deadline`.
+async fn closed_by_server(harness: &Harness, sent: &str, deadline: std::time::Duration) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let addr = harness.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(sent.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(deadline, stream.read_to_end(&mut answer)).await;
+    assert!(
+        read.is_ok(),
+        "the server still held the connection after {deadline:?} (sent {sent:?})"
+    );
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn stalled_clients_are_disconnected() {
+    // The harness grants a client 1 s for its headers and 1 s per piece of body.
+    let harness = Harness::start().await;
+    let deadline = std::time::Duration::from_secs(10);
+    // Headers never finished.
+    closed_by_server(
+        &harness,
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ",
+        deadline,
+    )
+    .await;
+    // Nothing at all after connecting.
+    closed_by_server(&harness, "", deadline).await;
+    // A body announced and never sent, by a signed-in user (so the form would be read): the
+    // body timeout ends the wait and the connection.
+    let owner = harness.login(small::OWNER).await;
+    let cookie = owner.cookie("gh_session").unwrap();
+    let answer = closed_by_server(
+        &harness,
+        &format!(
+            "POST /guilds/{}/settings HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\nCookie: gh_session={cookie}\r\n\r\nkey=",
+            small::GUILD
+        ),
+        deadline,
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("stopped arriving"), "{answer}");
+    // A well-behaved client is still served.
+    assert_eq!(
+        harness.anonymous().get("/healthz").await.status(),
+        StatusCode::OK
+    );
+}

@@ -69,6 +69,11 @@ impl Harness {
                 discord_api_base: sandbox.api_base(),
                 client_id: sandbox.application_id().to_string(),
                 client_secret: sandbox.client_secret(),
+                limits: guildhall_web::ConnectionLimits {
+                    header_read: std::time::Duration::from_secs(1),
+                    body_read: std::time::Duration::from_secs(1),
+                    max_connections: 64,
+                },
             }),
             db: test_db.db.clone(),
             clock: Arc::clone(&shared),
