@@ -18,5 +18,6 @@ mod moderation;
 mod roles;
 mod roles_dashboard;
 mod serve;
+mod stop;
 mod support;
 mod tickets;
