@@ -28,11 +28,10 @@ fn terminate(child: &Child) {
 /// Waits for `child` to exit, failing the test if it is still running after [`STOPS_WITHIN`].
 async fn exit_status(child: &mut Child, what: &str) -> std::process::ExitStatus {
     let child = Mutex::new(child);
-    let status = testing::wait_for(what, STOPS_WITHIN, || async {
+    testing::wait_for(what, STOPS_WITHIN, || async {
         child.lock().unwrap().try_wait().unwrap()
     })
-    .await;
-    status
+    .await
 }
 
 /// A closed loopback port: Discord unreachable.
