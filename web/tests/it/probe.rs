@@ -221,3 +221,101 @@ async fn stalled_clients_are_disconnected() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn a_login_state_is_spent_on_first_use_and_discords_answer_is_not_echoed() {
+    let harness = Harness::start().await;
+    harness.sandbox.set_oauth_user(small::OWNER);
+    let mut browser = harness.anonymous();
+    let to_discord = browser.get("/login").await;
+    let state_cookie = browser.cookie("gh_oauth_state").expect("a state cookie");
+    let approved = browser
+        .http
+        .get(location(to_discord.headers()))
+        .send()
+        .await
+        .unwrap();
+    let callback = location(approved.headers());
+    let path = callback.trim_start_matches(&harness.base).to_owned();
+    let (_, query) = path.split_once('?').unwrap();
+    let state = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("state="))
+        .unwrap();
+    // A bogus code with the valid state: Discord refuses the exchange; the page says which
+    // step failed, not what Discord answered.
+    let bogus = browser
+        .get(&format!("/auth/callback?code=bogus&state={state}"))
+        .await;
+    assert_eq!(bogus.status(), StatusCode::BAD_GATEWAY);
+    assert!(
+        bogus
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .any(|value| value.to_str().unwrap().starts_with("gh_oauth_state=;")),
+        "the state cookie is cleared on failure too"
+    );
+    let page = bogus.text().await.unwrap();
+    assert!(
+        page.contains("Discord did not accept the authorization code"),
+        "{page}"
+    );
+    for echoed in ["invalid_grant", "Invalid", "code&quot; in request"] {
+        assert!(!page.contains(echoed), "{echoed} in {page}");
+    }
+    // The same state again, even with the real code and the cookie put back: spent.
+    browser.set_cookie("gh_oauth_state", &state_cookie);
+    let replay = browser.get(&path).await;
+    assert_eq!(replay.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        replay.text().await.unwrap().contains("already used"),
+        "a state works once"
+    );
+    assert!(browser.cookie("gh_session").is_none());
+}
+
+#[tokio::test]
+async fn login_and_callback_are_rate_limited_per_client_address() {
+    let harness = Harness::start().await;
+    let mut browser = harness.anonymous();
+    let mut limited = None;
+    for attempt in 0..60 {
+        let path = if attempt % 2 == 0 {
+            "/login".to_owned()
+        } else {
+            "/auth/callback?code=x&state=y".to_owned()
+        };
+        let response = browser.get(&path).await;
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some((attempt, response));
+            break;
+        }
+    }
+    let (attempt, response) = limited.expect("60 attempts in a row are limited");
+    assert!(
+        attempt >= 20,
+        "the first 20 are let through (limited at {attempt})"
+    );
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after >= 1);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("too many login attempts")
+    );
+    // The token endpoint was called for none of them (no valid state).
+    assert!(
+        !harness
+            .sandbox
+            .requests()
+            .iter()
+            .any(|request| request.path.contains("oauth2/token"))
+    );
+}
