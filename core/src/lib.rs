@@ -31,4 +31,5 @@ pub mod refusals;
 pub mod roles;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod text;
 pub mod tickets;

@@ -536,6 +536,39 @@ async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
+/// Replaces control characters in HTML answers with U+FFFD (as a browser would): text is
+/// checked before it is stored ([`guildhall_core::text`]), but a refused form is shown again
+/// as typed, and a NUL must not reach the page raw.
+async fn no_raw_control_characters(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"));
+    if !html {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return PageError::internal("an HTML answer could not be read").into_response();
+    };
+    let control = |byte: &u8| matches!(byte, 0x00..=0x08 | 0x0B | 0x0C | 0x0E..=0x1F | 0x7F);
+    if !bytes.iter().any(control) {
+        return Response::from_parts(parts, Body::from(bytes));
+    }
+    let mut cleaned = Vec::with_capacity(bytes.len() + 16);
+    for byte in &bytes {
+        if control(byte) {
+            cleaned.extend_from_slice("\u{FFFD}".as_bytes());
+        } else {
+            cleaned.push(*byte);
+        }
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(cleaned))
+}
+
 /// Every route: the dashboard, login, health and metrics, assets, and the admin API.
 pub fn router(state: WebState) -> Router {
     let admin = admin::router(AdminState {
@@ -619,6 +652,7 @@ pub fn router(state: WebState) -> Router {
         .with_state(app.clone())
         .merge(admin)
         .layer(middleware::from_fn_with_state(app, metrics::track))
+        .layer(middleware::from_fn(no_raw_control_characters))
         .layer(middleware::from_fn(security_headers))
 }
 

@@ -362,6 +362,11 @@ impl<S: Section> SectionOps for Ops<S> {
     }
 
     fn normalize(&self, value: Value) -> Result<Value, GuildConfigError> {
+        // Every string of every section, before anything else reads it.
+        crate::text::check_json(S::NAME, &value).map_err(|error| GuildConfigError::Invalid {
+            key: error.field.clone(),
+            message: error.to_string(),
+        })?;
         let section = Self::parse(value)?;
         section.validate().map_err(|error| {
             let key = format!("{}.{}", S::NAME, error.field);

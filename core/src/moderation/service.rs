@@ -228,6 +228,8 @@ pub const MAX_REASON: usize = 1_024;
 /// A trimmed reason, or [`ModerationError::Invalid`] when it is too long.
 pub(super) fn checked_reason(reason: Option<&str>) -> Result<String, ModerationError> {
     let reason = reason.map(str::trim).unwrap_or_default();
+    crate::text::check("the reason", reason, crate::text::TextKind::Prose)
+        .map_err(|error| ModerationError::Invalid(error.to_string()))?;
     let length = reason.chars().count();
     if length > MAX_REASON {
         return Err(ModerationError::Invalid(format!(

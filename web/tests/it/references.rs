@@ -278,3 +278,97 @@ async fn another_guilds_channels_and_roles_are_refused_on_every_route_and_nothin
         .await;
     assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn control_characters_and_disguising_overrides_are_refused_naming_the_field() {
+    let harness = Harness::start().await;
+    let guild = small::GUILD;
+    let mut owner = harness.login(small::OWNER).await;
+    let csrf = owner.csrf.clone();
+    let channel = small::GENERAL.to_string();
+    let role = small::MEMBER_ROLE.to_string();
+    let base = format!("/guilds/{guild}");
+    let cases: Vec<Case> = vec![
+        (
+            format!("{base}/tickets/panels"),
+            vec![
+                ("channel", channel.clone()),
+                ("title", "Help\u{0}me".into()),
+            ],
+            "the panel's title must not contain control characters (U+0000",
+        ),
+        (
+            format!("{base}/roles/panels"),
+            vec![
+                ("channel", channel.clone()),
+                ("title", "Free \u{202E}moc.evil".into()),
+                ("opt_role_0", role.clone()),
+                ("opt_label_0", "Member".into()),
+            ],
+            "the panel's title must not contain bidirectional override characters",
+        ),
+        (
+            format!("{base}/roles/panels"),
+            vec![
+                ("channel", channel.clone()),
+                ("title", "Pings".into()),
+                ("opt_role_0", role.clone()),
+                ("opt_label_0", "Member".into()),
+                ("opt_emoji_0", "not an emoji".into()),
+            ],
+            "the panel's emoji must be one Unicode emoji",
+        ),
+        (
+            format!("{base}/giveaways/new"),
+            vec![
+                ("prize", "Nitro\u{0}".into()),
+                ("duration", "2h".into()),
+                ("winners", "1".into()),
+                ("channel", channel.clone()),
+            ],
+            "the prize must not contain control characters",
+        ),
+        (
+            format!("{base}/settings"),
+            vec![
+                ("key", "commands.prefix".into()),
+                ("value", "\u{202E}!".into()),
+            ],
+            "commands.prefix must not contain bidirectional override characters",
+        ),
+        (
+            format!("{base}/levels/settings"),
+            levels_form(&[("announce_template", "{user} \u{0} up".into())]),
+            "levels.announce.template must not contain control characters",
+        ),
+        (
+            format!("{base}/automod/rules/bad_words"),
+            vec![
+                ("action_kind", "delete".into()),
+                ("words", "fine\nb\u{1}d".into()),
+            ],
+            "automod.bad_words.words[1] must not contain control characters",
+        ),
+    ];
+    let before = rows(&harness).await;
+    for (path, fields, says) in &cases {
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(key, value)| (*key, value.as_str()))
+            .collect();
+        let response = owner.post_form(path, &fields, Some(&csrf)).await;
+        let status = response.status();
+        let body = response.text().await.unwrap();
+        assert!(
+            status.is_client_error() || status == StatusCode::OK,
+            "{path}: {status}"
+        );
+        assert!(body.contains(says), "{path} should say {says}: {body}");
+        assert!(!body.contains('\u{0}'), "{path}: a NUL reached the page");
+        assert_eq!(
+            rows(&harness).await,
+            before,
+            "{path} {fields:?} wrote something"
+        );
+    }
+}
