@@ -25,6 +25,8 @@ pub mod levels;
 pub mod live;
 pub mod moderation;
 pub mod permissions;
+#[cfg(test)]
+mod proptests;
 pub mod recent_messages;
 pub mod references;
 pub mod refusals;

@@ -374,23 +374,7 @@ fn action_from_form(get: &dyn Fn(&str) -> Option<String>) -> Result<Value, Strin
     })
 }
 
-/// Seconds from `90`, `90s`, `10m`, `2h` or `3d`.
-pub fn parse_seconds(text: &str) -> Option<u64> {
-    let text = text.trim();
-    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
-        Some((index, _)) => text.split_at(index),
-        None => (text, ""),
-    };
-    let value: u64 = digits.parse().ok()?;
-    let factor = match unit.trim() {
-        "" | "s" => 1,
-        "m" => 60,
-        "h" => 3_600,
-        "d" => 86_400,
-        _ => return None,
-    };
-    value.checked_mul(factor)
-}
+pub use guildhall_core::clock::parse_seconds;
 
 /// `POST /guilds/{guild}/automod/rules/{rule}`: saves one rule through the settings service
 /// (the whole `automod` section, validated by the core); a refusal is shown in the rule's form.
