@@ -5,7 +5,7 @@
 //! changes up through the coordination bus.
 //!
 //! - [`routes`]: every path, typed, so links and handlers cannot drift.
-//! - `auth/`: Discord OAuth2 login, the signed session cookie (JWT HS256), CSRF tokens and the
+//! - `auth/`: Discord OAuth2 login, the signed session cookie (JWT HS256 via `jsonwebtoken`), CSRF tokens and the
 //!   per-guild Manage Server check.
 //! - `handlers/`: thin axum handlers (pages, htmx actions, login, health and metrics).
 //! - `views/`: maud markup split into layout, components and pages.
