@@ -238,3 +238,21 @@ pub(super) fn checked_reason(reason: Option<&str>) -> Result<String, ModerationE
     }
     Ok(reason.to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_keep_line_breaks_and_refuse_control_characters() {
+        assert_eq!(
+            checked_reason(Some(" spam\nagain ")).unwrap(),
+            "spam\nagain"
+        );
+        let refused = checked_reason(Some("spam\u{0}")).unwrap_err().to_string();
+        assert!(
+            refused.contains("the reason must not contain control characters (U+0000"),
+            "{refused}"
+        );
+    }
+}

@@ -188,8 +188,18 @@ async fn closed_by_server(harness: &Harness, sent: &str, deadline: std::time::Du
 
 #[tokio::test]
 async fn stalled_clients_are_disconnected() {
-    // The harness grants a client 1 s for its headers and 1 s per piece of body.
-    let harness = Harness::start().await;
+    // A client gets 1 s for its headers and 1 s per piece of body.
+    let test_db = guildhall_core::testing::sqlite_unmigrated().await;
+    test_db.db.migrate().await.unwrap();
+    let harness = Harness::start_with(
+        test_db,
+        guildhall_web::ConnectionLimits {
+            header_read: std::time::Duration::from_secs(1),
+            body_read: std::time::Duration::from_secs(1),
+            max_connections: 64,
+        },
+    )
+    .await;
     let deadline = std::time::Duration::from_secs(10);
     // Headers never finished.
     closed_by_server(

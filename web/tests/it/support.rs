@@ -41,6 +41,11 @@ impl Harness {
 
     /// A harness over an already migrated database.
     pub async fn start_on(test_db: TestDb) -> Self {
+        Self::start_with(test_db, guildhall_web::ConnectionLimits::default()).await
+    }
+
+    /// A harness whose server grants clients `limits` (tests of slow clients shorten them).
+    pub async fn start_with(test_db: TestDb, limits: guildhall_web::ConnectionLimits) -> Self {
         let sandbox = Sandbox::start(Seed::two_guilds()).await.unwrap();
         let clock = ManualClock::new(UnixMillis::from_system_time(std::time::SystemTime::now()));
         let shared: SharedClock = Arc::new(clock.clone());
@@ -69,11 +74,7 @@ impl Harness {
                 discord_api_base: sandbox.api_base(),
                 client_id: sandbox.application_id().to_string(),
                 client_secret: sandbox.client_secret(),
-                limits: guildhall_web::ConnectionLimits {
-                    header_read: std::time::Duration::from_secs(1),
-                    body_read: std::time::Duration::from_secs(1),
-                    max_connections: 64,
-                },
+                limits,
             }),
             db: test_db.db.clone(),
             clock: Arc::clone(&shared),
