@@ -144,6 +144,16 @@ pub fn parse_when(input: &str, now: UnixMillis) -> Result<UnixMillis, String> {
         })
 }
 
+/// Parses a duration typed in a command option (`10m`, `2h 30m`, `3d`, `1w`), for the field
+/// `what`.
+///
+/// # Errors
+/// A sentence naming `what` and the accepted forms.
+pub fn parse_duration(text: &str, what: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text.trim())
+        .map_err(|_| format!("`{text}` is not a {what}; use e.g. 10m, 2h, 3d or 1w"))
+}
+
 /// Seconds from a dashboard duration field: `90`, `90s`, `10m`, `2h` or `3d` (digits, then
 /// at most one unit); `None` for anything else or a value past `u64`.
 pub fn parse_seconds(text: &str) -> Option<u64> {

@@ -9,7 +9,7 @@
 use proptest::prelude::*;
 use serde_json::Value;
 
-use crate::clock::{UnixMillis, parse_seconds, parse_when};
+use crate::clock::{UnixMillis, parse_duration, parse_seconds, parse_when};
 use crate::giveaways::buttons::GiveawayButton;
 use crate::guild_config::GuildConfigError;
 use crate::guild_config::sections::{self, SECTIONS};
@@ -60,6 +60,16 @@ proptest! {
             parse_when(&printed, UnixMillis(0)),
             Ok(UnixMillis::from_system_time(time))
         );
+    }
+
+    #[test]
+    fn command_durations_parse_or_name_the_option_and_round_trip(text in input(), seconds in 1u64..10_000_000_000) {
+        if let Err(message) = parse_duration(&text, "ban length") {
+            prop_assert!(message.contains("is not a ban length; use e.g."), "{}", message);
+        }
+        let duration = std::time::Duration::from_secs(seconds);
+        let printed = humantime::format_duration(duration).to_string();
+        prop_assert_eq!(parse_duration(&printed, "ban length"), Ok(duration));
     }
 
     #[test]
