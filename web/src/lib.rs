@@ -226,10 +226,17 @@ pub async fn serve_listener(
                 }
             },
         };
-        let service = TowerToHyperService::new(
-            app.clone()
-                .layer(axum::Extension(axum::extract::ConnectInfo(peer))),
-        );
+        // The peer's address for handlers that need it (the login rate limit), as
+        // `axum::serve(..).into_make_service_with_connect_info()` would provide it.
+        let service = TowerToHyperService::new(tower::ServiceExt::map_request(
+            app.clone(),
+            move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                request
+            },
+        ));
         // No upgrades: the dashboard serves no websockets (its live views are SSE).
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
