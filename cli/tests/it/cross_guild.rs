@@ -1,6 +1,6 @@
 //! Finding 1 of the outside probe, across processes: with `guildhall web` and `guildhall bot`
 //! running apart (the dashboard has no guild model of its own, so it asks Discord), another
-//! guild's channels and roles are refused; and the job that would post re-checks, so a job
+//! guild's channels and roles are refused (and by the operator's CLI); and the job that would post re-checks, so a job
 //! naming another guild's channel is never carried out.
 
 use std::sync::Arc;
@@ -139,6 +139,42 @@ async fn the_dashboard_apart_from_the_bot_refuses_another_guilds_channels_and_ro
     assert_eq!(status, reqwest::StatusCode::SEE_OTHER, "{shown}");
     let _ = web.kill();
     let _ = web.wait();
+
+    // The operator's CLI, with the bot's token, checks the same way.
+    let refused = crate::support::guildhall(&stack.test_db.url, stack.dir.path())
+        .env("GUILDHALL__DISCORD__TOKEN", stack.sandbox.bot_token())
+        .env("GUILDHALL__DISCORD__API_BASE", stack.sandbox.api_base())
+        .args([
+            "config",
+            "set",
+            "--guild",
+            &guild.to_string(),
+            "general.mod_log_channel",
+            &their_channel,
+        ])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = crate::support::stderr(&refused);
+    assert!(
+        stderr.contains("general.mod_log_channel: channel")
+            && stderr.contains("is not a channel of this server"),
+        "{stderr}"
+    );
+    let accepted = crate::support::guildhall(&stack.test_db.url, stack.dir.path())
+        .env("GUILDHALL__DISCORD__TOKEN", stack.sandbox.bot_token())
+        .env("GUILDHALL__DISCORD__API_BASE", stack.sandbox.api_base())
+        .args([
+            "config",
+            "set",
+            "--guild",
+            &guild.to_string(),
+            "general.mod_log_channel",
+            &our_channel,
+        ])
+        .output()
+        .unwrap();
+    assert!(accepted.status.success(), "{accepted:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
