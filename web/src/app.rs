@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use guildhall_core::clock::UnixMillis;
 use guildhall_core::ids::{GuildId, RoleId, UserId};
 
@@ -569,6 +569,13 @@ async fn no_raw_control_characters(request: Request, next: Next) -> Response {
     Response::from_parts(parts, Body::from(cleaned))
 }
 
+/// `route` behind the CSRF guard. The guard wraps the route's own methods only
+/// (`MethodRouter::route_layer`), so a method the route does not have is answered 405 by the
+/// router, before any session or token is asked for.
+fn guarded(app: &App, route: MethodRouter<App>) -> MethodRouter<App> {
+    route.route_layer(middleware::from_fn_with_state(app.clone(), csrf_guard))
+}
+
 /// Every route: the dashboard, login, health and metrics, assets, and the admin API.
 pub fn router(state: WebState) -> Router {
     let admin = admin::router(AdminState {
@@ -578,67 +585,141 @@ pub fn router(state: WebState) -> Router {
     });
     let app = App::new(state);
     Router::new()
-        .route(routes::HOME, get(pages::home))
-        .route(routes::GUILD, get(pages::overview))
-        .route(routes::GUILD_FEATURES, get(pages::features))
-        .route(routes::GUILD_SETTINGS, post(actions::set_setting))
-        .route(routes::GUILD_HISTORY, get(pages::history))
-        .route(routes::GUILD_ROLLBACK, post(actions::rollback))
-        .route(routes::GUILD_CASES, get(moderation::cases))
-        .route(routes::GUILD_CASE, get(moderation::case))
-        .route(routes::GUILD_CASE_REASON, post(moderation::edit_reason))
-        .route(routes::GUILD_REFUSALS, get(moderation::refusals))
-        .route(routes::GUILD_AUTOMOD, get(moderation::automod))
-        .route(routes::GUILD_AUTOMOD_RULE, post(moderation::save_rule))
-        .route(routes::GUILD_AUTOMOD_TEST, post(moderation::test_automod))
+        .route(routes::HOME, guarded(&app, get(pages::home)))
+        .route(routes::GUILD, guarded(&app, get(pages::overview)))
+        .route(routes::GUILD_FEATURES, guarded(&app, get(pages::features)))
+        .route(
+            routes::GUILD_SETTINGS,
+            guarded(&app, post(actions::set_setting)),
+        )
+        .route(routes::GUILD_HISTORY, guarded(&app, get(pages::history)))
+        .route(
+            routes::GUILD_ROLLBACK,
+            guarded(&app, post(actions::rollback)),
+        )
+        .route(routes::GUILD_CASES, guarded(&app, get(moderation::cases)))
+        .route(routes::GUILD_CASE, guarded(&app, get(moderation::case)))
+        .route(
+            routes::GUILD_CASE_REASON,
+            guarded(&app, post(moderation::edit_reason)),
+        )
+        .route(
+            routes::GUILD_REFUSALS,
+            guarded(&app, get(moderation::refusals)),
+        )
+        .route(
+            routes::GUILD_AUTOMOD,
+            guarded(&app, get(moderation::automod)),
+        )
+        .route(
+            routes::GUILD_AUTOMOD_RULE,
+            guarded(&app, post(moderation::save_rule)),
+        )
+        .route(
+            routes::GUILD_AUTOMOD_TEST,
+            guarded(&app, post(moderation::test_automod)),
+        )
         .route(
             routes::GUILD_AUTOMOD_PATTERN,
-            post(moderation::check_pattern),
+            guarded(&app, post(moderation::check_pattern)),
         )
         .route(
             routes::GUILD_LADDER,
-            get(moderation::ladder).post(moderation::save_ladder),
+            guarded(&app, get(moderation::ladder).post(moderation::save_ladder)),
         )
-        .route(routes::GUILD_TICKETS, get(tickets::list))
-        .route(routes::GUILD_TICKET_PANELS, post(tickets::create_panel))
-        .route(routes::GUILD_TICKET, get(tickets::ticket))
-        .route(routes::GUILD_TICKET_EXPORT, get(tickets::export))
-        .route(routes::GUILD_LEVELS, get(levels::levels))
-        .route(routes::GUILD_LEVELS_SETTINGS, post(levels::save_settings))
-        .route(routes::GUILD_LEVELS_REWARDS, post(levels::save_rewards))
+        .route(routes::GUILD_TICKETS, guarded(&app, get(tickets::list)))
+        .route(
+            routes::GUILD_TICKET_PANELS,
+            guarded(&app, post(tickets::create_panel)),
+        )
+        .route(routes::GUILD_TICKET, guarded(&app, get(tickets::ticket)))
+        .route(
+            routes::GUILD_TICKET_EXPORT,
+            guarded(&app, get(tickets::export)),
+        )
+        .route(routes::GUILD_LEVELS, guarded(&app, get(levels::levels)))
+        .route(
+            routes::GUILD_LEVELS_SETTINGS,
+            guarded(&app, post(levels::save_settings)),
+        )
+        .route(
+            routes::GUILD_LEVELS_REWARDS,
+            guarded(&app, post(levels::save_rewards)),
+        )
         .route(
             routes::GUILD_LEVELS_MULTIPLIERS,
-            post(levels::save_multipliers),
+            guarded(&app, post(levels::save_multipliers)),
         )
-        .route(routes::GUILD_LEVELS_NO_XP, post(levels::save_no_xp))
-        .route(routes::GUILD_LEVELS_IMPORT, post(levels::import))
-        .route(routes::GUILD_LEVELS_EXPORT, get(levels::export))
+        .route(
+            routes::GUILD_LEVELS_NO_XP,
+            guarded(&app, post(levels::save_no_xp)),
+        )
+        .route(
+            routes::GUILD_LEVELS_IMPORT,
+            guarded(&app, post(levels::import)),
+        )
+        .route(
+            routes::GUILD_LEVELS_EXPORT,
+            guarded(&app, get(levels::export)),
+        )
         .route(
             routes::GUILD_LEVELS_LEADERBOARD,
-            get(leaderboard::staff_page),
+            guarded(&app, get(leaderboard::staff_page)),
         )
-        .route(routes::GUILD_ROLES, get(roles::page))
-        .route(routes::GUILD_ROLE_PANELS, post(roles::create_panel))
+        .route(routes::GUILD_ROLES, guarded(&app, get(roles::page)))
+        .route(
+            routes::GUILD_ROLE_PANELS,
+            guarded(&app, post(roles::create_panel)),
+        )
         .route(
             routes::GUILD_ROLE_PANEL,
-            get(roles::edit_page).post(roles::save_panel),
+            guarded(&app, get(roles::edit_page).post(roles::save_panel)),
         )
-        .route(routes::GUILD_ROLE_PANEL_DELETE, post(roles::delete_panel))
-        .route(routes::GUILD_ROLE_PREVIEW, post(roles::preview_panel))
-        .route(routes::GUILD_SELF_ROLES, post(roles::save_self_roles))
-        .route(routes::GUILD_TIMED_ROLE_REMOVE, post(roles::remove_timed))
-        .route(routes::GUILD_GIVEAWAYS, get(giveaways::list))
-        .route(routes::GUILD_GIVEAWAYS_NEW, post(giveaways::create))
-        .route(routes::GUILD_GIVEAWAY, get(giveaways::detail))
-        .route(routes::GUILD_GIVEAWAY_END, post(giveaways::end))
-        .route(routes::GUILD_GIVEAWAY_CANCEL, post(giveaways::cancel))
-        .route(routes::GUILD_GIVEAWAY_REROLL, post(giveaways::reroll))
-        .route(routes::GUILD_GIVEAWAY_EXPORT, get(giveaways::export))
-        .route(routes::OPERATOR, get(pages::operator))
-        .route(routes::JOB_CANCEL, post(actions::cancel_job))
-        .route(routes::JOB_RETRY, post(actions::retry_job))
-        .route(routes::LOGOUT, post(login::logout))
-        .route_layer(middleware::from_fn_with_state(app.clone(), csrf_guard))
+        .route(
+            routes::GUILD_ROLE_PANEL_DELETE,
+            guarded(&app, post(roles::delete_panel)),
+        )
+        .route(
+            routes::GUILD_ROLE_PREVIEW,
+            guarded(&app, post(roles::preview_panel)),
+        )
+        .route(
+            routes::GUILD_SELF_ROLES,
+            guarded(&app, post(roles::save_self_roles)),
+        )
+        .route(
+            routes::GUILD_TIMED_ROLE_REMOVE,
+            guarded(&app, post(roles::remove_timed)),
+        )
+        .route(routes::GUILD_GIVEAWAYS, guarded(&app, get(giveaways::list)))
+        .route(
+            routes::GUILD_GIVEAWAYS_NEW,
+            guarded(&app, post(giveaways::create)),
+        )
+        .route(
+            routes::GUILD_GIVEAWAY,
+            guarded(&app, get(giveaways::detail)),
+        )
+        .route(
+            routes::GUILD_GIVEAWAY_END,
+            guarded(&app, post(giveaways::end)),
+        )
+        .route(
+            routes::GUILD_GIVEAWAY_CANCEL,
+            guarded(&app, post(giveaways::cancel)),
+        )
+        .route(
+            routes::GUILD_GIVEAWAY_REROLL,
+            guarded(&app, post(giveaways::reroll)),
+        )
+        .route(
+            routes::GUILD_GIVEAWAY_EXPORT,
+            guarded(&app, get(giveaways::export)),
+        )
+        .route(routes::OPERATOR, guarded(&app, get(pages::operator)))
+        .route(routes::JOB_CANCEL, guarded(&app, post(actions::cancel_job)))
+        .route(routes::JOB_RETRY, guarded(&app, post(actions::retry_job)))
+        .route(routes::LOGOUT, guarded(&app, post(login::logout)))
         .route(routes::LOGIN, get(login::login))
         .route(routes::AUTH_CALLBACK, get(login::callback))
         .route(routes::HEALTHZ, get(health::healthz))

@@ -135,7 +135,7 @@ async fn only_canonical_ids_name_pages_wrong_methods_get_405_and_bad_filters_are
         StatusCode::OK
     );
 
-    for method in ["TRACE", "PATCH", "PUT", "DELETE"] {
+    for method in ["TRACE", "PATCH", "PUT", "DELETE", "POST"] {
         for path in [
             "/".to_owned(),
             format!("/guilds/{guild}"),
