@@ -293,6 +293,9 @@ impl GuildConfigService {
                 })?
         };
         let next = ops.normalize(value)?;
+        // An old version may name a channel deleted since, or one written before ids were
+        // checked: rolling back is a write like any other.
+        self.check_references(guild, ops, &settings, &next).await?;
         let note = format!("rollback to version {target}");
         let change = self
             .write(guild, ops, &settings, next.clone(), actor, Some(&note))
@@ -436,5 +439,76 @@ impl GuildConfigService {
             }
             Err(error) => tracing::warn!(%error, "could not poll settings changes"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{ManualClock, UnixMillis};
+    use crate::coordination::MemoryCoordination;
+    use crate::guild_cache::GuildCache;
+    use crate::ids::{ChannelId, UserId};
+    use crate::references::ChannelKind;
+
+    #[tokio::test]
+    async fn writes_and_rollbacks_refuse_another_guilds_channel_and_write_nothing() {
+        for test_db in crate::testing::backends().await {
+            check_on(&test_db.db).await;
+        }
+    }
+
+    async fn check_on(db: &Db) {
+        let clock: SharedClock = Arc::new(ManualClock::new(UnixMillis(1_000)));
+        let service = GuildConfigService::new(
+            db.clone(),
+            Arc::clone(&clock),
+            Arc::new(MemoryCoordination::new(Arc::clone(&clock))),
+        );
+        let ours = GuildId::new(1);
+        // Before a directory is set (an old version, or a CLI without a token): accepted.
+        service
+            .set_key(ours, "general.mod_log_channel", "12", "test")
+            .await
+            .unwrap();
+        let cache = Arc::new(GuildCache::new());
+        for (guild, channel) in [(1, 11), (2, 12)] {
+            cache.put_guild(
+                GuildId::new(guild),
+                "g".into(),
+                UserId::new(9),
+                vec![],
+                vec![],
+            );
+            cache.put_channel(
+                GuildId::new(guild),
+                ChannelId::new(channel),
+                format!("c{channel}"),
+                ChannelKind::Text,
+                None,
+            );
+        }
+        service.set_directory(cache);
+        service
+            .set_key(ours, "general.mod_log_channel", "11", "test")
+            .await
+            .unwrap();
+        let refused = service
+            .set_key(ours, "general.mod_log_channel", "12", "test")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "general.mod_log_channel: channel 12 is not a channel of this server; pick one of this server's channels"
+        );
+        // Rolling back to the version that named it is refused too.
+        let rollback = service.rollback(ours, "general", Some(1), "test").await;
+        assert!(
+            matches!(rollback, Err(GuildConfigError::Invalid { .. })),
+            "{rollback:?}"
+        );
+        let settings = service.reload(ours).await.unwrap();
+        assert_eq!(settings.general.mod_log_channel, Some(ChannelId::new(11)));
+        assert_eq!(settings.version("general"), 2);
     }
 }
