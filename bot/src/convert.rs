@@ -3,6 +3,7 @@
 use guildhall_core::clock::UnixMillis;
 use guildhall_core::ids::{ChannelId, GuildId, RoleId, UserId};
 use guildhall_core::permissions::{MemberInfo, Permissions, RoleInfo};
+use guildhall_core::references::{ChannelFacts, ChannelKind};
 use serenity::all as discord;
 
 /// A guild id.
@@ -71,4 +72,26 @@ pub fn member_update_info(event: &discord::GuildMemberUpdateEvent) -> MemberInfo
         roles: event.roles.iter().map(|id| role(*id)).collect(),
         timed_out_until: event.communication_disabled_until.map(time),
     }
+}
+
+/// A guild channel (or category) as the guild model keeps it.
+pub fn channel_facts(channel: &discord::GuildChannel) -> (ChannelId, ChannelFacts) {
+    (
+        self::channel(channel.id),
+        ChannelFacts {
+            guild: guild(channel.guild_id),
+            name: channel.name.clone(),
+            kind: ChannelKind::from_discord(u64::from(u8::from(channel.kind))),
+            parent: channel.parent_id.map(self::channel),
+        },
+    )
+}
+
+/// Puts a guild channel into the guild model (GUILD_CREATE, CHANNEL_CREATE, CHANNEL_UPDATE).
+pub fn cache_channel(
+    cache: &guildhall_core::guild_cache::GuildCache,
+    channel: &discord::GuildChannel,
+) {
+    let (id, facts) = channel_facts(channel);
+    cache.put_channel(facts.guild, id, facts.name, facts.kind, facts.parent);
 }

@@ -50,6 +50,9 @@ pub async fn handle(
                 guild.roles.values().map(convert::role_info).collect(),
                 guild.members.values().map(convert::member_info).collect(),
             );
+            for channel in guild.channels.values() {
+                convert::cache_channel(&data.cache, channel);
+            }
             data.cache.set_member_names(
                 id,
                 guild.members.values().map(|member| {
@@ -252,6 +255,15 @@ pub async fn handle(
             let (role, name) = convert::role_info(new);
             data.cache
                 .put_role(convert::guild(new.guild_id), role, name);
+        }
+        FullEvent::ChannelCreate { channel } | FullEvent::ChannelUpdate { new: channel, .. } => {
+            convert::cache_channel(&data.cache, channel);
+        }
+        FullEvent::ChannelDelete { channel, .. } => {
+            data.cache.remove_channel(
+                convert::guild(channel.guild_id),
+                convert::channel(channel.id),
+            );
         }
         FullEvent::GuildRoleDelete {
             guild_id,

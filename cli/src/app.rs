@@ -98,6 +98,9 @@ pub async fn coordination(
 /// services from it).
 pub struct Services {
     core: guildhall_core::Core,
+    /// Where ids are checked to belong to their guild: the guild cache, then Discord's REST
+    /// API when a bot token is configured.
+    pub directory: Arc<dyn guildhall_core::references::GuildDirectory>,
 }
 
 impl std::ops::Deref for Services {
@@ -119,9 +122,23 @@ impl Services {
     pub async fn on(settings: &Settings, db: Db) -> anyhow::Result<Self> {
         let clock: SharedClock = Arc::new(SystemClock);
         let coordination = coordination(settings, &clock).await?;
-        Ok(Self {
-            core: guildhall_core::Core::new(db, clock, coordination, settings.jobs.max_attempts),
-        })
+        let core = guildhall_core::Core::new(db, clock, coordination, settings.jobs.max_attempts);
+        let directory = guildhall_web::guild_directory(
+            Arc::clone(&core.guild_cache),
+            settings
+                .discord
+                .api_base
+                .as_deref()
+                .unwrap_or("https://discord.com"),
+            settings.discord.token.as_ref().map(|token| token.expose()),
+        );
+        // With a token every settings write checks the ids it names; without one only the
+        // dashboard does (it sets the directory when it starts), so an operator's
+        // `config set` on a machine without a token still works.
+        if settings.discord.token.is_some() {
+            core.config.set_directory(Arc::clone(&directory));
+        }
+        Ok(Self { core, directory })
     }
 
     /// Uses `live` (the one logging publishes to) as the process's live state.

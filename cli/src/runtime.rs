@@ -18,6 +18,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::app::Services;
 
+/// How long the parts of a process may take to stop once stopping starts.
+const STOP_GRACE: Duration = Duration::from_secs(5);
+
 /// How often settings changed by other processes are looked for when no announcement arrives.
 const SETTINGS_SYNC: Duration = Duration::from_secs(2);
 
@@ -46,7 +49,13 @@ pub fn registry(settings: &Settings, services: &Services) -> anyhow::Result<JobR
         );
     if settings.discord.token.is_some() {
         let discord = Arc::new(executor(settings, services)?);
-        let sink: Arc<dyn guildhall_core::effect::EffectSink> = discord.clone();
+        // Every job that acts on Discord re-checks the channels and roles it names against
+        // its guild just before Discord is asked.
+        let sink: Arc<dyn guildhall_core::effect::EffectSink> =
+            Arc::new(guildhall_core::references::GuardedSink::new(
+                discord.clone(),
+                Arc::clone(&services.directory),
+            ));
         // The process's one instance of each service: a draw reads the same XP buffer the
         // bot's entry check does.
         let moderation = Arc::clone(&services.moderation);
@@ -168,9 +177,20 @@ pub async fn serve(
         let (bot, writer) = bot_parts(settings, services, parts.shards)?;
         analytics_writer = Some(writer);
         let stop = shutdown.clone();
+        let api_base = settings
+            .discord
+            .api_base
+            .clone()
+            .unwrap_or_else(|| "https://discord.com".into());
         tasks.spawn(async move {
             let (options, data) = bot;
-            guildhall_bot::run(options, data, stop).await?;
+            guildhall_bot::run(options, data, stop)
+                .await
+                .map_err(|error| {
+                    anyhow::anyhow!(
+                        "the Discord bot could not run ({error}); check that {api_base} is reachable and the token is valid"
+                    )
+                })?;
             Ok("bot")
         });
     }
@@ -186,7 +206,34 @@ pub async fn serve(
         shutdown.cancelled().await;
     }
     let mut failure = None;
-    while let Some(finished) = tasks.join_next().await {
+    // Once stopping starts (a signal, or a part that ended), every part has STOP_GRACE to
+    // finish; one that does not (a gateway connection stuck in its retries) is abandoned, so
+    // the process always ends.
+    let mut deadline: Option<tokio::time::Instant> = None;
+    loop {
+        let finished = match deadline {
+            None => tokio::select! {
+                finished = tasks.join_next() => finished,
+                () = shutdown.cancelled() => {
+                    deadline = Some(tokio::time::Instant::now() + STOP_GRACE);
+                    continue;
+                }
+            },
+            Some(at) => {
+                if let Ok(finished) = tokio::time::timeout_at(at, tasks.join_next()).await {
+                    finished
+                } else {
+                    tracing::warn!(
+                        parts = tasks.len(),
+                        "parts did not stop within {} s; leaving them",
+                        STOP_GRACE.as_secs()
+                    );
+                    tasks.abort_all();
+                    break;
+                }
+            }
+        };
+        let Some(finished) = finished else { break };
         match finished {
             Ok(Ok(part)) => tracing::info!(part, "stopped"),
             Ok(Err(error)) => {
@@ -199,9 +246,14 @@ pub async fn serve(
         }
         shutdown.cancel();
     }
-    sync.await.ok();
-    if let Some(writer) = analytics_writer {
-        writer.await.ok();
+    let cleanup = async {
+        sync.await.ok();
+        if let Some(writer) = analytics_writer {
+            writer.await.ok();
+        }
+    };
+    if tokio::time::timeout(STOP_GRACE, cleanup).await.is_err() {
+        tracing::warn!("the settings sync or the analytics writer did not stop in time");
     }
     services.db.close().await;
     tracing::info!("guildhall stopped");
@@ -297,6 +349,7 @@ pub fn web_state(
             .as_ref()
             .map(|secret| secret.expose().to_owned())
             .unwrap_or_default(),
+        limits: guildhall_web::ConnectionLimits::default(),
     };
     Ok(WebState {
         config: Arc::new(config),
@@ -306,6 +359,7 @@ pub fn web_state(
         ledger: services.ledger.clone(),
         live: Arc::clone(&services.live),
         guild_cache: Arc::clone(&services.guild_cache),
+        directory: Arc::clone(&services.directory),
         job_metrics,
         coordination: Arc::clone(&services.coordination),
     })

@@ -144,6 +144,35 @@ pub fn parse_when(input: &str, now: UnixMillis) -> Result<UnixMillis, String> {
         })
 }
 
+/// Parses a duration typed in a command option (`10m`, `2h 30m`, `3d`, `1w`), for the field
+/// `what`.
+///
+/// # Errors
+/// A sentence naming `what` and the accepted forms.
+pub fn parse_duration(text: &str, what: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text.trim())
+        .map_err(|_| format!("`{text}` is not a {what}; use e.g. 10m, 2h, 3d or 1w"))
+}
+
+/// Seconds from a dashboard duration field: `90`, `90s`, `10m`, `2h` or `3d` (digits, then
+/// at most one unit); `None` for anything else or a value past `u64`.
+pub fn parse_seconds(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((index, _)) => text.split_at(index),
+        None => (text, ""),
+    };
+    let value: u64 = digits.parse().ok()?;
+    let factor = match unit.trim() {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        _ => return None,
+    };
+    value.checked_mul(factor)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

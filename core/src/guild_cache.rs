@@ -1,12 +1,18 @@
 //! What the bot knows of each guild right now — owner, roles, members seen — without Discord's
 //! types. The bot feeds it from gateway events; guards read it. In process only: a guild's
-//! events all reach the one shard that owns it.
+//! events all reach the one shard that owns it. It is also the in-process
+//! [`GuildDirectory`]: an id it holds is the guild's; an id it holds for another guild is not;
+//! anything else it cannot tell (a thread, a channel created a moment ago), so a
+//! [`crate::references::Layered`] directory asks Discord.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::RwLock;
 
-use crate::ids::{GuildId, RoleId, UserId};
+use async_trait::async_trait;
+
+use crate::ids::{ChannelId, GuildId, RoleId, UserId};
 use crate::permissions::{GuildInfo, MemberInfo, RoleInfo};
+use crate::references::{ChannelFacts, ChannelKind, DirectoryError, Found, GuildDirectory};
 
 #[derive(Debug, Clone)]
 struct CachedGuild {
@@ -24,6 +30,8 @@ struct CachedGuild {
     /// without bound. An event about a member makes it a member like any other.
     fetched: VecDeque<UserId>,
     fetched_set: HashSet<UserId>,
+    /// The guild's channels and categories (threads are not kept).
+    channels: HashMap<ChannelId, ChannelFacts>,
 }
 
 /// How many members fetched on demand (not seen in an event) a guild keeps.
@@ -33,6 +41,48 @@ pub const MAX_FETCHED_MEMBERS: usize = 5_000;
 #[derive(Debug, Default)]
 pub struct GuildCache {
     guilds: RwLock<HashMap<GuildId, CachedGuild>>,
+}
+
+#[async_trait]
+impl GuildDirectory for GuildCache {
+    async fn channel(
+        &self,
+        guild: GuildId,
+        channel: ChannelId,
+    ) -> Result<Found<ChannelFacts>, DirectoryError> {
+        let guilds = self.read();
+        if let Some(facts) = guilds
+            .get(&guild)
+            .and_then(|cached| cached.channels.get(&channel))
+        {
+            return Ok(Found::Here(facts.clone()));
+        }
+        let elsewhere = guilds
+            .iter()
+            .any(|(other, cached)| *other != guild && cached.channels.contains_key(&channel));
+        Ok(if elsewhere {
+            Found::NotHere
+        } else {
+            Found::Unknown
+        })
+    }
+
+    async fn role(&self, guild: GuildId, role: RoleId) -> Result<Found<String>, DirectoryError> {
+        let guilds = self.read();
+        if let Some((_, name)) = guilds
+            .get(&guild)
+            .and_then(|cached| cached.roles.get(&role))
+        {
+            return Ok(Found::Here(name.clone()));
+        }
+        // Role ids are snowflakes: one the cached guild does not hold is not its role (a role
+        // created this instant arrives by GUILD_ROLE_CREATE before anyone can pick it).
+        Ok(if guilds.contains_key(&guild) {
+            Found::NotHere
+        } else {
+            Found::Unknown
+        })
+    }
 }
 
 impl GuildCache {
@@ -81,8 +131,46 @@ impl GuildCache {
                 pending: HashSet::new(),
                 fetched: VecDeque::new(),
                 fetched_set: HashSet::new(),
+                channels: HashMap::new(),
             },
         );
+    }
+
+    /// Adds or replaces a channel or category (GUILD_CREATE, CHANNEL_CREATE, CHANNEL_UPDATE);
+    /// a guild not cached is ignored.
+    pub fn put_channel(
+        &self,
+        guild: GuildId,
+        channel: ChannelId,
+        name: String,
+        kind: ChannelKind,
+        parent: Option<ChannelId>,
+    ) {
+        if let Some(cached) = self.write().get_mut(&guild) {
+            cached.channels.insert(
+                channel,
+                ChannelFacts {
+                    guild,
+                    name,
+                    kind,
+                    parent,
+                },
+            );
+        }
+    }
+
+    /// Forgets a channel (CHANNEL_DELETE).
+    pub fn remove_channel(&self, guild: GuildId, channel: ChannelId) {
+        if let Some(cached) = self.write().get_mut(&guild) {
+            cached.channels.remove(&channel);
+        }
+    }
+
+    /// A channel of the guild, if cached.
+    pub fn channel(&self, guild: GuildId, channel: ChannelId) -> Option<ChannelFacts> {
+        self.read()
+            .get(&guild)
+            .and_then(|cached| cached.channels.get(&channel).cloned())
     }
 
     /// Forgets a guild (the bot left it).

@@ -67,9 +67,14 @@ macro_rules! snowflake {
         impl FromStr for $name {
             type Err = InvalidId;
 
+            /// Only the canonical spelling: decimal digits without a sign or leading zeros
+            /// (surrounding whitespace is ignored), so one id has one written form.
             fn from_str(input: &str) -> Result<Self, Self::Err> {
-                match input.trim().parse::<u64>() {
-                    Ok(raw) if raw > 0 => Ok(Self(raw)),
+                let digits = input.trim();
+                let canonical = !digits.starts_with('0')
+                    && digits.bytes().all(|byte| byte.is_ascii_digit());
+                match digits.parse::<u64>() {
+                    Ok(raw) if raw > 0 && canonical => Ok(Self(raw)),
                     _ => Err(InvalidId { kind: $kind, input: input.to_owned() }),
                 }
             }
@@ -164,6 +169,19 @@ mod tests {
             "{error}"
         );
         assert!("0".parse::<RoleId>().is_err());
+        // Only the canonical spelling.
+        for other in [
+            "+42",
+            "042",
+            "-42",
+            "4_2",
+            "42 43",
+            "",
+            "18446744073709551616",
+        ] {
+            assert!(other.parse::<GuildId>().is_err(), "{other}");
+        }
+        assert_eq!(" 42 ".parse::<GuildId>(), Ok(GuildId::new(42)));
     }
 
     #[test]

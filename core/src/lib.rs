@@ -26,11 +26,15 @@ pub mod levels;
 pub mod live;
 pub mod moderation;
 pub mod permissions;
+#[cfg(test)]
+mod proptests;
 pub mod recent_messages;
+pub mod references;
 pub mod refusals;
 pub mod roles;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod text;
 pub mod tickets;
 
 pub use composition::Core;

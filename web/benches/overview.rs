@@ -76,6 +76,7 @@ async fn main() {
             discord_api_base: sandbox.api_base(),
             client_id: sandbox.application_id().to_string(),
             client_secret: sandbox.client_secret(),
+            limits: guildhall_web::ConnectionLimits::default(),
         }),
         db: db.clone(),
         clock: Arc::clone(&clock),
@@ -87,6 +88,9 @@ async fn main() {
         ledger: JobLedger::new(db.clone(), Arc::clone(&clock), 3),
         live: Arc::new(Live::new(now)),
         guild_cache: Arc::new(GuildCache::new()),
+        directory: Arc::new(guildhall_core::references::NoDirectory(
+            "benchmarks check no ids".to_owned(),
+        )),
         job_metrics: None,
         coordination,
     };

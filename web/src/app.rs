@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, RawPathParams, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use guildhall_core::clock::UnixMillis;
 use guildhall_core::ids::{GuildId, RoleId, UserId};
 
@@ -87,6 +87,8 @@ impl App {
             &config.client_secret,
             format!("{public_url}{}", routes::AUTH_CALLBACK),
         );
+        // Every settings write the dashboard makes checks the channels and roles it names.
+        web.guild_config.set_directory(Arc::clone(&web.directory));
         let secure_cookies = public_url.starts_with("https://");
         let sessions = SessionStore::new(web.db.clone());
         let levels = crate::handlers::levels::LevelsState::new(&web);
@@ -284,6 +286,21 @@ impl App {
         Ok(access)
     }
 
+    /// Checks that every channel and role a form names belongs to `guild`, through the
+    /// process's directory ([`guildhall_core::references`]).
+    ///
+    /// # Errors
+    /// The sentence naming the first field refused.
+    pub async fn check_references(
+        &self,
+        guild: GuildId,
+        references: &[(String, guildhall_core::references::Reference)],
+    ) -> Result<(), String> {
+        guildhall_core::references::check_all(self.web.directory.as_ref(), guild, references)
+            .await
+            .map_err(|error| error.to_string())
+    }
+
     /// The moderation service over the dashboard's database, clock, ledger and settings.
     pub fn moderation(&self) -> guildhall_core::moderation::ModerationService {
         guildhall_core::moderation::ModerationService::new(
@@ -393,10 +410,9 @@ impl FromRequestParts<App> for CurrentUser {
 /// Refuses every state-changing request without a session (401) or without the session's
 /// CSRF token in the `X-CSRF-Token` header or the `csrf` form field (403).
 async fn csrf_guard(State(app): State<App>, request: Request, next: Next) -> Response {
-    if matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    ) {
+    // Every state-changing route is a POST: other methods (PUT, PATCH, DELETE, TRACE, ...)
+    // reach no handler, so the method router answers them 405 without a session.
+    if *request.method() != Method::POST {
         return next.run(request).await;
     }
     let session = match app.session_of(request.headers()).await {
@@ -418,7 +434,10 @@ async fn csrf_guard(State(app): State<App>, request: Request, next: Next) -> Res
     }
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, FORM_LIMIT).await else {
-        return PageError::BadRequest("the form is too large".into()).into_response();
+        return PageError::BadRequest(
+            "the form could not be read: larger than 64 KB, or it stopped arriving".into(),
+        )
+        .into_response();
     };
     let field = form_field(&bytes, auth::CSRF_FIELD);
     if !field.is_some_and(|given| auth::csrf_matches(key, &session.id, &given)) {
@@ -426,6 +445,32 @@ async fn csrf_guard(State(app): State<App>, request: Request, next: Next) -> Res
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// The path parameters that are numbers (Discord ids, case and ticket numbers, panel, giveaway,
+/// job and history ids).
+const NUMERIC_PARAMS: [&str; 7] = [
+    "guild", "giveaway", "job", "number", "panel", "timed", "entry",
+];
+
+/// Answers 404 for a path whose numeric parameter is not written canonically (digits only, no
+/// sign, no leading zero, not zero): `/guilds/+9646…` and `/guilds/09646…` name no page, and
+/// only one spelling of each path exists (caches, logs and the audit trail see one form).
+async fn canonical_ids(params: RawPathParams, request: Request, next: Next) -> Response {
+    let canonical = |value: &str| {
+        !value.is_empty()
+            && value.len() <= 20
+            && value.bytes().all(|byte| byte.is_ascii_digit())
+            && !value.starts_with('0')
+            && value.parse::<u64>().is_ok()
+    };
+    let bad = params
+        .iter()
+        .any(|(name, value)| NUMERIC_PARAMS.contains(&name) && !canonical(value));
+    if bad {
+        return PageError::NotFound("no such page".to_owned()).into_response();
+    }
+    next.run(request).await
 }
 
 /// The first value of `name` in a urlencoded form.
@@ -441,7 +486,18 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
     })
 }
 
+/// The policy every page gets unless its handler set a stricter one: scripts, styles and
+/// images only from this site, no `<base>` (so relative links cannot be redirected), forms
+/// only back to this site, never framed.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
+
+/// Browser features the dashboard never uses, switched off for it and anything it embeds.
+const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=(), browsing-topics=()";
+
 async fn security_headers(request: Request, next: Next) -> Response {
+    // A page answered to a signed-in browser carries that user's data: never stored by the
+    // browser or a proxy, so the back button after logout or a shared computer shows nothing.
+    let signed_in = auth::cookie(request.headers(), auth::SESSION_COOKIE).is_some();
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(
@@ -453,16 +509,71 @@ async fn security_headers(request: Request, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
+    headers.insert(
+        "permissions-policy",
+        HeaderValue::from_static(PERMISSIONS_POLICY),
+    );
+    let sets_session = headers.get_all(header::SET_COOKIE).iter().any(|value| {
+        value
+            .to_str()
+            .is_ok_and(|text| text.starts_with(&format!("{}=", auth::SESSION_COOKIE)))
+    });
+    let public_asset = headers
+        .get(header::CACHE_CONTROL)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("public"))
+        && !sets_session;
+    if (signed_in || sets_session) && !public_asset {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     // A handler that set a stricter policy (a transcript download) keeps it.
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
-            ),
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
         );
     }
     response
+}
+
+/// Replaces control characters in HTML answers with U+FFFD (as a browser would): text is
+/// checked before it is stored ([`guildhall_core::text`]), but a refused form is shown again
+/// as typed, and a NUL must not reach the page raw.
+async fn no_raw_control_characters(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"));
+    if !html {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return PageError::internal("an HTML answer could not be read").into_response();
+    };
+    let control = |byte: &u8| matches!(byte, 0x00..=0x08 | 0x0B | 0x0C | 0x0E..=0x1F | 0x7F);
+    if !bytes.iter().any(control) {
+        return Response::from_parts(parts, Body::from(bytes));
+    }
+    let mut cleaned = Vec::with_capacity(bytes.len() + 16);
+    for byte in &bytes {
+        if control(byte) {
+            cleaned.extend_from_slice("\u{FFFD}".as_bytes());
+        } else {
+            cleaned.push(*byte);
+        }
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(cleaned))
+}
+
+/// `route` behind the CSRF guard. The guard wraps the route's own methods only
+/// (`MethodRouter::route_layer`), so a method the route does not have is answered 405 by the
+/// router, before any session or token is asked for.
+fn guarded(app: &App, route: MethodRouter<App>) -> MethodRouter<App> {
+    route.route_layer(middleware::from_fn_with_state(app.clone(), csrf_guard))
 }
 
 /// Every route: the dashboard, login, health and metrics, assets, and the admin API.
@@ -474,67 +585,141 @@ pub fn router(state: WebState) -> Router {
     });
     let app = App::new(state);
     Router::new()
-        .route(routes::HOME, get(pages::home))
-        .route(routes::GUILD, get(pages::overview))
-        .route(routes::GUILD_FEATURES, get(pages::features))
-        .route(routes::GUILD_SETTINGS, post(actions::set_setting))
-        .route(routes::GUILD_HISTORY, get(pages::history))
-        .route(routes::GUILD_ROLLBACK, post(actions::rollback))
-        .route(routes::GUILD_CASES, get(moderation::cases))
-        .route(routes::GUILD_CASE, get(moderation::case))
-        .route(routes::GUILD_CASE_REASON, post(moderation::edit_reason))
-        .route(routes::GUILD_REFUSALS, get(moderation::refusals))
-        .route(routes::GUILD_AUTOMOD, get(moderation::automod))
-        .route(routes::GUILD_AUTOMOD_RULE, post(moderation::save_rule))
-        .route(routes::GUILD_AUTOMOD_TEST, post(moderation::test_automod))
+        .route(routes::HOME, guarded(&app, get(pages::home)))
+        .route(routes::GUILD, guarded(&app, get(pages::overview)))
+        .route(routes::GUILD_FEATURES, guarded(&app, get(pages::features)))
+        .route(
+            routes::GUILD_SETTINGS,
+            guarded(&app, post(actions::set_setting)),
+        )
+        .route(routes::GUILD_HISTORY, guarded(&app, get(pages::history)))
+        .route(
+            routes::GUILD_ROLLBACK,
+            guarded(&app, post(actions::rollback)),
+        )
+        .route(routes::GUILD_CASES, guarded(&app, get(moderation::cases)))
+        .route(routes::GUILD_CASE, guarded(&app, get(moderation::case)))
+        .route(
+            routes::GUILD_CASE_REASON,
+            guarded(&app, post(moderation::edit_reason)),
+        )
+        .route(
+            routes::GUILD_REFUSALS,
+            guarded(&app, get(moderation::refusals)),
+        )
+        .route(
+            routes::GUILD_AUTOMOD,
+            guarded(&app, get(moderation::automod)),
+        )
+        .route(
+            routes::GUILD_AUTOMOD_RULE,
+            guarded(&app, post(moderation::save_rule)),
+        )
+        .route(
+            routes::GUILD_AUTOMOD_TEST,
+            guarded(&app, post(moderation::test_automod)),
+        )
         .route(
             routes::GUILD_AUTOMOD_PATTERN,
-            post(moderation::check_pattern),
+            guarded(&app, post(moderation::check_pattern)),
         )
         .route(
             routes::GUILD_LADDER,
-            get(moderation::ladder).post(moderation::save_ladder),
+            guarded(&app, get(moderation::ladder).post(moderation::save_ladder)),
         )
-        .route(routes::GUILD_TICKETS, get(tickets::list))
-        .route(routes::GUILD_TICKET_PANELS, post(tickets::create_panel))
-        .route(routes::GUILD_TICKET, get(tickets::ticket))
-        .route(routes::GUILD_TICKET_EXPORT, get(tickets::export))
-        .route(routes::GUILD_LEVELS, get(levels::levels))
-        .route(routes::GUILD_LEVELS_SETTINGS, post(levels::save_settings))
-        .route(routes::GUILD_LEVELS_REWARDS, post(levels::save_rewards))
+        .route(routes::GUILD_TICKETS, guarded(&app, get(tickets::list)))
+        .route(
+            routes::GUILD_TICKET_PANELS,
+            guarded(&app, post(tickets::create_panel)),
+        )
+        .route(routes::GUILD_TICKET, guarded(&app, get(tickets::ticket)))
+        .route(
+            routes::GUILD_TICKET_EXPORT,
+            guarded(&app, get(tickets::export)),
+        )
+        .route(routes::GUILD_LEVELS, guarded(&app, get(levels::levels)))
+        .route(
+            routes::GUILD_LEVELS_SETTINGS,
+            guarded(&app, post(levels::save_settings)),
+        )
+        .route(
+            routes::GUILD_LEVELS_REWARDS,
+            guarded(&app, post(levels::save_rewards)),
+        )
         .route(
             routes::GUILD_LEVELS_MULTIPLIERS,
-            post(levels::save_multipliers),
+            guarded(&app, post(levels::save_multipliers)),
         )
-        .route(routes::GUILD_LEVELS_NO_XP, post(levels::save_no_xp))
-        .route(routes::GUILD_LEVELS_IMPORT, post(levels::import))
-        .route(routes::GUILD_LEVELS_EXPORT, get(levels::export))
+        .route(
+            routes::GUILD_LEVELS_NO_XP,
+            guarded(&app, post(levels::save_no_xp)),
+        )
+        .route(
+            routes::GUILD_LEVELS_IMPORT,
+            guarded(&app, post(levels::import)),
+        )
+        .route(
+            routes::GUILD_LEVELS_EXPORT,
+            guarded(&app, get(levels::export)),
+        )
         .route(
             routes::GUILD_LEVELS_LEADERBOARD,
-            get(leaderboard::staff_page),
+            guarded(&app, get(leaderboard::staff_page)),
         )
-        .route(routes::GUILD_ROLES, get(roles::page))
-        .route(routes::GUILD_ROLE_PANELS, post(roles::create_panel))
+        .route(routes::GUILD_ROLES, guarded(&app, get(roles::page)))
+        .route(
+            routes::GUILD_ROLE_PANELS,
+            guarded(&app, post(roles::create_panel)),
+        )
         .route(
             routes::GUILD_ROLE_PANEL,
-            get(roles::edit_page).post(roles::save_panel),
+            guarded(&app, get(roles::edit_page).post(roles::save_panel)),
         )
-        .route(routes::GUILD_ROLE_PANEL_DELETE, post(roles::delete_panel))
-        .route(routes::GUILD_ROLE_PREVIEW, post(roles::preview_panel))
-        .route(routes::GUILD_SELF_ROLES, post(roles::save_self_roles))
-        .route(routes::GUILD_TIMED_ROLE_REMOVE, post(roles::remove_timed))
-        .route(routes::GUILD_GIVEAWAYS, get(giveaways::list))
-        .route(routes::GUILD_GIVEAWAYS_NEW, post(giveaways::create))
-        .route(routes::GUILD_GIVEAWAY, get(giveaways::detail))
-        .route(routes::GUILD_GIVEAWAY_END, post(giveaways::end))
-        .route(routes::GUILD_GIVEAWAY_CANCEL, post(giveaways::cancel))
-        .route(routes::GUILD_GIVEAWAY_REROLL, post(giveaways::reroll))
-        .route(routes::GUILD_GIVEAWAY_EXPORT, get(giveaways::export))
-        .route(routes::OPERATOR, get(pages::operator))
-        .route(routes::JOB_CANCEL, post(actions::cancel_job))
-        .route(routes::JOB_RETRY, post(actions::retry_job))
-        .route(routes::LOGOUT, post(login::logout))
-        .route_layer(middleware::from_fn_with_state(app.clone(), csrf_guard))
+        .route(
+            routes::GUILD_ROLE_PANEL_DELETE,
+            guarded(&app, post(roles::delete_panel)),
+        )
+        .route(
+            routes::GUILD_ROLE_PREVIEW,
+            guarded(&app, post(roles::preview_panel)),
+        )
+        .route(
+            routes::GUILD_SELF_ROLES,
+            guarded(&app, post(roles::save_self_roles)),
+        )
+        .route(
+            routes::GUILD_TIMED_ROLE_REMOVE,
+            guarded(&app, post(roles::remove_timed)),
+        )
+        .route(routes::GUILD_GIVEAWAYS, guarded(&app, get(giveaways::list)))
+        .route(
+            routes::GUILD_GIVEAWAYS_NEW,
+            guarded(&app, post(giveaways::create)),
+        )
+        .route(
+            routes::GUILD_GIVEAWAY,
+            guarded(&app, get(giveaways::detail)),
+        )
+        .route(
+            routes::GUILD_GIVEAWAY_END,
+            guarded(&app, post(giveaways::end)),
+        )
+        .route(
+            routes::GUILD_GIVEAWAY_CANCEL,
+            guarded(&app, post(giveaways::cancel)),
+        )
+        .route(
+            routes::GUILD_GIVEAWAY_REROLL,
+            guarded(&app, post(giveaways::reroll)),
+        )
+        .route(
+            routes::GUILD_GIVEAWAY_EXPORT,
+            guarded(&app, get(giveaways::export)),
+        )
+        .route(routes::OPERATOR, guarded(&app, get(pages::operator)))
+        .route(routes::JOB_CANCEL, guarded(&app, post(actions::cancel_job)))
+        .route(routes::JOB_RETRY, guarded(&app, post(actions::retry_job)))
+        .route(routes::LOGOUT, guarded(&app, post(login::logout)))
         .route(routes::LOGIN, get(login::login))
         .route(routes::AUTH_CALLBACK, get(login::callback))
         .route(routes::HEALTHZ, get(health::healthz))
@@ -544,9 +729,11 @@ pub fn router(state: WebState) -> Router {
         .route(routes::METRICS, get(health::metrics))
         .route(routes::HTMX_JS, get(health::htmx_js))
         .route(routes::APP_CSS, get(health::app_css))
+        .route_layer(middleware::from_fn(canonical_ids))
         .with_state(app.clone())
         .merge(admin)
         .layer(middleware::from_fn_with_state(app, metrics::track))
+        .layer(middleware::from_fn(no_raw_control_characters))
         .layer(middleware::from_fn(security_headers))
 }
 

@@ -31,6 +31,9 @@ pub enum PageError {
     /// Discord failed.
     #[error("{0}")]
     Upstream(String),
+    /// Too many attempts from this client; try again after this many seconds.
+    #[error("too many login attempts from your address; try again in {0} seconds")]
+    TooManyRequests(u64),
     /// A bug or an outage on our side; logged, not shown in detail.
     #[error("{0}")]
     Internal(String),
@@ -49,6 +52,7 @@ impl PageError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Upstream(_) => StatusCode::BAD_GATEWAY,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -72,6 +76,12 @@ impl IntoResponse for PageError {
             }
             other => other.to_string(),
         };
-        (status, views::pages::error(status, &message)).into_response()
+        let mut response = (status, views::pages::error(status, &message)).into_response();
+        if let Self::TooManyRequests(seconds) = &self
+            && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
     }
 }

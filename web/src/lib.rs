@@ -5,7 +5,7 @@
 //! changes up through the coordination bus.
 //!
 //! - [`routes`]: every path, typed, so links and handlers cannot drift.
-//! - `auth/`: Discord OAuth2 login, the signed session cookie (JWT HS256), CSRF tokens and the
+//! - `auth/`: Discord OAuth2 login, the signed session cookie (JWT HS256 via `jsonwebtoken`), CSRF tokens and the
 //!   per-guild Manage Server check.
 //! - `handlers/`: thin axum handlers (pages, htmx actions, login, health and metrics).
 //! - `views/`: maud markup split into layout, components and pages.
@@ -14,6 +14,7 @@
 pub mod admin;
 mod app;
 mod auth;
+pub mod directory;
 mod error;
 mod handlers;
 mod metrics;
@@ -33,6 +34,7 @@ use guildhall_core::guild_config::GuildConfigService;
 use guildhall_core::ids::UserId;
 use guildhall_core::jobs::{JobLedger, JobMetrics};
 use guildhall_core::live::Live;
+use guildhall_core::references::{GuildDirectory, Layered, NoDirectory};
 use tokio_util::sync::CancellationToken;
 
 pub use app::router;
@@ -61,6 +63,32 @@ pub struct WebConfig {
     pub client_id: String,
     /// The OAuth2 application's client secret.
     pub client_secret: String,
+    /// How long slow clients may take, and how many may be connected at once.
+    pub limits: ConnectionLimits,
+}
+
+/// What the server grants one client: a connection that does not finish its request headers,
+/// or a request body that stops arriving, in time is closed; past `max_connections` new
+/// connections wait in the listen queue until one closes.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// How long a client may take to send a request's headers (hyper's header-read timeout;
+    /// it also ends idle keep-alive connections).
+    pub header_read: Duration,
+    /// How long a request body may stall between two pieces (tower-http's body timeout).
+    pub body_read: Duration,
+    /// How many connections are served at once.
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            header_read: Duration::from_secs(10),
+            body_read: Duration::from_secs(20),
+            max_connections: 1024,
+        }
+    }
 }
 
 impl std::fmt::Debug for WebConfig {
@@ -75,6 +103,7 @@ impl std::fmt::Debug for WebConfig {
             .field("discord_api_base", &self.discord_api_base)
             .field("client_id", &self.client_id)
             .field("client_secret", &"<redacted>")
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -96,10 +125,30 @@ pub struct WebState {
     pub live: Arc<Live>,
     /// The bot's view of each guild (names), when the bot runs in this process.
     pub guild_cache: Arc<GuildCache>,
+    /// Where ids named in forms are checked to belong to the guild
+    /// ([`guildhall_core::references`]); see [`guild_directory`].
+    pub directory: Arc<dyn GuildDirectory>,
     /// The job worker's counters, when a worker runs in this process.
     pub job_metrics: Option<Arc<JobMetrics>>,
     /// The coordination backend (pinged by `/readyz`).
     pub coordination: Arc<dyn Coordination>,
+}
+
+/// The directory a process checks ids with: the bot's guild model first (empty where the bot
+/// does not run in this process), then Discord's REST API with the bot token; without a token,
+/// ids the model cannot vouch for are refused with the reason.
+pub fn guild_directory(
+    cache: Arc<GuildCache>,
+    api_base: &str,
+    bot_token: Option<&str>,
+) -> Arc<dyn GuildDirectory> {
+    let then: Arc<dyn GuildDirectory> = match bot_token {
+        Some(token) => Arc::new(directory::RestDirectory::new(api_base, token)),
+        None => Arc::new(NoDirectory(
+            "no bot token is configured here to ask Discord; set DISCORD_TOKEN".to_owned(),
+        )),
+    };
+    Arc::new(Layered::new(cache, then))
 }
 
 /// Why the web server could not run.
@@ -131,22 +180,94 @@ pub async fn serve(state: WebState, shutdown: CancellationToken) -> Result<(), W
     serve_listener(listener, state, shutdown).await
 }
 
-/// [`serve`] on an already bound listener (tests and benchmarks bind port 0).
+/// [`serve`] on an already bound listener (tests and benchmarks bind port 0). Each connection
+/// is served by hyper's HTTP/1 server with its header-read timeout; request bodies are read
+/// under tower-http's body timeout; at most [`ConnectionLimits::max_connections`] are open at
+/// once. On `shutdown` no new connection is accepted and those open finish their requests.
 ///
 /// # Errors
-/// [`WebError::Serve`] when serving fails.
+/// [`WebError::Serve`] when accepting connections fails.
 pub async fn serve_listener(
     listener: tokio::net::TcpListener,
     state: WebState,
     shutdown: CancellationToken,
 ) -> Result<(), WebError> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+
     if let Ok(local) = listener.local_addr() {
         tracing::info!(addr = %local, public_url = %state.config.public_url, "web server listening");
     }
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown.cancelled_owned())
+    let limits = state.config.limits;
+    let app = router(state).layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+        limits.body_read,
+    ));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read);
+    let connections = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        let permit = tokio::select! {
+            () = shutdown.cancelled() => break,
+            permit = Arc::clone(&connections).acquire_owned() => permit,
+        };
+        let Ok(permit) = permit else { break };
+        let (stream, peer) = tokio::select! {
+            () = shutdown.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) if is_connection_error(&error) => continue,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait a moment, as axum does.
+                    tracing::warn!(%error, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        // The peer's address for handlers that need it (the login rate limit), as
+        // `axum::serve(..).into_make_service_with_connect_info()` would provide it.
+        let service = TowerToHyperService::new(tower::ServiceExt::map_request(
+            app.clone(),
+            move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                request
+            },
+        ));
+        // No upgrades: the dashboard serves no websockets (its live views are SSE).
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, %peer, "connection ended");
+            }
+            drop(permit);
+        });
+    }
+    // Requests in flight finish (idle connections close at once); a stream that would never
+    // end (a log tail) is cut after a few seconds, so stopping always stops.
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
         .await
-        .map_err(WebError::Serve)
+        .is_err()
+    {
+        tracing::info!("web server stopped with connections still open");
+    }
+    Ok(())
+}
+
+/// How long requests in flight may take to finish once the server stops.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Errors that end one connection, not the listener.
+fn is_connection_error(error: &std::io::Error) -> bool {
+    matches!(
+        error.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
 }
 
 /// Reads the secret in `dir/file`, or creates it once: 32 random bytes as hex, readable only by

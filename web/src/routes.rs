@@ -366,6 +366,29 @@ pub fn login_then(next: &str) -> String {
     )
 }
 
+/// The longest path [`local_redirect`] follows.
+const MAX_REDIRECT: usize = 1024;
+
+/// A redirect target taken from outside input (`/login?next=`), as a same-origin path: it must
+/// start with one `/` (not `//` or `/\`, which browsers read as another host), be at most
+/// 1024 characters, and hold only the characters of a path and query (letters, digits and
+/// `/ - . _ ~ ? = & % + : @ , ; ! * ' ( )`): no spaces, tabs, line breaks or other control
+/// characters, which browsers strip or which break the `Location` header. Anything else
+/// goes to the home page.
+pub fn local_redirect(target: &str) -> String {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "/-._~?=&%+:@,;!*'()".contains(c);
+    let mut chars = target.chars();
+    let well_formed = chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && target.len() <= MAX_REDIRECT
+        && target.chars().all(allowed);
+    if well_formed {
+        target.to_owned()
+    } else {
+        HOME.to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,11 +30,7 @@ pub enum SeverityChoice {
 
 /// Parses a duration option (`10m`, `2h`, `3d`, `1w`); the error says what is accepted.
 pub(crate) fn duration(text: &str, what: &str) -> Result<Duration, BotError> {
-    humantime::parse_duration(text.trim()).map_err(|_| {
-        BotError::User(format!(
-            "`{text}` is not a {what}; use e.g. 10m, 2h, 3d or 1w"
-        ))
-    })
+    guildhall_core::clock::parse_duration(text, what).map_err(BotError::User)
 }
 
 impl From<ModerationError> for BotError {

@@ -6,6 +6,7 @@
 mod backtest;
 mod browser;
 mod config;
+mod cross_guild;
 mod dashboard;
 mod discord_rules;
 mod e2e;
@@ -18,5 +19,6 @@ mod moderation;
 mod roles;
 mod roles_dashboard;
 mod serve;
+mod stop;
 mod support;
 mod tickets;

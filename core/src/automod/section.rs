@@ -1,7 +1,10 @@
 //! The `automod` section in the guild settings registry.
 
 use super::settings::AutomodSettings;
-use crate::guild_config::sections::{FieldError, GuildSettings, Section};
+use crate::guild_config::sections::{
+    FieldError, GuildSettings, Section, channel_references, role_references,
+};
+use crate::references::Reference;
 
 impl Section for AutomodSettings {
     const NAME: &'static str = "automod";
@@ -12,6 +15,31 @@ impl Section for AutomodSettings {
             field: error.field,
             message: error.message,
         })
+    }
+
+    fn references(&self) -> Vec<(String, Reference)> {
+        let rules = [
+            ("spam", self.spam.common()),
+            ("duplicates", self.duplicates.common()),
+            ("caps", self.caps.common()),
+            ("invites", self.invites.common()),
+            ("links", self.links.common()),
+            ("bad_words", self.bad_words.common()),
+            ("bad_patterns", self.bad_patterns.common()),
+            ("mentions", self.mentions.common()),
+        ];
+        let mut all = Vec::new();
+        for (rule, common) in rules {
+            all.extend(role_references(
+                &format!("automod.{rule}.exempt_roles"),
+                common.exempt_roles,
+            ));
+            all.extend(channel_references(
+                &format!("automod.{rule}.exempt_channels"),
+                common.exempt_channels,
+            ));
+        }
+        all
     }
 
     fn of(settings: &GuildSettings) -> &Self {

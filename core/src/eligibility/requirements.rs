@@ -45,6 +45,22 @@ pub struct Requirements {
 }
 
 impl Requirements {
+    /// The roles the requirements name, each with its key under `prefix`, to check that they
+    /// belong to the guild ([`crate::references`]).
+    pub fn references(&self, prefix: &str) -> Vec<(String, crate::references::Reference)> {
+        use crate::references::Reference;
+        let roles = |key: &str, roles: &[RoleId]| {
+            roles
+                .iter()
+                .map(|role| (format!("{prefix}.{key}"), Reference::Role(*role)))
+                .collect::<Vec<_>>()
+        };
+        let mut all = roles("any_roles", &self.any_roles);
+        all.extend(roles("all_roles", &self.all_roles));
+        all.extend(roles("blocked_roles", &self.blocked_roles));
+        all
+    }
+
     /// True when nothing is required and nobody is blocked: every member is eligible.
     pub fn is_empty(&self) -> bool {
         *self == Self::default()

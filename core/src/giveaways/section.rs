@@ -1,7 +1,8 @@
 //! `giveaways` as a section of a guild's settings.
 
 use super::settings::GiveawaySettings;
-use crate::guild_config::sections::{FieldError, GuildSettings, Section};
+use crate::guild_config::sections::{FieldError, GuildSettings, Section, role_references};
+use crate::references::Reference;
 
 impl Section for GiveawaySettings {
     const NAME: &'static str = "giveaways";
@@ -9,6 +10,19 @@ impl Section for GiveawaySettings {
 
     fn validate(&self) -> Result<(), FieldError> {
         self.check()
+    }
+
+    fn references(&self) -> Vec<(String, Reference)> {
+        let mut all = role_references("giveaways.manager_roles", &self.manager_roles);
+        all.extend(role_references(
+            "giveaways.ping_role",
+            self.ping_role.as_slice(),
+        ));
+        all.extend(
+            self.default_requirements
+                .references("giveaways.default_requirements"),
+        );
+        all
     }
 
     fn of(settings: &GuildSettings) -> &Self {

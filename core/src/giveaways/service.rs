@@ -552,6 +552,10 @@ impl GiveawayService {
 /// The prize, trimmed, or why it is refused.
 fn checked_prize(prize: &str) -> Result<String, GiveawayError> {
     let prize = prize.trim();
+    if !prize.contains(['\n', '\r']) {
+        crate::text::check("the prize", prize, crate::text::TextKind::Name)
+            .map_err(|error| GiveawayError::Invalid(error.to_string()))?;
+    }
     let length = prize.chars().count();
     if length == 0 || length > MAX_PRIZE || prize.contains(['\n', '\r']) {
         return Err(GiveawayError::Invalid(format!(

@@ -4,6 +4,7 @@
 //! [`Section::validate`]. Feature issues add their own section: implement [`Section`], add a
 //! field to [`GuildSettings`] and one line to [`SECTIONS`].
 
+use crate::references::Reference;
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
@@ -12,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::GuildConfigError;
-use crate::ids::ChannelId;
+use crate::ids::{ChannelId, RoleId};
 
 /// One guild's settings: every section, with the version each is at (0 = never changed).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -78,6 +79,13 @@ pub trait Section:
     /// The first [`FieldError`] found.
     fn validate(&self) -> Result<(), FieldError>;
 
+    /// The channels and roles the section names, each with its key, so that writes can check
+    /// they belong to the guild ([`crate::references`]). Sections that name none keep the
+    /// default.
+    fn references(&self) -> Vec<(String, Reference)> {
+        Vec::new()
+    }
+
     /// This section within a guild's settings.
     fn of(settings: &GuildSettings) -> &Self;
 
@@ -117,6 +125,18 @@ pub const DISCORD_LOCALES: &[&str] = &[
 impl Section for General {
     const NAME: &'static str = "general";
     const DESCRIPTION: &'static str = "time zone, locale and mod-log channel";
+
+    fn references(&self) -> Vec<(String, Reference)> {
+        self.mod_log_channel
+            .map(|channel| {
+                (
+                    "general.mod_log_channel".to_owned(),
+                    Reference::Channel(channel),
+                )
+            })
+            .into_iter()
+            .collect()
+    }
 
     fn validate(&self) -> Result<(), FieldError> {
         if self.timezone.parse::<chrono_tz::Tz>().is_err() {
@@ -291,6 +311,9 @@ pub trait SectionOps: Send + Sync {
     /// # Errors
     /// [`GuildConfigError::Invalid`] if the value does not parse.
     fn apply(&self, settings: &mut GuildSettings, value: Value) -> Result<(), GuildConfigError>;
+    /// The channels and roles a normalized value names ([`Section::references`]); none for a
+    /// value that does not parse.
+    fn references(&self, value: &Value) -> Vec<(String, Reference)>;
 }
 
 struct Ops<S>(PhantomData<fn() -> S>);
@@ -339,6 +362,11 @@ impl<S: Section> SectionOps for Ops<S> {
     }
 
     fn normalize(&self, value: Value) -> Result<Value, GuildConfigError> {
+        // Every string of every section, before anything else reads it.
+        crate::text::check_json(S::NAME, &value).map_err(|error| GuildConfigError::Invalid {
+            key: error.field.clone(),
+            message: error.to_string(),
+        })?;
         let section = Self::parse(value)?;
         section.validate().map_err(|error| {
             let key = format!("{}.{}", S::NAME, error.field);
@@ -357,6 +385,28 @@ impl<S: Section> SectionOps for Ops<S> {
         *S::of_mut(settings) = Self::parse(value)?;
         Ok(())
     }
+
+    fn references(&self, value: &Value) -> Vec<(String, Reference)> {
+        Self::parse(value.clone())
+            .map(|section| section.references())
+            .unwrap_or_default()
+    }
+}
+
+/// `key` with each of `roles`, for [`Section::references`].
+pub fn role_references(key: &str, roles: &[RoleId]) -> Vec<(String, Reference)> {
+    roles
+        .iter()
+        .map(|role| (key.to_owned(), Reference::Role(*role)))
+        .collect()
+}
+
+/// `key` with each of `channels` (any kind), for [`Section::references`].
+pub fn channel_references(key: &str, channels: &[ChannelId]) -> Vec<(String, Reference)> {
+    channels
+        .iter()
+        .map(|channel| (key.to_owned(), Reference::AnyChannel(*channel)))
+        .collect()
 }
 
 fn field_names<S: Serialize>(section: &S) -> Vec<String> {

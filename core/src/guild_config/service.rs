@@ -17,6 +17,7 @@ use crate::clock::{SharedClock, UnixMillis};
 use crate::coordination::Coordination;
 use crate::db::Db;
 use crate::ids::GuildId;
+use crate::references::{self, GuildDirectory};
 
 /// The coordination topic that announces a changed guild to every process.
 pub const TOPIC: &str = "guild_config.changed";
@@ -51,6 +52,9 @@ pub struct GuildConfigService {
     coordination: Arc<dyn Coordination>,
     cache: RwLock<HashMap<GuildId, Arc<GuildSettings>>>,
     seen_change: AtomicI64,
+    /// Checks that the channels and roles a write names are the guild's; without one (tests,
+    /// a CLI without a bot token) they are not checked.
+    directory: std::sync::OnceLock<Arc<dyn GuildDirectory>>,
 }
 
 impl GuildConfigService {
@@ -62,7 +66,40 @@ impl GuildConfigService {
             coordination,
             cache: RwLock::new(HashMap::new()),
             seen_change: AtomicI64::new(0),
+            directory: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Makes every later write check the channels and roles it names against `directory`
+    /// ([`crate::references`]); the first directory set stays.
+    pub fn set_directory(&self, directory: Arc<dyn GuildDirectory>) {
+        let _ = self.directory.set(directory);
+    }
+
+    /// Checks the channels and roles `next` names that the stored section does not already
+    /// name (an id written before a channel was deleted does not block unrelated edits).
+    async fn check_references(
+        &self,
+        guild: GuildId,
+        ops: &'static dyn SectionOps,
+        settings: &GuildSettings,
+        next: &Value,
+    ) -> Result<(), GuildConfigError> {
+        let Some(directory) = self.directory.get() else {
+            return Ok(());
+        };
+        let before = ops.references(&ops.json_of(settings));
+        let added: Vec<_> = ops
+            .references(next)
+            .into_iter()
+            .filter(|reference| !before.contains(reference))
+            .collect();
+        references::check_all(directory.as_ref(), guild, &added)
+            .await
+            .map_err(|error| GuildConfigError::Invalid {
+                key: error.field().to_owned(),
+                message: error.to_string(),
+            })
     }
 
     /// The cached settings of a guild, without touching the database: the message path's read.
@@ -141,6 +178,7 @@ impl GuildConfigService {
         actor: &str,
     ) -> Result<Option<Change>, GuildConfigError> {
         let (ops, settings, next) = self.prepare_key(guild, key, raw).await?;
+        self.check_references(guild, ops, &settings, &next).await?;
         self.write(guild, ops, &settings, next, actor, None).await
     }
 
@@ -155,7 +193,8 @@ impl GuildConfigService {
         key: &str,
         raw: &str,
     ) -> Result<Value, GuildConfigError> {
-        let (_, _, next) = self.prepare_key(guild, key, raw).await?;
+        let (ops, settings, next) = self.prepare_key(guild, key, raw).await?;
+        self.check_references(guild, ops, &settings, &next).await?;
         let field = key
             .split_once('.')
             .map(|(_, field)| field)
@@ -214,6 +253,7 @@ impl GuildConfigService {
                 });
             }
         }
+        self.check_references(guild, ops, &settings, &next).await?;
         self.write(guild, ops, &settings, next, actor, None).await
     }
 
@@ -253,6 +293,9 @@ impl GuildConfigService {
                 })?
         };
         let next = ops.normalize(value)?;
+        // An old version may name a channel deleted since, or one written before ids were
+        // checked: rolling back is a write like any other.
+        self.check_references(guild, ops, &settings, &next).await?;
         let note = format!("rollback to version {target}");
         let change = self
             .write(guild, ops, &settings, next.clone(), actor, Some(&note))
@@ -396,5 +439,76 @@ impl GuildConfigService {
             }
             Err(error) => tracing::warn!(%error, "could not poll settings changes"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{ManualClock, UnixMillis};
+    use crate::coordination::MemoryCoordination;
+    use crate::guild_cache::GuildCache;
+    use crate::ids::{ChannelId, UserId};
+    use crate::references::ChannelKind;
+
+    #[tokio::test]
+    async fn writes_and_rollbacks_refuse_another_guilds_channel_and_write_nothing() {
+        for test_db in crate::testing::backends().await {
+            check_on(&test_db.db).await;
+        }
+    }
+
+    async fn check_on(db: &Db) {
+        let clock: SharedClock = Arc::new(ManualClock::new(UnixMillis(1_000)));
+        let service = GuildConfigService::new(
+            db.clone(),
+            Arc::clone(&clock),
+            Arc::new(MemoryCoordination::new(Arc::clone(&clock))),
+        );
+        let ours = GuildId::new(1);
+        // Before a directory is set (an old version, or a CLI without a token): accepted.
+        service
+            .set_key(ours, "general.mod_log_channel", "12", "test")
+            .await
+            .unwrap();
+        let cache = Arc::new(GuildCache::new());
+        for (guild, channel) in [(1, 11), (2, 12)] {
+            cache.put_guild(
+                GuildId::new(guild),
+                "g".into(),
+                UserId::new(9),
+                vec![],
+                vec![],
+            );
+            cache.put_channel(
+                GuildId::new(guild),
+                ChannelId::new(channel),
+                format!("c{channel}"),
+                ChannelKind::Text,
+                None,
+            );
+        }
+        service.set_directory(cache);
+        service
+            .set_key(ours, "general.mod_log_channel", "11", "test")
+            .await
+            .unwrap();
+        let refused = service
+            .set_key(ours, "general.mod_log_channel", "12", "test")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "general.mod_log_channel: channel 12 is not a channel of this server; pick one of this server's channels"
+        );
+        // Rolling back to the version that named it is refused too.
+        let rollback = service.rollback(ours, "general", Some(1), "test").await;
+        assert!(
+            matches!(rollback, Err(GuildConfigError::Invalid { .. })),
+            "{rollback:?}"
+        );
+        let settings = service.reload(ours).await.unwrap();
+        assert_eq!(settings.general.mod_log_channel, Some(ChannelId::new(11)));
+        assert_eq!(settings.version("general"), 2);
     }
 }

@@ -269,6 +269,8 @@ pub const MAX_REASON: usize = 1_024;
 /// A trimmed reason, or [`ModerationError::Invalid`] when it is too long.
 pub(super) fn checked_reason(reason: Option<&str>) -> Result<String, ModerationError> {
     let reason = reason.map(str::trim).unwrap_or_default();
+    crate::text::check("the reason", reason, crate::text::TextKind::Prose)
+        .map_err(|error| ModerationError::Invalid(error.to_string()))?;
     let length = reason.chars().count();
     if length > MAX_REASON {
         return Err(ModerationError::Invalid(format!(
@@ -285,4 +287,22 @@ pub struct ActionFailure {
     pub refused_permission: bool,
     /// What happened, in words (stored on the case).
     pub words: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_keep_line_breaks_and_refuse_control_characters() {
+        assert_eq!(
+            checked_reason(Some(" spam\nagain ")).unwrap(),
+            "spam\nagain"
+        );
+        let refused = checked_reason(Some("spam\u{0}")).unwrap_err().to_string();
+        assert!(
+            refused.contains("the reason must not contain control characters (U+0000"),
+            "{refused}"
+        );
+    }
 }

@@ -1,7 +1,8 @@
 //! `logging` as a section of a guild's settings.
 
 use super::settings::LoggingSettings;
-use crate::guild_config::sections::{FieldError, GuildSettings, Section};
+use crate::guild_config::sections::{FieldError, GuildSettings, Section, channel_references};
+use crate::references::Reference;
 
 impl Section for LoggingSettings {
     const NAME: &'static str = "logging";
@@ -10,6 +11,10 @@ impl Section for LoggingSettings {
 
     fn validate(&self) -> Result<(), FieldError> {
         self.check()
+    }
+
+    fn references(&self) -> Vec<(String, Reference)> {
+        channel_references("logging.ignored_channels", &self.ignored_channels)
     }
 
     fn of(settings: &GuildSettings) -> &Self {

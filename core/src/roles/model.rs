@@ -126,6 +126,26 @@ pub struct PanelContent {
     pub timed: Option<Duration>,
 }
 
+impl PanelContent {
+    /// The roles the panel names (its options and its requirements), each with the builder's
+    /// field, to check that they belong to the guild ([`crate::references`]).
+    pub fn references(&self) -> Vec<(String, crate::references::Reference)> {
+        let mut all: Vec<_> = self
+            .options
+            .iter()
+            .enumerate()
+            .map(|(index, option)| {
+                (
+                    format!("role {}", index + 1),
+                    crate::references::Reference::Role(option.role),
+                )
+            })
+            .collect();
+        all.extend(self.requirements.references("requirements"));
+        all
+    }
+}
+
 /// A role panel as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RolePanel {

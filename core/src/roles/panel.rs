@@ -272,7 +272,10 @@ pub fn checked_content(
             .as_deref()
             .map(str::trim)
             .filter(|emoji| !emoji.is_empty())
-            .map(|emoji| bounded("emoji", emoji, MAX_EMOJI, false))
+            .map(|emoji| {
+                crate::text::check_emoji("the panel's emoji", emoji).map_err(RoleError::Invalid)?;
+                bounded("emoji", emoji, MAX_EMOJI, false)
+            })
             .transpose()?;
         let room = label_limit.saturating_sub(emoji.as_ref().map_or(0, |e| e.chars().count() + 1));
         let label = bounded("role label", &option.label, room, false)?;
@@ -333,6 +336,14 @@ pub fn check_duration(
 
 fn bounded(what: &str, text: &str, max: usize, may_be_empty: bool) -> Result<String, RoleError> {
     let text = text.trim();
+    // Descriptions are prose (several lines); titles, labels and emoji are names.
+    let kind = if what.ends_with("description") {
+        crate::text::TextKind::Prose
+    } else {
+        crate::text::TextKind::Name
+    };
+    crate::text::check(&format!("the panel's {what}"), text, kind)
+        .map_err(|error| RoleError::Invalid(error.to_string()))?;
     let length = text.chars().count();
     if !may_be_empty && length == 0 {
         return Err(RoleError::Invalid(format!(

@@ -135,6 +135,14 @@ pub fn panel_message(panel: &Panel) -> OutgoingMessage {
 
 fn bounded(what: &str, text: &str, max: usize, may_be_empty: bool) -> Result<String, TicketError> {
     let text = text.trim();
+    // Descriptions are prose (several lines); titles, labels and emoji are names.
+    let kind = if what.ends_with("description") {
+        crate::text::TextKind::Prose
+    } else {
+        crate::text::TextKind::Name
+    };
+    crate::text::check(&format!("the panel's {what}"), text, kind)
+        .map_err(|error| TicketError::Invalid(error.to_string()))?;
     let length = text.chars().count();
     if !may_be_empty && length == 0 {
         return Err(TicketError::Invalid(format!(

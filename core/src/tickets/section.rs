@@ -1,7 +1,8 @@
 //! `tickets` as a section of a guild's settings.
 
 use super::settings::TicketSettings;
-use crate::guild_config::sections::{FieldError, GuildSettings, Section};
+use crate::guild_config::sections::{FieldError, GuildSettings, Section, role_references};
+use crate::references::Reference;
 
 impl Section for TicketSettings {
     const NAME: &'static str = "tickets";
@@ -9,6 +10,14 @@ impl Section for TicketSettings {
 
     fn validate(&self) -> Result<(), FieldError> {
         self.check()
+    }
+
+    fn references(&self) -> Vec<(String, Reference)> {
+        let mut all = role_references("tickets.staff_roles", &self.staff_roles);
+        if let Some(category) = self.category {
+            all.push(("tickets.category".to_owned(), Reference::Category(category)));
+        }
+        all
     }
 
     fn of(settings: &GuildSettings) -> &Self {

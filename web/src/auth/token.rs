@@ -1,11 +1,12 @@
 //! The session token: a JWT signed with HS256 carrying the user (`sub`), the server-side
-//! session (`sid`), and its issue and expiry times (seconds).
+//! session (`sid`), and its issue and expiry times (seconds). Signing and verification are
+//! `jsonwebtoken`'s (only HS256 is accepted, so `alg: none` or an RSA/HMAC confusion is refused
+//! before the signature is looked at); the expiry is checked here against the dashboard's clock,
+//! which tests control.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
-
-use super::sign;
 
 /// What a session token says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,7 +24,7 @@ pub struct Claims {
 /// Why a token was not accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rejected {
-    /// Not three base64 parts of JSON, or not HS256.
+    /// Not a JWT of these claims, or not HS256.
     Malformed,
     /// The signature does not match.
     BadSignature,
@@ -31,48 +32,35 @@ pub enum Rejected {
     Expired,
 }
 
-const HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
-
-/// Signs `claims` as a compact JWT.
+/// Signs `claims` as a compact JWT (HS256). Serializing four plain fields cannot fail; if it
+/// ever did, the empty token returned is refused by [`decode`] like any other bad token.
 pub fn encode(key: &[u8], claims: &Claims) -> String {
-    let header = URL_SAFE_NO_PAD.encode(HEADER);
-    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap_or_default());
-    let signing_input = format!("{header}.{payload}");
-    let signature = URL_SAFE_NO_PAD.encode(sign(key, signing_input.as_bytes()));
-    format!("{signing_input}.{signature}")
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        claims,
+        &EncodingKey::from_secret(key),
+    )
+    .unwrap_or_default()
 }
 
-/// Checks a token's signature and expiry at `now_secs`, returning its claims.
+/// Checks a token's algorithm, signature and expiry at `now_secs`, returning its claims.
 ///
 /// # Errors
 /// [`Rejected`] saying why.
 pub fn decode(key: &[u8], token: &str, now_secs: i64) -> Result<Claims, Rejected> {
-    let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(Rejected::Malformed);
-    };
-    let given = URL_SAFE_NO_PAD
-        .decode(signature)
-        .map_err(|_| Rejected::Malformed)?;
-    let expected = sign(key, format!("{header}.{payload}").as_bytes());
-    if !crate::admin::constant_time_eq(&given, &expected) {
-        return Err(Rejected::BadSignature);
-    }
-    let header: serde_json::Value = URL_SAFE_NO_PAD
-        .decode(header)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .ok_or(Rejected::Malformed)?;
-    if header.get("alg").and_then(serde_json::Value::as_str) != Some("HS256") {
-        return Err(Rejected::Malformed);
-    }
-    let claims: Claims = URL_SAFE_NO_PAD
-        .decode(payload)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .ok_or(Rejected::Malformed)?;
+    let mut validation = Validation::new(Algorithm::HS256);
+    // The expiry is compared with the dashboard's clock below, not the system's.
+    validation.validate_exp = false;
+    validation.required_spec_claims = ["exp", "sub"]
+        .iter()
+        .map(|claim| (*claim).to_owned())
+        .collect();
+    let claims = jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(key), &validation)
+        .map_err(|error| match error.kind() {
+            ErrorKind::InvalidSignature => Rejected::BadSignature,
+            _ => Rejected::Malformed,
+        })?
+        .claims;
     if claims.exp <= now_secs {
         return Err(Rejected::Expired);
     }
@@ -81,6 +69,9 @@ pub fn decode(key: &[u8], token: &str, now_secs: i64) -> Result<Claims, Rejected
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
     use super::*;
 
     fn claims(exp: i64) -> Claims {
@@ -111,6 +102,25 @@ mod tests {
             URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#),
             parts[1]
         );
-        assert_ne!(decode(b"key", &none_alg, 150).ok(), Some(claims(9_999)));
+        assert_eq!(decode(b"key", &none_alg, 150), Err(Rejected::Malformed));
+        // Another HMAC than the one accepted, correctly signed: refused for its algorithm.
+        let hs512 = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS512),
+            &claims(9_999),
+            &EncodingKey::from_secret(b"key"),
+        )
+        .unwrap();
+        assert_eq!(decode(b"key", &hs512, 150), Err(Rejected::Malformed));
+        // Tokens made before the move to jsonwebtoken (same header, same HMAC) still verify.
+        let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#);
+        let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims(200)).unwrap());
+        let signature = URL_SAFE_NO_PAD.encode(crate::auth::sign(
+            b"key",
+            format!("{header}.{payload}").as_bytes(),
+        ));
+        assert_eq!(
+            decode(b"key", &format!("{header}.{payload}.{signature}"), 150),
+            Ok(claims(200))
+        );
     }
 }

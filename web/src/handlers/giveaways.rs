@@ -24,6 +24,7 @@ use guildhall_core::giveaways::{
     schedule_post,
 };
 use guildhall_core::ids::GuildId;
+use guildhall_core::references::Reference;
 use maud::Markup;
 use serde::Deserialize;
 use serde_json::json;
@@ -332,6 +333,13 @@ pub async fn create(
         Ok(request) => request,
         Err(errors) => return refused(&app, &user, &access, &form, errors).await,
     };
+    let mut references = vec![("channel".to_owned(), Reference::Channel(request.channel))];
+    if let Some(requirements) = &request.requirements {
+        references.extend(requirements.references("requirements"));
+    }
+    if let Err(message) = app.check_references(guild, &references).await {
+        return refused(&app, &user, &access, &form, vec![message]).await;
+    }
     let channel = request.channel;
     let service = service(&app);
     let started = service.start(request, &roles.names).await;

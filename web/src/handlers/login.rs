@@ -1,8 +1,13 @@
 //! Login through Discord's OAuth2, and logout.
 
-use axum::extract::{Query, State};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Extension;
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+use guildhall_core::coordination::{Cooldown, Key, RateLimit, TokenBucket};
 use serde::Deserialize;
 
 use super::see_other;
@@ -15,6 +20,46 @@ use crate::routes;
 /// How long a login may take between `/login` and the callback.
 const LOGIN_WINDOW_SECS: u64 = 600;
 
+/// Login attempts one client address may make: a burst of 20 requests to `/login` and the
+/// callback (a login takes one of each), then one every two seconds. Every callback with a
+/// valid state costs a call to Discord's token endpoint; this bounds how many one address can
+/// cause. Behind a reverse proxy every client shares the proxy's address.
+const LOGIN_BUCKET: TokenBucket = TokenBucket {
+    capacity: 20,
+    refill_per_sec: 0.5,
+};
+
+/// Takes one login attempt from the client's allowance, on the coordination port (so every
+/// dashboard process sharing Redis shares it).
+///
+/// # Errors
+/// [`PageError::TooManyRequests`] when the allowance is used up.
+async fn rate_limit(app: &App, client: Option<SocketAddr>) -> Result<(), PageError> {
+    let address = client.map_or_else(|| "unknown".to_owned(), |client| client.ip().to_string());
+    let key = Key::global("web.login", address);
+    match app
+        .web
+        .coordination
+        .take_tokens(&key, LOGIN_BUCKET, 1)
+        .await
+    {
+        Ok(RateLimit::Allowed { .. }) => Ok(()),
+        Ok(RateLimit::Limited { retry_after }) => {
+            Err(PageError::TooManyRequests(retry_after.as_secs().max(1)))
+        }
+        // The limit is a guard, not a gate: an unreachable Redis must not lock everyone out.
+        Err(error) => {
+            tracing::warn!(%error, "login rate limit unavailable");
+            Ok(())
+        }
+    }
+}
+
+/// The client's address, as the server saw the connection.
+fn client_of(connect: Option<&ConnectInfo<SocketAddr>>) -> Option<SocketAddr> {
+    connect.map(|ConnectInfo(address)| *address)
+}
+
 /// `/login`'s query.
 #[derive(Debug, Deserialize)]
 pub struct LoginQuery {
@@ -23,14 +68,9 @@ pub struct LoginQuery {
 }
 
 /// Only same-site paths are followed after login, so `/login` cannot be used to send users
-/// elsewhere.
+/// elsewhere: see [`routes::local_redirect`].
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_owned()
-        }
-        _ => routes::HOME.to_owned(),
-    }
+    next.map_or_else(|| routes::HOME.to_owned(), routes::local_redirect)
 }
 
 fn with_cookie(mut response: Response, cookie: &str) -> Response {
@@ -42,7 +82,15 @@ fn with_cookie(mut response: Response, cookie: &str) -> Response {
 
 /// `GET /login`: sends the browser to Discord with a fresh `state`, also kept in a short-lived
 /// cookie so the callback can tell its own login from a forged one.
-pub async fn login(State(app): State<App>, Query(query): Query<LoginQuery>) -> Response {
+///
+/// # Errors
+/// 429 when the client's address has made too many login attempts.
+pub async fn login(
+    State(app): State<App>,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    Query(query): Query<LoginQuery>,
+) -> Result<Response, PageError> {
+    rate_limit(&app, client_of(connect.as_deref())).await?;
     let state = auth::random_hex(16);
     let next = safe_next(query.next.as_deref());
     let encoded_next =
@@ -54,7 +102,10 @@ pub async fn login(State(app): State<App>, Query(query): Query<LoginQuery>) -> R
         LOGIN_WINDOW_SECS,
         app.inner.secure_cookies,
     );
-    with_cookie(see_other(&app.inner.discord.authorize_url(&state)), &cookie)
+    Ok(with_cookie(
+        see_other(&app.inner.discord.authorize_url(&state)),
+        &cookie,
+    ))
 }
 
 /// The callback's query.
@@ -63,26 +114,59 @@ pub struct CallbackQuery {
     code: Option<String>,
     state: Option<String>,
     error: Option<String>,
-    error_description: Option<String>,
 }
 
-/// `GET /auth/callback`: checks `state`, exchanges the code, reads the user, starts a session.
+/// The OAuth2 error codes Discord may send back (RFC 6749 §4.1.2.1), said in words; anything
+/// else is not repeated to the user.
+fn refusal_words(code: &str) -> &'static str {
+    match code {
+        "access_denied" => "the login was cancelled on Discord's page",
+        "invalid_scope" | "invalid_request" | "unauthorized_client" => {
+            "Discord refused this dashboard's login request (check discord.client_id and the redirect URL in the Developer Portal)"
+        }
+        "server_error" | "temporarily_unavailable" => "Discord could not complete the login",
+        _ => "Discord did not approve the login",
+    }
+}
+
+/// `GET /auth/callback`: checks `state` (it must match this browser's and is spent on first
+/// use, whatever the outcome), exchanges the code, reads the user, starts a session. The
+/// state cookie is cleared on every answer.
 ///
 /// # Errors
-/// 400 when the login was refused or its `state` does not match; 502 when Discord fails.
+/// 429 when the client's address has made too many login attempts; 400 when the login was
+/// refused or its `state` does not match or was used before; 502 when Discord fails (the page
+/// says which step, never what Discord answered).
 pub async fn callback(
     State(app): State<App>,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     Query(query): Query<CallbackQuery>,
+) -> Response {
+    let answer = match rate_limit(&app, client_of(connect.as_deref())).await {
+        Ok(()) => complete_login(&app, &headers, query)
+            .await
+            .unwrap_or_else(IntoResponse::into_response),
+        Err(error) => error.into_response(),
+    };
+    with_cookie(
+        answer,
+        &auth::set_cookie(
+            auth::STATE_COOKIE,
+            "",
+            routes::AUTH_CALLBACK,
+            0,
+            app.inner.secure_cookies,
+        ),
+    )
+}
+
+async fn complete_login(
+    app: &App,
+    headers: &HeaderMap,
+    query: CallbackQuery,
 ) -> Result<Response, PageError> {
-    if let Some(error) = query.error {
-        return Err(PageError::BadRequest(format!(
-            "Discord did not approve the login ({error}: {}); you can try again at {}",
-            query.error_description.unwrap_or_default(),
-            routes::LOGIN
-        )));
-    }
-    let cookie = auth::cookie(&headers, auth::STATE_COOKIE).unwrap_or_default();
+    let cookie = auth::cookie(headers, auth::STATE_COOKIE).unwrap_or_default();
     let (expected, next) = cookie.split_once('.').unwrap_or((cookie.as_str(), ""));
     let given = query.state.unwrap_or_default();
     if expected.is_empty()
@@ -97,18 +181,57 @@ pub async fn callback(
             routes::LOGIN
         )));
     }
+    // Spent now, before anything can fail: one state, one attempt at Discord's token endpoint.
+    let spent = app
+        .web
+        .coordination
+        .try_cooldown(
+            &Key::global("web.oauth_state", &given),
+            Duration::from_secs(LOGIN_WINDOW_SECS),
+        )
+        .await
+        .map_err(PageError::internal)?;
+    if spent != Cooldown::Started {
+        return Err(PageError::BadRequest(format!(
+            "this login link was already used; start again at {}",
+            routes::LOGIN
+        )));
+    }
+    if let Some(error) = query.error {
+        return Err(PageError::BadRequest(format!(
+            "{}; you can try again at {}",
+            refusal_words(&error),
+            routes::LOGIN
+        )));
+    }
     let Some(code) = query.code.filter(|code| !code.is_empty()) else {
         return Err(PageError::BadRequest(
             "Discord sent no authorization code; start again at /login".into(),
         ));
     };
     let discord = &app.inner.discord;
-    let upstream = |error: auth::discord::DiscordError| {
-        PageError::Upstream(format!("logging in with Discord failed: {error}"))
+    // What Discord said is logged for the operator, never shown: the page names the step.
+    let upstream = |step: &'static str| {
+        move |error: auth::discord::DiscordError| {
+            tracing::warn!(%error, step, "dashboard login failed at Discord");
+            PageError::Upstream(format!(
+                "logging in with Discord failed: {step}; start again at {}",
+                routes::LOGIN
+            ))
+        }
     };
-    let access_token = discord.exchange(&code).await.map_err(upstream)?;
-    let user = discord.me(&access_token).await.map_err(upstream)?;
-    let guilds = discord.guilds(&access_token).await.map_err(upstream)?;
+    let access_token = discord
+        .exchange(&code)
+        .await
+        .map_err(upstream("Discord did not accept the authorization code"))?;
+    let user = discord
+        .me(&access_token)
+        .await
+        .map_err(upstream("your Discord account could not be read"))?;
+    let guilds = discord
+        .guilds(&access_token)
+        .await
+        .map_err(upstream("your Discord servers could not be read"))?;
     let now = app.now();
     let ttl = app.config().session_ttl;
     let session = Session {
@@ -134,23 +257,13 @@ pub async fn callback(
         .map_err(PageError::internal)?;
     let next = percent_encoding::percent_decode_str(next).decode_utf8_lossy();
     let response = see_other(&safe_next(Some(&next)));
-    let response = with_cookie(
+    Ok(with_cookie(
         response,
         &auth::set_cookie(
             auth::SESSION_COOKIE,
             &jwt,
             "/",
             ttl.as_secs(),
-            app.inner.secure_cookies,
-        ),
-    );
-    Ok(with_cookie(
-        response,
-        &auth::set_cookie(
-            auth::STATE_COOKIE,
-            "",
-            routes::AUTH_CALLBACK,
-            0,
             app.inner.secure_cookies,
         ),
     ))
@@ -190,5 +303,16 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil")), "/");
         assert_eq!(safe_next(None), "/");
+        // What the outside probe sent, decoded as the query arrives.
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/\n/x")), "/");
+        assert_eq!(safe_next(Some("/\r\nLocation: x")), "/");
+        assert_eq!(
+            safe_next(Some("/guilds/1/cases?page=2&kind=ban")),
+            "/guilds/1/cases?page=2&kind=ban"
+        );
+        assert_eq!(safe_next(Some("/%2F/evil")), "/%2F/evil");
+        assert_eq!(safe_next(Some("/\u{202e}x")), "/");
+        assert_eq!(safe_next(Some("")), "/");
     }
 }

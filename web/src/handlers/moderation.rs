@@ -103,9 +103,13 @@ impl CaseQuery {
         }
         let before = self.before.trim();
         if !before.is_empty() {
-            match before.parse::<i64>() {
-                Ok(number) => filter.before_number = Some(number),
-                Err(_) => errors.push(format!("`before` must be a case number, got `{before}`")),
+            match before.parse::<u32>() {
+                Ok(number) if number > 0 && !before.starts_with(['+', '0']) => {
+                    filter.before_number = Some(i64::from(number));
+                }
+                _ => errors.push(format!(
+                    "before must be a case number (1 or more, digits only), got `{before}`"
+                )),
             }
         }
         (filter, errors)
@@ -139,9 +143,18 @@ pub async fn cases(
     user: CurrentUser,
     Path(guild): Path<GuildId>,
     Query(query): Query<CaseQuery>,
-) -> Result<Markup, PageError> {
+) -> Result<Response, PageError> {
     let access = app.guild_access(&user, guild, false).await?;
     let (filter, errors) = query.filter();
+    // A filter that cannot be read is refused, not dropped: a list that silently ignores half
+    // the search reads as an answer to it.
+    if !errors.is_empty() {
+        return Ok((
+            StatusCode::BAD_REQUEST,
+            views::cases(&user, &access, &query, &[], &errors, None),
+        )
+            .into_response());
+    }
     let cases = app
         .moderation()
         .cases(guild, &filter)
@@ -150,7 +163,7 @@ pub async fn cases(
     let next = (cases.len() == CASES_PAGE as usize)
         .then(|| cases.last().map(|case| case.number))
         .flatten();
-    Ok(views::cases(&user, &access, &query, &cases, &errors, next))
+    Ok(views::cases(&user, &access, &query, &cases, &errors, next).into_response())
 }
 
 /// `GET /guilds/{guild}/cases/{number}`: one case and its reason editor.
@@ -361,23 +374,7 @@ fn action_from_form(get: &dyn Fn(&str) -> Option<String>) -> Result<Value, Strin
     })
 }
 
-/// Seconds from `90`, `90s`, `10m`, `2h` or `3d`.
-pub fn parse_seconds(text: &str) -> Option<u64> {
-    let text = text.trim();
-    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
-        Some((index, _)) => text.split_at(index),
-        None => (text, ""),
-    };
-    let value: u64 = digits.parse().ok()?;
-    let factor = match unit.trim() {
-        "" | "s" => 1,
-        "m" => 60,
-        "h" => 3_600,
-        "d" => 86_400,
-        _ => return None,
-    };
-    value.checked_mul(factor)
-}
+pub use guildhall_core::clock::parse_seconds;
 
 /// `POST /guilds/{guild}/automod/rules/{rule}`: saves one rule through the settings service
 /// (the whole `automod` section, validated by the core); a refusal is shown in the rule's form.

@@ -24,6 +24,7 @@ use guildhall_core::guild_config::GuildConfigError;
 use guildhall_core::ids::{ChannelId, GuildId, RoleId, UserId};
 use guildhall_core::jobs::{JobFilter, JobState, perform};
 use guildhall_core::permissions::{GuildInfo, MemberInfo};
+use guildhall_core::references::Reference;
 use guildhall_core::roles::panel::{MAX_BUTTON_LABEL, MAX_SELECT_LABEL, checked_content};
 use guildhall_core::roles::store::{self, NewPanel};
 use guildhall_core::roles::{
@@ -657,6 +658,11 @@ pub async fn create_panel(
         Ok(channel) if errors.is_empty() => channel,
         _ => return refused_builder(&app, &user, &access, &roles, form, errors, None).await,
     };
+    let mut references = vec![("channel".to_owned(), Reference::Channel(channel))];
+    references.extend(content.references());
+    if let Err(message) = app.check_references(guild, &references).await {
+        return refused_builder(&app, &user, &access, &roles, form, vec![message], None).await;
+    }
     let service = role_service(&app);
     let request = PanelRequest {
         guild,
@@ -775,6 +781,18 @@ pub async fn save_panel(
     let (content, errors) = form_content(&form, &roles, before.requirements.clone());
     if !errors.is_empty() {
         return refused_builder(&app, &user, &access, &roles, form, errors, Some(before)).await;
+    }
+    if let Err(message) = app.check_references(guild, &content.references()).await {
+        return refused_builder(
+            &app,
+            &user,
+            &access,
+            &roles,
+            form,
+            vec![message],
+            Some(before),
+        )
+        .await;
     }
     let edit = PanelEdit {
         guild,

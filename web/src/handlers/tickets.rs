@@ -12,6 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use guildhall_core::ids::{ChannelId, GuildId, RoleId};
+use guildhall_core::references::Reference;
 use guildhall_core::tickets::{
     Panel, PanelRequest, Ticket, TicketError, TicketSettings, TicketState, export,
 };
@@ -309,6 +310,15 @@ pub async fn create_panel(
             return refused_panel(&app, &user, &access, form, &message, &known_roles).await;
         }
     };
+    let mut references = vec![("channel".to_owned(), Reference::Channel(channel))];
+    references.extend(
+        staff_roles
+            .iter()
+            .map(|role| ("staff roles".to_owned(), Reference::Role(*role))),
+    );
+    if let Err(message) = app.check_references(guild, &references).await {
+        return refused_panel(&app, &user, &access, form, &message, &known_roles).await;
+    }
     let created = match app
         .tickets()
         .create_panel(
@@ -435,7 +445,7 @@ pub async fn export(
     response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; img-src https:; frame-ancestors 'none'",
+            "default-src 'none'; style-src 'unsafe-inline'; img-src https:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
         ),
     );
     Ok(response)

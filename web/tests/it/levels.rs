@@ -294,6 +294,7 @@ async fn editors_save_to_the_history_and_a_bad_row_refuses_the_whole_save() {
     let mut owner = harness.login(small::OWNER).await;
     let csrf = owner.csrf.clone();
     let base = format!("/guilds/{guild}/levels");
+    let general: &'static str = small::GENERAL.to_string().leak();
 
     // The settings form, as a plain form: saved, in the history, back to the page.
     let saved = owner
@@ -304,7 +305,7 @@ async fn editors_save_to_the_history_and_a_bad_row_refuses_the_whole_save() {
                 ("xp_max", "40"),
                 ("flush_interval_secs", "30"),
                 ("announce_mode", "channel"),
-                ("announce_channel", "4242"),
+                ("announce_channel", general),
                 ("announce_template", "GG {user}, level {level} on {server}"),
                 ("voice_enabled", "on"),
                 ("public_leaderboard", "on"),
@@ -317,7 +318,7 @@ async fn editors_save_to_the_history_and_a_bad_row_refuses_the_whole_save() {
     let levels = levels_settings(&harness, guild).await.levels.clone();
     assert_eq!((levels.xp_min, levels.xp_max), (20, 40));
     assert_eq!(levels.flush_interval_secs, 30);
-    assert_eq!(levels.announce.channel.map(|c| c.get()), Some(4242));
+    assert_eq!(levels.announce.channel, Some(small::GENERAL));
     assert!(levels.voice.enabled && levels.public_leaderboard);
     let history = harness
         .state
@@ -485,7 +486,7 @@ async fn editors_save_to_the_history_and_a_bad_row_refuses_the_whole_save() {
             &[
                 ("rolemult_target_0", member_role.as_str()),
                 ("rolemult_percent_0", "150"),
-                ("chanmult_target_0", "777"),
+                ("chanmult_target_0", general),
                 ("chanmult_percent_0", "50"),
                 ("chanmult_target_1", "778"),
                 ("chanmult_percent_1", "0"),
@@ -530,7 +531,10 @@ async fn editors_save_to_the_history_and_a_bad_row_refuses_the_whole_save() {
         .post_htmx(
             &format!("{base}/no-xp"),
             &[
-                ("no_xp_channels", "901, 902"),
+                (
+                    "no_xp_channels",
+                    &format!("{}, {}", small::MOD_LOG, small::VOICE),
+                ),
                 ("no_xp_role", admin_role.as_str()),
             ],
             Some(&csrf),

@@ -7,6 +7,8 @@ mod giveaways;
 mod levels;
 mod moderation;
 mod pages;
+mod probe;
+mod references;
 mod roles;
 mod settings;
 mod support;

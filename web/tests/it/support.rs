@@ -41,6 +41,11 @@ impl Harness {
 
     /// A harness over an already migrated database.
     pub async fn start_on(test_db: TestDb) -> Self {
+        Self::start_with(test_db, guildhall_web::ConnectionLimits::default()).await
+    }
+
+    /// A harness whose server grants clients `limits` (tests of slow clients shorten them).
+    pub async fn start_with(test_db: TestDb, limits: guildhall_web::ConnectionLimits) -> Self {
         let sandbox = Sandbox::start(Seed::two_guilds()).await.unwrap();
         let clock = ManualClock::new(UnixMillis::from_system_time(std::time::SystemTime::now()));
         let shared: SharedClock = Arc::new(clock.clone());
@@ -54,6 +59,7 @@ impl Harness {
                 .unwrap();
         }
         let coordination = Arc::new(MemoryCoordination::new(Arc::clone(&shared)));
+        let guild_cache = Arc::new(GuildCache::new());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base = format!("http://{addr}");
@@ -68,6 +74,7 @@ impl Harness {
                 discord_api_base: sandbox.api_base(),
                 client_id: sandbox.application_id().to_string(),
                 client_secret: sandbox.client_secret(),
+                limits,
             }),
             db: test_db.db.clone(),
             clock: Arc::clone(&shared),
@@ -78,7 +85,12 @@ impl Harness {
             )),
             ledger: JobLedger::new(test_db.db.clone(), Arc::clone(&shared), 3),
             live: Arc::new(Live::new(now)),
-            guild_cache: Arc::new(GuildCache::new()),
+            guild_cache: Arc::clone(&guild_cache),
+            directory: guildhall_web::guild_directory(
+                guild_cache,
+                &sandbox.api_base(),
+                Some(&sandbox.bot_token()),
+            ),
             job_metrics: Some(Arc::default()),
             coordination,
         };

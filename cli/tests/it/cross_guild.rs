@@ -1,0 +1,227 @@
+//! Finding 1 of the outside probe, across processes: with `guildhall web` and `guildhall bot`
+//! running apart (the dashboard has no guild model of its own, so it asks Discord), another
+//! guild's channels and roles are refused (and by the operator's CLI); and the job that would post re-checks, so a job
+//! naming another guild's channel is never carried out.
+
+use std::sync::Arc;
+
+use guildhall_core::clock::SystemClock;
+use guildhall_core::effect::{Effect, OutgoingMessage};
+use guildhall_core::jobs::{JobLedger, JobState, perform};
+use guildhall_core::testing;
+use guildhall_sandbox::seed::small;
+use guildhall_sandbox::{Sandbox, Seed};
+
+use crate::dashboard::{self, Dashboard};
+use crate::e2e::{Stack, WITHIN};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_apart_from_the_bot_refuses_another_guilds_channels_and_roles() {
+    let sandbox = Sandbox::start(Seed::small()).await.unwrap();
+    let web_port = dashboard::free_port();
+    let web_env = dashboard::env(&sandbox, web_port);
+    let web_env: Vec<(&str, &str)> = web_env
+        .iter()
+        .map(|(key, value)| (key.as_str(), value.as_str()))
+        .collect();
+    // The bot alone in one process...
+    let stack = Stack::on(sandbox, &["bot"], &[]).await;
+    stack.ready().await;
+    // ...the dashboard alone in another, on the same database.
+    let web_dir = tempfile::tempdir().unwrap();
+    let mut web = Stack::spawn(
+        &stack.sandbox,
+        &stack.test_db,
+        web_dir.path(),
+        &["web"],
+        &web_env,
+    );
+    let mut owner = Dashboard::login(&stack.sandbox, web_port, small::OWNER).await;
+    let guild = small::GUILD;
+    let their_channel = small::OTHER_GENERAL.to_string();
+    let their_role = small::OTHER_GUILDHALL_ROLE.to_string();
+    let our_channel = small::GENERAL.to_string();
+    let our_role = small::MEMBER_ROLE.to_string();
+
+    for (path, fields, field) in [
+        (
+            format!("/guilds/{guild}/tickets/panels"),
+            vec![("channel", their_channel.as_str()), ("title", "Help")],
+            "channel:",
+        ),
+        (
+            format!("/guilds/{guild}/roles/panels"),
+            vec![
+                ("channel", our_channel.as_str()),
+                ("title", "Pings"),
+                ("opt_role_0", their_role.as_str()),
+            ],
+            "role 1:",
+        ),
+        (
+            format!("/guilds/{guild}/giveaways/new"),
+            vec![
+                ("prize", "Nitro"),
+                ("duration", "2h"),
+                ("winners", "1"),
+                ("channel", their_channel.as_str()),
+            ],
+            "channel:",
+        ),
+        (
+            format!("/guilds/{guild}/levels/rewards"),
+            vec![
+                ("reward_mode", "stack"),
+                ("reward_level_0", "5"),
+                ("reward_role_0", their_role.as_str()),
+            ],
+            "levels.rewards:",
+        ),
+        (
+            format!("/guilds/{guild}/roles/self"),
+            vec![("self_role", their_role.as_str())],
+            "roles.self_roles:",
+        ),
+    ] {
+        let response = owner.post_form(&path, &fields).await;
+        let status = response.status();
+        let body = response.text().await.unwrap();
+        assert_eq!(
+            status,
+            reqwest::StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {body}"
+        );
+        assert!(
+            body.contains(&format!("{field} ")) && body.contains("of this server"),
+            "{path} should name {field}: {body}"
+        );
+    }
+    let settings = guildhall_core::guild_config::GuildConfigService::new(
+        stack.test_db.db.clone(),
+        Arc::new(SystemClock),
+        Arc::new(guildhall_core::coordination::MemoryCoordination::new(
+            Arc::new(SystemClock),
+        )),
+    )
+    .reload(guild)
+    .await
+    .unwrap();
+    assert!(settings.roles.self_roles.is_empty());
+    assert!(settings.levels.rewards.is_empty());
+    assert!(
+        guildhall_core::roles::store::list_panels(&stack.test_db.db, guild)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // This guild's own ids are accepted by the same process.
+    let accepted = owner
+        .post_form(
+            &format!("/guilds/{guild}/roles/panels"),
+            &[
+                ("channel", our_channel.as_str()),
+                ("title", "Pings"),
+                ("opt_role_0", our_role.as_str()),
+                ("opt_label_0", "Member"),
+            ],
+        )
+        .await;
+    let status = accepted.status();
+    let body = accepted.text().await.unwrap();
+    let shown = body
+        .split("error\"")
+        .nth(1)
+        .unwrap_or(&body)
+        .chars()
+        .take(400)
+        .collect::<String>();
+    assert_eq!(status, reqwest::StatusCode::SEE_OTHER, "{shown}");
+    let _ = web.kill();
+    let _ = web.wait();
+
+    // The operator's CLI, with the bot's token, checks the same way.
+    let refused = crate::support::guildhall(&stack.test_db.url, stack.dir.path())
+        .env("GUILDHALL__DISCORD__TOKEN", stack.sandbox.bot_token())
+        .env("GUILDHALL__DISCORD__API_BASE", stack.sandbox.api_base())
+        .args([
+            "config",
+            "set",
+            "--guild",
+            &guild.to_string(),
+            "general.mod_log_channel",
+            &their_channel,
+        ])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = crate::support::stderr(&refused);
+    assert!(
+        stderr.contains("general.mod_log_channel: channel")
+            && stderr.contains("is not a channel of this server"),
+        "{stderr}"
+    );
+    let accepted = crate::support::guildhall(&stack.test_db.url, stack.dir.path())
+        .env("GUILDHALL__DISCORD__TOKEN", stack.sandbox.bot_token())
+        .env("GUILDHALL__DISCORD__API_BASE", stack.sandbox.api_base())
+        .args([
+            "config",
+            "set",
+            "--guild",
+            &guild.to_string(),
+            "general.mod_log_channel",
+            &our_channel,
+        ])
+        .output()
+        .unwrap();
+    assert!(accepted.status.success(), "{accepted:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_naming_another_guilds_channel_is_refused_before_posting() {
+    let stack = Stack::start(Seed::small(), &["serve"], &[]).await;
+    stack.ready().await;
+    let ledger = JobLedger::new(stack.test_db.db.clone(), Arc::new(SystemClock), 3);
+    let post = |channel| Effect::SendMessage {
+        channel,
+        message: OutgoingMessage::text("a panel"),
+    };
+    // As a dashboard of an older version (or a forged row) would have handed it over.
+    let foreign = perform::schedule(&ledger, Some(small::GUILD), post(small::OTHER_GENERAL))
+        .await
+        .unwrap();
+    let own = perform::schedule(&ledger, Some(small::GUILD), post(small::GENERAL))
+        .await
+        .unwrap();
+    let dead = testing::wait_for("the foreign job refused", WITHIN, || async {
+        ledger
+            .get(foreign.id)
+            .await
+            .ok()
+            .filter(|job| job.state == JobState::Dead)
+    })
+    .await;
+    assert!(
+        dead.last_error
+            .as_deref()
+            .is_some_and(|error| error.contains("is not a channel of this server")),
+        "{:?}\n{}",
+        dead.last_error,
+        stack.log()
+    );
+    testing::wait_for("this guild's job done", WITHIN, || async {
+        ledger
+            .get(own.id)
+            .await
+            .ok()
+            .filter(|job| job.state == JobState::Done)
+    })
+    .await;
+    assert!(
+        !stack.sandbox.requests().iter().any(|request| {
+            request.method.as_str() == "POST"
+                && request.path == format!("/channels/{}/messages", small::OTHER_GENERAL)
+        }),
+        "nothing was posted into the other guild"
+    );
+}
