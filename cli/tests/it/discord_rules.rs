@@ -10,26 +10,7 @@ use guildhall_sandbox::seed::small;
 use guildhall_sandbox::{Sandbox, Seed, SlashOption};
 
 use crate::e2e::{Stack, WITHIN};
-use crate::support::guildhall;
-
-fn set(stack: &Stack, key: &str, value: &str) {
-    let output = guildhall(&stack.test_db.url, stack.dir.path())
-        .args([
-            "config",
-            "set",
-            "--guild",
-            &small::GUILD.to_string(),
-            key,
-            value,
-        ])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{output:?}");
-}
-
-fn member_path(user: guildhall_core::ids::UserId) -> String {
-    format!("/guilds/{}/members/{user}", small::GUILD)
-}
+use crate::moderation::{member_path, set};
 
 fn cases_of(stack: &Stack, user: guildhall_core::ids::UserId) -> serde_json::Value {
     stack.cli(&[

@@ -10,7 +10,7 @@ use crate::dashboard::{self, Dashboard};
 use crate::e2e::{Stack, WITHIN};
 use crate::support::guildhall;
 
-fn set(stack: &Stack, key: &str, value: &str) {
+pub(crate) fn set(stack: &Stack, key: &str, value: &str) {
     let output = guildhall(&stack.test_db.url, stack.dir.path())
         .args([
             "config",
@@ -25,7 +25,7 @@ fn set(stack: &Stack, key: &str, value: &str) {
     assert!(output.status.success(), "{output:?}");
 }
 
-fn member_path(user: guildhall_core::ids::UserId) -> String {
+pub(crate) fn member_path(user: guildhall_core::ids::UserId) -> String {
     format!("/guilds/{}/members/{user}", small::GUILD)
 }
 
