@@ -141,7 +141,9 @@ pub async fn handle(
             if settings.features.levels && !new_message.author.bot {
                 crate::levels::on_message(data, guild, new_message, caught).await;
             }
-            crate::tickets::on_message(data, guild, new_message).await?;
+            if settings.features.tickets {
+                crate::tickets::on_message(data, guild, new_message).await?;
+            }
         }
         FullEvent::MessageUpdate { event, .. } => {
             let Some(guild) = event.guild_id.map(convert::guild) else {
@@ -160,20 +162,27 @@ pub async fn handle(
                     edited_at,
                 );
             }
-            crate::tickets::on_edit(data, guild, event).await?;
+            if data
+                .config
+                .cached(guild)
+                .is_some_and(|settings| settings.features.tickets)
+            {
+                crate::tickets::on_edit(data, guild, event).await?;
+            }
         }
         FullEvent::MessageDelete {
             channel_id,
             deleted_message_id,
             guild_id: Some(guild_id),
         } => {
-            crate::tickets::on_delete(
-                data,
-                convert::guild(*guild_id),
-                *channel_id,
-                *deleted_message_id,
-            )
-            .await?;
+            let guild = convert::guild(*guild_id);
+            if data
+                .config
+                .cached(guild)
+                .is_some_and(|settings| settings.features.tickets)
+            {
+                crate::tickets::on_delete(data, guild, *channel_id, *deleted_message_id).await?;
+            }
         }
         FullEvent::InteractionCreate {
             interaction: serenity::all::Interaction::Component(component),
@@ -184,12 +193,7 @@ pub async fn handle(
                 &component.token,
                 crate::executor::InteractionKind::Component,
             );
-            // Each feature answers the custom ids it owns (`roles:`, `tickets:`, `giveaways:`).
-            let handled = crate::roles::on_component(data, component).await?
-                || crate::giveaways::on_component(data, component).await?;
-            if !handled {
-                crate::tickets::on_component(data, component).await?;
-            }
+            route_component(data, component).await?;
         }
         FullEvent::GuildMemberAddition { new_member } => {
             data.cache.put_member(
@@ -275,6 +279,42 @@ pub async fn handle(
         }
         _ => {}
     }
+    Ok(())
+}
+
+/// Routes a component to the feature its `custom_id` prefix names (`tickets:open:3` →
+/// tickets), through the feature registry: a switched-off feature's click is answered with its
+/// sentence and goes no further.
+async fn route_component(
+    data: &BotData,
+    component: &serenity::all::ComponentInteraction,
+) -> Result<(), BotError> {
+    let Some(feature) = guildhall_core::features::of_custom_id(&component.data.custom_id) else {
+        tracing::debug!(custom_id = %component.data.custom_id, "a component no feature owns");
+        return Ok(());
+    };
+    if let Some(guild) = component.guild_id.map(convert::guild) {
+        let settings = match data.config.cached(guild) {
+            Some(settings) => settings,
+            None => settled(data, guild).await?,
+        };
+        if !feature.is_on(&settings) {
+            let reply = guildhall_core::effect::Effect::InteractionReply {
+                interaction_id: component.id.to_string(),
+                token: component.token.clone(),
+                message: guildhall_core::effect::OutgoingMessage::text(feature.off_sentence()),
+                ephemeral: true,
+            };
+            data.executor.execute_for(Some(guild), &reply).await?;
+            return Ok(());
+        }
+    }
+    match feature.name {
+        "roles" => crate::roles::on_component(data, component).await?,
+        "giveaways" => crate::giveaways::on_component(data, component).await?,
+        "tickets" => crate::tickets::on_component(data, component).await?,
+        _ => false,
+    };
     Ok(())
 }
 

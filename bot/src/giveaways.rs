@@ -92,6 +92,7 @@ fn manager(ctx: Context<'_>, guild: GuildId) -> Result<Manager, BotError> {
 #[poise::command(
     slash_command,
     guild_only,
+    category = "giveaways",
     subcommands(
         "giveaway_start",
         "giveaway_end",
@@ -132,9 +133,9 @@ async fn giveaway_start(
     let settings = data.config.get(guild).await?;
     if !settings.features.giveaways {
         return Err(BotError::User(
-            "Giveaways are off in this server; an admin can switch them on with the \
-             `features.giveaways` setting."
-                .into(),
+            guildhall_core::features::by_name("giveaways")
+                .map(guildhall_core::features::FeatureSpec::off_sentence)
+                .unwrap_or_default(),
         ));
     }
     let by = manager(ctx, guild)?;

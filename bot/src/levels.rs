@@ -338,8 +338,9 @@ async fn levels_on(data: &BotData, guild: GuildId) -> Result<Arc<GuildSettings>,
         Ok(settings)
     } else {
         Err(BotError::User(
-            "Levels are off in this server; an admin can switch them on with the `features.levels` setting."
-                .into(),
+            guildhall_core::features::by_name("levels")
+                .map(guildhall_core::features::FeatureSpec::off_sentence)
+                .unwrap_or_default(),
         ))
     }
 }
@@ -360,7 +361,7 @@ fn display_name(user: &discord::User) -> String {
 }
 
 /// Show a member's level, XP and rank.
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, guild_only, category = "levels")]
 pub async fn rank(
     ctx: Context<'_>,
     #[description = "Whose rank (default: yours)"] user: Option<discord::User>,
@@ -428,7 +429,7 @@ pub async fn rank(
 }
 
 /// Show the server's leaderboard, 10 members per page.
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, guild_only, category = "levels")]
 pub async fn leaderboard(
     ctx: Context<'_>,
     #[description = "Which page (default: the first)"]
@@ -481,6 +482,7 @@ pub async fn leaderboard(
 #[poise::command(
     slash_command,
     guild_only,
+    category = "levels",
     default_member_permissions = "MANAGE_GUILD",
     subcommands("xp_give", "xp_take", "xp_set", "xp_reset"),
     subcommand_required

@@ -117,6 +117,7 @@ pub enum ChoiceChoice {
 #[poise::command(
     slash_command,
     guild_only,
+    category = "roles",
     default_member_permissions = "MANAGE_ROLES",
     subcommands("rolepanel_create", "rolepanel_delete"),
     subcommand_required
@@ -282,6 +283,7 @@ async fn rolepanel_delete(
 #[poise::command(
     slash_command,
     guild_only,
+    category = "roles",
     subcommands("role_add", "role_remove"),
     subcommand_required
 )]
@@ -353,6 +355,7 @@ async fn self_role(ctx: Context<'_>, role: &discord::Role, add: bool) -> Result<
 #[poise::command(
     slash_command,
     guild_only,
+    category = "roles",
     default_member_permissions = "MANAGE_ROLES",
     subcommands("temprole_add", "temprole_list", "temprole_remove"),
     subcommand_required

@@ -26,7 +26,12 @@ impl From<TicketError> for BotError {
 }
 
 /// Post a ticket panel in this channel: members open a private ticket thread with its button.
-#[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
+#[poise::command(
+    slash_command,
+    guild_only,
+    default_member_permissions = "MANAGE_GUILD",
+    category = "tickets"
+)]
 pub async fn ticketpanel(
     ctx: Context<'_>,
     #[description = "The staff role that handles these tickets"] staff: discord::Role,

@@ -69,7 +69,7 @@ pub fn framework_options() -> poise::FrameworkOptions<BotData, BotError> {
             })
         },
         post_command: |ctx| Box::pin(record(ctx, Outcome::Ok, None)),
-        command_check: Some(|ctx| Box::pin(prefix_rate_limit(ctx))),
+        command_check: Some(|ctx| Box::pin(check_command(ctx))),
         event_handler: |framework, event| {
             Box::pin(crate::events::handle(
                 framework.user_data,
@@ -206,6 +206,12 @@ async fn on_error(error: poise::FrameworkError<'_, BotData, BotError>) {
             answer(ctx, text.clone()).await;
             record(ctx, Outcome::UserError, Some(text)).await;
         }
+        poise::FrameworkError::CommandCheckFailed { ctx, .. }
+            if ctx.invocation_data::<FeatureOff>().await.is_some() =>
+        {
+            // The member was told the feature is off.
+            record(ctx, Outcome::Refused, Some("feature_off".into())).await;
+        }
         poise::FrameworkError::CommandCheckFailed { ctx, .. } => {
             // Over the prefix rate limit: stay silent rather than amplify spam.
             tracing::debug!(user = %ctx.author().id, "prefix command over the member's rate limit");
@@ -247,6 +253,35 @@ async fn dynamic_prefix(
     Ok(settings
         .filter(|settings| settings.commands.prefix_enabled)
         .map(|settings| Cow::Owned(settings.commands.prefix.clone())))
+}
+
+/// Marks an invocation refused because its feature is switched off.
+struct FeatureOff;
+
+/// The feature registry's switch, then the prefix rate limit. A command of a feature the guild
+/// switched off (its root command's `category` names the feature) is answered with the
+/// feature's sentence and runs no further.
+async fn check_command(ctx: Context<'_>) -> Result<bool, BotError> {
+    if let Some(guild) = ctx.guild_id() {
+        let root = ctx
+            .parent_commands()
+            .first()
+            .copied()
+            .unwrap_or_else(|| ctx.command());
+        if let Some(feature) = root
+            .category
+            .as_deref()
+            .and_then(guildhall_core::features::by_name)
+        {
+            let settings = ctx.data().config.get(convert::guild(guild)).await?;
+            if !feature.is_on(&settings) {
+                answer(ctx, feature.off_sentence()).await;
+                ctx.set_invocation_data(FeatureOff).await;
+                return Ok(false);
+            }
+        }
+    }
+    prefix_rate_limit(ctx).await
 }
 
 fn prefix_rate_limit(ctx: Context<'_>) -> BoxFuture<'_, Result<bool, BotError>> {

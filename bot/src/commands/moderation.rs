@@ -227,7 +227,7 @@ fn action_failure(error: &crate::executor::ExecError) -> guildhall_core::moderat
 }
 
 /// Warn a member; the server's escalation ladder may follow.
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, guild_only, category = "moderation")]
 pub async fn warn(
     ctx: Context<'_>,
     #[description = "Who to warn"] member: discord::User,
@@ -243,7 +243,7 @@ pub async fn warn(
 }
 
 /// Time a member out (Discord's native timeout, up to 28 days).
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, guild_only, category = "moderation")]
 pub async fn timeout(
     ctx: Context<'_>,
     #[description = "Who to time out"] member: discord::User,
@@ -255,7 +255,7 @@ pub async fn timeout(
 }
 
 /// Lift a member's timeout.
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, guild_only, category = "moderation")]
 pub async fn untimeout(
     ctx: Context<'_>,
     #[description = "Whose timeout to lift"] member: discord::User,
@@ -265,7 +265,7 @@ pub async fn untimeout(
 }
 
 /// Kick a member from the server.
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, guild_only, category = "moderation")]
 pub async fn kick(
     ctx: Context<'_>,
     #[description = "Who to kick"] member: discord::User,
@@ -275,7 +275,7 @@ pub async fn kick(
 }
 
 /// Ban a user, for good or for a while.
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, guild_only, category = "moderation")]
 pub async fn ban(
     ctx: Context<'_>,
     #[description = "Who to ban"] member: discord::User,
@@ -305,7 +305,7 @@ pub async fn ban(
 }
 
 /// Lift a ban.
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, guild_only, category = "moderation")]
 pub async fn unban(
     ctx: Context<'_>,
     #[description = "Who to unban"] user: discord::User,
@@ -346,7 +346,7 @@ fn describe(case: &Case) -> String {
 }
 
 /// Show one case.
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, guild_only, category = "moderation")]
 pub async fn case(
     ctx: Context<'_>,
     #[description = "The case number"]
@@ -361,7 +361,7 @@ pub async fn case(
 }
 
 /// List a member's cases, newest first.
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, guild_only, category = "moderation")]
 pub async fn cases(
     ctx: Context<'_>,
     #[description = "Whose cases"] user: discord::User,
@@ -383,7 +383,7 @@ pub async fn cases(
 }
 
 /// Change a case's reason (the mod-log post is edited too).
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, guild_only, category = "moderation")]
 pub async fn reason(
     ctx: Context<'_>,
     #[description = "The case number"]

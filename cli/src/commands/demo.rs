@@ -488,6 +488,11 @@ async fn post_role_panel(
     else {
         return Ok(());
     };
+    // Role panels answer clicks only where the feature is on.
+    services
+        .config
+        .set_key(guild.id, "features.roles", "on", "demo")
+        .await?;
     let settings = services.config.get(guild.id).await?.roles.clone();
     let created = roles
         .create_panel(

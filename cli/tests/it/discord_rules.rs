@@ -220,7 +220,12 @@ async fn a_moderators_everyone_ping_stands_and_a_members_is_punished_with_a_dm()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_a_second_of_rest_latency_every_interaction_is_acknowledged_within_three_seconds() {
-    let stack = Stack::start(Seed::small(), &["serve"], &[]).await;
+    let stack = Stack::start_with(
+        Seed::small(),
+        &["serve"],
+        &[(small::GUILD, "features.tickets", "on")],
+    )
+    .await;
     stack.ready().await;
     set(
         &stack,
@@ -337,6 +342,7 @@ async fn messages_that_arrive_with_guild_create_are_moderated() {
     let stack = Stack::on_configured_then(
         sandbox,
         &["serve"],
+        &[],
         &[
             (small::GUILD, "features.automod", "on"),
             (

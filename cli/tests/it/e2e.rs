@@ -64,12 +64,24 @@ impl Stack {
         }
     }
 
+    /// Like [`Stack::start`], with guild settings (feature switches, say) stored before the bot
+    /// starts, so its first command already sees them.
+    pub(crate) async fn start_with(
+        seed: Seed,
+        args: &[&str],
+        settings: &[(guildhall_core::ids::GuildId, &str, &str)],
+    ) -> Self {
+        let sandbox = Sandbox::start(seed).await.expect("start the stand-in");
+        Self::on_configured_then(sandbox, args, &[], settings, |_| async {}).await
+    }
+
     /// Like [`Stack::on`], with guild settings stored before the bot starts (as a guild that
     /// configured Guildhall long ago and reconnects), and `before_start` run with the database
     /// just before the process starts (to hold a lock, say).
     pub(crate) async fn on_configured_then<F, Fut>(
         sandbox: Sandbox,
         args: &[&str],
+        env: &[(&str, &str)],
         settings: &[(guildhall_core::ids::GuildId, &str, &str)],
         before_start: F,
     ) -> Self
@@ -88,7 +100,7 @@ impl Stack {
             assert!(output.status.success(), "{output:?}");
         }
         before_start(test_db.db.clone()).await;
-        let child = Self::spawn(&sandbox, &test_db, dir.path(), args, &[]);
+        let child = Self::spawn(&sandbox, &test_db, dir.path(), args, env);
         Self {
             sandbox,
             test_db,

@@ -387,6 +387,8 @@ async fn the_leaderboard_follows_an_import_and_agrees_with_the_cli() {
         "levels.rewards",
         json!([{"level": 10, "role": bronze}]).to_string(),
     ));
+    // The role panel below is the roles feature's.
+    settings.push(("features.roles", "on".into()));
     let stack = serve_with(sandbox, &settings).await;
     let guild = small::GUILD.to_string();
     let top = |stack: &Stack| stack.cli(&["--json", "levels", "top", "--guild", &guild]);

@@ -10,6 +10,7 @@ mod cross_guild;
 mod dashboard;
 mod discord_rules;
 mod e2e;
+mod features;
 mod giveaways;
 mod jobs;
 mod leaderboard;

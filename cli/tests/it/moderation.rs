@@ -442,7 +442,14 @@ async fn a_ticket_opens_a_private_thread_and_closing_stores_its_transcript() {
         .iter()
         .map(|(key, value)| (key.as_str(), value.as_str()))
         .collect();
-    let stack = Stack::on(sandbox, &["serve"], &web_env).await;
+    let stack = Stack::on_configured_then(
+        sandbox,
+        &["serve"],
+        &web_env,
+        &[(small::GUILD, "features.tickets", "on")],
+        |_| async {},
+    )
+    .await;
     stack.sandbox.wait_for_sessions(1, WITHIN).await;
     stack.guilds_stored(2).await;
     let panel_command = stack.sandbox.slash(

@@ -74,7 +74,12 @@ fn panels_posted(stack: &Stack) -> Vec<guildhall_sandbox::model::Message> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panel_button_toggles_its_role_and_a_role_above_the_bot_is_refused_at_creation() {
-    let stack = Stack::start(Seed::small(), &["serve"], &[]).await;
+    let stack = Stack::start_with(
+        Seed::small(),
+        &["serve"],
+        &[(small::GUILD, "features.roles", "on")],
+    )
+    .await;
     stack.ready().await;
 
     // A panel role above the bot's own is refused at creation, named with the fix, and no
@@ -198,7 +203,12 @@ async fn a_panel_button_toggles_its_role_and_a_role_above_the_bot_is_refused_at_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_timed_role_is_removed_on_time_after_a_restart() {
-    let mut stack = Stack::start(Seed::small(), &["serve"], &[]).await;
+    let mut stack = Stack::start_with(
+        Seed::small(),
+        &["serve"],
+        &[(small::GUILD, "features.roles", "on")],
+    )
+    .await;
     stack.ready().await;
     let guild = small::GUILD.to_string();
 

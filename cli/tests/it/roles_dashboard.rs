@@ -21,7 +21,14 @@ async fn a_panel_made_in_the_dashboard_is_posted_recorded_clicked_and_edited() {
         .iter()
         .map(|(key, value)| (key.as_str(), value.as_str()))
         .collect();
-    let stack = Stack::on(sandbox, &["serve"], &web_env).await;
+    let stack = Stack::on_configured_then(
+        sandbox,
+        &["serve"],
+        &web_env,
+        &[(small::GUILD, "features.roles", "on")],
+        |_| async {},
+    )
+    .await;
     stack.ready().await;
     let mut owner = Dashboard::login(&stack.sandbox, web_port, small::OWNER).await;
     let guild = small::GUILD;

@@ -160,6 +160,7 @@ async fn a_channel_ticket_is_private_and_closing_it_silences_the_opener_until_re
         &small::CATEGORY.to_string(),
     );
     set(&test_db, dir.path(), "tickets.mode", "channel");
+    set(&test_db, dir.path(), "features.tickets", "on");
     let child = Stack::spawn(&sandbox, &test_db, dir.path(), &["serve"], &[]);
     let stack = Stack {
         sandbox,
@@ -364,7 +365,12 @@ async fn a_channel_ticket_is_private_and_closing_it_silences_the_opener_until_re
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn closing_a_thread_ticket_archives_and_locks_it_after_the_closing_note() {
-    let stack = Stack::start(Seed::small(), &["serve"], &[]).await;
+    let stack = Stack::start_with(
+        Seed::small(),
+        &["serve"],
+        &[(small::GUILD, "features.tickets", "on")],
+    )
+    .await;
     stack.ready().await;
     let panel = post_panel(&stack).await;
     let (_, answer) = click(
