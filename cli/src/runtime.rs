@@ -195,7 +195,8 @@ pub async fn serve(
         });
     }
     if parts.web && settings.web.enabled {
-        let state = web_state(settings, services, job_metrics)?;
+        // Where the bot runs beside the dashboard, its levels flusher serves both.
+        let state = web_state(settings, services, job_metrics, !parts.bot)?;
         let stop = shutdown.clone();
         tasks.spawn(async move {
             guildhall_web::serve(state, stop).await?;
@@ -295,6 +296,7 @@ pub fn web_state(
     settings: &Settings,
     services: &Services,
     job_metrics: Option<Arc<guildhall_core::jobs::JobMetrics>>,
+    levels_listener: bool,
 ) -> anyhow::Result<WebState> {
     let secret = |configured: &Option<guildhall_core::config::Secret>,
                   file: &str|
@@ -353,15 +355,11 @@ pub fn web_state(
     };
     Ok(WebState {
         config: Arc::new(config),
-        db: services.db.clone(),
-        clock: Arc::clone(&services.clock),
-        guild_config: Arc::clone(&services.config),
-        ledger: services.ledger.clone(),
-        live: Arc::clone(&services.live),
-        guild_cache: Arc::clone(&services.guild_cache),
+        // The process's one core, shared with the bot and the worker where they run here.
+        core: (**services).clone(),
+        levels_listener,
         directory: Arc::clone(&services.directory),
         job_metrics,
-        coordination: Arc::clone(&services.coordination),
     })
 }
 

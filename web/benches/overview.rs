@@ -12,10 +12,6 @@ use std::time::{Duration, Instant};
 use guildhall_core::analytics::{Invocation, Outcome, Recorder};
 use guildhall_core::clock::{SharedClock, SystemClock};
 use guildhall_core::coordination::MemoryCoordination;
-use guildhall_core::guild_cache::GuildCache;
-use guildhall_core::guild_config::GuildConfigService;
-use guildhall_core::jobs::JobLedger;
-use guildhall_core::live::Live;
 use guildhall_sandbox::seed::small;
 use guildhall_sandbox::{Sandbox, Seed};
 use guildhall_web::{WebConfig, WebState};
@@ -78,21 +74,12 @@ async fn main() {
             client_secret: sandbox.client_secret(),
             limits: guildhall_web::ConnectionLimits::default(),
         }),
-        db: db.clone(),
-        clock: Arc::clone(&clock),
-        guild_config: Arc::new(GuildConfigService::new(
-            db.clone(),
-            Arc::clone(&clock),
-            coordination.clone(),
-        )),
-        ledger: JobLedger::new(db.clone(), Arc::clone(&clock), 3),
-        live: Arc::new(Live::new(now)),
-        guild_cache: Arc::new(GuildCache::new()),
+        core: guildhall_core::Core::new(db.clone(), Arc::clone(&clock), coordination, 3),
+        levels_listener: true,
         directory: Arc::new(guildhall_core::references::NoDirectory(
             "benchmarks check no ids".to_owned(),
         )),
         job_metrics: None,
-        coordination,
     };
     let shutdown = CancellationToken::new();
     tokio::spawn(guildhall_web::serve_listener(

@@ -68,7 +68,8 @@ impl App {
     ) -> Result<std::sync::Arc<guildhall_core::guild_config::GuildSettings>, crate::error::PageError>
     {
         self.web
-            .guild_config
+            .core
+            .config
             .reload(guild)
             .await
             .map_err(crate::error::PageError::internal)
@@ -88,9 +89,9 @@ impl App {
             format!("{public_url}{}", routes::AUTH_CALLBACK),
         );
         // Every settings write the dashboard makes checks the channels and roles it names.
-        web.guild_config.set_directory(Arc::clone(&web.directory));
+        web.core.config.set_directory(Arc::clone(&web.directory));
         let secure_cookies = public_url.starts_with("https://");
-        let sessions = SessionStore::new(web.db.clone());
+        let sessions = SessionStore::new(web.core.db.clone());
         let levels = crate::handlers::levels::LevelsState::new(&web);
         Self {
             web,
@@ -111,7 +112,7 @@ impl App {
 
     /// Now, by the state's clock.
     pub fn now(&self) -> UnixMillis {
-        self.web.clock.now()
+        self.web.core.clock.now()
     }
 
     /// Whether `user` is an operator.
@@ -244,6 +245,7 @@ impl App {
                 !staff_roles.is_empty()
                     && self
                         .web
+                        .core
                         .guild_cache
                         .member(guild, user.session.user)
                         .is_some_and(|member| {
@@ -267,7 +269,7 @@ impl App {
             access.name.clone_from(&known.name);
             access.member_count = known.member_count;
         }
-        let stored = guildhall_core::guilds::list(&self.web.db)
+        let stored = guildhall_core::guilds::list(&self.web.core.db)
             .await
             .map_err(PageError::internal)?;
         let Some(record) = stored
@@ -280,6 +282,7 @@ impl App {
         };
         access.name = self
             .web
+            .core
             .guild_cache
             .guild_name(guild)
             .unwrap_or(record.name);
@@ -301,23 +304,14 @@ impl App {
             .map_err(|error| error.to_string())
     }
 
-    /// The moderation service over the dashboard's database, clock, ledger and settings.
-    pub fn moderation(&self) -> guildhall_core::moderation::ModerationService {
-        guildhall_core::moderation::ModerationService::new(
-            self.web.db.clone(),
-            Arc::clone(&self.web.clock),
-            self.web.ledger.clone(),
-            Arc::clone(&self.web.guild_config),
-        )
+    /// The process's one moderation service.
+    pub fn moderation(&self) -> Arc<guildhall_core::moderation::ModerationService> {
+        Arc::clone(&self.web.core.moderation)
     }
 
-    /// The ticket service over the dashboard's database, clock and ledger.
-    pub fn tickets(&self) -> guildhall_core::tickets::TicketService {
-        guildhall_core::tickets::TicketService::new(
-            self.web.db.clone(),
-            Arc::clone(&self.web.clock),
-            self.web.ledger.clone(),
-        )
+    /// The process's one ticket service.
+    pub fn tickets(&self) -> Arc<guildhall_core::tickets::TicketService> {
+        Arc::clone(&self.web.core.tickets)
     }
 
     /// Records a dashboard action in the audit log; a failure is logged, not shown.
@@ -331,7 +325,7 @@ impl App {
     ) {
         let actor = format!("user:{}", user.session.user);
         if let Err(error) = guildhall_core::audit::record(
-            &self.web.db,
+            &self.web.core.db,
             self.now(),
             &actor,
             action,
@@ -579,8 +573,8 @@ fn guarded(app: &App, route: MethodRouter<App>) -> MethodRouter<App> {
 /// Every route: the dashboard, login, health and metrics, assets, and the admin API.
 pub fn router(state: WebState) -> Router {
     let admin = admin::router(AdminState {
-        live: Arc::clone(&state.live),
-        clock: Arc::clone(&state.clock),
+        live: Arc::clone(&state.core.live),
+        clock: Arc::clone(&state.core.clock),
         token: Arc::from(state.config.operator_token.as_str()),
     });
     let app = App::new(state);

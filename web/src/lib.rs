@@ -26,14 +26,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use guildhall_core::clock::SharedClock;
-use guildhall_core::coordination::Coordination;
-use guildhall_core::db::Db;
 use guildhall_core::guild_cache::GuildCache;
-use guildhall_core::guild_config::GuildConfigService;
 use guildhall_core::ids::UserId;
-use guildhall_core::jobs::{JobLedger, JobMetrics};
-use guildhall_core::live::Live;
+use guildhall_core::jobs::JobMetrics;
 use guildhall_core::references::{GuildDirectory, Layered, NoDirectory};
 use tokio_util::sync::CancellationToken;
 
@@ -113,25 +108,19 @@ impl std::fmt::Debug for WebConfig {
 pub struct WebState {
     /// The server's configuration.
     pub config: Arc<WebConfig>,
-    /// The database.
-    pub db: Db,
-    /// The clock (sessions expire by it).
-    pub clock: SharedClock,
-    /// Per-guild settings.
-    pub guild_config: Arc<GuildConfigService>,
-    /// The job ledger.
-    pub ledger: JobLedger,
-    /// Live process state: shards, event rates, command counts, logs.
-    pub live: Arc<Live>,
-    /// The bot's view of each guild (names), when the bot runs in this process.
-    pub guild_cache: Arc<GuildCache>,
+    /// The process's one core: the database, the clock, settings, the job ledger, live state,
+    /// the guild model (filled where the bot runs in this process), coordination, and every
+    /// feature service.
+    pub core: guildhall_core::Core,
+    /// Whether this process runs the levels' background task for the dashboard's rank index
+    /// (`guildhall web` alone); where the bot runs beside it, the bot's flusher does that work
+    /// for the one shared levels service.
+    pub levels_listener: bool,
     /// Where ids named in forms are checked to belong to the guild
     /// ([`guildhall_core::references`]); see [`guild_directory`].
     pub directory: Arc<dyn GuildDirectory>,
     /// The job worker's counters, when a worker runs in this process.
     pub job_metrics: Option<Arc<JobMetrics>>,
-    /// The coordination backend (pinged by `/readyz`).
-    pub coordination: Arc<dyn Coordination>,
 }
 
 /// The directory a process checks ids with: the bot's guild model first (empty where the bot

@@ -130,7 +130,7 @@ pub async fn render(app: &App) -> String {
         );
     }
 
-    let events = web.live.event_rates(web.clock.now());
+    let events = web.core.live.event_rates(web.core.clock.now());
     out.push_str("# HELP guildhall_gateway_events_total Gateway events received.\n");
     out.push_str("# TYPE guildhall_gateway_events_total counter\n");
     let _ = writeln!(out, "guildhall_gateway_events_total {}", events.total);
@@ -146,7 +146,7 @@ pub async fn render(app: &App) -> String {
         );
     }
 
-    let shards = web.live.shards();
+    let shards = web.core.live.shards();
     out.push_str("# HELP guildhall_shards Shards of this process.\n");
     out.push_str("# TYPE guildhall_shards gauge\n");
     let _ = writeln!(out, "guildhall_shards {}", shards.len());
@@ -181,7 +181,7 @@ pub async fn render(app: &App) -> String {
         );
     }
 
-    let commands = web.live.command_counts();
+    let commands = web.core.live.command_counts();
     out.push_str("# HELP guildhall_commands_total Commands run, by command and outcome.\n");
     out.push_str("# TYPE guildhall_commands_total counter\n");
     for (command, outcome, count) in &commands {
@@ -249,7 +249,7 @@ pub async fn render(app: &App) -> String {
         );
     }
 
-    match web.ledger.counts().await {
+    match web.core.ledger.counts().await {
         Ok(counts) => {
             out.push_str("# HELP guildhall_jobs Jobs in the ledger by state.\n");
             out.push_str("# TYPE guildhall_jobs gauge\n");

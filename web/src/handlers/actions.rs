@@ -56,7 +56,7 @@ pub async fn set_setting(
             form.key
         )));
     }
-    let service = &app.web.guild_config;
+    let service = &app.web.core.config;
     let result = service
         .set_key(guild, &form.key, &form.value, &user.actor())
         .await;
@@ -108,7 +108,7 @@ pub async fn rollback(
     Path((guild, entry_id)): Path<(GuildId, i64)>,
 ) -> Result<Response, PageError> {
     let access = app.guild_access(&user, guild, true).await?;
-    let service = &app.web.guild_config;
+    let service = &app.web.core.config;
     let entries = service
         .history(guild, None, 10_000)
         .await
@@ -167,7 +167,7 @@ async fn job_action(
             "only the operators listed in web.operators can cancel or retry jobs".into(),
         ));
     }
-    let ledger = &app.web.ledger;
+    let ledger = &app.web.core.ledger;
     let (result, name) = match action {
         JobAction::Cancel => (ledger.cancel(id).await, "dashboard.jobs.cancel"),
         JobAction::Retry => (ledger.retry(id).await, "dashboard.jobs.retry"),

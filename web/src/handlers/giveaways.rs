@@ -41,13 +41,9 @@ use crate::views::giveaways::{self as views, DetailPage, ENTRANTS_SHOWN, Giveawa
 /// The most giveaways the list shows.
 const GIVEAWAYS_SHOWN: u32 = 200;
 
-fn service(app: &App) -> GiveawayService {
-    GiveawayService::new(
-        app.web.db.clone(),
-        Arc::clone(&app.web.clock),
-        app.web.ledger.clone(),
-        Arc::clone(&app.web.guild_config),
-    )
+/// The process's one giveaway service.
+fn service(app: &App) -> Arc<GiveawayService> {
+    Arc::clone(&app.web.core.giveaways)
 }
 
 fn giveaway_error(error: GiveawayError) -> PageError {
@@ -81,6 +77,7 @@ fn refusal_words(error: &GiveawayError) -> Option<String> {
 fn manager(app: &App, user: &CurrentUser, guild: GuildId) -> Manager {
     let roles = app
         .web
+        .core
         .guild_cache
         .member(guild, user.session.user)
         .map(|member| member.roles)
@@ -352,7 +349,7 @@ pub async fn create(
             None => return Err(giveaway_error(error)),
         },
     };
-    if let Err(error) = schedule_post(&app.web.ledger, guild, giveaway.id).await {
+    if let Err(error) = schedule_post(&app.web.core.ledger, guild, giveaway.id).await {
         // A giveaway nobody will post is worse than none: take it back.
         if let Err(undo) = service
             .cancel(

@@ -21,20 +21,20 @@ pub async fn healthz() -> &'static str {
 /// what is down.
 pub async fn readyz(State(app): State<App>) -> Response {
     let mut down = Vec::new();
-    match tokio::time::timeout(PING_WITHIN, app.web.db.ping()).await {
+    match tokio::time::timeout(PING_WITHIN, app.web.core.db.ping()).await {
         Ok(Ok(())) => {}
         Ok(Err(error)) => down.push(format!("database: {error}")),
         Err(_) => down.push(format!("database: no answer within {PING_WITHIN:?}")),
     }
-    match tokio::time::timeout(PING_WITHIN, app.web.coordination.ping()).await {
+    match tokio::time::timeout(PING_WITHIN, app.web.core.coordination.ping()).await {
         Ok(Ok(())) => {}
         Ok(Err(error)) => down.push(format!(
             "coordination ({}): {error}",
-            app.web.coordination.backend()
+            app.web.core.coordination.backend()
         )),
         Err(_) => down.push(format!(
             "coordination ({}): no answer within {PING_WITHIN:?}",
-            app.web.coordination.backend()
+            app.web.core.coordination.backend()
         )),
     }
     if down.is_empty() {

@@ -62,6 +62,7 @@ impl PageQuery {
 /// it (in `guildhall serve`), else `user <id>` (the dashboard alone has no cache).
 pub fn member_name(app: &App, guild: GuildId, user: UserId) -> String {
     app.web
+        .core
         .guild_cache
         .member_name(guild, user)
         .unwrap_or_else(|| format!("user {user}"))
@@ -87,7 +88,7 @@ pub async fn board(
 ) -> Result<Board, PageError> {
     let state = &app.inner.levels;
     let count = state
-        .member_count(&app.web.db, guild, app.now())
+        .member_count(&app.web.core.db, guild, app.now())
         .await
         .map_err(PageError::internal)?;
     let size = u64::from(PAGE_SIZE);
@@ -139,7 +140,7 @@ pub fn board_members(
 async fn public_board(app: &App, guild: GuildId, page: u64) -> Result<Board, PageError> {
     let state = &app.inner.levels;
     let Some(stored_name) = state
-        .active_guild(&app.web.db, guild, app.now())
+        .active_guild(&app.web.core.db, guild, app.now())
         .await
         .map_err(PageError::internal)?
     else {
@@ -147,14 +148,20 @@ async fn public_board(app: &App, guild: GuildId, page: u64) -> Result<Board, Pag
     };
     let settings = app
         .web
-        .guild_config
+        .core
+        .config
         .get(guild)
         .await
         .map_err(PageError::internal)?;
     if !settings.levels.public_leaderboard {
         return Err(not_public(guild));
     }
-    let name = app.web.guild_cache.guild_name(guild).unwrap_or(stored_name);
+    let name = app
+        .web
+        .core
+        .guild_cache
+        .guild_name(guild)
+        .unwrap_or(stored_name);
     board(app, guild, name, page, &settings).await
 }
 

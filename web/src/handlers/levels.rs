@@ -67,23 +67,21 @@ pub struct LevelsState {
 }
 
 impl LevelsState {
-    /// The service over `web`'s database, clock, coordination and settings. Inside a tokio
-    /// runtime it also starts the service's background task, which drops rank indexes that
+    /// The process's levels service. Inside a tokio runtime, and only where no bot runs beside
+    /// the dashboard, it also starts the service's background task, which drops rank indexes that
     /// other processes announce as changed and those no longer read; it stops with the router.
     pub fn new(web: &WebState) -> Self {
-        let service = Arc::new(LevelService::new(
-            web.db.clone(),
-            Arc::clone(&web.clock),
-            Arc::clone(&web.coordination),
-            Arc::clone(&web.guild_config),
-        ));
-        let listener = tokio::runtime::Handle::try_current().ok().map(|_| {
-            let stop = CancellationToken::new();
-            // The dashboard buffers no XP, so it has no level-ups to send.
-            let (level_ups, _) = tokio::sync::mpsc::channel(1);
-            drop(service.run_flusher(LISTENER_TICK, stop.clone(), level_ups));
-            stop.drop_guard()
-        });
+        // The process's one levels service: where the bot runs beside the dashboard (`serve`),
+        // its flusher already listens and owns the level-ups, so the dashboard starts nothing.
+        let service = Arc::clone(&web.core.levels);
+        let listener =
+            (web.levels_listener && tokio::runtime::Handle::try_current().is_ok()).then(|| {
+                let stop = CancellationToken::new();
+                // `guildhall web` alone buffers no XP, so it has no level-ups to send.
+                let (level_ups, _) = tokio::sync::mpsc::channel(1);
+                drop(service.run_flusher(LISTENER_TICK, stop.clone(), level_ups));
+                stop.drop_guard()
+            });
         Self {
             service,
             counts: Mutex::new(HashMap::new()),
@@ -178,7 +176,7 @@ fn config_message(error: GuildConfigError) -> Result<String, PageError> {
 /// The guild's roles (id, name), highest first, without @everyone, when the bot's cache knows
 /// them; empty otherwise (the editors then take typed ids).
 fn role_choices(app: &App, guild: GuildId) -> Vec<(RoleId, String)> {
-    let Some(info) = app.web.guild_cache.guild_info(guild) else {
+    let Some(info) = app.web.core.guild_cache.guild_info(guild) else {
         return Vec::new();
     };
     let mut roles: Vec<(RoleId, String, i32)> = info
@@ -188,6 +186,7 @@ fn role_choices(app: &App, guild: GuildId) -> Vec<(RoleId, String)> {
         .map(|role| {
             let name = app
                 .web
+                .core
                 .guild_cache
                 .role_name(guild, role.id)
                 .unwrap_or_else(|| role.id.to_string());
@@ -647,7 +646,8 @@ async fn apply_editor(
     let value = serde_json::to_value(&levels).map_err(PageError::internal)?;
     match app
         .web
-        .guild_config
+        .core
+        .config
         .set_section(
             guild,
             "levels",

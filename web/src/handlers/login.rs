@@ -39,6 +39,7 @@ async fn rate_limit(app: &App, client: Option<SocketAddr>) -> Result<(), PageErr
     let key = Key::global("web.login", address);
     match app
         .web
+        .core
         .coordination
         .take_tokens(&key, LOGIN_BUCKET, 1)
         .await
@@ -184,6 +185,7 @@ async fn complete_login(
     // Spent now, before anything can fail: one state, one attempt at Discord's token endpoint.
     let spent = app
         .web
+        .core
         .coordination
         .try_cooldown(
             &Key::global("web.oauth_state", &given),

@@ -215,9 +215,12 @@ pub async fn edit_reason(
         Ok(edit) => {
             // The bot edits the mod-log post: the web hands the effect over through the ledger.
             if let Some(effect) = edit.mod_log_edit.clone()
-                && let Err(error) =
-                    guildhall_core::jobs::perform::schedule(&app.web.ledger, Some(guild), effect)
-                        .await
+                && let Err(error) = guildhall_core::jobs::perform::schedule(
+                    &app.web.core.ledger,
+                    Some(guild),
+                    effect,
+                )
+                .await
             {
                 tracing::warn!(%guild, number, %error, "could not schedule the mod-log edit");
             }
@@ -266,7 +269,7 @@ pub async fn refusals(
     Path(guild): Path<GuildId>,
 ) -> Result<Markup, PageError> {
     let access = app.guild_access(&user, guild, false).await?;
-    let refusals = guildhall_core::refusals::list(&app.web.db, guild, REFUSALS_SHOWN)
+    let refusals = guildhall_core::refusals::list(&app.web.core.db, guild, REFUSALS_SHOWN)
         .await
         .map_err(PageError::internal)?;
     Ok(views::refusals(&user, &access, &refusals))
@@ -394,7 +397,7 @@ pub async fn save_rule(
         )));
     };
     let access = app.guild_access(&user, guild, true).await?;
-    let service = &app.web.guild_config;
+    let service = &app.web.core.config;
     let settings = service.reload(guild).await.map_err(PageError::internal)?;
     let mut section = serde_json::to_value(&settings.automod).map_err(PageError::internal)?;
     let template = section.get(kind.name()).cloned().unwrap_or(Value::Null);
@@ -541,7 +544,8 @@ pub async fn test_automod(
     let access = app.guild_access(&user, guild, false).await?;
     let settings = app
         .web
-        .guild_config
+        .core
+        .config
         .get(guild)
         .await
         .map_err(PageError::internal)?;
@@ -586,7 +590,8 @@ pub async fn check_pattern(
     }
     let settings = app
         .web
-        .guild_config
+        .core
+        .config
         .get(guild)
         .await
         .map_err(PageError::internal)?;
@@ -711,7 +716,7 @@ pub async fn save_ladder(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let access = app.guild_access(&user, guild, true).await?;
-    let service = &app.web.guild_config;
+    let service = &app.web.core.config;
     let rows = ladder_rows(&fields);
     let settings = service.reload(guild).await.map_err(PageError::internal)?;
     let error = match ladder_json(&rows) {

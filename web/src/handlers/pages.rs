@@ -30,7 +30,7 @@ pub async fn home(
         htmx: crate::app::is_htmx(&headers),
         session,
     };
-    let stored = guildhall_core::guilds::list(&app.web.db)
+    let stored = guildhall_core::guilds::list(&app.web.core.db)
         .await
         .map_err(PageError::internal)?;
     let present = stored.into_iter().filter(|record| record.left_at.is_none());
@@ -40,6 +40,7 @@ pub async fn home(
                 id: record.id,
                 name: app
                     .web
+                    .core
                     .guild_cache
                     .guild_name(record.id)
                     .unwrap_or(record.name),
@@ -56,6 +57,7 @@ pub async fn home(
                 id: record.id,
                 name: app
                     .web
+                    .core
                     .guild_cache
                     .guild_name(record.id)
                     .unwrap_or(record.name),
@@ -78,14 +80,15 @@ pub async fn overview(
     let since = app.now().minus(WEEK);
     let settings = app
         .web
-        .guild_config
+        .core
+        .config
         .get(guild)
         .await
         .map_err(PageError::internal)?;
-    let commands = guildhall_core::analytics::stats(&app.web.db, Some(guild), since)
+    let commands = guildhall_core::analytics::stats(&app.web.core.db, Some(guild), since)
         .await
         .map_err(PageError::internal)?;
-    let refused = guildhall_core::refusals::list(&app.web.db, guild, REFUSALS_READ)
+    let refused = guildhall_core::refusals::list(&app.web.core.db, guild, REFUSALS_READ)
         .await
         .map_err(PageError::internal)?
         .iter()
@@ -129,7 +132,8 @@ pub async fn history(
     let access = app.guild_access(&user, guild, false).await?;
     let entries = app
         .web
-        .guild_config
+        .core
+        .config
         .history(guild, None, HISTORY_SHOWN)
         .await
         .map_err(PageError::internal)?;
@@ -148,12 +152,13 @@ pub async fn operator(State(app): State<App>, user: CurrentUser) -> Result<Marku
     }
     let web = &app.web;
     let data = OperatorData {
-        shards: web.live.shards(),
-        events: web.live.event_rates(web.clock.now()),
-        guilds: guildhall_core::guilds::list(&web.db)
+        shards: web.core.live.shards(),
+        events: web.core.live.event_rates(web.core.clock.now()),
+        guilds: guildhall_core::guilds::list(&web.core.db)
             .await
             .map_err(PageError::internal)?,
         jobs: web
+            .core
             .ledger
             .list(&JobFilter {
                 limit: 100,
@@ -161,7 +166,12 @@ pub async fn operator(State(app): State<App>, user: CurrentUser) -> Result<Marku
             })
             .await
             .map_err(PageError::internal)?,
-        counts: web.ledger.counts().await.map_err(PageError::internal)?,
+        counts: web
+            .core
+            .ledger
+            .counts()
+            .await
+            .map_err(PageError::internal)?,
     };
     Ok(pages::operator(&user, &data))
 }

@@ -50,13 +50,9 @@ use crate::views::roles::{
 /// The most post jobs read to show each panel's posting state.
 const POST_JOBS_SHOWN: u32 = 500;
 
-fn role_service(app: &App) -> RoleService {
-    RoleService::new(
-        app.web.db.clone(),
-        Arc::clone(&app.web.clock),
-        app.web.ledger.clone(),
-        Arc::clone(&app.web.coordination),
-    )
+/// The process's one role service (levels for panel requirements come from the same core).
+fn role_service(app: &App) -> Arc<RoleService> {
+    Arc::clone(&app.web.core.roles)
 }
 
 fn role_error(error: RoleError) -> PageError {
@@ -87,7 +83,7 @@ impl GuildRoles {
     /// gives a bot user its application's id). Operators hand out roles as the platform, so
     /// only members are held to their own highest role.
     pub fn of(app: &App, user: &CurrentUser, guild: GuildId) -> Self {
-        let cache = &app.web.guild_cache;
+        let cache = &app.web.core.guild_cache;
         let info = cache.guild_info(guild);
         let mut names = HashMap::new();
         let mut ordered: Vec<(i32, RoleId, String)> = Vec::new();
@@ -486,6 +482,7 @@ async fn panel_rows(
 ) -> Result<Vec<PanelRow>, PageError> {
     let jobs = app
         .web
+        .core
         .ledger
         .list(&JobFilter {
             kind: Some(POST_PANEL.to_owned()),
@@ -687,7 +684,7 @@ pub async fn create_panel(
             None => return Err(role_error(error)),
         },
     };
-    if let Err(error) = schedule_post(&app.web.ledger, guild, panel.id).await {
+    if let Err(error) = schedule_post(&app.web.core.ledger, guild, panel.id).await {
         // A panel nobody will post is worse than none: take it back.
         if let Err(undo) = service.delete_panel(guild, panel.id).await {
             tracing::error!(%guild, panel = panel.id, %undo, "could not delete a panel whose post could not be scheduled");
@@ -721,7 +718,7 @@ async fn create_unchecked(
 ) -> Result<RolePanel, RoleError> {
     let content = checked_content(settings, request.content)?;
     Ok(store::create_panel(
-        &app.web.db,
+        &app.web.core.db,
         &NewPanel {
             guild: request.guild,
             channel: request.channel,
@@ -826,10 +823,10 @@ pub async fn save_panel(
         },
     };
     let handed = match effect {
-        Some(effect) => perform::schedule(&app.web.ledger, Some(guild), effect)
+        Some(effect) => perform::schedule(&app.web.core.ledger, Some(guild), effect)
             .await
             .map(|_| "edit"),
-        None => schedule_post(&app.web.ledger, guild, panel.id)
+        None => schedule_post(&app.web.core.ledger, guild, panel.id)
             .await
             .map(|_| "post"),
     };
@@ -860,9 +857,15 @@ async fn edit_unchecked(
     edit: PanelEdit,
 ) -> Result<(RolePanel, Option<guildhall_core::effect::Effect>), RoleError> {
     let content = checked_content(settings, edit.content)?;
-    let panel = store::update_panel(&app.web.db, edit.guild, edit.panel, &content, app.now())
-        .await?
-        .ok_or(RoleError::NoSuchPanel(edit.panel))?;
+    let panel = store::update_panel(
+        &app.web.core.db,
+        edit.guild,
+        edit.panel,
+        &content,
+        app.now(),
+    )
+    .await?
+    .ok_or(RoleError::NoSuchPanel(edit.panel))?;
     let effect = panel
         .message
         .map(|message_id| guildhall_core::effect::Effect::EditMessage {
@@ -890,7 +893,7 @@ pub async fn delete_panel(
         .await
         .map_err(role_error)?;
     if let Some(effect) = deleted.delete.clone() {
-        perform::schedule(&app.web.ledger, Some(guild), effect)
+        perform::schedule(&app.web.core.ledger, Some(guild), effect)
             .await
             .map_err(PageError::internal)?;
     }
@@ -1031,7 +1034,7 @@ pub async fn save_self_roles(
         .await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let service = &app.web.guild_config;
+    let service = &app.web.core.config;
     let settings = service.reload(guild).await.map_err(PageError::internal)?;
     let mut section = serde_json::to_value(&settings.roles).map_err(PageError::internal)?;
     let ids = |roles: &[RoleId]| json!(roles.iter().map(ToString::to_string).collect::<Vec<_>>());
@@ -1121,7 +1124,7 @@ pub async fn remove_timed(
         .remove_timed(guild, running.user, running.role, Some(user.session.user))
         .await
         .map_err(role_error)?;
-    perform::schedule(&app.web.ledger, Some(guild), removed.remove)
+    perform::schedule(&app.web.core.ledger, Some(guild), removed.remove)
         .await
         .map_err(PageError::internal)?;
     app.audit(

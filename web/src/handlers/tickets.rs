@@ -65,6 +65,7 @@ fn staffs(
 ) -> bool {
     let roles = staff_roles(settings, panel.into_iter());
     app.web
+        .core
         .guild_cache
         .member(guild, user.session.user)
         .is_some_and(|member| member.roles.iter().any(|role| roles.contains(role)))
@@ -164,7 +165,7 @@ pub async fn list(
 
 /// The guild's roles by name, when the bot's cache knows them (for the staff-role picker).
 fn role_choices(app: &App, guild: GuildId) -> Vec<(RoleId, String)> {
-    let Some(info) = app.web.guild_cache.guild_info(guild) else {
+    let Some(info) = app.web.core.guild_cache.guild_info(guild) else {
         return Vec::new();
     };
     let mut roles: Vec<(RoleId, String, i64)> = info
@@ -175,6 +176,7 @@ fn role_choices(app: &App, guild: GuildId) -> Vec<(RoleId, String)> {
             (
                 role.id,
                 app.web
+                    .core
                     .guild_cache
                     .role_name(guild, role.id)
                     .unwrap_or_else(|| role.id.to_string()),
@@ -341,7 +343,7 @@ pub async fn create_panel(
         }
         Err(other) => return Err(ticket_error(other)),
     };
-    guildhall_core::jobs::perform::schedule(&app.web.ledger, Some(guild), created.post)
+    guildhall_core::jobs::perform::schedule(&app.web.core.ledger, Some(guild), created.post)
         .await
         .map_err(PageError::internal)?;
     app.audit(

@@ -283,14 +283,16 @@ async fn state_changing_routes(
 ) -> Vec<(String, Vec<(&'static str, &'static str)>)> {
     let change = harness
         .state
-        .guild_config
+        .core
+        .config
         .set_key(small::GUILD, "features.levels", "on", "test")
         .await
         .unwrap()
         .unwrap();
     let entry = harness
         .state
-        .guild_config
+        .core
+        .config
         .history(small::GUILD, None, 1)
         .await
         .unwrap()[0]
@@ -298,8 +300,11 @@ async fn state_changing_routes(
     assert_eq!(change.version, 1);
     let job = harness
         .state
+        .core
         .ledger
-        .schedule(NewJob::new("test.job", json!({}), harness.state.clock.now()).guild(small::GUILD))
+        .schedule(
+            NewJob::new("test.job", json!({}), harness.state.core.clock.now()).guild(small::GUILD),
+        )
         .await
         .unwrap();
     let case = crate::moderation::add_case(
@@ -391,13 +396,15 @@ async fn every_state_changing_route_refuses_a_missing_or_wrong_csrf_token() {
     // Nothing was written by any refused request.
     let tickets = harness
         .state
-        .guild_config
+        .core
+        .config
         .get_key(small::GUILD, "features.tickets")
         .await
         .unwrap();
     assert_eq!(tickets, json!(false));
     let job = harness
         .state
+        .core
         .ledger
         .list(&Default::default())
         .await
@@ -408,13 +415,14 @@ async fn every_state_changing_route_refuses_a_missing_or_wrong_csrf_token() {
     );
     let settings = harness
         .state
-        .guild_config
+        .core
+        .config
         .reload(small::GUILD)
         .await
         .unwrap();
     assert!(!settings.automod.caps.enabled);
     assert_eq!(settings.moderation.ladder.len(), 3);
-    let case = guildhall_core::moderation::store::get(&harness.state.db, small::GUILD, 1)
+    let case = guildhall_core::moderation::store::get(&harness.state.core.db, small::GUILD, 1)
         .await
         .unwrap()
         .unwrap();
@@ -461,7 +469,8 @@ async fn every_state_changing_route_refuses_users_without_the_right_to_it() {
     }
     let tickets = harness
         .state
-        .guild_config
+        .core
+        .config
         .get_key(small::OTHER_GUILD, "features.tickets")
         .await
         .unwrap();
@@ -469,7 +478,8 @@ async fn every_state_changing_route_refuses_users_without_the_right_to_it() {
     assert_eq!(
         harness
             .state
-            .guild_config
+            .core
+            .config
             .history(small::GUILD, None, 10)
             .await
             .unwrap()
@@ -547,7 +557,8 @@ async fn a_lost_permission_is_noticed_at_once_on_writes_and_within_a_minute_on_p
     assert_eq!(
         harness
             .state
-            .guild_config
+            .core
+            .config
             .get_key(small::GUILD, "features.levels")
             .await
             .unwrap(),

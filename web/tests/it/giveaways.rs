@@ -25,10 +25,10 @@ use crate::support::{Harness, location};
 
 fn service(harness: &Harness) -> Arc<GiveawayService> {
     Arc::new(GiveawayService::new(
-        harness.state.db.clone(),
-        harness.state.clock.clone(),
-        harness.state.ledger.clone(),
-        Arc::clone(&harness.state.guild_config),
+        harness.state.core.db.clone(),
+        harness.state.core.clock.clone(),
+        harness.state.core.ledger.clone(),
+        Arc::clone(&harness.state.core.config),
     ))
 }
 
@@ -53,7 +53,7 @@ fn cache_small_guild(harness: &Harness) {
             name.to_owned(),
         )
     };
-    harness.state.guild_cache.put_guild(
+    harness.state.core.guild_cache.put_guild(
         small::GUILD,
         "Small Guild".into(),
         small::OWNER,
@@ -69,6 +69,7 @@ fn cache_small_guild(harness: &Harness) {
 async fn jobs(harness: &Harness, kind: &str) -> Vec<Job> {
     harness
         .state
+        .core
         .ledger
         .list(&JobFilter {
             kind: Some(kind.into()),
@@ -108,7 +109,7 @@ async fn enter(harness: &Harness, guild: GuildId, id: GiveawayId, users: &[UserI
             .enter(
                 guild,
                 id,
-                &state.facts(*user, harness.state.clock.now()),
+                &state.facts(*user, harness.state.core.clock.now()),
                 &RoleMentions,
             )
             .await
@@ -155,6 +156,7 @@ async fn run_end_jobs(harness: &Harness) {
     );
     let claimed = harness
         .state
+        .core
         .ledger
         .claim("test", &[END.to_owned()], 10, Duration::from_secs(60))
         .await
@@ -162,7 +164,7 @@ async fn run_end_jobs(harness: &Harness) {
     assert!(!claimed.is_empty(), "an end job is due");
     for (job, lease) in claimed {
         assert_eq!(handler.run(&job).await.unwrap(), JobOutcome::Done);
-        harness.state.ledger.complete(&lease).await.unwrap();
+        harness.state.core.ledger.complete(&lease).await.unwrap();
     }
 }
 
@@ -304,7 +306,7 @@ async fn a_giveaway_started_from_the_form_is_stored_and_its_post_scheduled() {
     assert_eq!(posts[0].guild, Some(small::GUILD));
     assert_eq!(posts[0].payload["giveaway"], giveaway.id);
     assert_eq!(jobs(&harness, END).await.len(), 1, "its timer");
-    let audit = guildhall_core::audit::recent(&harness.state.db, Some(small::GUILD), 10)
+    let audit = guildhall_core::audit::recent(&harness.state.core.db, Some(small::GUILD), 10)
         .await
         .unwrap();
     assert_eq!(audit[0].action, "dashboard.giveaways.start");
@@ -436,10 +438,10 @@ async fn the_detail_shows_entrants_timeline_and_proof_and_the_draw_verifies() {
     let end_jobs = jobs(&harness, END).await;
     assert_eq!(end_jobs.len(), 1);
     assert!(
-        end_jobs[0].due_at <= harness.state.clock.now(),
+        end_jobs[0].due_at <= harness.state.core.clock.now(),
         "the draw is due now"
     );
-    let audit = guildhall_core::audit::recent(&harness.state.db, Some(small::GUILD), 10)
+    let audit = guildhall_core::audit::recent(&harness.state.core.db, Some(small::GUILD), 10)
         .await
         .unwrap();
     assert_eq!(audit[0].action, "dashboard.giveaways.end");
@@ -478,7 +480,7 @@ async fn the_detail_shows_entrants_timeline_and_proof_and_the_draw_verifies() {
     assert_eq!(rerolls.len(), 1);
     assert_eq!(rerolls[0].payload["slot"], 1);
     assert_eq!(rerolls[0].payload["giveaway"], id);
-    let audit = guildhall_core::audit::recent(&harness.state.db, Some(small::GUILD), 10)
+    let audit = guildhall_core::audit::recent(&harness.state.core.db, Some(small::GUILD), 10)
         .await
         .unwrap();
     assert_eq!(audit[0].action, "dashboard.giveaways.reroll");
@@ -524,7 +526,7 @@ async fn cancelling_reveals_the_seed_and_schedules_the_message_update() {
     assert_eq!(jobs(&harness, UPDATE).await.len(), updates_before + 1);
     let end_jobs = jobs(&harness, END).await;
     assert_eq!(end_jobs[0].state, guildhall_core::jobs::JobState::Cancelled);
-    let audit = guildhall_core::audit::recent(&harness.state.db, Some(small::GUILD), 10)
+    let audit = guildhall_core::audit::recent(&harness.state.core.db, Some(small::GUILD), 10)
         .await
         .unwrap();
     assert_eq!(audit[0].action, "dashboard.giveaways.cancel");
@@ -575,7 +577,7 @@ async fn exports_download_the_record() {
     let response = owner.get(&format!("{detail}/export/xml")).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert!(text(response).await.contains("json or csv"));
-    let audit = guildhall_core::audit::recent(&harness.state.db, Some(small::GUILD), 10)
+    let audit = guildhall_core::audit::recent(&harness.state.core.db, Some(small::GUILD), 10)
         .await
         .unwrap();
     assert_eq!(audit[0].action, "dashboard.giveaways.export");

@@ -18,10 +18,10 @@ use crate::support::{Harness, location};
 /// The bot's level service, over the dashboard's database and settings.
 fn bot_levels(harness: &Harness) -> LevelService {
     LevelService::new(
-        harness.state.db.clone(),
-        Arc::clone(&harness.state.clock),
-        Arc::clone(&harness.state.coordination),
-        Arc::clone(&harness.state.guild_config),
+        harness.state.core.db.clone(),
+        Arc::clone(&harness.state.core.clock),
+        Arc::clone(&harness.state.core.coordination),
+        Arc::clone(&harness.state.core.config),
     )
 }
 
@@ -46,7 +46,8 @@ async fn seed_board(harness: &Harness, guild: GuildId) {
 async fn set_public(harness: &Harness, guild: GuildId, on: bool) {
     harness
         .state
-        .guild_config
+        .core
+        .config
         .set_key(
             guild,
             "levels.public_leaderboard",
@@ -68,7 +69,7 @@ fn order(html: &str) -> Vec<String> {
 }
 
 async fn levels_settings(harness: &Harness, guild: GuildId) -> Arc<GuildSettings> {
-    harness.state.guild_config.reload(guild).await.unwrap()
+    harness.state.core.config.reload(guild).await.unwrap()
 }
 
 #[tokio::test]
@@ -199,9 +200,13 @@ async fn the_public_leaderboard_is_opt_in_paged_and_needs_no_session() {
     set_public(&harness, guild, false).await;
     assert_eq!(visitor.get(&page).await.status(), StatusCode::NOT_FOUND);
     set_public(&harness, guild, true).await;
-    guildhall_core::guilds::mark_left(&harness.state.db, guild, harness.state.clock.now())
-        .await
-        .unwrap();
+    guildhall_core::guilds::mark_left(
+        &harness.state.core.db,
+        guild,
+        harness.state.core.clock.now(),
+    )
+    .await
+    .unwrap();
     harness.clock.advance(Duration::from_secs(6));
     assert_eq!(visitor.get(&page).await.status(), StatusCode::NOT_FOUND);
     assert_eq!(visitor.get(&data).await.status(), StatusCode::NOT_FOUND);
@@ -322,7 +327,8 @@ async fn editors_save_to_the_history_and_a_bad_row_refuses_the_whole_save() {
     assert!(levels.voice.enabled && levels.public_leaderboard);
     let history = harness
         .state
-        .guild_config
+        .core
+        .config
         .history(guild, Some("levels"), 10)
         .await
         .unwrap();
@@ -331,7 +337,7 @@ async fn editors_save_to_the_history_and_a_bad_row_refuses_the_whole_save() {
         history[0].actor,
         format!("user:{} (dashboard)", small::OWNER)
     );
-    let audit = guildhall_core::audit::recent(&harness.state.db, Some(guild), 1)
+    let audit = guildhall_core::audit::recent(&harness.state.core.db, Some(guild), 1)
         .await
         .unwrap();
     assert_eq!(audit[0].action, "dashboard.levels.settings");
@@ -564,7 +570,7 @@ async fn import_is_checked_first_then_confirmed_and_export_downloads_the_csv() {
     let mut owner = harness.login(small::OWNER).await;
     let csrf = owner.csrf.clone();
     let import = format!("/guilds/{guild}/levels/import");
-    let count = || store::count(&harness.state.db, guild);
+    let count = || store::count(&harness.state.core.db, guild);
 
     let bad = "user_id,xp\n111,500\nabc,5\n112,-3\n111,20\n";
     let dry = owner
@@ -640,7 +646,7 @@ async fn import_is_checked_first_then_confirmed_and_export_downloads_the_csv() {
         "{fragment}"
     );
     assert_eq!(count().await.unwrap(), 3);
-    let audit = guildhall_core::audit::recent(&harness.state.db, Some(guild), 1)
+    let audit = guildhall_core::audit::recent(&harness.state.core.db, Some(guild), 1)
         .await
         .unwrap();
     assert_eq!(audit[0].action, "dashboard.levels.import");
@@ -701,7 +707,7 @@ async fn role_pickers_list_the_cached_roles_and_refuse_others() {
             name.to_owned(),
         )
     };
-    harness.state.guild_cache.put_guild(
+    harness.state.core.guild_cache.put_guild(
         guild,
         "Small Guild".into(),
         small::OWNER,

@@ -25,9 +25,12 @@ pub async fn add_case(
         small::MEMBER_A,
         actor,
         reason,
-        harness.state.clock.now(),
+        harness.state.core.clock.now(),
     );
-    store::create(&harness.state.db, &new).await.unwrap().number
+    store::create(&harness.state.core.db, &new)
+        .await
+        .unwrap()
+        .number
 }
 
 fn pages(guild: GuildId) -> Vec<String> {
@@ -185,7 +188,7 @@ async fn cases_are_searched_filtered_paged_and_their_reason_edited() {
         .await;
     assert_eq!(saved.status(), StatusCode::OK);
     assert!(saved.text().await.unwrap().contains("Reason saved."));
-    let case = store::get(&harness.state.db, guild, 1)
+    let case = store::get(&harness.state.core.db, guild, 1)
         .await
         .unwrap()
         .unwrap();
@@ -194,7 +197,7 @@ async fn cases_are_searched_filtered_paged_and_their_reason_edited() {
     let audit: i64 = sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) FROM operator_audit WHERE action = 'dashboard.cases.reason'",
     )
-    .fetch_one(harness.state.db.pool())
+    .fetch_one(harness.state.core.db.pool())
     .await
     .unwrap();
     assert_eq!(audit, 1);
@@ -219,9 +222,9 @@ async fn cases_are_searched_filtered_paged_and_their_reason_edited() {
 #[tokio::test]
 async fn refused_attempts_are_listed_for_their_guild_only() {
     let harness = Harness::start().await;
-    let now: UnixMillis = harness.state.clock.now();
+    let now: UnixMillis = harness.state.core.clock.now();
     guildhall_core::refusals::record(
-        &harness.state.db,
+        &harness.state.core.db,
         small::GUILD,
         now,
         small::MOD_A,
@@ -232,7 +235,7 @@ async fn refused_attempts_are_listed_for_their_guild_only() {
     .await
     .unwrap();
     guildhall_core::refusals::record(
-        &harness.state.db,
+        &harness.state.core.db,
         small::OTHER_GUILD,
         now,
         small::OTHER_OWNER,
@@ -281,7 +284,8 @@ async fn the_tester_names_the_rule_that_would_fire_and_can_try_disabled_rules() 
     // Earlier messages feed the duplicate rule.
     harness
         .state
-        .guild_config
+        .core
+        .config
         .set_key(
             small::GUILD,
             "automod.duplicates",
@@ -345,7 +349,7 @@ async fn patterns_are_checked_and_a_bad_one_is_refused_with_the_cores_positioned
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = refused.text().await.unwrap();
     assert!(body.contains("is invalid at character"), "{body}");
-    let settings = harness.state.guild_config.reload(guild).await.unwrap();
+    let settings = harness.state.core.config.reload(guild).await.unwrap();
     assert!(!settings.automod.bad_patterns.enabled, "nothing written");
 
     let saved = owner
@@ -362,7 +366,7 @@ async fn patterns_are_checked_and_a_bad_one_is_refused_with_the_cores_positioned
         )
         .await;
     assert_eq!(saved.status(), StatusCode::OK);
-    let settings = harness.state.guild_config.reload(guild).await.unwrap();
+    let settings = harness.state.core.config.reload(guild).await.unwrap();
     let patterns = &settings.automod.bad_patterns;
     assert!(patterns.enabled);
     assert_eq!(
@@ -375,7 +379,8 @@ async fn patterns_are_checked_and_a_bad_one_is_refused_with_the_cores_positioned
     );
     let history = harness
         .state
-        .guild_config
+        .core
+        .config
         .history(guild, Some("automod"), 5)
         .await
         .unwrap();
@@ -455,7 +460,8 @@ async fn the_ladder_is_saved_and_a_bad_one_refused_inline() {
     assert!(saved.text().await.unwrap().contains("Ladder saved."));
     let ladder = harness
         .state
-        .guild_config
+        .core
+        .config
         .reload(guild)
         .await
         .unwrap()
@@ -505,7 +511,8 @@ async fn the_ladder_is_saved_and_a_bad_one_refused_inline() {
     );
     let after = harness
         .state
-        .guild_config
+        .core
+        .config
         .reload(guild)
         .await
         .unwrap()

@@ -58,7 +58,7 @@ async fn health_readiness_assets_and_the_admin_api_answer() {
 #[tokio::test]
 async fn readiness_names_a_database_that_is_down() {
     let harness = Harness::start().await;
-    harness.state.db.close().await;
+    harness.state.core.db.close().await;
     let mut browser = harness.anonymous();
     let response = browser.get("/readyz").await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
@@ -72,9 +72,10 @@ async fn metrics_are_valid_prometheus_text() {
     let harness = Harness::start().await;
     harness
         .state
+        .core
         .live
-        .count_event(Some(0), "MESSAGE_CREATE", harness.state.clock.now());
-    harness.state.live.count_command("ping", "ok", 12);
+        .count_event(Some(0), "MESSAGE_CREATE", harness.state.core.clock.now());
+    harness.state.core.live.count_command("ping", "ok", 12);
     let mut browser = harness.anonymous();
     browser.get("/healthz").await;
     browser.get(&format!("/guilds/{}", small::GUILD)).await;

@@ -14,7 +14,7 @@ async fn rows(harness: &Harness) -> Vec<(String, i64)> {
     let tables: Vec<String> = sqlx::query_scalar::<_, String>(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'web_%' ORDER BY name",
     )
-    .fetch_all(harness.state.db.pool())
+    .fetch_all(harness.state.core.db.pool())
     .await
     .unwrap();
     let mut counts = Vec::new();
@@ -22,7 +22,7 @@ async fn rows(harness: &Harness) -> Vec<(String, i64)> {
         let count: i64 = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
             "SELECT COUNT(*) FROM \"{table}\""
         )))
-        .fetch_one(harness.state.db.pool())
+        .fetch_one(harness.state.core.db.pool())
         .await
         .unwrap();
         counts.push((table, count));

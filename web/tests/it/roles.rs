@@ -26,10 +26,10 @@ const ABOVE_THE_BOT: &str = "I cannot give @Admin: it is above my highest role (
 
 fn service(harness: &Harness) -> RoleService {
     RoleService::new(
-        harness.state.db.clone(),
-        harness.state.clock.clone(),
-        harness.state.ledger.clone(),
-        Arc::new(MemoryCoordination::new(harness.state.clock.clone())),
+        harness.state.core.db.clone(),
+        harness.state.core.clock.clone(),
+        harness.state.core.ledger.clone(),
+        Arc::new(MemoryCoordination::new(harness.state.core.clock.clone())),
     )
 }
 
@@ -75,7 +75,7 @@ fn cache_small_guild(harness: &Harness) {
         role if role == small::MEMBER_ROLE => "Member",
         _ => "@everyone",
     };
-    harness.state.guild_cache.put_guild(
+    harness.state.core.guild_cache.put_guild(
         small::GUILD,
         "Small Guild".into(),
         small::OWNER,
@@ -94,6 +94,7 @@ fn cache_small_guild(harness: &Harness) {
 async fn jobs(harness: &Harness, kind: &str) -> Vec<Job> {
     harness
         .state
+        .core
         .ledger
         .list(&JobFilter {
             kind: Some(kind.into()),
@@ -221,7 +222,8 @@ async fn every_post_without_the_csrf_token_is_refused() {
     assert!(jobs(&harness, perform::KIND).await.is_empty());
     let settings = harness
         .state
-        .guild_config
+        .core
+        .config
         .reload(small::GUILD)
         .await
         .unwrap();
@@ -364,7 +366,7 @@ async fn a_panel_made_in_the_builder_is_stored_and_its_post_scheduled() {
     assert_eq!(posts[0].guild, Some(small::GUILD));
     assert_eq!(posts[0].payload["panel"], panel.id);
     assert_eq!(posts[0].payload["guild"], small::GUILD.to_string());
-    let audit = guildhall_core::audit::recent(&harness.state.db, Some(small::GUILD), 10)
+    let audit = guildhall_core::audit::recent(&harness.state.core.db, Some(small::GUILD), 10)
         .await
         .unwrap();
     assert_eq!(audit[0].action, "dashboard.roles.panel.create");
@@ -639,7 +641,8 @@ async fn self_and_automatic_roles_are_saved_into_the_settings_history() {
     }
     let settings = harness
         .state
-        .guild_config
+        .core
+        .config
         .reload(small::GUILD)
         .await
         .unwrap();
@@ -660,7 +663,8 @@ async fn self_and_automatic_roles_are_saved_into_the_settings_history() {
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
     let settings = harness
         .state
-        .guild_config
+        .core
+        .config
         .reload(small::GUILD)
         .await
         .unwrap();
@@ -672,7 +676,8 @@ async fn self_and_automatic_roles_are_saved_into_the_settings_history() {
     assert!(settings.roles.auto_roles_on_screening.is_empty());
     let history = harness
         .state
-        .guild_config
+        .core
+        .config
         .history(small::GUILD, Some("roles"), 10)
         .await
         .unwrap();
@@ -799,7 +804,7 @@ async fn a_timed_role_is_listed_and_ended_early() {
         .await
         .unwrap()
         .timed;
-    harness.state.guild_cache.put_role(
+    harness.state.core.guild_cache.put_role(
         small::GUILD,
         RoleInfo {
             id: small::MOD_ROLE,
@@ -837,7 +842,13 @@ async fn a_timed_role_is_listed_and_ended_early() {
     let running = roles.timed_roles(small::GUILD, None).await.unwrap();
     assert_eq!(running.len(), 1);
     assert_eq!(running[0].id, above.id, "only the removed one ended");
-    let ours = harness.state.ledger.get(timed.job.unwrap()).await.unwrap();
+    let ours = harness
+        .state
+        .core
+        .ledger
+        .get(timed.job.unwrap())
+        .await
+        .unwrap();
     assert_eq!(ours.kind, EXPIRE_TIMED_ROLE);
     assert_eq!(ours.state, JobState::Cancelled, "its timer is cancelled");
     let performed = jobs(&harness, perform::KIND).await;
@@ -847,7 +858,7 @@ async fn a_timed_role_is_listed_and_ended_early() {
         matches!(effect, Effect::RemoveRole { user, role, .. } if user == small::MEMBER_C && role == small::MEMBER_ROLE),
         "{effect:?}"
     );
-    let audit = guildhall_core::audit::recent(&harness.state.db, Some(small::GUILD), 1)
+    let audit = guildhall_core::audit::recent(&harness.state.core.db, Some(small::GUILD), 1)
         .await
         .unwrap();
     assert_eq!(audit[0].action, "dashboard.roles.timed.remove");

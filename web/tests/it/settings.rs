@@ -45,7 +45,7 @@ async fn a_switch_writes_the_setting_its_history_and_the_audit_log() {
     assert!(fragment.contains(r#"aria-checked="true""#), "{fragment}");
     assert!(!fragment.contains("<html"), "htmx gets only the fragment");
 
-    let config = &harness.state.guild_config;
+    let config = &harness.state.core.config;
     assert_eq!(
         config
             .get_key(small::GUILD, "commands.prefix_enabled")
@@ -59,7 +59,7 @@ async fn a_switch_writes_the_setting_its_history_and_the_audit_log() {
         history[0].actor,
         format!("user:{} (dashboard)", small::OWNER)
     );
-    let audit = guildhall_core::audit::recent(&harness.state.db, Some(small::GUILD), 10)
+    let audit = guildhall_core::audit::recent(&harness.state.core.db, Some(small::GUILD), 10)
         .await
         .unwrap();
     assert_eq!(audit[0].action, "dashboard.config.set");
@@ -153,7 +153,8 @@ async fn a_refused_value_shows_the_cores_message_inline_and_writes_nothing() {
     assert!(
         harness
             .state
-            .guild_config
+            .core
+            .config
             .history(small::GUILD, None, 10)
             .await
             .unwrap()
@@ -176,7 +177,7 @@ async fn undo_in_the_history_restores_the_section() {
             .await;
         assert_eq!(response.status(), StatusCode::OK);
     }
-    let config = &harness.state.guild_config;
+    let config = &harness.state.core.config;
     let history = config.history(small::GUILD, None, 10).await.unwrap();
     let levels_change = &history[0];
     assert_eq!(levels_change.version, 2);
@@ -218,7 +219,7 @@ async fn undo_in_the_history_restores_the_section() {
             .unwrap(),
         json!(true)
     );
-    let audit = guildhall_core::audit::recent(&harness.state.db, Some(small::GUILD), 1)
+    let audit = guildhall_core::audit::recent(&harness.state.core.db, Some(small::GUILD), 1)
         .await
         .unwrap();
     assert_eq!(audit[0].action, "dashboard.config.rollback");
@@ -252,13 +253,14 @@ async fn undo_in_the_history_restores_the_section() {
 #[tokio::test]
 async fn operators_cancel_and_retry_jobs_from_the_operator_page() {
     let harness = Harness::start().await;
-    let ledger = &harness.state.ledger;
+    let ledger = &harness.state.core.ledger;
     let job = ledger
         .schedule(NewJob::new(
             "test.job",
             json!({}),
             harness
                 .state
+                .core
                 .clock
                 .now()
                 .plus(std::time::Duration::from_secs(600)),
@@ -314,7 +316,7 @@ async fn operators_cancel_and_retry_jobs_from_the_operator_page() {
         .post_htmx("/operator/jobs/999999/retry", &[], Some(&csrf))
         .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    let audit = guildhall_core::audit::recent(&harness.state.db, None, 5)
+    let audit = guildhall_core::audit::recent(&harness.state.core.db, None, 5)
         .await
         .unwrap();
     assert!(

@@ -6,11 +6,7 @@ use std::time::Duration;
 
 use guildhall_core::clock::{ManualClock, SharedClock, UnixMillis};
 use guildhall_core::coordination::MemoryCoordination;
-use guildhall_core::guild_cache::GuildCache;
-use guildhall_core::guild_config::GuildConfigService;
 use guildhall_core::ids::UserId;
-use guildhall_core::jobs::JobLedger;
-use guildhall_core::live::Live;
 use guildhall_core::testing::{self, TestDb};
 use guildhall_sandbox::seed::small;
 use guildhall_sandbox::{Sandbox, Seed};
@@ -59,7 +55,9 @@ impl Harness {
                 .unwrap();
         }
         let coordination = Arc::new(MemoryCoordination::new(Arc::clone(&shared)));
-        let guild_cache = Arc::new(GuildCache::new());
+        let core =
+            guildhall_core::Core::new(test_db.db.clone(), Arc::clone(&shared), coordination, 3);
+        let guild_cache = Arc::clone(&core.guild_cache);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base = format!("http://{addr}");
@@ -76,23 +74,15 @@ impl Harness {
                 client_secret: sandbox.client_secret(),
                 limits,
             }),
-            db: test_db.db.clone(),
-            clock: Arc::clone(&shared),
-            guild_config: Arc::new(GuildConfigService::new(
-                test_db.db.clone(),
-                Arc::clone(&shared),
-                coordination.clone(),
-            )),
-            ledger: JobLedger::new(test_db.db.clone(), Arc::clone(&shared), 3),
-            live: Arc::new(Live::new(now)),
-            guild_cache: Arc::clone(&guild_cache),
+            core,
+            // No bot here: the dashboard's own levels listener runs.
+            levels_listener: true,
             directory: guildhall_web::guild_directory(
                 guild_cache,
                 &sandbox.api_base(),
                 Some(&sandbox.bot_token()),
             ),
             job_metrics: Some(Arc::default()),
-            coordination,
         };
         let shutdown = CancellationToken::new();
         tokio::spawn(guildhall_web::serve_listener(

@@ -17,9 +17,9 @@ const THREAD: ChannelId = ChannelId::new(777_000_001);
 
 fn service(harness: &Harness) -> TicketService {
     TicketService::new(
-        harness.state.db.clone(),
-        harness.state.clock.clone(),
-        harness.state.ledger.clone(),
+        harness.state.core.db.clone(),
+        harness.state.core.clock.clone(),
+        harness.state.core.ledger.clone(),
     )
 }
 
@@ -75,7 +75,7 @@ async fn closed_ticket(harness: &Harness, guild: GuildId, staff: RoleId, thread:
                     author_is_bot: false,
                     content: content.into(),
                     attachments: files,
-                    created_at: harness.state.clock.now(),
+                    created_at: harness.state.core.clock.now(),
                 },
             )
             .await
@@ -106,7 +106,7 @@ fn cache_small_guild(harness: &Harness) {
         roles,
         timed_out_until: None,
     };
-    harness.state.guild_cache.put_guild(
+    harness.state.core.guild_cache.put_guild(
         small::GUILD,
         "Small Guild".into(),
         small::OWNER,
@@ -255,6 +255,7 @@ async fn a_panel_made_in_the_dashboard_is_handed_to_the_bot_and_bad_input_create
     let jobs = || async {
         harness
             .state
+            .core
             .ledger
             .list(&JobFilter {
                 kind: Some(perform::KIND.into()),
