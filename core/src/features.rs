@@ -120,4 +120,26 @@ mod tests {
             "Tickets are switched off in this server; an admin can switch them on in the dashboard."
         );
     }
+
+    #[test]
+    fn a_switch_of_a_feature_not_built_is_refused_with_what_it_would_switch() {
+        use crate::guild_config::Section;
+        let mut switches = Features::default();
+        assert!(switches.validate().is_ok());
+        switches.streams = true;
+        let refused = switches.validate().unwrap_err();
+        assert_eq!(refused.field, "streams");
+        assert!(
+            refused.message.contains("switches nothing yet"),
+            "{}",
+            refused.message
+        );
+        // Every switch the registry lists is a feature that exists and may be on.
+        let mut all = serde_json::Map::new();
+        for feature in FEATURES {
+            all.insert(feature.name.into(), serde_json::json!(true));
+        }
+        let every: Features = serde_json::from_value(all.into()).unwrap();
+        assert!(every.validate().is_ok());
+    }
 }

@@ -222,7 +222,33 @@ impl Section for Features {
     const NAME: &'static str = "features";
     const DESCRIPTION: &'static str = "on/off switch of each feature";
 
+    /// A switch of a feature this version does not have yet would switch nothing: turning it on
+    /// is refused, so no admin believes a feature runs that does not.
     fn validate(&self) -> Result<(), FieldError> {
+        for (field, on, what) in [
+            (
+                "automation",
+                self.automation,
+                "scheduled messages, reminders and triggers",
+            ),
+            (
+                "engagement",
+                self.engagement,
+                "welcome messages, suggestions and the starboard",
+            ),
+            ("logging", self.logging, "event logs"),
+            ("streams", self.streams, "stream alerts"),
+            ("assistant", self.assistant, "the AI assistant"),
+        ] {
+            if on {
+                return Err(FieldError {
+                    field,
+                    message: format!(
+                        "switches nothing yet: {what} are not in this version of Guildhall, so it stays off"
+                    ),
+                });
+            }
+        }
         Ok(())
     }
 

@@ -166,7 +166,8 @@ pub fn features(
                     h2 { (ops.name()) }
                     p.muted { (ops.description()) }
                     @let values = ops.json_of(settings);
-                    @for field in sections::keys(*ops) {
+                    // Only switches that switch something: features this version has.
+                    @for field in sections::keys(*ops).into_iter().filter(|field| ops.name() != "features" || guildhall_core::features::by_name(field).is_some()) {
                         @let key = format!("{}.{field}", ops.name());
                         @let value = values.get(&field).cloned().unwrap_or(Value::Null);
                         @let message = error.filter(|(refused, _)| *refused == key).map(|(_, message)| message);
