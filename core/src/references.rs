@@ -507,24 +507,9 @@ mod tests {
         );
     }
 
-    #[derive(Debug, Default)]
-    struct Recording(std::sync::Mutex<Vec<Effect>>);
-
-    #[async_trait]
-    impl EffectSink for Recording {
-        async fn perform(
-            &self,
-            _guild: Option<GuildId>,
-            effect: &Effect,
-        ) -> Result<(), EffectError> {
-            self.0.lock().unwrap().push(effect.clone());
-            Ok(())
-        }
-    }
-
     #[tokio::test]
     async fn the_guarded_sink_never_posts_into_another_guild() {
-        let recording = Arc::new(Recording::default());
+        let recording = Arc::new(crate::testing::RecordingSink::new());
         let sink = GuardedSink::new(recording.clone(), Arc::new(cache()));
         let post = |channel: u64| Effect::SendMessage {
             channel: ChannelId::new(channel),
@@ -541,6 +526,6 @@ mod tests {
             matches!(unchecked, Err(EffectError::Unavailable(_))),
             "{unchecked:?}"
         );
-        assert_eq!(recording.0.lock().unwrap().len(), 1);
+        assert_eq!(recording.performed().len(), 1);
     }
 }

@@ -259,3 +259,85 @@ mod tests {
         assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
     }
 }
+
+/// The bot's executor stand-in for tests, shared by every feature's tests: records every effect
+/// it is asked to perform, can be made to fail (Discord refusing, or down), and can answer a
+/// posted message with the JSON Discord would return (so posts record their message id).
+#[derive(Debug, Default)]
+pub struct RecordingSink {
+    performed: std::sync::Mutex<Vec<crate::effect::Effect>>,
+    failure: std::sync::Mutex<Option<crate::effect::EffectError>>,
+    post_answer: std::sync::Mutex<Option<serde_json::Value>>,
+}
+
+impl RecordingSink {
+    /// A sink that accepts everything.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A sink that answers every posted message with `answer` (e.g. `{"id": "555", ...}`).
+    pub fn answering_posts(answer: serde_json::Value) -> Self {
+        let sink = Self::default();
+        *lock(&sink.post_answer) = Some(answer);
+        sink
+    }
+
+    /// From now on every effect fails with `failure` (`None`: they succeed again).
+    pub fn fail_with(&self, failure: Option<crate::effect::EffectError>) {
+        *lock(&self.failure) = failure;
+    }
+
+    /// The effects performed so far.
+    pub fn performed(&self) -> Vec<crate::effect::Effect> {
+        lock(&self.performed).clone()
+    }
+
+    /// The effects performed so far, forgetting them.
+    pub fn take(&self) -> Vec<crate::effect::Effect> {
+        std::mem::take(&mut *lock(&self.performed))
+    }
+
+    /// The text of every message posted so far (other effects as their debug form).
+    pub fn texts(&self) -> Vec<String> {
+        lock(&self.performed)
+            .iter()
+            .map(|effect| match effect {
+                crate::effect::Effect::SendMessage { message, .. } => message.content.clone(),
+                other => format!("{other:?}"),
+            })
+            .collect()
+    }
+}
+
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[async_trait::async_trait]
+impl crate::effect::EffectSink for RecordingSink {
+    async fn perform(
+        &self,
+        guild: Option<crate::ids::GuildId>,
+        effect: &crate::effect::Effect,
+    ) -> Result<(), crate::effect::EffectError> {
+        self.perform_returning(guild, effect).await.map(|_| ())
+    }
+
+    async fn perform_returning(
+        &self,
+        _guild: Option<crate::ids::GuildId>,
+        effect: &crate::effect::Effect,
+    ) -> Result<Option<serde_json::Value>, crate::effect::EffectError> {
+        if let Some(failure) = lock(&self.failure).clone() {
+            return Err(failure);
+        }
+        lock(&self.performed).push(effect.clone());
+        Ok(match effect {
+            crate::effect::Effect::SendMessage { .. } => lock(&self.post_answer).clone(),
+            _ => None,
+        })
+    }
+}

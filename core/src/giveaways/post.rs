@@ -221,7 +221,6 @@ impl JobHandler for PostGiveaway {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests may unwrap: a panic is the failure report.
 
-    use std::sync::Mutex;
     use std::time::Duration;
 
     use super::*;
@@ -239,48 +238,11 @@ mod tests {
     const START: UnixMillis = UnixMillis(1_700_000_000_000);
     const LEASE: Duration = Duration::from_secs(30);
 
-    /// Records what it performs and answers a send with a fake message (or refuses it).
-    #[derive(Debug, Default)]
-    struct RecordingSink {
-        performed: Mutex<Vec<Effect>>,
-        refuse: bool,
-    }
-
-    impl RecordingSink {
-        fn performed(&self) -> Vec<Effect> {
-            self.performed.lock().unwrap().clone()
-        }
-    }
-
-    #[async_trait]
-    impl EffectSink for RecordingSink {
-        async fn perform(
-            &self,
-            guild: Option<GuildId>,
-            effect: &Effect,
-        ) -> Result<(), EffectError> {
-            self.perform_returning(guild, effect).await.map(|_| ())
-        }
-
-        async fn perform_returning(
-            &self,
-            _guild: Option<GuildId>,
-            effect: &Effect,
-        ) -> Result<Option<serde_json::Value>, EffectError> {
-            if self.refuse {
-                return Err(EffectError::Refused("Missing Access".into()));
-            }
-            self.performed.lock().unwrap().push(effect.clone());
-            Ok(matches!(effect, Effect::SendMessage { .. })
-                .then(|| json!({ "id": "555", "channel_id": CHANNEL.to_string() })))
-        }
-    }
-
     struct Setup {
         service: Arc<GiveawayService>,
         ledger: JobLedger,
         clock: ManualClock,
-        sink: Arc<RecordingSink>,
+        sink: Arc<testing::RecordingSink>,
         handler: PostGiveaway,
     }
 
@@ -299,10 +261,13 @@ mod tests {
             ledger.clone(),
             config,
         ));
-        let sink = Arc::new(RecordingSink {
-            refuse,
-            ..RecordingSink::default()
-        });
+        // Answers a send with the message Discord would return, or refuses it.
+        let sink = Arc::new(testing::RecordingSink::answering_posts(
+            json!({ "id": "555", "channel_id": CHANNEL.to_string() }),
+        ));
+        if refuse {
+            sink.fail_with(Some(EffectError::Refused("Missing Access".into())));
+        }
         let handler = PostGiveaway::new(
             Arc::clone(&service),
             sink.clone(),

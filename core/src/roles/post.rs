@@ -285,7 +285,6 @@ impl JobHandler for PostPanel {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests may unwrap: a panic is the failure report.
 
-    use std::sync::Mutex;
     use std::time::Duration;
 
     use super::*;
@@ -307,43 +306,11 @@ mod tests {
     const LEASE: Duration = Duration::from_secs(30);
 
     /// Records what it performs and answers a send with a fake message.
-    #[derive(Debug, Default)]
-    struct RecordingSink {
-        performed: Mutex<Vec<Effect>>,
-    }
-
-    impl RecordingSink {
-        fn performed(&self) -> Vec<Effect> {
-            self.performed.lock().unwrap().clone()
-        }
-    }
-
-    #[async_trait]
-    impl EffectSink for RecordingSink {
-        async fn perform(
-            &self,
-            guild: Option<GuildId>,
-            effect: &Effect,
-        ) -> Result<(), EffectError> {
-            self.perform_returning(guild, effect).await.map(|_| ())
-        }
-
-        async fn perform_returning(
-            &self,
-            _guild: Option<GuildId>,
-            effect: &Effect,
-        ) -> Result<Option<serde_json::Value>, EffectError> {
-            self.performed.lock().unwrap().push(effect.clone());
-            Ok(matches!(effect, Effect::SendMessage { .. })
-                .then(|| json!({ "id": "555", "channel_id": CHANNEL.to_string() })))
-        }
-    }
-
     struct Setup {
         service: Arc<RoleService>,
         ledger: JobLedger,
         clock: ManualClock,
-        sink: Arc<RecordingSink>,
+        sink: Arc<testing::RecordingSink>,
         handler: PostPanel,
     }
 
@@ -375,7 +342,9 @@ mod tests {
             vec![role(RED, "Red"), role(VERIFIED, "Verified")],
             Vec::new(),
         );
-        let sink = Arc::new(RecordingSink::default());
+        let sink = Arc::new(testing::RecordingSink::answering_posts(
+            json!({ "id": "555", "channel_id": CHANNEL.to_string() }),
+        ));
         let handler = PostPanel::new(Arc::clone(&service), sink.clone(), cache);
         Setup {
             service,

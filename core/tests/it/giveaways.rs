@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use guildhall_core::clock::{Clock as _, ManualClock, UnixMillis};
 use guildhall_core::coordination::MemoryCoordination;
 use guildhall_core::db::Db;
-use guildhall_core::effect::{Component, Effect, EffectError, EffectSink, OutgoingMessage};
+use guildhall_core::effect::{Component, Effect, EffectError, OutgoingMessage};
 use guildhall_core::eligibility::Requirements;
 use guildhall_core::giveaways::{
     self, CLAIM_EXPIRE, ClaimOutcome, END, EntryOutcome, EventKind, FactsUnavailable, Giveaway,
@@ -43,30 +43,6 @@ const HOUR: Duration = Duration::from_secs(3_600);
 const DAY: Duration = Duration::from_secs(86_400);
 /// The default claim window and a second.
 const PAST_WINDOW: Duration = Duration::from_secs(301);
-
-/// Records what it performs; fails with "unavailable" while `down` is set.
-#[derive(Debug, Default)]
-struct Recorder {
-    performed: Mutex<Vec<Effect>>,
-    down: AtomicBool,
-}
-
-impl Recorder {
-    fn take(&self) -> Vec<Effect> {
-        std::mem::take(&mut *self.performed.lock().unwrap())
-    }
-}
-
-#[async_trait]
-impl EffectSink for Recorder {
-    async fn perform(&self, _guild: Option<GuildId>, effect: &Effect) -> Result<(), EffectError> {
-        if self.down.load(Ordering::SeqCst) {
-            return Err(EffectError::Unavailable("the gateway is down".into()));
-        }
-        self.performed.lock().unwrap().push(effect.clone());
-        Ok(())
-    }
-}
 
 /// The guild's members in memory; unavailable while `down` is set.
 #[derive(Debug, Default)]
@@ -98,7 +74,7 @@ struct Setup {
     clock: ManualClock,
     db: Db,
     config: Arc<GuildConfigService>,
-    sink: Arc<Recorder>,
+    sink: Arc<testing::RecordingSink>,
     members: Arc<Members>,
     handlers: HashMap<String, Arc<dyn JobHandler>>,
 }
@@ -119,7 +95,7 @@ fn setup(db: &Db) -> Setup {
         ledger.clone(),
         Arc::clone(&config),
     ));
-    let sink = Arc::new(Recorder::default());
+    let sink = Arc::new(testing::RecordingSink::new());
     let members = Arc::new(Members::default());
     let ports = GiveawayPorts {
         sink: sink.clone(),
@@ -1296,7 +1272,9 @@ async fn giveaways_a_late_announcement_still_gives_the_whole_claim_window_and_re
         setup.enter_members(giveaway.id, 8_000, 3).await;
 
         // Discord is down at the draw: the draw is written, the announcement waits.
-        setup.sink.down.store(true, Ordering::SeqCst);
+        setup
+            .sink
+            .fail_with(Some(EffectError::Unavailable("the gateway is down".into())));
         setup.clock.set(giveaway.ends_at);
         let ran = setup.run_due().await;
         assert!(
@@ -1312,7 +1290,7 @@ async fn giveaways_a_late_announcement_still_gives_the_whole_claim_window_and_re
         let winner = slot.winner.unwrap();
 
         // An hour later it is back: the winner is pinged and gets the whole window from then.
-        setup.sink.down.store(false, Ordering::SeqCst);
+        setup.sink.fail_with(None);
         setup.clock.advance(HOUR);
         setup.run_due().await;
         let announced_at = setup.clock.now();

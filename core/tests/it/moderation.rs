@@ -1,14 +1,13 @@
 //! Moderation stories on every backend: case numbers, search, reason edits, warning decay, the
 //! escalation ladder, refusals, and the tempban's end through the job ledger.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use guildhall_core::clock::{ManualClock, UnixMillis};
 use guildhall_core::coordination::MemoryCoordination;
 use guildhall_core::db::Db;
-use guildhall_core::effect::{Effect, EffectError, EffectSink};
+use guildhall_core::effect::Effect;
 use guildhall_core::guards::Refusal;
 use guildhall_core::guild_config::GuildConfigService;
 use guildhall_core::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
@@ -654,18 +653,6 @@ async fn refused_punishments_are_stored_and_create_no_case() {
     }
 }
 
-/// The bot's executor stand-in: records every effect.
-#[derive(Debug, Default)]
-struct Recorder(Mutex<Vec<Effect>>);
-
-#[async_trait]
-impl EffectSink for Recorder {
-    async fn perform(&self, _guild: Option<GuildId>, effect: &Effect) -> Result<(), EffectError> {
-        self.0.lock().unwrap().push(effect.clone());
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn a_tempban_schedules_one_unban_which_runs_once() {
     for test_db in testing::backends().await {
@@ -715,7 +702,7 @@ async fn a_tempban_schedules_one_unban_which_runs_once() {
         assert_eq!(again.id, job_id);
 
         setup.clock.advance(7 * DAY);
-        let sink = Arc::new(Recorder::default());
+        let sink = Arc::new(testing::RecordingSink::new());
         let handler = LiftTempban::new(Arc::clone(service), sink.clone());
         let job = setup.ledger.get(job_id).await.unwrap();
         assert_eq!(handler.run(&job).await.unwrap(), JobOutcome::Done);
@@ -725,7 +712,7 @@ async fn a_tempban_schedules_one_unban_which_runs_once() {
             "a second run after a crash"
         );
 
-        let performed = sink.0.lock().unwrap().clone();
+        let performed = sink.performed();
         let unbans: Vec<&Effect> = performed
             .iter()
             .filter(|effect| matches!(effect, Effect::Unban { .. }))
@@ -783,7 +770,7 @@ async fn a_tempban_superseded_by_a_later_unban_is_not_lifted_again() {
             "no shared server to DM through"
         );
 
-        let sink = Arc::new(Recorder::default());
+        let sink = Arc::new(testing::RecordingSink::new());
         let handler = LiftTempban::new(Arc::clone(service), sink.clone());
         let job = setup
             .ledger
@@ -791,7 +778,7 @@ async fn a_tempban_superseded_by_a_later_unban_is_not_lifted_again() {
             .await
             .unwrap();
         assert_eq!(handler.run(&job).await.unwrap(), JobOutcome::Done);
-        assert!(sink.0.lock().unwrap().is_empty());
+        assert!(sink.performed().is_empty());
     }
 }
 

@@ -4,14 +4,13 @@
 //! guilds.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use guildhall_core::clock::{ManualClock, UnixMillis};
 use guildhall_core::coordination::MemoryCoordination;
 use guildhall_core::db::Db;
-use guildhall_core::effect::{Effect, EffectError, EffectSink};
+use guildhall_core::effect::{Effect, EffectError};
 use guildhall_core::eligibility::Requirements;
 use guildhall_core::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
 use guildhall_core::jobs::{JobFilter, JobHandler, JobLedger, JobOutcome, JobState};
@@ -645,23 +644,6 @@ async fn roles_self_assignable_roles_are_limited_to_the_list() {
     }
 }
 
-#[derive(Debug, Default)]
-struct Recorder {
-    performed: Mutex<Vec<Effect>>,
-    refuse_with: Mutex<Option<String>>,
-}
-
-#[async_trait]
-impl EffectSink for Recorder {
-    async fn perform(&self, _guild: Option<GuildId>, effect: &Effect) -> Result<(), EffectError> {
-        if let Some(message) = self.refuse_with.lock().unwrap().clone() {
-            return Err(EffectError::Refused(message));
-        }
-        self.performed.lock().unwrap().push(effect.clone());
-        Ok(())
-    }
-}
-
 fn grant(user: UserId, role: RoleId, duration: Duration) -> TimedGrant {
     TimedGrant {
         guild: GUILD,
@@ -807,12 +789,12 @@ async fn roles_timed_roles_expire_through_the_ledger_once_and_can_end_early() {
 
         // The expiry job removes the role once; a second run (after a crash) changes nothing.
         setup.clock.advance(2 * DAY);
-        let sink = Arc::new(Recorder::default());
+        let sink = Arc::new(testing::RecordingSink::new());
         let handler = ExpireTimedRole::new(Arc::clone(service), sink.clone());
         let job = setup.ledger.get(again.timed.job.unwrap()).await.unwrap();
         assert_eq!(handler.run(&job).await.unwrap(), JobOutcome::Done);
         assert_eq!(handler.run(&job).await.unwrap(), JobOutcome::Done);
-        let performed = sink.performed.lock().unwrap().clone();
+        let performed = sink.performed();
         assert_eq!(
             performed,
             vec![Effect::RemoveRole {
@@ -827,7 +809,7 @@ async fn roles_timed_roles_expire_through_the_ledger_once_and_can_end_early() {
         // The cancelled job of a replaced timer never removes the role, even if it runs.
         let stale = setup.ledger.get(granted.timed.job.unwrap()).await.unwrap();
         assert_eq!(handler.run(&stale).await.unwrap(), JobOutcome::Done);
-        assert_eq!(sink.performed.lock().unwrap().len(), 1);
+        assert_eq!(sink.performed().len(), 1);
 
         // A member who left ends the timer; another refusal leaves the job dead and the role
         // listed.
@@ -840,16 +822,16 @@ async fn roles_timed_roles_expire_through_the_ledger_once_and_can_end_early() {
             .await
             .unwrap();
         setup.clock.advance(2 * DAY);
-        *sink.refuse_with.lock().unwrap() = Some(
+        sink.fail_with(Some(EffectError::Refused(
             "Discord refused DELETE /guilds/100/members/6/roles/23: HTTP 404: Unknown Member (code 10007)"
                 .into(),
-        );
+        )));
         let job = setup.ledger.get(left.timed.job.unwrap()).await.unwrap();
         assert_eq!(handler.run(&job).await.unwrap(), JobOutcome::Done);
-        *sink.refuse_with.lock().unwrap() = Some(
+        sink.fail_with(Some(EffectError::Refused(
             "Discord refused DELETE /guilds/100/members/1/roles/23: HTTP 403: Missing Permissions (code 50013)"
                 .into(),
-        );
+        )));
         let job = setup.ledger.get(stuck.timed.job.unwrap()).await.unwrap();
         assert!(handler.run(&job).await.is_err());
         let running = service.timed_roles(GUILD, None).await.unwrap();

@@ -2,13 +2,12 @@
 //! close and reopen, transcripts with edits, deletions and attachments, guild isolation, and
 //! the inactivity warning and close through the job ledger.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use guildhall_core::clock::{ManualClock, UnixMillis};
 use guildhall_core::db::Db;
-use guildhall_core::effect::{Component, Effect, EffectError, EffectSink};
+use guildhall_core::effect::{Component, Effect};
 use guildhall_core::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
 use guildhall_core::jobs::{JobFilter, JobHandler, JobLedger, JobOutcome, JobState};
 use guildhall_core::testing;
@@ -505,31 +504,6 @@ async fn the_transcript_keeps_edits_deletions_and_attachments_and_stays_in_its_g
     }
 }
 
-#[derive(Debug, Default)]
-struct Recorder(Mutex<Vec<Effect>>);
-
-#[async_trait]
-impl EffectSink for Recorder {
-    async fn perform(&self, _guild: Option<GuildId>, effect: &Effect) -> Result<(), EffectError> {
-        self.0.lock().unwrap().push(effect.clone());
-        Ok(())
-    }
-}
-
-impl Recorder {
-    fn texts(&self) -> Vec<String> {
-        self.0
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|effect| match effect {
-                Effect::SendMessage { message, .. } => message.content.clone(),
-                other => format!("{other:?}"),
-            })
-            .collect()
-    }
-}
-
 async fn pending(ledger: &JobLedger, kind: &str) -> Vec<guildhall_core::jobs::Job> {
     ledger
         .list(&JobFilter {
@@ -562,7 +536,7 @@ async fn an_idle_ticket_is_warned_then_closed_once_and_activity_postpones_it() {
             .attach_channel(GUILD, opened.ticket.id, thread)
             .await
             .unwrap();
-        let sink = Arc::new(Recorder::default());
+        let sink = Arc::new(testing::RecordingSink::new());
         let warn = WarnInactive::new(Arc::clone(service), sink.clone());
         let close = AutoClose::new(Arc::clone(service), sink.clone());
 
@@ -630,7 +604,7 @@ async fn an_idle_ticket_is_warned_then_closed_once_and_activity_postpones_it() {
         assert_eq!(texts.len(), 3, "{texts:?}");
         assert!(
             matches!(
-                &sink.0.lock().unwrap()[2],
+                &sink.performed()[2],
                 Effect::SetThreadState { thread: locked, archived: true, locked: true, .. }
                     if *locked == thread
             ),
@@ -643,7 +617,7 @@ async fn an_idle_ticket_is_warned_then_closed_once_and_activity_postpones_it() {
         );
         assert_eq!(
             TicketButton::parse(
-                match &sink.0.lock().unwrap()[1] {
+                match &sink.performed()[1] {
                     Effect::SendMessage { message, .. } => match &message.components[0].0[0] {
                         Component::Button { custom_id, .. } => custom_id.clone(),
                         Component::Select { custom_id, .. } => custom_id.clone(),

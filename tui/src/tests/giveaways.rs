@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use guildhall_core::effect::{Effect, EffectError, EffectSink};
 use guildhall_core::eligibility::RoleMentions;
 use guildhall_core::giveaways::{
     END, EndGiveaway, FactsUnavailable, GiveawayId, GiveawayPorts, GiveawayRequest,
@@ -22,17 +21,6 @@ use crate::action::{Action, InputMode};
 use crate::panes::PaneId;
 
 const WINNER: u64 = 424_242_424_242_424_242;
-
-/// Takes what the draw performs and drops it.
-#[derive(Debug)]
-struct Nowhere;
-
-#[async_trait]
-impl EffectSink for Nowhere {
-    async fn perform(&self, _guild: Option<GuildId>, _effect: &Effect) -> Result<(), EffectError> {
-        Ok(())
-    }
-}
 
 /// Everyone is still a member and eligible.
 #[derive(Debug)]
@@ -102,7 +90,7 @@ async fn draw(harness: &Harness) {
     let handler = EndGiveaway::new(
         service(harness),
         GiveawayPorts {
-            sink: Arc::new(Nowhere),
+            sink: Arc::new(guildhall_core::testing::RecordingSink::new()),
             members: Arc::new(Everyone),
             cache: Arc::new(GuildCache::new()),
         },

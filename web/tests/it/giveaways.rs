@@ -4,11 +4,10 @@
 //! the timeline and the fairness proof, verified after the draw (run here by the core's own
 //! end job); end, cancel and reroll schedule the bot's jobs; the downloads; CSRF.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use guildhall_core::effect::{Effect, EffectError, EffectSink};
 use guildhall_core::eligibility::RoleMentions;
 use guildhall_core::giveaways::{
     END, EndGiveaway, FactsUnavailable, GiveawayId, GiveawayPorts, GiveawayRequest,
@@ -117,18 +116,6 @@ async fn enter(harness: &Harness, guild: GuildId, id: GiveawayId, users: &[UserI
     }
 }
 
-/// Records what the draw performs.
-#[derive(Debug, Default)]
-struct Recorder(Mutex<Vec<Effect>>);
-
-#[async_trait]
-impl EffectSink for Recorder {
-    async fn perform(&self, _guild: Option<GuildId>, effect: &Effect) -> Result<(), EffectError> {
-        self.0.lock().unwrap().push(effect.clone());
-        Ok(())
-    }
-}
-
 /// Everyone is still a member and eligible.
 #[derive(Debug)]
 struct Everyone;
@@ -149,7 +136,7 @@ async fn run_end_jobs(harness: &Harness) {
     let handler = EndGiveaway::new(
         service(harness),
         GiveawayPorts {
-            sink: Arc::new(Recorder::default()),
+            sink: Arc::new(guildhall_core::testing::RecordingSink::new()),
             members: Arc::new(Everyone),
             cache: Arc::new(GuildCache::new()),
         },
