@@ -241,7 +241,8 @@ pub async fn enforce(
 
 /// Whether the author may ping @everyone (automod's mass-mention rule spares them): Discord
 /// says so itself (`mention_everyone` is set only when the author had the permission and pinged),
-/// else their roles in the message decide.
+/// else their roles in the message decide. Only a message that says @everyone or @here needs
+/// the answer, so only then is it computed.
 pub fn can_mention_everyone(
     data: &BotData,
     incoming: &Incoming<'_>,
@@ -249,8 +250,9 @@ pub fn can_mention_everyone(
     now: UnixMillis,
 ) -> bool {
     discord_says
-        || data.cache.guild_info(incoming.guild).is_some_and(|info| {
-            info.base_permissions(&incoming.member(), now)
-                .contains(Permissions::MENTION_EVERYONE)
-        })
+        || (automod::says_everyone(incoming.content)
+            && data.cache.guild_info(incoming.guild).is_some_and(|info| {
+                info.base_permissions(&incoming.member(), now)
+                    .contains(Permissions::MENTION_EVERYONE)
+            }))
 }

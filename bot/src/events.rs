@@ -118,10 +118,10 @@ pub async fn handle(
             };
             // The message carries its author's roles as of now: the model keeps up.
             if let Some(member) = &new_message.member {
-                crate::members::remember(
-                    data,
+                data.cache.refresh_roles(
                     guild,
-                    crate::members::from_partial(new_message.author.id, member),
+                    convert::user(new_message.author.id),
+                    member.roles.iter().map(|role| convert::role(*role)),
                 );
             }
             // Off in most guilds; a push into memory where it is on (written in the background).

@@ -114,6 +114,32 @@ impl BotData {
         }
     }
 
+    /// Stores that Discord refused an action the guards had allowed (403, Missing
+    /// Permissions) as a `discord_refused` refusal of `invoker`, and returns the refusal.
+    ///
+    /// # Errors
+    /// [`BotError::Database`] when the refusal cannot be stored.
+    pub(crate) async fn discord_refused(
+        &self,
+        guild: guildhall_core::ids::GuildId,
+        invoker: UserId,
+        target: Option<UserId>,
+        action: &str,
+    ) -> Result<guildhall_core::guards::Refusal, BotError> {
+        let refusal = guildhall_core::guards::Refusal::DiscordRefused;
+        guildhall_core::refusals::record(
+            &self.db,
+            guild,
+            self.clock.now(),
+            invoker,
+            target,
+            action,
+            &refusal,
+        )
+        .await?;
+        Ok(refusal)
+    }
+
     /// The bot's own user, once READY arrived.
     pub fn bot_user(&self) -> Option<UserId> {
         self.bot_user.get().copied()

@@ -136,27 +136,6 @@ pub async fn resolve_with(
         .map(|(info, _)| info))
 }
 
-/// Keeps a member an event carried (roles as of that event) in the guild model. Reads first and
-/// writes only on a change, so the message path takes the write lock rarely.
-pub fn remember(data: &BotData, guild: GuildId, member: MemberInfo) {
-    let unchanged = data.cache.member(guild, member.user).is_some_and(|known| {
-        known.roles == member.roles
-            && (member.timed_out_until.is_none() || known.timed_out_until == member.timed_out_until)
-    });
-    if !unchanged {
-        let member = MemberInfo {
-            // A partial member without the timeout field keeps what the model knew.
-            timed_out_until: member.timed_out_until.or_else(|| {
-                data.cache
-                    .member(guild, member.user)
-                    .and_then(|known| known.timed_out_until)
-            }),
-            ..member
-        };
-        data.cache.put_member(guild, member);
-    }
-}
-
 /// The bot's own membership in a guild (in GUILD_CREATE, else asked of Discord).
 ///
 /// # Errors
@@ -169,9 +148,4 @@ pub async fn bot(data: &BotData, guild: GuildId) -> Result<MemberInfo, crate::Bo
     resolve(data, guild, bot).await?.ok_or_else(|| {
         crate::BotError::Internal(format!("Discord says the bot is not a member of {guild}"))
     })
-}
-
-/// The member a message or an interaction carries (partial: no user, roles as of the event).
-pub fn from_partial(user: discord::UserId, member: &discord::PartialMember) -> MemberInfo {
-    convert::partial_member_info(user, member)
 }

@@ -662,21 +662,11 @@ async fn apply_role_changes(
             }
         }
         if let crate::executor::ExecError::Rejected { status: 403, .. } = error {
-            let refusal = guildhall_core::guards::Refusal::DiscordRefused;
             let target = match effect {
                 Effect::AddRole { user, .. } | Effect::RemoveRole { user, .. } => Some(*user),
                 _ => None,
             };
-            guildhall_core::refusals::record(
-                &data.db,
-                guild,
-                data.clock.now(),
-                invoker,
-                target,
-                action,
-                &refusal,
-            )
-            .await?;
+            let refusal = data.discord_refused(guild, invoker, target, action).await?;
             let words = refusal.explain();
             return Err(BotError::RefusedWith(refusal, words));
         }

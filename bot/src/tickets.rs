@@ -235,17 +235,8 @@ async fn handle(
                     // No thread, no ticket: the member is not held to one that does not exist.
                     data.tickets.abandon(guild, opened.ticket.id).await?;
                     if let crate::executor::ExecError::Rejected { status: 403, .. } = error {
-                        let refusal = guildhall_core::guards::Refusal::DiscordRefused;
-                        guildhall_core::refusals::record(
-                            &data.db,
-                            guild,
-                            data.clock.now(),
-                            user,
-                            None,
-                            "tickets.open",
-                            &refusal,
-                        )
-                        .await?;
+                        data.discord_refused(guild, user, None, "tickets.open")
+                            .await?;
                         return Err(BotError::User(
                             "Discord refused to create the ticket's thread: my role lacks the permission in this channel. Please tell a moderator.".into(),
                         ));

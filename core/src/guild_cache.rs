@@ -203,6 +203,37 @@ impl GuildCache {
         }
     }
 
+    /// Keeps a member's roles as an event carried them (a message's partial member). The
+    /// message path calls it for every message: when the model already holds these roles it
+    /// only reads, with no allocation; a change (or a member not held yet) is written, keeping
+    /// a known timeout (a partial member does not carry it).
+    pub fn refresh_roles<I>(&self, guild: GuildId, user: UserId, roles: I)
+    where
+        I: Iterator<Item = RoleId> + Clone,
+    {
+        let unchanged = self.read().get(&guild).is_some_and(|cached| {
+            cached
+                .members
+                .get(&user)
+                .is_some_and(|member| member.roles.iter().copied().eq(roles.clone()))
+        });
+        if unchanged {
+            return;
+        }
+        if let Some(cached) = self.write().get_mut(&guild) {
+            cached.fetched_set.remove(&user);
+            cached
+                .members
+                .entry(user)
+                .and_modify(|member| member.roles = roles.clone().collect())
+                .or_insert_with(|| MemberInfo {
+                    user,
+                    roles: roles.collect(),
+                    timed_out_until: None,
+                });
+        }
+    }
+
     /// Adds members from an event that lists many (GUILD_MEMBERS_CHUNK).
     pub fn put_members(&self, guild: GuildId, members: impl IntoIterator<Item = MemberInfo>) {
         if let Some(cached) = self.write().get_mut(&guild) {
@@ -403,6 +434,30 @@ mod tests {
             cache.set_pending(GuildId::new(3), UserId::new(5), false),
             None
         );
+    }
+
+    #[test]
+    fn refreshed_roles_keep_the_known_timeout() {
+        let cache = GuildCache::new();
+        let guild = GuildId::new(1);
+        cache.put_guild(guild, "one".into(), UserId::new(9), vec![], vec![]);
+        let user = UserId::new(5);
+        cache.refresh_roles(guild, user, [RoleId::new(11)].into_iter());
+        assert_eq!(cache.member(guild, user).unwrap().roles, [RoleId::new(11)]);
+        cache.put_member(
+            guild,
+            MemberInfo {
+                user,
+                roles: vec![RoleId::new(11)],
+                timed_out_until: Some(crate::clock::UnixMillis(7)),
+            },
+        );
+        cache.refresh_roles(guild, user, [RoleId::new(12)].into_iter());
+        let member = cache.member(guild, user).unwrap();
+        assert_eq!(member.roles, [RoleId::new(12)]);
+        assert_eq!(member.timed_out_until, Some(crate::clock::UnixMillis(7)));
+        cache.refresh_roles(GuildId::new(2), user, [].into_iter());
+        assert!(cache.member(GuildId::new(2), user).is_none());
     }
 
     #[test]

@@ -92,17 +92,6 @@ impl Executor {
 
     /// Registers an interaction as it arrives and starts its deferral timer.
     pub fn begin_interaction(self: &Arc<Self>, id: &str, token: &str, kind: InteractionKind) {
-        self.begin_interaction_after(id, token, kind, DEFER_AFTER);
-    }
-
-    /// [`Self::begin_interaction`] with another delay (tests).
-    pub fn begin_interaction_after(
-        self: &Arc<Self>,
-        id: &str,
-        token: &str,
-        kind: InteractionKind,
-        defer_after: Duration,
-    ) {
         let entry = Arc::new(Entry {
             token: token.to_owned(),
             kind,
@@ -113,7 +102,7 @@ impl Executor {
         let executor = Arc::clone(self);
         let id = id.to_owned();
         tokio::spawn(async move {
-            tokio::time::sleep(defer_after).await;
+            tokio::time::sleep(DEFER_AFTER).await;
             let mut state = entry.state.lock().await;
             if *state != Ack::Pending {
                 return;

@@ -1,7 +1,7 @@
 //! The mass-mention rule, and the mention counts of a bare text (for the tester).
 
 /// Whether `text` says `@everyone` or `@here`.
-pub(crate) fn says_everyone(text: &str) -> bool {
+pub fn says_everyone(text: &str) -> bool {
     text.contains("@everyone") || text.contains("@here")
 }
 

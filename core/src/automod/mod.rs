@@ -36,6 +36,7 @@ mod tests;
 
 pub use engine::{CompiledRules, compile};
 pub use explain::{PriorMessage, explain};
+pub use mentions::says_everyone;
 pub use patterns::{
     MAX_PATTERN_CHARS, MAX_PATTERNS, PATTERN_DFA_SIZE_LIMIT, PATTERN_SIZE_LIMIT, validate_pattern,
 };
