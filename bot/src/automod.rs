@@ -223,9 +223,9 @@ pub async fn enforce(
             }
             for step in steps {
                 let performed =
-                    crate::commands::moderation::perform(data, incoming.guild, step, bot_user)
+                    crate::moderation::perform(data, incoming.guild, step, bot_user)
                         .await?;
-                if let crate::commands::moderation::Performed::Failed(words) = performed {
+                if let crate::moderation::Performed::Failed(words) = performed {
                     tracing::warn!(guild = %incoming.guild, user = %incoming.author, case = step.case.number, "automod's action was not carried out: {words}");
                 }
             }
@@ -255,4 +255,59 @@ pub fn can_mention_everyone(
                 info.base_permissions(&incoming.member(), now)
                     .contains(Permissions::MENTION_EVERYONE)
             }))
+}
+
+/// Automatic moderation in the feature registry: it reads every message of guilds that have it
+/// on (before levels, which give a caught message no XP).
+pub(crate) const FEATURE: crate::features::BotFeature = crate::features::BotFeature {
+    name: "automod",
+    commands: Vec::new,
+    on_event: Some(|data, event, settings, passage| Box::pin(on_event(data, event, settings, passage))),
+    on_component: None,
+};
+
+async fn on_event(
+    data: &BotData,
+    event: &guildhall_core::events::GuildEvent<'_>,
+    settings: &GuildSettings,
+    passage: &crate::features::Passage,
+) -> Result<(), BotError> {
+    let guildhall_core::events::GuildEvent::Message(message) = event else {
+        return Ok(());
+    };
+    if message.author_is_bot {
+        return Ok(());
+    }
+    if check(data, settings, message).await? {
+        passage.set_caught_by_automod();
+    }
+    Ok(())
+}
+
+/// Runs automod on a message of a guild that has it on: in memory, no database unless the
+/// message breaks a rule. Returns whether automod acted on the message.
+async fn check(
+    data: &BotData,
+    settings: &GuildSettings,
+    message: &guildhall_core::events::GuildMessage<'_>,
+) -> Result<bool, BotError> {
+    let incoming = Incoming {
+        guild: message.guild,
+        channel: message.channel,
+        message: message.id,
+        author: message.author,
+        roles: message.roles(),
+        content: message.content,
+        user_mentions: message.user_mentions,
+        role_mentions: message.role_mentions,
+        mentions_everyone: message.mentions_everyone,
+        is_bot: message.author_is_bot,
+    };
+    let now = data.clock.now();
+    let can_ping = can_mention_everyone(data, &incoming, message.mentions_everyone, now);
+    let Some(verdict) = data.automod.check(settings, &incoming, can_ping, now) else {
+        return Ok(false);
+    };
+    enforce(data, &incoming, &verdict).await?;
+    Ok(true)
 }

@@ -1,11 +1,14 @@
-//! Gateway events → the core's guild model, the guild list and the settings cache.
+//! Gateway events → the core's guild model, the guild list and the settings cache, then to
+//! the features as [`GuildEvent`]s (described in `gateway.rs`, handed out by `features.rs`).
 
 use guildhall_core::guilds;
 use guildhall_core::live::ShardStage;
 use serenity::all::FullEvent;
 
-use crate::convert;
-use crate::{BotData, BotError};
+use guildhall_core::events::{GuildEvent, GuildMessage};
+
+use crate::gateway::{self, Before};
+use crate::{BotData, BotError, convert, features};
 
 /// Handles one gateway event (commands are dispatched by poise before this runs).
 ///
@@ -62,7 +65,11 @@ pub async fn handle(
                     )
                 }),
             );
-            crate::roles::on_guild_create(data, guild);
+            // Who is still pending membership screening, so their passing it is seen.
+            for member in guild.members.values().filter(|member| member.pending) {
+                data.cache
+                    .set_pending(id, convert::user(member.user.id), true);
+            }
             // Discord sends only part of a guild's members (the bot and members in voice without
             // the presences intent); with the Server Members intent the rest come in chunks.
             if data
@@ -88,22 +95,21 @@ pub async fn handle(
             .await?;
             // Loaded now, so the message path only ever reads the cache; events that arrived
             // while it loaded were waiting for this.
-            data.config.get(id).await?;
+            let settings = data.config.get(id).await?;
             data.guild_arrived.notify_waiters();
             // After the settings: voice members seeded now earn from the first tick.
-            crate::levels::on_guild_create(data, guild);
+            to_features(data, event, Before::default(), Some(settings)).await;
             tracing::info!(guild = %id, name = %guild.name, members = guild.members.len(), "guild available");
         }
-        FullEvent::GuildDelete { incomplete, .. } if !incomplete.unavailable => {
-            let id = convert::guild(incomplete.id);
-            data.cache.remove_guild(id);
-            crate::levels::on_guild_gone(data, id);
-            guilds::mark_left(&data.db, id, data.clock.now()).await?;
-            tracing::info!(guild = %id, "left guild");
-        }
-        // Unavailable (an outage): GUILD_CREATE describes it afresh when it is back.
         FullEvent::GuildDelete { incomplete, .. } => {
-            crate::levels::on_guild_gone(data, convert::guild(incomplete.id));
+            let id = convert::guild(incomplete.id);
+            // Unavailable (an outage): GUILD_CREATE describes it afresh when it is back.
+            if !incomplete.unavailable {
+                data.cache.remove_guild(id);
+                guilds::mark_left(&data.db, id, data.clock.now()).await?;
+                tracing::info!(guild = %id, "left guild");
+            }
+            to_features(data, event, Before::default(), None).await;
         }
         FullEvent::Message { new_message } => {
             let Some(guild) = new_message.guild_id.map(convert::guild) else {
@@ -124,65 +130,45 @@ pub async fn handle(
                     member.roles.iter().map(|role| convert::role(*role)),
                 );
             }
-            // Off in most guilds; a push into memory where it is on (written in the background).
-            if settings
-                .logging
-                .stores(convert::channel(new_message.channel_id))
-            {
-                data.recent_messages
-                    .record(guild, recent_message(new_message));
-            }
-            // Automod is off in most guilds: build nothing for it then.
-            let caught = settings.features.automod
-                && !new_message.author.bot
-                && check_automod(data, guild, &settings, new_message).await?;
-            // XP is decided in memory (one coordination call for the cooldown); a message
-            // automod caught earns nothing.
-            if settings.features.levels && !new_message.author.bot {
-                crate::levels::on_message(data, guild, new_message, caught).await;
-            }
-            if settings.features.tickets {
-                crate::tickets::on_message(data, guild, new_message).await?;
-            }
-        }
-        FullEvent::MessageUpdate { event, .. } => {
-            let Some(guild) = event.guild_id.map(convert::guild) else {
+            let Some(described) =
+                gateway::describe(event, data.bot_user(), Before::default(), data.clock.now())
+            else {
                 return Ok(());
             };
-            if let (Some(content), Some(settings)) = (&event.content, data.config.cached(guild))
-                && settings.logging.stores(convert::channel(event.channel_id))
+            let Some(GuildEvent::Message(message)) = described.event() else {
+                return Ok(());
+            };
+            // Off in most guilds; a push into memory where it is on (written in the background).
+            if settings.recent_messages.stores(message.channel) {
+                data.recent_messages
+                    .record(guild, recent_message(&message));
+            }
+            // Then automod, levels and ticket transcripts, each where it is on.
+            features::dispatch(data, &GuildEvent::Message(message), &settings).await;
+        }
+        FullEvent::MessageUpdate { event: update, .. } => {
+            let Some(guild) = update.guild_id.map(convert::guild) else {
+                return Ok(());
+            };
+            if let (Some(content), Some(settings)) = (&update.content, data.config.cached(guild))
+                && settings
+                    .recent_messages
+                    .stores(convert::channel(update.channel_id))
             {
-                let edited_at = event
+                let edited_at = update
                     .edited_timestamp
                     .map_or_else(|| data.clock.now(), convert::time);
                 data.recent_messages.record_edit(
                     guild,
-                    guildhall_core::ids::MessageId::new(event.id.get()),
+                    guildhall_core::ids::MessageId::new(update.id.get()),
                     content.clone(),
                     edited_at,
                 );
             }
-            if data
-                .config
-                .cached(guild)
-                .is_some_and(|settings| settings.features.tickets)
-            {
-                crate::tickets::on_edit(data, guild, event).await?;
-            }
+            to_features(data, event, Before::default(), None).await;
         }
-        FullEvent::MessageDelete {
-            channel_id,
-            deleted_message_id,
-            guild_id: Some(guild_id),
-        } => {
-            let guild = convert::guild(*guild_id);
-            if data
-                .config
-                .cached(guild)
-                .is_some_and(|settings| settings.features.tickets)
-            {
-                crate::tickets::on_delete(data, guild, *channel_id, *deleted_message_id).await?;
-            }
+        FullEvent::MessageDelete { .. } => {
+            to_features(data, event, Before::default(), None).await;
         }
         FullEvent::InteractionCreate {
             interaction: serenity::all::Interaction::Component(component),
@@ -196,36 +182,36 @@ pub async fn handle(
             route_component(data, component).await?;
         }
         FullEvent::GuildMemberAddition { new_member } => {
-            data.cache.put_member(
-                convert::guild(new_member.guild_id),
-                convert::member_info(new_member),
-            );
+            let guild = convert::guild(new_member.guild_id);
+            data.cache
+                .put_member(guild, convert::member_info(new_member));
             data.cache.set_member_names(
-                convert::guild(new_member.guild_id),
+                guild,
                 [(
                     convert::user(new_member.user.id),
                     new_member.display_name().to_owned(),
                 )],
             );
-            crate::roles::on_member_join(data, new_member).await?;
-            crate::levels::on_member_join(data, new_member).await?;
+            data.cache
+                .set_pending(guild, convert::user(new_member.user.id), new_member.pending);
+            to_features(data, event, Before::default(), None).await;
         }
         // Without serenity's cache `new` is always `None`: the event itself is the member.
-        FullEvent::GuildMemberUpdate { event, .. } => {
-            data.cache.put_member(
-                convert::guild(event.guild_id),
-                convert::member_update_info(event),
-            );
-            let name = event
+        FullEvent::GuildMemberUpdate { event: update, .. } => {
+            let guild = convert::guild(update.guild_id);
+            data.cache
+                .put_member(guild, convert::member_update_info(update));
+            let name = update
                 .nick
                 .clone()
-                .or_else(|| event.user.global_name.clone())
-                .unwrap_or_else(|| event.user.name.clone());
-            data.cache.set_member_names(
-                convert::guild(event.guild_id),
-                [(convert::user(event.user.id), name)],
-            );
-            crate::roles::on_member_update(data, event).await?;
+                .or_else(|| update.user.global_name.clone())
+                .unwrap_or_else(|| update.user.name.clone());
+            data.cache
+                .set_member_names(guild, [(convert::user(update.user.id), name)]);
+            let was_pending =
+                data.cache
+                    .set_pending(guild, convert::user(update.user.id), update.pending);
+            to_features(data, event, Before { was_pending }, None).await;
         }
         FullEvent::GuildMembersChunk { chunk } => {
             let guild = convert::guild(chunk.guild_id);
@@ -249,12 +235,15 @@ pub async fn handle(
         FullEvent::GuildMemberRemoval { guild_id, user, .. } => {
             data.cache
                 .remove_member(convert::guild(*guild_id), convert::user(user.id));
+            to_features(data, event, Before::default(), None).await;
         }
-        FullEvent::VoiceStateUpdate { new, .. } => crate::levels::on_voice_state_update(data, new),
-        FullEvent::ThreadCreate { .. }
+        FullEvent::VoiceStateUpdate { .. }
+        | FullEvent::ThreadCreate { .. }
         | FullEvent::ThreadUpdate { .. }
         | FullEvent::ThreadDelete { .. }
-        | FullEvent::ThreadListSync { .. } => crate::levels::on_thread_event(data, event),
+        | FullEvent::ThreadListSync { .. } => {
+            to_features(data, event, Before::default(), None).await;
+        }
         FullEvent::GuildRoleCreate { new } | FullEvent::GuildRoleUpdate { new, .. } => {
             let (role, name) = convert::role_info(new);
             data.cache
@@ -280,6 +269,37 @@ pub async fn handle(
         _ => {}
     }
     Ok(())
+}
+
+/// Describes a gateway event for the features and hands it to them, with the guild's
+/// settings: `settings` when the caller has them, else the cached ones (waiting for a guild
+/// still arriving, for events the switches decide; state-keeping events go on at once).
+async fn to_features(
+    data: &BotData,
+    event: &FullEvent,
+    before: Before,
+    settings: Option<std::sync::Arc<guildhall_core::guild_config::GuildSettings>>,
+) {
+    let Some(described) = gateway::describe(event, data.bot_user(), before, data.clock.now())
+    else {
+        return;
+    };
+    let Some(event) = described.event() else {
+        return;
+    };
+    let guild = event.guild();
+    let settings = match settings.or_else(|| data.config.cached(guild)) {
+        Some(settings) => settings,
+        None if event.keeps_state() => std::sync::Arc::default(),
+        None => match settled(data, guild).await {
+            Ok(settings) => settings,
+            Err(error) => {
+                tracing::warn!(%guild, %error, "could not read a guild's settings for an event");
+                return;
+            }
+        },
+    };
+    features::dispatch(data, &event, &settings).await;
 }
 
 /// Routes a component to the feature its `custom_id` prefix names (`tickets:open:3` →
@@ -309,12 +329,14 @@ async fn route_component(
             return Ok(());
         }
     }
-    match feature.name {
-        "roles" => crate::roles::on_component(data, component).await?,
-        "giveaways" => crate::giveaways::on_component(data, component).await?,
-        "tickets" => crate::tickets::on_component(data, component).await?,
-        _ => false,
-    };
+    match crate::features::by_name(feature.name).and_then(|feature| feature.on_component) {
+        Some(handler) => {
+            handler(data, component).await?;
+        }
+        None => {
+            tracing::debug!(custom_id = %component.data.custom_id, "a feature without components");
+        }
+    }
     Ok(())
 }
 
@@ -345,82 +367,24 @@ async fn settled(
     }
 }
 
-/// Runs automod on a message of a guild that has it on: in memory, no database unless the
-/// message breaks a rule. Returns whether automod acted on the message.
-async fn check_automod(
-    data: &BotData,
-    guild: guildhall_core::ids::GuildId,
-    settings: &guildhall_core::guild_config::GuildSettings,
-    new_message: &serenity::all::Message,
-) -> Result<bool, BotError> {
-    let roles: Vec<_> = new_message
-        .member
-        .as_ref()
-        .map(|member| {
-            member
-                .roles
-                .iter()
-                .map(|role| convert::role(*role))
-                .collect()
-        })
-        .unwrap_or_default();
-    let incoming = crate::automod::Incoming {
-        guild,
-        channel: convert::channel(new_message.channel_id),
-        message: guildhall_core::ids::MessageId::new(new_message.id.get()),
-        author: convert::user(new_message.author.id),
-        roles: &roles,
-        content: &new_message.content,
-        user_mentions: new_message.mentions.len(),
-        role_mentions: new_message.mention_roles.len(),
-        mentions_everyone: new_message.mention_everyone,
-        is_bot: new_message.author.bot,
-    };
-    let now = data.clock.now();
-    let can_ping =
-        crate::automod::can_mention_everyone(data, &incoming, new_message.mention_everyone, now);
-    let Some(verdict) = data.automod.check(settings, &incoming, can_ping, now) else {
-        return Ok(false);
-    };
-    crate::automod::enforce(data, &incoming, &verdict).await?;
-    Ok(true)
-}
-
 /// A message as the recent-message store keeps it.
 fn recent_message(
-    message: &serenity::all::Message,
+    message: &GuildMessage<'_>,
 ) -> guildhall_core::recent_messages::RecentMessage {
     let count = |length: usize| u32::try_from(length).unwrap_or(u32::MAX);
     guildhall_core::recent_messages::RecentMessage {
-        channel: convert::channel(message.channel_id),
-        message: guildhall_core::ids::MessageId::new(message.id.get()),
-        author: convert::user(message.author.id),
-        author_is_bot: message.author.bot,
-        author_roles: message
-            .member
-            .as_ref()
-            .map(|member| {
-                member
-                    .roles
-                    .iter()
-                    .map(|role| convert::role(*role))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        content: message.content.clone(),
+        channel: message.channel,
+        message: message.id,
+        author: message.author,
+        author_is_bot: message.author_is_bot,
+        author_roles: message.roles().to_vec(),
+        content: message.content.to_owned(),
         attachments: count(message.attachments.len()),
-        user_mentions: count(message.mentions.len()),
-        role_mentions: count(message.mention_roles.len()),
-        mentions_everyone: message.mention_everyone,
-        created_at: snowflake_time(message.id.get()),
-        edited_at: message.edited_timestamp.map(convert::time),
+        user_mentions: count(message.user_mentions),
+        role_mentions: count(message.role_mentions),
+        mentions_everyone: message.mentions_everyone,
+        created_at: message.created_at,
+        edited_at: message.edited_at,
     }
 }
 
-/// The millisecond a snowflake was made: a message id carries its creation time to the
-/// millisecond, where the `timestamp` field is converted to whole seconds, and automod
-/// backtests replay spam windows on these times.
-fn snowflake_time(id: u64) -> guildhall_core::clock::UnixMillis {
-    const DISCORD_EPOCH_MS: i64 = 1_420_070_400_000;
-    guildhall_core::clock::UnixMillis(i64::try_from(id >> 22).unwrap_or(0) + DISCORD_EPOCH_MS)
-}

@@ -21,7 +21,7 @@ use guildhall_core::permissions::Permissions;
 use guildhall_core::roles::MemberLevels;
 use serenity::all as discord;
 
-use crate::commands::moderation::duration;
+use crate::moderation::duration;
 use crate::commands::targets::in_guild;
 use crate::convert;
 use crate::executor::Executor;
@@ -88,11 +88,19 @@ fn manager(ctx: Context<'_>, guild: GuildId) -> Result<Manager, BotError> {
     })
 }
 
+/// Giveaways in the feature registry: `/giveaway` and the `giveaways:*` buttons (their
+/// timers run in the job ledger).
+pub(crate) const FEATURE: crate::features::BotFeature = crate::features::BotFeature {
+    name: "giveaways",
+    commands: || vec![giveaway()],
+    on_event: None,
+    on_component: Some(|data, component| Box::pin(on_component(data, component))),
+};
+
 /// Giveaways: start one, end it early, cancel it, list them, reroll a prize.
 #[poise::command(
     slash_command,
     guild_only,
-    category = "giveaways",
     subcommands(
         "giveaway_start",
         "giveaway_end",

@@ -11,9 +11,11 @@ use guildhall_core::effect::{Effect, Embed, EmbedField, OutgoingMessage};
 use guildhall_core::guild_cache::GuildCache;
 use guildhall_core::guild_config::{GuildConfigService, GuildSettings};
 use guildhall_core::ids::{ChannelId, GuildId, RoleId};
+use guildhall_core::events::{GuildEvent, GuildMessage};
 use guildhall_core::levels::{
-    LevelError, LevelUp, MessageFacts, ResetScope, VoiceState, level_up_effects, reward_effects,
+    LevelError, LevelUp, MessageFacts, ResetScope, level_up_effects, reward_effects,
 };
+use guildhall_core::permissions::MemberInfo;
 use guildhall_core::permissions::Permissions;
 use serenity::all as discord;
 use tokio::sync::mpsc;
@@ -106,115 +108,84 @@ impl ThreadParents {
     }
 }
 
-fn remember_thread(data: &BotData, thread: &discord::GuildChannel) {
-    if let Some(parent) = thread.parent_id {
-        data.threads.put(
-            convert::guild(thread.guild_id),
-            convert::channel(thread.id),
-            convert::channel(parent),
-        );
-    }
-}
+/// Levels in the feature registry: `/rank`, `/leaderboard`, `/xp`, and the events that feed
+/// text and voice XP.
+pub(crate) const FEATURE: crate::features::BotFeature = crate::features::BotFeature {
+    name: "levels",
+    commands: || vec![rank(), leaderboard(), xp()],
+    on_event: Some(|data, event, settings, passage| {
+        Box::pin(on_event(data, event, settings, passage))
+    }),
+    on_component: None,
+};
 
-/// Thread events: keeps [`ThreadParents`] current.
-pub fn on_thread_event(data: &BotData, event: &discord::FullEvent) {
+async fn on_event(
+    data: &BotData,
+    event: &GuildEvent<'_>,
+    settings: &GuildSettings,
+    passage: &crate::features::Passage,
+) -> Result<(), BotError> {
     match event {
-        discord::FullEvent::ThreadCreate { thread } => remember_thread(data, thread),
-        discord::FullEvent::ThreadUpdate { new, .. } => remember_thread(data, new),
-        discord::FullEvent::ThreadDelete { thread, .. } => {
-            data.threads.remove(convert::channel(thread.id));
-        }
-        discord::FullEvent::ThreadListSync { thread_list_sync } => {
-            for thread in &thread_list_sync.threads {
-                remember_thread(data, thread);
+        // A guild became available: its threads are remembered and its voice members seeded
+        // into the voice tracker (after its settings were loaded, so voice XP starts at once).
+        GuildEvent::Available {
+            guild,
+            voice,
+            threads,
+            ..
+        } => {
+            data.threads.forget_guild(*guild);
+            for (thread, parent) in *threads {
+                data.threads.put(*guild, *thread, *parent);
             }
+            data.levels.forget_voice(*guild);
+            for state in *voice {
+                data.levels.on_voice_state(*guild, state.clone());
+            }
+        }
+        // The bot left a guild or it became unavailable: its voice members and threads are
+        // forgotten (GUILD_CREATE seeds them again).
+        GuildEvent::Gone { guild, .. } => {
+            data.levels.forget_voice(*guild);
+            data.threads.forget_guild(*guild);
+        }
+        // VOICE_STATE_UPDATE: the member's new state goes to the voice tracker (memory only).
+        GuildEvent::Voice { guild, state } => data.levels.on_voice_state(*guild, state.clone()),
+        GuildEvent::Threads { guild, threads } => {
+            for (thread, parent) in *threads {
+                data.threads.put(*guild, *thread, *parent);
+            }
+        }
+        GuildEvent::ThreadDeleted { thread, .. } => data.threads.remove(*thread),
+        GuildEvent::Message(message) if !message.author_is_bot => {
+            on_message(data, message, passage.caught_by_automod()).await;
+        }
+        GuildEvent::MemberJoined {
+            guild,
+            member,
+            is_bot: false,
+            ..
+        } => {
+            on_member_join(data, *guild, member, settings).await?;
         }
         _ => {}
     }
-}
-
-/// A guild became available: its threads are remembered and its voice members seeded into the
-/// voice tracker (after its settings were loaded, so voice XP starts at once).
-pub fn on_guild_create(data: &BotData, guild: &discord::Guild) {
-    let id = convert::guild(guild.id);
-    data.threads.forget_guild(id);
-    for thread in &guild.threads {
-        remember_thread(data, thread);
-    }
-    data.levels.forget_voice(id);
-    for state in guild.voice_states.values() {
-        // GUILD_CREATE's voice states carry no member: the guild's member list says who is a bot.
-        let is_bot = state
-            .member
-            .as_ref()
-            .or_else(|| guild.members.get(&state.user_id))
-            .is_some_and(|member| member.user.bot);
-        data.levels.on_voice_state(id, voice_state(state, is_bot));
-    }
-}
-
-/// The bot left a guild or it became unavailable: its voice members and threads are forgotten
-/// (GUILD_CREATE seeds them again).
-pub fn on_guild_gone(data: &BotData, guild: GuildId) {
-    data.levels.forget_voice(guild);
-    data.threads.forget_guild(guild);
-}
-
-fn voice_state(state: &discord::VoiceState, is_bot: bool) -> VoiceState {
-    VoiceState {
-        user: convert::user(state.user_id),
-        channel: state.channel_id.map(convert::channel),
-        self_mute: state.self_mute,
-        self_deaf: state.self_deaf,
-        mute: state.mute,
-        deaf: state.deaf,
-        is_bot,
-    }
-}
-
-/// VOICE_STATE_UPDATE: the member's new state goes to the voice tracker (memory only).
-pub fn on_voice_state_update(data: &BotData, state: &discord::VoiceState) {
-    let Some(guild) = state.guild_id.map(convert::guild) else {
-        return;
-    };
-    let user = convert::user(state.user_id);
-    let is_bot = state
-        .member
-        .as_ref()
-        .map_or(data.bot_user() == Some(user), |member| member.user.bot);
-    data.levels
-        .on_voice_state(guild, voice_state(state, is_bot));
+    Ok(())
 }
 
 /// The message path: the XP a message earns, decided in memory and buffered (one coordination
 /// call for the cooldown, no database). Only called for guilds with levels on; a message
 /// automod caught earns nothing. A failure is logged, never propagated, so the rest of the
 /// message path (ticket transcripts) still runs.
-pub async fn on_message(
-    data: &BotData,
-    guild: GuildId,
-    message: &discord::Message,
-    caught_by_automod: bool,
-) {
-    let roles: Vec<RoleId> = message
-        .member
-        .as_ref()
-        .map(|member| {
-            member
-                .roles
-                .iter()
-                .map(|role| convert::role(*role))
-                .collect()
-        })
-        .unwrap_or_default();
-    let channel = convert::channel(message.channel_id);
+async fn on_message(data: &BotData, message: &GuildMessage<'_>, caught_by_automod: bool) {
+    let guild = message.guild;
     let facts = MessageFacts {
         guild,
-        user: convert::user(message.author.id),
-        channel,
-        parent: data.threads.parent(guild, channel),
-        roles: &roles,
-        is_bot: message.author.bot || message.webhook_id.is_some(),
+        user: message.author,
+        channel: message.channel,
+        parent: data.threads.parent(guild, message.channel),
+        roles: message.roles(),
+        is_bot: message.author_is_bot || message.from_webhook,
         caught_by_automod,
     };
     if let Err(error) = data.levels.on_message(&facts).await {
@@ -223,26 +194,24 @@ pub async fn on_message(
 }
 
 /// GUILD_MEMBER_ADD: a member who comes back gets the reward roles of their level again.
-/// Nothing (and no database read) in guilds without levels or rewards.
+/// Nothing (and no database read) in guilds without rewards.
 ///
 /// # Errors
 /// [`BotError`] when the level cannot be read; failed role changes are logged.
-pub async fn on_member_join(data: &BotData, member: &discord::Member) -> Result<(), BotError> {
-    let guild = convert::guild(member.guild_id);
-    let tracked = data
-        .config
-        .cached(guild)
-        .is_some_and(|settings| settings.features.levels && !settings.levels.rewards.is_empty());
-    if !tracked || member.user.bot {
+async fn on_member_join(
+    data: &BotData,
+    guild: GuildId,
+    member: &MemberInfo,
+    settings: &GuildSettings,
+) -> Result<(), BotError> {
+    if settings.levels.rewards.is_empty() {
         return Ok(());
     }
-    let user = convert::user(member.user.id);
-    let roles: Vec<RoleId> = member
-        .roles
-        .iter()
-        .map(|role| convert::role(*role))
-        .collect();
-    let effects = data.levels.rejoin_effects(guild, user, &roles).await?;
+    let user = member.user;
+    let effects = data
+        .levels
+        .rejoin_effects(guild, user, &member.roles)
+        .await?;
     for effect in &effects {
         if let Err(error) = data.executor.execute_for(Some(guild), effect).await {
             tracing::warn!(%guild, %user, %error, "levels: could not give a reward role back on rejoin");
@@ -361,7 +330,7 @@ fn display_name(user: &discord::User) -> String {
 }
 
 /// Show a member's level, XP and rank.
-#[poise::command(slash_command, guild_only, category = "levels")]
+#[poise::command(slash_command, guild_only)]
 pub async fn rank(
     ctx: Context<'_>,
     #[description = "Whose rank (default: yours)"] user: Option<discord::User>,
@@ -429,7 +398,7 @@ pub async fn rank(
 }
 
 /// Show the server's leaderboard, 10 members per page.
-#[poise::command(slash_command, guild_only, category = "levels")]
+#[poise::command(slash_command, guild_only)]
 pub async fn leaderboard(
     ctx: Context<'_>,
     #[description = "Which page (default: the first)"]
@@ -482,7 +451,6 @@ pub async fn leaderboard(
 #[poise::command(
     slash_command,
     guild_only,
-    category = "levels",
     default_member_permissions = "MANAGE_GUILD",
     subcommands("xp_give", "xp_take", "xp_set", "xp_reset"),
     subcommand_required

@@ -222,12 +222,12 @@ mod tests {
                 "cases",
                 "reason",
                 "ticketpanel",
-                "rolepanel",
-                "role",
-                "temprole",
                 "rank",
                 "leaderboard",
                 "xp",
+                "rolepanel",
+                "role",
+                "temprole",
                 "giveaway"
             ]
         );

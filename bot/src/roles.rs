@@ -6,6 +6,8 @@
 
 use guildhall_core::effect::{Effect, OutgoingMessage, created_id};
 use guildhall_core::eligibility::{GuildRoleNames, Requirements};
+use guildhall_core::events::GuildEvent;
+use guildhall_core::guild_config::GuildSettings;
 use guildhall_core::ids::{GuildId, MessageId, RoleId, UserId};
 use guildhall_core::permissions::{GuildInfo, MemberInfo, Permissions};
 use guildhall_core::roles::{
@@ -117,7 +119,6 @@ pub enum ChoiceChoice {
 #[poise::command(
     slash_command,
     guild_only,
-    category = "roles",
     default_member_permissions = "MANAGE_ROLES",
     subcommands("rolepanel_create", "rolepanel_delete"),
     subcommand_required
@@ -171,7 +172,7 @@ async fn rolepanel_create(
         .collect();
     let timed = duration
         .as_deref()
-        .map(|text| crate::commands::moderation::duration(text, "duration"))
+        .map(|text| crate::moderation::duration(text, "duration"))
         .transpose()?;
     let requirements = Requirements {
         any_roles: required_role
@@ -283,7 +284,6 @@ async fn rolepanel_delete(
 #[poise::command(
     slash_command,
     guild_only,
-    category = "roles",
     subcommands("role_add", "role_remove"),
     subcommand_required
 )]
@@ -355,7 +355,6 @@ async fn self_role(ctx: Context<'_>, role: &discord::Role, add: bool) -> Result<
 #[poise::command(
     slash_command,
     guild_only,
-    category = "roles",
     default_member_permissions = "MANAGE_ROLES",
     subcommands("temprole_add", "temprole_list", "temprole_remove"),
     subcommand_required
@@ -372,7 +371,7 @@ async fn temprole_add(
     #[description = "The role"] role: discord::Role,
     #[description = "For how long, e.g. 30m, 12h, 7d"] duration: String,
 ) -> Result<(), BotError> {
-    let duration = crate::commands::moderation::duration(&duration, "duration")?;
+    let duration = crate::moderation::duration(&duration, "duration")?;
     let parties = parties(ctx, &user).await?;
     let guild = parties.guild;
     let Some(target) = &parties.target else {
@@ -675,56 +674,32 @@ async fn apply_role_changes(
     Ok(())
 }
 
-/// Remembers which members of a newly available guild are still pending membership screening,
-/// so their passing it is seen.
-pub fn on_guild_create(data: &BotData, guild: &discord::Guild) {
-    let id = convert::guild(guild.id);
-    for member in guild.members.values().filter(|member| member.pending) {
-        data.cache
-            .set_pending(id, convert::user(member.user.id), true);
-    }
-}
+/// Role panels in the feature registry: `/rolepanel`, `/role`, `/temprole`, the `roles:*`
+/// panel components, and automatic roles on joining and after membership screening.
+pub(crate) const FEATURE: crate::features::BotFeature = crate::features::BotFeature {
+    name: "roles",
+    commands: || vec![rolepanel(), role(), temprole()],
+    on_event: Some(|data, event, settings, _passage| Box::pin(on_event(data, event, settings))),
+    on_component: Some(|data, component| Box::pin(on_component(data, component))),
+};
 
-/// A member joined: remembers whether they are pending screening and gives the join roles.
-///
-/// # Errors
-/// [`BotError`] when the settings cannot be read.
-pub async fn on_member_join(data: &BotData, member: &discord::Member) -> Result<(), BotError> {
-    let guild = convert::guild(member.guild_id);
-    data.cache
-        .set_pending(guild, convert::user(member.user.id), member.pending);
-    give_auto_roles(
-        data,
-        guild,
-        &convert::member_info(member),
-        AutoTrigger::Join,
-    )
-    .await
-}
-
-/// A member changed: when they just passed membership screening (pending before, not now),
-/// gives the screening roles.
-///
-/// # Errors
-/// [`BotError`] when the settings cannot be read.
-pub async fn on_member_update(
+/// A member joined: the join roles; a member passed membership screening: the screening roles.
+async fn on_event(
     data: &BotData,
-    event: &discord::GuildMemberUpdateEvent,
+    event: &GuildEvent<'_>,
+    settings: &GuildSettings,
 ) -> Result<(), BotError> {
-    let guild = convert::guild(event.guild_id);
-    let was_pending = data
-        .cache
-        .set_pending(guild, convert::user(event.user.id), event.pending);
-    if was_pending == Some(true) && !event.pending {
-        give_auto_roles(
-            data,
+    match event {
+        GuildEvent::MemberJoined { guild, member, .. } => {
+            give_auto_roles(data, *guild, member, settings, AutoTrigger::Join).await
+        }
+        GuildEvent::MemberUpdated {
             guild,
-            &convert::member_update_info(event),
-            AutoTrigger::Screening,
-        )
-        .await?;
+            member,
+            passed_screening: true,
+        } => give_auto_roles(data, *guild, member, settings, AutoTrigger::Screening).await,
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// Gives the automatic roles of `trigger` when the guild has the roles feature on. Nobody asked,
@@ -733,12 +708,9 @@ async fn give_auto_roles(
     data: &BotData,
     guild: GuildId,
     member: &MemberInfo,
+    settings: &GuildSettings,
     trigger: AutoTrigger,
 ) -> Result<(), BotError> {
-    let settings = data.config.get(guild).await?;
-    if !settings.features.roles {
-        return Ok(());
-    }
     let configured = match trigger {
         AutoTrigger::Join => &settings.roles.auto_roles_on_join,
         AutoTrigger::Screening => &settings.roles.auto_roles_on_screening,

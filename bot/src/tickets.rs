@@ -4,10 +4,11 @@
 //! effects that come back.
 
 use guildhall_core::effect::{Effect, OutgoingMessage, created_id};
+use guildhall_core::events::{GuildEvent, GuildMessage, MessageEdit};
 use guildhall_core::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
 use guildhall_core::permissions::Permissions;
 use guildhall_core::tickets::{
-    Attachment, IncomingMessage, PanelRequest, TicketButton, TicketChannelPlan, TicketError,
+    IncomingMessage, PanelRequest, TicketButton, TicketChannelPlan, TicketError,
 };
 use serenity::all as discord;
 
@@ -29,8 +30,7 @@ impl From<TicketError> for BotError {
 #[poise::command(
     slash_command,
     guild_only,
-    default_member_permissions = "MANAGE_GUILD",
-    category = "tickets"
+    default_member_permissions = "MANAGE_GUILD"
 )]
 pub async fn ticketpanel(
     ctx: Context<'_>,
@@ -321,42 +321,52 @@ async fn staff_of(data: &BotData, guild: GuildId, ticket: i64) -> Result<Vec<Rol
     Ok(data.tickets.panel(guild, ticket.panel).await?.staff_roles)
 }
 
+/// Tickets in the feature registry: `/ticketpanel`, the `tickets:*` buttons, and transcripts
+/// kept from the messages, edits and deletions in ticket channels.
+pub(crate) const FEATURE: crate::features::BotFeature = crate::features::BotFeature {
+    name: "tickets",
+    commands: || vec![ticketpanel()],
+    on_event: Some(|data, event, _settings, _passage| Box::pin(on_event(data, event))),
+    on_component: Some(|data, component| Box::pin(on_component(data, component))),
+};
+
+async fn on_event(data: &BotData, event: &GuildEvent<'_>) -> Result<(), BotError> {
+    match event {
+        GuildEvent::Message(message) => on_message(data, message).await,
+        GuildEvent::MessageEdited(edit) => on_edit(data, edit).await,
+        GuildEvent::MessageDeleted { guild, channel, id } => {
+            data.tickets.record_delete(*guild, *channel, *id).await?;
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Stores a message in its ticket's transcript, if it was posted in a ticket. The lookup is an
 /// in-memory map per guild (loaded once), so ordinary messages cost no database round trip.
 ///
 /// # Errors
 /// [`BotError`] when the database fails.
-pub async fn on_message(
-    data: &BotData,
-    guild: GuildId,
-    message: &discord::Message,
-) -> Result<(), BotError> {
+async fn on_message(data: &BotData, message: &GuildMessage<'_>) -> Result<(), BotError> {
     // Most messages are not in a ticket: answer that from the index before copying anything.
-    let channel = convert::channel(message.channel_id);
+    let guild = message.guild;
     if data
         .tickets
-        .ticket_in_channel(guild, channel)
+        .ticket_in_channel(guild, message.channel)
         .await?
         .is_none()
     {
         return Ok(());
     }
     let incoming = IncomingMessage {
-        channel: convert::channel(message.channel_id),
-        message: MessageId::new(message.id.get()),
-        author: convert::user(message.author.id),
-        author_name: message.author.name.clone(),
-        author_is_bot: message.author.bot,
-        content: message.content.clone(),
-        attachments: message
-            .attachments
-            .iter()
-            .map(|file| Attachment {
-                name: file.filename.clone(),
-                url: file.url.clone(),
-            })
-            .collect(),
-        created_at: convert::time(message.timestamp),
+        channel: message.channel,
+        message: message.id,
+        author: message.author,
+        author_name: message.author_name.to_owned(),
+        author_is_bot: message.author_is_bot,
+        content: message.content.to_owned(),
+        attachments: message.attachments.to_vec(),
+        created_at: message.sent_at,
     };
     data.tickets.record_message(guild, &incoming).await?;
     Ok(())
@@ -364,58 +374,21 @@ pub async fn on_message(
 
 /// MESSAGE_UPDATE in a ticket: the transcript keeps the new text (and files, when the edit
 /// reports them) with the edit time. Other channels cost one index lookup.
-pub async fn on_edit(
-    data: &BotData,
-    guild: GuildId,
-    event: &discord::MessageUpdateEvent,
-) -> Result<(), BotError> {
-    let channel = convert::channel(event.channel_id);
+async fn on_edit(data: &BotData, edit: &MessageEdit<'_>) -> Result<(), BotError> {
     if data
         .tickets
-        .ticket_in_channel(guild, channel)
+        .ticket_in_channel(edit.guild, edit.channel)
         .await?
         .is_none()
     {
         return Ok(());
     }
     // An update without content is an embed unfurl or a pin, not an edit of the text.
-    let Some(content) = &event.content else {
+    let Some(content) = edit.content else {
         return Ok(());
     };
-    let attachments: Option<Vec<Attachment>> = event.attachments.as_ref().map(|files| {
-        files
-            .iter()
-            .map(|file| Attachment {
-                name: file.filename.clone(),
-                url: file.url.clone(),
-            })
-            .collect()
-    });
     data.tickets
-        .record_edit(
-            guild,
-            channel,
-            MessageId::new(event.id.get()),
-            content,
-            attachments.as_deref(),
-        )
-        .await?;
-    Ok(())
-}
-
-/// MESSAGE_DELETE in a ticket: the transcript keeps the message, marked deleted.
-pub async fn on_delete(
-    data: &BotData,
-    guild: GuildId,
-    channel: discord::ChannelId,
-    message: discord::MessageId,
-) -> Result<(), BotError> {
-    data.tickets
-        .record_delete(
-            guild,
-            convert::channel(channel),
-            MessageId::new(message.get()),
-        )
+        .record_edit(edit.guild, edit.channel, edit.id, content, edit.attachments)
         .await?;
     Ok(())
 }

@@ -15,6 +15,7 @@ pub mod coordination;
 pub mod db;
 pub mod effect;
 pub mod eligibility;
+pub mod events;
 pub mod features;
 pub mod giveaways;
 pub mod guards;

@@ -1,7 +1,6 @@
 //! Slash (and per-guild prefix) commands, with one error path: users get an actionable message,
 //! bugs are logged with context, refusals are stored, and every run lands in the analytics.
 
-pub(crate) mod moderation;
 mod nick;
 mod ping;
 pub mod targets;
@@ -18,29 +17,12 @@ use guildhall_core::refusals;
 use crate::convert;
 use crate::{BotData, BotError, Context};
 
-/// Every command, in the order they are registered.
+/// Every command, in the order they are registered: those of no feature, then each
+/// feature's ([`crate::features::BOT_FEATURES`]).
 pub fn all() -> Vec<poise::Command<BotData, BotError>> {
-    vec![
-        ping::ping(),
-        nick::nick(),
-        moderation::warn(),
-        moderation::timeout(),
-        moderation::untimeout(),
-        moderation::kick(),
-        moderation::ban(),
-        moderation::unban(),
-        moderation::case(),
-        moderation::cases(),
-        moderation::reason(),
-        crate::tickets::ticketpanel(),
-        crate::roles::rolepanel(),
-        crate::roles::role(),
-        crate::roles::temprole(),
-        crate::levels::rank(),
-        crate::levels::leaderboard(),
-        crate::levels::xp(),
-        crate::giveaways::giveaway(),
-    ]
+    let mut commands = vec![ping::ping(), nick::nick()];
+    commands.extend(crate::features::commands());
+    commands
 }
 
 /// Commands whose answer the whole channel sees; every other command answers privately. A

@@ -32,7 +32,7 @@ pub enum Command {
         rules: Vec<String>,
     },
     /// Replay the guild's stored recent messages through one rule, on or off, and report how
-    /// many messages and members it would have hit (needs logging.store_recent_messages).
+    /// many messages and members it would have hit (needs recent_messages.store_recent_messages).
     Backtest {
         #[arg(long)]
         guild: GuildId,
@@ -138,11 +138,11 @@ async fn backtest(
         page = store::messages_after(&services.db, guild, last, PAGE).await?;
     }
     let report = backtest.finish();
-    let stored = guild_settings.logging.store_recent_messages;
+    let stored = guild_settings.recent_messages.store_recent_messages;
     let note = (!stored).then(|| {
         format!(
             "guild {guild} does not store recent messages; turn it on with \
-             `guildhall config set --guild {guild} logging.store_recent_messages true` and wait for messages"
+             `guildhall config set --guild {guild} recent_messages.store_recent_messages true` and wait for messages"
         )
     });
     let replayed = report.messages_scanned + report.bot_messages_skipped;

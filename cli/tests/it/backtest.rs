@@ -33,7 +33,7 @@ async fn a_backtest_replays_stored_messages_through_a_rule_that_is_still_off() {
     let stack = Stack::start(Seed::two_guilds(), &["serve"], &[]).await;
     stack.sandbox.wait_for_sessions(1, WITHIN).await;
     stack.guilds_stored(2).await;
-    set(&stack, small::GUILD, "logging.store_recent_messages", "on");
+    set(&stack, small::GUILD, "recent_messages.store_recent_messages", "on");
     // Configured but off; moderators are exempt.
     set(
         &stack,
@@ -178,7 +178,7 @@ async fn a_backtest_replays_stored_messages_through_a_rule_that_is_still_off() {
     assert_eq!(off.status.code(), Some(1), "{off:?}");
     assert!(
         stderr(&off).contains(&format!(
-            "guild {other} does not store recent messages; turn it on with `guildhall config set --guild {other} logging.store_recent_messages true`"
+            "guild {other} does not store recent messages; turn it on with `guildhall config set --guild {other} recent_messages.store_recent_messages true`"
         )),
         "{off:?}"
     );
@@ -218,7 +218,7 @@ async fn backtest_refuses_an_unknown_rule_and_days_out_of_range() {
         "set",
         "--guild",
         &guild,
-        "logging.store_recent_messages",
+        "recent_messages.store_recent_messages",
         "true",
     ]);
     assert!(on.status.success(), "{on:?}");

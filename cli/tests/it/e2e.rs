@@ -25,12 +25,12 @@ const ALL_COMMANDS: [&str; 19] = [
     "cases",
     "reason",
     "ticketpanel",
-    "rolepanel",
-    "role",
-    "temprole",
     "rank",
     "leaderboard",
     "xp",
+    "rolepanel",
+    "role",
+    "temprole",
     "giveaway",
 ];
 

@@ -30,8 +30,8 @@ pub struct GuildSettings {
     pub automod: crate::automod::AutomodSettings,
     /// `tickets`: support tickets (mode, staff roles, auto-close, transcript retention).
     pub tickets: crate::tickets::TicketSettings,
-    /// `logging`: the opt-in store of recent messages (retention, ignored channels).
-    pub logging: crate::recent_messages::LoggingSettings,
+    /// `recent_messages`: the opt-in store of recent messages (retention, ignored channels).
+    pub recent_messages: crate::recent_messages::RecentMessageSettings,
     /// `roles`: auto roles, self-assignable roles, timed roles and the role-change rate limit.
     pub roles: crate::roles::RoleSettings,
     /// `levels`: text and voice XP, the level curve, announcements and role rewards.
@@ -450,7 +450,7 @@ pub static SECTIONS: &[&dyn SectionOps] = &[
     &Ops::<crate::moderation::ModerationSettings>(PhantomData),
     &Ops::<crate::automod::AutomodSettings>(PhantomData),
     &Ops::<crate::tickets::TicketSettings>(PhantomData),
-    &Ops::<crate::recent_messages::LoggingSettings>(PhantomData),
+    &Ops::<crate::recent_messages::RecentMessageSettings>(PhantomData),
     &Ops::<crate::roles::RoleSettings>(PhantomData),
     &Ops::<crate::levels::LevelSettings>(PhantomData),
     &Ops::<crate::giveaways::GiveawaySettings>(PhantomData),

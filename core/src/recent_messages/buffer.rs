@@ -78,7 +78,7 @@ impl RecentMessages {
 
     /// Queues a new message of `guild` for the store: a push in memory, for the message path.
     /// The caller decides whether the guild stores messages
-    /// ([`super::LoggingSettings::stores`]).
+    /// ([`super::RecentMessageSettings::stores`]).
     pub fn record(&self, guild: GuildId, message: RecentMessage) {
         self.push(Pending::Message(guild, message));
     }

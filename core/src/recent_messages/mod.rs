@@ -2,12 +2,12 @@
 //! ([`crate::automod::backtest`]), and what the logging feature will read for edited and
 //! deleted messages.
 //!
-//! Off by default (`logging.store_recent_messages`), kept for 1 to 30 days
-//! (`logging.recent_message_retention_days`), never for `logging.ignored_channels`. The message
+//! Off by default (`recent_messages.store_recent_messages`), kept for 1 to 30 days
+//! (`recent_messages.recent_message_retention_days`), never for `recent_messages.ignored_channels`. The message
 //! path does no database round trip: [`RecentMessages::record`] pushes into a bounded
 //! in-memory queue and a background task writes it in batches (see `buffer.rs`).
 //!
-//! Files: `settings.rs` (the `logging` section and its checks), `model.rs` (a stored message),
+//! Files: `settings.rs` (the `recent_messages` section and its checks), `model.rs` (a stored message),
 //! `store.rs` (SQL, every query scoped by guild), `buffer.rs` (the write-behind buffer and its
 //! flusher), `retention.rs` (the daily job that deletes what is past each guild's retention, and
 //! ticket transcripts past theirs).
@@ -18,7 +18,7 @@ pub mod retention;
 pub mod settings;
 pub mod store;
 
-// The `logging` settings section; compiled once `GuildSettings` has its `logging` field.
+// The `recent_messages` settings section.
 mod section;
 
 #[cfg(all(test, feature = "test-support"))]
@@ -27,4 +27,4 @@ mod tests;
 pub use buffer::{DEFAULT_CAPACITY, FLUSH_INTERVAL, Flushed, RecentMessages};
 pub use model::{Position, RecentMessage};
 pub use retention::Retention;
-pub use settings::LoggingSettings;
+pub use settings::RecentMessageSettings;

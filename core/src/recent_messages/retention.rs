@@ -1,5 +1,5 @@
 //! The daily retention job: for every guild, deletes stored recent messages older than the
-//! guild's `logging.recent_message_retention_days`, and ticket transcripts older than its
+//! guild's `recent_messages.recent_message_retention_days`, and ticket transcripts older than its
 //! `tickets.transcript_retention_days`.
 
 use std::sync::Arc;
@@ -80,7 +80,7 @@ impl Retention {
             .ledger
             .clock()
             .now()
-            .minus(settings.logging.retention());
+            .minus(settings.recent_messages.retention());
         let recent_messages = store::prune(self.ledger.db(), guild, before)
             .await
             .map_err(|error| format!("recent messages: {error}"))?;

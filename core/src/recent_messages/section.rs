@@ -1,11 +1,11 @@
-//! `logging` as a section of a guild's settings.
+//! `recent_messages` as a section of a guild's settings.
 
-use super::settings::LoggingSettings;
+use super::settings::RecentMessageSettings;
 use crate::guild_config::sections::{FieldError, GuildSettings, Section, channel_references};
 use crate::references::Reference;
 
-impl Section for LoggingSettings {
-    const NAME: &'static str = "logging";
+impl Section for RecentMessageSettings {
+    const NAME: &'static str = "recent_messages";
     const DESCRIPTION: &'static str =
         "the opt-in store of recent messages: on/off, retention (1 to 30 days), ignored channels";
 
@@ -14,14 +14,14 @@ impl Section for LoggingSettings {
     }
 
     fn references(&self) -> Vec<(String, Reference)> {
-        channel_references("logging.ignored_channels", &self.ignored_channels)
+        channel_references("recent_messages.ignored_channels", &self.ignored_channels)
     }
 
     fn of(settings: &GuildSettings) -> &Self {
-        &settings.logging
+        &settings.recent_messages
     }
 
     fn of_mut(settings: &mut GuildSettings) -> &mut Self {
-        &mut settings.logging
+        &mut settings.recent_messages
     }
 }

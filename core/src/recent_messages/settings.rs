@@ -1,7 +1,7 @@
-//! `LoggingSettings`: whether a guild keeps its recent messages, for how long, and which
+//! `RecentMessageSettings`: whether a guild keeps its recent messages, for how long, and which
 //! channels it never keeps.
 //!
-//! The type and its checks live here; `section.rs` registers it as the `logging` section of a
+//! The type and its checks live here; `section.rs` registers it as the `recent_messages` section of a
 //! guild's settings. The logging feature (message, member and channel logs) will add its own
 //! keys to this section.
 
@@ -19,11 +19,11 @@ pub const MAX_RETENTION_DAYS: u32 = 30;
 /// The most channels a guild may exclude from the store.
 pub const MAX_IGNORED_CHANNELS: usize = 50;
 
-/// `logging`: the opt-in store of recent messages (used by automod backtests, and by the
+/// `recent_messages`: the opt-in store of recent messages (used by automod backtests, and by the
 /// logging feature for edited and deleted messages).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct LoggingSettings {
+pub struct RecentMessageSettings {
     /// Keep a copy of the guild's messages (off by default: nothing is stored unless the guild
     /// asks for it).
     pub store_recent_messages: bool,
@@ -34,7 +34,7 @@ pub struct LoggingSettings {
     pub ignored_channels: Vec<ChannelId>,
 }
 
-impl Default for LoggingSettings {
+impl Default for RecentMessageSettings {
     fn default() -> Self {
         Self {
             store_recent_messages: false,
@@ -44,7 +44,7 @@ impl Default for LoggingSettings {
     }
 }
 
-impl LoggingSettings {
+impl RecentMessageSettings {
     /// Whether a message posted in `channel` is to be stored: the store is on and the channel
     /// is not ignored. A map-free check for the message path.
     pub fn stores(&self, channel: ChannelId) -> bool {
@@ -98,8 +98,8 @@ impl LoggingSettings {
 mod tests {
     use super::*;
 
-    fn check(edit: impl FnOnce(&mut LoggingSettings)) -> Result<(), (&'static str, String)> {
-        let mut settings = LoggingSettings::default();
+    fn check(edit: impl FnOnce(&mut RecentMessageSettings)) -> Result<(), (&'static str, String)> {
+        let mut settings = RecentMessageSettings::default();
         edit(&mut settings);
         settings
             .check()
@@ -109,16 +109,16 @@ mod tests {
     #[test]
     fn defaults_are_valid_and_store_nothing() {
         assert_eq!(check(|_| {}), Ok(()));
-        assert!(!LoggingSettings::default().stores(ChannelId::new(1)));
+        assert!(!RecentMessageSettings::default().stores(ChannelId::new(1)));
         assert_eq!(
-            LoggingSettings::default().retention(),
+            RecentMessageSettings::default().retention(),
             Duration::from_secs(7 * 86_400)
         );
     }
 
     #[test]
     fn rejects_with_the_field_and_what_is_accepted() {
-        type Case = (fn(&mut LoggingSettings), &'static str, &'static str);
+        type Case = (fn(&mut RecentMessageSettings), &'static str, &'static str);
         let cases: [Case; 4] = [
             (
                 |s| s.recent_message_retention_days = 0,
@@ -157,10 +157,10 @@ mod tests {
 
     #[test]
     fn ignored_channels_are_not_stored() {
-        let settings = LoggingSettings {
+        let settings = RecentMessageSettings {
             store_recent_messages: true,
             ignored_channels: vec![ChannelId::new(9)],
-            ..LoggingSettings::default()
+            ..RecentMessageSettings::default()
         };
         assert!(settings.stores(ChannelId::new(8)));
         assert!(!settings.stores(ChannelId::new(9)));
@@ -168,7 +168,7 @@ mod tests {
 
     #[test]
     fn json_has_every_key_and_refuses_unknown_ones() {
-        let json = serde_json::to_value(LoggingSettings::default()).unwrap();
+        let json = serde_json::to_value(RecentMessageSettings::default()).unwrap();
         assert_eq!(
             json,
             serde_json::json!({
@@ -177,11 +177,11 @@ mod tests {
                 "ignored_channels": [],
             })
         );
-        let parsed: LoggingSettings =
+        let parsed: RecentMessageSettings =
             serde_json::from_value(serde_json::json!({"ignored_channels": ["42"]})).unwrap();
         assert_eq!(parsed.ignored_channels, [ChannelId::new(42)]);
         assert!(
-            serde_json::from_value::<LoggingSettings>(serde_json::json!({"store": true})).is_err()
+            serde_json::from_value::<RecentMessageSettings>(serde_json::json!({"store": true})).is_err()
         );
     }
 }

@@ -17,6 +17,27 @@ use crate::commands::targets::{in_guild, parties};
 use crate::convert;
 use crate::{BotError, Context};
 
+/// Moderation in the feature registry: its commands (cases and punishments are also reached
+/// by automod and the job ledger, through the core's moderation service).
+pub(crate) const FEATURE: crate::features::BotFeature = crate::features::BotFeature {
+    name: "moderation",
+    commands: || {
+        vec![
+            warn(),
+            timeout(),
+            untimeout(),
+            kick(),
+            ban(),
+            unban(),
+            case(),
+            cases(),
+            reason(),
+        ]
+    },
+    on_event: None,
+    on_component: None,
+};
+
 /// How serious a warning is (decides how long it counts).
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
 pub enum SeverityChoice {
@@ -227,7 +248,7 @@ fn action_failure(error: &crate::executor::ExecError) -> guildhall_core::moderat
 }
 
 /// Warn a member; the server's escalation ladder may follow.
-#[poise::command(slash_command, guild_only, category = "moderation")]
+#[poise::command(slash_command, guild_only)]
 pub async fn warn(
     ctx: Context<'_>,
     #[description = "Who to warn"] member: discord::User,
@@ -243,7 +264,7 @@ pub async fn warn(
 }
 
 /// Time a member out (Discord's native timeout, up to 28 days).
-#[poise::command(slash_command, guild_only, category = "moderation")]
+#[poise::command(slash_command, guild_only)]
 pub async fn timeout(
     ctx: Context<'_>,
     #[description = "Who to time out"] member: discord::User,
@@ -255,7 +276,7 @@ pub async fn timeout(
 }
 
 /// Lift a member's timeout.
-#[poise::command(slash_command, guild_only, category = "moderation")]
+#[poise::command(slash_command, guild_only)]
 pub async fn untimeout(
     ctx: Context<'_>,
     #[description = "Whose timeout to lift"] member: discord::User,
@@ -265,7 +286,7 @@ pub async fn untimeout(
 }
 
 /// Kick a member from the server.
-#[poise::command(slash_command, guild_only, category = "moderation")]
+#[poise::command(slash_command, guild_only)]
 pub async fn kick(
     ctx: Context<'_>,
     #[description = "Who to kick"] member: discord::User,
@@ -275,7 +296,7 @@ pub async fn kick(
 }
 
 /// Ban a user, for good or for a while.
-#[poise::command(slash_command, guild_only, category = "moderation")]
+#[poise::command(slash_command, guild_only)]
 pub async fn ban(
     ctx: Context<'_>,
     #[description = "Who to ban"] member: discord::User,
@@ -305,7 +326,7 @@ pub async fn ban(
 }
 
 /// Lift a ban.
-#[poise::command(slash_command, guild_only, category = "moderation")]
+#[poise::command(slash_command, guild_only)]
 pub async fn unban(
     ctx: Context<'_>,
     #[description = "Who to unban"] user: discord::User,
@@ -346,7 +367,7 @@ fn describe(case: &Case) -> String {
 }
 
 /// Show one case.
-#[poise::command(slash_command, guild_only, category = "moderation")]
+#[poise::command(slash_command, guild_only)]
 pub async fn case(
     ctx: Context<'_>,
     #[description = "The case number"]
@@ -361,7 +382,7 @@ pub async fn case(
 }
 
 /// List a member's cases, newest first.
-#[poise::command(slash_command, guild_only, category = "moderation")]
+#[poise::command(slash_command, guild_only)]
 pub async fn cases(
     ctx: Context<'_>,
     #[description = "Whose cases"] user: discord::User,
@@ -383,7 +404,7 @@ pub async fn cases(
 }
 
 /// Change a case's reason (the mod-log post is edited too).
-#[poise::command(slash_command, guild_only, category = "moderation")]
+#[poise::command(slash_command, guild_only)]
 pub async fn reason(
     ctx: Context<'_>,
     #[description = "The case number"]

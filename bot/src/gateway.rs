@@ -1,0 +1,250 @@
+//! The one place serenity's gateway events become the core's [`GuildEvent`]s: what the
+//! features see of Discord.
+//!
+//! A [`GuildEvent`] borrows from the serenity event; what has to be converted (ids of roles,
+//! files, voice states) is kept beside it in [`Described`], so the message path copies no text.
+
+use guildhall_core::clock::UnixMillis;
+use guildhall_core::events::{GuildEvent, GuildMessage, MessageEdit};
+use guildhall_core::ids::{ChannelId, MessageId, RoleId, UserId};
+use guildhall_core::levels::VoiceState;
+use guildhall_core::permissions::MemberInfo;
+use guildhall_core::tickets::Attachment;
+use serenity::all as discord;
+use serenity::all::FullEvent;
+
+use crate::convert;
+
+/// A gateway event with what its [`GuildEvent`] borrows.
+#[derive(Debug)]
+pub struct Described<'a> {
+    source: &'a FullEvent,
+    roles: Option<Vec<RoleId>>,
+    attachments: Option<Vec<Attachment>>,
+    voice: Vec<VoiceState>,
+    threads: Vec<(ChannelId, ChannelId)>,
+    pending: Vec<UserId>,
+    member: Option<MemberInfo>,
+    passed_screening: bool,
+    now: UnixMillis,
+}
+
+/// What the guild model knew before the event, where a feature needs it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Before {
+    /// The member was pending screening (GUILD_MEMBER_UPDATE).
+    pub was_pending: Option<bool>,
+}
+
+/// Describes `event` for the features, or `None` for events no feature sees (READY, roles and
+/// channels, which only the guild model keeps). `bot` is the bot's own user (a voice state
+/// without a member is the bot's own when it is), `now` the time an edit without a time is
+/// dated.
+pub fn describe<'a>(
+    event: &'a FullEvent,
+    bot: Option<UserId>,
+    before: Before,
+    now: UnixMillis,
+) -> Option<Described<'a>> {
+    let mut described = Described {
+        source: event,
+        roles: None,
+        attachments: None,
+        voice: Vec::new(),
+        threads: Vec::new(),
+        pending: Vec::new(),
+        member: None,
+        passed_screening: false,
+        now,
+    };
+    match event {
+        FullEvent::GuildCreate { guild, .. } => {
+            described.threads = guild.threads.iter().filter_map(thread_parent).collect();
+            described.voice = guild
+                .voice_states
+                .values()
+                .map(|state| {
+                    // GUILD_CREATE's voice states carry no member: the guild's member list says
+                    // who is a bot.
+                    let is_bot = state
+                        .member
+                        .as_ref()
+                        .or_else(|| guild.members.get(&state.user_id))
+                        .is_some_and(|member| member.user.bot);
+                    voice_state(state, is_bot)
+                })
+                .collect();
+            described.pending = guild
+                .members
+                .values()
+                .filter(|member| member.pending)
+                .map(|member| convert::user(member.user.id))
+                .collect();
+        }
+        FullEvent::GuildDelete { .. } | FullEvent::MessageDelete { .. } => {}
+        FullEvent::Message { new_message } => {
+            new_message.guild_id?;
+            described.roles = new_message
+                .member
+                .as_ref()
+                .map(|member| member.roles.iter().map(|role| convert::role(*role)).collect());
+            described.attachments = Some(attachments(&new_message.attachments));
+        }
+        FullEvent::MessageUpdate { event, .. } => {
+            event.guild_id?;
+            described.attachments = event.attachments.as_deref().map(attachments);
+        }
+        FullEvent::GuildMemberAddition { new_member } => {
+            described.member = Some(convert::member_info(new_member));
+        }
+        FullEvent::GuildMemberUpdate { event, .. } => {
+            described.member = Some(convert::member_update_info(event));
+            described.passed_screening = before.was_pending == Some(true) && !event.pending;
+        }
+        FullEvent::GuildMemberRemoval { .. } => {}
+        FullEvent::VoiceStateUpdate { new, .. } => {
+            new.guild_id?;
+            let is_bot = new.member.as_ref().map_or(
+                bot == Some(convert::user(new.user_id)),
+                |member| member.user.bot,
+            );
+            described.voice = vec![voice_state(new, is_bot)];
+        }
+        FullEvent::ThreadCreate { thread } | FullEvent::ThreadUpdate { new: thread, .. } => {
+            described.threads = thread_parent(thread).into_iter().collect();
+        }
+        FullEvent::ThreadListSync { thread_list_sync } => {
+            described.threads = thread_list_sync
+                .threads
+                .iter()
+                .filter_map(thread_parent)
+                .collect();
+        }
+        FullEvent::ThreadDelete { .. } => {}
+        _ => return None,
+    }
+    Some(described)
+}
+
+impl Described<'_> {
+    /// The event as features see it.
+    pub fn event(&self) -> Option<GuildEvent<'_>> {
+        Some(match self.source {
+            FullEvent::GuildCreate { guild, .. } => GuildEvent::Available {
+                guild: convert::guild(guild.id),
+                voice: &self.voice,
+                threads: &self.threads,
+                pending: &self.pending,
+            },
+            FullEvent::GuildDelete { incomplete, .. } => GuildEvent::Gone {
+                guild: convert::guild(incomplete.id),
+                left: !incomplete.unavailable,
+            },
+            FullEvent::Message { new_message: m } => GuildEvent::Message(GuildMessage {
+                guild: convert::guild(m.guild_id?),
+                channel: convert::channel(m.channel_id),
+                id: MessageId::new(m.id.get()),
+                author: convert::user(m.author.id),
+                author_name: &m.author.name,
+                author_is_bot: m.author.bot,
+                from_webhook: m.webhook_id.is_some(),
+                author_roles: self.roles.as_deref(),
+                content: &m.content,
+                attachments: self.attachments.as_deref().unwrap_or_default(),
+                user_mentions: m.mentions.len(),
+                role_mentions: m.mention_roles.len(),
+                mentions_everyone: m.mention_everyone,
+                created_at: snowflake_time(m.id.get()),
+                sent_at: convert::time(m.timestamp),
+                edited_at: m.edited_timestamp.map(convert::time),
+            }),
+            FullEvent::MessageUpdate { event, .. } => GuildEvent::MessageEdited(MessageEdit {
+                guild: convert::guild(event.guild_id?),
+                channel: convert::channel(event.channel_id),
+                id: MessageId::new(event.id.get()),
+                content: event.content.as_deref(),
+                attachments: self.attachments.as_deref(),
+                edited_at: event.edited_timestamp.map_or(self.now, convert::time),
+            }),
+            FullEvent::MessageDelete {
+                channel_id,
+                deleted_message_id,
+                guild_id,
+            } => GuildEvent::MessageDeleted {
+                guild: convert::guild((*guild_id)?),
+                channel: convert::channel(*channel_id),
+                id: MessageId::new(deleted_message_id.get()),
+            },
+            FullEvent::GuildMemberAddition { new_member } => GuildEvent::MemberJoined {
+                guild: convert::guild(new_member.guild_id),
+                member: self.member.as_ref()?,
+                is_bot: new_member.user.bot,
+                pending: new_member.pending,
+            },
+            FullEvent::GuildMemberUpdate { event, .. } => GuildEvent::MemberUpdated {
+                guild: convert::guild(event.guild_id),
+                member: self.member.as_ref()?,
+                passed_screening: self.passed_screening,
+            },
+            FullEvent::GuildMemberRemoval { guild_id, user, .. } => GuildEvent::MemberLeft {
+                guild: convert::guild(*guild_id),
+                user: convert::user(user.id),
+            },
+            FullEvent::VoiceStateUpdate { new, .. } => GuildEvent::Voice {
+                guild: convert::guild(new.guild_id?),
+                state: self.voice.first()?.clone(),
+            },
+            FullEvent::ThreadCreate { thread } | FullEvent::ThreadUpdate { new: thread, .. } => {
+                GuildEvent::Threads {
+                    guild: convert::guild(thread.guild_id),
+                    threads: &self.threads,
+                }
+            }
+            FullEvent::ThreadListSync { thread_list_sync } => GuildEvent::Threads {
+                guild: convert::guild(thread_list_sync.guild_id),
+                threads: &self.threads,
+            },
+            FullEvent::ThreadDelete { thread, .. } => GuildEvent::ThreadDeleted {
+                guild: convert::guild(thread.guild_id),
+                thread: convert::channel(thread.id),
+            },
+            _ => return None,
+        })
+    }
+}
+
+fn thread_parent(thread: &discord::GuildChannel) -> Option<(ChannelId, ChannelId)> {
+    thread
+        .parent_id
+        .map(|parent| (convert::channel(thread.id), convert::channel(parent)))
+}
+
+fn voice_state(state: &discord::VoiceState, is_bot: bool) -> VoiceState {
+    VoiceState {
+        user: convert::user(state.user_id),
+        channel: state.channel_id.map(convert::channel),
+        self_mute: state.self_mute,
+        self_deaf: state.self_deaf,
+        mute: state.mute,
+        deaf: state.deaf,
+        is_bot,
+    }
+}
+
+fn attachments(files: &[discord::Attachment]) -> Vec<Attachment> {
+    files
+        .iter()
+        .map(|file| Attachment {
+            name: file.filename.clone(),
+            url: file.url.clone(),
+        })
+        .collect()
+}
+
+/// The millisecond a snowflake was made: a message id carries its creation time to the
+/// millisecond, where the `timestamp` field is converted to whole seconds, and automod
+/// backtests replay spam windows on these times.
+pub fn snowflake_time(id: u64) -> UnixMillis {
+    const DISCORD_EPOCH_MS: i64 = 1_420_070_400_000;
+    UnixMillis(i64::try_from(id >> 22).unwrap_or(0) + DISCORD_EPOCH_MS)
+}
