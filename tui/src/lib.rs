@@ -34,18 +34,8 @@ use crate::app::App;
 use crate::event::Event;
 use crate::loader::{LiveSource, Loader, Services};
 
-/// The console's panes, in tab order.
-pub const PANES: &[&str] = &[
-    "overview",
-    "migrations",
-    "settings",
-    "logs",
-    "jobs",
-    "cases",
-    "levels",
-    "timed-roles",
-    "giveaways",
-];
+/// The console's panes, in tab order (their ids are their names).
+pub use panes::PANES;
 
 /// What the console works with: the same services the CLI's commands use.
 #[derive(Debug)]
