@@ -111,7 +111,7 @@ fn normal(code: KeyCode) -> Option<Action> {
         KeyCode::BackTab => Action::PreviousPane,
         KeyCode::Char(digit @ '1'..='9') => {
             let index = usize::from(digit as u8 - b'1');
-            Action::ShowPane(*PaneId::ALL.get(index)?)
+            Action::ShowPane(crate::panes::PANES.get(index)?.id)
         }
         KeyCode::Up | KeyCode::Char('k') => Action::Up,
         KeyCode::Down | KeyCode::Char('j') => Action::Down,
@@ -158,12 +158,12 @@ mod tests {
             (
                 KeyCode::Char('3'),
                 InputMode::Normal,
-                Some(Action::ShowPane(PaneId::Settings)),
+                Some(Action::ShowPane(PaneId::named("settings"))),
             ),
             (
                 KeyCode::Char('9'),
                 InputMode::Normal,
-                Some(Action::ShowPane(PaneId::Giveaways)),
+                Some(Action::ShowPane(PaneId::named("giveaways"))),
             ),
             (KeyCode::Char('0'), InputMode::Normal, None),
             (KeyCode::Char('x'), InputMode::Normal, Some(Action::Remove)),

@@ -10,31 +10,15 @@ use ratatui::widgets::{Block, Clear, Row, Table, Tabs};
 
 use crate::action::{Action, InputMode, action_for};
 use crate::event::{Event, Request};
-use crate::panes::cases::Cases;
-use crate::panes::giveaways::Giveaways;
-use crate::panes::jobs::Jobs;
-use crate::panes::levels::Levels;
-use crate::panes::logs::Logs;
-use crate::panes::migrations::Migrations;
-use crate::panes::overview::Overview;
-use crate::panes::settings::Settings;
-use crate::panes::timed_roles::TimedRoles;
 use crate::panes::{
-    CONFIRM_KEYS, Component, GLOBAL_KEYS, KeyHelp, PaneId, TEXT_KEYS, View, centered,
+    CONFIRM_KEYS, Component, GLOBAL_KEYS, KeyHelp, PANES, PaneId, TEXT_KEYS, View, centered,
 };
 
 /// The console's state.
 #[derive(Debug)]
 pub struct App {
-    overview: Overview,
-    migrations: Migrations,
-    settings: Settings,
-    logs: Logs,
-    jobs: Jobs,
-    cases: Cases,
-    levels: Levels,
-    timed_roles: TimedRoles,
-    giveaways: Giveaways,
+    /// Every pane of [`PANES`], in its order.
+    panes: Vec<Box<dyn Component>>,
     focused: PaneId,
     help: bool,
     quit: bool,
@@ -43,19 +27,11 @@ pub struct App {
 }
 
 impl App {
-    /// A console showing the overview, at `now`.
+    /// A console showing the first pane (the overview), at `now`.
     pub fn new(now: UnixMillis) -> Self {
         Self {
-            overview: Overview::default(),
-            migrations: Migrations::default(),
-            settings: Settings::default(),
-            logs: Logs::default(),
-            jobs: Jobs::default(),
-            cases: Cases::default(),
-            levels: Levels::default(),
-            timed_roles: TimedRoles::default(),
-            giveaways: Giveaways::default(),
-            focused: PaneId::Overview,
+            panes: PANES.iter().map(|pane| pane.make()).collect(),
+            focused: PANES[0].id,
             help: false,
             quit: false,
             ticks: 0,
@@ -84,31 +60,11 @@ impl App {
     }
 
     fn pane(&self, id: PaneId) -> &dyn Component {
-        match id {
-            PaneId::Overview => &self.overview,
-            PaneId::Migrations => &self.migrations,
-            PaneId::Settings => &self.settings,
-            PaneId::Logs => &self.logs,
-            PaneId::Jobs => &self.jobs,
-            PaneId::Cases => &self.cases,
-            PaneId::Levels => &self.levels,
-            PaneId::TimedRoles => &self.timed_roles,
-            PaneId::Giveaways => &self.giveaways,
-        }
+        self.panes[id.index()].as_ref()
     }
 
     fn pane_mut(&mut self, id: PaneId) -> &mut dyn Component {
-        match id {
-            PaneId::Overview => &mut self.overview,
-            PaneId::Migrations => &mut self.migrations,
-            PaneId::Settings => &mut self.settings,
-            PaneId::Logs => &mut self.logs,
-            PaneId::Jobs => &mut self.jobs,
-            PaneId::Cases => &mut self.cases,
-            PaneId::Levels => &mut self.levels,
-            PaneId::TimedRoles => &mut self.timed_roles,
-            PaneId::Giveaways => &mut self.giveaways,
-        }
+        self.panes[id.index()].as_mut()
     }
 
     /// How keys are read now.
@@ -137,13 +93,15 @@ impl App {
             }
             Event::Loaded(loaded) => {
                 let mut requests = Vec::new();
-                for id in PaneId::ALL {
-                    requests.extend(self.pane_mut(id).loaded(&loaded));
+                for pane in &mut self.panes {
+                    requests.extend(pane.loaded(&loaded));
                 }
                 requests
             }
             Event::Log(log) => {
-                self.logs.log_event(log);
+                for pane in &mut self.panes {
+                    pane.on_log(&log);
+                }
                 Vec::new()
             }
         }
@@ -190,10 +148,10 @@ impl App {
         ])
         .areas(frame.area());
         let titles_of = |title: fn(PaneId) -> &'static str| -> Vec<String> {
-            PaneId::ALL
+            PANES
                 .iter()
                 .enumerate()
-                .map(|(index, pane)| format!("{} {}", index + 1, title(*pane)))
+                .map(|(index, pane)| format!("{} {}", index + 1, title(pane.id)))
                 .collect()
         };
         let width_of = |titles: &[String], padding: usize| -> usize {
@@ -295,7 +253,7 @@ impl App {
 }
 
 fn offset(pane: PaneId, by: isize) -> PaneId {
-    let count = PaneId::ALL.len();
+    let count = PANES.len();
     let index = (pane.index() + count).saturating_add_signed(by) % count;
-    PaneId::ALL[index]
+    PANES[index].id
 }

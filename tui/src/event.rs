@@ -1,19 +1,21 @@
 //! The closed set of things the event loop reacts to, and the requests panes make of the loader.
 
+use std::any::Any;
+use std::future::Future;
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
 use guildhall_core::db::{MigrationReport, MigrationStatus};
-use guildhall_core::giveaways::{Giveaway, GiveawayId, Slot};
 use guildhall_core::guild_config::{Change, GuildSettings, HistoryEntry};
 use guildhall_core::guilds::GuildRecord;
-use guildhall_core::ids::{GuildId, RoleId, UserId};
+use guildhall_core::ids::GuildId;
 use guildhall_core::jobs::{Job, JobId, JobRun, JobState};
-use guildhall_core::levels::Progress;
 use guildhall_core::live::LogLine;
-use guildhall_core::moderation::{Case, CaseKind};
-use guildhall_core::roles::TimedRole;
 use guildhall_web::admin::AdminStatus;
 use ratatui::crossterm::event::KeyEvent;
+
+use crate::loader::Services;
+use crate::panes::PaneId;
 
 /// Everything that can happen to the console.
 #[derive(Debug, Clone)]
@@ -85,46 +87,23 @@ pub enum Loaded {
         /// Its runs.
         result: Result<Vec<JobRun>, Failure>,
     },
-    /// A page of a guild's cases.
-    Cases {
+    /// A per-guild list pane's rows for a guild ([`Request::Rows`]).
+    Rows {
+        /// The pane that asked.
+        pane: PaneId,
         /// The guild.
         guild: GuildId,
-        /// The cases, newest first.
-        result: Result<Vec<Case>, Failure>,
+        /// The pane's data (its [`ListPane::Data`](crate::panes::list::ListPane::Data)), or why
+        /// it could not be had.
+        result: Result<RowsData, Failure>,
     },
-    /// The top of a guild's leaderboard.
-    Levels {
+    /// The outcome of a per-guild list pane's action ([`Request::Change`]).
+    Changed {
+        /// The pane that asked.
+        pane: PaneId,
         /// The guild.
         guild: GuildId,
-        /// Its top members and how many members have XP.
-        result: Result<LevelsView, Failure>,
-    },
-    /// A guild's timed roles.
-    TimedRoles {
-        /// The guild.
-        guild: GuildId,
-        /// The running ones and the most recently ended ones.
-        result: Result<TimedRolesView, Failure>,
-    },
-    /// The outcome of ending a timed role early.
-    TimedRoleRemoved {
-        /// The guild.
-        guild: GuildId,
-        /// The ended timed role and the job that has the bot remove the role.
-        result: Result<TimedRoleRemoval, Failure>,
-    },
-    /// A guild's giveaways.
-    Giveaways {
-        /// The guild.
-        guild: GuildId,
-        /// The running ones, the soonest to end first, then the most recent others.
-        result: Result<Vec<GiveawayRow>, Failure>,
-    },
-    /// The outcome of ending, cancelling or rerolling a giveaway.
-    GiveawayChanged {
-        /// The guild.
-        guild: GuildId,
-        /// What was done, in words (with the job the bot runs), or why not.
+        /// What was done, in words, or why not.
         result: Result<String, Failure>,
     },
     /// The outcome of cancelling or retrying a job.
@@ -143,81 +122,6 @@ pub struct MigrationsView {
     pub backend: &'static str,
     /// Every migration embedded for that backend, with its state.
     pub status: Vec<MigrationStatus>,
-}
-
-/// The top of a guild's leaderboard as the levels pane shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LevelsView {
-    /// How many members have XP.
-    pub total: u64,
-    /// The best members, best first.
-    pub members: Vec<LevelRow>,
-}
-
-/// One member on the levels pane.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LevelRow {
-    /// Place (1 is the top).
-    pub rank: u64,
-    /// The member.
-    pub user: UserId,
-    /// Total XP.
-    pub xp: i64,
-    /// Level and progress under the guild's curve.
-    pub progress: Progress,
-    /// Messages that earned XP.
-    pub messages: i64,
-    /// Seconds of eligible voice time.
-    pub voice_seconds: i64,
-}
-
-/// A guild's timed roles as the timed-roles pane shows them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TimedRolesView {
-    /// The running timed roles, the soonest to end first, then the most recently ended ones.
-    pub roles: Vec<TimedRole>,
-    /// The names the console knows for the guild's roles: the labels of the role panels that
-    /// offer them (a panel labels a role with its name unless its author chose another label).
-    pub names: Vec<(RoleId, String)>,
-}
-
-impl TimedRolesView {
-    /// The name the console knows for `role`, if any.
-    pub fn name(&self, role: RoleId) -> Option<&str> {
-        self.names
-            .iter()
-            .find(|(known, _)| *known == role)
-            .map(|(_, name)| name.as_str())
-    }
-}
-
-/// One giveaway on the giveaways pane: the giveaway and its prize slots (none before the draw).
-#[derive(Debug, Clone, PartialEq)]
-pub struct GiveawayRow {
-    /// The giveaway.
-    pub giveaway: Giveaway,
-    /// Its prize slots with their current winners.
-    pub slots: Vec<Slot>,
-}
-
-/// What the giveaways pane asks of a giveaway, as `guildhall giveaway end|cancel|reroll` does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GiveawayAction {
-    /// Close entries now; the bot draws.
-    End,
-    /// Cancel without a draw.
-    Cancel,
-    /// Draw this prize slot again.
-    Reroll(u32),
-}
-
-/// A timed role ended early from the console.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TimedRoleRemoval {
-    /// The timed role, now ended.
-    pub timed: TimedRole,
-    /// The `effects.perform` job that has the running bot remove the role.
-    pub job: JobId,
 }
 
 /// News from the log stream.
@@ -277,40 +181,12 @@ pub enum Request {
     CancelJob(JobId),
     /// Retry a job.
     RetryJob(JobId),
-    /// A guild's cases, newest first.
-    Cases {
-        /// The guild.
-        guild: GuildId,
-        /// Only this kind.
-        kind: Option<CaseKind>,
-        /// Only reasons containing this text (empty: all).
-        text: String,
-    },
-    /// The top of a guild's leaderboard.
-    Levels(GuildId),
-    /// A guild's timed roles.
-    TimedRoles(GuildId),
-    /// End a member's running timed role now and have the bot remove the role, as
-    /// `guildhall roles timed remove` does.
-    RemoveTimedRole {
-        /// The guild.
-        guild: GuildId,
-        /// The member.
-        user: UserId,
-        /// The role.
-        role: RoleId,
-    },
-    /// A guild's giveaways.
-    Giveaways(GuildId),
-    /// End, cancel or reroll a giveaway as the operator.
-    ChangeGiveaway {
-        /// The guild.
-        guild: GuildId,
-        /// The giveaway.
-        giveaway: GiveawayId,
-        /// What to do.
-        action: GiveawayAction,
-    },
+    /// A per-guild list pane's rows for a guild: the pane says how to load them, the loader
+    /// runs it and answers with [`Loaded::Rows`].
+    Rows(GuildTask<RowsData>),
+    /// A per-guild list pane's action (after the operator's yes): the loader runs it and answers
+    /// with [`Loaded::Changed`].
+    Change(GuildTask<String>),
     /// (Re)start following the log stream with these filters.
     FollowLogs {
         /// Only lines about this guild.
@@ -319,3 +195,70 @@ pub enum Request {
         level: &'static str,
     },
 }
+
+/// A per-guild list pane's rows as the loader hands them back: the pane's own data type, which
+/// only that pane reads (it downcasts), so a new pane adds no variant to [`Loaded`].
+pub type RowsData = Arc<dyn Any + Send + Sync>;
+
+/// Something a per-guild list pane asks the loader to run for a guild — load its rows, or carry
+/// out one of its actions — with how to do it (a closure over the loader's [`Services`]). Two
+/// tasks are equal when they are for the same pane, guild and `what`.
+pub struct GuildTask<T> {
+    /// The pane that asks (its answer is for that pane only).
+    pub pane: PaneId,
+    /// The guild.
+    pub guild: GuildId,
+    /// What it does, in words (for logs, tests and equality), e.g. `cases kind=warn text=scam`.
+    pub what: String,
+    run: Arc<dyn Fn(Services) -> BoxFuture<'static, Result<T, Failure>> + Send + Sync>,
+}
+
+impl<T: 'static> GuildTask<T> {
+    /// A task for `pane` in `guild` that runs `run` on the loader's services.
+    pub fn new<F, Fut>(pane: PaneId, guild: GuildId, what: String, run: F) -> Self
+    where
+        F: Fn(Services) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<T, Failure>> + Send + 'static,
+    {
+        Self {
+            pane,
+            guild,
+            what,
+            run: Arc::new(move |services| Box::pin(run(services))),
+        }
+    }
+
+    /// Runs the task (on the loader's task).
+    pub async fn run(&self, services: Services) -> Result<T, Failure> {
+        (self.run)(services).await
+    }
+}
+
+impl<T> Clone for GuildTask<T> {
+    fn clone(&self) -> Self {
+        Self {
+            pane: self.pane,
+            guild: self.guild,
+            what: self.what.clone(),
+            run: Arc::clone(&self.run),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for GuildTask<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GuildTask")
+            .field("pane", &self.pane)
+            .field("guild", &self.guild)
+            .field("what", &self.what)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> PartialEq for GuildTask<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.pane == other.pane && self.guild == other.guild && self.what == other.what
+    }
+}
+
+impl<T> Eq for GuildTask<T> {}

@@ -4,7 +4,8 @@
 //! Nine panes — overview (shards, event rates, guilds), migrations, guild settings with history
 //! and rollback, live logs, the job ledger, a guild's moderation cases, a guild's top members
 //! by XP, a guild's timed roles with early removal and a guild's giveaways with their controls
-//! — each a [`panes::Component`]. Keys become
+//! — each a [`panes::Component`], listed once in the registry [`panes::PANES`]; the per-guild
+//! lists share one component, [`panes::list::GuildList`]. Keys become
 //! [`action::Action`]s; the loop handles one closed [`event::Event`] enum; data is fetched by
 //! the [`loader`] on tokio tasks, never while rendering. Like the web, the console reaches the
 //! bot only through `guildhall-core` (and the running instance's admin API for live data).
@@ -34,18 +35,8 @@ use crate::app::App;
 use crate::event::Event;
 use crate::loader::{LiveSource, Loader, Services};
 
-/// The console's panes, in tab order.
-pub const PANES: &[&str] = &[
-    "overview",
-    "migrations",
-    "settings",
-    "logs",
-    "jobs",
-    "cases",
-    "levels",
-    "timed-roles",
-    "giveaways",
-];
+/// The console's panes, in tab order (their ids are their names).
+pub use panes::PANES;
 
 /// What the console works with: the same services the CLI's commands use.
 #[derive(Debug)]

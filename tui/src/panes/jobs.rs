@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Table, TableState, Wrap};
 
 use super::{
-    Component, Confirm, KeyHelp, Notice, PaneId, View, fit, header_style, key, movement, relative,
+    Component, Confirm, KeyHelp, Notice, View, fit, header_style, key, movement, relative,
     render_confirm, selected_style, step,
 };
 use crate::action::{Action, InputMode};
@@ -186,10 +186,6 @@ impl Jobs {
 }
 
 impl Component for Jobs {
-    fn id(&self) -> PaneId {
-        PaneId::Jobs
-    }
-
     fn render(&self, frame: &mut Frame<'_>, area: Rect, view: &View) {
         let [list_area, details_area, notice_area] = Layout::vertical([
             Constraint::Length(11),

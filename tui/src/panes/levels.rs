@@ -1,30 +1,59 @@
 //! Levels: the top members of one guild (rank, member, level, XP, progress to the next
-//! level), with the selected member's details. `g` moves to the next known guild.
+//! level), with the selected member's details. The list itself is the shared
+//! [`GuildList`](super::list::GuildList).
 
 use std::time::Duration;
 
-use guildhall_core::guilds::GuildRecord;
-use guildhall_core::ids::GuildId;
-use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Style};
+use guildhall_core::ids::{GuildId, UserId};
+use guildhall_core::levels::{Progress, store};
+use ratatui::layout::Constraint;
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::Row;
 
-use super::{
-    Component, KeyHelp, PaneId, View, header_style, key, movement, selected_style, short_duration,
-    step,
-};
-use crate::action::Action;
-use crate::event::{LevelRow, LevelsView, Loaded, Request};
+use super::list::{Details, ListData, ListPane, Load};
+use super::{View, short_duration};
+use crate::event::Failure;
+use crate::loader::Services;
 
-/// The levels pane.
+/// How many members the pane lists.
+const LEVEL_PAGE: u32 = 100;
+
+/// The levels pane's own part (it has no state of its own).
 #[derive(Debug, Default)]
-pub struct Levels {
-    guilds: Vec<GuildRecord>,
-    guild: Option<GuildId>,
-    levels: Option<Result<LevelsView, String>>,
-    selected: usize,
+pub struct Levels;
+
+/// The top of a guild's leaderboard as the levels pane shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LevelsView {
+    /// How many members have XP.
+    pub total: u64,
+    /// The best members, best first.
+    pub members: Vec<LevelRow>,
+}
+
+/// One member on the levels pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LevelRow {
+    /// Place (1 is the top).
+    pub rank: u64,
+    /// The member.
+    pub user: UserId,
+    /// Total XP.
+    pub xp: i64,
+    /// Level and progress under the guild's curve.
+    pub progress: Progress,
+    /// Messages that earned XP.
+    pub messages: i64,
+    /// Seconds of eligible voice time.
+    pub voice_seconds: i64,
+}
+
+impl ListData for LevelsView {
+    type Row = LevelRow;
+
+    fn rows(&self) -> &[LevelRow] {
+        &self.members
+    }
 }
 
 /// Progress toward the next level in percent (100 at the highest level).
@@ -44,23 +73,48 @@ fn bar(percent: u64) -> String {
     format!("{}{}", "█".repeat(full), "░".repeat(10 - full))
 }
 
-impl Levels {
-    fn rows(&self) -> &[LevelRow] {
-        match &self.levels {
-            Some(Ok(view)) => &view.members,
-            _ => &[],
-        }
+impl ListPane for Levels {
+    type Data = LevelsView;
+
+    const HEADER: &'static [&'static str] = &["#", "MEMBER", "LEVEL", "XP", "NEXT LEVEL"];
+    const WIDTHS: &'static [Constraint] = &[
+        Constraint::Length(5),
+        Constraint::Length(19),
+        Constraint::Length(5),
+        Constraint::Length(12),
+        Constraint::Min(15),
+    ];
+    const HEIGHTS: [Constraint; 2] = [Constraint::Min(6), Constraint::Length(5)];
+    const STATUS_LINE: bool = false;
+    const RELOAD_EVERY: u64 = 5;
+    const LOADING: &'static str = "loading levels…";
+    const FAILED: &'static str = "cannot read levels";
+    const EMPTY: &'static str = "nobody has earned XP here yet";
+    const DETAILS: &'static str = " Member ";
+
+    fn title(&self, guild: &str, data: Option<&LevelsView>) -> String {
+        let count = data.map_or_else(String::new, |view| format!(" · {} with XP", view.total));
+        format!(" Levels · {guild}{count} ")
     }
 
-    fn request(&self) -> Vec<Request> {
-        self.guild.map(Request::Levels).into_iter().collect()
+    fn load(&self, guild: GuildId) -> Load<LevelsView> {
+        Load::new("levels", move |services| async move {
+            top_levels(&services, guild).await
+        })
     }
 
-    fn render_details(&self, frame: &mut Frame<'_>, area: Rect) {
-        let Some(row) = self.rows().get(self.selected) else {
-            frame.render_widget(Block::bordered().title(" Member "), area);
-            return;
-        };
+    fn row(&self, row: &LevelRow, _data: &LevelsView, _width: u16, _view: &View) -> Row<'static> {
+        let share = percent(row);
+        Row::new([
+            row.rank.to_string(),
+            row.user.to_string(),
+            row.progress.level.to_string(),
+            row.xp.to_string(),
+            format!("{} {share:>3}%", bar(share)),
+        ])
+    }
+
+    fn details(&self, row: &LevelRow, _data: &LevelsView, _width: usize, _view: &View) -> Details {
         let progress = row.progress;
         let next = if progress.xp_needed <= 0 {
             "highest level".to_owned()
@@ -86,142 +140,45 @@ impl Levels {
                 short_duration(voice)
             )),
         ];
-        frame.render_widget(
-            Paragraph::new(lines)
-                .wrap(Wrap { trim: true })
-                .block(Block::bordered().title(" Member ")),
-            area,
-        );
+        Details {
+            title: " Member ".to_owned(),
+            lines,
+            wrap: true,
+        }
     }
 }
 
-impl Component for Levels {
-    fn id(&self) -> PaneId {
-        PaneId::Levels
-    }
-
-    fn render(&self, frame: &mut Frame<'_>, area: Rect, _view: &View) {
-        let [list_area, details_area] =
-            Layout::vertical([Constraint::Min(6), Constraint::Length(5)]).areas(area);
-        let name = self.guild.map_or_else(
-            || "no guild".to_owned(),
-            |id| {
-                self.guilds
-                    .iter()
-                    .find(|guild| guild.id == id)
-                    .map_or_else(|| id.to_string(), |guild| guild.name.clone())
-            },
-        );
-        let count = match &self.levels {
-            Some(Ok(view)) => format!(" · {} with XP", view.total),
-            _ => String::new(),
-        };
-        let block = Block::bordered().title(format!(" Levels · {name}{count} "));
-        match &self.levels {
-            _ if self.guild.is_none() => frame.render_widget(
-                Paragraph::new("no known guilds yet").block(block),
-                list_area,
-            ),
-            None => frame.render_widget(Paragraph::new("loading levels…").block(block), list_area),
-            Some(Err(reason)) => frame.render_widget(
-                Paragraph::new(format!("cannot read levels: {reason}"))
-                    .style(Style::new().fg(Color::Red))
-                    .wrap(Wrap { trim: true })
-                    .block(block),
-                list_area,
-            ),
-            Some(Ok(view)) if view.members.is_empty() => frame.render_widget(
-                Paragraph::new("nobody has earned XP here yet").block(block),
-                list_area,
-            ),
-            Some(Ok(view)) => {
-                let header =
-                    Row::new(["#", "MEMBER", "LEVEL", "XP", "NEXT LEVEL"]).style(header_style());
-                let rows = view.members.iter().map(|row| {
-                    let share = percent(row);
-                    Row::new([
-                        row.rank.to_string(),
-                        row.user.to_string(),
-                        row.progress.level.to_string(),
-                        row.xp.to_string(),
-                        format!("{} {share:>3}%", bar(share)),
-                    ])
-                });
-                let widths = [
-                    Constraint::Length(5),
-                    Constraint::Length(19),
-                    Constraint::Length(5),
-                    Constraint::Length(12),
-                    Constraint::Min(15),
-                ];
-                let mut state = TableState::default().with_selected(Some(self.selected));
-                frame.render_stateful_widget(
-                    Table::new(rows, widths)
-                        .header(header)
-                        .row_highlight_style(selected_style())
-                        .highlight_symbol("> ")
-                        .block(block),
-                    list_area,
-                    &mut state,
-                );
-            }
-        }
-        self.render_details(frame, details_area);
-    }
-
-    fn handle(&mut self, action: &Action) -> Vec<Request> {
-        if let Some(delta) = movement(action) {
-            self.selected = step(self.selected, delta, self.rows().len());
-            return Vec::new();
-        }
-        match action {
-            Action::PickGuild => {
-                self.guild = super::next_guild(&self.guilds, self.guild);
-                self.levels = None;
-                self.selected = 0;
-                self.request()
-            }
-            Action::Refresh => self.request(),
-            _ => Vec::new(),
-        }
-    }
-
-    fn loaded(&mut self, loaded: &Loaded) -> Vec<Request> {
-        match loaded {
-            Loaded::Guilds(Ok(guilds)) => {
-                self.guilds = super::present_guilds(guilds);
-                if self.guild.is_none() {
-                    self.guild = self.guilds.first().map(|guild| guild.id);
-                    return self.request();
-                }
-                Vec::new()
-            }
-            Loaded::Levels { guild, result } if Some(*guild) == self.guild => {
-                self.levels = Some(result.clone());
-                self.selected = step(self.selected, 0, self.rows().len());
-                Vec::new()
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    fn on_focus(&mut self) -> Vec<Request> {
-        let mut requests = vec![Request::Guilds];
-        requests.extend(self.request());
-        requests
-    }
-
-    fn on_tick(&mut self, tick: u64) -> Vec<Request> {
-        if tick.is_multiple_of(5) {
-            self.request()
-        } else {
-            Vec::new()
-        }
-    }
-
-    fn keys(&self) -> Vec<KeyHelp> {
-        vec![key("↑/↓", "select"), key("g", "next guild")]
-    }
+/// The top of a guild's leaderboard: one index range read for the page (the same the
+/// dashboard's first page makes), one count, levels under the guild's curve.
+async fn top_levels(services: &Services, guild: GuildId) -> Result<LevelsView, Failure> {
+    let curve = services
+        .config
+        .reload(guild)
+        .await
+        .map_err(|error| error.to_string())?
+        .levels
+        .curve;
+    let members = store::page(&services.db, guild, 0, LEVEL_PAGE)
+        .await
+        .map_err(|error| error.to_string())?;
+    let total = store::count(&services.db, guild)
+        .await
+        .map_err(|error| error.to_string())?;
+    Ok(LevelsView {
+        total: u64::try_from(total).unwrap_or(0),
+        members: members
+            .into_iter()
+            .zip(1..)
+            .map(|(member, rank)| LevelRow {
+                rank,
+                user: member.user,
+                xp: member.xp,
+                progress: curve.progress(member.xp),
+                messages: member.messages,
+                voice_seconds: member.voice_seconds,
+            })
+            .collect(),
+    })
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::{Component, KeyHelp, PaneId, View, fit, key, time_of_day};
+use super::{Component, KeyHelp, View, fit, key, time_of_day};
 use crate::action::{Action, InputMode};
 use crate::event::{Loaded, LogEvent, Request};
 
@@ -279,8 +279,8 @@ fn render_line(line: &LogLine, width: usize) -> Vec<Line<'static>> {
 }
 
 impl Component for Logs {
-    fn id(&self) -> PaneId {
-        PaneId::Logs
+    fn on_log(&mut self, event: &LogEvent) {
+        self.log_event(event.clone());
     }
 
     fn render(&self, frame: &mut Frame<'_>, area: Rect, _view: &View) {

@@ -9,8 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Table, Wrap};
 
 use super::{
-    Component, Confirm, KeyHelp, Notice, PaneId, View, header_style, key, movement, render_confirm,
-    step,
+    Component, Confirm, KeyHelp, Notice, View, header_style, key, movement, render_confirm, step,
 };
 use crate::action::{Action, InputMode};
 use crate::event::{Loaded, MigrationsView, Request};
@@ -50,10 +49,6 @@ fn other_set(backend: &str) -> String {
 }
 
 impl Component for Migrations {
-    fn id(&self) -> PaneId {
-        PaneId::Migrations
-    }
-
     fn render(&self, frame: &mut Frame<'_>, area: Rect, _view: &View) {
         let [summary_area, table_area, notice_area] = Layout::vertical([
             Constraint::Length(4),

@@ -1,12 +1,14 @@
-//! The panes, each a [`Component`], and what they share: the pane ids, the render context, the
-//! yes/no prompt and the formatting of values and times.
+//! The panes, each a [`Component`], and what they share: the registry of panes ([`PANES`]), the
+//! render context, the per-guild list ([`list`]), the yes/no prompt and the formatting of values
+//! and times.
 
-pub mod cases;
 pub mod giveaways;
 pub mod jobs;
 pub mod levels;
+pub mod list;
 pub mod logs;
 pub mod migrations;
+pub mod moderation;
 pub mod overview;
 pub mod settings;
 pub mod timed_roles;
@@ -23,7 +25,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use crate::action::{Action, InputMode};
-use crate::event::{Loaded, Request};
+use crate::event::{Loaded, LogEvent, Request};
 
 /// The guilds a per-guild pane offers: those the bot is still in.
 pub fn present_guilds(guilds: &[GuildRecord]) -> Vec<GuildRecord> {
@@ -42,71 +44,135 @@ pub fn next_guild(guilds: &[GuildRecord], current: Option<GuildId>) -> Option<Gu
     guilds.get(next).map(|guild| guild.id)
 }
 
-/// The panes, in tab order.
+/// The console's panes, in tab order: the one list the tabs, the tab bar, the number keys and
+/// the help are made from. A new pane is its module and one line here (a per-guild list pane:
+/// a [`list::ListPane`] made with [`guild_list`]).
+pub const PANES: &[Pane] = &[
+    Pane::new(
+        "overview",
+        "Overview",
+        "Overview",
+        own::<overview::Overview>,
+    ),
+    Pane::new(
+        "migrations",
+        "Migrations",
+        "Migr.",
+        own::<migrations::Migrations>,
+    ),
+    Pane::new(
+        "settings",
+        "Settings",
+        "Settings",
+        own::<settings::Settings>,
+    ),
+    Pane::new("logs", "Logs", "Logs", own::<logs::Logs>),
+    Pane::new("jobs", "Jobs", "Jobs", own::<jobs::Jobs>),
+    Pane::new("cases", "Cases", "Cases", guild_list::<moderation::Cases>),
+    Pane::new("levels", "Levels", "Levels", guild_list::<levels::Levels>),
+    Pane::new(
+        "timed-roles",
+        "Timed roles",
+        "Timed",
+        guild_list::<timed_roles::TimedRoles>,
+    ),
+    Pane::new(
+        "giveaways",
+        "Giveaways",
+        "Giveaways",
+        guild_list::<giveaways::Giveaways>,
+    ),
+];
+
+/// A pane's id: its name in [`PANES`], e.g. `timed-roles`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PaneId {
-    /// Shards, event rates, guilds.
-    Overview,
-    /// Schema migrations.
-    Migrations,
-    /// Per-guild settings and their history.
-    Settings,
-    /// Live log lines.
-    Logs,
-    /// The job ledger.
-    Jobs,
-    /// A guild's moderation cases.
-    Cases,
-    /// A guild's leaderboard.
-    Levels,
-    /// A guild's timed roles.
-    TimedRoles,
-    /// A guild's giveaways.
-    Giveaways,
-}
+pub struct PaneId(&'static str);
 
 impl PaneId {
-    /// Every pane, in tab order (the number keys follow it).
-    pub const ALL: [PaneId; 9] = [
-        Self::Overview,
-        Self::Migrations,
-        Self::Settings,
-        Self::Logs,
-        Self::Jobs,
-        Self::Cases,
-        Self::Levels,
-        Self::TimedRoles,
-        Self::Giveaways,
-    ];
+    /// The registered pane called `name`.
+    ///
+    /// # Panics
+    /// When no pane in [`PANES`] has that name (a mistake in the code, not the operator's).
+    pub fn named(name: &str) -> Self {
+        PANES
+            .iter()
+            .find(|pane| pane.id.0 == name)
+            .map(|pane| pane.id)
+            .unwrap_or_else(|| panic!("no pane is called {name}"))
+    }
+
+    /// Its name, e.g. `timed-roles`.
+    pub fn name(self) -> &'static str {
+        self.0
+    }
+
+    /// The pane's entry in [`PANES`].
+    pub fn pane(self) -> &'static Pane {
+        PANES
+            .iter()
+            .find(|pane| pane.id == self)
+            .unwrap_or(&PANES[0])
+    }
 
     /// The pane's name on its tab.
     pub fn title(self) -> &'static str {
-        match self {
-            Self::Overview => "Overview",
-            Self::Migrations => "Migrations",
-            Self::Settings => "Settings",
-            Self::Logs => "Logs",
-            Self::Jobs => "Jobs",
-            Self::Cases => "Cases",
-            Self::Levels => "Levels",
-            Self::TimedRoles => "Timed roles",
-            Self::Giveaways => "Giveaways",
-        }
+        self.pane().title
     }
 
     /// The pane's name on a narrow terminal's tab.
     pub fn short_title(self) -> &'static str {
-        match self {
-            Self::Migrations => "Migr.",
-            Self::TimedRoles => "Timed",
-            other => other.title(),
-        }
+        self.pane().short_title
     }
 
     /// Its position in tab order.
     pub fn index(self) -> usize {
-        Self::ALL.iter().position(|pane| *pane == self).unwrap_or(0)
+        PANES.iter().position(|pane| pane.id == self).unwrap_or(0)
     }
+}
+
+/// One line of the registry: a pane's id, its tab's names, and how it is made.
+#[derive(Debug)]
+pub struct Pane {
+    /// Its id.
+    pub id: PaneId,
+    /// Its name on its tab, e.g. `Timed roles`.
+    pub title: &'static str,
+    /// Its name on a narrow terminal's tab, e.g. `Timed`.
+    pub short_title: &'static str,
+    make: fn(PaneId) -> Box<dyn Component>,
+}
+
+impl Pane {
+    /// The pane `name`, shown as `title` (`short_title` when the terminal is narrow), made by
+    /// `make`.
+    pub const fn new(
+        name: &'static str,
+        title: &'static str,
+        short_title: &'static str,
+        make: fn(PaneId) -> Box<dyn Component>,
+    ) -> Self {
+        Self {
+            id: PaneId(name),
+            title,
+            short_title,
+            make,
+        }
+    }
+
+    /// A fresh pane.
+    pub fn make(&self) -> Box<dyn Component> {
+        (self.make)(self.id)
+    }
+}
+
+/// Makes a pane that is its own component.
+pub fn own<C: Component + Default + 'static>(_id: PaneId) -> Box<dyn Component> {
+    Box::new(C::default())
+}
+
+/// Makes a per-guild list pane around its own part `P`.
+pub fn guild_list<P: list::ListPane>(id: PaneId) -> Box<dyn Component> {
+    Box::new(list::GuildList::<P>::new(id))
 }
 
 /// What every pane may read while rendering.
@@ -131,9 +197,7 @@ const fn key(key: &'static str, does: &'static str) -> KeyHelp {
 
 /// One pane of the console (gitui's `Component`): it renders from its own state, turns actions
 /// into state changes and [`Request`]s, and takes loaded data back.
-pub trait Component {
-    /// Which pane this is.
-    fn id(&self) -> PaneId;
+pub trait Component: std::fmt::Debug {
     /// Draws the pane into `area`.
     fn render(&self, frame: &mut Frame<'_>, area: Rect, view: &View);
     /// Reacts to an action; returns what must be loaded or done as a result.
@@ -150,6 +214,8 @@ pub trait Component {
     }
     /// The pane's keys, most useful first; the footer shows the first few.
     fn keys(&self) -> Vec<KeyHelp>;
+    /// Takes news from the log stream (every pane sees it; the logs pane keeps it).
+    fn on_log(&mut self, _event: &LogEvent) {}
 }
 
 /// A pending yes/no question and what a yes does.

@@ -11,8 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Sparkline, Table, Wrap};
 
 use super::{
-    Component, KeyHelp, PaneId, View, date_time, fit, header_style, key, movement, short_duration,
-    step,
+    Component, KeyHelp, View, date_time, fit, header_style, key, movement, short_duration, step,
 };
 use crate::action::Action;
 use crate::event::{Loaded, Request};
@@ -179,10 +178,6 @@ fn shard_row(shard: &ShardStatus) -> Row<'static> {
 }
 
 impl Component for Overview {
-    fn id(&self) -> PaneId {
-        PaneId::Overview
-    }
-
     fn render(&self, frame: &mut Frame<'_>, area: Rect, view: &View) {
         let mut rest = self.render_instance(frame, area, view);
         if let Some(Ok(status)) = &self.status {

@@ -16,8 +16,8 @@ use ratatui::widgets::{Block, Paragraph, Row, Table, TableState, Wrap};
 use serde_json::Value;
 
 use super::{
-    Component, Confirm, KeyHelp, Notice, PaneId, View, date_time, diff, header_style, key,
-    movement, plain, render_confirm, selected_style, step,
+    Component, Confirm, KeyHelp, Notice, View, date_time, diff, header_style, key, movement, plain,
+    render_confirm, selected_style, step,
 };
 use crate::action::{Action, InputMode};
 use crate::event::{Loaded, Request};
@@ -499,10 +499,6 @@ fn input_line(label: &str, input: &str) -> Line<'static> {
 }
 
 impl Component for Settings {
-    fn id(&self) -> PaneId {
-        PaneId::Settings
-    }
-
     fn render(&self, frame: &mut Frame<'_>, area: Rect, _view: &View) {
         match (self.mode, self.guild) {
             (Mode::Browse, Some(guild)) => self.render_browse(frame, area, guild),

@@ -1,37 +1,73 @@
 //! Timed roles: one guild's timed roles — the running ones, the soonest to end first, with a
 //! countdown that moves every second, then the most recently ended — and early removal (`x`,
 //! after a confirmation), done as `guildhall roles timed remove` does it: the timer is
-//! cancelled and the running bot removes the role. `g` moves to the next known guild.
+//! cancelled and the running bot removes the role. The list itself is the shared
+//! [`GuildList`](super::list::GuildList).
 
-use guildhall_core::guilds::GuildRecord;
-use guildhall_core::ids::{GuildId, RoleId};
-use guildhall_core::roles::{Removal, TimedRole, TimedSource};
-use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use std::sync::Arc;
+
+use guildhall_core::coordination::MemoryCoordination;
+use guildhall_core::ids::{GuildId, RoleId, UserId};
+use guildhall_core::jobs::{JobFilter, JobId, JobState};
+use guildhall_core::roles::{EXPIRE_TIMED_ROLE, Removal, RoleService, TimedRole, TimedSource};
+use ratatui::layout::Constraint;
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::Row;
+use serde_json::json;
 
-use super::{
-    Component, Confirm, KeyHelp, Notice, PaneId, View, date_time, fit, header_style, key, movement,
-    relative, render_confirm, selected_style, step,
-};
-use crate::action::{Action, InputMode};
-use crate::event::{Loaded, Request, TimedRolesView};
+use super::list::{Details, ListData, ListPane, ListState, Load, Outcome};
+use super::{KeyHelp, Notice, View, date_time, fit, key, relative};
+use crate::action::Action;
+use crate::event::Failure;
+use crate::loader::Services;
+
+/// How many ended timed roles the pane lists (and how many expiry jobs of each finished state
+/// it looks at to find them).
+const ENDED_TIMED_ROLES: u32 = 20;
 
 /// The width of everything in a row but the role: member 19, source 7, granted by 19,
 /// expires 11, state 8, five spaces between columns, two borders and the highlight symbol.
 const FIXED_COLUMNS: usize = 19 + 7 + 19 + 11 + 8 + 5 + 2 + 2;
 
-/// The timed-roles pane.
+/// The timed-roles pane's own part (it has no state of its own).
 #[derive(Debug, Default)]
-pub struct TimedRoles {
-    guilds: Vec<GuildRecord>,
-    guild: Option<GuildId>,
-    timed: Option<Result<TimedRolesView, String>>,
-    selected: usize,
-    confirm: Option<Confirm>,
-    notice: Option<Notice>,
+pub struct TimedRoles;
+
+/// A guild's timed roles as the timed-roles pane shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimedRolesView {
+    /// The running timed roles, the soonest to end first, then the most recently ended ones.
+    pub roles: Vec<TimedRole>,
+    /// The names the console knows for the guild's roles: the labels of the role panels that
+    /// offer them (a panel labels a role with its name unless its author chose another label).
+    pub names: Vec<(RoleId, String)>,
+}
+
+impl TimedRolesView {
+    /// The name the console knows for `role`, if any.
+    pub fn name(&self, role: RoleId) -> Option<&str> {
+        self.names
+            .iter()
+            .find(|(known, _)| *known == role)
+            .map(|(_, name)| name.as_str())
+    }
+}
+
+impl TimedRolesView {
+    /// The role's name when a role panel gives it, else its id.
+    fn role_text(&self, role: RoleId) -> String {
+        self.name(role)
+            .map_or_else(|| role.to_string(), str::to_owned)
+    }
+}
+
+impl ListData for TimedRolesView {
+    type Row = TimedRole;
+
+    fn rows(&self) -> &[TimedRole] {
+        &self.roles
+    }
 }
 
 /// A timed role's state: `active`, or how it ended.
@@ -53,129 +89,83 @@ fn state_style(timed: &TimedRole) -> Style {
     }
 }
 
-impl TimedRoles {
-    fn list(&self) -> &[TimedRole] {
-        match &self.timed {
-            Some(Ok(view)) => &view.roles,
-            _ => &[],
-        }
-    }
+impl ListPane for TimedRoles {
+    type Data = TimedRolesView;
 
-    fn selected_role(&self) -> Option<&TimedRole> {
-        self.list().get(self.selected)
-    }
+    const HEADER: &'static [&'static str] =
+        &["MEMBER", "ROLE", "SOURCE", "GRANTED BY", "EXPIRES", "STATE"];
+    const WIDTHS: &'static [Constraint] = &[
+        Constraint::Length(19),
+        Constraint::Min(7),
+        Constraint::Length(7),
+        Constraint::Length(19),
+        Constraint::Length(11),
+        Constraint::Length(8),
+    ];
+    const HEIGHTS: [Constraint; 2] = [Constraint::Min(6), Constraint::Length(6)];
+    const STATUS_LINE: bool = true;
+    // The countdowns move on every render; the list itself is reloaded every few seconds.
+    const RELOAD_EVERY: u64 = 3;
+    const LOADING: &'static str = "loading timed roles…";
+    const FAILED: &'static str = "cannot list timed roles";
+    const EMPTY: &'static str = "no timed roles in this guild (/temprole or a timed role panel)";
+    const DETAILS: &'static str = " Timed role ";
 
-    /// The role's name when a role panel gives it, else its id.
-    fn role_text(&self, role: RoleId) -> String {
-        match &self.timed {
-            Some(Ok(view)) => view
-                .name(role)
-                .map_or_else(|| role.to_string(), str::to_owned),
-            _ => role.to_string(),
-        }
-    }
-
-    fn request(&self) -> Vec<Request> {
-        self.guild.map(Request::TimedRoles).into_iter().collect()
-    }
-
-    fn render_list(&self, frame: &mut Frame<'_>, area: Rect, view: &View) {
-        let name = self.guild.map_or_else(
-            || "no guild".to_owned(),
-            |id| {
-                self.guilds
-                    .iter()
-                    .find(|guild| guild.id == id)
-                    .map_or_else(|| id.to_string(), |guild| guild.name.clone())
-            },
-        );
-        let running = match &self.timed {
-            Some(Ok(view)) => format!(
+    fn title(&self, guild: &str, data: Option<&TimedRolesView>) -> String {
+        let running = data.map_or_else(String::new, |view| {
+            format!(
                 " · {} running",
                 view.roles.iter().filter(|timed| timed.is_active()).count()
-            ),
-            _ => String::new(),
-        };
-        let block = Block::bordered().title(format!(" Timed roles · {name}{running} "));
-        match &self.timed {
-            _ if self.guild.is_none() => {
-                frame.render_widget(Paragraph::new("no known guilds yet").block(block), area);
-            }
-            None => frame.render_widget(Paragraph::new("loading timed roles…").block(block), area),
-            Some(Err(reason)) => frame.render_widget(
-                Paragraph::new(format!("cannot list timed roles: {reason}"))
-                    .style(Style::new().fg(Color::Red))
-                    .wrap(Wrap { trim: true })
-                    .block(block),
-                area,
-            ),
-            Some(Ok(timed)) if timed.roles.is_empty() => frame.render_widget(
-                Paragraph::new("no timed roles in this guild (/temprole or a timed role panel)")
-                    .block(block),
-                area,
-            ),
-            Some(Ok(timed)) => {
-                let header =
-                    Row::new(["MEMBER", "ROLE", "SOURCE", "GRANTED BY", "EXPIRES", "STATE"])
-                        .style(header_style());
-                // What the fixed columns, the spacing, the borders and the highlight leave.
-                let role_width = usize::from(area.width).saturating_sub(FIXED_COLUMNS).max(7);
-                let rows = timed.roles.iter().map(|timed| {
-                    let countdown = relative(timed.expires_at, view.now);
-                    let countdown_style = if !timed.is_active() {
-                        Style::new().fg(Color::DarkGray)
-                    } else if timed.expires_at <= view.now {
-                        // Due, but the bot has not removed it (yet): no bot running, or
-                        // Discord refused (the expiry job says why).
-                        Style::new().fg(Color::Red)
-                    } else {
-                        Style::new()
-                    };
-                    Row::new(vec![
-                        Span::raw(timed.user.to_string()),
-                        Span::raw(fit(&self.role_text(timed.role), role_width)),
-                        Span::raw(timed.source.as_str()),
-                        Span::raw(timed.granted_by.to_string()),
-                        Span::styled(countdown, countdown_style),
-                        Span::styled(state(timed), state_style(timed)),
-                    ])
-                });
-                let widths = [
-                    Constraint::Length(19),
-                    Constraint::Min(7),
-                    Constraint::Length(7),
-                    Constraint::Length(19),
-                    Constraint::Length(11),
-                    Constraint::Length(8),
-                ];
-                let mut state = TableState::default().with_selected(Some(self.selected));
-                frame.render_stateful_widget(
-                    Table::new(rows, widths)
-                        .header(header)
-                        .row_highlight_style(selected_style())
-                        .highlight_symbol("> ")
-                        .block(block),
-                    area,
-                    &mut state,
-                );
-            }
-        }
+            )
+        });
+        format!(" Timed roles · {guild}{running} ")
     }
 
-    fn render_details(&self, frame: &mut Frame<'_>, area: Rect, view: &View) {
-        let Some(timed) = self.selected_role() else {
-            frame.render_widget(Block::bordered().title(" Timed role "), area);
-            return;
+    fn load(&self, guild: GuildId) -> Load<TimedRolesView> {
+        Load::new("timed roles", move |services| async move {
+            timed_roles(&services, guild).await
+        })
+    }
+
+    fn row(
+        &self,
+        timed: &TimedRole,
+        data: &TimedRolesView,
+        width: u16,
+        view: &View,
+    ) -> Row<'static> {
+        // What the fixed columns, the spacing, the borders and the highlight leave.
+        let role_width = usize::from(width).saturating_sub(FIXED_COLUMNS).max(7);
+        let countdown = relative(timed.expires_at, view.now);
+        let countdown_style = if !timed.is_active() {
+            Style::new().fg(Color::DarkGray)
+        } else if timed.expires_at <= view.now {
+            // Due, but the bot has not removed it (yet): no bot running, or Discord refused
+            // (the expiry job says why).
+            Style::new().fg(Color::Red)
+        } else {
+            Style::new()
         };
-        let block =
-            Block::bordered().title(format!(" Timed role {} · {} ", timed.id, state(timed)));
-        let width = usize::from(block.inner(area).width);
-        let role = match &self.timed {
-            Some(Ok(known)) => match known.name(timed.role) {
-                Some(name) => format!("role {name} ({})", timed.role),
-                None => format!("role {}", timed.role),
-            },
-            _ => format!("role {}", timed.role),
+        Row::new(vec![
+            Span::raw(timed.user.to_string()),
+            Span::raw(fit(&data.role_text(timed.role), role_width)),
+            Span::raw(timed.source.as_str()),
+            Span::raw(timed.granted_by.to_string()),
+            Span::styled(countdown, countdown_style),
+            Span::styled(state(timed), state_style(timed)),
+        ])
+    }
+
+    fn details(
+        &self,
+        timed: &TimedRole,
+        data: &TimedRolesView,
+        width: usize,
+        view: &View,
+    ) -> Details {
+        let role = match data.name(timed.role) {
+            Some(name) => format!("role {name} ({})", timed.role),
+            None => format!("role {}", timed.role),
         };
         let source = match (timed.source, timed.panel) {
             (TimedSource::Panel, Some(panel)) => format!("role panel #{panel}"),
@@ -230,156 +220,163 @@ impl TimedRoles {
             Line::from(fit(&timing, width)),
             end,
         ];
-        frame.render_widget(Paragraph::new(lines).block(block), area);
-    }
-
-    /// Asks before ending the selected timed role; says why not when it has ended already.
-    fn ask_removal(&mut self) {
-        let Some(guild) = self.guild else {
-            return;
-        };
-        self.notice = None;
-        let Some(timed) = self.selected_role() else {
-            return;
-        };
-        if !timed.is_active() {
-            self.notice = Some(Notice::Failed(format!(
-                "timed role {} is not running ({}); there is nothing to remove",
-                timed.id,
-                state(timed)
-            )));
-            return;
-        }
-        let question = format!(
-            "End timed role {} now? The bot removes role {} from member {}.",
-            timed.id,
-            self.role_text(timed.role),
-            timed.user
-        );
-        let then = Request::RemoveTimedRole {
-            guild,
-            user: timed.user,
-            role: timed.role,
-        };
-        self.confirm = Some(Confirm { question, then });
-    }
-}
-
-impl Component for TimedRoles {
-    fn id(&self) -> PaneId {
-        PaneId::TimedRoles
-    }
-
-    fn render(&self, frame: &mut Frame<'_>, area: Rect, view: &View) {
-        let [list_area, details_area, notice_area] = Layout::vertical([
-            Constraint::Min(6),
-            Constraint::Length(6),
-            Constraint::Length(1),
-        ])
-        .areas(area);
-        self.render_list(frame, list_area, view);
-        self.render_details(frame, details_area, view);
-        if let Some(notice) = &self.notice {
-            frame.render_widget(Paragraph::new(notice.line()), notice_area);
-        }
-        if let Some(confirm) = &self.confirm {
-            render_confirm(frame, area, &confirm.question);
+        Details {
+            title: format!(" Timed role {} · {} ", timed.id, state(timed)),
+            lines,
+            wrap: false,
         }
     }
 
-    fn handle(&mut self, action: &Action) -> Vec<Request> {
-        if let Some(confirm) = self.confirm.take() {
-            return match action {
-                Action::Confirm => vec![confirm.then],
-                _ => Vec::new(),
-            };
-        }
-        if let Some(delta) = movement(action) {
-            self.selected = step(self.selected, delta, self.list().len());
-            return Vec::new();
-        }
-        match action {
-            Action::Remove => {
-                self.ask_removal();
-                Vec::new()
-            }
-            Action::PickGuild => {
-                self.guild = super::next_guild(&self.guilds, self.guild);
-                self.timed = None;
-                self.selected = 0;
-                self.notice = None;
-                self.request()
-            }
-            Action::Refresh => self.request(),
-            _ => Vec::new(),
-        }
-    }
-
-    fn loaded(&mut self, loaded: &Loaded) -> Vec<Request> {
-        match loaded {
-            Loaded::Guilds(Ok(guilds)) => {
-                self.guilds = super::present_guilds(guilds);
-                if self.guild.is_none() {
-                    self.guild = self.guilds.first().map(|guild| guild.id);
-                    return self.request();
-                }
-                Vec::new()
-            }
-            Loaded::TimedRoles { guild, result } if Some(*guild) == self.guild => {
-                // Keeps the same timed role selected when the list moves under it.
-                let kept = self.selected_role().map(|timed| timed.id);
-                self.timed = Some(result.clone());
-                let position =
-                    kept.and_then(|id| self.list().iter().position(|timed| timed.id == id));
-                self.selected =
-                    position.unwrap_or_else(|| step(self.selected, 0, self.list().len()));
-                Vec::new()
-            }
-            Loaded::TimedRoleRemoved { guild, result } if Some(*guild) == self.guild => {
-                self.notice = Some(match result {
-                    Ok(removal) => Notice::Done(format!(
-                        "timed role {} ended; the bot removes {} from {} (job {})",
-                        removal.timed.id,
-                        self.role_text(removal.timed.role),
-                        removal.timed.user,
-                        removal.job
-                    )),
-                    Err(reason) => Notice::Failed(reason.clone()),
-                });
-                self.request()
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    fn on_focus(&mut self) -> Vec<Request> {
-        let mut requests = vec![Request::Guilds];
-        requests.extend(self.request());
-        requests
-    }
-
-    fn on_tick(&mut self, tick: u64) -> Vec<Request> {
-        // The countdowns move on every render; the list itself is reloaded every few seconds.
-        if tick.is_multiple_of(3) && self.confirm.is_none() {
-            self.request()
-        } else {
-            Vec::new()
-        }
-    }
-
-    fn input_mode(&self) -> InputMode {
-        if self.confirm.is_some() {
-            InputMode::Confirm
-        } else {
-            InputMode::Normal
-        }
+    fn same(a: &TimedRole, b: &TimedRole) -> bool {
+        a.id == b.id
     }
 
     fn keys(&self) -> Vec<KeyHelp> {
-        vec![
-            key("↑/↓", "select"),
-            key("x, Del", "remove early"),
-            key("g", "next guild"),
-        ]
+        vec![key("x, Del", "remove early")]
     }
+
+    /// `x` asks before ending the selected timed role; says why not when it has ended already.
+    fn act(&mut self, action: &Action, list: &ListState<TimedRolesView>) -> Option<Outcome> {
+        if *action != Action::Remove {
+            return None;
+        }
+        let (Some(guild), Some(timed), Some(data)) = (list.guild(), list.selected(), list.data())
+        else {
+            return Some(Outcome::Nothing);
+        };
+        if !timed.is_active() {
+            return Some(Outcome::Notice(Notice::Failed(format!(
+                "timed role {} is not running ({}); there is nothing to remove",
+                timed.id,
+                state(timed)
+            ))));
+        }
+        let role_text = data.role_text(timed.role);
+        let question = format!(
+            "End timed role {} now? The bot removes role {role_text} from member {}.",
+            timed.id, timed.user
+        );
+        let (user, role) = (timed.user, timed.role);
+        let change = Load::new(
+            format!("remove timed role {user}:{role}"),
+            move |services| {
+                let role_text = role_text.clone();
+                async move {
+                    let removal = remove_timed_role(&services, guild, user, role).await?;
+                    Ok(format!(
+                        "timed role {} ended; the bot removes {role_text} from {} (job {})",
+                        removal.timed.id, removal.timed.user, removal.job
+                    ))
+                }
+            },
+        );
+        Some(Outcome::Ask { question, change })
+    }
+}
+
+/// A timed role ended early from the console.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TimedRoleRemoval {
+    /// The timed role, now ended.
+    timed: TimedRole,
+    /// The `effects.perform` job that has the running bot remove the role.
+    job: JobId,
+}
+/// The role service over the console's database and ledger. Its coordination port only counts
+/// members' panel clicks, which the console never makes, so an in-process one does.
+fn role_service(services: &Services) -> RoleService {
+    RoleService::new(
+        services.db.clone(),
+        Arc::clone(&services.clock),
+        services.ledger.clone(),
+        Arc::new(MemoryCoordination::new(Arc::clone(&services.clock))),
+    )
+}
+
+/// A guild's running timed roles (the soonest to end first), then the most recently ended
+/// ones, with the role names its role panels give.
+///
+/// The core lists only running timed roles; an ended one is found through its expiry job,
+/// which outlives it in the ledger (a job with a dedupe key is never pruned): `done` for a role
+/// that expired, `cancelled` for one removed early or replaced.
+async fn timed_roles(services: &Services, guild: GuildId) -> Result<TimedRolesView, Failure> {
+    let service = role_service(services);
+    let mut roles = service
+        .timed_roles(guild, None)
+        .await
+        .map_err(|error| error.to_string())?;
+    let mut ended: Vec<TimedRole> = Vec::new();
+    for state in [JobState::Done, JobState::Cancelled] {
+        let jobs = services
+            .ledger
+            .list(&JobFilter {
+                state: Some(state),
+                kind: Some(EXPIRE_TIMED_ROLE.to_owned()),
+                guild: Some(guild),
+                limit: ENDED_TIMED_ROLES,
+            })
+            .await
+            .map_err(|error| error.to_string())?;
+        for job in jobs {
+            let timed = guildhall_core::roles::store::timed_by_job(&services.db, guild, job.id)
+                .await
+                .map_err(|error| error.to_string())?;
+            if let Some(timed) = timed
+                && !timed.is_active()
+                && !ended.iter().any(|seen| seen.id == timed.id)
+            {
+                ended.push(timed);
+            }
+        }
+    }
+    ended.sort_by(|a, b| b.removed_at.cmp(&a.removed_at).then(b.id.cmp(&a.id)));
+    ended.truncate(usize::try_from(ENDED_TIMED_ROLES).unwrap_or(usize::MAX));
+    roles.extend(ended);
+    let mut names: Vec<(RoleId, String)> = Vec::new();
+    let panels = service
+        .panels(guild)
+        .await
+        .map_err(|error| error.to_string())?;
+    for option in panels.into_iter().flat_map(|panel| panel.options) {
+        if !names.iter().any(|(role, _)| *role == option.role) {
+            names.push((option.role, option.label));
+        }
+    }
+    Ok(TimedRolesView { roles, names })
+}
+
+/// Ends a member's timed role now, exactly as `guildhall roles timed remove` does: the role
+/// service ends the record and cancels its expiry job, the removal of the role is handed to the
+/// running bot as an `effects.perform` job, and the operator's action is audited.
+async fn remove_timed_role(
+    services: &Services,
+    guild: GuildId,
+    user: UserId,
+    role: RoleId,
+) -> Result<TimedRoleRemoval, Failure> {
+    let removed = role_service(services)
+        .remove_timed(guild, user, role, None)
+        .await
+        .map_err(|error| error.to_string())?;
+    let job =
+        guildhall_core::jobs::perform::schedule(&services.ledger, Some(guild), removed.remove)
+            .await
+            .map_err(|error| error.to_string())?;
+    let detail = json!({
+        "timed_role": removed.timed.id,
+        "was_due": removed.timed.expires_at,
+        "job": job.id,
+    });
+    services
+        .audit(
+            "roles.timed.remove",
+            Some(guild),
+            Some(&format!("{user}:{role}")),
+            detail,
+        )
+        .await;
+    Ok(TimedRoleRemoval {
+        timed: removed.timed,
+        job: job.id,
+    })
 }

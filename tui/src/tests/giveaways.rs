@@ -136,7 +136,9 @@ async fn giveaways_list_running_first_and_end_cancel_and_reroll_after_confirmati
         .await
         .unwrap();
 
-    harness.act(Action::ShowPane(PaneId::Giveaways)).await;
+    harness
+        .act(Action::ShowPane(PaneId::named("giveaways")))
+        .await;
     harness.key(KeyCode::End).await;
     insta::assert_snapshot!("giveaways_list_with_details", harness.screen());
 
@@ -248,7 +250,9 @@ async fn a_reroll_asks_which_prize_when_there_are_several() {
     }
     giveaways.end(GUILD, id, &Manager::Operator).await.unwrap();
     draw(&harness).await;
-    harness.act(Action::ShowPane(PaneId::Giveaways)).await;
+    harness
+        .act(Action::ShowPane(PaneId::named("giveaways")))
+        .await;
 
     harness.key(KeyCode::Char('r')).await;
     assert_eq!(harness.app.input_mode(), InputMode::Text);

@@ -3,6 +3,7 @@
 //! running instance's live data. The clock is fixed, so every screen is the same on every run.
 
 mod giveaways;
+mod list;
 mod panes;
 mod scripted;
 

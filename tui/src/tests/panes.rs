@@ -44,7 +44,9 @@ async fn overview_says_plainly_when_no_instance_answers() {
 #[tokio::test]
 async fn migrations_show_pending_and_apply_after_confirmation() {
     let mut harness = Harness::unmigrated(None).await;
-    harness.act(Action::ShowPane(PaneId::Migrations)).await;
+    harness
+        .act(Action::ShowPane(PaneId::named("migrations")))
+        .await;
     insta::assert_snapshot!("migrations_pending", harness.screen());
 
     harness.key(KeyCode::Char('a')).await;
@@ -82,7 +84,9 @@ async fn settings_browse_lists_every_key_with_its_version() {
         .set_key(GUILD, "commands.prefix", "?", ACTOR)
         .await
         .unwrap();
-    harness.act(Action::ShowPane(PaneId::Settings)).await;
+    harness
+        .act(Action::ShowPane(PaneId::named("settings")))
+        .await;
     harness.key(KeyCode::Enter).await;
     insta::assert_snapshot!(harness.screen());
 }
@@ -101,7 +105,9 @@ async fn settings_history_rolls_back_after_confirmation() {
         .set_key(GUILD, "general.locale", "de", "operator:other")
         .await
         .unwrap();
-    harness.act(Action::ShowPane(PaneId::Settings)).await;
+    harness
+        .act(Action::ShowPane(PaneId::named("settings")))
+        .await;
     harness.key(KeyCode::Enter).await;
     harness.key(KeyCode::Char('h')).await;
     // Version 2 (newest), version 1, then the defaults: pick version 1.
@@ -128,7 +134,7 @@ async fn settings_history_rolls_back_after_confirmation() {
 #[tokio::test]
 async fn logs_filter_by_guild_and_level_and_hold_lines_while_paused() {
     let mut harness = Harness::new(Some(running_instance())).await;
-    harness.act(Action::ShowPane(PaneId::Logs)).await;
+    harness.act(Action::ShowPane(PaneId::named("logs"))).await;
     assert_eq!(
         harness.follows,
         vec![Request::FollowLogs {
@@ -275,7 +281,7 @@ async fn jobs_list_with_details_of_the_selected_job() {
         )
         .await
         .unwrap();
-    harness.act(Action::ShowPane(PaneId::Jobs)).await;
+    harness.act(Action::ShowPane(PaneId::named("jobs"))).await;
     insta::assert_snapshot!("jobs_list_with_details", harness.screen());
 
     // Cancel the selected job after confirmation; the ledger agrees.
@@ -312,7 +318,9 @@ async fn jobs_list_with_details_of_the_selected_job() {
 async fn help_overlay_lists_the_keys_of_the_pane() {
     let mut harness = Harness::new(None).await;
     harness.add_guild(GUILD, "Tavern of Testing").await;
-    harness.act(Action::ShowPane(PaneId::Settings)).await;
+    harness
+        .act(Action::ShowPane(PaneId::named("settings")))
+        .await;
     harness.key(KeyCode::Enter).await;
     harness.key(KeyCode::Char('?')).await;
     insta::assert_snapshot!(harness.screen());
@@ -325,25 +333,25 @@ async fn tab_cycles_and_q_quits() {
     let mut harness = Harness::new(None).await;
     harness.start().await;
     for expected in [
-        PaneId::Migrations,
-        PaneId::Settings,
-        PaneId::Logs,
-        PaneId::Jobs,
-        PaneId::Cases,
-        PaneId::Levels,
-        PaneId::TimedRoles,
-        PaneId::Giveaways,
-        PaneId::Overview,
+        PaneId::named("migrations"),
+        PaneId::named("settings"),
+        PaneId::named("logs"),
+        PaneId::named("jobs"),
+        PaneId::named("cases"),
+        PaneId::named("levels"),
+        PaneId::named("timed-roles"),
+        PaneId::named("giveaways"),
+        PaneId::named("overview"),
     ] {
         harness.key(KeyCode::Tab).await;
         assert_eq!(harness.app.focused(), expected);
     }
     harness.key(KeyCode::BackTab).await;
-    assert_eq!(harness.app.focused(), PaneId::Giveaways);
+    assert_eq!(harness.app.focused(), PaneId::named("giveaways"));
     harness.key(KeyCode::Char('7')).await;
-    assert_eq!(harness.app.focused(), PaneId::Levels);
+    assert_eq!(harness.app.focused(), PaneId::named("levels"));
     harness.key(KeyCode::Char('8')).await;
-    assert_eq!(harness.app.focused(), PaneId::TimedRoles);
+    assert_eq!(harness.app.focused(), PaneId::named("timed-roles"));
     // A wide terminal keeps the tabs' padding; the 80 columns of the snapshots drop it.
     let mut wide = Terminal::new(TestBackend::new(120, 24)).expect("test terminal");
     wide.draw(|frame| harness.app.render(frame)).expect("draw");
@@ -413,7 +421,7 @@ async fn cases_list_filtered_by_kind_and_searched_with_details() {
     )
     .await
     .unwrap();
-    harness.act(Action::ShowPane(PaneId::Cases)).await;
+    harness.act(Action::ShowPane(PaneId::named("cases"))).await;
     let screen = harness.screen();
     assert!(
         screen.contains("flooding the chat") && !screen.contains("other guild"),
@@ -468,7 +476,7 @@ async fn levels_list_the_top_members_of_the_selected_guild() {
     )
     .await
     .unwrap();
-    harness.act(Action::ShowPane(PaneId::Levels)).await;
+    harness.act(Action::ShowPane(PaneId::named("levels"))).await;
     let screen = harness.screen();
     assert!(
         screen.contains("4 with XP") && !screen.contains("999999999999999999"),
@@ -657,7 +665,9 @@ async fn timed_roles_list_running_first_count_down_and_remove_early_after_confir
     .unwrap();
     ledger.complete(&claimed[0].1).await.unwrap();
 
-    harness.act(Action::ShowPane(PaneId::TimedRoles)).await;
+    harness
+        .act(Action::ShowPane(PaneId::named("timed-roles")))
+        .await;
     harness.key(KeyCode::Down).await;
     insta::assert_snapshot!("timed_roles_list_with_details", harness.screen());
 
