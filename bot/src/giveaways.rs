@@ -29,23 +29,8 @@ use crate::{BotData, BotError, Context};
 
 impl From<GiveawayError> for BotError {
     fn from(error: GiveawayError) -> Self {
-        match error {
-            GiveawayError::Storage(_)
-            | GiveawayError::Jobs(_)
-            | GiveawayError::Settings(_)
-            | GiveawayError::Seed(_)
-            | GiveawayError::Facts(_) => Self::Internal(error.to_string()),
-            other => Self::User(sentence(&other.to_string())),
-        }
+        Self::from_core(&error)
     }
-}
-
-/// The text with its first letter in upper case, as a reply starts.
-fn sentence(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |first| {
-        first.to_uppercase().chain(chars).collect()
-    })
 }
 
 /// Discord's timestamp markup: the reader's own time zone, and how far away it is.
@@ -555,7 +540,7 @@ mod tests {
     #[test]
     fn replies_start_with_a_capital() {
         assert_eq!(
-            sentence("there is no giveaway #3 in this server"),
+            guildhall_core::error::capitalised("there is no giveaway #3 in this server"),
             "There is no giveaway #3 in this server"
         );
     }

@@ -32,26 +32,8 @@ const RANK_COLOUR: u32 = 0x0058_65F2;
 
 impl From<LevelError> for BotError {
     fn from(error: LevelError) -> Self {
-        match error {
-            LevelError::Invalid(message) => Self::User(sentence(&message)),
-            LevelError::ImportRefused(_) => Self::User(error.to_string()),
-            LevelError::Storage(error) => Self::Database(error),
-            LevelError::Settings(error) => Self::Config(error),
-            LevelError::Coordination(error) => Self::Internal(error.to_string()),
-        }
+        Self::from_core(&error)
     }
-}
-
-/// The text with its first letter in upper case and a closing full stop, as a reply reads.
-fn sentence(text: &str) -> String {
-    let mut chars = text.chars();
-    let mut out: String = chars.next().map_or_else(String::new, |first| {
-        first.to_uppercase().chain(chars).collect()
-    });
-    if !out.is_empty() && !out.ends_with(['.', '!', '?']) {
-        out.push('.');
-    }
-    out
 }
 
 /// A number with thousands separators: `34567` → `34,567`.
@@ -689,10 +671,10 @@ mod tests {
     #[test]
     fn service_errors_read_as_sentences() {
         assert_eq!(
-            sentence("the amount must be between 1 and 5 XP, got 0"),
+            guildhall_core::error::sentence("the amount must be between 1 and 5 XP, got 0"),
             "The amount must be between 1 and 5 XP, got 0."
         );
-        assert_eq!(sentence("Done!"), "Done!");
+        assert_eq!(guildhall_core::error::sentence("Done!"), "Done!");
     }
 
     #[test]

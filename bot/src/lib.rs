@@ -179,6 +179,27 @@ pub enum BotError {
     Internal(String),
 }
 
+impl BotError {
+    /// A core service's error, as [`UserFacing`](guildhall_core::error::UserFacing) decides:
+    /// the member's mistake in words, or ours (logged, answered with "something went wrong").
+    pub fn from_core(error: &impl guildhall_core::error::UserFacing) -> Self {
+        match error.user_message() {
+            Some(words) => Self::User(words),
+            None => Self::Internal(error.to_string()),
+        }
+    }
+
+    /// What the member is told when the error is theirs to fix; `None` when it is ours.
+    pub fn user_message(&self) -> Option<String> {
+        use guildhall_core::error::UserFacing as _;
+        match self {
+            Self::User(message) => Some(message.clone()),
+            Self::Config(error) => error.user_message(),
+            _ => None,
+        }
+    }
+}
+
 /// poise's context for Guildhall's commands.
 pub type Context<'a> = poise::Context<'a, BotData, BotError>;
 

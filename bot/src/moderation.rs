@@ -59,11 +59,7 @@ impl From<ModerationError> for BotError {
         match error {
             // The service stored the refusal already.
             ModerationError::Refused(refusal) => Self::RefusedStored(refusal),
-            ModerationError::Invalid(message) => Self::User(message),
-            ModerationError::NoSuchCase { number } => {
-                Self::User(format!("There is no case {number} in this server."))
-            }
-            other => Self::Internal(other.to_string()),
+            other => Self::from_core(&other),
         }
     }
 }

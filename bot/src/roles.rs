@@ -25,18 +25,9 @@ impl From<RoleError> for BotError {
     fn from(error: RoleError) -> Self {
         match error {
             RoleError::Refused { refusal, message } => Self::RefusedWith(refusal, message),
-            RoleError::Storage(_) | RoleError::Jobs(_) => Self::Internal(error.to_string()),
-            other => Self::User(sentence(&other.to_string())),
+            other => Self::from_core(&other),
         }
     }
-}
-
-/// The text with its first letter in upper case, as a reply starts.
-fn sentence(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |first| {
-        first.to_uppercase().chain(chars).collect()
-    })
 }
 
 /// The guild's roles from the guild model and the bot's membership (from the model, else
@@ -754,10 +745,10 @@ mod tests {
     #[test]
     fn replies_start_with_a_capital() {
         assert_eq!(
-            sentence("there is no role panel #3 in this server"),
+            guildhall_core::error::capitalised("there is no role panel #3 in this server"),
             "There is no role panel #3 in this server"
         );
-        assert_eq!(sentence(""), "");
+        assert_eq!(guildhall_core::error::capitalised(""), "");
     }
 
     #[test]

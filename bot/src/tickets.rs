@@ -19,10 +19,7 @@ use crate::{BotData, BotError, Context};
 
 impl From<TicketError> for BotError {
     fn from(error: TicketError) -> Self {
-        match error {
-            TicketError::Storage(_) | TicketError::Jobs(_) => Self::Internal(error.to_string()),
-            other => Self::User(other.to_string()),
-        }
+        Self::from_core(&error)
     }
 }
 

@@ -14,6 +14,7 @@ pub mod config;
 pub mod coordination;
 pub mod db;
 pub mod effect;
+pub mod error;
 pub mod eligibility;
 pub mod events;
 pub mod features;

@@ -160,7 +160,7 @@ async fn on_error(error: poise::FrameworkError<'_, BotData, BotError>) {
                 answer(ctx, message).await;
                 record(ctx, Outcome::Refused, Some(refusal.code().to_owned())).await;
             }
-            BotError::User(message) => {
+            other if let Some(message) = other.user_message() => {
                 answer(ctx, message.clone()).await;
                 record(ctx, Outcome::UserError, Some(message)).await;
             }

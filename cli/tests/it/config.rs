@@ -147,7 +147,7 @@ async fn bad_input_names_what_was_wrong() {
         (
             &["config", "show", "--guild", "1", "nope"],
             1,
-            "unknown settings section `nope`; sections are: general, features, commands, moderation, automod, tickets, logging, roles, levels, giveaways",
+            "unknown settings section `nope`; sections are: general, features, commands, moderation, automod, tickets, recent_messages, roles, levels, giveaways",
         ),
         (
             &["jobs", "list", "--state", "sleeping"],
