@@ -20,9 +20,8 @@ use crate::auth::discord::{DiscordClient, DiscordError};
 use crate::auth::sessions::{Session, SessionStore, UserGuild};
 use crate::auth::{self, token};
 use crate::error::PageError;
-use crate::handlers::{
-    actions, giveaways, health, leaderboard, levels, login, moderation, pages, roles, tickets,
-};
+use crate::features::{self, FeaturePages};
+use crate::handlers::{actions, health, login, pages};
 use crate::metrics::{self, HttpMetrics};
 use crate::routes;
 use crate::{WebConfig, WebState};
@@ -183,28 +182,13 @@ impl App {
         }
     }
 
-    /// Checks that `user` may manage `guild` (Manage Server, Administrator or owner, or an
-    /// operator) and that Guildhall is in it. `fresh` asks Discord again (every write does).
-    ///
-    /// # Errors
-    /// [`PageError::Forbidden`] without the permission; [`PageError::NotFound`] when the bot is
-    /// not in the guild.
-    pub async fn guild_access(
-        &self,
-        user: &CurrentUser,
-        guild: GuildId,
-        fresh: bool,
-    ) -> Result<GuildAccess, PageError> {
-        self.access(user, guild, fresh, &[]).await
-    }
-
-    /// Like [`App::guild_access`], but also lets in a member of the guild who holds one of
+    /// Like the [`Guild`] extractor, but also lets in a member of the guild who holds one of
     /// `staff_roles` (by the bot's member cache, so only where the bot runs in this process:
     /// `guildhall serve`). Ticket pages use it so support staff read transcripts without
-    /// Manage Server.
+    /// Manage Server; the staff roles come from the ticket's panels, which the page reads first.
     ///
     /// # Errors
-    /// As [`App::guild_access`].
+    /// As [`App::access`].
     pub async fn staff_access(
         &self,
         user: &CurrentUser,
@@ -215,6 +199,13 @@ impl App {
         self.access(user, guild, fresh, staff_roles).await
     }
 
+    /// Checks that `user` may manage `guild` (Manage Server, Administrator or owner, or an
+    /// operator; or one of `staff_roles`, when given) and that Guildhall is in it. `fresh` asks
+    /// Discord again (every write does). Handlers reach it through [`Guild`].
+    ///
+    /// # Errors
+    /// [`PageError::Forbidden`] without the permission; [`PageError::NotFound`] when the bot is
+    /// not in the guild.
     async fn access(
         &self,
         user: &CurrentUser,
@@ -353,6 +344,100 @@ pub struct GuildAccess {
     pub via_staff_role: bool,
 }
 
+/// Marks a request whose CSRF token [`csrf_guard`] checked: inserted by the guard alone, so
+/// a handler that sees it knows the route is mounted behind the guard.
+#[derive(Debug, Clone, Copy)]
+struct CsrfChecked;
+
+/// How a [`Guild`] extractor checks the member: reads trust the cached guild list, writes ask
+/// Discord again and require the CSRF check.
+pub trait AccessMode: Send + Sync + 'static {
+    /// Ask Discord for the member's guilds again instead of the session's copy.
+    const FRESH: bool;
+    /// Refuse the request unless [`csrf_guard`] checked its token.
+    const WRITE: bool;
+}
+
+/// A page or a read-only action (a preview, a test): the permission cached for
+/// [`PERMISSION_CACHE`].
+#[derive(Debug, Clone, Copy)]
+pub struct Read;
+
+/// A change: the permission asked of Discord again, and the CSRF check required.
+#[derive(Debug, Clone, Copy)]
+pub struct Write;
+
+impl AccessMode for Read {
+    const FRESH: bool = false;
+    const WRITE: bool = false;
+}
+
+impl AccessMode for Write {
+    const FRESH: bool = true;
+    const WRITE: bool = true;
+}
+
+/// The extractor of every guild page and action: the logged-in user (else 401 or the login
+/// redirect), the `{guild}` path parameter (404 unless canonical), and their right to manage
+/// that guild (403 without Manage Server, 404 when Guildhall is not there). A [`Write`] is
+/// refused with 403 when the route is not behind the CSRF guard, so a write route cannot be
+/// mounted without it.
+#[derive(Debug, Clone)]
+pub struct Guild<M: AccessMode> {
+    /// Who asks.
+    pub user: CurrentUser,
+    /// The guild of the path, which they may manage.
+    pub access: GuildAccess,
+    mode: std::marker::PhantomData<M>,
+}
+
+/// A guild page: Manage Server, by the cached guild list.
+pub type ReadGuild = Guild<Read>;
+/// A guild change: Manage Server asked of Discord again, behind the CSRF check.
+pub type WriteGuild = Guild<Write>;
+
+impl<M: AccessMode> Guild<M> {
+    /// The guild of the path.
+    pub fn id(&self) -> GuildId {
+        self.access.id
+    }
+}
+
+/// The `{guild}` path parameter, in its canonical spelling.
+///
+/// # Errors
+/// [`PageError::NotFound`] when the route has none or it is not a canonical id.
+async fn guild_param(parts: &mut Parts, app: &App) -> Result<GuildId, PageError> {
+    let params = RawPathParams::from_request_parts(parts, app)
+        .await
+        .map_err(|_| PageError::NotFound("no such page".to_owned()))?;
+    params
+        .iter()
+        .find(|(name, _)| *name == "guild")
+        .and_then(|(_, value)| value.parse::<GuildId>().ok())
+        .ok_or_else(|| PageError::NotFound("no such page".to_owned()))
+}
+
+impl<M: AccessMode> FromRequestParts<App> for Guild<M> {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        if M::WRITE && parts.extensions.get::<CsrfChecked>().is_none() {
+            // A route mounted without `guarded`: a bug, refused rather than trusted.
+            tracing::error!(path = %parts.uri.path(), "a guild change reached its handler without the CSRF check");
+            return Err(PageError::Csrf);
+        }
+        let user = CurrentUser::from_request_parts(parts, app).await?;
+        let guild = guild_param(parts, app).await?;
+        let access = app.access(&user, guild, M::FRESH, &[]).await?;
+        Ok(Self {
+            user,
+            access,
+            mode: std::marker::PhantomData,
+        })
+    }
+}
+
 /// The logged-in user of a request.
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
@@ -422,11 +507,13 @@ async fn csrf_guard(State(app): State<App>, request: Request, next: Next) -> Res
         .map(str::to_owned);
     if let Some(given) = header_token {
         if auth::csrf_matches(key, &session.id, &given) {
+            let mut request = request;
+            request.extensions_mut().insert(CsrfChecked);
             return next.run(request).await;
         }
         return PageError::Csrf.into_response();
     }
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, FORM_LIMIT).await else {
         return PageError::BadRequest(
             "the form could not be read: larger than 64 KB, or it stopped arriving".into(),
@@ -437,6 +524,7 @@ async fn csrf_guard(State(app): State<App>, request: Request, next: Next) -> Res
     if !field.is_some_and(|given| auth::csrf_matches(key, &session.id, &given)) {
         return PageError::Csrf.into_response();
     }
+    parts.extensions.insert(CsrfChecked);
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
 }
@@ -566,18 +654,26 @@ async fn no_raw_control_characters(request: Request, next: Next) -> Response {
 /// `route` behind the CSRF guard. The guard wraps the route's own methods only
 /// (`MethodRouter::route_layer`), so a method the route does not have is answered 405 by the
 /// router, before any session or token is asked for.
-fn guarded(app: &App, route: MethodRouter<App>) -> MethodRouter<App> {
+pub fn guarded(app: &App, route: MethodRouter<App>) -> MethodRouter<App> {
     route.route_layer(middleware::from_fn_with_state(app.clone(), csrf_guard))
 }
 
 /// Every route: the dashboard, login, health and metrics, assets, and the admin API.
 pub fn router(state: WebState) -> Router {
+    router_with(state, features::FEATURES)
+}
+
+/// [`router`] with `features` as the feature pages (tests mount pages of their own).
+pub fn router_with(state: WebState, features: &[FeaturePages]) -> Router {
     let admin = admin::router(AdminState {
         live: Arc::clone(&state.core.live),
         clock: Arc::clone(&state.core.clock),
         token: Arc::from(state.config.operator_token.as_str()),
     });
     let app = App::new(state);
+    let pages = features.iter().fold(Router::new(), |router, feature| {
+        router.merge((feature.routes)(&app))
+    });
     Router::new()
         .route(routes::HOME, guarded(&app, get(pages::home)))
         .route(routes::GUILD, guarded(&app, get(pages::overview)))
@@ -591,125 +687,6 @@ pub fn router(state: WebState) -> Router {
             routes::GUILD_ROLLBACK,
             guarded(&app, post(actions::rollback)),
         )
-        .route(routes::GUILD_CASES, guarded(&app, get(moderation::cases)))
-        .route(routes::GUILD_CASE, guarded(&app, get(moderation::case)))
-        .route(
-            routes::GUILD_CASE_REASON,
-            guarded(&app, post(moderation::edit_reason)),
-        )
-        .route(
-            routes::GUILD_REFUSALS,
-            guarded(&app, get(moderation::refusals)),
-        )
-        .route(
-            routes::GUILD_AUTOMOD,
-            guarded(&app, get(moderation::automod)),
-        )
-        .route(
-            routes::GUILD_AUTOMOD_RULE,
-            guarded(&app, post(moderation::save_rule)),
-        )
-        .route(
-            routes::GUILD_AUTOMOD_TEST,
-            guarded(&app, post(moderation::test_automod)),
-        )
-        .route(
-            routes::GUILD_AUTOMOD_PATTERN,
-            guarded(&app, post(moderation::check_pattern)),
-        )
-        .route(
-            routes::GUILD_LADDER,
-            guarded(&app, get(moderation::ladder).post(moderation::save_ladder)),
-        )
-        .route(routes::GUILD_TICKETS, guarded(&app, get(tickets::list)))
-        .route(
-            routes::GUILD_TICKET_PANELS,
-            guarded(&app, post(tickets::create_panel)),
-        )
-        .route(routes::GUILD_TICKET, guarded(&app, get(tickets::ticket)))
-        .route(
-            routes::GUILD_TICKET_EXPORT,
-            guarded(&app, get(tickets::export)),
-        )
-        .route(routes::GUILD_LEVELS, guarded(&app, get(levels::levels)))
-        .route(
-            routes::GUILD_LEVELS_SETTINGS,
-            guarded(&app, post(levels::save_settings)),
-        )
-        .route(
-            routes::GUILD_LEVELS_REWARDS,
-            guarded(&app, post(levels::save_rewards)),
-        )
-        .route(
-            routes::GUILD_LEVELS_MULTIPLIERS,
-            guarded(&app, post(levels::save_multipliers)),
-        )
-        .route(
-            routes::GUILD_LEVELS_NO_XP,
-            guarded(&app, post(levels::save_no_xp)),
-        )
-        .route(
-            routes::GUILD_LEVELS_IMPORT,
-            guarded(&app, post(levels::import)),
-        )
-        .route(
-            routes::GUILD_LEVELS_EXPORT,
-            guarded(&app, get(levels::export)),
-        )
-        .route(
-            routes::GUILD_LEVELS_LEADERBOARD,
-            guarded(&app, get(leaderboard::staff_page)),
-        )
-        .route(routes::GUILD_ROLES, guarded(&app, get(roles::page)))
-        .route(
-            routes::GUILD_ROLE_PANELS,
-            guarded(&app, post(roles::create_panel)),
-        )
-        .route(
-            routes::GUILD_ROLE_PANEL,
-            guarded(&app, get(roles::edit_page).post(roles::save_panel)),
-        )
-        .route(
-            routes::GUILD_ROLE_PANEL_DELETE,
-            guarded(&app, post(roles::delete_panel)),
-        )
-        .route(
-            routes::GUILD_ROLE_PREVIEW,
-            guarded(&app, post(roles::preview_panel)),
-        )
-        .route(
-            routes::GUILD_SELF_ROLES,
-            guarded(&app, post(roles::save_self_roles)),
-        )
-        .route(
-            routes::GUILD_TIMED_ROLE_REMOVE,
-            guarded(&app, post(roles::remove_timed)),
-        )
-        .route(routes::GUILD_GIVEAWAYS, guarded(&app, get(giveaways::list)))
-        .route(
-            routes::GUILD_GIVEAWAYS_NEW,
-            guarded(&app, post(giveaways::create)),
-        )
-        .route(
-            routes::GUILD_GIVEAWAY,
-            guarded(&app, get(giveaways::detail)),
-        )
-        .route(
-            routes::GUILD_GIVEAWAY_END,
-            guarded(&app, post(giveaways::end)),
-        )
-        .route(
-            routes::GUILD_GIVEAWAY_CANCEL,
-            guarded(&app, post(giveaways::cancel)),
-        )
-        .route(
-            routes::GUILD_GIVEAWAY_REROLL,
-            guarded(&app, post(giveaways::reroll)),
-        )
-        .route(
-            routes::GUILD_GIVEAWAY_EXPORT,
-            guarded(&app, get(giveaways::export)),
-        )
         .route(routes::OPERATOR, guarded(&app, get(pages::operator)))
         .route(routes::JOB_CANCEL, guarded(&app, post(actions::cancel_job)))
         .route(routes::JOB_RETRY, guarded(&app, post(actions::retry_job)))
@@ -717,12 +694,11 @@ pub fn router(state: WebState) -> Router {
         .route(routes::LOGIN, get(login::login))
         .route(routes::AUTH_CALLBACK, get(login::callback))
         .route(routes::HEALTHZ, get(health::healthz))
-        .route(routes::LEADERBOARD, get(leaderboard::public_page))
-        .route(routes::LEADERBOARD_DATA, get(leaderboard::public_data))
         .route(routes::READYZ, get(health::readyz))
         .route(routes::METRICS, get(health::metrics))
         .route(routes::HTMX_JS, get(health::htmx_js))
         .route(routes::APP_CSS, get(health::app_css))
+        .merge(pages)
         .route_layer(middleware::from_fn(canonical_ids))
         .with_state(app.clone())
         .merge(admin)

@@ -16,6 +16,7 @@ mod app;
 mod auth;
 pub mod directory;
 mod error;
+pub mod features;
 mod handlers;
 mod metrics;
 pub mod routes;
@@ -32,7 +33,11 @@ use guildhall_core::jobs::JobMetrics;
 use guildhall_core::references::{GuildDirectory, Layered, NoDirectory};
 use tokio_util::sync::CancellationToken;
 
-pub use app::router;
+pub use app::{
+    AccessMode, App, CurrentUser, Guild, GuildAccess, Read, ReadGuild, Write, WriteGuild, guarded,
+    router, router_with,
+};
+pub use error::PageError;
 
 /// How the web server runs: where it listens, how it signs sessions, and how it reaches
 /// Discord's OAuth2.

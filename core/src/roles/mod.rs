@@ -12,7 +12,8 @@
 //!
 //! Files by use case: `settings.rs` (the `roles` settings and their checks), `model.rs`
 //! (panels, options, timed roles), `components.rs` (custom ids), `manage.rs` (who may give which
-//! role), `toggle.rs` (what a click changes), `store.rs` (SQL), `service.rs` (the service, its
+//! role), `guild_roles.rs` (a guild's roles as the dashboard hands them out: role ids read from
+//! forms, the bot's and the staff member's check from the guild model), `toggle.rs` (what a click changes), `store.rs` (SQL), `service.rs` (the service, its
 //! error, the levels port, the rate limit), `panel.rs` (create, edit, delete and the panel
 //! message), `post.rs` (the `roles.post_panel` job that posts a panel made in the dashboard and
 //! records its message), `click.rs`, `self_roles.rs`, `auto.rs`, `timed.rs` (timed roles and
@@ -21,6 +22,7 @@
 pub mod auto;
 pub mod click;
 pub mod components;
+pub mod guild_roles;
 pub mod manage;
 pub mod model;
 pub mod panel;
@@ -38,6 +40,7 @@ mod section;
 pub use auto::{AutoRoles, AutoTrigger, auto_roles};
 pub use click::{Click, ClickOutcome};
 pub use components::RoleComponent;
+pub use guild_roles::GuildRoles;
 pub use manage::{RoleAuthority, RoleProblem, check_bot_can_manage, check_invoker_can_grant};
 pub use model::{
     PanelChoice, PanelContent, PanelId, PanelOption, PanelStyle, Removal, RolePanel, TimedRole,

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use super::components::RoleComponent;
+use super::guild_roles::GuildRoles;
 use super::manage::RoleAuthority;
 use super::model::{PanelChoice, PanelContent, PanelId, PanelOption, PanelStyle, RolePanel};
 use super::service::{RoleError, RoleService};
@@ -127,6 +128,69 @@ impl RoleService {
             message: panel_message(&panel, names),
         };
         Ok(CreatedPanel { panel, post })
+    }
+
+    /// Creates a panel for a staff member outside Discord (the dashboard): checked like
+    /// [`RoleService::create_panel`] where `roles` knows the guild and the bot, otherwise
+    /// against the limits alone (the bot checks every role again at every click). The post is
+    /// left to the caller (the `roles.post_panel` job).
+    ///
+    /// # Errors
+    /// As [`RoleService::create_panel`].
+    pub async fn create_panel_for(
+        &self,
+        settings: &RoleSettings,
+        request: PanelRequest,
+        roles: &GuildRoles,
+    ) -> Result<RolePanel, RoleError> {
+        if let Some(authority) = roles.authority() {
+            return self
+                .create_panel(settings, request, &authority, &roles.names)
+                .await
+                .map(|created| created.panel);
+        }
+        let content = checked_content(settings, request.content)?;
+        Ok(store::create_panel(
+            &self.db,
+            &NewPanel {
+                guild: request.guild,
+                channel: request.channel,
+                content,
+                created_by: request.created_by,
+                created_at: self.clock.now(),
+            },
+        )
+        .await?)
+    }
+
+    /// Edits a panel for a staff member outside Discord: checked like
+    /// [`RoleService::edit_panel`] where `roles` knows the guild and the bot, otherwise against
+    /// the limits alone.
+    ///
+    /// # Errors
+    /// As [`RoleService::edit_panel`].
+    pub async fn edit_panel_for(
+        &self,
+        settings: &RoleSettings,
+        edit: PanelEdit,
+        roles: &GuildRoles,
+    ) -> Result<EditedPanel, RoleError> {
+        if let Some(authority) = roles.authority() {
+            return self
+                .edit_panel(settings, edit, &authority, &roles.names)
+                .await;
+        }
+        let content = checked_content(settings, edit.content)?;
+        let panel =
+            store::update_panel(&self.db, edit.guild, edit.panel, &content, self.clock.now())
+                .await?
+                .ok_or(RoleError::NoSuchPanel(edit.panel))?;
+        let edit = panel.message.map(|message_id| Effect::EditMessage {
+            channel: panel.channel,
+            message_id,
+            message: panel_message(&panel, &crate::eligibility::RoleMentions),
+        });
+        Ok(EditedPanel { panel, edit })
     }
 
     /// Records the message the bot posted for a panel.

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::see_other;
-use crate::app::{App, CurrentUser};
+use crate::app::{App, CurrentUser, Guild, Write};
 use crate::error::PageError;
 use crate::handlers::pages::HISTORY_SHOWN;
 use crate::routes;
@@ -44,11 +44,10 @@ fn user_error(error: GuildConfigError) -> Result<String, PageError> {
 /// 403 without Manage Server (asked of Discord again); 400 for a key outside those sections.
 pub async fn set_setting(
     State(app): State<App>,
-    user: CurrentUser,
-    Path(guild): Path<GuildId>,
+    Guild { user, access, .. }: Guild<Write>,
     Form(form): Form<SetForm>,
 ) -> Result<Response, PageError> {
-    let access = app.guild_access(&user, guild, true).await?;
+    let guild = access.id;
     let section = form.key.split('.').next().unwrap_or_default();
     if !EDITABLE_SECTIONS.contains(&section) || !form.key.contains('.') {
         return Err(PageError::BadRequest(format!(
@@ -104,10 +103,10 @@ pub async fn set_setting(
 /// 403 without Manage Server; 404 for an entry not in this guild's history.
 pub async fn rollback(
     State(app): State<App>,
-    user: CurrentUser,
-    Path((guild, entry_id)): Path<(GuildId, i64)>,
+    Guild { user, access, .. }: Guild<Write>,
+    Path((_, entry_id)): Path<(GuildId, i64)>,
 ) -> Result<Response, PageError> {
-    let access = app.guild_access(&user, guild, true).await?;
+    let guild = access.id;
     let service = &app.web.core.config;
     let entries = service
         .history(guild, None, 10_000)

@@ -30,13 +30,17 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::moderation::parse_seconds;
-use super::roles::{GuildRoles, read_channel};
+use super::roles::{guild_roles, read_channel};
 use super::see_other;
-use crate::app::{App, CurrentUser, GuildAccess};
+use crate::app::{App, CurrentUser, Guild, GuildAccess, Read, Write, guarded};
 use crate::error::PageError;
+use crate::features::Tab;
 use crate::routes;
 use crate::views::components::Flash;
 use crate::views::giveaways::{self as views, DetailPage, ENTRANTS_SHOWN, GiveawayForm, ListPage};
+use axum::Router;
+use axum::routing::{get, post};
+use guildhall_core::roles::GuildRoles;
 
 /// The most giveaways the list shows.
 const GIVEAWAYS_SHOWN: u32 = 200;
@@ -134,7 +138,7 @@ async fn list_page(
     if user.htmx && errors.is_empty() {
         return Ok(views::rows(guild, &giveaways, state_text, app.now()));
     }
-    let roles = GuildRoles::of(app, user, guild);
+    let roles = guild_roles(app, user, guild);
     let settings = app.guild_settings(guild).await?;
     Ok(views::list(
         user,
@@ -167,11 +171,9 @@ fn parse_state(text: &str) -> Result<Option<GiveawayState>, PageError> {
 /// 403 without Manage Server; 404 when the bot is not there; 400 for an unknown state.
 pub async fn list(
     State(app): State<App>,
-    user: CurrentUser,
-    Path(guild): Path<GuildId>,
+    Guild { user, access, .. }: Guild<Read>,
     Query(query): Query<GiveawayQuery>,
 ) -> Result<Markup, PageError> {
-    let access = app.guild_access(&user, guild, false).await?;
     let flash = (query.done == "created").then(|| {
         Flash::ok("Giveaway started; the bot posts its message in the channel.".to_owned())
     });
@@ -319,12 +321,11 @@ async fn refused(
 /// reasons, with nothing stored.
 pub async fn create(
     State(app): State<App>,
-    user: CurrentUser,
-    Path(guild): Path<GuildId>,
+    Guild { user, access, .. }: Guild<Write>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let access = app.guild_access(&user, guild, true).await?;
-    let roles = GuildRoles::of(&app, &user, guild);
+    let guild = access.id;
+    let roles = guild_roles(&app, &user, guild);
     let form = read_form(&fields);
     let request = match form_request(guild, &form, &roles, manager(&app, &user, guild)) {
         Ok(request) => request,
@@ -434,10 +435,9 @@ async fn detail_page(
 /// 403 without Manage Server; 404 for a giveaway this guild does not have.
 pub async fn detail(
     State(app): State<App>,
-    user: CurrentUser,
-    Path((guild, id)): Path<(GuildId, GiveawayId)>,
+    Guild { user, access, .. }: Guild<Read>,
+    Path((_, id)): Path<(GuildId, GiveawayId)>,
 ) -> Result<Markup, PageError> {
-    let access = app.guild_access(&user, guild, false).await?;
     detail_page(&app, &user, &access, id, None).await
 }
 
@@ -473,10 +473,10 @@ async fn after_action(
 /// have; 422 unless it is running.
 pub async fn end(
     State(app): State<App>,
-    user: CurrentUser,
-    Path((guild, id)): Path<(GuildId, GiveawayId)>,
+    Guild { user, access, .. }: Guild<Write>,
+    Path((_, id)): Path<(GuildId, GiveawayId)>,
 ) -> Result<Response, PageError> {
-    let access = app.guild_access(&user, guild, true).await?;
+    let guild = access.id;
     let outcome = service(&app)
         .end(guild, id, &manager(&app, &user, guild))
         .await;
@@ -516,11 +516,11 @@ fn reason(form: &ActionForm) -> Option<&str> {
 /// As [`end`].
 pub async fn cancel(
     State(app): State<App>,
-    user: CurrentUser,
-    Path((guild, id)): Path<(GuildId, GiveawayId)>,
+    Guild { user, access, .. }: Guild<Write>,
+    Path((_, id)): Path<(GuildId, GiveawayId)>,
     Form(form): Form<ActionForm>,
 ) -> Result<Response, PageError> {
-    let access = app.guild_access(&user, guild, true).await?;
+    let guild = access.id;
     let outcome = service(&app)
         .cancel(guild, id, &manager(&app, &user, guild), reason(&form))
         .await;
@@ -545,11 +545,11 @@ pub async fn cancel(
 /// As [`end`]; 422 for a prize the giveaway does not have or a giveaway not ended.
 pub async fn reroll(
     State(app): State<App>,
-    user: CurrentUser,
-    Path((guild, id)): Path<(GuildId, GiveawayId)>,
+    Guild { user, access, .. }: Guild<Write>,
+    Path((_, id)): Path<(GuildId, GiveawayId)>,
     Form(form): Form<ActionForm>,
 ) -> Result<Response, PageError> {
-    let access = app.guild_access(&user, guild, true).await?;
+    let guild = access.id;
     let Ok(slot) = form.slot.trim().parse::<u32>() else {
         let flash = Flash::error(format!(
             "the prize to reroll must be its number (1, 2, …), got `{}`",
@@ -589,15 +589,15 @@ pub async fn reroll(
 /// than `json` or `csv`.
 pub async fn export(
     State(app): State<App>,
-    user: CurrentUser,
-    Path((guild, id, format)): Path<(GuildId, GiveawayId, String)>,
+    Guild { user, access, .. }: Guild<Read>,
+    Path((_, id, format)): Path<(GuildId, GiveawayId, String)>,
 ) -> Result<Response, PageError> {
     if format != "json" && format != "csv" {
         return Err(PageError::NotFound(format!(
             "giveaways export as json or csv, not `{format}`"
         )));
     }
-    app.guild_access(&user, guild, false).await?;
+    let guild = access.id;
     let service = service(&app);
     let (body, content_type) = if format == "json" {
         let value = service
@@ -630,6 +630,24 @@ pub async fn export(
         content_type,
         &format!("giveaway-{guild}-{id}.{format}"),
     ))
+}
+
+/// The giveaways' tab.
+pub const TABS: &[Tab] = &[Tab {
+    label: "Giveaways",
+    path: routes::guild_giveaways,
+}];
+
+/// The giveaway pages: the list, a new giveaway, one giveaway, its actions and exports.
+pub fn routes(app: &App) -> Router<App> {
+    Router::new()
+        .route(routes::GUILD_GIVEAWAYS, guarded(app, get(list)))
+        .route(routes::GUILD_GIVEAWAYS_NEW, guarded(app, post(create)))
+        .route(routes::GUILD_GIVEAWAY, guarded(app, get(detail)))
+        .route(routes::GUILD_GIVEAWAY_END, guarded(app, post(end)))
+        .route(routes::GUILD_GIVEAWAY_CANCEL, guarded(app, post(cancel)))
+        .route(routes::GUILD_GIVEAWAY_REROLL, guarded(app, post(reroll)))
+        .route(routes::GUILD_GIVEAWAY_EXPORT, guarded(app, get(export)))
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use guildhall_core::levels::{LeaderboardEntry, LevelSettings};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::app::{App, CurrentUser};
+use crate::app::{App, Guild, Read};
 use crate::error::PageError;
 use crate::routes;
 use crate::views::leaderboard::{self as views, Board, BoardMember};
@@ -227,11 +227,10 @@ pub async fn public_data(
 /// 403 without Manage Server; 404 when the bot is not there; 400 for a bad page.
 pub async fn staff_page(
     State(app): State<App>,
-    user: CurrentUser,
-    Path(guild): Path<GuildId>,
+    Guild { user, access, .. }: Guild<Read>,
     Query(query): Query<PageQuery>,
 ) -> Result<Response, PageError> {
-    let access = app.guild_access(&user, guild, false).await?;
+    let guild = access.id;
     let page = query.number().map_err(PageError::BadRequest)?;
     let settings = app.guild_settings(guild).await?;
     let board = board(&app, guild, access.name.clone(), page, &settings).await?;

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use guildhall_core::clock::UnixMillis;
@@ -34,13 +34,16 @@ use tokio_util::sync::{CancellationToken, DropGuard};
 use super::leaderboard;
 use super::see_other;
 use crate::WebState;
-use crate::app::{App, CurrentUser, GuildAccess};
+use crate::app::{App, CurrentUser, Guild, Read, Write, guarded};
 use crate::error::PageError;
+use crate::features::Tab;
 use crate::routes;
 use crate::views::levels::{
     self as views, Editor, Forms, ImportForm, ImportResult, ImportView, LevelsPage,
     MultipliersForm, NoXpForm, Outcome, PercentRow, RewardRow, RewardsForm, SettingsForm,
 };
+use axum::Router;
+use axum::routing::{self, post};
 
 /// How long a guild's member count and the list of the bot's guilds are trusted by the
 /// leaderboards (the public pages may be cached as long).
@@ -176,25 +179,7 @@ fn config_message(error: GuildConfigError) -> Result<String, PageError> {
 /// The guild's roles (id, name), highest first, without @everyone, when the bot's cache knows
 /// them; empty otherwise (the editors then take typed ids).
 fn role_choices(app: &App, guild: GuildId) -> Vec<(RoleId, String)> {
-    let Some(info) = app.web.core.guild_cache.guild_info(guild) else {
-        return Vec::new();
-    };
-    let mut roles: Vec<(RoleId, String, i32)> = info
-        .roles
-        .iter()
-        .filter(|role| role.id.get() != guild.get())
-        .map(|role| {
-            let name = app
-                .web
-                .core
-                .guild_cache
-                .role_name(guild, role.id)
-                .unwrap_or_else(|| role.id.to_string());
-            (role.id, name, role.position)
-        })
-        .collect();
-    roles.sort_by_key(|role| std::cmp::Reverse(role.2));
-    roles.into_iter().map(|(id, name, _)| (id, name)).collect()
+    guildhall_core::roles::GuildRoles::of(&app.web.core.guild_cache, guild, None, None).choices
 }
 
 async fn page_data(
@@ -229,10 +214,9 @@ async fn page_data(
 /// 403 without Manage Server; 404 when the bot is not there.
 pub async fn levels(
     State(app): State<App>,
-    user: CurrentUser,
-    Path(guild): Path<GuildId>,
+    Guild { user, access, .. }: Guild<Read>,
 ) -> Result<Markup, PageError> {
-    let access = app.guild_access(&user, guild, false).await?;
+    let guild = access.id;
     let settings = app.guild_settings(guild).await?;
     let data = page_data(
         &app,
@@ -687,12 +671,11 @@ async fn apply_editor(
 /// back (or the page with the refused editor refilled, 422).
 async fn save(
     app: App,
-    user: CurrentUser,
-    guild: GuildId,
+    Guild { user, access, .. }: Guild<Write>,
     editor: Editor,
     fields: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
-    let access = app.guild_access(&user, guild, true).await?;
+    let guild = access.id;
     let settings = app.guild_settings(guild).await?;
     let saved = apply_editor(&app, &user, guild, &settings, editor, &fields).await?;
     let status = match saved.outcome {
@@ -738,11 +721,10 @@ async fn save(
 /// message for a refused value, with nothing written.
 pub async fn save_settings(
     State(app): State<App>,
-    user: CurrentUser,
-    Path(guild): Path<GuildId>,
+    guild: Guild<Write>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    save(app, user, guild, Editor::Settings, fields).await
+    save(app, guild, Editor::Settings, fields).await
 }
 
 /// `POST /guilds/{guild}/levels/rewards`: saves the rewards and the reward mode; audited as
@@ -752,11 +734,10 @@ pub async fn save_settings(
 /// As [`save_settings`]: one bad row refuses them all.
 pub async fn save_rewards(
     State(app): State<App>,
-    user: CurrentUser,
-    Path(guild): Path<GuildId>,
+    guild: Guild<Write>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    save(app, user, guild, Editor::Rewards, fields).await
+    save(app, guild, Editor::Rewards, fields).await
 }
 
 /// `POST /guilds/{guild}/levels/multipliers`: saves the role and channel multipliers; audited
@@ -766,11 +747,10 @@ pub async fn save_rewards(
 /// As [`save_settings`].
 pub async fn save_multipliers(
     State(app): State<App>,
-    user: CurrentUser,
-    Path(guild): Path<GuildId>,
+    guild: Guild<Write>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    save(app, user, guild, Editor::Multipliers, fields).await
+    save(app, guild, Editor::Multipliers, fields).await
 }
 
 /// `POST /guilds/{guild}/levels/no-xp`: saves the no-XP channels and roles; audited as
@@ -780,11 +760,10 @@ pub async fn save_multipliers(
 /// As [`save_settings`].
 pub async fn save_no_xp(
     State(app): State<App>,
-    user: CurrentUser,
-    Path(guild): Path<GuildId>,
+    guild: Guild<Write>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    save(app, user, guild, Editor::NoXp, fields).await
+    save(app, guild, Editor::NoXp, fields).await
 }
 
 fn import_mode(text: &str) -> Result<ImportMode, String> {
@@ -856,11 +835,10 @@ async fn run_import(
 /// (or the bad mode), with nothing written.
 pub async fn import(
     State(app): State<App>,
-    user: CurrentUser,
-    Path(guild): Path<GuildId>,
+    Guild { user, access, .. }: Guild<Write>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let access = app.guild_access(&user, guild, true).await?;
+    let guild = access.id;
     let form = ImportForm {
         csv: fields
             .iter()
@@ -904,10 +882,9 @@ pub async fn import(
 /// 403 without Manage Server; 404 when the bot is not there.
 pub async fn export(
     State(app): State<App>,
-    user: CurrentUser,
-    Path(guild): Path<GuildId>,
+    Guild { user, access, .. }: Guild<Read>,
 ) -> Result<Response, PageError> {
-    let _: GuildAccess = app.guild_access(&user, guild, false).await?;
+    let guild = access.id;
     let csv = app
         .inner
         .levels
@@ -929,6 +906,46 @@ pub async fn export(
         "text/csv; charset=utf-8",
         &format!("levels-{guild}.csv"),
     ))
+}
+
+/// The levels' tab (the staff leaderboard is reached from it).
+pub const TABS: &[Tab] = &[Tab {
+    label: "Levels",
+    path: routes::guild_levels,
+}];
+
+/// The levels pages: settings and editors, import and export, the staff leaderboard, and the
+/// public leaderboard (no login).
+pub fn routes(app: &App) -> Router<App> {
+    Router::new()
+        .route(routes::GUILD_LEVELS, guarded(app, routing::get(levels)))
+        .route(
+            routes::GUILD_LEVELS_SETTINGS,
+            guarded(app, post(save_settings)),
+        )
+        .route(
+            routes::GUILD_LEVELS_REWARDS,
+            guarded(app, post(save_rewards)),
+        )
+        .route(
+            routes::GUILD_LEVELS_MULTIPLIERS,
+            guarded(app, post(save_multipliers)),
+        )
+        .route(routes::GUILD_LEVELS_NO_XP, guarded(app, post(save_no_xp)))
+        .route(routes::GUILD_LEVELS_IMPORT, guarded(app, post(import)))
+        .route(
+            routes::GUILD_LEVELS_EXPORT,
+            guarded(app, routing::get(export)),
+        )
+        .route(
+            routes::GUILD_LEVELS_LEADERBOARD,
+            guarded(app, routing::get(leaderboard::staff_page)),
+        )
+        .route(routes::LEADERBOARD, routing::get(leaderboard::public_page))
+        .route(
+            routes::LEADERBOARD_DATA,
+            routing::get(leaderboard::public_data),
+        )
 }
 
 #[cfg(test)]

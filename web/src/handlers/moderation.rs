@@ -18,10 +18,13 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::see_other;
-use crate::app::{App, CurrentUser};
+use crate::app::{App, Guild, Read, Write, guarded};
 use crate::error::PageError;
+use crate::features::Tab;
 use crate::routes;
 use crate::views::moderation::{self as views, LadderRow, TestOutcome};
+use axum::Router;
+use axum::routing::{get, post};
 
 /// Cases per page.
 pub const CASES_PAGE: u32 = 50;
@@ -140,11 +143,10 @@ impl CaseQuery {
 /// 403 without Manage Server; 404 when the bot is not there.
 pub async fn cases(
     State(app): State<App>,
-    user: CurrentUser,
-    Path(guild): Path<GuildId>,
+    Guild { user, access, .. }: Guild<Read>,
     Query(query): Query<CaseQuery>,
 ) -> Result<Response, PageError> {
-    let access = app.guild_access(&user, guild, false).await?;
+    let guild = access.id;
     let (filter, errors) = query.filter();
     // A filter that cannot be read is refused, not dropped: a list that silently ignores half
     // the search reads as an answer to it.
@@ -172,10 +174,10 @@ pub async fn cases(
 /// As [`cases`]; 404 for a number this guild has no case with.
 pub async fn case(
     State(app): State<App>,
-    user: CurrentUser,
-    Path((guild, number)): Path<(GuildId, i64)>,
+    Guild { user, access, .. }: Guild<Read>,
+    Path((_, number)): Path<(GuildId, i64)>,
 ) -> Result<Markup, PageError> {
-    let access = app.guild_access(&user, guild, false).await?;
+    let guild = access.id;
     let case = app
         .moderation()
         .case(guild, number)
@@ -198,11 +200,11 @@ pub struct ReasonForm {
 /// 403 without Manage Server (asked of Discord again); 404 for an unknown case.
 pub async fn edit_reason(
     State(app): State<App>,
-    user: CurrentUser,
-    Path((guild, number)): Path<(GuildId, i64)>,
+    Guild { user, access, .. }: Guild<Write>,
+    Path((_, number)): Path<(GuildId, i64)>,
     Form(form): Form<ReasonForm>,
 ) -> Result<Response, PageError> {
-    let access = app.guild_access(&user, guild, true).await?;
+    let guild = access.id;
     let service = app.moderation();
     let before = service
         .case(guild, number)
@@ -265,10 +267,9 @@ pub async fn edit_reason(
 /// As [`cases`].
 pub async fn refusals(
     State(app): State<App>,
-    user: CurrentUser,
-    Path(guild): Path<GuildId>,
+    Guild { user, access, .. }: Guild<Read>,
 ) -> Result<Markup, PageError> {
-    let access = app.guild_access(&user, guild, false).await?;
+    let guild = access.id;
     let refusals = guildhall_core::refusals::list(&app.web.core.db, guild, REFUSALS_SHOWN)
         .await
         .map_err(PageError::internal)?;
@@ -281,10 +282,9 @@ pub async fn refusals(
 /// As [`cases`].
 pub async fn automod(
     State(app): State<App>,
-    user: CurrentUser,
-    Path(guild): Path<GuildId>,
+    Guild { user, access, .. }: Guild<Read>,
 ) -> Result<Markup, PageError> {
-    let access = app.guild_access(&user, guild, false).await?;
+    let guild = access.id;
     let settings = app.guild_settings(guild).await?;
     Ok(views::automod(&user, &access, &settings.automod, None))
 }
@@ -386,8 +386,8 @@ pub use guildhall_core::clock::parse_seconds;
 /// 403 without Manage Server (asked of Discord again); 404 for an unknown rule.
 pub async fn save_rule(
     State(app): State<App>,
-    user: CurrentUser,
-    Path((guild, rule)): Path<(GuildId, String)>,
+    Guild { user, access, .. }: Guild<Write>,
+    Path((_, rule)): Path<(GuildId, String)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let Some(kind) = RuleKind::from_name(&rule) else {
@@ -396,7 +396,7 @@ pub async fn save_rule(
             RuleKind::ALL.map(RuleKind::name).join(", ")
         )));
     };
-    let access = app.guild_access(&user, guild, true).await?;
+    let guild = access.id;
     let service = &app.web.core.config;
     let settings = service.reload(guild).await.map_err(PageError::internal)?;
     let mut section = serde_json::to_value(&settings.automod).map_err(PageError::internal)?;
@@ -537,11 +537,10 @@ fn run_tester(settings: &AutomodSettings, form: &TestForm) -> TestOutcome {
 /// 403 without Manage Server.
 pub async fn test_automod(
     State(app): State<App>,
-    user: CurrentUser,
-    Path(guild): Path<GuildId>,
+    Guild { user, access, .. }: Guild<Read>,
     Form(form): Form<TestForm>,
 ) -> Result<Response, PageError> {
-    let access = app.guild_access(&user, guild, false).await?;
+    let guild = access.id;
     let settings = app
         .web
         .core
@@ -578,11 +577,10 @@ pub struct PatternForm {
 /// 403 without Manage Server.
 pub async fn check_pattern(
     State(app): State<App>,
-    user: CurrentUser,
-    Path(guild): Path<GuildId>,
+    Guild { user, access, .. }: Guild<Read>,
     Form(form): Form<PatternForm>,
 ) -> Result<Response, PageError> {
-    let access = app.guild_access(&user, guild, false).await?;
+    let guild = access.id;
     let result = automod::validate_pattern(&form.pattern);
     let checked = (form.pattern.as_str(), result);
     if user.htmx {
@@ -612,10 +610,9 @@ pub async fn check_pattern(
 /// As [`cases`].
 pub async fn ladder(
     State(app): State<App>,
-    user: CurrentUser,
-    Path(guild): Path<GuildId>,
+    Guild { user, access, .. }: Guild<Read>,
 ) -> Result<Markup, PageError> {
-    let access = app.guild_access(&user, guild, false).await?;
+    let guild = access.id;
     let settings = app.guild_settings(guild).await?;
     let rows: Vec<LadderRow> = settings
         .moderation
@@ -711,11 +708,10 @@ pub fn ladder_json(rows: &[LadderRow]) -> Result<Value, String> {
 /// 403 without Manage Server (asked of Discord again).
 pub async fn save_ladder(
     State(app): State<App>,
-    user: CurrentUser,
-    Path(guild): Path<GuildId>,
+    Guild { user, access, .. }: Guild<Write>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let access = app.guild_access(&user, guild, true).await?;
+    let guild = access.id;
     let service = &app.web.core.config;
     let rows = ladder_rows(&fields);
     let settings = service.reload(guild).await.map_err(PageError::internal)?;
@@ -773,6 +769,53 @@ pub async fn save_ladder(
         views::ladder(&user, &access, &rows, error.as_deref()),
     )
         .into_response())
+}
+
+/// Moderation's tabs: cases, refusals, the escalation ladder.
+pub const TABS: &[Tab] = &[
+    Tab {
+        label: "Cases",
+        path: routes::guild_cases,
+    },
+    Tab {
+        label: "Refused",
+        path: routes::guild_refusals,
+    },
+    Tab {
+        label: "Ladder",
+        path: routes::guild_ladder,
+    },
+];
+
+/// Automod's tab: the rules and the tester.
+pub const AUTOMOD_TABS: &[Tab] = &[Tab {
+    label: "Automod",
+    path: routes::guild_automod,
+}];
+
+/// Moderation's pages: cases, their reasons, refusals, the ladder.
+pub fn routes(app: &App) -> Router<App> {
+    Router::new()
+        .route(routes::GUILD_CASES, guarded(app, get(cases)))
+        .route(routes::GUILD_CASE, guarded(app, get(case)))
+        .route(routes::GUILD_CASE_REASON, guarded(app, post(edit_reason)))
+        .route(routes::GUILD_REFUSALS, guarded(app, get(refusals)))
+        .route(
+            routes::GUILD_LADDER,
+            guarded(app, get(ladder).post(save_ladder)),
+        )
+}
+
+/// Automod's pages: the rules, the tester, the pattern check.
+pub fn automod_routes(app: &App) -> Router<App> {
+    Router::new()
+        .route(routes::GUILD_AUTOMOD, guarded(app, get(automod)))
+        .route(routes::GUILD_AUTOMOD_RULE, guarded(app, post(save_rule)))
+        .route(routes::GUILD_AUTOMOD_TEST, guarded(app, post(test_automod)))
+        .route(
+            routes::GUILD_AUTOMOD_PATTERN,
+            guarded(app, post(check_pattern)),
+        )
 }
 
 #[cfg(test)]

@@ -1,12 +1,11 @@
 //! Full pages (GET).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use guildhall_core::ids::GuildId;
 use guildhall_core::jobs::JobFilter;
 use maud::Markup;
 
-use crate::app::{App, CurrentUser};
+use crate::app::{App, CurrentUser, Guild, Read};
 use crate::error::PageError;
 use crate::views::pages::{self, OperatorData, OverviewData, PickerGuild};
 
@@ -73,10 +72,9 @@ pub async fn home(
 /// 403 without Manage Server; 404 when the bot is not there.
 pub async fn overview(
     State(app): State<App>,
-    user: CurrentUser,
-    Path(guild): Path<GuildId>,
+    Guild { user, access, .. }: Guild<Read>,
 ) -> Result<Markup, PageError> {
-    let access = app.guild_access(&user, guild, false).await?;
+    let guild = access.id;
     let since = app.now().minus(WEEK);
     let settings = app
         .web
@@ -109,10 +107,9 @@ pub async fn overview(
 /// As [`overview`].
 pub async fn features(
     State(app): State<App>,
-    user: CurrentUser,
-    Path(guild): Path<GuildId>,
+    Guild { user, access, .. }: Guild<Read>,
 ) -> Result<Markup, PageError> {
-    let access = app.guild_access(&user, guild, false).await?;
+    let guild = access.id;
     let settings = app.guild_settings(guild).await?;
     Ok(pages::features(&user, &access, &settings, None))
 }
@@ -126,10 +123,9 @@ pub const HISTORY_SHOWN: u32 = 100;
 /// As [`overview`].
 pub async fn history(
     State(app): State<App>,
-    user: CurrentUser,
-    Path(guild): Path<GuildId>,
+    Guild { user, access, .. }: Guild<Read>,
 ) -> Result<Markup, PageError> {
-    let access = app.guild_access(&user, guild, false).await?;
+    let guild = access.id;
     let entries = app
         .web
         .core

@@ -10,7 +10,7 @@
 //! through the job ledger: a new panel's post (`roles.post_panel`, which records the message),
 //! and an edit, a deletion or an early removal (`effects.perform`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,13 +23,11 @@ use guildhall_core::eligibility::Requirements;
 use guildhall_core::guild_config::GuildConfigError;
 use guildhall_core::ids::{ChannelId, GuildId, RoleId, UserId};
 use guildhall_core::jobs::{JobFilter, JobState, perform};
-use guildhall_core::permissions::{GuildInfo, MemberInfo};
 use guildhall_core::references::Reference;
 use guildhall_core::roles::panel::{MAX_BUTTON_LABEL, MAX_SELECT_LABEL, checked_content};
-use guildhall_core::roles::store::{self, NewPanel};
 use guildhall_core::roles::{
-    POST_PANEL, PanelChoice, PanelContent, PanelEdit, PanelId, PanelOption, PanelRequest,
-    PanelStyle, PostPanelPayload, RoleAuthority, RoleError, RolePanel, RoleService, RoleSettings,
+    GuildRoles, POST_PANEL, PanelChoice, PanelContent, PanelEdit, PanelId, PanelOption,
+    PanelRequest, PanelStyle, PostPanelPayload, RoleError, RolePanel, RoleService, RoleSettings,
     panel_message, schedule_post,
 };
 use maud::Markup;
@@ -38,14 +36,17 @@ use serde_json::json;
 
 use super::moderation::parse_seconds;
 use super::see_other;
-use crate::app::{App, CurrentUser, GuildAccess};
+use crate::app::{App, CurrentUser, Guild, GuildAccess, Read, Write, guarded};
 use crate::error::PageError;
+use crate::features::Tab;
 use crate::routes;
 use crate::views::components::Flash;
 use crate::views::roles::{
     self as views, Builder, OptionRow, PanelForm, PanelRow, PanelStatus, Preview, RolesPage,
     SelfRolesForm,
 };
+use axum::Router;
+use axum::routing::{get, post};
 
 /// The most post jobs read to show each panel's posting state.
 const POST_JOBS_SHOWN: u32 = 500;
@@ -65,150 +66,17 @@ fn role_error(error: RoleError) -> PageError {
     }
 }
 
-/// What this process knows of a guild's roles and of the bot's and the admin's place among them
-/// (the bot's guild model; empty where the bot does not run in this process).
-pub struct GuildRoles {
-    guild: GuildId,
-    info: Option<GuildInfo>,
-    /// Every role's name, @everyone included.
-    pub names: HashMap<RoleId, String>,
-    /// The roles to pick from: highest first, without @everyone.
-    pub choices: Vec<(RoleId, String)>,
-    bot: Option<MemberInfo>,
-    invoker: Option<MemberInfo>,
-}
-
-impl GuildRoles {
-    /// Reads the guild model. The bot's user is the application's (`discord.client_id`: Discord
-    /// gives a bot user its application's id). Operators hand out roles as the platform, so
-    /// only members are held to their own highest role.
-    pub fn of(app: &App, user: &CurrentUser, guild: GuildId) -> Self {
-        let cache = &app.web.core.guild_cache;
-        let info = cache.guild_info(guild);
-        let mut names = HashMap::new();
-        let mut ordered: Vec<(i32, RoleId, String)> = Vec::new();
-        if let Some(info) = &info {
-            for role in &info.roles {
-                let name = cache
-                    .role_name(guild, role.id)
-                    .unwrap_or_else(|| role.id.to_string());
-                names.insert(role.id, name.clone());
-                if role.id.get() != guild.get() {
-                    ordered.push((role.position, role.id, name));
-                }
-            }
-        }
-        ordered.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.get().cmp(&b.1.get())));
-        let bot = app
-            .config()
-            .client_id
-            .parse::<UserId>()
-            .ok()
-            .and_then(|bot| cache.member(guild, bot));
-        // Operators are not held to a role. Anyone else is: a member the guild model has not
-        // seen yet is held to no roles (fails closed: the owner still passes, others are told
-        // to hand out only roles below their own) rather than to none at all.
-        let invoker = if user.operator {
-            None
-        } else {
-            Some(
-                cache
-                    .member(guild, user.session.user)
-                    .unwrap_or(MemberInfo {
-                        user: user.session.user,
-                        roles: Vec::new(),
-                        timed_out_until: None,
-                    }),
-            )
-        };
-        Self {
-            guild,
-            info,
-            names,
-            choices: ordered
-                .into_iter()
-                .map(|(_, id, name)| (id, name))
-                .collect(),
-            bot,
-            invoker,
-        }
-    }
-
-    /// Whether the guild's roles are known (role pickers, unknown roles refused).
-    pub fn known(&self) -> bool {
-        self.info.is_some()
-    }
-
-    /// The check the bot runs, when this process knows the guild and the bot's membership.
-    fn authority(&self) -> Option<RoleAuthority<'_>> {
-        Some(RoleAuthority {
-            guild: self.info.as_ref()?,
-            bot: self.bot.as_ref()?,
-            invoker: self.invoker.as_ref(),
-            managed: &[],
-        })
-    }
-
-    /// Why the bot's check cannot run here, when it cannot.
-    pub fn unchecked_note(&self) -> Option<&'static str> {
-        if self.info.is_none() {
-            Some(
-                "This dashboard process does not see the server's roles (the bot runs elsewhere), so it cannot check that the bot can give them; the bot checks again at every click.",
-            )
-        } else if self.bot.is_none() {
-            Some(
-                "The bot's own membership is not known here yet, so it cannot be checked that the bot can give these roles; the bot checks again at every click.",
-            )
-        } else {
-            None
-        }
-    }
-
-    /// The bot's (and the admin's) check of each role, in the core's words; empty when all pass
-    /// or the check cannot run.
-    fn problems(&self, roles: &[RoleId], now: guildhall_core::clock::UnixMillis) -> Vec<String> {
-        let Some(authority) = self.authority() else {
-            return Vec::new();
-        };
-        roles
-            .iter()
-            .filter_map(|role| authority.check(*role, now).err())
-            .map(|problem| problem.words(&self.names))
-            .collect()
-    }
-
-    /// Reads a role id typed or picked for `field`: a number, not @everyone, a role of this
-    /// server when its roles are known.
-    fn role(&self, field: &str, text: &str) -> Result<RoleId, String> {
-        let Ok(role) = text.trim().parse::<RoleId>() else {
-            return Err(format!(
-                "{field}: `{text}` is not a role id (a number such as 1101234567890123456)"
-            ));
-        };
-        if role.get() == self.guild.get() {
-            return Err(format!(
-                "{field}: @everyone belongs to every member; it cannot be given or taken"
-            ));
-        }
-        if self.known() && !self.names.contains_key(&role) {
-            return Err(format!("{field}: role {role} is not a role of this server"));
-        }
-        Ok(role)
-    }
-
-    /// Reads a list of role ids for `field`, each once.
-    pub(crate) fn roles(&self, field: &str, texts: &[String]) -> (Vec<RoleId>, Vec<String>) {
-        let mut roles = Vec::new();
-        let mut errors = Vec::new();
-        for text in texts {
-            match self.role(field, text) {
-                Ok(role) if !roles.contains(&role) => roles.push(role),
-                Ok(_) => {}
-                Err(error) => errors.push(error),
-            }
-        }
-        (roles, errors)
-    }
+/// What this process knows of the guild's roles and of the bot's and the admin's place among
+/// them ([`GuildRoles`], from the bot's guild model; empty where the bot does not run in this
+/// process). The bot's user is the application's (`discord.client_id`). Operators hand out
+/// roles as the platform, so only members are held to their own highest role.
+pub fn guild_roles(app: &App, user: &CurrentUser, guild: GuildId) -> GuildRoles {
+    GuildRoles::of(
+        &app.web.core.guild_cache,
+        guild,
+        app.config().client_id.parse::<UserId>().ok(),
+        (!user.operator).then_some(user.session.user),
+    )
 }
 
 /// The values of a repeated field (a multiple select), or ids typed with commas or spaces.
@@ -586,12 +454,11 @@ async fn roles_page(
 /// 403 without Manage Server; 404 when the bot is not there.
 pub async fn page(
     State(app): State<App>,
-    user: CurrentUser,
-    Path(guild): Path<GuildId>,
+    Guild { user, access, .. }: Guild<Read>,
     Query(query): Query<RolesQuery>,
 ) -> Result<Markup, PageError> {
-    let access = app.guild_access(&user, guild, false).await?;
-    let roles = GuildRoles::of(&app, &user, guild);
+    let guild = access.id;
+    let roles = guild_roles(&app, &user, guild);
     let flash = notice(&query.done).map(|text| Flash::ok(text.to_owned()));
     roles_page(&app, &user, &access, &roles, None, None, flash).await
 }
@@ -638,12 +505,11 @@ fn refusal_words(error: &RoleError) -> Option<String> {
 /// nothing stored.
 pub async fn create_panel(
     State(app): State<App>,
-    user: CurrentUser,
-    Path(guild): Path<GuildId>,
+    Guild { user, access, .. }: Guild<Write>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let access = app.guild_access(&user, guild, true).await?;
-    let roles = GuildRoles::of(&app, &user, guild);
+    let guild = access.id;
+    let roles = guild_roles(&app, &user, guild);
     let settings = app.guild_settings(guild).await?.roles.clone();
     let form = read_panel_form(&fields);
     let channel = read_channel(&form.channel);
@@ -667,13 +533,7 @@ pub async fn create_panel(
         content,
         created_by: user.session.user,
     };
-    let created = match roles.authority() {
-        Some(authority) => service
-            .create_panel(&settings, request, &authority, &roles.names)
-            .await
-            .map(|created| created.panel),
-        None => create_unchecked(&app, &settings, request).await,
-    };
+    let created = service.create_panel_for(&settings, request, &roles).await;
     let panel = match created {
         Ok(panel) => panel,
         Err(error) => match refusal_words(&error) {
@@ -710,41 +570,21 @@ pub async fn create_panel(
     )))
 }
 
-/// Creates a panel where the bot's check cannot run: the same limits, no role check.
-async fn create_unchecked(
-    app: &App,
-    settings: &RoleSettings,
-    request: PanelRequest,
-) -> Result<RolePanel, RoleError> {
-    let content = checked_content(settings, request.content)?;
-    Ok(store::create_panel(
-        &app.web.core.db,
-        &NewPanel {
-            guild: request.guild,
-            channel: request.channel,
-            content,
-            created_by: request.created_by,
-            created_at: app.now(),
-        },
-    )
-    .await?)
-}
-
 /// `GET /guilds/{guild}/roles/panels/{panel}`: the builder filled with a panel, to edit it.
 ///
 /// # Errors
 /// As [`page`]; 404 for a panel this guild does not have.
 pub async fn edit_page(
     State(app): State<App>,
-    user: CurrentUser,
-    Path((guild, id)): Path<(GuildId, PanelId)>,
+    Guild { user, access, .. }: Guild<Read>,
+    Path((_, id)): Path<(GuildId, PanelId)>,
 ) -> Result<Markup, PageError> {
-    let access = app.guild_access(&user, guild, false).await?;
+    let guild = access.id;
     let panel = role_service(&app)
         .panel(guild, id)
         .await
         .map_err(role_error)?;
-    let roles = GuildRoles::of(&app, &user, guild);
+    let roles = guild_roles(&app, &user, guild);
     let settings = app.guild_settings(guild).await?;
     let form = PanelForm::of(&panel);
     let builder = Builder {
@@ -765,14 +605,14 @@ pub async fn edit_page(
 /// have; 422 with the builder and the reason, with nothing changed.
 pub async fn save_panel(
     State(app): State<App>,
-    user: CurrentUser,
-    Path((guild, id)): Path<(GuildId, PanelId)>,
+    Guild { user, access, .. }: Guild<Write>,
+    Path((_, id)): Path<(GuildId, PanelId)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let access = app.guild_access(&user, guild, true).await?;
+    let guild = access.id;
     let service = role_service(&app);
     let before = service.panel(guild, id).await.map_err(role_error)?;
-    let roles = GuildRoles::of(&app, &user, guild);
+    let roles = guild_roles(&app, &user, guild);
     let settings = app.guild_settings(guild).await?.roles.clone();
     let form = read_panel_form(&fields);
     let (content, errors) = form_content(&form, &roles, before.requirements.clone());
@@ -797,13 +637,10 @@ pub async fn save_panel(
         content,
         editor: user.session.user,
     };
-    let edited = match roles.authority() {
-        Some(authority) => service
-            .edit_panel(&settings, edit, &authority, &roles.names)
-            .await
-            .map(|edited| (edited.panel, edited.edit)),
-        None => edit_unchecked(&app, &settings, edit).await,
-    };
+    let edited = service
+        .edit_panel_for(&settings, edit, &roles)
+        .await
+        .map(|edited| (edited.panel, edited.edit));
     let (panel, effect) = match edited {
         Ok(edited) => edited,
         Err(error) => match refusal_words(&error) {
@@ -850,32 +687,6 @@ pub async fn save_panel(
     )))
 }
 
-/// Edits a panel where the bot's check cannot run: the same limits, no role check.
-async fn edit_unchecked(
-    app: &App,
-    settings: &RoleSettings,
-    edit: PanelEdit,
-) -> Result<(RolePanel, Option<guildhall_core::effect::Effect>), RoleError> {
-    let content = checked_content(settings, edit.content)?;
-    let panel = store::update_panel(
-        &app.web.core.db,
-        edit.guild,
-        edit.panel,
-        &content,
-        app.now(),
-    )
-    .await?
-    .ok_or(RoleError::NoSuchPanel(edit.panel))?;
-    let effect = panel
-        .message
-        .map(|message_id| guildhall_core::effect::Effect::EditMessage {
-            channel: panel.channel,
-            message_id,
-            message: panel_message(&panel, &guildhall_core::eligibility::RoleMentions),
-        });
-    Ok((panel, effect))
-}
-
 /// `POST /guilds/{guild}/roles/panels/{panel}/delete`: deletes a panel and hands the deletion of
 /// its message to the bot; audited as `dashboard.roles.panel.delete`. Timed roles taken from it
 /// keep running until they end.
@@ -884,10 +695,10 @@ async fn edit_unchecked(
 /// 403 without Manage Server (asked of Discord again); 404 for a panel this guild does not have.
 pub async fn delete_panel(
     State(app): State<App>,
-    user: CurrentUser,
-    Path((guild, id)): Path<(GuildId, PanelId)>,
+    Guild { user, access, .. }: Guild<Write>,
+    Path((_, id)): Path<(GuildId, PanelId)>,
 ) -> Result<Response, PageError> {
-    app.guild_access(&user, guild, true).await?;
+    let guild = access.id;
     let deleted = role_service(&app)
         .delete_panel(guild, id)
         .await
@@ -923,12 +734,11 @@ pub async fn delete_panel(
 /// 403 without Manage Server.
 pub async fn preview_panel(
     State(app): State<App>,
-    user: CurrentUser,
-    Path(guild): Path<GuildId>,
+    Guild { user, access, .. }: Guild<Read>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let access = app.guild_access(&user, guild, false).await?;
-    let roles = GuildRoles::of(&app, &user, guild);
+    let guild = access.id;
+    let roles = guild_roles(&app, &user, guild);
     let settings = app.guild_settings(guild).await?;
     let form = read_panel_form(&fields);
     // Editing: the stored panel gives the channel, the id in the custom ids and the
@@ -974,12 +784,11 @@ pub async fn preview_panel(
 /// nothing saved.
 pub async fn save_self_roles(
     State(app): State<App>,
-    user: CurrentUser,
-    Path(guild): Path<GuildId>,
+    Guild { user, access, .. }: Guild<Write>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let access = app.guild_access(&user, guild, true).await?;
-    let roles = GuildRoles::of(&app, &user, guild);
+    let guild = access.id;
+    let roles = guild_roles(&app, &user, guild);
     let form = SelfRolesForm {
         self_roles: list(&fields, "self_role"),
         join_roles: list(&fields, "join_role"),
@@ -992,18 +801,11 @@ pub async fn save_self_roles(
         error: None,
     };
     let mut errors = Vec::new();
+    // The bot gives these roles later, unasked: the core refuses now what it could not give
+    // then, and what the admin could not hand out themselves.
     let mut read = |key: &str, texts: &[String]| {
-        let (picked, problems) = roles.roles(&format!("roles.{key}"), texts);
+        let (picked, problems) = roles.settings_roles(key, texts, app.now());
         errors.extend(problems);
-        // The bot gives these roles later, unasked: refuse now what it could not give then, and
-        // what the admin could not hand out themselves.
-        if let Some(authority) = roles.authority() {
-            for role in &picked {
-                if let Err(problem) = authority.check(*role, app.now()) {
-                    errors.push(format!("roles.{key}: {}", problem.words(&roles.names)));
-                }
-            }
-        }
         picked
     };
     let self_roles = read("self_roles", &form.self_roles);
@@ -1093,10 +895,10 @@ pub async fn save_self_roles(
 /// running.
 pub async fn remove_timed(
     State(app): State<App>,
-    user: CurrentUser,
-    Path((guild, id)): Path<(GuildId, i64)>,
+    Guild { user, access, .. }: Guild<Write>,
+    Path((_, id)): Path<(GuildId, i64)>,
 ) -> Result<Response, PageError> {
-    let access = app.guild_access(&user, guild, true).await?;
+    let guild = access.id;
     let service = role_service(&app);
     let running = service
         .timed_roles(guild, None)
@@ -1111,12 +913,9 @@ pub async fn remove_timed(
         })?;
     // The check `/temprole remove` runs: the bot must be able to take the role, and the admin
     // to hand it out.
-    let roles = GuildRoles::of(&app, &user, guild);
-    if let Some(problem) = roles
-        .authority()
-        .and_then(|authority| authority.check(running.role, app.now()).err())
-    {
-        let flash = Flash::error(problem.words(&roles.names));
+    let roles = guild_roles(&app, &user, guild);
+    if let Err(problem) = roles.check(running.role, app.now()) {
+        let flash = Flash::error(problem);
         let page = roles_page(&app, &user, &access, &roles, None, None, Some(flash)).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
@@ -1145,6 +944,39 @@ pub async fn remove_timed(
     )))
 }
 
+/// The roles' tab.
+pub const TABS: &[Tab] = &[Tab {
+    label: "Roles",
+    path: routes::guild_roles,
+}];
+
+/// The roles pages: panels, their builder and preview, self and automatic roles, timed roles.
+pub fn routes(app: &App) -> Router<App> {
+    Router::new()
+        .route(routes::GUILD_ROLES, guarded(app, get(page)))
+        .route(routes::GUILD_ROLE_PANELS, guarded(app, post(create_panel)))
+        .route(
+            routes::GUILD_ROLE_PANEL,
+            guarded(app, get(edit_page).post(save_panel)),
+        )
+        .route(
+            routes::GUILD_ROLE_PANEL_DELETE,
+            guarded(app, post(delete_panel)),
+        )
+        .route(
+            routes::GUILD_ROLE_PREVIEW,
+            guarded(app, post(preview_panel)),
+        )
+        .route(
+            routes::GUILD_SELF_ROLES,
+            guarded(app, post(save_self_roles)),
+        )
+        .route(
+            routes::GUILD_TIMED_ROLE_REMOVE,
+            guarded(app, post(remove_timed)),
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1157,14 +989,7 @@ mod tests {
     }
 
     fn unknown_guild() -> GuildRoles {
-        GuildRoles {
-            guild: GuildId::new(9),
-            info: None,
-            names: HashMap::new(),
-            choices: Vec::new(),
-            bot: None,
-            invoker: None,
-        }
+        GuildRoles::unknown(GuildId::new(9))
     }
 
     #[test]

@@ -21,10 +21,13 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::see_other;
-use crate::app::{App, CurrentUser, GuildAccess};
+use crate::app::{App, CurrentUser, Guild, GuildAccess, Write, guarded};
 use crate::error::PageError;
+use crate::features::Tab;
 use crate::routes;
 use crate::views::tickets::{self as views, PanelForm};
+use axum::Router;
+use axum::routing::{get, post};
 
 /// Tickets listed per page.
 pub const TICKETS_SHOWN: u32 = 200;
@@ -165,27 +168,7 @@ pub async fn list(
 
 /// The guild's roles by name, when the bot's cache knows them (for the staff-role picker).
 fn role_choices(app: &App, guild: GuildId) -> Vec<(RoleId, String)> {
-    let Some(info) = app.web.core.guild_cache.guild_info(guild) else {
-        return Vec::new();
-    };
-    let mut roles: Vec<(RoleId, String, i64)> = info
-        .roles
-        .iter()
-        .filter(|role| role.id.get() != guild.get())
-        .map(|role| {
-            (
-                role.id,
-                app.web
-                    .core
-                    .guild_cache
-                    .role_name(guild, role.id)
-                    .unwrap_or_else(|| role.id.to_string()),
-                i64::from(role.position),
-            )
-        })
-        .collect();
-    roles.sort_by_key(|role| std::cmp::Reverse(role.2));
-    roles.into_iter().map(|(id, name, _)| (id, name)).collect()
+    guildhall_core::roles::GuildRoles::of(&app.web.core.guild_cache, guild, None, None).choices
 }
 
 /// Reads the new-panel form as typed: the channel id, the texts and the staff roles
@@ -298,11 +281,10 @@ async fn refused_panel(
 /// bad channel, role or text, with nothing created.
 pub async fn create_panel(
     State(app): State<App>,
-    user: CurrentUser,
-    Path(guild): Path<GuildId>,
+    Guild { user, access, .. }: Guild<Write>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let access = app.guild_access(&user, guild, true).await?;
+    let guild = access.id;
     let known_roles = role_choices(&app, guild);
     let settings = app.guild_settings(guild).await?.tickets.clone();
     let form = read_panel_form(&fields);
@@ -451,6 +433,24 @@ pub async fn export(
         ),
     );
     Ok(response)
+}
+
+/// The tickets' tab.
+pub const TABS: &[Tab] = &[Tab {
+    label: "Tickets",
+    path: routes::guild_tickets,
+}];
+
+/// The ticket pages: the list, a new panel, a ticket and its exports.
+pub fn routes(app: &App) -> Router<App> {
+    Router::new()
+        .route(routes::GUILD_TICKETS, guarded(app, get(list)))
+        .route(
+            routes::GUILD_TICKET_PANELS,
+            guarded(app, post(create_panel)),
+        )
+        .route(routes::GUILD_TICKET, guarded(app, get(ticket)))
+        .route(routes::GUILD_TICKET_EXPORT, guarded(app, get(export)))
 }
 
 #[cfg(test)]

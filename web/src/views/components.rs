@@ -36,25 +36,13 @@ pub fn csrf_field(csrf: &str) -> Markup {
     html! { input type="hidden" name=(CSRF_FIELD) value=(csrf); }
 }
 
-/// The tabs of a guild's pages.
+/// The tabs of a guild's pages: the pages every guild has, then each feature's
+/// ([`crate::features`]).
 pub fn guild_tabs(guild: GuildId, active: &str) -> Markup {
-    let tabs = [
-        ("Overview", routes::guild(guild)),
-        ("Features", routes::guild_features(guild)),
-        ("History", routes::guild_history(guild)),
-        ("Cases", routes::guild_cases(guild)),
-        ("Refused", routes::guild_refusals(guild)),
-        ("Automod", routes::guild_automod(guild)),
-        ("Ladder", routes::guild_ladder(guild)),
-        ("Tickets", routes::guild_tickets(guild)),
-        ("Roles", routes::guild_roles(guild)),
-        ("Giveaways", routes::guild_giveaways(guild)),
-        ("Levels", routes::guild_levels(guild)),
-    ];
     html! {
         nav.tabs {
-            @for (name, href) in tabs {
-                a href=(href) aria-current=[(name == active).then_some("page")] { (name) }
+            @for tab in crate::features::tabs() {
+                a href=((tab.path)(guild)) aria-current=[(tab.label == active).then_some("page")] { (tab.label) }
             }
         }
     }
