@@ -535,16 +535,6 @@ impl MemberFacts for DiscordMembers {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    #[test]
-    fn replies_start_with_a_capital() {
-        assert_eq!(
-            guildhall_core::error::capitalised("there is no giveaway #3 in this server"),
-            "There is no giveaway #3 in this server"
-        );
-    }
-
     #[test]
     fn the_giveaway_command_has_its_subcommands_and_required_options_first() {
         let commands = crate::registration::commands_json();

@@ -740,17 +740,6 @@ async fn give_auto_roles(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    #[test]
-    fn replies_start_with_a_capital() {
-        assert_eq!(
-            guildhall_core::error::capitalised("there is no role panel #3 in this server"),
-            "There is no role panel #3 in this server"
-        );
-        assert_eq!(guildhall_core::error::capitalised(""), "");
-    }
-
     #[test]
     fn the_commands_have_their_subcommands_and_required_options_first() {
         let commands = crate::registration::commands_json();
