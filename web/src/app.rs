@@ -21,7 +21,8 @@ use crate::auth::sessions::{Session, SessionStore, UserGuild};
 use crate::auth::{self, token};
 use crate::error::PageError;
 use crate::handlers::{
-    actions, giveaways, health, leaderboard, levels, login, moderation, pages, roles, tickets,
+    actions, giveaways, health, leaderboard, levels, login, moderation, pages, roles, settings_form,
+    tickets,
 };
 use crate::metrics::{self, HttpMetrics};
 use crate::routes;
@@ -587,6 +588,10 @@ pub fn router(state: WebState) -> Router {
             guarded(&app, post(actions::set_setting)),
         )
         .route(routes::GUILD_HISTORY, guarded(&app, get(pages::history)))
+        .route(
+            routes::GUILD_SETTINGS_FORM,
+            guarded(&app, get(settings_form::page).post(settings_form::save)),
+        )
         .route(
             routes::GUILD_ROLLBACK,
             guarded(&app, post(actions::rollback)),
