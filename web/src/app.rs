@@ -21,8 +21,8 @@ use crate::auth::sessions::{Session, SessionStore, UserGuild};
 use crate::auth::{self, token};
 use crate::error::PageError;
 use crate::handlers::{
-    actions, giveaways, health, leaderboard, levels, login, moderation, pages, roles, settings_form,
-    tickets,
+    actions, giveaways, health, leaderboard, levels, login, moderation, pages, roles,
+    settings_form, tickets,
 };
 use crate::metrics::{self, HttpMetrics};
 use crate::routes;

@@ -231,7 +231,11 @@ fn channel_options(
 ) -> Markup {
     let unknown: Vec<&&str> = selected
         .iter()
-        .filter(|id| !channels.iter().any(|channel| channel.id.to_string() == **id))
+        .filter(|id| {
+            !channels
+                .iter()
+                .any(|channel| channel.id.to_string() == **id)
+        })
         .collect();
     html! {
         @for channel in channels.iter().filter(|channel| filter.admits(channel.kind)) {
