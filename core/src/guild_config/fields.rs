@@ -476,9 +476,9 @@ fn unit_name(unit_secs: u64) -> &'static str {
 pub fn format_seconds(secs: u64) -> String {
     match secs {
         0 => "0".to_owned(),
-        _ if secs % 86_400 == 0 => format!("{}d", secs / 86_400),
-        _ if secs % 3_600 == 0 => format!("{}h", secs / 3_600),
-        _ if secs % 60 == 0 => format!("{}m", secs / 60),
+        _ if secs.is_multiple_of(86_400) => format!("{}d", secs / 86_400),
+        _ if secs.is_multiple_of(3_600) => format!("{}h", secs / 3_600),
+        _ if secs.is_multiple_of(60) => format!("{}m", secs / 60),
         _ => secs.to_string(),
     }
 }
