@@ -166,6 +166,18 @@ impl GuildCache {
         }
     }
 
+    /// The guild's channels and categories, if the guild is cached (for pickers that show
+    /// names).
+    pub fn channels(&self, guild: GuildId) -> Option<Vec<(ChannelId, ChannelFacts)>> {
+        self.read().get(&guild).map(|cached| {
+            cached
+                .channels
+                .iter()
+                .map(|(id, facts)| (*id, facts.clone()))
+                .collect()
+        })
+    }
+
     /// A channel of the guild, if cached.
     pub fn channel(&self, guild: GuildId, channel: ChannelId) -> Option<ChannelFacts> {
         self.read()

@@ -111,6 +111,33 @@ proptest! {
     }
 
     #[test]
+    fn every_described_field_takes_any_form_text_or_refuses_it_naming_the_field(field_index in any::<prop::sample::Index>(), raw in prop::collection::vec(input(), 0..3)) {
+        let fields: Vec<_> = SECTIONS
+            .iter()
+            .flat_map(|section| section.fields().iter().map(move |field| (*section, field)))
+            .collect();
+        let (ops, field) = *field_index.get(&fields);
+        let current = ops.default_json();
+        // The form as the page shows it, with this field typed over.
+        let mut form = crate::guild_config::fields::form_pairs(ops, &current);
+        form.retain(|(key, _)| key != field.key);
+        form.extend(raw.iter().map(|value| (field.key.to_owned(), value.clone())));
+        match crate::guild_config::parse_form(ops, &current, &form) {
+            Ok(next) => {
+                // Whatever the form reads, the section's own checks have the last word.
+                if let Err(error) = ops.normalize(next) {
+                    prop_assert!(error.to_string().starts_with(ops.name()), "{}: {}", field.key, error);
+                }
+            }
+            Err(errors) => {
+                prop_assert_eq!(errors.fields.len(), 1);
+                prop_assert_eq!(errors.fields[0].0, field.key);
+                prop_assert!(!errors.fields[0].1.is_empty());
+            }
+        }
+    }
+
+    #[test]
     fn announcement_templates_are_checked_and_rendered_without_panicking(template in input()) {
         let mut levels = LevelSettings::default();
         levels.announce.template = template.clone();

@@ -21,7 +21,7 @@ use crate::auth::sessions::{Session, SessionStore, UserGuild};
 use crate::auth::{self, token};
 use crate::error::PageError;
 use crate::features::{self, FeaturePages};
-use crate::handlers::{actions, health, login, pages};
+use crate::handlers::{actions, health, login, pages, settings_form};
 use crate::metrics::{self, HttpMetrics};
 use crate::routes;
 use crate::{WebConfig, WebState};
@@ -683,6 +683,10 @@ pub fn router_with(state: WebState, features: &[FeaturePages]) -> Router {
             guarded(&app, post(actions::set_setting)),
         )
         .route(routes::GUILD_HISTORY, guarded(&app, get(pages::history)))
+        .route(
+            routes::GUILD_SETTINGS_FORM,
+            guarded(&app, get(settings_form::page).post(settings_form::save)),
+        )
         .route(
             routes::GUILD_ROLLBACK,
             guarded(&app, post(actions::rollback)),

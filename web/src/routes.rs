@@ -47,6 +47,8 @@ pub const GUILD_FEATURES: &str = "/guilds/{guild}/features";
 pub const GUILD_SETTINGS: &str = "/guilds/{guild}/settings";
 /// Template of [`guild_history`].
 pub const GUILD_HISTORY: &str = "/guilds/{guild}/settings/history";
+/// Template of [`guild_settings_form`] (GET the section's generic form, POST it).
+pub const GUILD_SETTINGS_FORM: &str = "/guilds/{guild}/settings/{section}";
 /// Template of [`guild_rollback`].
 pub const GUILD_ROLLBACK: &str = "/guilds/{guild}/settings/history/{entry}/rollback";
 
@@ -146,6 +148,11 @@ pub fn guild_settings(guild: GuildId) -> String {
 /// A guild's settings history.
 pub fn guild_history(guild: GuildId) -> String {
     format!("/guilds/{guild}/settings/history")
+}
+
+/// A settings section's generic form, built from its field descriptions.
+pub fn guild_settings_form(guild: GuildId, section: &str) -> String {
+    format!("/guilds/{guild}/settings/{section}")
 }
 
 /// Undoes the history entry `entry` of a guild and every later change to its section (POST).

@@ -4,6 +4,8 @@
 //!
 //! - [`sections`]: the typed sections (`general`, `features`, ... one per feature) and the
 //!   registry that finds a section by name.
+//! - [`fields`]: what each section's generic form shows, and [`parse_form`], which reads a
+//!   submitted form back into the section's JSON with a message per refused field.
 //! - [`store`]: the SQL (`guild_settings`, `guild_settings_history`).
 //! - [`service`]: [`GuildConfigService`], the cache and its invalidation. A change is applied
 //!   to the writer's cache at once and announced on the coordination bus (in process, or Redis
@@ -12,11 +14,13 @@
 //!   up within the sync interval.
 
 pub mod display;
+pub mod fields;
 pub mod scheduled;
 pub mod sections;
 pub mod service;
 pub mod store;
 
+pub use fields::{ChannelFilter, Field, FieldKind, FormErrors, parse_form};
 pub use sections::{Commands, Features, General, GuildSettings, Section, SectionOps};
 pub use service::{Change, GuildConfigService, TOPIC};
 pub use store::HistoryEntry;

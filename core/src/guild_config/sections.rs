@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::GuildConfigError;
+use super::fields::{ChannelFilter, Field, FieldKind};
 use crate::ids::{ChannelId, RoleId};
 
 /// One guild's settings: every section, with the version each is at (0 = never changed).
@@ -86,6 +87,12 @@ pub trait Section:
         Vec::new()
     }
 
+    /// The fields the dashboard's generic form shows and reads ([`super::fields`]); sections
+    /// edited only on their own pages (or not at all) keep the default, none.
+    fn fields() -> &'static [Field] {
+        &[]
+    }
+
     /// This section within a guild's settings.
     fn of(settings: &GuildSettings) -> &Self;
 
@@ -125,6 +132,29 @@ pub const DISCORD_LOCALES: &[&str] = &[
 impl Section for General {
     const NAME: &'static str = "general";
     const DESCRIPTION: &'static str = "time zone, locale and mod-log channel";
+
+    fn fields() -> &'static [Field] {
+        &[
+            Field {
+                key: "timezone",
+                label: "Time zone",
+                help: "The IANA time zone schedules and shown times use, such as Europe/Berlin or America/New_York.",
+                kind: FieldKind::Text { max_chars: 64 },
+            },
+            Field {
+                key: "locale",
+                label: "Language",
+                help: "The Discord locale of the bot's messages.",
+                kind: FieldKind::Choice(DISCORD_LOCALES),
+            },
+            Field {
+                key: "mod_log_channel",
+                label: "Mod-log channel",
+                help: "Where every moderation case is posted; none posts nothing.",
+                kind: FieldKind::Channel(ChannelFilter::Messages),
+            },
+        ]
+    }
 
     fn references(&self) -> Vec<(String, Reference)> {
         self.mod_log_channel
@@ -288,6 +318,29 @@ impl Section for Commands {
     const NAME: &'static str = "commands";
     const DESCRIPTION: &'static str = "legacy prefix commands";
 
+    fn fields() -> &'static [Field] {
+        &[
+            Field {
+                key: "prefix_enabled",
+                label: "Prefix commands",
+                help: "Answer commands written in messages, such as !ping (needs the Message Content intent).",
+                kind: FieldKind::Switch,
+            },
+            Field {
+                key: "prefix",
+                label: "Prefix",
+                help: "1 to 5 characters without spaces, such as ! or ?.",
+                kind: FieldKind::Text { max_chars: 5 },
+            },
+            Field {
+                key: "prefix_per_minute",
+                label: "Prefix commands per minute",
+                help: "How many prefix commands one member may run per minute.",
+                kind: FieldKind::Number { min: 1, max: 120 },
+            },
+        ]
+    }
+
     fn validate(&self) -> Result<(), FieldError> {
         let length = self.prefix.chars().count();
         if length == 0 || length > 5 || self.prefix.chars().any(char::is_whitespace) {
@@ -340,6 +393,8 @@ pub trait SectionOps: Send + Sync {
     /// The channels and roles a normalized value names ([`Section::references`]); none for a
     /// value that does not parse.
     fn references(&self, value: &Value) -> Vec<(String, Reference)>;
+    /// The fields of its generic form ([`Section::fields`]).
+    fn fields(&self) -> &'static [Field];
 }
 
 struct Ops<S>(PhantomData<fn() -> S>);
@@ -416,6 +471,10 @@ impl<S: Section> SectionOps for Ops<S> {
         Self::parse(value.clone())
             .map(|section| section.references())
             .unwrap_or_default()
+    }
+
+    fn fields(&self) -> &'static [Field] {
+        S::fields()
     }
 }
 

@@ -1,6 +1,9 @@
 //! `roles` as a section of a guild's settings.
 
-use super::settings::RoleSettings;
+use super::settings::{
+    MAX_AUTO_ROLES, MAX_CLICKS_PER_MINUTE, MAX_SELF_ROLES, MAX_TEMP_ROLE_DAYS, RoleSettings,
+};
+use crate::guild_config::fields::{Field, FieldKind};
 use crate::guild_config::sections::{FieldError, GuildSettings, Section, role_references};
 use crate::references::Reference;
 
@@ -10,6 +13,58 @@ impl Section for RoleSettings {
 
     fn validate(&self) -> Result<(), FieldError> {
         self.check()
+    }
+
+    fn fields() -> &'static [Field] {
+        const FIELDS: &[Field] = &[
+            Field {
+                key: "auto_roles_on_join",
+                label: "Roles on join",
+                help: "Roles every member gets when they join.",
+                kind: FieldKind::List {
+                    of: &FieldKind::Role,
+                    max: MAX_AUTO_ROLES,
+                },
+            },
+            Field {
+                key: "auto_roles_on_screening",
+                label: "Roles after screening",
+                help: "Roles a member gets once they pass membership screening.",
+                kind: FieldKind::List {
+                    of: &FieldKind::Role,
+                    max: MAX_AUTO_ROLES,
+                },
+            },
+            Field {
+                key: "self_roles",
+                label: "Self-assignable roles",
+                help: "Roles members may give themselves with /role add and take off with /role remove.",
+                kind: FieldKind::List {
+                    of: &FieldKind::Role,
+                    max: MAX_SELF_ROLES,
+                },
+            },
+            Field {
+                key: "max_temp_role_days",
+                label: "Longest timed role",
+                help: "The longest a timed role (/temprole, timed panels) may last, in whole days.",
+                kind: FieldKind::Duration {
+                    min_secs: 86_400,
+                    max_secs: MAX_TEMP_ROLE_DAYS as u64 * 86_400,
+                    unit_secs: 86_400,
+                },
+            },
+            Field {
+                key: "panel_clicks_per_minute",
+                label: "Role changes per minute",
+                help: "Role changes one member may make per minute through panels and /role.",
+                kind: FieldKind::Number {
+                    min: 1,
+                    max: MAX_CLICKS_PER_MINUTE as i64,
+                },
+            },
+        ];
+        FIELDS
     }
 
     fn references(&self) -> Vec<(String, Reference)> {

@@ -9,6 +9,7 @@ pub mod login;
 pub mod moderation;
 pub mod pages;
 pub mod roles;
+pub mod settings_form;
 pub mod tickets;
 
 use axum::http::{HeaderValue, StatusCode, header};

@@ -9,4 +9,5 @@ pub mod levels;
 pub mod moderation;
 pub mod pages;
 pub mod roles;
+pub mod settings_form;
 pub mod tickets;

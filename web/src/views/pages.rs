@@ -161,6 +161,7 @@ pub fn features(
             h1 { (guild.name) }
             (guild_tabs(guild.id, "Features"))
             p.muted { "Changes apply at once: the running bot picks them up without a restart. Every change is kept in the history." }
+            (super::settings_form::section_links(guild.id))
             @for ops in SECTIONS.iter().filter(|ops| EDITABLE_SECTIONS.contains(&ops.name())) {
                 section.settings {
                     h2 { (ops.name()) }

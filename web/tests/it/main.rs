@@ -12,5 +12,6 @@ mod probe;
 mod references;
 mod roles;
 mod settings;
+mod settings_form;
 mod support;
 mod tickets;
