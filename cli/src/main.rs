@@ -7,6 +7,7 @@
 
 mod app;
 mod commands;
+mod features;
 mod logging;
 mod output;
 mod runtime;
@@ -60,24 +61,9 @@ enum Command {
     /// Deploy slash commands and see their usage.
     #[command(subcommand)]
     Commands(commands::slash::Command),
-    /// Try automod rules on a text, or backtest one on stored recent messages.
-    #[command(subcommand)]
-    Automod(commands::automod::Command),
-    /// Moderation cases: list with filters, show one.
-    #[command(subcommand)]
-    Cases(commands::cases::Command),
-    /// Support tickets and their transcripts.
-    #[command(subcommand)]
-    Tickets(commands::tickets::Command),
-    /// Timed roles (list, end early) and role panels.
-    #[command(subcommand)]
-    Roles(commands::roles::Command),
-    /// Giveaways: list, show, end, cancel, reroll, export, verify a draw.
-    #[command(subcommand)]
-    Giveaway(commands::giveaway::Command),
-    /// Levels: the leaderboard, a member's standing, CSV import and export.
-    #[command(subcommand)]
-    Levels(commands::levels::Command),
+    /// Each feature's subcommand (`features.rs`).
+    #[command(flatten)]
+    Feature(features::FeatureCommand),
     /// The guilds the bot is in.
     #[command(subcommand)]
     Guilds(commands::guilds::Command),
@@ -134,12 +120,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Web(args) => commands::web::run(&options, args).await,
         Command::Bot(args) => commands::bot::run(&options, args).await,
         Command::Commands(command) => commands::slash::run(&options, command).await,
-        Command::Automod(command) => commands::automod::run(&options, command).await,
-        Command::Cases(command) => commands::cases::run(&options, command).await,
-        Command::Tickets(command) => commands::tickets::run(&options, command).await,
-        Command::Roles(command) => commands::roles::run(&options, command).await,
-        Command::Giveaway(command) => commands::giveaway::run(&options, command).await,
-        Command::Levels(command) => commands::levels::run(&options, command).await,
+        Command::Feature(command) => command.run(&options).await,
         Command::Guilds(command) => commands::guilds::run(&options, command).await,
         Command::Shards(command) => commands::shards::run(&options, command).await,
         Command::Logs(command) => commands::logs::run(&options, command).await,

@@ -24,6 +24,12 @@ pub trait UserFacing: std::fmt::Display {
     fn is_ours(&self) -> bool {
         self.user_message().is_none()
     }
+
+    /// Whether the asker named something that does not exist (a case, a panel, a giveaway):
+    /// the dashboard answers 404 rather than 400.
+    fn is_missing(&self) -> bool {
+        false
+    }
 }
 
 /// The text with its first letter in upper case, as a reply starts.
@@ -62,6 +68,10 @@ impl UserFacing for JobLedgerError {
             other => Some(other.to_string()),
         }
     }
+
+    fn is_missing(&self) -> bool {
+        matches!(self, Self::NotFound(_))
+    }
 }
 
 impl UserFacing for GuildConfigError {
@@ -83,6 +93,10 @@ impl UserFacing for ModerationError {
             Self::Storage(_) | Self::Jobs(_) => None,
         }
     }
+
+    fn is_missing(&self) -> bool {
+        matches!(self, Self::NoSuchCase { .. })
+    }
 }
 
 impl UserFacing for TicketError {
@@ -91,6 +105,10 @@ impl UserFacing for TicketError {
             Self::Storage(_) | Self::Jobs(_) => None,
             other => Some(other.to_string()),
         }
+    }
+
+    fn is_missing(&self) -> bool {
+        matches!(self, Self::NoSuchTicket | Self::NoSuchPanel)
     }
 }
 
@@ -113,6 +131,10 @@ impl UserFacing for RoleError {
             other => Some(capitalised(&other.to_string())),
         }
     }
+
+    fn is_missing(&self) -> bool {
+        matches!(self, Self::NoSuchPanel(_) | Self::NoSuchTimedRole { .. })
+    }
 }
 
 impl UserFacing for GiveawayError {
@@ -122,6 +144,10 @@ impl UserFacing for GiveawayError {
             Self::Storage(_) | Self::Jobs(_) | Self::Seed(_) | Self::Facts(_) => None,
             other => Some(capitalised(&other.to_string())),
         }
+    }
+
+    fn is_missing(&self) -> bool {
+        matches!(self, Self::NoSuchGiveaway(_))
     }
 }
 

@@ -3,6 +3,8 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use guildhall_core::error::UserFacing;
+
 use crate::views;
 
 /// A request the dashboard refuses or could not serve.
@@ -40,6 +42,30 @@ pub enum PageError {
 }
 
 impl PageError {
+    /// A core service's error, as [`UserFacing`] decides: something named that does not exist
+    /// is a 404, the admin's mistake a 400 in the service's words, ours a logged 500.
+    pub fn from_core(error: &impl UserFacing) -> Self {
+        if error.is_ours() {
+            Self::internal(error)
+        } else if error.is_missing() {
+            Self::NotFound(error.to_string())
+        } else {
+            Self::BadRequest(error.to_string())
+        }
+    }
+
+    /// The words of an admin's mistake, to show beside the form; ours is a logged 500.
+    ///
+    /// # Errors
+    /// [`PageError::Internal`] when the failure is ours.
+    pub fn words_of(error: &impl UserFacing) -> Result<String, Self> {
+        if error.is_ours() {
+            Err(Self::internal(error))
+        } else {
+            Ok(error.to_string())
+        }
+    }
+
     /// An internal error from anything displayable.
     pub fn internal(error: impl std::fmt::Display) -> Self {
         Self::Internal(error.to_string())

@@ -3,15 +3,15 @@
 pub mod audit;
 pub mod automod;
 pub mod bot;
-pub mod cases;
 pub mod config;
 pub mod console;
 pub mod demo;
-pub mod giveaway;
+pub mod giveaways;
 pub mod guilds;
 pub mod jobs;
 pub mod levels;
 pub mod logs;
+pub mod moderation;
 pub mod migrate;
 pub mod refusals;
 pub mod roles;

@@ -1,7 +1,7 @@
 //! Giveaways end to end: the real binary, the stand-in, the REST calls Discord receives.
 //! Entries are checked and unique, the draw skips members who left, an unclaimed prize is
 //! rerolled on time and a manual reroll replaces one slot, a restart between the end and the
-//! draw draws exactly once, and `guildhall giveaway verify` checks draws (and catches a tampered
+//! draw draws exactly once, and `guildhall giveaways verify` checks draws (and catches a tampered
 //! export).
 
 use std::time::Duration;

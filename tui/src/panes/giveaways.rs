@@ -1,7 +1,7 @@
 //! Giveaways: one guild's giveaways — the running ones, the soonest to end first, with a
 //! countdown that moves every second, then the most recent others — the prizes of the selected
 //! one with their winners and claims, and the operator's controls, each after a confirmation and
-//! done as `guildhall giveaway end|cancel|reroll` does (the core acts for the operator, the
+//! done as `guildhall giveaways end|cancel|reroll` does (the core acts for the operator, the
 //! running bot draws, the action is audited): `e` ends it now, `x` cancels it, `r` asks which
 //! prize to draw again. The list itself is the shared [`GuildList`](super::list::GuildList).
 
@@ -43,7 +43,7 @@ pub struct GiveawayRow {
     pub slots: Vec<Slot>,
 }
 
-/// What the giveaways pane asks of a giveaway, as `guildhall giveaway end|cancel|reroll` does.
+/// What the giveaways pane asks of a giveaway, as `guildhall giveaways end|cancel|reroll` does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GiveawayAction {
     /// Close entries now; the bot draws.
@@ -372,7 +372,7 @@ async fn giveaways(services: &Services, guild: GuildId) -> Result<Vec<GiveawayRo
     Ok(rows)
 }
 
-/// Ends, cancels or rerolls a giveaway exactly as `guildhall giveaway end|cancel|reroll` does:
+/// Ends, cancels or rerolls a giveaway exactly as `guildhall giveaways end|cancel|reroll` does:
 /// the core acts for the operator ([`Manager::Operator`]), the bot's process runs the job, and
 /// the action is audited under the CLI's name.
 async fn change_giveaway(

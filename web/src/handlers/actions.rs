@@ -31,10 +31,7 @@ pub struct SetForm {
 }
 
 fn user_error(error: GuildConfigError) -> Result<String, PageError> {
-    match error {
-        GuildConfigError::Storage(error) => Err(PageError::internal(error)),
-        other => Ok(other.to_string()),
-    }
+    PageError::words_of(&error)
 }
 
 /// `POST /guilds/{guild}/settings`: sets one `features.*` or `commands.*` key through the

@@ -40,6 +40,7 @@ use crate::views::components::Flash;
 use crate::views::giveaways::{self as views, DetailPage, ENTRANTS_SHOWN, GiveawayForm, ListPage};
 use axum::Router;
 use axum::routing::{get, post};
+use guildhall_core::error::UserFacing as _;
 use guildhall_core::roles::GuildRoles;
 
 /// The most giveaways the list shows.
@@ -51,29 +52,13 @@ fn service(app: &App) -> Arc<GiveawayService> {
 }
 
 fn giveaway_error(error: GiveawayError) -> PageError {
-    match error {
-        GiveawayError::NoSuchGiveaway(_) => PageError::NotFound(error.to_string()),
-        GiveawayError::Storage(_)
-        | GiveawayError::Jobs(_)
-        | GiveawayError::Settings(_)
-        | GiveawayError::Seed(_)
-        | GiveawayError::Facts(_) => PageError::internal(error),
-        other => PageError::BadRequest(other.to_string()),
-    }
+    PageError::from_core(&error)
 }
 
 /// The words of a refusal the admin can act on; `None` for a failure of ours or a giveaway
 /// that does not exist.
 fn refusal_words(error: &GiveawayError) -> Option<String> {
-    match error {
-        GiveawayError::Invalid(_)
-        | GiveawayError::NotAllowed { .. }
-        | GiveawayError::NoSuchSlot { .. }
-        | GiveawayError::WrongState { .. }
-        | GiveawayError::TooManyActive { .. }
-        | GiveawayError::Contended(_) => Some(error.to_string()),
-        _ => None,
-    }
+    (!error.is_ours() && !error.is_missing()).then(|| error.to_string())
 }
 
 /// The logged-in admin as the giveaway's manager: the dashboard admits only members with Manage

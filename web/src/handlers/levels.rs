@@ -170,10 +170,7 @@ impl LevelsState {
 }
 
 fn config_message(error: GuildConfigError) -> Result<String, PageError> {
-    match error {
-        GuildConfigError::Storage(error) => Err(PageError::internal(error)),
-        other => Ok(other.to_string()),
-    }
+    PageError::words_of(&error)
 }
 
 /// The guild's roles (id, name), highest first, without @everyone, when the bot's cache knows

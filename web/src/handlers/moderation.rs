@@ -34,18 +34,11 @@ pub const REFUSALS_SHOWN: u32 = 200;
 pub const TESTER_GAP_SECS: u32 = 2;
 
 fn moderation_error(error: ModerationError) -> PageError {
-    match error {
-        ModerationError::NoSuchCase { .. } => PageError::NotFound(error.to_string()),
-        ModerationError::Invalid(message) => PageError::BadRequest(message),
-        other => PageError::internal(other),
-    }
+    PageError::from_core(&error)
 }
 
 fn config_message(error: GuildConfigError) -> Result<String, PageError> {
-    match error {
-        GuildConfigError::Storage(error) => Err(PageError::internal(error)),
-        other => Ok(other.to_string()),
-    }
+    PageError::words_of(&error)
 }
 
 /// The cases list's search and filters, as typed (kept to refill the form and the paging links).

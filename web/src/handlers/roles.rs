@@ -57,13 +57,7 @@ fn role_service(app: &App) -> Arc<RoleService> {
 }
 
 fn role_error(error: RoleError) -> PageError {
-    match error {
-        RoleError::NoSuchPanel(_) | RoleError::NoSuchTimedRole { .. } => {
-            PageError::NotFound(error.to_string())
-        }
-        RoleError::Storage(_) | RoleError::Jobs(_) => PageError::internal(error),
-        other => PageError::BadRequest(other.to_string()),
-    }
+    PageError::from_core(&error)
 }
 
 /// What this process knows of the guild's roles and of the bot's and the admin's place among

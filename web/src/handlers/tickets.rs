@@ -33,13 +33,7 @@ use axum::routing::{get, post};
 pub const TICKETS_SHOWN: u32 = 200;
 
 fn ticket_error(error: TicketError) -> PageError {
-    match error {
-        TicketError::NoSuchTicket | TicketError::NoSuchPanel => {
-            PageError::NotFound(error.to_string())
-        }
-        TicketError::Storage(_) | TicketError::Jobs(_) => PageError::internal(error),
-        other => PageError::BadRequest(other.to_string()),
-    }
+    PageError::from_core(&error)
 }
 
 /// The staff roles of `panel` (or of every panel) together with the guild's.

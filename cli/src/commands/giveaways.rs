@@ -1,4 +1,4 @@
-//! `guildhall giveaway list|show|end|cancel|reroll|export|verify`: a guild's giveaways, one
+//! `guildhall giveaways list|show|end|cancel|reroll|export|verify`: a guild's giveaways, one
 //! giveaway's slots, winners and timeline, the operator's actions on it, its record as JSON or
 //! CSV, and the verification of its draw (from the database, or offline from an exported file).
 //!
@@ -326,7 +326,7 @@ fn verify_file(options: &GlobalOptions, file: &PathBuf) -> anyhow::Result<()> {
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let export: Value = serde_json::from_str(&text).with_context(|| {
         format!(
-            "{} is not JSON; pass a file written by `guildhall giveaway export --format json`",
+            "{} is not JSON; pass a file written by `guildhall giveaways export --format json`",
             file.display()
         )
     })?;

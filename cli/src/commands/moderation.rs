@@ -1,4 +1,4 @@
-//! `guildhall cases list|show`: moderation cases from the database.
+//! `guildhall moderation list|show` (also `guildhall cases`): moderation cases from the database.
 
 use clap::Subcommand;
 use guildhall_core::ids::{GuildId, UserId};
