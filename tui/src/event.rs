@@ -7,7 +7,7 @@ use guildhall_core::giveaways::{Giveaway, GiveawayId, Slot};
 use guildhall_core::guild_config::{Change, GuildSettings, HistoryEntry};
 use guildhall_core::guilds::GuildRecord;
 use guildhall_core::ids::{GuildId, RoleId, UserId};
-use guildhall_core::jobs::{Job, JobId, JobRun, JobState};
+use guildhall_core::jobs::{JobId, JobRecord, JobRun, JobState};
 use guildhall_core::levels::Progress;
 use guildhall_core::live::LogLine;
 use guildhall_core::moderation::{Case, CaseKind};
@@ -77,7 +77,7 @@ pub enum Loaded {
         result: Result<Change, Failure>,
     },
     /// A page of jobs.
-    Jobs(Result<Vec<Job>, Failure>),
+    Jobs(Result<Vec<JobRecord>, Failure>),
     /// The attempts at one job.
     JobRuns {
         /// The job.
@@ -132,7 +132,7 @@ pub enum Loaded {
         /// `cancelled` or `retried`.
         verb: &'static str,
         /// The job after the change.
-        result: Result<Job, Failure>,
+        result: Result<JobRecord, Failure>,
     },
 }
 

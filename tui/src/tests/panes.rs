@@ -235,12 +235,12 @@ async fn jobs_list_with_details_of_the_selected_job() {
     let ledger = harness.services.ledger.clone();
     let due = NOW.minus(Duration::from_secs(5));
     let failing = ledger
-        .schedule(NewJob::new("giveaway.end", json!({"giveaway": 7}), due).guild(GUILD))
+        .schedule(NewJob::raw("giveaway.end", json!({"giveaway": 7}), due).guild(GUILD))
         .await
         .unwrap();
     ledger
         .schedule(
-            NewJob::new(
+            NewJob::raw(
                 "reminder.send",
                 json!({"reminder": 3}),
                 NOW.plus(Duration::from_secs(300)),
@@ -250,7 +250,7 @@ async fn jobs_list_with_details_of_the_selected_job() {
         .await
         .unwrap();
     ledger
-        .schedule(NewJob::new(
+        .schedule(NewJob::raw(
             "jobs.prune",
             json!({}),
             NOW.plus(Duration::from_secs(86_400)),
@@ -509,7 +509,7 @@ async fn timed_role(
         .services
         .ledger
         .schedule(
-            NewJob::new(EXPIRE_TIMED_ROLE, json!(payload), expires_at)
+            NewJob::raw(EXPIRE_TIMED_ROLE, json!(payload), expires_at)
                 .guild(GUILD)
                 .dedupe(timed::expiry_dedupe_key(GUILD, user, role, expires_at)),
         )
