@@ -497,7 +497,7 @@ async fn timed_role(
 ) -> guildhall_core::roles::TimedRole {
     use guildhall_core::ids::{RoleId, UserId};
     use guildhall_core::roles::store::{NewTimedRole, insert_timed};
-    use guildhall_core::roles::{EXPIRE_TIMED_ROLE, ExpiryPayload, TimedSource, timed};
+    use guildhall_core::roles::{ExpiryPayload, TimedSource, timed};
     let (user, role) = (UserId::new(user), RoleId::new(role));
     let payload = ExpiryPayload {
         guild: GUILD,
@@ -509,8 +509,7 @@ async fn timed_role(
         .services
         .ledger
         .schedule(
-            NewJob::raw(EXPIRE_TIMED_ROLE, json!(payload), expires_at)
-                .guild(GUILD)
+            NewJob::of(&payload, expires_at)
                 .dedupe(timed::expiry_dedupe_key(GUILD, user, role, expires_at)),
         )
         .await
