@@ -11,24 +11,39 @@ use std::time::Duration;
 use async_trait::async_trait;
 use guildhall_core::clock::{SharedClock, SystemClock};
 use guildhall_core::db::{Db, DbOptions};
+use guildhall_core::ids::GuildId;
 use guildhall_core::jobs::{
-    Job, JobFailure, JobHandler, JobLedger, JobOutcome, JobRegistry, JobState, NewJob, Worker,
-    WorkerOptions,
+    Job, JobFailure, JobHandler, JobLedger, JobOutcome, JobRecord, JobRegistry, JobState, NewJob,
+    Worker, WorkerOptions,
 };
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
+
+/// The job's payload: one kind, one serde struct.
+#[derive(Serialize, Deserialize)]
+struct GreetJob {
+    name: String,
+}
+
+impl Job for GreetJob {
+    const KIND: &'static str = "example.greet";
+
+    fn guild(&self) -> Option<GuildId> {
+        None
+    }
+}
 
 struct Greet;
 
 #[async_trait]
 impl JobHandler for Greet {
-    async fn run(&self, job: &Job) -> Result<JobOutcome, JobFailure> {
-        let name = job.payload["name"]
-            .as_str()
-            .ok_or_else(|| JobFailure::permanent("payload has no name"))?;
+    type Job = GreetJob;
+
+    async fn run(&self, greet: GreetJob, job: &JobRecord) -> Result<JobOutcome, JobFailure> {
         println!(
-            "job {} says: hello, {name} (it was {} ms late)",
+            "job {} says: hello, {} (it was {} ms late)",
             job.id,
+            greet.name,
             job.lateness_ms.unwrap_or(0)
         );
         Ok(JobOutcome::Done)
@@ -48,9 +63,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let clock: SharedClock = Arc::new(SystemClock);
     let ledger = JobLedger::new(db.clone(), Arc::clone(&clock), 3);
     let job = ledger
-        .schedule(NewJob::new(
-            "example.greet",
-            json!({ "name": "Guildhall" }),
+        .schedule(NewJob::of(
+            &GreetJob {
+                name: "Guildhall".to_owned(),
+            },
             clock.now().plus(Duration::from_millis(300)),
         ))
         .await?;
@@ -67,7 +83,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let worker = Worker::new(
         ledger.clone(),
-        JobRegistry::new().with("example.greet", Arc::new(Greet)),
+        JobRegistry::new().register(Arc::new(Greet)),
         options,
     );
     let shutdown = CancellationToken::new();

@@ -9,8 +9,9 @@ use guildhall_bot::intents::Privileged;
 use guildhall_bot::{BotData, BotOptions, Shards};
 use guildhall_core::analytics;
 use guildhall_core::config::Settings;
-use guildhall_core::guild_config::scheduled::{self, ApplyScheduledChange};
-use guildhall_core::jobs::{JobRegistry, Worker, WorkerOptions, prune};
+use guildhall_core::features::FEATURES;
+use guildhall_core::guild_config::scheduled::ApplyScheduledChange;
+use guildhall_core::jobs::{JobPorts, JobRegistry, Worker, WorkerOptions, perform, prune};
 use guildhall_core::recent_messages;
 use guildhall_web::{WebConfig, WebState};
 use tokio::task::JoinSet;
@@ -24,102 +25,60 @@ const STOP_GRACE: Duration = Duration::from_secs(5);
 /// How often settings changed by other processes are looked for when no announcement arrives.
 const SETTINGS_SYNC: Duration = Duration::from_secs(2);
 
-/// The job kinds this process runs and their handlers. Kinds that act on Discord (a tempban
-/// lifted on time) are registered only when a bot token is configured; without one their jobs
-/// wait for a process that has it.
+/// The job kinds this process runs and their handlers: the process-wide ones (scheduled settings
+/// changes, the ledger's and the recent-message store's housekeeping), then, when a bot token is
+/// configured, every feature's jobs (`FeatureSpec::jobs`) and `effects.perform`: they act on
+/// Discord, so without a token their jobs wait for a process that has it.
 pub fn registry(settings: &Settings, services: &Services) -> anyhow::Result<JobRegistry> {
     let retention = Duration::from_secs(u64::from(settings.jobs.retention_days) * 86_400);
     let mut registry = JobRegistry::new()
-        .with(
-            scheduled::KIND,
-            Arc::new(ApplyScheduledChange::new(Arc::clone(&services.config))),
-        )
-        .with(
-            prune::KIND,
-            Arc::new(prune::PruneJobs::new(services.ledger.clone(), retention)),
-        )
+        .register(Arc::new(ApplyScheduledChange::new(Arc::clone(
+            &services.config,
+        ))))
+        .register(Arc::new(prune::PruneJobs::new(
+            services.ledger.clone(),
+            retention,
+        )))
         // Each guild's recent messages and ticket transcripts past their retention.
-        .with(
-            recent_messages::retention::KIND,
-            Arc::new(recent_messages::Retention::new(
-                services.ledger.clone(),
-                Arc::clone(&services.config),
-                Arc::clone(&services.tickets),
-            )),
-        );
+        .register(Arc::new(recent_messages::Retention::new(
+            services.ledger.clone(),
+            Arc::clone(&services.config),
+            Arc::clone(&services.tickets),
+        )));
     if settings.discord.token.is_some() {
-        let discord = Arc::new(executor(settings, services)?);
-        // Every job that acts on Discord re-checks the channels and roles it names against
-        // its guild just before Discord is asked.
-        let sink: Arc<dyn guildhall_core::effect::EffectSink> =
-            Arc::new(guildhall_core::references::GuardedSink::new(
-                discord.clone(),
-                Arc::clone(&services.directory),
-            ));
-        // The process's one instance of each service: a draw reads the same XP buffer the
-        // bot's entry check does.
-        let moderation = Arc::clone(&services.moderation);
-        let tickets = Arc::clone(&services.tickets);
-        let roles = Arc::clone(&services.roles);
-        let giveaways = Arc::clone(&services.giveaways);
-        let levels: Arc<dyn guildhall_core::roles::MemberLevels> = services.levels.clone();
-        let giveaway_ports = guildhall_core::giveaways::GiveawayPorts {
-            sink: Arc::clone(&sink),
-            members: Arc::new(guildhall_bot::DiscordMembers::new(
-                discord,
-                Arc::clone(&services.guild_cache),
-                levels,
-                Arc::clone(&moderation),
-            )),
-            cache: Arc::clone(&services.guild_cache),
-        };
-        registry = guildhall_core::giveaways::register(registry, &giveaways, &giveaway_ports);
-        registry = registry
-            .with(
-                guildhall_core::moderation::LIFT_TEMPBAN,
-                Arc::new(guildhall_core::moderation::LiftTempban::new(
-                    moderation,
-                    Arc::clone(&sink),
-                )),
-            )
-            // Timed roles (`/temprole`, timed role panels) removed on time.
-            .with(
-                guildhall_core::roles::EXPIRE_TIMED_ROLE,
-                Arc::new(guildhall_core::roles::ExpireTimedRole::new(
-                    Arc::clone(&roles),
-                    Arc::clone(&sink),
-                )),
-            )
-            // Role panels made in the dashboard, posted and their message recorded.
-            .with(
-                guildhall_core::roles::POST_PANEL,
-                Arc::new(guildhall_core::roles::PostPanel::new(
-                    roles,
-                    Arc::clone(&sink),
-                    Arc::clone(&services.guild_cache),
-                )),
-            )
-            .with(
-                guildhall_core::tickets::WARN_INACTIVE,
-                Arc::new(guildhall_core::tickets::WarnInactive::new(
-                    Arc::clone(&tickets),
-                    Arc::clone(&sink),
-                )),
-            )
-            .with(
-                guildhall_core::tickets::AUTO_CLOSE,
-                Arc::new(guildhall_core::tickets::AutoClose::new(
-                    tickets,
-                    Arc::clone(&sink),
-                )),
-            )
-            // Effects the dashboard hands to the bot (e.g. editing a mod-log post).
-            .with(
-                guildhall_core::jobs::perform::KIND,
-                Arc::new(guildhall_core::jobs::perform::PerformEffect::new(sink)),
-            );
+        let ports = job_ports(settings, services)?;
+        for feature in FEATURES {
+            registry = (feature.jobs)(registry, services, &ports);
+        }
+        // Effects the dashboard hands to the bot (e.g. editing a mod-log post).
+        registry = registry.register(Arc::new(perform::PerformEffect::new(ports.sink)));
     }
     Ok(registry)
+}
+
+/// What the jobs that act on Discord are given, in a process with a bot token.
+fn job_ports(settings: &Settings, services: &Services) -> anyhow::Result<JobPorts> {
+    let discord = Arc::new(executor(settings, services)?);
+    // Every job that acts on Discord re-checks the channels and roles it names against its
+    // guild just before Discord is asked.
+    let sink: Arc<dyn guildhall_core::effect::EffectSink> =
+        Arc::new(guildhall_core::references::GuardedSink::new(
+            discord.clone(),
+            Arc::clone(&services.directory),
+        ));
+    // The process's one instance of each service: a draw reads the same XP buffer the bot's
+    // entry check does.
+    let levels: Arc<dyn guildhall_core::roles::MemberLevels> = services.levels.clone();
+    Ok(JobPorts {
+        sink,
+        members: Arc::new(guildhall_bot::DiscordMembers::new(
+            discord,
+            Arc::clone(&services.guild_cache),
+            levels,
+            Arc::clone(&services.moderation),
+        )),
+        cache: Arc::clone(&services.guild_cache),
+    })
 }
 
 /// What a long-running process runs.
@@ -420,4 +379,62 @@ fn hostname() -> String {
         .map(|name| name.trim().to_owned())
         .filter(|name| !name.is_empty())
         .unwrap_or_else(|| "guildhall".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use guildhall_core::config::Secret;
+    use guildhall_core::guild_config::scheduled;
+    use guildhall_core::testing;
+
+    use super::*;
+
+    /// The process-wide kinds, registered with or without a token.
+    const PROCESS_WIDE: [&str; 3] = [
+        scheduled::KIND,
+        prune::KIND,
+        recent_messages::retention::KIND,
+    ];
+
+    #[tokio::test]
+    async fn with_a_token_the_worker_runs_every_features_jobs_and_each_kind_is_one_features() {
+        let test_db = testing::sqlite_unmigrated().await;
+        test_db.db.migrate().await.unwrap();
+        let mut settings = Settings::default();
+        let services = Services::on(&settings, test_db.db.clone()).await.unwrap();
+        let without_token = registry(&settings, &services).unwrap().kinds();
+        assert_eq!(without_token, PROCESS_WIDE.map(str::to_owned));
+
+        settings.discord.token = Some(Secret::new("test-token"));
+        settings.discord.api_base = Some("http://127.0.0.1:9".to_owned());
+        let ports = job_ports(&settings, &services).unwrap();
+
+        let mut every = Vec::new();
+        for feature in FEATURES {
+            let kinds = (feature.jobs)(JobRegistry::new(), &services, &ports).kinds();
+            for kind in &kinds {
+                assert!(
+                    kind.starts_with(&format!("{}.", feature.name)),
+                    "{kind} is registered by {} but not named after it",
+                    feature.name
+                );
+            }
+            every.extend(kinds);
+        }
+        let features: BTreeSet<String> = every.iter().cloned().collect();
+        assert_eq!(features.len(), every.len(), "a kind is registered twice");
+        assert!(features.contains(guildhall_core::giveaways::END));
+
+        let with_token: BTreeSet<String> = registry(&settings, &services)
+            .unwrap()
+            .kinds()
+            .into_iter()
+            .collect();
+        let mut expected = features;
+        expected.extend(PROCESS_WIDE.map(str::to_owned));
+        expected.insert(perform::KIND.to_owned());
+        assert_eq!(with_token, expected);
+    }
 }

@@ -19,11 +19,10 @@ use guildhall_core::db::Db;
 use guildhall_core::guild_config::GuildConfigService;
 use guildhall_core::ids::GuildId;
 use guildhall_core::jobs::{
-    Job, JobFailure, JobFilter, JobHandler, JobLedger, JobOutcome, JobRegistry, JobState, NewJob,
-    Worker, WorkerOptions,
+    Job, JobFailure, JobFilter, JobHandler, JobLedger, JobOutcome, JobRecord, JobRegistry,
+    JobState, NewJob, Worker, WorkerOptions,
 };
 use guildhall_core::testing;
-use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 fn per_op(elapsed: Duration, operations: u64) -> String {
@@ -106,11 +105,28 @@ async fn coordination_ops(name: &str, coordination: &dyn Coordination, operation
     );
 }
 
+/// The benchmark's job: a number, or nothing.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct NoopJob {
+    #[serde(default)]
+    n: u32,
+}
+
+impl Job for NoopJob {
+    const KIND: &'static str = "bench.noop";
+
+    fn guild(&self) -> Option<GuildId> {
+        None
+    }
+}
+
 struct Noop;
 
 #[async_trait]
 impl JobHandler for Noop {
-    async fn run(&self, _job: &Job) -> Result<JobOutcome, JobFailure> {
+    type Job = NoopJob;
+
+    async fn run(&self, _: NoopJob, _: &JobRecord) -> Result<JobOutcome, JobFailure> {
         Ok(JobOutcome::Done)
     }
 }
@@ -122,7 +138,7 @@ async fn ledger_throughput(backend: &str, db: &Db, jobs: u32, concurrency: u32) 
     let due = clock.now();
     for n in 0..jobs {
         ledger
-            .schedule(NewJob::new("bench.noop", json!({ "n": n }), due))
+            .schedule(NewJob::of(&NoopJob { n }, due))
             .await
             .unwrap();
     }
@@ -143,7 +159,7 @@ async fn ledger_throughput(backend: &str, db: &Db, jobs: u32, concurrency: u32) 
     };
     let worker = Worker::new(
         ledger.clone(),
-        JobRegistry::new().with("bench.noop", Arc::new(Noop)),
+        JobRegistry::new().register(Arc::new(Noop)),
         options,
     );
     let shutdown = CancellationToken::new();
@@ -176,7 +192,7 @@ async fn ledger_throughput(backend: &str, db: &Db, jobs: u32, concurrency: u32) 
     let stop = shutdown.clone();
     let idle = Worker::new(
         ledger.clone(),
-        JobRegistry::new().with("bench.noop", Arc::new(Noop)),
+        JobRegistry::new().register(Arc::new(Noop)),
         WorkerOptions {
             name: "bench-idle".into(),
             concurrency: 4,
@@ -192,7 +208,7 @@ async fn ledger_throughput(backend: &str, db: &Db, jobs: u32, concurrency: u32) 
     for n in 0..20u64 {
         let due = clock.now().plus(Duration::from_millis(100 + 37 * (n % 5)));
         let job = ledger
-            .schedule(NewJob::new("bench.noop", json!({}), due))
+            .schedule(NewJob::of(&NoopJob { n: 0 }, due))
             .await
             .unwrap();
         loop {

@@ -21,13 +21,13 @@ use guildhall_core::db::{Backend, Db, DbOptions};
 use guildhall_core::effect::{Effect, EffectError, EffectSink};
 use guildhall_core::eligibility::Requirements;
 use guildhall_core::giveaways::{
-    Draw, DrawStep, EndGiveaway, EntryOutcome, FactsUnavailable, GiveawayPorts, GiveawayRequest,
-    GiveawayService, Manager, MemberFacts, MemberState, Seed, entrants_hash, verify,
+    Draw, DrawStep, EndGiveaway, EntryOutcome, FactsUnavailable, GiveawayRequest, GiveawayService,
+    Manager, MemberFacts, MemberState, Seed, entrants_hash, verify,
 };
 use guildhall_core::guild_cache::GuildCache;
 use guildhall_core::guild_config::GuildConfigService;
 use guildhall_core::ids::{ChannelId, GuildId, RoleId, UserId};
-use guildhall_core::jobs::{JobHandler, JobLedger};
+use guildhall_core::jobs::{JobHandler, JobLedger, JobPorts};
 use guildhall_core::testing;
 use sqlx::{AssertSqlSafe, Row as _};
 
@@ -94,7 +94,7 @@ impl EffectSink for Accepting {
 struct Setup {
     service: Arc<GiveawayService>,
     ledger: JobLedger,
-    ports: GiveawayPorts,
+    ports: JobPorts,
 }
 
 fn service(db: &Db) -> Setup {
@@ -114,7 +114,7 @@ fn service(db: &Db) -> Setup {
             config,
         )),
         ledger,
-        ports: GiveawayPorts {
+        ports: JobPorts {
             sink: Arc::new(Accepting),
             members: Arc::new(EveryoneIsAMember),
             cache: Arc::new(GuildCache::new()),
@@ -298,7 +298,7 @@ async fn draw(backend: &str, setup: &Setup, id: i64, count: u64) {
     let job = setup.ledger.get(giveaway.end_job).await.unwrap();
     let handler = EndGiveaway::new(Arc::clone(&setup.service), setup.ports.clone());
     let started = Instant::now();
-    handler.run(&job).await.unwrap();
+    handler.run_record(&job).await.unwrap();
     let elapsed = started.elapsed();
     row(
         &format!("{backend}: giveaways.end job, {count} entrants, 10 winners"),

@@ -4,7 +4,9 @@
 //! list, before a feature sees a command or a click: a switched-off feature answers with one
 //! private sentence and does nothing else.
 
+use crate::composition::Core;
 use crate::guild_config::{Features, GuildSettings};
+use crate::jobs::{JobPorts, JobRegistry};
 
 /// One feature.
 #[derive(Debug, Clone, Copy)]
@@ -15,6 +17,14 @@ pub struct FeatureSpec {
     /// What members call it, plural, capitalised ("Tickets", "Role panels").
     pub title: &'static str,
     switch: fn(&Features) -> bool,
+    /// Adds the feature's jobs (its `register_jobs`) to a worker's registry, in the process
+    /// that has a bot token: they act on Discord through the ports.
+    pub jobs: fn(JobRegistry, &Core, &JobPorts) -> JobRegistry,
+}
+
+/// The `jobs` of a feature that has none.
+fn no_jobs(registry: JobRegistry, _: &Core, _: &JobPorts) -> JobRegistry {
+    registry
 }
 
 impl FeatureSpec {
@@ -38,31 +48,37 @@ pub const FEATURES: &[FeatureSpec] = &[
         name: "moderation",
         title: "Moderation commands",
         switch: |features| features.moderation,
+        jobs: crate::moderation::register_jobs,
     },
     FeatureSpec {
         name: "automod",
         title: "Automatic moderation rules",
         switch: |features| features.automod,
+        jobs: no_jobs,
     },
     FeatureSpec {
         name: "tickets",
         title: "Tickets",
         switch: |features| features.tickets,
+        jobs: crate::tickets::register_jobs,
     },
     FeatureSpec {
         name: "levels",
         title: "Levels",
         switch: |features| features.levels,
+        jobs: no_jobs,
     },
     FeatureSpec {
         name: "roles",
         title: "Role panels and self roles",
         switch: |features| features.roles,
+        jobs: crate::roles::register_jobs,
     },
     FeatureSpec {
         name: "giveaways",
         title: "Giveaways",
         switch: |features| features.giveaways,
+        jobs: crate::giveaways::register_jobs,
     },
 ];
 

@@ -9,7 +9,7 @@ use guildhall_core::db::{MigrationReport, MigrationStatus};
 use guildhall_core::guild_config::{Change, GuildSettings, HistoryEntry};
 use guildhall_core::guilds::GuildRecord;
 use guildhall_core::ids::GuildId;
-use guildhall_core::jobs::{Job, JobId, JobRun, JobState};
+use guildhall_core::jobs::{JobId, JobRecord, JobRun, JobState};
 use guildhall_core::live::LogLine;
 use guildhall_web::admin::AdminStatus;
 use ratatui::crossterm::event::KeyEvent;
@@ -79,7 +79,7 @@ pub enum Loaded {
         result: Result<Change, Failure>,
     },
     /// A page of jobs.
-    Jobs(Result<Vec<Job>, Failure>),
+    Jobs(Result<Vec<JobRecord>, Failure>),
     /// The attempts at one job.
     JobRuns {
         /// The job.
@@ -111,7 +111,7 @@ pub enum Loaded {
         /// `cancelled` or `retried`.
         verb: &'static str,
         /// The job after the change.
-        result: Result<Job, Failure>,
+        result: Result<JobRecord, Failure>,
     },
 }
 

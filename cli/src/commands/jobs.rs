@@ -3,7 +3,7 @@
 use clap::Subcommand;
 use guildhall_core::clock::UnixMillis;
 use guildhall_core::ids::GuildId;
-use guildhall_core::jobs::{Job, JobFilter, JobId, JobState};
+use guildhall_core::jobs::{JobFilter, JobId, JobRecord, JobState};
 use serde_json::json;
 
 use crate::app::{self, GlobalOptions, Services};
@@ -144,7 +144,7 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
     }
 }
 
-fn print_job(job: &Job, now: UnixMillis) {
+fn print_job(job: &JobRecord, now: UnixMillis) {
     let mut table = Table::new(&["FIELD", "VALUE"]);
     let optional =
         |value: Option<UnixMillis>| value.map_or_else(|| "-".into(), UnixMillis::to_rfc3339);

@@ -27,12 +27,12 @@ async fn list_filters_show_cancel_and_retry() {
             .plus(std::time::Duration::from_secs(3_600));
         let first = ledger
             .schedule(
-                NewJob::new("giveaway.end", json!({"giveaway": 1}), later).guild(GuildId::new(10)),
+                NewJob::raw("giveaway.end", json!({"giveaway": 1}), later).guild(GuildId::new(10)),
             )
             .await
             .unwrap();
         let second = ledger
-            .schedule(NewJob::new("reminder.send", json!({}), later).guild(GuildId::new(11)))
+            .schedule(NewJob::raw("reminder.send", json!({}), later).guild(GuildId::new(11)))
             .await
             .unwrap();
 

@@ -10,14 +10,14 @@ use serde::{Deserialize, Serialize};
 
 use super::messages::claimed_announcement;
 use super::model::{EventActor, EventKind, GiveawayId, GiveawayState, SlotState};
-use super::ports::{GiveawayPorts, failure, payload};
+use super::ports::failure;
 use super::reroll::Rerolled;
 use super::service::{GiveawayError, GiveawayService, edit_of};
 use super::store::{self, NewEvent};
 use crate::effect::Effect;
 use crate::eligibility::{Facts, RoleNames, evaluate};
 use crate::ids::{GuildId, UserId};
-use crate::jobs::{Job, JobFailure, JobHandler, JobOutcome};
+use crate::jobs::{JobFailure, JobHandler, JobOutcome, JobPorts, JobRecord};
 
 /// The payload of a [`CLAIM_EXPIRE`](super::service::CLAIM_EXPIRE) job: one per slot and
 /// attempt (its dedupe key), due at the claim deadline.
@@ -31,6 +31,14 @@ pub struct ClaimWindowPayload {
     pub slot: u32,
     /// The attempt whose window this is.
     pub attempt: u32,
+}
+
+impl crate::jobs::Job for ClaimWindowPayload {
+    const KIND: &'static str = super::service::CLAIM_EXPIRE;
+
+    fn guild(&self) -> Option<GuildId> {
+        Some(self.guild)
+    }
 }
 
 /// The dedupe key of a slot's claim-window job for one attempt.
@@ -203,21 +211,25 @@ impl GiveawayService {
 #[derive(Debug)]
 pub struct ClaimExpired {
     service: Arc<GiveawayService>,
-    ports: GiveawayPorts,
+    ports: JobPorts,
 }
 
 impl ClaimExpired {
     /// A handler drawing with `ports.members` and announcing through `ports.sink`.
-    pub fn new(service: Arc<GiveawayService>, ports: GiveawayPorts) -> Self {
+    pub fn new(service: Arc<GiveawayService>, ports: JobPorts) -> Self {
         Self { service, ports }
     }
 }
 
 #[async_trait]
 impl JobHandler for ClaimExpired {
-    async fn run(&self, job: &Job) -> Result<JobOutcome, JobFailure> {
-        let payload: ClaimWindowPayload =
-            payload(job, |payload: &ClaimWindowPayload| payload.guild)?;
+    type Job = ClaimWindowPayload;
+
+    async fn run(
+        &self,
+        payload: ClaimWindowPayload,
+        _: &JobRecord,
+    ) -> Result<JobOutcome, JobFailure> {
         let service = &self.service;
         let (guild, id) = (payload.guild, payload.giveaway);
         let current = store::get_slot(&service.db, guild, id, payload.slot)

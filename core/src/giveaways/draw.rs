@@ -15,13 +15,13 @@ use async_trait::async_trait;
 
 use super::fairness::{Draw, Seed, entrants_hash};
 use super::model::{Giveaway, GiveawayState};
-use super::ports::{GiveawayPorts, MemberFacts, failure, payload};
+use super::ports::{MemberFacts, failure};
 use super::service::{EndPayload, GiveawayError, GiveawayService};
 use super::store::{self, Disqualified, DrawWrite, StepRecord};
 use crate::clock::UnixMillis;
 use crate::eligibility::{RoleMentions, evaluate};
 use crate::ids::UserId;
-use crate::jobs::{Job, JobFailure, JobHandler, JobOutcome};
+use crate::jobs::{JobFailure, JobHandler, JobOutcome, JobPorts, JobRecord};
 
 /// Why a candidate who left is not drawn.
 pub const LEFT_THE_SERVER: &str = "left the server";
@@ -146,20 +146,21 @@ impl GiveawayService {
 #[derive(Debug)]
 pub struct EndGiveaway {
     service: Arc<GiveawayService>,
-    ports: GiveawayPorts,
+    ports: JobPorts,
 }
 
 impl EndGiveaway {
     /// A handler drawing with `ports.members` and announcing through `ports.sink`.
-    pub fn new(service: Arc<GiveawayService>, ports: GiveawayPorts) -> Self {
+    pub fn new(service: Arc<GiveawayService>, ports: JobPorts) -> Self {
         Self { service, ports }
     }
 }
 
 #[async_trait]
 impl JobHandler for EndGiveaway {
-    async fn run(&self, job: &Job) -> Result<JobOutcome, JobFailure> {
-        let payload: EndPayload = payload(job, |payload: &EndPayload| payload.guild)?;
+    type Job = EndPayload;
+
+    async fn run(&self, payload: EndPayload, _: &JobRecord) -> Result<JobOutcome, JobFailure> {
         let Some(giveaway) = store::get_by_end_key(&self.service.db, payload.guild, &payload.key)
             .await
             .map_err(|error| JobFailure::retry(error.to_string()))?

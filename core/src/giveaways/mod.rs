@@ -71,7 +71,7 @@ pub use model::{
     Entry, Event, EventActor, EventKind, Giveaway, GiveawayId, GiveawayRequest, GiveawayState,
     Manager, Slot, SlotState,
 };
-pub use ports::{FactsUnavailable, GiveawayPorts, MemberFacts, MemberState, register};
+pub use ports::{FactsUnavailable, MemberFacts, MemberState, register_jobs};
 pub use post::{POST, PostGiveaway, PostPayload, schedule_post};
 pub use reroll::{RerollPayload, RerollRequested, RerollSlot};
 pub use service::{

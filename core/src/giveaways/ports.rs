@@ -1,7 +1,6 @@
 //! What the giveaway timers need from the process that runs the bot: whether a member is still
-//! in the server and their eligibility facts ([`MemberFacts`]), a way to act on Discord
-//! ([`EffectSink`]), and role names for the messages ([`GuildCache`]). [`register`] adds the
-//! giveaway jobs to a worker's registry.
+//! in the server and their eligibility facts ([`MemberFacts`], one of the [`JobPorts`]).
+//! [`register_jobs`] adds the giveaway jobs to a worker's registry.
 
 use std::sync::Arc;
 
@@ -9,16 +8,15 @@ use async_trait::async_trait;
 
 use super::claim::ClaimExpired;
 use super::draw::EndGiveaway;
-use super::post::{POST, PostGiveaway};
+use super::post::PostGiveaway;
 use super::reroll::RerollSlot;
-use super::service::{CLAIM_EXPIRE, END, GiveawayError, GiveawayService, REROLL, UPDATE};
+use super::service::GiveawayError;
 use super::settle::UpdateGiveaway;
 use crate::clock::UnixMillis;
-use crate::effect::EffectSink;
+use crate::composition::Core;
 use crate::eligibility::Facts;
-use crate::guild_cache::GuildCache;
 use crate::ids::{GuildId, RoleId, UserId};
-use crate::jobs::{JobFailure, JobRegistry};
+use crate::jobs::{JobFailure, JobPorts, JobRegistry};
 
 /// A member as the eligibility engine needs them, owned (the port's answer).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -68,50 +66,34 @@ pub trait MemberFacts: Send + Sync + std::fmt::Debug {
     ) -> Result<Option<MemberState>, FactsUnavailable>;
 }
 
-/// The ports of the giveaway jobs.
-#[derive(Debug, Clone)]
-pub struct GiveawayPorts {
-    /// Performs announcements and message edits (the bot's executor).
-    pub sink: Arc<dyn EffectSink>,
-    /// Checks candidates at the draw and at rerolls.
-    pub members: Arc<dyn MemberFacts>,
-    /// Names roles in the giveaway message's requirements.
-    pub cache: Arc<GuildCache>,
-}
-
-/// Adds the handlers of [`END`], [`CLAIM_EXPIRE`], [`REROLL`], [`UPDATE`] and [`POST`] (the
-/// message of a giveaway started in the dashboard) to `registry`. Register them where the bot
+/// Adds the handlers of [`END`](super::END), [`CLAIM_EXPIRE`](super::CLAIM_EXPIRE),
+/// [`REROLL`](super::REROLL), [`UPDATE`](super::UPDATE) and [`POST`](super::POST) (the
+/// message of a giveaway started in the dashboard) to `registry`. Registered where the bot
 /// runs: they need its members and its executor.
-pub fn register(
-    registry: JobRegistry,
-    service: &Arc<GiveawayService>,
-    ports: &GiveawayPorts,
-) -> JobRegistry {
+pub fn register_jobs(registry: JobRegistry, core: &Core, ports: &JobPorts) -> JobRegistry {
+    let service = &core.giveaways;
     registry
-        .with(
-            END,
-            Arc::new(EndGiveaway::new(Arc::clone(service), ports.clone())),
-        )
-        .with(
-            CLAIM_EXPIRE,
-            Arc::new(ClaimExpired::new(Arc::clone(service), ports.clone())),
-        )
-        .with(
-            REROLL,
-            Arc::new(RerollSlot::new(Arc::clone(service), ports.clone())),
-        )
-        .with(
-            UPDATE,
-            Arc::new(UpdateGiveaway::new(Arc::clone(service), ports.clone())),
-        )
-        .with(
-            POST,
-            Arc::new(PostGiveaway::new(
-                Arc::clone(service),
-                Arc::clone(&ports.sink),
-                Arc::clone(&ports.cache),
-            )),
-        )
+        .register(Arc::new(EndGiveaway::new(
+            Arc::clone(service),
+            ports.clone(),
+        )))
+        .register(Arc::new(ClaimExpired::new(
+            Arc::clone(service),
+            ports.clone(),
+        )))
+        .register(Arc::new(RerollSlot::new(
+            Arc::clone(service),
+            ports.clone(),
+        )))
+        .register(Arc::new(UpdateGiveaway::new(
+            Arc::clone(service),
+            ports.clone(),
+        )))
+        .register(Arc::new(PostGiveaway::new(
+            Arc::clone(service),
+            Arc::clone(&ports.sink),
+            Arc::clone(&ports.cache),
+        )))
 }
 
 /// A job's failure for a service error: the bot's or the database's trouble is retried, anything
@@ -126,20 +108,4 @@ pub(super) fn failure(error: GiveawayError) -> JobFailure {
         | GiveawayError::Seed(_) => JobFailure::retry(error.to_string()),
         other => JobFailure::permanent(other.to_string()),
     }
-}
-
-/// Reads a job's payload, checking it belongs to the job's guild.
-pub(super) fn payload<T: serde::de::DeserializeOwned>(
-    job: &crate::jobs::Job,
-    guild_of: impl Fn(&T) -> GuildId,
-) -> Result<T, JobFailure> {
-    let payload: T = serde_json::from_value(job.payload.clone()).map_err(|error| {
-        JobFailure::permanent(format!("unreadable {} payload: {error}", job.kind))
-    })?;
-    if job.guild.is_some_and(|guild| guild != guild_of(&payload)) {
-        return Err(JobFailure::permanent(
-            "the payload's guild is not the job's guild",
-        ));
-    }
-    Ok(payload)
 }

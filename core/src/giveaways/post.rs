@@ -27,7 +27,6 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::messages::start_post;
 use super::model::{Giveaway, GiveawayId, GiveawayState, Manager};
@@ -36,7 +35,9 @@ use crate::effect::{Effect, EffectError, EffectSink, created_id};
 use crate::eligibility::GuildRoleNames;
 use crate::guild_cache::GuildCache;
 use crate::ids::{GuildId, MessageId};
-use crate::jobs::{Job, JobFailure, JobHandler, JobLedger, JobLedgerError, JobOutcome, NewJob};
+use crate::jobs::{
+    JobFailure, JobHandler, JobLedger, JobLedgerError, JobOutcome, JobRecord, NewJob,
+};
 use crate::roles::post::{Earlier, POSTED_MARKER, UNSURE_PREFIX, earlier_attempts};
 
 /// The job kind that posts a giveaway's message and records it.
@@ -49,6 +50,14 @@ pub struct PostPayload {
     pub guild: GuildId,
     /// The giveaway to post.
     pub giveaway: GiveawayId,
+}
+
+impl crate::jobs::Job for PostPayload {
+    const KIND: &'static str = POST;
+
+    fn guild(&self) -> Option<GuildId> {
+        Some(self.guild)
+    }
 }
 
 /// The dedupe key of a giveaway's post job: one per giveaway.
@@ -65,16 +74,11 @@ pub async fn schedule_post(
     ledger: &JobLedger,
     guild: GuildId,
     giveaway: GiveawayId,
-) -> Result<Job, JobLedgerError> {
+) -> Result<JobRecord, JobLedgerError> {
     ledger
         .schedule(
-            NewJob::new(
-                POST,
-                json!(PostPayload { guild, giveaway }),
-                ledger.clock().now(),
-            )
-            .guild(guild)
-            .dedupe(post_dedupe_key(guild, giveaway)),
+            NewJob::of(&PostPayload { guild, giveaway }, ledger.clock().now())
+                .dedupe(post_dedupe_key(guild, giveaway)),
         )
         .await
 }
@@ -147,9 +151,9 @@ impl PostGiveaway {
 
 #[async_trait]
 impl JobHandler for PostGiveaway {
-    async fn run(&self, job: &Job) -> Result<JobOutcome, JobFailure> {
-        let payload: PostPayload =
-            super::ports::payload(job, |payload: &PostPayload| payload.guild)?;
+    type Job = PostPayload;
+
+    async fn run(&self, payload: PostPayload, job: &JobRecord) -> Result<JobOutcome, JobFailure> {
         let guild = payload.guild;
         let giveaway = match self.service.get(guild, payload.giveaway).await {
             Ok(giveaway) => giveaway,
@@ -232,6 +236,7 @@ mod tests {
     use crate::ids::ChannelId;
     use crate::jobs::{JobFilter, Lease};
     use crate::testing;
+    use serde_json::json;
 
     const GUILD: GuildId = GuildId::new(100);
     const CHANNEL: ChannelId = ChannelId::new(700);
@@ -305,7 +310,7 @@ mod tests {
         started.giveaway.id
     }
 
-    async fn claim(setup: &Setup) -> (Job, Lease) {
+    async fn claim(setup: &Setup) -> (JobRecord, Lease) {
         setup
             .ledger
             .claim("test", &[POST.to_owned()], 1, LEASE)
@@ -334,7 +339,10 @@ mod tests {
             let setup = setup(&test_db.db, false);
             let id = started(&setup).await;
             let (job, lease) = claim(&setup).await;
-            assert_eq!(setup.handler.run(&job).await.unwrap(), JobOutcome::Done);
+            assert_eq!(
+                setup.handler.run_record(&job).await.unwrap(),
+                JobOutcome::Done
+            );
             setup.ledger.complete(&lease).await.unwrap();
             let performed = setup.sink.performed();
             assert_eq!(performed.len(), 1);
@@ -351,7 +359,10 @@ mod tests {
             assert_eq!(updates(&setup).await, 1, "the record asks for an update");
 
             // A rerun (or a second schedule) posts nothing.
-            assert_eq!(setup.handler.run(&job).await.unwrap(), JobOutcome::Done);
+            assert_eq!(
+                setup.handler.run_record(&job).await.unwrap(),
+                JobOutcome::Done
+            );
             let again = schedule_post(&setup.ledger, GUILD, id).await.unwrap();
             assert_eq!(again.id, job.id, "one post job per giveaway");
             assert_eq!(setup.sink.performed().len(), 1);
@@ -373,7 +384,10 @@ mod tests {
                 .await
                 .unwrap();
             let (job, _) = claim(&setup).await;
-            assert_eq!(setup.handler.run(&job).await.unwrap(), JobOutcome::Done);
+            assert_eq!(
+                setup.handler.run_record(&job).await.unwrap(),
+                JobOutcome::Done
+            );
             assert!(setup.sink.performed().is_empty(), "nothing posted again");
             assert_eq!(
                 setup.service.get(GUILD, id).await.unwrap().message,
@@ -390,7 +404,7 @@ mod tests {
             let _died = claim(&setup).await;
             setup.clock.advance(LEASE * 2);
             let (job, _) = claim(&setup).await;
-            let refused = setup.handler.run(&job).await.unwrap_err();
+            let refused = setup.handler.run_record(&job).await.unwrap_err();
             assert!(refused.permanent, "{refused:?}");
             assert!(refused.message.starts_with(UNSURE_PREFIX), "{refused:?}");
             assert!(setup.sink.performed().is_empty());
@@ -408,13 +422,16 @@ mod tests {
                 .await
                 .unwrap();
             let (job, _) = claim(&setup).await;
-            assert_eq!(setup.handler.run(&job).await.unwrap(), JobOutcome::Done);
+            assert_eq!(
+                setup.handler.run_record(&job).await.unwrap(),
+                JobOutcome::Done
+            );
             assert!(setup.sink.performed().is_empty());
 
             let setup = self::setup(&test_db.db, true);
             let id = started(&setup).await;
             let (job, _) = claim(&setup).await;
-            let failure = setup.handler.run(&job).await.unwrap_err();
+            let failure = setup.handler.run_record(&job).await.unwrap_err();
             assert!(failure.permanent, "{failure:?}");
             assert!(
                 failure.message.contains("Missing Access")

@@ -2,7 +2,7 @@
 //! every earlier step). Automatic after a claim window expires (counted against the giveaway's
 //! `max_rerolls`, see `claim.rs`), or manual by a manager, for any slot of an ended giveaway.
 //!
-//! A manual reroll is a [`REROLL`] job, so it runs where the bot can check members (also when
+//! A manual reroll is a [`REROLL`](super::REROLL) job, so it runs where the bot can check members (also when
 //! asked from the dashboard or the CLI), and its dedupe key names the slot's attempt: two clicks
 //! on "reroll slot 2" make one reroll. Every reroll's write requires the step count and the slot
 //! state it was computed from, so concurrent rerolls of any slots cannot both be written from
@@ -12,20 +12,19 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::fairness::Draw;
 use super::model::{EventActor, Giveaway, GiveawayId, GiveawayState, Manager, Slot, SlotState};
-use super::ports::{GiveawayPorts, MemberFacts, failure, payload};
-use super::service::{GiveawayError, GiveawayService, REROLL, TIMER_ATTEMPTS, wrong_state};
+use super::ports::{MemberFacts, failure};
+use super::service::{GiveawayError, GiveawayService, TIMER_ATTEMPTS, wrong_state};
 use super::store::{self, RerollWrite};
 use crate::ids::{GuildId, UserId};
-use crate::jobs::{Job, JobFailure, JobHandler, JobId, JobOutcome, NewJob};
+use crate::jobs::{JobFailure, JobHandler, JobId, JobOutcome, JobPorts, JobRecord, NewJob};
 
 /// How often a reroll is computed again when another draw got in first.
 const REROLL_TRIES: u32 = 5;
 
-/// The payload of a [`REROLL`] job.
+/// The payload of a [`REROLL`](super::REROLL) job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RerollPayload {
     /// The guild.
@@ -43,7 +42,15 @@ pub struct RerollPayload {
     pub reason: Option<String>,
 }
 
-/// A manual reroll, asked for: the [`REROLL`] job draws and announces it.
+impl crate::jobs::Job for RerollPayload {
+    const KIND: &'static str = super::service::REROLL;
+
+    fn guild(&self) -> Option<GuildId> {
+        Some(self.guild)
+    }
+}
+
+/// A manual reroll, asked for: the [`REROLL`](super::REROLL) job draws and announces it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RerollRequested {
     /// The giveaway.
@@ -67,7 +74,7 @@ pub(super) enum Rerolled {
 
 impl GiveawayService {
     /// Asks for one slot of an ended giveaway to be drawn again, by a manager. The new winner is
-    /// never a previous winner of the giveaway. The reroll itself runs as a [`REROLL`] job in the
+    /// never a previous winner of the giveaway. The reroll itself runs as a [`REROLL`](super::REROLL) job in the
     /// process that runs the bot (it checks candidates' membership), which announces the new
     /// winner; asking twice for the same slot before it ran makes one reroll.
     ///
@@ -101,19 +108,17 @@ impl GiveawayService {
         let job = self
             .ledger
             .schedule(
-                NewJob::new(
-                    REROLL,
-                    json!(RerollPayload {
+                NewJob::of(
+                    &RerollPayload {
                         guild,
                         giveaway: id,
                         slot,
                         attempt: current.attempt,
                         by: by.actor(),
                         reason: reason.map(str::to_owned),
-                    }),
+                    },
                     self.clock.now(),
                 )
-                .guild(guild)
                 .dedupe(format!("{guild}:{id}:{slot}:{}", current.attempt))
                 .max_attempts(TIMER_ATTEMPTS),
             )
@@ -221,25 +226,26 @@ impl GiveawayService {
     }
 }
 
-/// Runs a manual reroll ([`REROLL`]) and announces the new winner. Idempotent: a rerun after
+/// Runs a manual reroll ([`REROLL`](super::REROLL)) and announces the new winner. Idempotent: a rerun after
 /// the reroll was written finds the slot moved on and only finishes the announcement.
 #[derive(Debug)]
 pub struct RerollSlot {
     service: Arc<GiveawayService>,
-    ports: GiveawayPorts,
+    ports: JobPorts,
 }
 
 impl RerollSlot {
     /// A handler drawing with `ports.members` and announcing through `ports.sink`.
-    pub fn new(service: Arc<GiveawayService>, ports: GiveawayPorts) -> Self {
+    pub fn new(service: Arc<GiveawayService>, ports: JobPorts) -> Self {
         Self { service, ports }
     }
 }
 
 #[async_trait]
 impl JobHandler for RerollSlot {
-    async fn run(&self, job: &Job) -> Result<JobOutcome, JobFailure> {
-        let payload: RerollPayload = payload(job, |payload: &RerollPayload| payload.guild)?;
+    type Job = RerollPayload;
+
+    async fn run(&self, payload: RerollPayload, _: &JobRecord) -> Result<JobOutcome, JobFailure> {
         self.service
             .reroll_slot(
                 payload.guild,

@@ -171,6 +171,14 @@ pub struct EndPayload {
     pub key: String,
 }
 
+impl crate::jobs::Job for EndPayload {
+    const KIND: &'static str = END;
+
+    fn guild(&self) -> Option<GuildId> {
+        Some(self.guild)
+    }
+}
+
 /// The payload of an [`UPDATE`] job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpdatePayload {
@@ -178,6 +186,14 @@ pub struct UpdatePayload {
     pub guild: GuildId,
     /// The giveaway.
     pub giveaway: GiveawayId,
+}
+
+impl crate::jobs::Job for UpdatePayload {
+    const KIND: &'static str = UPDATE;
+
+    fn guild(&self) -> Option<GuildId> {
+        Some(self.guild)
+    }
 }
 
 /// Giveaways: start, entries, the draw, claims, rerolls, the log and its export.
@@ -267,15 +283,13 @@ impl GiveawayService {
         let job = self
             .ledger
             .schedule(
-                NewJob::new(
-                    END,
-                    json!(EndPayload {
+                NewJob::of(
+                    &EndPayload {
                         guild,
                         key: end_key.clone(),
-                    }),
+                    },
                     ends_at,
                 )
-                .guild(guild)
                 .dedupe(format!("{guild}:{end_key}"))
                 .max_attempts(TIMER_ATTEMPTS),
             )
@@ -504,15 +518,13 @@ impl GiveawayService {
         due: UnixMillis,
         key: Option<String>,
     ) -> Result<(), GiveawayError> {
-        let mut job = NewJob::new(
-            UPDATE,
-            json!(UpdatePayload {
+        let mut job = NewJob::of(
+            &UpdatePayload {
                 guild,
-                giveaway: id
-            }),
+                giveaway: id,
+            },
             due,
         )
-        .guild(guild)
         .max_attempts(TIMER_ATTEMPTS);
         if let Some(key) = key {
             job = job.dedupe(format!("{guild}:{id}:{key}"));

@@ -19,19 +19,17 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use serde_json::json;
 
 use super::claim::{ClaimWindowPayload, claim_window_dedupe_key};
 use super::messages::{unclaimed_announcement, winners_announcement};
 use super::model::{GiveawayId, GiveawayState, Slot, SlotState};
-use super::ports::{GiveawayPorts, payload};
-use super::service::{CLAIM_EXPIRE, GiveawayService, TIMER_ATTEMPTS, UpdatePayload, edit_of};
+use super::service::{GiveawayService, TIMER_ATTEMPTS, UpdatePayload, edit_of};
 use super::store;
 use crate::clock::UnixMillis;
 use crate::effect::{Effect, EffectError, OutgoingMessage};
 use crate::eligibility::GuildRoleNames;
 use crate::ids::{ChannelId, GuildId};
-use crate::jobs::{Job, JobFailure, JobHandler, JobOutcome, NewJob};
+use crate::jobs::{JobFailure, JobHandler, JobOutcome, JobPorts, JobRecord, NewJob};
 
 fn retry(error: impl std::fmt::Display) -> JobFailure {
     JobFailure::retry(error.to_string())
@@ -45,7 +43,7 @@ impl GiveawayService {
         &self,
         guild: GuildId,
         id: GiveawayId,
-        ports: &GiveawayPorts,
+        ports: &JobPorts,
     ) -> Result<(), JobFailure> {
         let Some(giveaway) = store::get(&self.db, guild, id).await.map_err(retry)? else {
             return Ok(());
@@ -110,17 +108,15 @@ impl GiveawayService {
         };
         self.ledger
             .schedule(
-                NewJob::new(
-                    CLAIM_EXPIRE,
-                    json!(ClaimWindowPayload {
+                NewJob::of(
+                    &ClaimWindowPayload {
                         guild,
                         giveaway: id,
                         slot: slot.slot,
                         attempt: slot.attempt,
-                    }),
+                    },
                     deadline,
                 )
-                .guild(guild)
                 .dedupe(claim_window_dedupe_key(guild, id, slot.slot, slot.attempt))
                 .max_attempts(TIMER_ATTEMPTS),
             )
@@ -133,7 +129,7 @@ impl GiveawayService {
     /// showed.
     async fn announce(
         &self,
-        ports: &GiveawayPorts,
+        ports: &JobPorts,
         guild: GuildId,
         channel: ChannelId,
         message: OutgoingMessage,
@@ -153,7 +149,7 @@ impl GiveawayService {
 }
 
 async fn perform(
-    ports: &GiveawayPorts,
+    ports: &JobPorts,
     guild: GuildId,
     effect: &Effect,
     what: &str,
@@ -173,20 +169,21 @@ async fn perform(
 #[derive(Debug)]
 pub struct UpdateGiveaway {
     service: Arc<GiveawayService>,
-    ports: GiveawayPorts,
+    ports: JobPorts,
 }
 
 impl UpdateGiveaway {
     /// A handler acting through `ports.sink`.
-    pub fn new(service: Arc<GiveawayService>, ports: GiveawayPorts) -> Self {
+    pub fn new(service: Arc<GiveawayService>, ports: JobPorts) -> Self {
         Self { service, ports }
     }
 }
 
 #[async_trait]
 impl JobHandler for UpdateGiveaway {
-    async fn run(&self, job: &Job) -> Result<JobOutcome, JobFailure> {
-        let payload: UpdatePayload = payload(job, |payload: &UpdatePayload| payload.guild)?;
+    type Job = UpdatePayload;
+
+    async fn run(&self, payload: UpdatePayload, _: &JobRecord) -> Result<JobOutcome, JobFailure> {
         self.service
             .settle(payload.guild, payload.giveaway, &self.ports)
             .await?;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{GuildConfigError, GuildConfigService};
 use crate::clock::UnixMillis;
 use crate::ids::GuildId;
-use crate::jobs::{Job, JobFailure, JobHandler, JobLedger, JobOutcome, NewJob};
+use crate::jobs::{Job, JobFailure, JobHandler, JobLedger, JobOutcome, JobRecord, NewJob};
 
 /// The job kind.
 pub const KIND: &str = "guild_config.apply";
@@ -27,6 +27,14 @@ pub struct ScheduledChange {
     pub actor: String,
 }
 
+impl Job for ScheduledChange {
+    const KIND: &'static str = KIND;
+
+    fn guild(&self) -> Option<GuildId> {
+        Some(self.guild)
+    }
+}
+
 /// Validates a change now and schedules it for `at`.
 ///
 /// # Errors
@@ -36,16 +44,12 @@ pub async fn schedule(
     ledger: &JobLedger,
     change: ScheduledChange,
     at: UnixMillis,
-) -> Result<Job, GuildConfigError> {
+) -> Result<JobRecord, GuildConfigError> {
     config
         .check_key(change.guild, &change.key, &change.value)
         .await?;
-    let payload = serde_json::to_value(&change).map_err(|error| GuildConfigError::Invalid {
-        key: change.key.clone(),
-        message: error.to_string(),
-    })?;
     ledger
-        .schedule(NewJob::new(KIND, payload, at).guild(change.guild))
+        .schedule(NewJob::of(&change, at))
         .await
         .map_err(|error| match error {
             crate::jobs::JobLedgerError::Storage(db) => GuildConfigError::Storage(db),
@@ -71,11 +75,13 @@ impl ApplyScheduledChange {
 
 #[async_trait]
 impl JobHandler for ApplyScheduledChange {
-    async fn run(&self, job: &Job) -> Result<JobOutcome, JobFailure> {
-        let change: ScheduledChange =
-            serde_json::from_value(job.payload.clone()).map_err(|error| {
-                JobFailure::permanent(format!("unreadable scheduled change: {error}"))
-            })?;
+    type Job = ScheduledChange;
+
+    async fn run(
+        &self,
+        change: ScheduledChange,
+        job: &JobRecord,
+    ) -> Result<JobOutcome, JobFailure> {
         let actor = format!("{} (scheduled, job {})", change.actor, job.id);
         match self
             .config

@@ -7,7 +7,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row as _};
 use tokio::sync::Notify;
 
-use super::{Job, JobFilter, JobId, JobRun, JobState, NewJob};
+use super::{JobFilter, JobId, JobRecord, JobRun, JobState, NewJob};
 use crate::clock::{SharedClock, UnixMillis};
 use crate::coordination::Coordination;
 use crate::db::{Backend, Db, DbError};
@@ -72,13 +72,13 @@ pub struct JobLedger {
 const COLUMNS: &str = "id, kind, guild_id, payload, dedupe_key, state, due_at, attempts, max_attempts, \
      lease_owner, lease_until, last_error, lateness_ms, created_at, updated_at, started_at, finished_at";
 
-fn job(row: &AnyRow) -> Result<Job, DbError> {
+fn job(row: &AnyRow) -> Result<JobRecord, DbError> {
     let state: String = row.try_get("state")?;
     let payload: String = row.try_get("payload")?;
     let millis = |column: &str| -> Result<Option<UnixMillis>, sqlx::Error> {
         Ok(row.try_get::<Option<i64>, _>(column)?.map(UnixMillis))
     };
-    Ok(Job {
+    Ok(JobRecord {
         id: row.try_get("id")?,
         kind: row.try_get("kind")?,
         guild: row
@@ -177,9 +177,13 @@ impl JobLedger {
     ///
     /// # Errors
     /// [`JobLedgerError::Storage`].
-    pub async fn schedule(&self, new: NewJob) -> Result<Job, JobLedgerError> {
+    pub async fn schedule(&self, new: NewJob) -> Result<JobRecord, JobLedgerError> {
         let now = self.clock.now();
         let max_attempts = new.max_attempts.unwrap_or(self.default_max_attempts).max(1);
+        let payload = new
+            .payload
+            .as_ref()
+            .map_err(|error| JobLedgerError::Storage(DbError::Corrupt(error.clone())))?;
         let inserted = sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO jobs (kind, guild_id, payload, dedupe_key, state, due_at, attempts, max_attempts, created_at, updated_at)
              VALUES ($1, $2, $3, $4, 'pending', $5, 0, $6, $7, $7)
@@ -188,7 +192,7 @@ impl JobLedger {
         )))
         .bind(&new.kind)
         .bind(new.guild.map(GuildId::to_db))
-        .bind(new.payload.to_string())
+        .bind(payload.to_string())
         .bind(new.dedupe_key.clone())
         .bind(new.due_at.0)
         .bind(i64::from(max_attempts))
@@ -217,7 +221,7 @@ impl JobLedger {
     ///
     /// # Errors
     /// [`JobLedgerError::NotFound`], [`JobLedgerError::Storage`].
-    pub async fn get(&self, id: JobId) -> Result<Job, JobLedgerError> {
+    pub async fn get(&self, id: JobId) -> Result<JobRecord, JobLedgerError> {
         let row = sqlx::query(AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM jobs WHERE id = $1"
         )))
@@ -232,7 +236,7 @@ impl JobLedger {
     ///
     /// # Errors
     /// [`JobLedgerError::Storage`].
-    pub async fn list(&self, filter: &JobFilter) -> Result<Vec<Job>, JobLedgerError> {
+    pub async fn list(&self, filter: &JobFilter) -> Result<Vec<JobRecord>, JobLedgerError> {
         let mut conditions = Vec::new();
         let mut next = 1;
         let mut placeholder = || {
@@ -339,7 +343,7 @@ impl JobLedger {
         allowed: &'static str,
         sql: &'static str,
         due_at: Option<UnixMillis>,
-    ) -> Result<Job, JobLedgerError> {
+    ) -> Result<JobRecord, JobLedgerError> {
         let now = self.clock.now();
         let mut query = sqlx::query(AssertSqlSafe(format!("{sql} RETURNING {COLUMNS}")))
             .bind(id)
@@ -366,7 +370,7 @@ impl JobLedger {
     ///
     /// # Errors
     /// [`JobLedgerError::WrongState`] for a finished job; [`JobLedgerError::NotFound`].
-    pub async fn cancel(&self, id: JobId) -> Result<Job, JobLedgerError> {
+    pub async fn cancel(&self, id: JobId) -> Result<JobRecord, JobLedgerError> {
         self.transition(
             id,
             "cancel",
@@ -384,7 +388,7 @@ impl JobLedger {
     ///
     /// # Errors
     /// [`JobLedgerError::WrongState`] for a running or done job; [`JobLedgerError::NotFound`].
-    pub async fn retry(&self, id: JobId) -> Result<Job, JobLedgerError> {
+    pub async fn retry(&self, id: JobId) -> Result<JobRecord, JobLedgerError> {
         let job = self
             .transition(
                 id,
@@ -404,7 +408,11 @@ impl JobLedger {
     ///
     /// # Errors
     /// [`JobLedgerError::WrongState`] unless the job is pending; [`JobLedgerError::NotFound`].
-    pub async fn reschedule(&self, id: JobId, due_at: UnixMillis) -> Result<Job, JobLedgerError> {
+    pub async fn reschedule(
+        &self,
+        id: JobId,
+        due_at: UnixMillis,
+    ) -> Result<JobRecord, JobLedgerError> {
         let job = self
             .transition(
                 id,
@@ -430,7 +438,7 @@ impl JobLedger {
         kinds: &[String],
         limit: u32,
         lease: Duration,
-    ) -> Result<Vec<(Job, Lease)>, JobLedgerError> {
+    ) -> Result<Vec<(JobRecord, Lease)>, JobLedgerError> {
         if kinds.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::{Job, JobFailure, JobHandler, JobLedger, JobLedgerError, JobOutcome, NewJob};
+use super::{
+    Job, JobFailure, JobHandler, JobLedger, JobLedgerError, JobOutcome, JobRecord, NewJob,
+};
 use crate::effect::{Effect, EffectError, EffectSink};
 use crate::ids::GuildId;
 
@@ -23,6 +25,14 @@ pub struct PerformPayload {
     pub effect: Effect,
 }
 
+impl Job for PerformPayload {
+    const KIND: &'static str = KIND;
+
+    fn guild(&self) -> Option<GuildId> {
+        self.guild
+    }
+}
+
 /// Schedules an effect to be performed now by whichever process runs the bot.
 ///
 /// # Errors
@@ -31,14 +41,13 @@ pub async fn schedule(
     ledger: &JobLedger,
     guild: Option<GuildId>,
     effect: Effect,
-) -> Result<Job, JobLedgerError> {
-    let payload = serde_json::to_value(PerformPayload { guild, effect })
-        .map_err(|error| JobLedgerError::Storage(crate::db::DbError::Corrupt(error.to_string())))?;
-    let mut job = NewJob::new(KIND, payload, ledger.clock().now());
-    if let Some(guild) = guild {
-        job = job.guild(guild);
-    }
-    ledger.schedule(job).await
+) -> Result<JobRecord, JobLedgerError> {
+    ledger
+        .schedule(NewJob::of(
+            &PerformPayload { guild, effect },
+            ledger.clock().now(),
+        ))
+        .await
 }
 
 /// Performs scheduled effects through an [`EffectSink`] (the bot's executor).
@@ -56,9 +65,9 @@ impl PerformEffect {
 
 #[async_trait]
 impl JobHandler for PerformEffect {
-    async fn run(&self, job: &Job) -> Result<JobOutcome, JobFailure> {
-        let payload: PerformPayload = serde_json::from_value(job.payload.clone())
-            .map_err(|error| JobFailure::permanent(format!("unreadable effect: {error}")))?;
+    type Job = PerformPayload;
+
+    async fn run(&self, payload: PerformPayload, _: &JobRecord) -> Result<JobOutcome, JobFailure> {
         match self.sink.perform(payload.guild, &payload.effect).await {
             Ok(()) => Ok(JobOutcome::Done),
             Err(EffectError::Refused(message)) => Err(JobFailure::permanent(message)),

@@ -3,12 +3,27 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
-use super::{Job, JobFailure, JobHandler, JobLedger, JobLedgerError, JobOutcome, NewJob};
+use super::{
+    Job, JobFailure, JobHandler, JobLedger, JobLedgerError, JobOutcome, JobRecord, NewJob,
+};
+use crate::ids::GuildId;
 
 /// The job kind.
 pub const KIND: &str = "jobs.prune";
+
+/// The job's payload: nothing (stored as `{}`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PruneJobsPayload {}
+
+impl Job for PruneJobsPayload {
+    const KIND: &'static str = KIND;
+
+    fn guild(&self) -> Option<GuildId> {
+        None
+    }
+}
 
 const DAY: Duration = Duration::from_secs(86_400);
 
@@ -16,10 +31,10 @@ const DAY: Duration = Duration::from_secs(86_400);
 ///
 /// # Errors
 /// [`JobLedgerError::Storage`].
-pub async fn ensure_scheduled(ledger: &JobLedger) -> Result<Job, JobLedgerError> {
+pub async fn ensure_scheduled(ledger: &JobLedger) -> Result<JobRecord, JobLedgerError> {
     let due = ledger.clock().now().plus(Duration::from_secs(60));
     ledger
-        .schedule(NewJob::new(KIND, json!({}), due).dedupe("daily"))
+        .schedule(NewJob::of(&PruneJobsPayload {}, due).dedupe("daily"))
         .await
 }
 
@@ -39,7 +54,9 @@ impl PruneJobs {
 
 #[async_trait]
 impl JobHandler for PruneJobs {
-    async fn run(&self, _job: &Job) -> Result<JobOutcome, JobFailure> {
+    type Job = PruneJobsPayload;
+
+    async fn run(&self, _: PruneJobsPayload, _: &JobRecord) -> Result<JobOutcome, JobFailure> {
         let now = self.ledger.clock().now();
         let deleted = self
             .ledger

@@ -4,100 +4,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use tokio::task::{Id as TaskId, JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use super::ledger::{JobLedger, JobLedgerError, Lease, WAKE_TOPIC};
 use super::metrics::{JobMetrics, Outcome};
-use super::{Job, backoff};
-use crate::clock::UnixMillis;
-
-/// What a handler asks for after a successful run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobOutcome {
-    /// The job is finished.
-    Done,
-    /// Run the same job again at this time (recurring work).
-    RunAgainAt(UnixMillis),
-}
-
-/// A failed run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JobFailure {
-    /// What went wrong.
-    pub message: String,
-    /// Retrying cannot help (bad payload): the job becomes dead at once.
-    pub permanent: bool,
-}
-
-impl JobFailure {
-    /// A failure that a later attempt may not repeat (network, rate limit, ...).
-    pub fn retry(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            permanent: false,
-        }
-    }
-
-    /// A failure no retry can fix.
-    pub fn permanent(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            permanent: true,
-        }
-    }
-}
-
-/// Runs jobs of one kind. Must be idempotent: see the module documentation.
-#[async_trait]
-pub trait JobHandler: Send + Sync {
-    /// Runs one attempt of `job`.
-    ///
-    /// # Errors
-    /// [`JobFailure`] to retry later or give up.
-    async fn run(&self, job: &Job) -> Result<JobOutcome, JobFailure>;
-}
-
-/// The handlers this process can run, by kind. A worker only claims kinds it has a handler for,
-/// so jobs for a part that runs elsewhere (the bot) wait for a process that runs it.
-#[derive(Default, Clone)]
-pub struct JobRegistry {
-    handlers: HashMap<String, Arc<dyn JobHandler>>,
-}
-
-impl std::fmt::Debug for JobRegistry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JobRegistry")
-            .field("kinds", &self.kinds())
-            .finish()
-    }
-}
-
-impl JobRegistry {
-    /// An empty registry.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Registers the handler of `kind`, replacing any earlier one.
-    #[must_use]
-    pub fn with(mut self, kind: impl Into<String>, handler: Arc<dyn JobHandler>) -> Self {
-        self.handlers.insert(kind.into(), handler);
-        self
-    }
-
-    /// The kinds registered, sorted.
-    pub fn kinds(&self) -> Vec<String> {
-        let mut kinds: Vec<String> = self.handlers.keys().cloned().collect();
-        kinds.sort();
-        kinds
-    }
-
-    fn handler(&self, kind: &str) -> Option<Arc<dyn JobHandler>> {
-        self.handlers.get(kind).cloned()
-    }
-}
+use super::registry::{JobOutcome, JobRegistry};
+use super::{JobRecord, backoff};
 
 /// How a worker behaves.
 #[derive(Debug, Clone)]
@@ -274,18 +187,23 @@ impl Worker {
     }
 
     /// One attempt: run the handler while renewing the lease, then record the outcome.
-    fn attempt(&self, job: Job, lease: Lease) -> impl Future<Output = ()> + Send + 'static {
+    fn attempt(&self, job: JobRecord, lease: Lease) -> impl Future<Output = ()> + Send + 'static {
         let ledger = self.ledger.clone();
         let registry = Arc::clone(&self.registry);
         let metrics = Arc::clone(&self.metrics);
         let options = self.options.clone();
         async move {
-            let Some(handler) = registry.handler(&job.kind) else {
+            if !registry.handles(&job.kind) {
                 // Cannot happen: only registered kinds are claimed.
                 let _ = ledger.release(&lease, "no handler in this worker").await;
                 return;
+            }
+            let run = async {
+                match registry.run(&job).await {
+                    Some(result) => result,
+                    None => Err(super::JobFailure::retry("no handler in this worker")),
+                }
             };
-            let run = handler.run(&job);
             tokio::pin!(run);
             let mut renewal = tokio::time::interval(options.lease / 3);
             renewal.tick().await;

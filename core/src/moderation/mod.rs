@@ -26,4 +26,4 @@ pub use punish::{Action, Actor, CaseEffects, Escalation, PunishOutcome, PunishRe
 pub use service::{ActionFailure, GuildModeration, ModerationError, ModerationService, ReasonEdit};
 pub use settings::{LadderAction, LadderStep, ModerationSettings, WarningDecay};
 pub use store::CaseFilter;
-pub use timed::{LIFT_TEMPBAN, LiftTempban, TempbanPayload};
+pub use timed::{LIFT_TEMPBAN, LiftTempban, TempbanPayload, register_jobs};

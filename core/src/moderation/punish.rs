@@ -12,15 +12,13 @@
 
 use std::time::Duration;
 
-use serde_json::json;
-
 use super::cases::{Case, CaseActor, CaseKind, ESCALATION_ACTOR, NewCase, Severity};
 use super::escalation::{self, Standing};
 use super::modlog;
 use super::service::{GuildModeration, ModerationError, ModerationService, checked_reason};
 use super::settings::{LadderAction, LadderStep, MAX_BAN_DELETE, MAX_TIMEOUT};
 use super::store;
-use super::timed::{LIFT_TEMPBAN, TempbanPayload};
+use super::timed::TempbanPayload;
 use crate::clock::UnixMillis;
 use crate::effect::Effect;
 use crate::guards::{self, GuardRequest, Refusal};
@@ -451,11 +449,7 @@ impl ModerationService {
         };
         let job = self
             .ledger
-            .schedule(
-                NewJob::new(LIFT_TEMPBAN, json!(payload), due)
-                    .guild(case.guild)
-                    .dedupe(tempban_dedupe_key(case.guild, case.id)),
-            )
+            .schedule(NewJob::of(&payload, due).dedupe(tempban_dedupe_key(case.guild, case.id)))
             .await?;
         Ok(job.id)
     }

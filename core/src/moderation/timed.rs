@@ -14,7 +14,7 @@ use super::store;
 use crate::db::DbError;
 use crate::effect::{Effect, EffectError, EffectSink};
 use crate::ids::{GuildId, UserId};
-use crate::jobs::{Job, JobFailure, JobHandler, JobOutcome};
+use crate::jobs::{Job, JobFailure, JobHandler, JobOutcome, JobPorts, JobRecord, JobRegistry};
 
 /// The job kind that lifts a tempban.
 pub const LIFT_TEMPBAN: &str = "moderation.unban";
@@ -30,6 +30,26 @@ pub struct TempbanPayload {
     pub case: CaseId,
     /// The tempban case's number, for messages.
     pub number: i64,
+}
+
+impl Job for TempbanPayload {
+    const KIND: &'static str = LIFT_TEMPBAN;
+
+    fn guild(&self) -> Option<GuildId> {
+        Some(self.guild)
+    }
+}
+
+/// Adds moderation's jobs to `registry`: [`LIFT_TEMPBAN`], where the bot runs.
+pub fn register_jobs(
+    registry: JobRegistry,
+    core: &crate::composition::Core,
+    ports: &JobPorts,
+) -> JobRegistry {
+    registry.register(Arc::new(LiftTempban::new(
+        Arc::clone(&core.moderation),
+        Arc::clone(&ports.sink),
+    )))
 }
 
 /// Lifts a tempban when it ends: performs [`Effect::Unban`] (audit reason
@@ -60,16 +80,9 @@ fn storage(error: DbError) -> JobFailure {
 
 #[async_trait]
 impl JobHandler for LiftTempban {
-    async fn run(&self, job: &Job) -> Result<JobOutcome, JobFailure> {
-        let payload: TempbanPayload =
-            serde_json::from_value(job.payload.clone()).map_err(|error| {
-                JobFailure::permanent(format!("unreadable tempban payload: {error}"))
-            })?;
-        if job.guild.is_some_and(|guild| guild != payload.guild) {
-            return Err(JobFailure::permanent(
-                "the payload's guild is not the job's guild",
-            ));
-        }
+    type Job = TempbanPayload;
+
+    async fn run(&self, payload: TempbanPayload, _: &JobRecord) -> Result<JobOutcome, JobFailure> {
         let db = &self.service.db;
         let guild = payload.guild;
         let Some(tempban) = store::get_by_id(db, guild, payload.case)

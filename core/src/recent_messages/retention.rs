@@ -6,17 +6,31 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use super::store;
 use crate::guild_config::GuildConfigService;
 use crate::guilds;
 use crate::ids::GuildId;
-use crate::jobs::{Job, JobFailure, JobHandler, JobLedger, JobLedgerError, JobOutcome, NewJob};
+use crate::jobs::{
+    Job, JobFailure, JobHandler, JobLedger, JobLedgerError, JobOutcome, JobRecord, NewJob,
+};
 use crate::tickets::TicketService;
 
-/// The job kind.
-pub const KIND: &str = "retention.daily";
+/// The job kind (`retention.daily` before migration 0012).
+pub const KIND: &str = "recent_messages.retention";
+
+/// The job's payload: nothing (stored as `{}`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetentionPayload {}
+
+impl Job for RetentionPayload {
+    const KIND: &'static str = KIND;
+
+    fn guild(&self) -> Option<GuildId> {
+        None
+    }
+}
 
 const DAY: Duration = Duration::from_secs(86_400);
 const AFTER_A_FAILURE: Duration = Duration::from_secs(3_600);
@@ -25,10 +39,10 @@ const AFTER_A_FAILURE: Duration = Duration::from_secs(3_600);
 ///
 /// # Errors
 /// [`JobLedgerError::Storage`].
-pub async fn ensure_scheduled(ledger: &JobLedger) -> Result<Job, JobLedgerError> {
+pub async fn ensure_scheduled(ledger: &JobLedger) -> Result<JobRecord, JobLedgerError> {
     let due = ledger.clock().now().plus(Duration::from_secs(120));
     ledger
-        .schedule(NewJob::new(KIND, json!({}), due).dedupe("daily"))
+        .schedule(NewJob::of(&RetentionPayload {}, due).dedupe("daily"))
         .await
 }
 
@@ -98,7 +112,9 @@ impl Retention {
 
 #[async_trait]
 impl JobHandler for Retention {
-    async fn run(&self, _job: &Job) -> Result<JobOutcome, JobFailure> {
+    type Job = RetentionPayload;
+
+    async fn run(&self, _: RetentionPayload, _: &JobRecord) -> Result<JobOutcome, JobFailure> {
         let now = self.ledger.clock().now();
         let known = guilds::list(self.ledger.db())
             .await

@@ -293,7 +293,7 @@ async fn the_retention_job_applies_each_guilds_retention_and_prunes_transcripts(
             "once"
         );
         let handler = Retention::new(ledger.clone(), Arc::clone(&config), tickets);
-        let outcome = handler.run(&job).await.unwrap();
+        let outcome = handler.run_record(&job).await.unwrap();
         assert_eq!(
             outcome,
             JobOutcome::RunAgainAt(clock.now().plus(DAY)),
@@ -314,7 +314,7 @@ async fn the_retention_job_applies_each_guilds_retention_and_prunes_transcripts(
             "{backend}: the transcript is past 5 days"
         );
         // Running again deletes nothing more.
-        handler.run(&job).await.unwrap();
+        handler.run_record(&job).await.unwrap();
         assert_eq!(all(db, GUILD).await.len(), 2);
         let _ = job;
     }

@@ -56,3 +56,24 @@ pub use timed::{
     TimedGrant,
 };
 pub use toggle::RoleChanges;
+
+use std::sync::Arc;
+
+use crate::composition::Core;
+use crate::jobs::{JobPorts, JobRegistry};
+
+/// Adds the roles' jobs to `registry`, where the bot runs: [`EXPIRE_TIMED_ROLE`] (timed roles
+/// removed on time) and [`POST_PANEL`] (panels made in the dashboard, posted
+/// and their message recorded).
+pub fn register_jobs(registry: JobRegistry, core: &Core, ports: &JobPorts) -> JobRegistry {
+    registry
+        .register(Arc::new(timed::ExpireTimedRole::new(
+            Arc::clone(&core.roles),
+            Arc::clone(&ports.sink),
+        )))
+        .register(Arc::new(post::PostPanel::new(
+            Arc::clone(&core.roles),
+            Arc::clone(&ports.sink),
+            Arc::clone(&ports.cache),
+        )))
+}

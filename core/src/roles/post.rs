@@ -27,7 +27,6 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::model::{PanelId, RolePanel};
 use super::panel::panel_message;
@@ -37,7 +36,8 @@ use crate::eligibility::GuildRoleNames;
 use crate::guild_cache::GuildCache;
 use crate::ids::{GuildId, MessageId};
 use crate::jobs::{
-    Job, JobFailure, JobHandler, JobLedger, JobLedgerError, JobOutcome, JobRun, JobState, NewJob,
+    Job, JobFailure, JobHandler, JobLedger, JobLedgerError, JobOutcome, JobRecord, JobRun,
+    JobState, NewJob,
 };
 
 /// The job kind that posts a panel and records its message.
@@ -59,6 +59,14 @@ pub struct PostPanelPayload {
     pub panel: PanelId,
 }
 
+impl Job for PostPanelPayload {
+    const KIND: &'static str = POST_PANEL;
+
+    fn guild(&self) -> Option<GuildId> {
+        Some(self.guild)
+    }
+}
+
 /// The dedupe key of a panel's post job: one per panel.
 pub fn post_dedupe_key(guild: GuildId, panel: PanelId) -> String {
     format!("{guild}:{panel}")
@@ -74,16 +82,11 @@ pub async fn schedule_post(
     ledger: &JobLedger,
     guild: GuildId,
     panel: PanelId,
-) -> Result<Job, JobLedgerError> {
+) -> Result<JobRecord, JobLedgerError> {
     let job = ledger
         .schedule(
-            NewJob::new(
-                POST_PANEL,
-                json!(PostPanelPayload { guild, panel }),
-                ledger.clock().now(),
-            )
-            .guild(guild)
-            .dedupe(post_dedupe_key(guild, panel)),
+            NewJob::of(&PostPanelPayload { guild, panel }, ledger.clock().now())
+                .dedupe(post_dedupe_key(guild, panel)),
         )
         .await?;
     if !matches!(job.state, JobState::Dead | JobState::Cancelled) {
@@ -113,7 +116,7 @@ pub(crate) enum Earlier {
 }
 
 /// Reads the earlier attempts of `job` (every run but the one running now).
-pub(crate) fn earlier_attempts(job: &Job, runs: &[JobRun]) -> Earlier {
+pub(crate) fn earlier_attempts(job: &JobRecord, runs: &[JobRun]) -> Earlier {
     let is_current = |run: &JobRun| {
         run.outcome.is_none()
             && run.attempt == job.attempts
@@ -208,17 +211,14 @@ impl PostPanel {
 
 #[async_trait]
 impl JobHandler for PostPanel {
-    async fn run(&self, job: &Job) -> Result<JobOutcome, JobFailure> {
-        let payload: PostPanelPayload =
-            serde_json::from_value(job.payload.clone()).map_err(|error| {
-                JobFailure::permanent(format!("unreadable role-panel post payload: {error}"))
-            })?;
+    type Job = PostPanelPayload;
+
+    async fn run(
+        &self,
+        payload: PostPanelPayload,
+        job: &JobRecord,
+    ) -> Result<JobOutcome, JobFailure> {
         let guild = payload.guild;
-        if job.guild.is_some_and(|job_guild| job_guild != guild) {
-            return Err(JobFailure::permanent(
-                "the payload's guild is not the job's guild",
-            ));
-        }
         let panel = match self.service.panel(guild, payload.panel).await {
             Ok(panel) => panel,
             // Deleted before it was posted.
@@ -297,6 +297,7 @@ mod tests {
     use crate::roles::model::{PanelChoice, PanelContent, PanelOption, PanelStyle};
     use crate::roles::store::{self, NewPanel};
     use crate::testing;
+    use serde_json::json;
 
     const GUILD: GuildId = GuildId::new(100);
     const CHANNEL: ChannelId = ChannelId::new(700);
@@ -383,7 +384,7 @@ mod tests {
     }
 
     /// Claims the job as a worker would: a run is recorded and the job carries its attempt.
-    async fn claim(setup: &Setup) -> (Job, crate::jobs::Lease) {
+    async fn claim(setup: &Setup) -> (JobRecord, crate::jobs::Lease) {
         let mut claimed = setup
             .ledger
             .claim("test", &[POST_PANEL.to_owned()], 1, LEASE)
@@ -403,7 +404,10 @@ mod tests {
             assert_eq!(again.id, job.id, "one job per panel");
 
             let (job, lease) = claim(&setup).await;
-            assert_eq!(setup.handler.run(&job).await.unwrap(), JobOutcome::Done);
+            assert_eq!(
+                setup.handler.run_record(&job).await.unwrap(),
+                JobOutcome::Done
+            );
             setup.ledger.complete(&lease).await.unwrap();
             let performed = setup.sink.performed();
             let [Effect::SendMessage { channel, message }] = performed.as_slice() else {
@@ -423,10 +427,13 @@ mod tests {
             assert_eq!(stored.message, Some(MessageId::new(555)));
 
             // A second run (a rerun, or the job scheduled again) posts nothing.
-            assert_eq!(setup.handler.run(&job).await.unwrap(), JobOutcome::Done);
+            assert_eq!(
+                setup.handler.run_record(&job).await.unwrap(),
+                JobOutcome::Done
+            );
             assert_eq!(setup.sink.performed().len(), 1);
             // Another guild's path cannot post it.
-            let crossed = Job {
+            let crossed = JobRecord {
                 payload: json!(PostPanelPayload {
                     guild: GuildId::new(200),
                     panel: id,
@@ -434,7 +441,10 @@ mod tests {
                 guild: Some(GuildId::new(200)),
                 ..job.clone()
             };
-            assert_eq!(setup.handler.run(&crossed).await.unwrap(), JobOutcome::Done);
+            assert_eq!(
+                setup.handler.run_record(&crossed).await.unwrap(),
+                JobOutcome::Done
+            );
             assert_eq!(setup.sink.performed().len(), 1);
         }
     }
@@ -449,7 +459,7 @@ mod tests {
             let _died = claim(&setup).await;
             setup.clock.advance(LEASE * 2);
             let (job, lease) = claim(&setup).await;
-            let refused = setup.handler.run(&job).await.unwrap_err();
+            let refused = setup.handler.run_record(&job).await.unwrap_err();
             assert!(refused.permanent, "{refused:?}");
             assert!(
                 refused.message.starts_with(UNSURE_PREFIX)
@@ -470,7 +480,10 @@ mod tests {
             let retried = schedule_post(&setup.ledger, GUILD, id).await.unwrap();
             assert_eq!(retried.state, JobState::Pending);
             let (job, _) = claim(&setup).await;
-            assert_eq!(setup.handler.run(&job).await.unwrap(), JobOutcome::Done);
+            assert_eq!(
+                setup.handler.run_record(&job).await.unwrap(),
+                JobOutcome::Done
+            );
             assert_eq!(setup.sink.performed().len(), 1);
             assert_eq!(
                 setup.service.panel(GUILD, id).await.unwrap().message,
@@ -495,7 +508,10 @@ mod tests {
                 .await
                 .unwrap();
             let (job, _) = claim(&setup).await;
-            assert_eq!(setup.handler.run(&job).await.unwrap(), JobOutcome::Done);
+            assert_eq!(
+                setup.handler.run_record(&job).await.unwrap(),
+                JobOutcome::Done
+            );
             assert!(setup.sink.performed().is_empty(), "nothing posted again");
             assert_eq!(
                 setup.service.panel(GUILD, id).await.unwrap().message,
@@ -512,7 +528,10 @@ mod tests {
             schedule_post(&setup.ledger, GUILD, id).await.unwrap();
             setup.service.delete_panel(GUILD, id).await.unwrap();
             let (job, _) = claim(&setup).await;
-            assert_eq!(setup.handler.run(&job).await.unwrap(), JobOutcome::Done);
+            assert_eq!(
+                setup.handler.run_record(&job).await.unwrap(),
+                JobOutcome::Done
+            );
             assert!(setup.sink.performed().is_empty());
         }
     }

@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::manage::{RoleAuthority, role_text};
 use super::model::{PanelId, Removal, TimedRole, TimedSource};
@@ -23,7 +22,9 @@ use crate::clock::UnixMillis;
 use crate::effect::{Effect, EffectError, EffectSink};
 use crate::eligibility::RoleNames;
 use crate::ids::{GuildId, RoleId, UserId};
-use crate::jobs::{Job, JobFailure, JobHandler, JobId, JobLedgerError, JobOutcome, NewJob};
+use crate::jobs::{
+    Job, JobFailure, JobHandler, JobId, JobLedgerError, JobOutcome, JobRecord, NewJob,
+};
 
 /// The job kind that removes a timed role when it ends.
 pub const EXPIRE_TIMED_ROLE: &str = "roles.expire";
@@ -43,6 +44,14 @@ pub struct ExpiryPayload {
     pub role: RoleId,
     /// When the role ends.
     pub expires_at: UnixMillis,
+}
+
+impl Job for ExpiryPayload {
+    const KIND: &'static str = EXPIRE_TIMED_ROLE;
+
+    fn guild(&self) -> Option<GuildId> {
+        Some(self.guild)
+    }
 }
 
 /// The dedupe key of a timed role's expiry job: one per member, role and end.
@@ -155,8 +164,7 @@ impl RoleService {
         let job = self
             .ledger
             .schedule(
-                NewJob::new(EXPIRE_TIMED_ROLE, json!(payload), expires_at)
-                    .guild(guild)
+                NewJob::of(&payload, expires_at)
                     .dedupe(expiry_dedupe_key(guild, grant.user, grant.role, expires_at)),
             )
             .await?;
@@ -310,16 +318,9 @@ fn retry<E: std::fmt::Display>(error: E) -> JobFailure {
 
 #[async_trait]
 impl JobHandler for ExpireTimedRole {
-    async fn run(&self, job: &Job) -> Result<JobOutcome, JobFailure> {
-        let payload: ExpiryPayload =
-            serde_json::from_value(job.payload.clone()).map_err(|error| {
-                JobFailure::permanent(format!("unreadable timed-role payload: {error}"))
-            })?;
-        if job.guild.is_some_and(|guild| guild != payload.guild) {
-            return Err(JobFailure::permanent(
-                "the payload's guild is not the job's guild",
-            ));
-        }
+    type Job = ExpiryPayload;
+
+    async fn run(&self, payload: ExpiryPayload, job: &JobRecord) -> Result<JobOutcome, JobFailure> {
         let db = &self.service.db;
         let guild = payload.guild;
         let Some(timed) = store::timed_by_job(db, guild, job.id)

@@ -22,7 +22,9 @@ use super::store;
 use crate::clock::UnixMillis;
 use crate::effect::{Effect, EffectError, EffectSink, OutgoingMessage};
 use crate::ids::GuildId;
-use crate::jobs::{Job, JobFailure, JobHandler, JobOutcome, NewJob};
+use crate::jobs::{
+    Job, JobFailure, JobHandler, JobOutcome, JobPorts, JobRecord, JobRegistry, NewJob,
+};
 
 /// The job kind that warns an idle ticket.
 pub const WARN_INACTIVE: &str = "tickets.warn_inactive";
@@ -43,6 +45,50 @@ pub struct InactivityPayload {
     pub auto_close_hours: u32,
     /// Minutes before the close that the warning comes (0 = none).
     pub warning_minutes: u32,
+}
+
+/// A [`WARN_INACTIVE`] job: an [`InactivityPayload`], stored as one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct WarnInactiveJob(pub InactivityPayload);
+
+impl Job for WarnInactiveJob {
+    const KIND: &'static str = WARN_INACTIVE;
+
+    fn guild(&self) -> Option<GuildId> {
+        Some(self.0.guild)
+    }
+}
+
+/// An [`AUTO_CLOSE`] job: an [`InactivityPayload`], stored as one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AutoCloseJob(pub InactivityPayload);
+
+impl Job for AutoCloseJob {
+    const KIND: &'static str = AUTO_CLOSE;
+
+    fn guild(&self) -> Option<GuildId> {
+        Some(self.0.guild)
+    }
+}
+
+/// Adds the ticket timers to `registry`, where the bot runs: [`WARN_INACTIVE`] and
+/// [`AUTO_CLOSE`].
+pub fn register_jobs(
+    registry: JobRegistry,
+    core: &crate::composition::Core,
+    ports: &JobPorts,
+) -> JobRegistry {
+    registry
+        .register(Arc::new(WarnInactive::new(
+            Arc::clone(&core.tickets),
+            Arc::clone(&ports.sink),
+        )))
+        .register(Arc::new(AutoClose::new(
+            Arc::clone(&core.tickets),
+            Arc::clone(&ports.sink),
+        )))
 }
 
 impl InactivityPayload {
@@ -93,30 +139,26 @@ impl TicketService {
             return Ok(());
         }
         let close_at = payload.close_at();
-        let (kind, due) = if payload.warning_minutes > 0 {
+        if payload.warning_minutes > 0 {
             let warn_at =
                 close_at.minus(Duration::from_secs(u64::from(payload.warning_minutes) * 60));
-            (WARN_INACTIVE, warn_at)
+            self.schedule(&WarnInactiveJob(payload.clone()), payload, warn_at)
+                .await
         } else {
-            (AUTO_CLOSE, close_at)
-        };
-        self.schedule(kind, payload, due).await
+            self.schedule(&AutoCloseJob(payload.clone()), payload, close_at)
+                .await
+        }
     }
 
-    async fn schedule(
+    /// Schedules one job of the chain, at most once per activity time.
+    async fn schedule<J: Job>(
         &self,
-        kind: &str,
+        job: &J,
         payload: &InactivityPayload,
         due: UnixMillis,
     ) -> Result<(), TicketError> {
-        let value = serde_json::to_value(payload)
-            .map_err(|error| TicketError::Invalid(format!("inactivity payload: {error}")))?;
         self.ledger
-            .schedule(
-                NewJob::new(kind, value, due)
-                    .guild(payload.guild)
-                    .dedupe(payload.dedupe_key()),
-            )
+            .schedule(NewJob::of(job, due).dedupe(payload.dedupe_key()))
             .await?;
         Ok(())
     }
@@ -129,19 +171,12 @@ fn failure(error: TicketError) -> JobFailure {
     }
 }
 
-/// Reads the payload and the ticket; `None` when there is nothing left to do: the ticket is
+/// Reads the ticket; `None` when there is nothing left to do: the ticket is
 /// closed, or newer activity re-armed the timer.
 async fn current(
     service: &TicketService,
-    job: &Job,
+    payload: InactivityPayload,
 ) -> Result<Option<(InactivityPayload, Ticket)>, JobFailure> {
-    let payload: InactivityPayload = serde_json::from_value(job.payload.clone())
-        .map_err(|error| JobFailure::permanent(format!("unreadable ticket payload: {error}")))?;
-    if job.guild.is_some_and(|guild| guild != payload.guild) {
-        return Err(JobFailure::permanent(
-            "the payload's guild is not the job's guild",
-        ));
-    }
     let ticket = match service.ticket(payload.guild, payload.ticket).await {
         Ok(ticket) => ticket,
         Err(TicketError::NoSuchTicket) => {
@@ -183,12 +218,14 @@ impl WarnInactive {
 
 #[async_trait]
 impl JobHandler for WarnInactive {
-    async fn run(&self, job: &Job) -> Result<JobOutcome, JobFailure> {
-        let Some((payload, ticket)) = current(&self.service, job).await? else {
+    type Job = WarnInactiveJob;
+
+    async fn run(&self, job: WarnInactiveJob, _: &JobRecord) -> Result<JobOutcome, JobFailure> {
+        let Some((payload, ticket)) = current(&self.service, job.0).await? else {
             return Ok(JobOutcome::Done);
         };
         self.service
-            .schedule(AUTO_CLOSE, &payload, payload.close_at())
+            .schedule(&AutoCloseJob(payload.clone()), &payload, payload.close_at())
             .await
             .map_err(failure)?;
         if ticket.warned_activity_at == Some(payload.activity) {
@@ -236,8 +273,10 @@ impl AutoClose {
 
 #[async_trait]
 impl JobHandler for AutoClose {
-    async fn run(&self, job: &Job) -> Result<JobOutcome, JobFailure> {
-        let Some((payload, ticket)) = current(&self.service, job).await? else {
+    type Job = AutoCloseJob;
+
+    async fn run(&self, job: AutoCloseJob, _: &JobRecord) -> Result<JobOutcome, JobFailure> {
+        let Some((payload, ticket)) = current(&self.service, job.0).await? else {
             return Ok(JobOutcome::Done);
         };
         let service = &self.service;
@@ -258,7 +297,7 @@ impl JobHandler for AutoClose {
         .map_err(|error| JobFailure::retry(error.to_string()))?;
         if !closed {
             // A message or a person got there first: let the next run see the new state.
-            return match current(service, job).await? {
+            return match current(service, payload.clone()).await? {
                 Some(_) => Err(JobFailure::retry("the ticket changed while closing it")),
                 None => Ok(JobOutcome::Done),
             };

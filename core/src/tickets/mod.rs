@@ -32,7 +32,10 @@ pub use buttons::TicketButton;
 pub use channel::Conversation;
 pub use claim::ClaimedTicket;
 pub use close::{ClosedTicket, ReopenedTicket};
-pub use inactivity::{AUTO_CLOSE, AutoClose, InactivityPayload, WARN_INACTIVE, WarnInactive};
+pub use inactivity::{
+    AUTO_CLOSE, AutoClose, AutoCloseJob, InactivityPayload, WARN_INACTIVE, WarnInactive,
+    WarnInactiveJob, register_jobs,
+};
 pub use model::{
     Attachment, IncomingMessage, Panel, PanelId, Ticket, TicketId, TicketState, Transcript,
     TranscriptMessage, TranscriptSummary,

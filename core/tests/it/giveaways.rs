@@ -19,14 +19,14 @@ use guildhall_core::effect::{Component, Effect, EffectError, OutgoingMessage};
 use guildhall_core::eligibility::Requirements;
 use guildhall_core::giveaways::{
     self, CLAIM_EXPIRE, ClaimOutcome, END, EntryOutcome, EventKind, FactsUnavailable, Giveaway,
-    GiveawayError, GiveawayPorts, GiveawayRequest, GiveawayService, GiveawayState, LEFT_THE_SERVER,
-    LeaveOutcome, Manager, MemberFacts, MemberState, REROLL, SlotState, UPDATE, VerifyError,
+    GiveawayError, GiveawayRequest, GiveawayService, GiveawayState, LEFT_THE_SERVER, LeaveOutcome,
+    Manager, MemberFacts, MemberState, SlotState, UPDATE, VerifyError,
 };
 use guildhall_core::guild_cache::GuildCache;
 use guildhall_core::guild_config::GuildConfigService;
 use guildhall_core::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
 use guildhall_core::jobs::{
-    Job, JobFailure, JobFilter, JobHandler, JobLedger, JobOutcome, JobState,
+    JobFailure, JobFilter, JobLedger, JobOutcome, JobPorts, JobRecord, JobRegistry, JobState,
 };
 use guildhall_core::testing;
 use serde_json::json;
@@ -76,7 +76,7 @@ struct Setup {
     config: Arc<GuildConfigService>,
     sink: Arc<testing::RecordingSink>,
     members: Arc<Members>,
-    handlers: HashMap<String, Arc<dyn JobHandler>>,
+    handlers: JobRegistry,
 }
 
 fn setup(db: &Db) -> Setup {
@@ -97,41 +97,29 @@ fn setup(db: &Db) -> Setup {
     ));
     let sink = Arc::new(testing::RecordingSink::new());
     let members = Arc::new(Members::default());
-    let ports = GiveawayPorts {
+    let ports = JobPorts {
         sink: sink.clone(),
         members: members.clone(),
         cache: Arc::new(GuildCache::new()),
     };
-    let handlers: HashMap<String, Arc<dyn JobHandler>> = [
-        (
-            END,
-            Arc::new(giveaways::EndGiveaway::new(
-                Arc::clone(&service),
-                ports.clone(),
-            )) as Arc<dyn JobHandler>,
-        ),
-        (
-            CLAIM_EXPIRE,
-            Arc::new(giveaways::ClaimExpired::new(
-                Arc::clone(&service),
-                ports.clone(),
-            )),
-        ),
-        (
-            REROLL,
-            Arc::new(giveaways::RerollSlot::new(
-                Arc::clone(&service),
-                ports.clone(),
-            )),
-        ),
-        (
-            UPDATE,
-            Arc::new(giveaways::UpdateGiveaway::new(Arc::clone(&service), ports)),
-        ),
-    ]
-    .into_iter()
-    .map(|(kind, handler)| (kind.to_owned(), handler))
-    .collect();
+    // The handlers a worker runs (not `giveaways.post`, which these tests do not schedule).
+    let handlers = JobRegistry::new()
+        .register(Arc::new(giveaways::EndGiveaway::new(
+            Arc::clone(&service),
+            ports.clone(),
+        )))
+        .register(Arc::new(giveaways::ClaimExpired::new(
+            Arc::clone(&service),
+            ports.clone(),
+        )))
+        .register(Arc::new(giveaways::RerollSlot::new(
+            Arc::clone(&service),
+            ports.clone(),
+        )))
+        .register(Arc::new(giveaways::UpdateGiveaway::new(
+            Arc::clone(&service),
+            ports,
+        )));
     Setup {
         service,
         ledger,
@@ -148,7 +136,7 @@ impl Setup {
     /// Runs every giveaway job that is due, like a worker would, until none is; returns the
     /// kinds run with their outcomes.
     async fn run_due(&self) -> Vec<(String, Result<JobOutcome, JobFailure>)> {
-        let kinds: Vec<String> = self.handlers.keys().cloned().collect();
+        let kinds = self.handlers.kinds();
         let mut ran = Vec::new();
         for _ in 0..20 {
             let claimed = self
@@ -160,7 +148,7 @@ impl Setup {
                 return ran;
             }
             for (job, lease) in claimed {
-                let outcome = self.handlers[&job.kind].run(&job).await;
+                let outcome = self.handlers.run(&job).await.expect("a giveaway job");
                 match &outcome {
                     Ok(JobOutcome::Done) => assert!(self.ledger.complete(&lease).await.unwrap()),
                     Ok(JobOutcome::RunAgainAt(at)) => {
@@ -355,7 +343,7 @@ fn claim_buttons(message: &OutgoingMessage) -> Vec<String> {
         .collect()
 }
 
-async fn end_job(setup: &Setup, giveaway: &Giveaway) -> Job {
+async fn end_job(setup: &Setup, giveaway: &Giveaway) -> JobRecord {
     setup.ledger.get(giveaway.end_job).await.unwrap()
 }
 
@@ -778,7 +766,7 @@ async fn giveaways_the_draw_skips_who_left_or_no_longer_qualifies_and_never_runs
         // announces nothing again.
         let job = end_job(&setup, &giveaway).await;
         assert_eq!(
-            setup.handlers[END].run(&job).await.unwrap(),
+            setup.handlers.run(&job).await.unwrap().unwrap(),
             JobOutcome::Done
         );
         assert_eq!(setup.slots(giveaway.id).await, slots);
@@ -1328,7 +1316,7 @@ async fn giveaways_a_late_announcement_still_gives_the_whole_claim_window_and_re
         assert_eq!(window.len(), 1);
         setup.sink.take();
         assert_eq!(
-            setup.handlers[CLAIM_EXPIRE].run(&window[0]).await.unwrap(),
+            setup.handlers.run(&window[0]).await.unwrap().unwrap(),
             JobOutcome::Done
         );
         assert_eq!(setup.slots(giveaway.id).await[0], rerolled);

@@ -8,10 +8,11 @@ use guildhall_core::clock::{Clock as _, SharedClock, SystemClock, UnixMillis};
 use guildhall_core::db::Db;
 use guildhall_core::ids::GuildId;
 use guildhall_core::jobs::{
-    Job, JobFailure, JobFilter, JobHandler, JobLedger, JobLedgerError, JobOutcome, JobRegistry,
-    JobState, NewJob, Worker, WorkerOptions,
+    Job, JobFailure, JobFilter, JobHandler, JobLedger, JobLedgerError, JobOutcome, JobRecord,
+    JobRegistry, JobState, NewJob, Worker, WorkerOptions,
 };
 use guildhall_core::testing;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -26,6 +27,21 @@ enum Behaviour {
     Repeat,
 }
 
+/// The tests' job: `{}`, or a number.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct TestJob {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    n: Option<u32>,
+}
+
+impl Job for TestJob {
+    const KIND: &'static str = "test.kind";
+
+    fn guild(&self) -> Option<GuildId> {
+        None
+    }
+}
+
 struct Recorder {
     runs: Mutex<Vec<i64>>,
     behaviour: Behaviour,
@@ -34,7 +50,9 @@ struct Recorder {
 
 #[async_trait]
 impl JobHandler for Recorder {
-    async fn run(&self, job: &Job) -> Result<JobOutcome, JobFailure> {
+    type Job = TestJob;
+
+    async fn run(&self, _: TestJob, job: &JobRecord) -> Result<JobOutcome, JobFailure> {
         self.runs.lock().unwrap().push(job.id);
         tokio::time::sleep(self.delay).await;
         match self.behaviour {
@@ -89,7 +107,7 @@ fn start(
     options: WorkerOptions,
     shutdown: &CancellationToken,
 ) -> JoinHandle<()> {
-    let registry = JobRegistry::new().with("test.kind", handler);
+    let registry = JobRegistry::new().register(handler);
     let worker = Worker::new(ledger.clone(), registry, options);
     let shutdown = shutdown.clone();
     tokio::spawn(async move { worker.run(shutdown).await.unwrap() })
@@ -99,7 +117,7 @@ fn now() -> UnixMillis {
     SystemClock.now()
 }
 
-async fn wait_for_state(ledger: &JobLedger, id: i64, state: JobState) -> Job {
+async fn wait_for_state(ledger: &JobLedger, id: i64, state: JobState) -> JobRecord {
     testing::wait_for(
         &format!("job {id} to be {state}"),
         Duration::from_secs(10),
@@ -118,7 +136,7 @@ async fn scheduling_listing_and_deduplication() {
         let due = now().plus(Duration::from_secs(60));
         let a = ledger
             .schedule(
-                NewJob::new("giveaway.end", json!({"giveaway": 1}), due)
+                NewJob::raw("giveaway.end", json!({"giveaway": 1}), due)
                     .guild(GuildId::new(10))
                     .dedupe("giveaway:1:end"),
             )
@@ -126,7 +144,7 @@ async fn scheduling_listing_and_deduplication() {
             .unwrap();
         let again = ledger
             .schedule(
-                NewJob::new(
+                NewJob::raw(
                     "giveaway.end",
                     json!({"giveaway": 1}),
                     due.plus(Duration::from_secs(5)),
@@ -138,7 +156,7 @@ async fn scheduling_listing_and_deduplication() {
         assert_eq!(again.id, a.id, "the same dedupe key yields the same job");
         assert_eq!(again.due_at, due);
         let b = ledger
-            .schedule(NewJob::new("reminder.send", json!({}), due).guild(GuildId::new(11)))
+            .schedule(NewJob::raw("reminder.send", json!({}), due).guild(GuildId::new(11)))
             .await
             .unwrap();
         assert_eq!(
@@ -185,7 +203,7 @@ async fn a_job_that_fell_due_while_no_worker_ran_fires_once_after_start() {
     for test_db in testing::backends().await {
         let ledger = ledger(&test_db.db);
         let job = ledger
-            .schedule(NewJob::new(
+            .schedule(NewJob::raw(
                 "test.kind",
                 json!({}),
                 now().minus(Duration::from_secs(2)),
@@ -198,7 +216,7 @@ async fn a_job_that_fell_due_while_no_worker_ran_fires_once_after_start() {
         let done = wait_for_state(&ledger, job.id, JobState::Done).await;
         // A second, later job proves the worker kept running without touching the first again.
         let later = ledger
-            .schedule(NewJob::new("test.kind", json!({}), now()))
+            .schedule(NewJob::raw("test.kind", json!({}), now()))
             .await
             .unwrap();
         wait_for_state(&ledger, later.id, JobState::Done).await;
@@ -223,7 +241,7 @@ async fn a_failing_job_is_retried_with_backoff_then_dead() {
     for test_db in testing::backends().await {
         let ledger = ledger(&test_db.db);
         let job = ledger
-            .schedule(NewJob::new("test.kind", json!({}), now()))
+            .schedule(NewJob::raw("test.kind", json!({}), now()))
             .await
             .unwrap();
         let handler = Recorder::new(Behaviour::FailRetryable);
@@ -256,7 +274,7 @@ async fn a_permanent_failure_is_dead_at_once() {
     for test_db in testing::backends().await {
         let ledger = ledger(&test_db.db);
         let job = ledger
-            .schedule(NewJob::new("test.kind", json!({}), now()))
+            .schedule(NewJob::raw("test.kind", json!({}), now()))
             .await
             .unwrap();
         let handler = Recorder::new(Behaviour::FailPermanently);
@@ -270,11 +288,52 @@ async fn a_permanent_failure_is_dead_at_once() {
 }
 
 #[tokio::test]
+async fn a_payload_of_the_wrong_shape_or_guild_is_dead_at_once_without_reaching_the_handler() {
+    for test_db in testing::backends().await {
+        let ledger = ledger(&test_db.db);
+        let unreadable = ledger
+            .schedule(NewJob::raw("test.kind", json!({ "n": "seven" }), now()))
+            .await
+            .unwrap();
+        let elsewhere = ledger
+            .schedule(NewJob::raw("test.kind", json!({}), now()).guild(GuildId::new(10)))
+            .await
+            .unwrap();
+        let typed = ledger
+            .schedule(NewJob::of(&TestJob { n: Some(7) }, now()))
+            .await
+            .unwrap();
+        assert_eq!(typed.kind, "test.kind");
+        assert_eq!(typed.payload, json!({ "n": 7 }));
+        let handler = Recorder::new(Behaviour::Succeed);
+        let shutdown = CancellationToken::new();
+        let worker = start(&ledger, Arc::clone(&handler), options("w1"), &shutdown);
+        let unreadable = wait_for_state(&ledger, unreadable.id, JobState::Dead).await;
+        let elsewhere = wait_for_state(&ledger, elsewhere.id, JobState::Dead).await;
+        wait_for_state(&ledger, typed.id, JobState::Done).await;
+        shutdown.cancel();
+        worker.await.unwrap();
+        assert_eq!(unreadable.attempts, 1);
+        let message = unreadable.last_error.unwrap();
+        assert!(
+            message.starts_with("unreadable test.kind payload: invalid type: string"),
+            "{message}"
+        );
+        assert_eq!(elsewhere.attempts, 1);
+        assert_eq!(
+            elsewhere.last_error.as_deref(),
+            Some("the test.kind payload's guild (none) is not the job's guild (10)")
+        );
+        assert_eq!(handler.runs(), [typed.id], "only the readable job ran");
+    }
+}
+
+#[tokio::test]
 async fn a_cancelled_job_never_runs() {
     for test_db in testing::backends().await {
         let ledger = ledger(&test_db.db);
         let cancelled = ledger
-            .schedule(NewJob::new(
+            .schedule(NewJob::raw(
                 "test.kind",
                 json!({}),
                 now().plus(Duration::from_millis(200)),
@@ -282,7 +341,7 @@ async fn a_cancelled_job_never_runs() {
             .await
             .unwrap();
         let after = ledger
-            .schedule(NewJob::new(
+            .schedule(NewJob::raw(
                 "test.kind",
                 json!({}),
                 now().plus(Duration::from_millis(400)),
@@ -319,7 +378,7 @@ async fn cancelling_a_running_job_stops_it_at_the_next_lease_renewal() {
     for test_db in testing::backends().await {
         let ledger = ledger(&test_db.db);
         let job = ledger
-            .schedule(NewJob::new("test.kind", json!({}), now()))
+            .schedule(NewJob::raw("test.kind", json!({}), now()))
             .await
             .unwrap();
         let handler = Recorder::new(Behaviour::Hang);
@@ -358,7 +417,7 @@ async fn two_workers_never_run_the_same_job() {
         for n in 0..60 {
             ids.push(
                 ledger
-                    .schedule(NewJob::new("test.kind", json!({ "n": n }), now()))
+                    .schedule(NewJob::raw("test.kind", json!({ "n": n }), now()))
                     .await
                     .unwrap()
                     .id,
@@ -423,7 +482,7 @@ async fn a_lease_left_by_a_dead_worker_is_taken_over_after_it_expires() {
     for test_db in testing::backends().await {
         let ledger = ledger(&test_db.db);
         let job = ledger
-            .schedule(NewJob::new("test.kind", json!({}), now()))
+            .schedule(NewJob::raw("test.kind", json!({}), now()))
             .await
             .unwrap();
         // A worker claims it and dies without a word.
@@ -461,7 +520,7 @@ async fn shutdown_releases_leases_of_jobs_that_do_not_finish_in_time() {
     for test_db in testing::backends().await {
         let ledger = ledger(&test_db.db);
         let job = ledger
-            .schedule(NewJob::new("test.kind", json!({}), now()))
+            .schedule(NewJob::raw("test.kind", json!({}), now()))
             .await
             .unwrap();
         let handler = Recorder::new(Behaviour::Hang);
@@ -493,7 +552,7 @@ async fn recurring_jobs_come_back_and_pending_jobs_can_be_moved() {
     for test_db in testing::backends().await {
         let ledger = ledger(&test_db.db);
         let job = ledger
-            .schedule(NewJob::new("test.kind", json!({}), now()))
+            .schedule(NewJob::raw("test.kind", json!({}), now()))
             .await
             .unwrap();
         let handler = Recorder::new(Behaviour::Repeat);
@@ -525,11 +584,11 @@ async fn finished_jobs_are_pruned_after_retention_but_dead_and_deduplicated_ones
     for test_db in testing::backends().await {
         let ledger = ledger(&test_db.db);
         let plain = ledger
-            .schedule(NewJob::new("test.kind", json!({}), now()))
+            .schedule(NewJob::raw("test.kind", json!({}), now()))
             .await
             .unwrap();
         let keyed = ledger
-            .schedule(NewJob::new("test.kind", json!({}), now()).dedupe("once"))
+            .schedule(NewJob::raw("test.kind", json!({}), now()).dedupe("once"))
             .await
             .unwrap();
         let handler = Recorder::new(Behaviour::Succeed);

@@ -15,7 +15,7 @@ use guildhall_core::jobs::{JobFilter, JobHandler, JobLedger, JobOutcome, NewJob}
 use guildhall_core::moderation::punish::tempban_dedupe_key;
 use guildhall_core::moderation::{
     Action, Actor, CaseActor, CaseFilter, CaseKind, Escalation, LIFT_TEMPBAN, LiftTempban,
-    ModerationError, ModerationService, NewCase, PunishRequest, Severity, store,
+    ModerationError, ModerationService, NewCase, PunishRequest, Severity, TempbanPayload, store,
 };
 use guildhall_core::permissions::{GuildInfo, MemberInfo, Permissions, RoleInfo};
 use guildhall_core::refusals;
@@ -693,9 +693,11 @@ async fn a_tempban_schedules_one_unban_which_runs_once() {
         let again = setup
             .ledger
             .schedule(
-                NewJob::new(LIFT_TEMPBAN, jobs[0].payload.clone(), START.plus(7 * DAY))
-                    .guild(GUILD)
-                    .dedupe(tempban_dedupe_key(GUILD, tempban.id)),
+                NewJob::of(
+                    &guildhall_core::jobs::decode::<TempbanPayload>(&jobs[0]).unwrap(),
+                    START.plus(7 * DAY),
+                )
+                .dedupe(tempban_dedupe_key(GUILD, tempban.id)),
             )
             .await
             .unwrap();
@@ -705,9 +707,9 @@ async fn a_tempban_schedules_one_unban_which_runs_once() {
         let sink = Arc::new(testing::RecordingSink::new());
         let handler = LiftTempban::new(Arc::clone(service), sink.clone());
         let job = setup.ledger.get(job_id).await.unwrap();
-        assert_eq!(handler.run(&job).await.unwrap(), JobOutcome::Done);
+        assert_eq!(handler.run_record(&job).await.unwrap(), JobOutcome::Done);
         assert_eq!(
-            handler.run(&job).await.unwrap(),
+            handler.run_record(&job).await.unwrap(),
             JobOutcome::Done,
             "a second run after a crash"
         );
@@ -777,7 +779,7 @@ async fn a_tempban_superseded_by_a_later_unban_is_not_lifted_again() {
             .get(outcome.primary.follow_up.unwrap())
             .await
             .unwrap();
-        assert_eq!(handler.run(&job).await.unwrap(), JobOutcome::Done);
+        assert_eq!(handler.run_record(&job).await.unwrap(), JobOutcome::Done);
         assert!(sink.performed().is_empty());
     }
 }

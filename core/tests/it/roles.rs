@@ -792,8 +792,8 @@ async fn roles_timed_roles_expire_through_the_ledger_once_and_can_end_early() {
         let sink = Arc::new(testing::RecordingSink::new());
         let handler = ExpireTimedRole::new(Arc::clone(service), sink.clone());
         let job = setup.ledger.get(again.timed.job.unwrap()).await.unwrap();
-        assert_eq!(handler.run(&job).await.unwrap(), JobOutcome::Done);
-        assert_eq!(handler.run(&job).await.unwrap(), JobOutcome::Done);
+        assert_eq!(handler.run_record(&job).await.unwrap(), JobOutcome::Done);
+        assert_eq!(handler.run_record(&job).await.unwrap(), JobOutcome::Done);
         let performed = sink.performed();
         assert_eq!(
             performed,
@@ -808,7 +808,7 @@ async fn roles_timed_roles_expire_through_the_ledger_once_and_can_end_early() {
 
         // The cancelled job of a replaced timer never removes the role, even if it runs.
         let stale = setup.ledger.get(granted.timed.job.unwrap()).await.unwrap();
-        assert_eq!(handler.run(&stale).await.unwrap(), JobOutcome::Done);
+        assert_eq!(handler.run_record(&stale).await.unwrap(), JobOutcome::Done);
         assert_eq!(sink.performed().len(), 1);
 
         // A member who left ends the timer; another refusal leaves the job dead and the role
@@ -827,13 +827,13 @@ async fn roles_timed_roles_expire_through_the_ledger_once_and_can_end_early() {
                 .into(),
         )));
         let job = setup.ledger.get(left.timed.job.unwrap()).await.unwrap();
-        assert_eq!(handler.run(&job).await.unwrap(), JobOutcome::Done);
+        assert_eq!(handler.run_record(&job).await.unwrap(), JobOutcome::Done);
         sink.fail_with(Some(EffectError::Refused(
             "Discord refused DELETE /guilds/100/members/1/roles/23: HTTP 403: Missing Permissions (code 50013)"
                 .into(),
         )));
         let job = setup.ledger.get(stuck.timed.job.unwrap()).await.unwrap();
-        assert!(handler.run(&job).await.is_err());
+        assert!(handler.run_record(&job).await.is_err());
         let running = service.timed_roles(GUILD, None).await.unwrap();
         assert_eq!(running.len(), 1);
         assert_eq!(running[0].user, OWNER);

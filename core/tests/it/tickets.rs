@@ -504,7 +504,7 @@ async fn the_transcript_keeps_edits_deletions_and_attachments_and_stays_in_its_g
     }
 }
 
-async fn pending(ledger: &JobLedger, kind: &str) -> Vec<guildhall_core::jobs::Job> {
+async fn pending(ledger: &JobLedger, kind: &str) -> Vec<guildhall_core::jobs::JobRecord> {
     ledger
         .list(&JobFilter {
             state: Some(JobState::Pending),
@@ -552,7 +552,10 @@ async fn an_idle_ticket_is_warned_then_closed_once_and_activity_postpones_it() {
             .await
             .unwrap();
         setup.clock.set(START.plus(HOUR * 23));
-        assert_eq!(warn.run(&warnings[0]).await.unwrap(), JobOutcome::Done);
+        assert_eq!(
+            warn.run_record(&warnings[0]).await.unwrap(),
+            JobOutcome::Done
+        );
         assert!(sink.texts().is_empty(), "no warning after new activity");
         let rearmed: Vec<_> = pending(&setup.ledger, WARN_INACTIVE)
             .await
@@ -565,9 +568,12 @@ async fn an_idle_ticket_is_warned_then_closed_once_and_activity_postpones_it() {
 
         // Quiet since: warned once (twice run), the close scheduled once.
         setup.clock.set(later.plus(HOUR * 23));
-        assert_eq!(warn.run(&rearmed[0]).await.unwrap(), JobOutcome::Done);
         assert_eq!(
-            warn.run(&rearmed[0]).await.unwrap(),
+            warn.run_record(&rearmed[0]).await.unwrap(),
+            JobOutcome::Done
+        );
+        assert_eq!(
+            warn.run_record(&rearmed[0]).await.unwrap(),
             JobOutcome::Done,
             "a rerun after a crash"
         );
@@ -587,9 +593,12 @@ async fn an_idle_ticket_is_warned_then_closed_once_and_activity_postpones_it() {
         assert_eq!(closes[0].due_at, later.plus(HOUR * 24));
 
         setup.clock.set(later.plus(HOUR * 24));
-        assert_eq!(close.run(&closes[0]).await.unwrap(), JobOutcome::Done);
         assert_eq!(
-            close.run(&closes[0]).await.unwrap(),
+            close.run_record(&closes[0]).await.unwrap(),
+            JobOutcome::Done
+        );
+        assert_eq!(
+            close.run_record(&closes[0]).await.unwrap(),
             JobOutcome::Done,
             "closes once"
         );
@@ -646,7 +655,7 @@ async fn an_idle_ticket_is_warned_then_closed_once_and_activity_postpones_it() {
             .find(|job| job.payload["ticket"] == second.ticket.id)
             .unwrap();
         setup.clock.set(first_warn.due_at);
-        warn.run(&first_warn).await.unwrap();
+        warn.run_record(&first_warn).await.unwrap();
         let close_job = pending(&setup.ledger, AUTO_CLOSE)
             .await
             .into_iter()
@@ -659,7 +668,10 @@ async fn an_idle_ticket_is_warned_then_closed_once_and_activity_postpones_it() {
             .unwrap();
         setup.clock.set(close_job.due_at);
         let before = sink.texts().len();
-        assert_eq!(close.run(&close_job).await.unwrap(), JobOutcome::Done);
+        assert_eq!(
+            close.run_record(&close_job).await.unwrap(),
+            JobOutcome::Done
+        );
         assert_eq!(sink.texts().len(), before, "nothing sent");
         assert_eq!(
             service.ticket(GUILD, second.ticket.id).await.unwrap().state,

@@ -1,7 +1,7 @@
 //! Jobs: the job ledger filtered by state, the selected job's details and attempts, and cancel
 //! or retry after a confirmation. Reloaded every two seconds while shown.
 
-use guildhall_core::jobs::{Job, JobId, JobRun, JobState};
+use guildhall_core::jobs::{JobId, JobRecord, JobRun, JobState};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
@@ -19,7 +19,7 @@ use crate::event::{Loaded, Request};
 #[derive(Debug, Default)]
 pub struct Jobs {
     filter: Option<JobState>,
-    jobs: Option<Result<Vec<Job>, String>>,
+    jobs: Option<Result<Vec<JobRecord>, String>>,
     selected: usize,
     runs: Option<(JobId, Result<Vec<JobRun>, String>)>,
     confirm: Option<Confirm>,
@@ -37,14 +37,14 @@ fn state_style(state: JobState) -> Style {
 }
 
 impl Jobs {
-    fn list(&self) -> &[Job] {
+    fn list(&self) -> &[JobRecord] {
         match &self.jobs {
             Some(Ok(jobs)) => jobs,
             _ => &[],
         }
     }
 
-    fn selected_job(&self) -> Option<&Job> {
+    fn selected_job(&self) -> Option<&JobRecord> {
         self.list().get(self.selected)
     }
 

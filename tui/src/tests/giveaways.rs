@@ -8,12 +8,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use guildhall_core::eligibility::RoleMentions;
 use guildhall_core::giveaways::{
-    END, EndGiveaway, FactsUnavailable, GiveawayId, GiveawayPorts, GiveawayRequest,
-    GiveawayService, GiveawayState, Manager, MemberFacts, MemberState, REROLL, UPDATE,
+    END, EndGiveaway, FactsUnavailable, GiveawayId, GiveawayRequest, GiveawayService,
+    GiveawayState, Manager, MemberFacts, MemberState, REROLL, UPDATE,
 };
 use guildhall_core::guild_cache::GuildCache;
 use guildhall_core::ids::{ChannelId, GuildId, UserId};
-use guildhall_core::jobs::{Job, JobFilter, JobHandler, JobOutcome, JobState};
+use guildhall_core::jobs::{JobFilter, JobHandler, JobOutcome, JobPorts, JobRecord, JobState};
 use ratatui::crossterm::event::KeyCode;
 
 use super::{ACTOR, GUILD, Harness, NOW};
@@ -66,7 +66,7 @@ async fn start(harness: &Harness, prize: &str, winners: u32, minutes: u64) -> Gi
         .id
 }
 
-async fn jobs(harness: &Harness, kind: &str) -> Vec<Job> {
+async fn jobs(harness: &Harness, kind: &str) -> Vec<JobRecord> {
     harness
         .services
         .ledger
@@ -80,7 +80,7 @@ async fn jobs(harness: &Harness, kind: &str) -> Vec<Job> {
 }
 
 /// The job that draws `id`.
-async fn end_job(harness: &Harness, id: GiveawayId) -> Job {
+async fn end_job(harness: &Harness, id: GiveawayId) -> JobRecord {
     let giveaway = service(harness).get(GUILD, id).await.unwrap();
     harness.services.ledger.get(giveaway.end_job).await.unwrap()
 }
@@ -89,7 +89,7 @@ async fn end_job(harness: &Harness, id: GiveawayId) -> Job {
 async fn draw(harness: &Harness) {
     let handler = EndGiveaway::new(
         service(harness),
-        GiveawayPorts {
+        JobPorts {
             sink: Arc::new(guildhall_core::testing::RecordingSink::new()),
             members: Arc::new(Everyone),
             cache: Arc::new(GuildCache::new()),
@@ -102,7 +102,7 @@ async fn draw(harness: &Harness) {
         .unwrap();
     assert!(!claimed.is_empty());
     for (job, lease) in claimed {
-        assert_eq!(handler.run(&job).await.unwrap(), JobOutcome::Done);
+        assert_eq!(handler.run_record(&job).await.unwrap(), JobOutcome::Done);
         ledger.complete(&lease).await.unwrap();
     }
 }

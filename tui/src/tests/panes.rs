@@ -241,12 +241,12 @@ async fn jobs_list_with_details_of_the_selected_job() {
     let ledger = harness.services.ledger.clone();
     let due = NOW.minus(Duration::from_secs(5));
     let failing = ledger
-        .schedule(NewJob::new("giveaway.end", json!({"giveaway": 7}), due).guild(GUILD))
+        .schedule(NewJob::raw("giveaway.end", json!({"giveaway": 7}), due).guild(GUILD))
         .await
         .unwrap();
     ledger
         .schedule(
-            NewJob::new(
+            NewJob::raw(
                 "reminder.send",
                 json!({"reminder": 3}),
                 NOW.plus(Duration::from_secs(300)),
@@ -256,7 +256,7 @@ async fn jobs_list_with_details_of_the_selected_job() {
         .await
         .unwrap();
     ledger
-        .schedule(NewJob::new(
+        .schedule(NewJob::raw(
             "jobs.prune",
             json!({}),
             NOW.plus(Duration::from_secs(86_400)),
@@ -505,7 +505,7 @@ async fn timed_role(
 ) -> guildhall_core::roles::TimedRole {
     use guildhall_core::ids::{RoleId, UserId};
     use guildhall_core::roles::store::{NewTimedRole, insert_timed};
-    use guildhall_core::roles::{EXPIRE_TIMED_ROLE, ExpiryPayload, TimedSource, timed};
+    use guildhall_core::roles::{ExpiryPayload, TimedSource, timed};
     let (user, role) = (UserId::new(user), RoleId::new(role));
     let payload = ExpiryPayload {
         guild: GUILD,
@@ -517,8 +517,7 @@ async fn timed_role(
         .services
         .ledger
         .schedule(
-            NewJob::new(EXPIRE_TIMED_ROLE, json!(payload), expires_at)
-                .guild(GUILD)
+            NewJob::of(&payload, expires_at)
                 .dedupe(timed::expiry_dedupe_key(GUILD, user, role, expires_at)),
         )
         .await

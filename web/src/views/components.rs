@@ -3,7 +3,7 @@
 use guildhall_core::clock::UnixMillis;
 use guildhall_core::guild_config::HistoryEntry;
 use guildhall_core::ids::GuildId;
-use guildhall_core::jobs::{Job, JobState};
+use guildhall_core::jobs::{JobRecord, JobState};
 use maud::{Markup, html};
 use serde_json::Value;
 
@@ -192,7 +192,7 @@ pub fn history_table(
 }
 
 /// One job of the ledger as a table row with its actions; the actions swap the row.
-pub fn job_row(job: &Job, csrf: &str, error: Option<&str>) -> Markup {
+pub fn job_row(job: &JobRecord, csrf: &str, error: Option<&str>) -> Markup {
     let cancellable = matches!(job.state, JobState::Pending | JobState::Running);
     let retryable = matches!(
         job.state,

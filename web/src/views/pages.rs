@@ -8,7 +8,7 @@ use guildhall_core::guild_config::sections::{self, SECTIONS};
 use guildhall_core::guild_config::{GuildSettings, HistoryEntry};
 use guildhall_core::guilds::GuildRecord;
 use guildhall_core::ids::GuildId;
-use guildhall_core::jobs::{Job, JobState};
+use guildhall_core::jobs::{JobRecord, JobState};
 use guildhall_core::live::{EventRates, ShardStatus};
 use maud::{Markup, html};
 use serde_json::Value;
@@ -209,7 +209,7 @@ pub struct OperatorData {
     /// Every guild known.
     pub guilds: Vec<GuildRecord>,
     /// The latest jobs.
-    pub jobs: Vec<Job>,
+    pub jobs: Vec<JobRecord>,
     /// Jobs by state.
     pub counts: Vec<(JobState, i64)>,
 }

@@ -303,7 +303,7 @@ async fn state_changing_routes(
         .core
         .ledger
         .schedule(
-            NewJob::new("test.job", json!({}), harness.state.core.clock.now()).guild(small::GUILD),
+            NewJob::raw("test.job", json!({}), harness.state.core.clock.now()).guild(small::GUILD),
         )
         .await
         .unwrap();

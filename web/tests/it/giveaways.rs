@@ -10,12 +10,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use guildhall_core::eligibility::RoleMentions;
 use guildhall_core::giveaways::{
-    END, EndGiveaway, FactsUnavailable, GiveawayId, GiveawayPorts, GiveawayRequest,
-    GiveawayService, GiveawayState, Manager, MemberFacts, MemberState, POST, REROLL, UPDATE,
+    END, EndGiveaway, FactsUnavailable, GiveawayId, GiveawayRequest, GiveawayService,
+    GiveawayState, Manager, MemberFacts, MemberState, POST, REROLL, UPDATE,
 };
 use guildhall_core::guild_cache::GuildCache;
 use guildhall_core::ids::{GuildId, RoleId, UserId};
-use guildhall_core::jobs::{Job, JobFilter, JobHandler, JobOutcome};
+use guildhall_core::jobs::{JobFilter, JobHandler, JobOutcome, JobPorts, JobRecord};
 use guildhall_core::permissions::{Permissions, RoleInfo};
 use guildhall_sandbox::seed::small;
 use reqwest::StatusCode;
@@ -65,7 +65,7 @@ fn cache_small_guild(harness: &Harness) {
     );
 }
 
-async fn jobs(harness: &Harness, kind: &str) -> Vec<Job> {
+async fn jobs(harness: &Harness, kind: &str) -> Vec<JobRecord> {
     harness
         .state
         .core
@@ -135,7 +135,7 @@ impl MemberFacts for Everyone {
 async fn run_end_jobs(harness: &Harness) {
     let handler = EndGiveaway::new(
         service(harness),
-        GiveawayPorts {
+        JobPorts {
             sink: Arc::new(guildhall_core::testing::RecordingSink::new()),
             members: Arc::new(Everyone),
             cache: Arc::new(GuildCache::new()),
@@ -150,7 +150,7 @@ async fn run_end_jobs(harness: &Harness) {
         .unwrap();
     assert!(!claimed.is_empty(), "an end job is due");
     for (job, lease) in claimed {
-        assert_eq!(handler.run(&job).await.unwrap(), JobOutcome::Done);
+        assert_eq!(handler.run_record(&job).await.unwrap(), JobOutcome::Done);
         harness.state.core.ledger.complete(&lease).await.unwrap();
     }
 }

@@ -11,7 +11,7 @@ use guildhall_core::coordination::MemoryCoordination;
 use guildhall_core::effect::Effect;
 use guildhall_core::eligibility::Requirements;
 use guildhall_core::ids::{GuildId, MessageId, RoleId, UserId};
-use guildhall_core::jobs::{Job, JobFilter, JobState, perform};
+use guildhall_core::jobs::{JobFilter, JobRecord, JobState, perform};
 use guildhall_core::permissions::{GuildInfo, MemberInfo, Permissions, RoleInfo};
 use guildhall_core::roles::{
     EXPIRE_TIMED_ROLE, POST_PANEL, PanelChoice, PanelContent, PanelOption, PanelRequest,
@@ -91,7 +91,7 @@ fn cache_small_guild(harness: &Harness) {
     );
 }
 
-async fn jobs(harness: &Harness, kind: &str) -> Vec<Job> {
+async fn jobs(harness: &Harness, kind: &str) -> Vec<JobRecord> {
     harness
         .state
         .core

@@ -255,7 +255,7 @@ async fn operators_cancel_and_retry_jobs_from_the_operator_page() {
     let harness = Harness::start().await;
     let ledger = &harness.state.core.ledger;
     let job = ledger
-        .schedule(NewJob::new(
+        .schedule(NewJob::raw(
             "test.job",
             json!({}),
             harness
