@@ -223,8 +223,7 @@ pub async fn enforce(
             }
             for step in steps {
                 let performed =
-                    crate::moderation::perform(data, incoming.guild, step, bot_user)
-                        .await?;
+                    crate::moderation::perform(data, incoming.guild, step, bot_user).await?;
                 if let crate::moderation::Performed::Failed(words) = performed {
                     tracing::warn!(guild = %incoming.guild, user = %incoming.author, case = step.case.number, "automod's action was not carried out: {words}");
                 }
@@ -262,7 +261,9 @@ pub fn can_mention_everyone(
 pub(crate) const FEATURE: crate::features::BotFeature = crate::features::BotFeature {
     name: "automod",
     commands: Vec::new,
-    on_event: Some(|data, event, settings, passage| Box::pin(on_event(data, event, settings, passage))),
+    on_event: Some(|data, event, settings, passage| {
+        Box::pin(on_event(data, event, settings, passage))
+    }),
     on_component: None,
 };
 

@@ -140,8 +140,7 @@ pub async fn handle(
             };
             // Off in most guilds; a push into memory where it is on (written in the background).
             if settings.recent_messages.stores(message.channel) {
-                data.recent_messages
-                    .record(guild, recent_message(&message));
+                data.recent_messages.record(guild, recent_message(&message));
             }
             // Then automod, levels and ticket transcripts, each where it is on.
             features::dispatch(data, &GuildEvent::Message(message), &settings).await;
@@ -368,9 +367,7 @@ async fn settled(
 }
 
 /// A message as the recent-message store keeps it.
-fn recent_message(
-    message: &GuildMessage<'_>,
-) -> guildhall_core::recent_messages::RecentMessage {
+fn recent_message(message: &GuildMessage<'_>) -> guildhall_core::recent_messages::RecentMessage {
     let count = |length: usize| u32::try_from(length).unwrap_or(u32::MAX);
     guildhall_core::recent_messages::RecentMessage {
         channel: message.channel,
@@ -387,4 +384,3 @@ fn recent_message(
         edited_at: message.edited_at,
     }
 }
-

@@ -84,10 +84,13 @@ pub fn describe<'a>(
         FullEvent::GuildDelete { .. } | FullEvent::MessageDelete { .. } => {}
         FullEvent::Message { new_message } => {
             new_message.guild_id?;
-            described.roles = new_message
-                .member
-                .as_ref()
-                .map(|member| member.roles.iter().map(|role| convert::role(*role)).collect());
+            described.roles = new_message.member.as_ref().map(|member| {
+                member
+                    .roles
+                    .iter()
+                    .map(|role| convert::role(*role))
+                    .collect()
+            });
             described.attachments = Some(attachments(&new_message.attachments));
         }
         FullEvent::MessageUpdate { event, .. } => {
@@ -104,10 +107,12 @@ pub fn describe<'a>(
         FullEvent::GuildMemberRemoval { .. } => {}
         FullEvent::VoiceStateUpdate { new, .. } => {
             new.guild_id?;
-            let is_bot = new.member.as_ref().map_or(
-                bot == Some(convert::user(new.user_id)),
-                |member| member.user.bot,
-            );
+            let is_bot = new
+                .member
+                .as_ref()
+                .map_or(bot == Some(convert::user(new.user_id)), |member| {
+                    member.user.bot
+                });
             described.voice = vec![voice_state(new, is_bot)];
         }
         FullEvent::ThreadCreate { thread } | FullEvent::ThreadUpdate { new: thread, .. } => {

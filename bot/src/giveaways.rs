@@ -21,10 +21,10 @@ use guildhall_core::permissions::Permissions;
 use guildhall_core::roles::MemberLevels;
 use serenity::all as discord;
 
-use crate::moderation::duration;
 use crate::commands::targets::in_guild;
 use crate::convert;
 use crate::executor::Executor;
+use crate::moderation::duration;
 use crate::{BotData, BotError, Context};
 
 impl From<GiveawayError> for BotError {
@@ -188,9 +188,9 @@ async fn giveaway_start(
                 )
                 .await
             {
-                tracing::error!(%guild, giveaway = giveaway.id, error = %cancel, "could not cancel an unposted giveaway");
+                tracing::error!(%guild, giveaway = %giveaway.id, error = %cancel, "could not cancel an unposted giveaway");
             }
-            tracing::warn!(%guild, giveaway = giveaway.id, %error, "could not post a giveaway");
+            tracing::warn!(%guild, giveaway = %giveaway.id, %error, "could not post a giveaway");
             return Err(BotError::User(format!(
                 "I could not post the giveaway in <#{channel}>, so it is cancelled: check that I \
                  can view that channel, send messages and embed links there."
@@ -230,6 +230,7 @@ async fn giveaway_end(
     #[min = 1]
     id: i64,
 ) -> Result<(), BotError> {
+    let id = guildhall_core::giveaways::GiveawayId(id);
     let guild = in_guild(ctx)?;
     let by = manager(ctx, guild)?;
     let giveaway = ctx.data().giveaways.end(guild, id, &by).await?;
@@ -252,6 +253,7 @@ async fn giveaway_cancel(
     id: i64,
     #[description = "Why (kept in the giveaway's log)"] reason: Option<String>,
 ) -> Result<(), BotError> {
+    let id = guildhall_core::giveaways::GiveawayId(id);
     let guild = in_guild(ctx)?;
     let by = manager(ctx, guild)?;
     let giveaway = ctx
@@ -313,6 +315,7 @@ async fn giveaway_reroll(
     slot: Option<u32>,
     #[description = "Why (kept in the giveaway's log)"] reason: Option<String>,
 ) -> Result<(), BotError> {
+    let id = guildhall_core::giveaways::GiveawayId(id);
     let guild = in_guild(ctx)?;
     let by = manager(ctx, guild)?;
     let data = ctx.data();

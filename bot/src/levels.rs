@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use guildhall_core::effect::{Effect, Embed, EmbedField, OutgoingMessage};
+use guildhall_core::events::{GuildEvent, GuildMessage};
 use guildhall_core::guild_cache::GuildCache;
 use guildhall_core::guild_config::{GuildConfigService, GuildSettings};
 use guildhall_core::ids::{ChannelId, GuildId, RoleId};
-use guildhall_core::events::{GuildEvent, GuildMessage};
 use guildhall_core::levels::{
     LevelError, LevelUp, MessageFacts, ResetScope, level_up_effects, reward_effects,
 };

@@ -228,7 +228,7 @@ async fn rolepanel_create(
         Err(error) => {
             // Nothing was posted: the panel does not stay behind as if it had been.
             if let Err(cleanup) = data.roles.delete_panel(guild, created.panel.id).await {
-                tracing::warn!(%guild, panel = created.panel.id, error = %cleanup, "could not remove an unposted role panel");
+                tracing::warn!(%guild, panel = %created.panel.id, error = %cleanup, "could not remove an unposted role panel");
             }
             return Err(error.into());
         }
@@ -257,6 +257,7 @@ async fn rolepanel_delete(
     #[min = 1]
     panel: i64,
 ) -> Result<(), BotError> {
+    let panel = guildhall_core::roles::PanelId(panel);
     let guild = in_guild(ctx)?;
     let data = ctx.data();
     let (info, _) = guild_and_bot(data, guild).await?;
@@ -266,7 +267,7 @@ async fn rolepanel_delete(
         && let Err(error) = data.executor.execute_for(Some(guild), effect).await
     {
         // Someone may have deleted the message already; the panel is gone either way.
-        tracing::info!(%guild, panel, %error, "could not delete a role panel's message");
+        tracing::info!(%guild, %panel, %error, "could not delete a role panel's message");
     }
     reply(ctx, format!("Role panel #{panel} is deleted."), true).await
 }

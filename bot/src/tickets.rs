@@ -24,11 +24,7 @@ impl From<TicketError> for BotError {
 }
 
 /// Post a ticket panel in this channel: members open a private ticket thread with its button.
-#[poise::command(
-    slash_command,
-    guild_only,
-    default_member_permissions = "MANAGE_GUILD"
-)]
+#[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
 pub async fn ticketpanel(
     ctx: Context<'_>,
     #[description = "The staff role that handles these tickets"] staff: discord::Role,
@@ -83,7 +79,7 @@ pub async fn ticketpanel(
         Err(error) => {
             // Nothing was posted: the panel does not stay behind as if it had been.
             if let Err(cleanup) = data.tickets.abandon_panel(guild, created.panel.id).await {
-                tracing::warn!(%guild, panel = created.panel.id, error = %cleanup, "could not remove an unposted ticket panel");
+                tracing::warn!(%guild, panel = %created.panel.id, error = %cleanup, "could not remove an unposted ticket panel");
             }
             return Err(error.into());
         }

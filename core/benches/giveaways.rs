@@ -122,7 +122,7 @@ fn service(db: &Db) -> Setup {
     }
 }
 
-async fn start(setup: &Setup) -> i64 {
+async fn start(setup: &Setup) -> guildhall_core::giveaways::GiveawayId {
     let started = setup
         .service
         .start(
@@ -148,7 +148,11 @@ async fn start(setup: &Setup) -> i64 {
     started.giveaway.id
 }
 
-async fn enter(service: &GiveawayService, id: i64, user: UserId) -> Duration {
+async fn enter(
+    service: &GiveawayService,
+    id: guildhall_core::giveaways::GiveawayId,
+    user: UserId,
+) -> Duration {
     let state = member();
     let names = HashMap::<RoleId, String>::new();
     let started = Instant::now();
@@ -207,7 +211,11 @@ async fn size(db: &Db, entries_only: bool) -> i64 {
     }
 }
 
-async fn entries(backend: &str, db: &Db, count: u64) -> (Setup, i64) {
+async fn entries(
+    backend: &str,
+    db: &Db,
+    count: u64,
+) -> (Setup, guildhall_core::giveaways::GiveawayId) {
     let setup = service(db);
 
     // One at a time: one member's click after another.
@@ -289,7 +297,7 @@ async fn entries(backend: &str, db: &Db, count: u64) -> (Setup, i64) {
 
 /// The `giveaways.end` job for `id`: the close, the draw (each winner checked through the
 /// member port), the write, the announcement and the message edit.
-async fn draw(backend: &str, setup: &Setup, id: i64, count: u64) {
+async fn draw(backend: &str, setup: &Setup, id: guildhall_core::giveaways::GiveawayId, count: u64) {
     let giveaway = setup
         .service
         .end(GUILD, id, &Manager::Operator)

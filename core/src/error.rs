@@ -88,7 +88,9 @@ impl UserFacing for ModerationError {
         match self {
             Self::Refused(refusal) => Some(refusal.explain()),
             Self::Invalid(message) => Some(message.clone()),
-            Self::NoSuchCase { number } => Some(format!("There is no case {number} in this server.")),
+            Self::NoSuchCase { number } => {
+                Some(format!("There is no case {number} in this server."))
+            }
             Self::Settings(error) => error.user_message(),
             Self::Storage(_) | Self::Jobs(_) => None,
         }
@@ -186,7 +188,10 @@ mod tests {
 
     #[test]
     fn sentences_start_upper_case_and_end_once() {
-        assert_eq!(sentence("there is no role panel #3"), "There is no role panel #3.");
+        assert_eq!(
+            sentence("there is no role panel #3"),
+            "There is no role panel #3."
+        );
         assert_eq!(sentence("done!"), "Done!");
         assert_eq!(sentence(""), "");
     }

@@ -7,9 +7,9 @@
 //! describe a message.
 
 use crate::clock::UnixMillis;
-use crate::permissions::MemberInfo;
 use crate::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
 use crate::levels::VoiceState;
+use crate::permissions::MemberInfo;
 use crate::tickets::Attachment;
 
 /// A message posted in a guild channel (or thread).

@@ -208,13 +208,13 @@ proptest! {
         let _ = GiveawayButton::parse(&text);
         let _ = RoleComponent::parse(&text);
         let _ = TicketButton::parse(&text);
-        for button in [GiveawayButton::Enter(id), GiveawayButton::Leave(id), GiveawayButton::Claim(id, slot)] {
+        for button in [GiveawayButton::Enter(id.into()), GiveawayButton::Leave(id.into()), GiveawayButton::Claim(id.into(), slot)] {
             prop_assert_eq!(GiveawayButton::parse(&button.custom_id()), Some(button));
         }
-        for component in [RoleComponent::Button { panel: id, role: RoleId::new(role) }, RoleComponent::Select { panel: id }] {
+        for component in [RoleComponent::Button { panel: id.into(), role: RoleId::new(role) }, RoleComponent::Select { panel: id.into() }] {
             prop_assert_eq!(RoleComponent::parse(&component.custom_id()), Some(component));
         }
-        for button in [TicketButton::Open(id), TicketButton::Claim(id), TicketButton::Close(id), TicketButton::Reopen(id)] {
+        for button in [TicketButton::Open(id.into()), TicketButton::Claim(id), TicketButton::Close(id), TicketButton::Reopen(id)] {
             prop_assert_eq!(TicketButton::parse(&button.custom_id()), Some(button));
         }
     }

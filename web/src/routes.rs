@@ -236,12 +236,12 @@ pub fn guild_role_panels(guild: GuildId) -> String {
 }
 
 /// One role panel in the builder (GET) and its save (POST).
-pub fn guild_role_panel(guild: GuildId, panel: i64) -> String {
+pub fn guild_role_panel(guild: GuildId, panel: guildhall_core::roles::PanelId) -> String {
     format!("/guilds/{guild}/roles/panels/{panel}")
 }
 
 /// Deletes a role panel and its message (POST).
-pub fn guild_role_panel_delete(guild: GuildId, panel: i64) -> String {
+pub fn guild_role_panel_delete(guild: GuildId, panel: guildhall_core::roles::PanelId) -> String {
     format!("/guilds/{guild}/roles/panels/{panel}/delete")
 }
 
@@ -271,27 +271,40 @@ pub fn guild_giveaways_new(guild: GuildId) -> String {
 }
 
 /// One giveaway: entrants, prizes, timeline, fairness proof and controls.
-pub fn guild_giveaway(guild: GuildId, giveaway: i64) -> String {
+pub fn guild_giveaway(guild: GuildId, giveaway: guildhall_core::giveaways::GiveawayId) -> String {
     format!("/guilds/{guild}/giveaways/{giveaway}")
 }
 
 /// Ends a running giveaway now (POST).
-pub fn guild_giveaway_end(guild: GuildId, giveaway: i64) -> String {
+pub fn guild_giveaway_end(
+    guild: GuildId,
+    giveaway: guildhall_core::giveaways::GiveawayId,
+) -> String {
     format!("/guilds/{guild}/giveaways/{giveaway}/end")
 }
 
 /// Cancels a running giveaway (POST).
-pub fn guild_giveaway_cancel(guild: GuildId, giveaway: i64) -> String {
+pub fn guild_giveaway_cancel(
+    guild: GuildId,
+    giveaway: guildhall_core::giveaways::GiveawayId,
+) -> String {
     format!("/guilds/{guild}/giveaways/{giveaway}/cancel")
 }
 
 /// Rerolls one prize of an ended giveaway (POST).
-pub fn guild_giveaway_reroll(guild: GuildId, giveaway: i64) -> String {
+pub fn guild_giveaway_reroll(
+    guild: GuildId,
+    giveaway: guildhall_core::giveaways::GiveawayId,
+) -> String {
     format!("/guilds/{guild}/giveaways/{giveaway}/reroll")
 }
 
 /// A giveaway's record as a download, `json` or `csv`.
-pub fn guild_giveaway_export(guild: GuildId, giveaway: i64, format: &str) -> String {
+pub fn guild_giveaway_export(
+    guild: GuildId,
+    giveaway: guildhall_core::giveaways::GiveawayId,
+    format: &str,
+) -> String {
     format!("/guilds/{guild}/giveaways/{giveaway}/export/{format}")
 }
 
@@ -449,9 +462,12 @@ mod tests {
         assert_eq!(guild_roles(id), filled(GUILD_ROLES, &g));
         assert_eq!(guild_role_panels(id), filled(GUILD_ROLE_PANELS, &g));
         let panel = [("guild", "42"), ("panel", "7")];
-        assert_eq!(guild_role_panel(id, 7), filled(GUILD_ROLE_PANEL, &panel));
         assert_eq!(
-            guild_role_panel_delete(id, 7),
+            guild_role_panel(id, guildhall_core::roles::PanelId(7)),
+            filled(GUILD_ROLE_PANEL, &panel)
+        );
+        assert_eq!(
+            guild_role_panel_delete(id, guildhall_core::roles::PanelId(7)),
             filled(GUILD_ROLE_PANEL_DELETE, &panel)
         );
         assert_eq!(guild_role_preview(id), filled(GUILD_ROLE_PREVIEW, &g));
@@ -463,21 +479,24 @@ mod tests {
         assert_eq!(guild_giveaways(id), filled(GUILD_GIVEAWAYS, &g));
         assert_eq!(guild_giveaways_new(id), filled(GUILD_GIVEAWAYS_NEW, &g));
         let giveaway = [("guild", "42"), ("giveaway", "7")];
-        assert_eq!(guild_giveaway(id, 7), filled(GUILD_GIVEAWAY, &giveaway));
         assert_eq!(
-            guild_giveaway_end(id, 7),
+            guild_giveaway(id, guildhall_core::giveaways::GiveawayId(7)),
+            filled(GUILD_GIVEAWAY, &giveaway)
+        );
+        assert_eq!(
+            guild_giveaway_end(id, guildhall_core::giveaways::GiveawayId(7)),
             filled(GUILD_GIVEAWAY_END, &giveaway)
         );
         assert_eq!(
-            guild_giveaway_cancel(id, 7),
+            guild_giveaway_cancel(id, guildhall_core::giveaways::GiveawayId(7)),
             filled(GUILD_GIVEAWAY_CANCEL, &giveaway)
         );
         assert_eq!(
-            guild_giveaway_reroll(id, 7),
+            guild_giveaway_reroll(id, guildhall_core::giveaways::GiveawayId(7)),
             filled(GUILD_GIVEAWAY_REROLL, &giveaway)
         );
         assert_eq!(
-            guild_giveaway_export(id, 7, "csv"),
+            guild_giveaway_export(id, guildhall_core::giveaways::GiveawayId(7), "csv"),
             filled(
                 GUILD_GIVEAWAY_EXPORT,
                 &[("guild", "42"), ("giveaway", "7"), ("format", "csv")]

@@ -33,7 +33,12 @@ async fn a_backtest_replays_stored_messages_through_a_rule_that_is_still_off() {
     let stack = Stack::start(Seed::two_guilds(), &["serve"], &[]).await;
     stack.sandbox.wait_for_sessions(1, WITHIN).await;
     stack.guilds_stored(2).await;
-    set(&stack, small::GUILD, "recent_messages.store_recent_messages", "on");
+    set(
+        &stack,
+        small::GUILD,
+        "recent_messages.store_recent_messages",
+        "on",
+    );
     // Configured but off; moderators are exempt.
     set(
         &stack,

@@ -114,4 +114,80 @@ async fn a_switched_off_feature_answers_commands_and_buttons_with_one_sentence_a
     })
     .await;
     assert_eq!(listed, "This server has no giveaways yet.");
+
+    // Every other switch on: each command is the feature's again, not the sentence.
+    for feature in ["moderation", "tickets", "levels", "roles"] {
+        set(&stack, &format!("features.{feature}"), "on");
+    }
+    let answers: Vec<(&str, &str, Vec<SlashOption>)> = vec![
+        ("moderation", "cases", vec![]),
+        ("levels", "rank", vec![]),
+        ("roles", "temprole", vec![SlashOption::sub("list", vec![])]),
+    ];
+    for (feature, command, options) in answers {
+        testing::wait_for(
+            &format!("/{command} to work with {feature} on"),
+            WITHIN,
+            || {
+                let options = options.clone();
+                async {
+                    let ran = stack.sandbox.slash(
+                        small::GUILD,
+                        small::GENERAL,
+                        small::ADMIN,
+                        command,
+                        options,
+                    );
+                    let answer = stack.sandbox.interaction_response(&ran, WITHIN).await;
+                    (answer.content != sentence(feature) || !answer.embeds.is_empty()).then_some(())
+                }
+            },
+        )
+        .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn automod_reads_messages_only_while_its_switch_is_on() {
+    let stack = Stack::start_with(
+        Seed::small(),
+        &["serve"],
+        &[(
+            small::GUILD,
+            "automod.bad_words",
+            r#"{"enabled": true, "words": ["forbidden"]}"#,
+        )],
+    )
+    .await;
+    stack.ready().await;
+    let deletions = |stack: &Stack| {
+        stack
+            .sandbox
+            .requests()
+            .into_iter()
+            .filter(|r| r.method.as_str() == "DELETE" && r.path.contains("/messages/"))
+            .count()
+    };
+    // Off (the default): the rule is configured, yet nothing reads the message.
+    stack.sandbox.say(
+        small::GUILD,
+        small::GENERAL,
+        small::MEMBER_A,
+        "a forbidden word",
+    );
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(deletions(&stack), 0, "automod acted while switched off");
+    // On: the same message is deleted.
+    set(&stack, "features.automod", "on");
+    testing::wait_for("automod to delete the message", WITHIN, || async {
+        stack.sandbox.say(
+            small::GUILD,
+            small::GENERAL,
+            small::MEMBER_A,
+            "a forbidden word",
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        (deletions(&stack) > 0).then_some(())
+    })
+    .await;
 }

@@ -35,7 +35,7 @@ impl GiveawayButton {
             return None;
         }
         let action = parts.next()?;
-        let id: GiveawayId = parts.next()?.parse().ok().filter(|id| *id > 0)?;
+        let id: GiveawayId = parts.next()?.parse().ok()?;
         let slot: Option<u32> = match parts.next() {
             Some(slot) => Some(slot.parse().ok().filter(|slot| *slot > 0)?),
             None => None,
@@ -59,15 +59,18 @@ mod tests {
     #[test]
     fn custom_ids_round_trip() {
         for button in [
-            GiveawayButton::Enter(1),
-            GiveawayButton::Leave(22),
-            GiveawayButton::Claim(333, 4),
+            GiveawayButton::Enter(GiveawayId(1)),
+            GiveawayButton::Leave(GiveawayId(22)),
+            GiveawayButton::Claim(GiveawayId(333), 4),
         ] {
             assert_eq!(GiveawayButton::parse(&button.custom_id()), Some(button));
         }
-        assert_eq!(GiveawayButton::Enter(7).custom_id(), "giveaways:enter:7");
         assert_eq!(
-            GiveawayButton::Claim(7, 2).custom_id(),
+            GiveawayButton::Enter(GiveawayId(7)).custom_id(),
+            "giveaways:enter:7"
+        );
+        assert_eq!(
+            GiveawayButton::Claim(GiveawayId(7), 2).custom_id(),
             "giveaways:claim:7:2"
         );
         for other in [

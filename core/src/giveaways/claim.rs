@@ -270,7 +270,7 @@ impl JobHandler for ClaimExpired {
                 .await
                 .map_err(failure)?;
             if rerolled == Rerolled::Moot {
-                tracing::debug!(%guild, giveaway = id, slot = payload.slot, "claim window ended after the slot moved on");
+                tracing::debug!(%guild, giveaway = %id, slot = payload.slot, "claim window ended after the slot moved on");
             }
         }
         service.settle(guild, id, &self.ports).await?;

@@ -134,7 +134,7 @@ impl GiveawayService {
         )
         .await?;
         if !written {
-            tracing::info!(%guild, giveaway = id, "the giveaway was drawn by another run");
+            tracing::info!(%guild, giveaway = %id, "the giveaway was drawn by another run");
         }
         Ok(None)
     }

@@ -172,10 +172,12 @@ mod tests {
     #[test]
     fn answers_say_what_happened() {
         assert_eq!(
-            EntryOutcome::Entered { entrants: 1 }.answer(3).content,
+            EntryOutcome::Entered { entrants: 1 }
+                .answer(GiveawayId(3))
+                .content,
             "You're in! 🎉 Good luck. (1 entrant)"
         );
-        let already = EntryOutcome::AlreadyEntered.answer(3);
+        let already = EntryOutcome::AlreadyEntered.answer(GiveawayId(3));
         assert!(matches!(
             &already.components[0].0[0],
             Component::Button { custom_id, .. } if custom_id == "giveaways:leave:3"
@@ -186,7 +188,7 @@ mod tests {
                 "B.".to_owned(),
             ],
         }
-        .answer(3);
+        .answer(GiveawayId(3));
         assert_eq!(
             refused.content,
             "You cannot enter this giveaway:\n• You need level 5; you are level 2.\n• B."

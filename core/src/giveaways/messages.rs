@@ -268,7 +268,7 @@ fn announcement_nonce(
         }
     };
     feed(&giveaway.guild.get().to_be_bytes());
-    feed(&giveaway.id.to_be_bytes());
+    feed(&giveaway.id.0.to_be_bytes());
     for (slot, attempt) in slots {
         feed(&slot.to_be_bytes());
         feed(&attempt.to_be_bytes());
@@ -325,7 +325,7 @@ mod tests {
 
     fn giveaway(state: GiveawayState, winners: u32) -> Giveaway {
         Giveaway {
-            id: 7,
+            id: crate::giveaways::GiveawayId(7),
             guild: GuildId::new(1),
             channel: ChannelId::new(2),
             message: None,
@@ -354,7 +354,7 @@ mod tests {
 
     fn slot(number: u32, attempt: u32, winner: Option<u64>, state: SlotState) -> Slot {
         Slot {
-            giveaway: 7,
+            giveaway: crate::giveaways::GiveawayId(7),
             slot: number,
             attempt,
             winner: winner.map(UserId::new),
@@ -500,7 +500,7 @@ mod tests {
             nonce(&[&slot(1, 2, Some(13), SlotState::Pending)])
         );
         let mut other = ended.clone();
-        other.id = 8;
+        other.id = crate::giveaways::GiveawayId(8);
         assert_ne!(
             winners_announcement(&other, &[&first, &second], deadline)
                 .unwrap()

@@ -10,8 +10,11 @@ use crate::clock::UnixMillis;
 use crate::eligibility::Requirements;
 use crate::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
 
-/// A giveaway's id (global; every query still checks the guild).
-pub type GiveawayId = i64;
+crate::ids::local_id!(
+    /// A giveaway's id (not its number in the guild: giveaways are shown as `#id`).
+    GiveawayId,
+    "giveaway"
+);
 
 /// Where a giveaway is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

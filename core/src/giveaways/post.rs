@@ -138,7 +138,7 @@ impl PostGiveaway {
             Ok(_) => "; it was cancelled",
             Err(GiveawayError::WrongState { .. }) => "",
             Err(error) => {
-                tracing::warn!(guild = %giveaway.guild, giveaway = giveaway.id, %error, "could not cancel a giveaway whose message was refused");
+                tracing::warn!(guild = %giveaway.guild, giveaway = %giveaway.id, %error, "could not cancel a giveaway whose message was refused");
                 "; it could not be cancelled, cancel it by hand"
             }
         };

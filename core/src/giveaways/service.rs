@@ -552,7 +552,7 @@ impl GiveawayService {
         };
         if let Err(error) = self.schedule_update(guild, id, due, None).await {
             // The next entry tries again; the end shows the final count either way.
-            tracing::warn!(%guild, giveaway = id, %error, "could not schedule the entrant-count edit");
+            tracing::warn!(%guild, giveaway = %id, %error, "could not schedule the entrant-count edit");
             self.updates
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)

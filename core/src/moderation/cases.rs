@@ -9,8 +9,11 @@ use serde::{Deserialize, Serialize};
 use crate::clock::UnixMillis;
 use crate::ids::{GuildId, MessageId, UserId};
 
-/// The internal id of a case (unique across guilds; members see [`Case::number`]).
-pub type CaseId = i64;
+crate::ids::local_id!(
+    /// A case's internal id (members see its per-guild number).
+    CaseId,
+    "case"
+);
 
 /// What a case records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -151,7 +151,7 @@ mod tests {
 
     fn case(kind: CaseKind) -> Case {
         Case {
-            id: 1,
+            id: crate::moderation::CaseId(1),
             guild: GuildId::new(10),
             number: 12,
             kind,

@@ -181,7 +181,8 @@ mod tests {
             serde_json::from_value(serde_json::json!({"ignored_channels": ["42"]})).unwrap();
         assert_eq!(parsed.ignored_channels, [ChannelId::new(42)]);
         assert!(
-            serde_json::from_value::<RecentMessageSettings>(serde_json::json!({"store": true})).is_err()
+            serde_json::from_value::<RecentMessageSettings>(serde_json::json!({"store": true}))
+                .is_err()
         );
     }
 }

@@ -267,7 +267,12 @@ async fn the_retention_job_applies_each_guilds_retention_and_prunes_transcripts(
                 .unwrap();
         }
         config
-            .set_key(GUILD, "recent_messages.recent_message_retention_days", "2", "test")
+            .set_key(
+                GUILD,
+                "recent_messages.recent_message_retention_days",
+                "2",
+                "test",
+            )
             .await
             .unwrap();
         let buffer = RecentMessages::new(db.clone());

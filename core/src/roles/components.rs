@@ -47,7 +47,7 @@ impl RoleComponent {
             return None;
         }
         let kind = parts.next()?;
-        let panel: PanelId = parts.next()?.parse().ok().filter(|id| *id > 0)?;
+        let panel: PanelId = parts.next()?.parse().ok()?;
         let parsed = match kind {
             "p" => Self::Button {
                 panel,
@@ -68,10 +68,10 @@ mod tests {
     fn custom_ids_round_trip() {
         for component in [
             RoleComponent::Button {
-                panel: 3,
+                panel: PanelId(3),
                 role: RoleId::new(77),
             },
-            RoleComponent::Select { panel: 12 },
+            RoleComponent::Select { panel: PanelId(12) },
         ] {
             assert_eq!(
                 RoleComponent::parse(&component.custom_id()),
@@ -80,13 +80,16 @@ mod tests {
         }
         assert_eq!(
             RoleComponent::Button {
-                panel: 3,
+                panel: PanelId(3),
                 role: RoleId::new(77)
             }
             .custom_id(),
             "roles:p:3:77"
         );
-        assert_eq!(RoleComponent::Select { panel: 4 }.custom_id(), "roles:s:4");
+        assert_eq!(
+            RoleComponent::Select { panel: PanelId(4) }.custom_id(),
+            "roles:s:4"
+        );
         for other in [
             "tickets:open:1",
             "roles:p:1",

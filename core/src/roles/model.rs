@@ -9,8 +9,11 @@ use crate::eligibility::Requirements;
 use crate::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
 use crate::jobs::JobId;
 
-/// A role panel's internal id (in its components' custom ids).
-pub type PanelId = i64;
+crate::ids::local_id!(
+    /// A role panel's id.
+    PanelId,
+    "role panel"
+);
 /// A timed role's internal id.
 pub type TimedRoleId = i64;
 

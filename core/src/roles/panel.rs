@@ -540,7 +540,7 @@ mod tests {
 
     fn panel(content: PanelContent) -> RolePanel {
         RolePanel {
-            id: 7,
+            id: PanelId(7),
             guild: GuildId::new(1),
             channel: ChannelId::new(2),
             message: None,

@@ -196,7 +196,7 @@ impl PostPanel {
                     reason: Some(format!("role panel #{} was deleted", panel.id)),
                 };
                 if let Err(error) = self.sink.perform(Some(panel.guild), &delete).await {
-                    tracing::warn!(guild = %panel.guild, panel = panel.id, %message, %error, "could not delete the message of a deleted role panel");
+                    tracing::warn!(guild = %panel.guild, panel = %panel.id, %message, %error, "could not delete the message of a deleted role panel");
                 }
                 Ok(())
             }

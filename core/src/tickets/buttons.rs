@@ -23,7 +23,7 @@ impl TicketButton {
     /// The custom id, `tickets:<action>:<id>`.
     pub fn custom_id(self) -> String {
         let (action, id) = match self {
-            Self::Open(id) => ("open", id),
+            Self::Open(id) => ("open", id.get()),
             Self::Claim(id) => ("claim", id),
             Self::Close(id) => ("close", id),
             Self::Reopen(id) => ("reopen", id),
@@ -40,7 +40,7 @@ impl TicketButton {
         let action = parts.next()?;
         let id: i64 = parts.next()?.parse().ok().filter(|id| *id > 0)?;
         match action {
-            "open" => Some(Self::Open(id)),
+            "open" => Some(Self::Open(PanelId(id))),
             "claim" => Some(Self::Claim(id)),
             "close" => Some(Self::Close(id)),
             "reopen" => Some(Self::Reopen(id)),
@@ -56,7 +56,7 @@ mod tests {
     #[test]
     fn custom_ids_round_trip() {
         for button in [
-            TicketButton::Open(1),
+            TicketButton::Open(PanelId(1)),
             TicketButton::Claim(22),
             TicketButton::Close(333),
             TicketButton::Reopen(4),

@@ -181,7 +181,7 @@ mod tests {
         Ticket {
             id: 1,
             guild: GUILD,
-            panel: 1,
+            panel: crate::tickets::PanelId(1),
             number: 7,
             opener: OPENER,
             channel: Some(TICKET_CHANNEL),
@@ -199,7 +199,7 @@ mod tests {
 
     fn panel(mode: TicketMode, category: Option<ChannelId>) -> Panel {
         Panel {
-            id: 1,
+            id: crate::tickets::PanelId(1),
             guild: GUILD,
             channel: ChannelId::new(40),
             message: None,

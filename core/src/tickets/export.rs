@@ -149,7 +149,7 @@ mod tests {
             ticket: Ticket {
                 id: 1,
                 guild: GuildId::new(9),
-                panel: 1,
+                panel: super::super::model::PanelId(1),
                 number: 3,
                 opener: UserId::new(5),
                 channel: None,

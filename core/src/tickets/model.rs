@@ -6,8 +6,11 @@ use super::settings::TicketMode;
 use crate::clock::UnixMillis;
 use crate::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
 
-/// A panel's internal id (in its button's custom id).
-pub type PanelId = i64;
+crate::ids::local_id!(
+    /// A ticket panel's id.
+    PanelId,
+    "ticket panel"
+);
 /// A ticket's internal id (in its buttons' custom ids); members see its per-guild number.
 pub type TicketId = i64;
 

@@ -73,7 +73,7 @@ impl TicketService {
         &self,
         settings: &TicketSettings,
         guild: GuildId,
-        panel: i64,
+        panel: PanelId,
         opener: UserId,
         opener_name: &str,
     ) -> Result<OpenedTicket, TicketError> {

@@ -211,7 +211,7 @@ impl Setup {
             .unwrap()
     }
 
-    async fn enter(&self, id: i64, user: UserId) -> EntryOutcome {
+    async fn enter(&self, id: giveaways::GiveawayId, user: UserId) -> EntryOutcome {
         let state = self.state(user);
         self.service
             .enter(GUILD, id, &state.facts(user, self.clock.now()), &names())
@@ -219,7 +219,7 @@ impl Setup {
             .unwrap()
     }
 
-    async fn claim(&self, id: i64, slot: u32, user: UserId) -> ClaimOutcome {
+    async fn claim(&self, id: giveaways::GiveawayId, slot: u32, user: UserId) -> ClaimOutcome {
         let state = self.members.members.lock().unwrap().get(&user).cloned();
         let now = self.clock.now();
         let facts = state.as_ref().map(|state| state.facts(user, now));
@@ -230,7 +230,12 @@ impl Setup {
     }
 
     /// Members `count` members with `VERIFIED` and enters them.
-    async fn enter_members(&self, id: i64, first: u64, count: u64) -> Vec<UserId> {
+    async fn enter_members(
+        &self,
+        id: giveaways::GiveawayId,
+        first: u64,
+        count: u64,
+    ) -> Vec<UserId> {
         let mut users = Vec::new();
         for index in 0..count {
             let user = UserId::new(first + index);
@@ -254,11 +259,11 @@ impl Setup {
         );
     }
 
-    async fn slots(&self, id: i64) -> Vec<giveaways::Slot> {
+    async fn slots(&self, id: giveaways::GiveawayId) -> Vec<giveaways::Slot> {
         self.service.detail(GUILD, id).await.unwrap().slots
     }
 
-    async fn events(&self, id: i64, kind: EventKind) -> usize {
+    async fn events(&self, id: giveaways::GiveawayId, kind: EventKind) -> usize {
         self.service
             .detail(GUILD, id)
             .await
@@ -309,8 +314,8 @@ fn request(
     }
 }
 
-fn message_of(id: i64) -> MessageId {
-    MessageId::new(9_000 + u64::try_from(id).unwrap())
+fn message_of(id: giveaways::GiveawayId) -> MessageId {
+    MessageId::new(9_000 + u64::try_from(id.get()).unwrap())
 }
 
 fn verified() -> Option<Requirements> {

@@ -140,7 +140,11 @@ fn content(style: PanelStyle, choice: PanelChoice, roles: &[RoleId]) -> PanelCon
     }
 }
 
-async fn create(setup: &Setup, guild: GuildId, content: PanelContent) -> i64 {
+async fn create(
+    setup: &Setup,
+    guild: GuildId,
+    content: PanelContent,
+) -> guildhall_core::roles::PanelId {
     let info = guild_info(guild);
     let authority = RoleAuthority {
         guild: &info,

@@ -53,7 +53,7 @@ fn settings() -> TicketSettings {
     }
 }
 
-async fn panel(service: &TicketService, guild: GuildId) -> i64 {
+async fn panel(service: &TicketService, guild: GuildId) -> guildhall_core::tickets::PanelId {
     let created = service
         .create_panel(
             &settings(),

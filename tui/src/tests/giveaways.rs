@@ -222,7 +222,7 @@ async fn giveaways_list_running_first_and_end_cancel_and_reroll_after_confirmati
     harness.key(KeyCode::Char('y')).await;
     let rerolls = jobs(&harness, REROLL).await;
     assert_eq!(rerolls.len(), 1);
-    assert_eq!(rerolls[0].payload["giveaway"], poster);
+    assert_eq!(rerolls[0].payload["giveaway"], poster.get());
     assert_eq!(rerolls[0].payload["slot"], 1);
     let audit = guildhall_core::audit::recent(&harness.services.db, Some(GUILD), 10)
         .await

@@ -530,7 +530,7 @@ async fn timed_role(
             role,
             expires_at,
             source,
-            panel: (source == TimedSource::Panel).then_some(1),
+            panel: (source == TimedSource::Panel).then_some(guildhall_core::roles::PanelId(1)),
             granted_by: UserId::new(granted_by),
             created_at: NOW.minus(created_ago),
             job: job.id,

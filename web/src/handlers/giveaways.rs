@@ -346,7 +346,7 @@ pub async fn create(
             )
             .await
         {
-            tracing::error!(%guild, giveaway = giveaway.id, %undo, "could not cancel a giveaway whose post could not be scheduled");
+            tracing::error!(%guild, giveaway = %giveaway.id, %undo, "could not cancel a giveaway whose post could not be scheduled");
         }
         return Err(PageError::internal(error));
     }

@@ -324,8 +324,9 @@ fn preview(
         }
     };
     let message: Option<OutgoingMessage> = (!shown.options.is_empty()).then(|| {
-        let (channel, id) =
-            editing.map_or((ChannelId::new(1), 0), |panel| (panel.channel, panel.id));
+        let (channel, id) = editing.map_or((ChannelId::new(1), PanelId(0)), |panel| {
+            (panel.channel, panel.id)
+        });
         panel_message(&draft(roles.guild, channel, id, shown), &roles.names)
     });
     Preview {
@@ -541,7 +542,7 @@ pub async fn create_panel(
     if let Err(error) = schedule_post(&app.web.core.ledger, guild, panel.id).await {
         // A panel nobody will post is worse than none: take it back.
         if let Err(undo) = service.delete_panel(guild, panel.id).await {
-            tracing::error!(%guild, panel = panel.id, %undo, "could not delete a panel whose post could not be scheduled");
+            tracing::error!(%guild, panel = %panel.id, %undo, "could not delete a panel whose post could not be scheduled");
         }
         return Err(PageError::internal(error));
     }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use guildhall_core::effect::{Component, OutgoingMessage};
 use guildhall_core::ids::{MessageId, RoleId};
 use guildhall_core::roles::panel::MAX_OPTIONS;
-use guildhall_core::roles::{RolePanel, RoleSettings, TimedRole, TimedSource};
+use guildhall_core::roles::{PanelId, RolePanel, RoleSettings, TimedRole, TimedSource};
 use maud::{Markup, PreEscaped, html};
 
 use super::components::{Flash, csrf_field, guild_tabs, when};
@@ -610,7 +610,10 @@ pub fn edit_panel(
     builder: &Builder,
     choices: &[(RoleId, String)],
 ) -> Markup {
-    let id = builder.editing.as_ref().map_or(0, |panel| panel.id);
+    let id = builder
+        .editing
+        .as_ref()
+        .map_or(PanelId(0), |panel| panel.id);
     page(
         &format!("{} · role panel {id}", guild.name),
         Some(user),

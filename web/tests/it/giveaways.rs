@@ -291,7 +291,7 @@ async fn a_giveaway_started_from_the_form_is_stored_and_its_post_scheduled() {
     let posts = jobs(&harness, POST).await;
     assert_eq!(posts.len(), 1);
     assert_eq!(posts[0].guild, Some(small::GUILD));
-    assert_eq!(posts[0].payload["giveaway"], giveaway.id);
+    assert_eq!(posts[0].payload["giveaway"], giveaway.id.get());
     assert_eq!(jobs(&harness, END).await.len(), 1, "its timer");
     let audit = guildhall_core::audit::recent(&harness.state.core.db, Some(small::GUILD), 10)
         .await
@@ -466,7 +466,7 @@ async fn the_detail_shows_entrants_timeline_and_proof_and_the_draw_verifies() {
     let rerolls = jobs(&harness, REROLL).await;
     assert_eq!(rerolls.len(), 1);
     assert_eq!(rerolls[0].payload["slot"], 1);
-    assert_eq!(rerolls[0].payload["giveaway"], id);
+    assert_eq!(rerolls[0].payload["giveaway"], id.get());
     let audit = guildhall_core::audit::recent(&harness.state.core.db, Some(small::GUILD), 10)
         .await
         .unwrap();

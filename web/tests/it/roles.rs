@@ -106,7 +106,11 @@ async fn jobs(harness: &Harness, kind: &str) -> Vec<JobRecord> {
 }
 
 /// A panel made directly in the core (no post job), as `/rolepanel create` makes them.
-async fn stored_panel(harness: &Harness, guild: GuildId, title: &str) -> i64 {
+async fn stored_panel(
+    harness: &Harness,
+    guild: GuildId,
+    title: &str,
+) -> guildhall_core::roles::PanelId {
     let info = guild_info(guild);
     let bot = member(small::BOT, &[small::GUILDHALL_ROLE]);
     let authority = RoleAuthority {
@@ -364,7 +368,7 @@ async fn a_panel_made_in_the_builder_is_stored_and_its_post_scheduled() {
     let posts = jobs(&harness, POST_PANEL).await;
     assert_eq!(posts.len(), 1);
     assert_eq!(posts[0].guild, Some(small::GUILD));
-    assert_eq!(posts[0].payload["panel"], panel.id);
+    assert_eq!(posts[0].payload["panel"], panel.id.get());
     assert_eq!(posts[0].payload["guild"], small::GUILD.to_string());
     let audit = guildhall_core::audit::recent(&harness.state.core.db, Some(small::GUILD), 10)
         .await
@@ -524,7 +528,7 @@ async fn editing_updates_the_posted_message_or_posts_one_and_stays_in_its_guild(
     assert!(builder.contains("value=\"Pings\""), "{builder}");
     assert!(builder.contains("Save panel"));
 
-    let save = |id: i64, title: &'static str| {
+    let save = |id: guildhall_core::roles::PanelId, title: &'static str| {
         let path = format!("{page}/panels/{id}");
         let fields = vec![
             ("title", title),
@@ -560,7 +564,7 @@ async fn editing_updates_the_posted_message_or_posts_one_and_stays_in_its_guild(
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
     let posts = jobs(&harness, POST_PANEL).await;
     assert_eq!(posts.len(), 1);
-    assert_eq!(posts[0].payload["panel"], unposted);
+    assert_eq!(posts[0].payload["panel"], unposted.get());
     assert_eq!(jobs(&harness, perform::KIND).await.len(), 1);
 
     // A role above the bot is refused at save too; the panel keeps its content.
