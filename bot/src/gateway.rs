@@ -197,7 +197,7 @@ impl Described<'_> {
             },
             FullEvent::VoiceStateUpdate { new, .. } => GuildEvent::Voice {
                 guild: convert::guild(new.guild_id?),
-                state: self.voice.first()?.clone(),
+                state: *self.voice.first()?,
             },
             FullEvent::ThreadCreate { thread } | FullEvent::ThreadUpdate { new: thread, .. } => {
                 GuildEvent::Threads {

@@ -122,7 +122,7 @@ async fn on_event(
             }
             data.levels.forget_voice(*guild);
             for state in *voice {
-                data.levels.on_voice_state(*guild, state.clone());
+                data.levels.on_voice_state(*guild, *state);
             }
         }
         // The bot left a guild or it became unavailable: its voice members and threads are
@@ -132,7 +132,7 @@ async fn on_event(
             data.threads.forget_guild(*guild);
         }
         // VOICE_STATE_UPDATE: the member's new state goes to the voice tracker (memory only).
-        GuildEvent::Voice { guild, state } => data.levels.on_voice_state(*guild, state.clone()),
+        GuildEvent::Voice { guild, state } => data.levels.on_voice_state(*guild, *state),
         GuildEvent::Threads { guild, threads } => {
             for (thread, parent) in *threads {
                 data.threads.put(*guild, *thread, *parent);
@@ -301,7 +301,7 @@ async fn levels_on(data: &BotData, guild: GuildId) -> Result<Arc<GuildSettings>,
 async fn ranked_members(data: &BotData, guild: GuildId) -> Result<i64, BotError> {
     match data.levels.rank_index_len(guild) {
         Some(members) => Ok(i64::try_from(members).unwrap_or(i64::MAX)),
-        None => Ok(guildhall_core::levels::store::count(&data.db, guild).await?),
+        None => Ok(data.levels.members_with_xp(guild).await?),
     }
 }
 

@@ -144,65 +144,6 @@ impl UserId {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn round_trips_through_the_database_representation() {
-        let id = GuildId::new(u64::MAX - 5);
-        assert_eq!(GuildId::from_db(id.to_db()), id);
-        assert!(
-            id.to_db() < 0,
-            "large snowflakes bit-cast to negative BIGINTs"
-        );
-    }
-
-    #[test]
-    fn parses_and_rejects_with_the_kind_named() {
-        assert_eq!("42".parse::<UserId>(), Ok(UserId::new(42)));
-        let error = "abc".parse::<ChannelId>().unwrap_err();
-        assert!(
-            error
-                .to_string()
-                .starts_with("channel id must be a Discord id"),
-            "{error}"
-        );
-        assert!("0".parse::<RoleId>().is_err());
-        // Only the canonical spelling.
-        for other in [
-            "+42",
-            "042",
-            "-42",
-            "4_2",
-            "42 43",
-            "",
-            "18446744073709551616",
-        ] {
-            assert!(other.parse::<GuildId>().is_err(), "{other}");
-        }
-        assert_eq!(" 42 ".parse::<GuildId>(), Ok(GuildId::new(42)));
-    }
-
-    #[test]
-    fn serializes_as_string_and_accepts_numbers() {
-        let id = MessageId::new(1_083_124_816_349_421_618);
-        assert_eq!(
-            serde_json::to_string(&id).unwrap(),
-            "\"1083124816349421618\""
-        );
-        assert_eq!(
-            serde_json::from_str::<MessageId>("\"1083124816349421618\"").unwrap(),
-            id
-        );
-        assert_eq!(
-            serde_json::from_str::<MessageId>("1083124816349421618").unwrap(),
-            id
-        );
-        assert!(serde_json::from_str::<MessageId>("\"x\"").is_err());
-    }
-}
-
 /// Declares an id Guildhall gives its own records (a giveaway, a case, a panel): a number
 /// from the database's identity column, typed so that a panel's id can never be passed where a
 /// giveaway's is expected. A plain number in JSON and in URLs (so stored job payloads and
@@ -293,3 +234,62 @@ macro_rules! local_id {
     };
 }
 pub(crate) use local_id;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_through_the_database_representation() {
+        let id = GuildId::new(u64::MAX - 5);
+        assert_eq!(GuildId::from_db(id.to_db()), id);
+        assert!(
+            id.to_db() < 0,
+            "large snowflakes bit-cast to negative BIGINTs"
+        );
+    }
+
+    #[test]
+    fn parses_and_rejects_with_the_kind_named() {
+        assert_eq!("42".parse::<UserId>(), Ok(UserId::new(42)));
+        let error = "abc".parse::<ChannelId>().unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("channel id must be a Discord id"),
+            "{error}"
+        );
+        assert!("0".parse::<RoleId>().is_err());
+        // Only the canonical spelling.
+        for other in [
+            "+42",
+            "042",
+            "-42",
+            "4_2",
+            "42 43",
+            "",
+            "18446744073709551616",
+        ] {
+            assert!(other.parse::<GuildId>().is_err(), "{other}");
+        }
+        assert_eq!(" 42 ".parse::<GuildId>(), Ok(GuildId::new(42)));
+    }
+
+    #[test]
+    fn serializes_as_string_and_accepts_numbers() {
+        let id = MessageId::new(1_083_124_816_349_421_618);
+        assert_eq!(
+            serde_json::to_string(&id).unwrap(),
+            "\"1083124816349421618\""
+        );
+        assert_eq!(
+            serde_json::from_str::<MessageId>("\"1083124816349421618\"").unwrap(),
+            id
+        );
+        assert_eq!(
+            serde_json::from_str::<MessageId>("1083124816349421618").unwrap(),
+            id
+        );
+        assert!(serde_json::from_str::<MessageId>("\"x\"").is_err());
+    }
+}

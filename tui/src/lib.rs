@@ -24,10 +24,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use guildhall_core::clock::SharedClock;
-use guildhall_core::db::Db;
-use guildhall_core::guild_config::GuildConfigService;
-use guildhall_core::jobs::JobLedger;
 use guildhall_web::admin::AdminClient;
 use tokio::sync::mpsc;
 
@@ -43,13 +39,7 @@ pub use panes::PANES;
 pub struct ConsoleContext {
     /// The database (the console does not require it to be migrated: the migrations pane can
     /// apply pending migrations; other panes then show the database's error).
-    pub db: Db,
-    /// Guild settings, with the CLI's validation and history.
-    pub config: Arc<GuildConfigService>,
-    /// The job ledger.
-    pub ledger: JobLedger,
-    /// The clock.
-    pub clock: SharedClock,
+    pub core: guildhall_core::Core,
     /// The running instance's admin API, for shards, event rates and logs; `None` when there
     /// is none to ask (the overview and logs panes say so).
     pub admin: Option<AdminClient>,
@@ -60,10 +50,7 @@ pub struct ConsoleContext {
 impl From<ConsoleContext> for Services {
     fn from(context: ConsoleContext) -> Self {
         Self {
-            db: context.db,
-            config: context.config,
-            ledger: context.ledger,
-            clock: context.clock,
+            core: context.core,
             live: context
                 .admin
                 .map(|admin| Arc::new(admin) as Arc<dyn LiveSource>),

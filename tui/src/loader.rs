@@ -10,11 +10,8 @@ use std::time::Duration;
 use futures::StreamExt as _;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
-use guildhall_core::clock::SharedClock;
-use guildhall_core::db::Db;
-use guildhall_core::guild_config::GuildConfigService;
 use guildhall_core::ids::GuildId;
-use guildhall_core::jobs::{JobFilter, JobLedger};
+use guildhall_core::jobs::JobFilter;
 use guildhall_core::live::LogLine;
 use guildhall_web::admin::{AdminClient, AdminStatus};
 use serde_json::json;
@@ -64,18 +61,21 @@ impl LiveSource for AdminClient {
 /// What the loader works with.
 #[derive(Clone)]
 pub struct Services {
-    /// The database.
-    pub db: Db,
-    /// Guild settings.
-    pub config: Arc<GuildConfigService>,
-    /// The job ledger.
-    pub ledger: JobLedger,
-    /// The clock.
-    pub clock: SharedClock,
+    /// The process's one core: database, settings, ledger, clock and every feature service
+    /// (the console acts through the same services as every other part of Guildhall).
+    pub core: guildhall_core::Core,
     /// The running instance, when there is one to ask.
     pub live: Option<Arc<dyn LiveSource>>,
     /// Who is acting, for history and the audit log.
     pub actor: String,
+}
+
+impl std::ops::Deref for Services {
+    type Target = guildhall_core::Core;
+
+    fn deref(&self) -> &guildhall_core::Core {
+        &self.core
+    }
 }
 
 impl std::fmt::Debug for Services {

@@ -8,7 +8,6 @@ use clap::Subcommand;
 use guildhall_core::automod::backtest::{Backtest, BacktestReport};
 use guildhall_core::automod::{PriorMessage, RuleKind, explain};
 use guildhall_core::ids::GuildId;
-use guildhall_core::recent_messages::store;
 use serde_json::json;
 
 use crate::app::{self, GlobalOptions, Services};
@@ -130,12 +129,18 @@ async fn backtest(
         .clock
         .now()
         .minus(Duration::from_secs(u64::from(days) * 86_400));
-    let mut page = store::messages_since(&services.db, guild, since, PAGE).await?;
+    let mut page = services
+        .recent_messages
+        .messages_since(guild, since, PAGE)
+        .await?;
     while let Some(last) = page.last().map(|message| message.position()) {
         for message in &page {
             backtest.replay(message);
         }
-        page = store::messages_after(&services.db, guild, last, PAGE).await?;
+        page = services
+            .recent_messages
+            .messages_after(guild, last, PAGE)
+            .await?;
     }
     let report = backtest.finish();
     let stored = guild_settings.recent_messages.store_recent_messages;

@@ -1,8 +1,6 @@
 //! `guildhall console`: the terminal console (panes for overview, migrations, settings, logs and
 //! jobs), on the same database and services as the CLI, with live data from a running instance.
 
-use std::sync::Arc;
-
 use crate::app::{self, GlobalOptions, Services};
 
 #[derive(Debug, clap::Args)]
@@ -25,10 +23,7 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
         }
     };
     let context = guildhall_tui::ConsoleContext {
-        db: services.db.clone(),
-        config: Arc::clone(&services.config),
-        ledger: services.ledger.clone(),
-        clock: Arc::clone(&services.clock),
+        core: guildhall_core::Core::clone(&services),
         admin,
         actor: app::operator(),
     };

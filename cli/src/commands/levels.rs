@@ -158,20 +158,21 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
             None if options.json => {
                 // The export's rows as objects, levels under the current curve.
                 let curve = services.config.get(guild).await?.levels.curve;
-                let rows: Vec<serde_json::Value> =
-                    guildhall_core::levels::store::export(&services.db, guild)
-                        .await?
-                        .iter()
-                        .map(|member| {
-                            json!({
-                                "user": member.user,
-                                "xp": member.xp,
-                                "level": curve.level_for(member.xp),
-                                "messages": member.messages,
-                                "voice_seconds": member.voice_seconds,
-                            })
+                let rows: Vec<serde_json::Value> = services
+                    .levels
+                    .export_rows(guild)
+                    .await?
+                    .iter()
+                    .map(|member| {
+                        json!({
+                            "user": member.user,
+                            "xp": member.xp,
+                            "level": curve.level_for(member.xp),
+                            "messages": member.messages,
+                            "voice_seconds": member.voice_seconds,
                         })
-                        .collect();
+                    })
+                    .collect();
                 output::json(&rows)
             }
             None => {

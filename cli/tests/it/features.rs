@@ -120,7 +120,11 @@ async fn a_switched_off_feature_answers_commands_and_buttons_with_one_sentence_a
         set(&stack, &format!("features.{feature}"), "on");
     }
     let answers: Vec<(&str, &str, Vec<SlashOption>)> = vec![
-        ("moderation", "cases", vec![]),
+        (
+            "moderation",
+            "cases",
+            vec![SlashOption::user("user", small::MEMBER_A)],
+        ),
         ("levels", "rank", vec![]),
         ("roles", "temprole", vec![SlashOption::sub("list", vec![])]),
     ];

@@ -25,7 +25,13 @@ mod ranks;
 pub mod rewards;
 pub mod service;
 pub mod settings;
+// The store is the feature's own: other crates go through its service. Tests elsewhere may
+// set up rows directly.
+#[cfg(any(test, feature = "test-support"))]
 pub mod store;
+#[cfg(not(any(test, feature = "test-support")))]
+#[allow(dead_code, unreachable_pub)]
+pub(crate) mod store;
 pub mod voice;
 
 // The `levels` settings section; compiled once `GuildSettings` has its `levels` field.

@@ -408,6 +408,35 @@ impl LevelService {
             .collect())
     }
 
+    /// How many members of a guild hold XP, counted in SQL.
+    ///
+    /// # Errors
+    /// [`LevelError::Storage`] when the read fails.
+    pub async fn members_with_xp(&self, guild: GuildId) -> Result<i64, LevelError> {
+        Ok(super::store::count(&self.db, guild).await?)
+    }
+
+    /// A page of a guild's members by XP, highest first, read from the database.
+    ///
+    /// # Errors
+    /// [`LevelError::Storage`] when the read fails.
+    pub async fn stored_page(
+        &self,
+        guild: GuildId,
+        offset: u64,
+        limit: u32,
+    ) -> Result<Vec<super::MemberXp>, LevelError> {
+        Ok(super::store::page(&self.db, guild, offset, limit).await?)
+    }
+
+    /// Every member of a guild with XP, as an export reads them.
+    ///
+    /// # Errors
+    /// [`LevelError::Storage`] when the read fails.
+    pub async fn export_rows(&self, guild: GuildId) -> Result<Vec<super::MemberXp>, LevelError> {
+        Ok(super::store::export(&self.db, guild).await?)
+    }
+
     /// Where a member stands: stored XP plus pending, level and progress, and rank (from the
     /// guild's rank index once loaded; counted in SQL until then).
     ///

@@ -58,6 +58,33 @@ pub struct RecentMessages {
 }
 
 impl RecentMessages {
+    /// A guild's stored messages posted at or after `since`, oldest first, at most `limit`;
+    /// read on with [`RecentMessages::messages_after`] from the last one's position.
+    ///
+    /// # Errors
+    /// [`DbError`] when the read fails.
+    pub async fn messages_since(
+        &self,
+        guild: GuildId,
+        since: crate::clock::UnixMillis,
+        limit: u32,
+    ) -> Result<Vec<super::RecentMessage>, DbError> {
+        super::store::messages_since(&self.db, guild, since, limit).await
+    }
+
+    /// The next page of a guild's stored messages after `after`.
+    ///
+    /// # Errors
+    /// [`DbError`] when the read fails.
+    pub async fn messages_after(
+        &self,
+        guild: GuildId,
+        after: super::Position,
+        limit: u32,
+    ) -> Result<Vec<super::RecentMessage>, DbError> {
+        super::store::messages_after(&self.db, guild, after, limit).await
+    }
+
     /// A buffer writing to `db`, holding at most [`DEFAULT_CAPACITY`] entries.
     pub fn new(db: Db) -> Self {
         Self::with_capacity(db, DEFAULT_CAPACITY)

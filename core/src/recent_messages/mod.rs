@@ -16,7 +16,13 @@ pub mod buffer;
 pub mod model;
 pub mod retention;
 pub mod settings;
+// The store is the feature's own: other crates go through its service. Tests elsewhere may
+// set up rows directly.
+#[cfg(any(test, feature = "test-support"))]
 pub mod store;
+#[cfg(not(any(test, feature = "test-support")))]
+#[allow(dead_code, unreachable_pub)]
+pub(crate) mod store;
 
 // The `recent_messages` settings section.
 mod section;

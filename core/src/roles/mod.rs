@@ -30,7 +30,13 @@ pub mod post;
 pub mod self_roles;
 pub mod service;
 pub mod settings;
+// The store is the feature's own: other crates go through its service. Tests elsewhere may
+// set up rows directly.
+#[cfg(any(test, feature = "test-support"))]
 pub mod store;
+#[cfg(not(any(test, feature = "test-support")))]
+#[allow(dead_code, unreachable_pub)]
+pub(crate) mod store;
 pub mod timed;
 pub mod toggle;
 

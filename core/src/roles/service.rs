@@ -97,6 +97,18 @@ const RATE_NAMESPACE: &str = "roles.changes";
 const RATE_WINDOW: Duration = Duration::from_secs(60);
 
 impl RoleService {
+    /// The timed role a `roles.expire` job removes, if any.
+    ///
+    /// # Errors
+    /// [`RoleError::Storage`] when the read fails.
+    pub async fn timed_by_job(
+        &self,
+        guild: GuildId,
+        job: crate::jobs::JobId,
+    ) -> Result<Option<super::TimedRole>, RoleError> {
+        Ok(super::store::timed_by_job(&self.db, guild, job).await?)
+    }
+
     /// A service over the database, scheduling timed-role expiries in `ledger` and counting
     /// role changes per member in `coordination`. Levels are not tracked until
     /// [`RoleService::with_levels`] says where they come from.

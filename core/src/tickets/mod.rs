@@ -22,7 +22,13 @@ pub mod open;
 pub mod panel;
 pub mod service;
 pub mod settings;
+// The store is the feature's own: other crates go through its service. Tests elsewhere may
+// set up rows directly.
+#[cfg(any(test, feature = "test-support"))]
 pub mod store;
+#[cfg(not(any(test, feature = "test-support")))]
+#[allow(dead_code, unreachable_pub)]
+pub(crate) mod store;
 pub mod transcript;
 
 // The `tickets` settings section; compiled once `GuildSettings` has its `tickets` field.

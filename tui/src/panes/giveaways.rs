@@ -7,9 +7,7 @@
 
 use std::sync::Arc;
 
-use guildhall_core::giveaways::{
-    Giveaway, GiveawayId, GiveawayService, GiveawayState, Manager, Slot, SlotState,
-};
+use guildhall_core::giveaways::{Giveaway, GiveawayId, GiveawayState, Manager, Slot, SlotState};
 use guildhall_core::ids::GuildId;
 use ratatui::layout::Constraint;
 use ratatui::style::{Color, Style};
@@ -319,20 +317,10 @@ fn ask(list: &ListState<Vec<GiveawayRow>>, action: GiveawayAction) -> Outcome {
     Outcome::Ask { question, change }
 }
 
-/// The giveaway service over the console's database, ledger and settings.
-fn giveaway_service(services: &Services) -> GiveawayService {
-    GiveawayService::new(
-        services.db.clone(),
-        Arc::clone(&services.clock),
-        services.ledger.clone(),
-        Arc::clone(&services.config),
-    )
-}
-
 /// A guild's giveaways with their slots: every running one, the soonest to end first, then the
 /// most recent others, newest first (at most [`GIVEAWAY_PAGE`]).
 async fn giveaways(services: &Services, guild: GuildId) -> Result<Vec<GiveawayRow>, Failure> {
-    let service = giveaway_service(services);
+    let service = Arc::clone(&services.giveaways);
     let mut listed = service
         .list(
             guild,
@@ -381,7 +369,7 @@ async fn change_giveaway(
     giveaway: GiveawayId,
     action: GiveawayAction,
 ) -> Result<String, Failure> {
-    let service = giveaway_service(services);
+    let service = Arc::clone(&services.giveaways);
     let target = giveaway.to_string();
     let text = |error: guildhall_core::giveaways::GiveawayError| error.to_string();
     match action {

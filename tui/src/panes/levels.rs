@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use guildhall_core::ids::{GuildId, UserId};
-use guildhall_core::levels::{Progress, store};
+use guildhall_core::levels::Progress;
 use ratatui::layout::Constraint;
 use ratatui::text::Line;
 use ratatui::widgets::Row;
@@ -158,10 +158,14 @@ async fn top_levels(services: &Services, guild: GuildId) -> Result<LevelsView, F
         .map_err(|error| error.to_string())?
         .levels
         .curve;
-    let members = store::page(&services.db, guild, 0, LEVEL_PAGE)
+    let members = services
+        .levels
+        .stored_page(guild, 0, LEVEL_PAGE)
         .await
         .map_err(|error| error.to_string())?;
-    let total = store::count(&services.db, guild)
+    let total = services
+        .levels
+        .members_with_xp(guild)
         .await
         .map_err(|error| error.to_string())?;
     Ok(LevelsView {

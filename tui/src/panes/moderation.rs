@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use guildhall_core::ids::GuildId;
-use guildhall_core::moderation::{Case, CaseActor, CaseFilter, CaseKind, ModerationService};
+use guildhall_core::moderation::{Case, CaseActor, CaseFilter, CaseKind};
 use ratatui::layout::Constraint;
 use ratatui::text::Line;
 use ratatui::widgets::Row;
@@ -70,12 +70,7 @@ impl ListPane for Cases {
         Load::new(what, move |services| {
             let text = text.clone();
             async move {
-                let service = ModerationService::new(
-                    services.db.clone(),
-                    Arc::clone(&services.clock),
-                    services.ledger.clone(),
-                    Arc::clone(&services.config),
-                );
+                let service = Arc::clone(&services.moderation);
                 let filter = CaseFilter {
                     kind,
                     text: (!text.is_empty()).then_some(text),

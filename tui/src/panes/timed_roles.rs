@@ -6,10 +6,9 @@
 
 use std::sync::Arc;
 
-use guildhall_core::coordination::MemoryCoordination;
 use guildhall_core::ids::{GuildId, RoleId, UserId};
 use guildhall_core::jobs::{JobFilter, JobId, JobState};
-use guildhall_core::roles::{EXPIRE_TIMED_ROLE, Removal, RoleService, TimedRole, TimedSource};
+use guildhall_core::roles::{EXPIRE_TIMED_ROLE, Removal, TimedRole, TimedSource};
 use ratatui::layout::Constraint;
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
@@ -282,17 +281,6 @@ struct TimedRoleRemoval {
     /// The `effects.perform` job that has the running bot remove the role.
     job: JobId,
 }
-/// The role service over the console's database and ledger. Its coordination port only counts
-/// members' panel clicks, which the console never makes, so an in-process one does.
-fn role_service(services: &Services) -> RoleService {
-    RoleService::new(
-        services.db.clone(),
-        Arc::clone(&services.clock),
-        services.ledger.clone(),
-        Arc::new(MemoryCoordination::new(Arc::clone(&services.clock))),
-    )
-}
-
 /// A guild's running timed roles (the soonest to end first), then the most recently ended
 /// ones, with the role names its role panels give.
 ///
@@ -300,7 +288,7 @@ fn role_service(services: &Services) -> RoleService {
 /// which outlives it in the ledger (a job with a dedupe key is never pruned): `done` for a role
 /// that expired, `cancelled` for one removed early or replaced.
 async fn timed_roles(services: &Services, guild: GuildId) -> Result<TimedRolesView, Failure> {
-    let service = role_service(services);
+    let service = Arc::clone(&services.roles);
     let mut roles = service
         .timed_roles(guild, None)
         .await
@@ -318,7 +306,9 @@ async fn timed_roles(services: &Services, guild: GuildId) -> Result<TimedRolesVi
             .await
             .map_err(|error| error.to_string())?;
         for job in jobs {
-            let timed = guildhall_core::roles::store::timed_by_job(&services.db, guild, job.id)
+            let timed = services
+                .roles
+                .timed_by_job(guild, job.id)
                 .await
                 .map_err(|error| error.to_string())?;
             if let Some(timed) = timed
@@ -354,7 +344,7 @@ async fn remove_timed_role(
     user: UserId,
     role: RoleId,
 ) -> Result<TimedRoleRemoval, Failure> {
-    let removed = role_service(services)
+    let removed = Arc::clone(&services.roles)
         .remove_timed(guild, user, role, None)
         .await
         .map_err(|error| error.to_string())?;

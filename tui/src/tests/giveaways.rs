@@ -38,12 +38,7 @@ impl MemberFacts for Everyone {
 }
 
 fn service(harness: &Harness) -> Arc<GiveawayService> {
-    Arc::new(GiveawayService::new(
-        harness.services.db.clone(),
-        Arc::clone(&harness.services.clock),
-        harness.services.ledger.clone(),
-        Arc::clone(&harness.services.config),
-    ))
+    Arc::clone(&harness.services.giveaways)
 }
 
 async fn start(harness: &Harness, prize: &str, winners: u32, minutes: u64) -> GiveawayId {

@@ -16,9 +16,7 @@ use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use guildhall_core::clock::{ManualClock, SharedClock, UnixMillis};
 use guildhall_core::coordination::MemoryCoordination;
-use guildhall_core::guild_config::GuildConfigService;
 use guildhall_core::ids::GuildId;
-use guildhall_core::jobs::JobLedger;
 use guildhall_core::live::{EventRates, LogLine, ShardStage, ShardStatus};
 use guildhall_core::testing::{TestDb, sqlite_unmigrated};
 use guildhall_web::admin::AdminStatus;
@@ -127,14 +125,7 @@ impl Harness {
         let shared: SharedClock = Arc::new(clock.clone());
         let coordination = Arc::new(MemoryCoordination::new(Arc::clone(&shared)));
         let services = Services {
-            db: test_db.db.clone(),
-            config: Arc::new(GuildConfigService::new(
-                test_db.db.clone(),
-                Arc::clone(&shared),
-                coordination,
-            )),
-            ledger: JobLedger::new(test_db.db.clone(), Arc::clone(&shared), 3),
-            clock: shared,
+            core: guildhall_core::Core::new(test_db.db.clone(), shared, coordination, 3),
             live: live.map(|live| Arc::new(live) as Arc<dyn LiveSource>),
             actor: ACTOR.to_owned(),
         };

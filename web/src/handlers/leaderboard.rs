@@ -88,7 +88,7 @@ pub async fn board(
 ) -> Result<Board, PageError> {
     let state = &app.inner.levels;
     let count = state
-        .member_count(&app.web.core.db, guild, app.now())
+        .member_count(guild, app.now())
         .await
         .map_err(PageError::internal)?;
     let size = u64::from(PAGE_SIZE);

@@ -96,13 +96,12 @@ impl LevelsState {
     /// How many members of the guild have XP, counted at most every [`COUNT_TTL`].
     ///
     /// # Errors
-    /// [`DbError`] when the count fails.
+    /// [`LevelError`] when the count fails.
     pub async fn member_count(
         &self,
-        db: &Db,
         guild: GuildId,
         now: UnixMillis,
-    ) -> Result<u64, DbError> {
+    ) -> Result<u64, guildhall_core::levels::LevelError> {
         let cached = self
             .counts
             .lock()
@@ -115,8 +114,7 @@ impl LevelsState {
         {
             return Ok(count);
         }
-        let count =
-            u64::try_from(guildhall_core::levels::store::count(db, guild).await?).unwrap_or(0);
+        let count = u64::try_from(self.service.members_with_xp(guild).await?).unwrap_or(0);
         let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
         if counts.len() >= MAX_COUNTS {
             counts.retain(|_, (at, _)| now.since(*at) < COUNT_TTL);
