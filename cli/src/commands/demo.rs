@@ -189,7 +189,9 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
         println!(
             "    cargo run -p guildhall -- --data-dir {dir} tickets list --guild {first_guild}"
         );
-        println!("    cargo run -p guildhall -- --data-dir {dir} moderation list --guild {first_guild}");
+        println!(
+            "    cargo run -p guildhall -- --data-dir {dir} moderation list --guild {first_guild}"
+        );
         println!("    cargo run -p guildhall -- --data-dir {dir} levels top --guild {first_guild}");
         println!(
             "    cargo run -p guildhall -- --data-dir {dir} giveaways list --guild {first_guild}"
