@@ -158,6 +158,9 @@ pub async fn run(
     let clock = Arc::clone(&data.clock);
     let recent_messages = Arc::clone(&data.recent_messages);
     let levels = Arc::clone(&data.levels);
+    let snapshot_parts = (Arc::clone(&data.cache), data.db.clone());
+    // From here the guild model records what changes, for the snapshot writer.
+    data.cache.track_changes();
     let level_up_parts = (
         Arc::clone(&data.config),
         Arc::clone(&data.cache),
@@ -193,6 +196,14 @@ pub async fn run(
     // XP: written every `levels.flush_interval_secs` (voice time turned into XP on the way),
     // once more at shutdown; the level-ups it reports are announced and rewarded here.
     let (level_up_sender, level_up_receiver) = tokio::sync::mpsc::channel(LEVEL_UP_QUEUE);
+    // The guild model, persisted for processes without the bot (names, pickers, id checks).
+    let (snapshot_cache, snapshot_db) = snapshot_parts;
+    let snapshot_writer = tokio::spawn(guildhall_core::guild_snapshot::run_writer(
+        snapshot_cache,
+        snapshot_db,
+        Arc::clone(&clock),
+        stop_flusher.clone(),
+    ));
     let level_flusher = levels.run_flusher(
         guildhall_core::levels::FLUSH_TICK,
         stop_flusher.clone(),
@@ -227,6 +238,9 @@ pub async fn run(
     stop_flusher.cancel();
     if let Err(error) = flusher.await {
         tracing::error!(%error, "the recent-message flusher failed");
+    }
+    if let Err(error) = snapshot_writer.await {
+        tracing::error!(%error, "the guild snapshot writer failed");
     }
     if let Err(error) = level_flusher.await {
         tracing::error!(%error, "the levels flusher failed");

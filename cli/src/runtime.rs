@@ -154,7 +154,19 @@ pub async fn serve(
         });
     }
     if parts.web && settings.web.enabled {
-        // Where the bot runs beside the dashboard, its levels flusher serves both.
+        // Where the bot runs beside the dashboard, its levels flusher serves both; without
+        // it, the dashboard reads the guild model the bot persisted (names, pickers, id checks).
+        if !parts.bot {
+            let reader = guildhall_core::guild_snapshot::run_reader(
+                Arc::clone(&services.guild_cache),
+                services.db.clone(),
+                shutdown.clone(),
+            );
+            tasks.spawn(async move {
+                reader.await;
+                Ok("guild snapshot reader")
+            });
+        }
         let state = web_state(settings, services, job_metrics, !parts.bot)?;
         let stop = shutdown.clone();
         tasks.spawn(async move {

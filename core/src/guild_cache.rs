@@ -41,6 +41,49 @@ pub const MAX_FETCHED_MEMBERS: usize = 5_000;
 #[derive(Debug, Default)]
 pub struct GuildCache {
     guilds: RwLock<HashMap<GuildId, CachedGuild>>,
+    /// What changed since the guild snapshot was last written, in the process that writes it
+    /// (the bot's); `None` elsewhere, so a reader's model never queues writes.
+    changes: std::sync::Mutex<Option<Changes>>,
+}
+
+/// What changed in the model since the snapshot was last written
+/// ([`crate::guild_snapshot`]).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Changes {
+    /// Guilds described afresh (GUILD_CREATE): every row is rewritten.
+    pub whole: HashSet<GuildId>,
+    /// Guilds whose name, roles or channels changed: those are rewritten.
+    pub structure: HashSet<GuildId>,
+    /// Members whose roles or names changed, or who left, by guild.
+    pub members: HashMap<GuildId, HashSet<UserId>>,
+    /// Guilds the bot left.
+    pub gone: HashSet<GuildId>,
+}
+
+impl Changes {
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.whole.is_empty()
+            && self.structure.is_empty()
+            && self.members.is_empty()
+            && self.gone.is_empty()
+    }
+}
+
+/// One guild as the snapshot stores it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuildExport {
+    /// Its name.
+    pub name: String,
+    /// Its owner.
+    pub owner: UserId,
+    /// Its roles with their names.
+    pub roles: Vec<(RoleInfo, String)>,
+    /// Its channels and categories.
+    pub channels: Vec<(ChannelId, ChannelFacts)>,
+    /// The members asked for: what the model knows of each (roles, name), or neither when the
+    /// member is gone.
+    pub members: Vec<(UserId, Option<MemberInfo>, Option<String>)>,
 }
 
 #[async_trait]
@@ -103,6 +146,96 @@ impl GuildCache {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    fn note(&self, change: impl FnOnce(&mut Changes)) {
+        let mut changes = self
+            .changes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(changes) = changes.as_mut() {
+            change(changes);
+        }
+    }
+
+    fn note_members(&self, guild: GuildId, users: impl IntoIterator<Item = UserId>) {
+        self.note(|changes| changes.members.entry(guild).or_default().extend(users));
+    }
+
+    /// Starts recording what changes, for the process that writes the guild snapshot.
+    pub fn track_changes(&self) {
+        let mut changes = self
+            .changes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if changes.is_none() {
+            *changes = Some(Changes::default());
+        }
+    }
+
+    /// What changed since the last call (empty when not tracking).
+    pub fn take_changes(&self) -> Changes {
+        self.changes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// Gives back changes a failed write could not store, to be written next time.
+    pub fn restore_changes(&self, failed: Changes) {
+        self.note(|changes| {
+            changes.whole.extend(failed.whole);
+            changes.structure.extend(failed.structure);
+            changes.gone.extend(failed.gone);
+            for (guild, users) in failed.members {
+                changes.members.entry(guild).or_default().extend(users);
+            }
+        });
+    }
+
+    /// A guild as the snapshot stores it, with `members` (every member it knows when `None`).
+    pub fn export(&self, guild: GuildId, members: Option<&HashSet<UserId>>) -> Option<GuildExport> {
+        let guilds = self.read();
+        let cached = guilds.get(&guild)?;
+        let members = match members {
+            Some(users) => users
+                .iter()
+                .map(|user| {
+                    (
+                        *user,
+                        cached.members.get(user).cloned(),
+                        cached.names.get(user).cloned(),
+                    )
+                })
+                .collect(),
+            None => cached
+                .members
+                .keys()
+                .chain(cached.names.keys())
+                .collect::<HashSet<_>>()
+                .into_iter()
+                .map(|user| {
+                    (
+                        *user,
+                        cached.members.get(user).cloned(),
+                        cached.names.get(user).cloned(),
+                    )
+                })
+                .collect(),
+        };
+        Some(GuildExport {
+            name: cached.name.clone(),
+            owner: cached.owner,
+            roles: cached.roles.values().cloned().collect(),
+            channels: cached
+                .channels
+                .iter()
+                .map(|(id, facts)| (*id, facts.clone()))
+                .collect(),
+            members,
+        })
+    }
+
     /// Replaces a guild wholesale (GUILD_CREATE).
     pub fn put_guild(
         &self,
@@ -134,6 +267,10 @@ impl GuildCache {
                 channels: HashMap::new(),
             },
         );
+        self.note(|changes| {
+            changes.gone.remove(&guild);
+            changes.whole.insert(guild);
+        });
     }
 
     /// Adds or replaces a channel or category (GUILD_CREATE, CHANNEL_CREATE, CHANNEL_UPDATE);
@@ -156,7 +293,12 @@ impl GuildCache {
                     parent,
                 },
             );
+        } else {
+            return;
         }
+        self.note(|changes| {
+            changes.structure.insert(guild);
+        });
     }
 
     /// Forgets a channel (CHANNEL_DELETE).
@@ -164,6 +306,9 @@ impl GuildCache {
         if let Some(cached) = self.write().get_mut(&guild) {
             cached.channels.remove(&channel);
         }
+        self.note(|changes| {
+            changes.structure.insert(guild);
+        });
     }
 
     /// The guild's channels and categories, if the guild is cached (for pickers that show
@@ -188,6 +333,12 @@ impl GuildCache {
     /// Forgets a guild (the bot left it).
     pub fn remove_guild(&self, guild: GuildId) {
         self.write().remove(&guild);
+        self.note(|changes| {
+            changes.whole.remove(&guild);
+            changes.structure.remove(&guild);
+            changes.members.remove(&guild);
+            changes.gone.insert(guild);
+        });
     }
 
     /// Adds or replaces a role.
@@ -195,6 +346,9 @@ impl GuildCache {
         if let Some(cached) = self.write().get_mut(&guild) {
             cached.roles.insert(role.id, (role, name));
         }
+        self.note(|changes| {
+            changes.structure.insert(guild);
+        });
     }
 
     /// Removes a role, and it from every member.
@@ -205,14 +359,20 @@ impl GuildCache {
                 member.roles.retain(|held| *held != role);
             }
         }
+        // Members who held it are rewritten with the whole guild.
+        self.note(|changes| {
+            changes.whole.insert(guild);
+        });
     }
 
     /// Adds or replaces a member (from a gateway event: kept while they are a member).
     pub fn put_member(&self, guild: GuildId, member: MemberInfo) {
+        let user = member.user;
         if let Some(cached) = self.write().get_mut(&guild) {
             cached.fetched_set.remove(&member.user);
             cached.members.insert(member.user, member);
         }
+        self.note_members(guild, [user]);
     }
 
     /// Keeps a member's roles as an event carried them (a message's partial member). The
@@ -244,16 +404,20 @@ impl GuildCache {
                     timed_out_until: None,
                 });
         }
+        self.note_members(guild, [user]);
     }
 
     /// Adds members from an event that lists many (GUILD_MEMBERS_CHUNK).
     pub fn put_members(&self, guild: GuildId, members: impl IntoIterator<Item = MemberInfo>) {
+        let mut users = Vec::new();
         if let Some(cached) = self.write().get_mut(&guild) {
             for member in members {
+                users.push(member.user);
                 cached.fetched_set.remove(&member.user);
                 cached.members.insert(member.user, member);
             }
         }
+        self.note_members(guild, users);
     }
 
     /// Adds a member the bot asked Discord for. Unlike [`Self::put_member`], at most
@@ -301,6 +465,7 @@ impl GuildCache {
             cached.pending.remove(&user);
             cached.names.remove(&user);
         }
+        self.note_members(guild, [user]);
     }
 
     /// Records members' display names (a guild not cached is ignored).
@@ -309,9 +474,14 @@ impl GuildCache {
         guild: GuildId,
         names: impl IntoIterator<Item = (UserId, String)>,
     ) {
+        let mut users = Vec::new();
         if let Some(cached) = self.write().get_mut(&guild) {
-            cached.names.extend(names);
+            for (user, name) in names {
+                users.push(user);
+                cached.names.insert(user, name);
+            }
         }
+        self.note_members(guild, users);
     }
 
     /// A member's display name, if seen.

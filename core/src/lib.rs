@@ -22,6 +22,7 @@ pub mod giveaways;
 pub mod guards;
 pub mod guild_cache;
 pub mod guild_config;
+pub mod guild_snapshot;
 pub mod guilds;
 pub mod ids;
 pub mod jobs;

@@ -53,6 +53,36 @@ impl ChannelKind {
         }
     }
 
+    /// Its name in storage (the guild snapshot).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Voice => "voice",
+            Self::Category => "category",
+            Self::Announcement => "announcement",
+            Self::Thread => "thread",
+            Self::Stage => "stage",
+            Self::Forum => "forum",
+            Self::Other => "other",
+        }
+    }
+
+    /// The kind stored as `name` ([`ChannelKind::as_str`]); anything else is `Other`.
+    pub fn from_name(name: &str) -> Self {
+        [
+            Self::Text,
+            Self::Voice,
+            Self::Category,
+            Self::Announcement,
+            Self::Thread,
+            Self::Stage,
+            Self::Forum,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == name)
+        .unwrap_or(Self::Other)
+    }
+
     /// Whether messages can be posted in it (text, announcements, threads; voice channels have
     /// a text chat too).
     pub const fn takes_messages(self) -> bool {

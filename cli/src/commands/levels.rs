@@ -90,7 +90,13 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
             guild,
             page,
             per_page,
-        } => top(options, &levels, guild, page, per_page).await,
+        } => {
+            // Members by name: the guild model the bot persisted.
+            guildhall_core::guild_snapshot::load_guild(&services.db, &services.guild_cache, guild)
+                .await?;
+            let names = |user: UserId| services.guild_cache.member_name(guild, user);
+            top(options, &levels, guild, page, per_page, &names).await
+        }
         Command::User { guild, user } => {
             let card = levels.rank_card(guild, user).await?;
             if options.json {
@@ -189,6 +195,7 @@ async fn top(
     guild: GuildId,
     page: u64,
     per_page: u32,
+    name_of: &dyn Fn(UserId) -> Option<String>,
 ) -> anyhow::Result<()> {
     if page == 0 {
         anyhow::bail!("--page starts at 1, got 0");
@@ -199,7 +206,18 @@ async fn top(
     let offset = (page - 1).saturating_mul(u64::from(per_page));
     let entries = levels.leaderboard(guild, offset, per_page).await?;
     if options.json {
-        return output::json(&entries);
+        // Ids as before, each with the member's name where the bot has seen them.
+        let rows: Vec<serde_json::Value> = entries
+            .iter()
+            .map(|entry| {
+                let mut row = serde_json::to_value(entry).unwrap_or_default();
+                if let Some(object) = row.as_object_mut() {
+                    object.insert("name".into(), json!(name_of(entry.user)));
+                }
+                row
+            })
+            .collect();
+        return output::json(&rows);
     }
     if entries.is_empty() {
         if page == 1 {
@@ -213,7 +231,7 @@ async fn top(
     for entry in entries {
         table.row(vec![
             format!("#{}", entry.rank),
-            entry.user.to_string(),
+            name_of(entry.user).unwrap_or_else(|| entry.user.to_string()),
             entry.level.to_string(),
             entry.xp.to_string(),
             entry.messages.to_string(),

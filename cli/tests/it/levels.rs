@@ -461,6 +461,29 @@ async fn the_leaderboard_follows_an_import_and_agrees_with_the_cli() {
         cli_order,
         [b, a, c].map(|user| json!(user.to_string())).to_vec()
     );
+    // Names, not snowflakes: the CLI reads the guild model the bot persisted (written within
+    // a second of the bot learning it), in its JSON beside the ids and in its table.
+    let names = testing::wait_for("levels top to name the members", WITHIN, || async {
+        let names: Vec<Value> = top(&stack)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|entry| entry["name"].clone())
+            .collect();
+        names.iter().all(Value::is_string).then_some(names)
+    })
+    .await;
+    assert_eq!(names.len(), 3);
+    let table = guildhall(&stack.test_db.url, stack.dir.path())
+        .args(["levels", "top", "--guild", &guild])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&table.stdout).into_owned();
+    for name in &names {
+        let name = name.as_str().unwrap();
+        assert!(table.contains(name), "{name} in {table}");
+    }
+    assert!(!table.contains(&b.to_string()), "no bare snowflake: {table}");
     let (board, callback) = slash(&stack, small::MEMBER_C, "leaderboard", vec![]).await;
     assert!(!board.ephemeral, "the leaderboard is public");
     assert_eq!(

@@ -32,12 +32,14 @@ pub struct LevelsView {
 }
 
 /// One member on the levels pane.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LevelRow {
     /// Place (1 is the top).
     pub rank: u64,
     /// The member.
     pub user: UserId,
+    /// Their display name, where the bot has seen them.
+    pub name: Option<String>,
     /// Total XP.
     pub xp: i64,
     /// Level and progress under the guild's curve.
@@ -107,7 +109,7 @@ impl ListPane for Levels {
         let share = percent(row);
         Row::new([
             row.rank.to_string(),
-            row.user.to_string(),
+            row.name.clone().unwrap_or_else(|| row.user.to_string()),
             row.progress.level.to_string(),
             row.xp.to_string(),
             format!("{} {share:>3}%", bar(share)),
@@ -130,8 +132,12 @@ impl ListPane for Levels {
         let voice = Duration::from_secs(u64::try_from(row.voice_seconds).unwrap_or(0));
         let lines = vec![
             Line::from(format!(
-                "#{} · member {} · level {} · {} XP",
-                row.rank, row.user, progress.level, row.xp
+                "#{} · {} (id {}) · level {} · {} XP",
+                row.rank,
+                row.name.as_deref().unwrap_or("a member the bot has not seen"),
+                row.user,
+                progress.level,
+                row.xp
             )),
             Line::from(next),
             Line::from(format!(
@@ -168,6 +174,10 @@ async fn top_levels(services: &Services, guild: GuildId) -> Result<LevelsView, F
         .members_with_xp(guild)
         .await
         .map_err(|error| error.to_string())?;
+    // Members by name: the guild model the bot persisted.
+    guildhall_core::guild_snapshot::load_guild(&services.db, &services.guild_cache, guild)
+        .await
+        .map_err(|error| error.to_string())?;
     Ok(LevelsView {
         total: u64::try_from(total).unwrap_or(0),
         members: members
@@ -176,6 +186,7 @@ async fn top_levels(services: &Services, guild: GuildId) -> Result<LevelsView, F
             .map(|(member, rank)| LevelRow {
                 rank,
                 user: member.user,
+                name: services.guild_cache.member_name(guild, member.user),
                 xp: member.xp,
                 progress: curve.progress(member.xp),
                 messages: member.messages,

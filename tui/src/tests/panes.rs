@@ -476,11 +476,47 @@ async fn levels_list_the_top_members_of_the_selected_guild() {
     )
     .await
     .unwrap();
+    // The bot has seen three of them: their names come from the guild snapshot it wrote; the
+    // fourth stays an id.
+    let bot_model = guildhall_core::guild_cache::GuildCache::new();
+    bot_model.track_changes();
+    bot_model.put_guild(
+        GUILD,
+        "Tavern of Testing".into(),
+        UserId::new(1),
+        vec![(
+            guildhall_core::permissions::RoleInfo {
+                id: guildhall_core::ids::RoleId::new(GUILD.get()),
+                position: 0,
+                permissions: guildhall_core::permissions::Permissions(0),
+            },
+            "@everyone".into(),
+        )],
+        Vec::new(),
+    );
+    bot_model.set_member_names(
+        GUILD,
+        [
+            (UserId::new(424_242_424_242_424_242), "ava".to_owned()),
+            (UserId::new(111_111_111_111_111_111), "bram".to_owned()),
+            (UserId::new(333_333_333_333_333_333), "cleo".to_owned()),
+        ],
+    );
+    guildhall_core::guild_snapshot::write_changes(&bot_model, &db, NOW)
+        .await
+        .unwrap();
     harness.act(Action::ShowPane(PaneId::named("levels"))).await;
     let screen = harness.screen();
     assert!(
         screen.contains("4 with XP") && !screen.contains("999999999999999999"),
         "{screen}"
+    );
+    assert!(
+        screen.contains("bram")
+            && screen.contains("ava")
+            && screen.contains("1     bram")
+            && screen.contains("222222222222222222"),
+        "names where the bot has seen the member, the id otherwise: {screen}"
     );
     harness.key(KeyCode::Down).await;
     insta::assert_snapshot!("levels_top_members_with_details", harness.screen());
