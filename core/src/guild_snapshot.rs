@@ -307,7 +307,12 @@ pub async fn load_changed(
 
 /// The bot's side: writes the changes of `cache` every [`WRITE_EVERY`] until `stop`, and once
 /// more then. Failures are logged and retried.
-pub async fn run_writer(cache: Arc<GuildCache>, db: Db, clock: SharedClock, stop: CancellationToken) {
+pub async fn run_writer(
+    cache: Arc<GuildCache>,
+    db: Db,
+    clock: SharedClock,
+    stop: CancellationToken,
+) {
     cache.track_changes();
     let mut ticks = tokio::time::interval(WRITE_EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -345,7 +350,11 @@ pub async fn run_reader(cache: Arc<GuildCache>, db: Db, stop: CancellationToken)
 /// What the export of a guild would write, for tests.
 #[cfg(test)]
 fn rows_of(export: &crate::guild_cache::GuildExport) -> (usize, usize, usize) {
-    (export.roles.len(), export.channels.len(), export.members.len())
+    (
+        export.roles.len(),
+        export.channels.len(),
+        export.members.len(),
+    )
 }
 
 #[cfg(test)]
@@ -407,9 +416,18 @@ mod tests {
             let reader = GuildCache::new();
             let mut seen = HashMap::new();
             assert_eq!(load_changed(db, &reader, &mut seen).await.unwrap(), 1);
-            assert_eq!(reader.role_name(GUILD, RoleId::new(20)).as_deref(), Some("role 20"));
-            assert_eq!(reader.channel(GUILD, ChannelId::new(30)).unwrap().name, "general");
-            assert_eq!(reader.member_name(GUILD, UserId::new(5)).as_deref(), Some("ava"));
+            assert_eq!(
+                reader.role_name(GUILD, RoleId::new(20)).as_deref(),
+                Some("role 20")
+            );
+            assert_eq!(
+                reader.channel(GUILD, ChannelId::new(30)).unwrap().name,
+                "general"
+            );
+            assert_eq!(
+                reader.member_name(GUILD, UserId::new(5)).as_deref(),
+                Some("ava")
+            );
             assert_eq!(
                 reader.member(GUILD, UserId::new(5)).unwrap().roles,
                 [RoleId::new(20)]
@@ -429,7 +447,10 @@ mod tests {
             bot.remove_member(GUILD, UserId::new(6));
             write_changes(&bot, db, UnixMillis(4)).await.unwrap();
             assert_eq!(load_changed(db, &reader, &mut seen).await.unwrap(), 1);
-            assert_eq!(reader.member_name(GUILD, UserId::new(5)).as_deref(), Some("ava b"));
+            assert_eq!(
+                reader.member_name(GUILD, UserId::new(5)).as_deref(),
+                Some("ava b")
+            );
             assert!(reader.channel(GUILD, ChannelId::new(31)).is_some());
 
             // The bot leaves: the rows go, and the reader forgets the guild.

@@ -225,3 +225,85 @@ async fn a_job_naming_another_guilds_channel_is_refused_before_posting() {
         "nothing was posted into the other guild"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_apart_from_the_bot_shows_names_from_the_guild_snapshot() {
+    let sandbox = Sandbox::start(Seed::small()).await.unwrap();
+    let web_port = dashboard::free_port();
+    let web_env = dashboard::env(&sandbox, web_port);
+    let web_env: Vec<(&str, &str)> = web_env
+        .iter()
+        .map(|(key, value)| (key.as_str(), value.as_str()))
+        .collect();
+    let stack = Stack::on(sandbox, &["bot"], &[]).await;
+    stack.ready().await;
+    let web_dir = tempfile::tempdir().unwrap();
+    let mut web = Stack::spawn(
+        &stack.sandbox,
+        &stack.test_db,
+        web_dir.path(),
+        &["web"],
+        &web_env,
+    );
+    let mut owner = Dashboard::login(&stack.sandbox, web_port, small::OWNER).await;
+    let guild = small::GUILD;
+    // The pickers of the generic settings page name the guild's channels and roles, from the
+    // snapshot the bot wrote: the dashboard does not ask Discord for them.
+    let asked_discord = |stack: &Stack| {
+        let roles = format!("/guilds/{guild}/roles");
+        let channels = format!("/guilds/{guild}/channels");
+        stack
+            .sandbox
+            .requests()
+            .iter()
+            .filter(|r| r.method.as_str() == "GET" && (r.path == roles || r.path == channels))
+            .count()
+    };
+    let page = format!("/guilds/{guild}/settings/tickets");
+    let deadline = std::time::Instant::now() + WITHIN;
+    let body = loop {
+        let before = asked_discord(&stack);
+        let body = owner.get(&page).await.text().await.unwrap();
+        if body.contains("@Member") && body.contains("Text Channels (category)") {
+            assert_eq!(
+                asked_discord(&stack),
+                before,
+                "the names came from the snapshot, not from Discord"
+            );
+            break body;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the dashboard never knew the guild's names: {body}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    };
+    assert!(
+        !body.contains(&small::OTHER_GUILDHALL_ROLE.to_string()),
+        "another guild's roles are not offered"
+    );
+    // And the id check uses it: this guild's role is accepted, another guild's refused.
+    let ours = owner
+        .post_form(
+            &format!("/guilds/{guild}/roles/self"),
+            &[("self_role", small::MEMBER_ROLE.to_string().as_str())],
+        )
+        .await;
+    assert!(
+        ours.status().is_success() || ours.status().is_redirection(),
+        "{:?}",
+        ours.status()
+    );
+    let theirs = owner
+        .post_form(
+            &format!("/guilds/{guild}/roles/self"),
+            &[(
+                "self_role",
+                small::OTHER_GUILDHALL_ROLE.to_string().as_str(),
+            )],
+        )
+        .await;
+    assert_eq!(theirs.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    let _ = web.kill();
+    let _ = web.wait();
+}

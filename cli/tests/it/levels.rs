@@ -483,7 +483,10 @@ async fn the_leaderboard_follows_an_import_and_agrees_with_the_cli() {
         let name = name.as_str().unwrap();
         assert!(table.contains(name), "{name} in {table}");
     }
-    assert!(!table.contains(&b.to_string()), "no bare snowflake: {table}");
+    assert!(
+        !table.contains(&b.to_string()),
+        "no bare snowflake: {table}"
+    );
     let (board, callback) = slash(&stack, small::MEMBER_C, "leaderboard", vec![]).await;
     assert!(!board.ephemeral, "the leaderboard is public");
     assert_eq!(

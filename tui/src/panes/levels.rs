@@ -134,7 +134,9 @@ impl ListPane for Levels {
             Line::from(format!(
                 "#{} · {} (id {}) · level {} · {} XP",
                 row.rank,
-                row.name.as_deref().unwrap_or("a member the bot has not seen"),
+                row.name
+                    .as_deref()
+                    .unwrap_or("a member the bot has not seen"),
                 row.user,
                 progress.level,
                 row.xp
