@@ -142,7 +142,8 @@ pub async fn rollback(
         .history(guild, None, HISTORY_SHOWN)
         .await
         .map_err(PageError::internal)?;
-    Ok(components::history_table(access.id, &entries, &user.csrf, Some(&flash)).into_response())
+    let names = components::Names::of(&app.web.core.guild_cache, access.id);
+    Ok(components::history_table(access.id, &entries, &user.csrf, Some(&flash), &names).into_response())
 }
 
 /// What an operator does to a job.

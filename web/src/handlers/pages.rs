@@ -133,7 +133,8 @@ pub async fn history(
         .history(guild, None, HISTORY_SHOWN)
         .await
         .map_err(PageError::internal)?;
-    Ok(pages::history(&user, &access, &entries, None))
+    let names = crate::views::components::Names::of(&app.web.core.guild_cache, access.id);
+    Ok(pages::history(&user, &access, &entries, None, &names))
 }
 
 /// `GET /operator`: shards, event rates, every guild, the job ledger.

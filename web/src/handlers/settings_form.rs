@@ -214,6 +214,7 @@ async fn render(
         flash,
         choices: &choices,
         history: &history,
+        names: &crate::views::components::Names::of(&app.web.core.guild_cache, access.id),
     };
     Ok((status, view::settings_form(user, access, &page)).into_response())
 }

@@ -149,6 +149,7 @@ pub fn history_table(
     entries: &[HistoryEntry],
     csrf: &str,
     flash: Option<&Flash>,
+    names: &Names,
 ) -> Markup {
     html! {
         section #history {
@@ -168,7 +169,7 @@ pub fn history_table(
                                     td { (entry.section) }
                                     td { (entry.version) }
                                     td {
-                                        @for line in diff(&entry.old_value, &entry.new_value) { div { code { (line) } } }
+                                        @for line in diff(&entry.old_value, &entry.new_value) { div { code { (names.humanize(&line)) } } }
                                         @if let Some(note) = &entry.note { div.muted { (note) } }
                                     }
                                     td { (entry.actor) }
@@ -239,5 +240,90 @@ pub fn stat(label: &str, value: &str) -> Markup {
             div.value { (value) }
             div.label { (label) }
         }
+    }
+}
+
+/// The names of one guild's roles, channels and members as this process knows them (the bot's
+/// guild model, or the snapshot it persisted), to show names where text holds ids.
+#[derive(Debug, Default)]
+pub struct Names {
+    known: std::collections::HashMap<u64, String>,
+}
+
+impl Names {
+    /// The names of `guild` in `cache`.
+    pub fn of(cache: &guildhall_core::guild_cache::GuildCache, guild: GuildId) -> Self {
+        let mut known = std::collections::HashMap::new();
+        if let Some(export) = cache.export(guild, None) {
+            for (user, _, name) in export.members {
+                if let Some(name) = name {
+                    known.insert(user.get(), name);
+                }
+            }
+            for (role, name) in export.roles {
+                let shown = if role.id.get() == guild.get() {
+                    name
+                } else {
+                    format!("@{name}")
+                };
+                known.insert(role.id.get(), shown);
+            }
+            for (channel, facts) in export.channels {
+                known.insert(channel.get(), format!("#{}", facts.name));
+            }
+        }
+        Self { known }
+    }
+
+    /// Adds a member's name.
+    #[cfg(test)]
+    #[must_use]
+    fn with_member(mut self, user: guildhall_core::ids::UserId, name: String) -> Self {
+        self.known.insert(user.get(), name);
+        self
+    }
+
+    /// `text` with every id this guild knows replaced by its name (`@Moderator`, `#general`);
+    /// unknown numbers stay as they are.
+    pub fn humanize(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut digits = String::new();
+        let flush = |digits: &mut String, out: &mut String| {
+            let named = (17..=20)
+                .contains(&digits.len())
+                .then(|| digits.parse::<u64>().ok())
+                .flatten()
+                .and_then(|id| self.known.get(&id));
+            match named {
+                Some(name) => out.push_str(name),
+                None => out.push_str(digits),
+            }
+            digits.clear();
+        };
+        for character in text.chars() {
+            if character.is_ascii_digit() {
+                digits.push(character);
+            } else {
+                flush(&mut digits, &mut out);
+                out.push(character);
+            }
+        }
+        flush(&mut digits, &mut out);
+        out
+    }
+}
+
+#[cfg(test)]
+mod names_tests {
+    use super::*;
+
+    #[test]
+    fn ids_the_guild_knows_become_names_and_others_stay() {
+        let names = Names::default()
+            .with_member(guildhall_core::ids::UserId::new(964_689_920_000_000_012), "ava".into());
+        assert_eq!(
+            names.humanize(r#"staff_roles: [] → ["964689920000000012", "964689920000000013"], 42"#),
+            r#"staff_roles: [] → ["ava", "964689920000000013"], 42"#
+        );
     }
 }

@@ -186,6 +186,7 @@ pub fn history(
     guild: &GuildAccess,
     entries: &[HistoryEntry],
     flash: Option<&Flash>,
+    names: &components::Names,
 ) -> Markup {
     page(
         &format!("{} · history", guild.name),
@@ -194,7 +195,7 @@ pub fn history(
             h1 { (guild.name) }
             (guild_tabs(guild.id, "History"))
             p.muted { "Undo restores a section to what it was before that change; the restore is itself a new change." }
-            (components::history_table(guild.id, entries, &user.csrf, flash))
+            (components::history_table(guild.id, entries, &user.csrf, flash, names))
         },
     )
 }

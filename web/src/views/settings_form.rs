@@ -56,6 +56,8 @@ pub struct FormPage<'a> {
     pub choices: &'a Choices,
     /// The section's latest changes.
     pub history: &'a [HistoryEntry],
+    /// The guild's names, for the ids in the history.
+    pub names: &'a components::Names,
 }
 
 /// The ids in one submitted value (a select sends one per pair; a text box may hold several).
@@ -101,7 +103,7 @@ pub fn settings_form(user: &CurrentUser, guild: &GuildAccess, form: &FormPage<'_
                 button.primary type="submit" { "Save" }
             }
             h2 { "History of " (section.name()) }
-            (components::history_table(guild.id, form.history, &user.csrf, None))
+            (components::history_table(guild.id, form.history, &user.csrf, None, form.names))
         },
     )
 }
