@@ -39,6 +39,12 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
     let settings = app::load_settings(options)?;
     let services = Services::open(&settings).await?;
     let moderation = std::sync::Arc::clone(&services.moderation);
+    let guild = match &command {
+        Command::List { guild, .. } | Command::Show { guild, .. } => *guild,
+    };
+    // Members by name: the guild model the bot persisted.
+    guildhall_core::guild_snapshot::load_guild(&services.db, &services.guild_cache, guild).await?;
+    let name_of = |user: UserId| services.guild_cache.member_name(guild, user);
     match command {
         Command::List {
             guild,
@@ -71,7 +77,7 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
                 table.row(vec![
                     case.number.to_string(),
                     kind,
-                    case.target.to_string(),
+                    name_of(case.target).unwrap_or_else(|| case.target.to_string()),
                     by(case),
                     case.created_at.to_rfc3339(),
                     case.reason.clone(),
@@ -90,7 +96,13 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
             for (field, value) in [
                 ("case", case.number.to_string()),
                 ("kind", case.kind.to_string()),
-                ("user", case.target.to_string()),
+                (
+                    "user",
+                    name_of(case.target).map_or_else(
+                        || case.target.to_string(),
+                        |name| format!("{name} (id {})", case.target),
+                    ),
+                ),
                 ("by", by(&case)),
                 ("reason", case.reason.clone()),
                 ("not carried out", optional(case.failed_reason.clone())),

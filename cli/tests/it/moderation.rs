@@ -364,6 +364,22 @@ async fn a_flood_of_reworded_messages_ends_in_a_timeout_with_a_case_and_a_mod_lo
         String::from_utf8_lossy(&shown.stdout).contains("automod:duplicates"),
         "{shown:?}"
     );
+    // The feature's own name works too, and the member is named (the id stays beside it).
+    let shown = guildhall(&stack.test_db.url, stack.dir.path())
+        .args([
+            "moderation",
+            "show",
+            "--guild",
+            &small::GUILD.to_string(),
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&shown.stdout).into_owned();
+    assert!(
+        shown.contains(&format!("alice (id {})", small::MEMBER_A)),
+        "{shown}"
+    );
 }
 
 #[tokio::test]

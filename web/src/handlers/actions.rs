@@ -143,7 +143,10 @@ pub async fn rollback(
         .await
         .map_err(PageError::internal)?;
     let names = components::Names::of(&app.web.core.guild_cache, access.id);
-    Ok(components::history_table(access.id, &entries, &user.csrf, Some(&flash), &names).into_response())
+    Ok(
+        components::history_table(access.id, &entries, &user.csrf, Some(&flash), &names)
+            .into_response(),
+    )
 }
 
 /// What an operator does to a job.

@@ -319,8 +319,10 @@ mod names_tests {
 
     #[test]
     fn ids_the_guild_knows_become_names_and_others_stay() {
-        let names = Names::default()
-            .with_member(guildhall_core::ids::UserId::new(964_689_920_000_000_012), "ava".into());
+        let names = Names::default().with_member(
+            guildhall_core::ids::UserId::new(964_689_920_000_000_012),
+            "ava".into(),
+        );
         assert_eq!(
             names.humanize(r#"staff_roles: [] → ["964689920000000012", "964689920000000013"], 42"#),
             r#"staff_roles: [] → ["ava", "964689920000000013"], 42"#
