@@ -65,3 +65,50 @@ impl Table {
 }
 
 pub use guildhall_core::guild_config::display::{diff, plain};
+
+/// One guild's names for a person to read: roles as `@Name`, channels as `#name`, members by
+/// display name, from the guild model the bot persisted (ids where it does not know them).
+/// `--json` output keeps ids.
+pub struct Named {
+    cache: std::sync::Arc<guildhall_core::guild_cache::GuildCache>,
+    guild: guildhall_core::ids::GuildId,
+}
+
+impl Named {
+    /// Loads `guild`'s snapshot into `services`' guild model.
+    ///
+    /// # Errors
+    /// When the snapshot cannot be read.
+    pub async fn load(
+        services: &crate::app::Services,
+        guild: guildhall_core::ids::GuildId,
+    ) -> anyhow::Result<Self> {
+        guildhall_core::guild_snapshot::load_guild(&services.db, &services.guild_cache, guild)
+            .await?;
+        Ok(Self {
+            cache: std::sync::Arc::clone(&services.guild_cache),
+            guild,
+        })
+    }
+
+    /// A member's name, else their id.
+    pub fn user(&self, user: guildhall_core::ids::UserId) -> String {
+        self.cache
+            .member_name(self.guild, user)
+            .unwrap_or_else(|| user.to_string())
+    }
+
+    /// A channel's `#name`, else its id.
+    pub fn channel(&self, channel: guildhall_core::ids::ChannelId) -> String {
+        self.cache
+            .channel(self.guild, channel)
+            .map_or_else(|| channel.to_string(), |facts| format!("#{}", facts.name))
+    }
+
+    /// A role's `@Name`, else its id.
+    pub fn role(&self, role: guildhall_core::ids::RoleId) -> String {
+        self.cache
+            .role_name(self.guild, role)
+            .map_or_else(|| role.to_string(), |name| format!("@{name}"))
+    }
+}

@@ -127,6 +127,7 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
                 println!("no giveaways in guild {guild}");
                 return Ok(());
             }
+            let named = output::Named::load(&services, guild).await?;
             let mut table = Table::new(&[
                 "ID", "STATE", "PRIZE", "WINNERS", "ENTRANTS", "CHANNEL", "ENDS",
             ]);
@@ -137,7 +138,7 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
                     giveaway.prize,
                     giveaway.winners.to_string(),
                     giveaway.entrants.to_string(),
-                    giveaway.channel.to_string(),
+                    named.channel(giveaway.channel),
                     giveaway.ends_at.to_rfc3339(),
                 ]);
             }
@@ -150,13 +151,14 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
                 return output::json(&detail);
             }
             let shown = &detail.giveaway;
+            let named = output::Named::load(&services, guild).await?;
             println!(
                 "giveaway #{} in guild {guild}: {} ({})",
                 shown.id, shown.prize, shown.state
             );
             println!(
                 "  channel {}, message {}",
-                shown.channel,
+                named.channel(shown.channel),
                 shown
                     .message
                     .map_or_else(|| "not posted yet".to_owned(), |id| id.to_string())
@@ -183,7 +185,7 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
                         slot.slot.to_string(),
                         slot.attempt.to_string(),
                         slot.winner
-                            .map_or_else(|| "nobody".to_owned(), |user| user.to_string()),
+                            .map_or_else(|| "nobody".to_owned(), |user| named.user(user)),
                         slot.state.to_string(),
                         slot.claim_deadline
                             .map_or_else(|| "-".to_owned(), |at| at.to_rfc3339()),
@@ -197,7 +199,7 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
                 table.row(vec![
                     event.at.to_rfc3339(),
                     event.kind.to_string(),
-                    event.user.map(|user| user.to_string()).unwrap_or_default(),
+                    event.user.map(|user| named.user(user)).unwrap_or_default(),
                     event.slot.map(|slot| slot.to_string()).unwrap_or_default(),
                     event.detail.to_string(),
                 ]);

@@ -27,15 +27,17 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
         println!("no refused actions in guild {}", args.guild);
         return Ok(());
     }
+    let services = app::Services::on(&settings, db).await?;
+    let named = output::Named::load(&services, args.guild).await?;
     let mut table = Table::new(&["WHEN", "WHO", "ACTION", "TARGET", "WHY"]);
     for record in records {
         table.row(vec![
             record.at.to_rfc3339(),
-            record.invoker.to_string(),
+            named.user(record.invoker),
             record.action,
             record
                 .target
-                .map_or_else(|| "-".into(), |target| target.to_string()),
+                .map_or_else(|| "-".into(), |target| named.user(target)),
             record.message,
         ]);
     }

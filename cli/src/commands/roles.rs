@@ -56,6 +56,7 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
                 println!("no timed roles are running in guild {guild}");
                 return Ok(());
             }
+            let named = output::Named::load(&services, guild).await?;
             let mut table = Table::new(&[
                 "ID",
                 "USER",
@@ -68,8 +69,8 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
             for timed in running {
                 table.row(vec![
                     timed.id.to_string(),
-                    timed.user.to_string(),
-                    timed.role.to_string(),
+                    named.user(timed.user),
+                    named.role(timed.role),
                     timed.expires_at.to_rfc3339(),
                     match timed.panel {
                         Some(panel) => format!("panel #{panel}"),
@@ -118,13 +119,14 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
                 println!("no role panels in guild {guild}");
                 return Ok(());
             }
+            let named = output::Named::load(&services, guild).await?;
             let mut table = Table::new(&[
                 "PANEL", "CHANNEL", "MESSAGE", "STYLE", "CHOICE", "TIMED", "ROLES", "TITLE",
             ]);
             for panel in panels {
                 table.row(vec![
                     panel.id.to_string(),
-                    panel.channel.to_string(),
+                    named.channel(panel.channel),
                     panel
                         .message
                         .map_or_else(|| "-".into(), |message| message.to_string()),

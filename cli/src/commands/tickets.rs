@@ -62,6 +62,7 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
                 println!("no tickets in guild {guild}");
                 return Ok(());
             }
+            let named = output::Named::load(&services, guild).await?;
             let mut table = Table::new(&[
                 "TICKET",
                 "STATE",
@@ -74,10 +75,10 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
                 table.row(vec![
                     ticket.number.to_string(),
                     ticket.state.as_str().to_owned(),
-                    ticket.opener.to_string(),
+                    named.user(ticket.opener),
                     ticket
                         .claimed_by
-                        .map_or_else(|| "-".into(), |user| user.to_string()),
+                        .map_or_else(|| "-".into(), |user| named.user(user)),
                     ticket.opened_at.to_rfc3339(),
                     ticket
                         .closed_at
