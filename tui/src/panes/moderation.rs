@@ -10,7 +10,7 @@ use ratatui::layout::Constraint;
 use ratatui::text::Line;
 use ratatui::widgets::Row;
 
-use super::list::{Details, ListPane, ListState, Load, Outcome};
+use super::list::{Details, ListData, ListPane, ListState, Load, Outcome};
 use super::{KeyHelp, View, date_time, fit, key, short_duration};
 use crate::action::Action;
 
@@ -31,8 +31,34 @@ fn actor(actor: &CaseActor) -> String {
     }
 }
 
+/// A guild's cases, with the names of their members where the bot has seen them.
+#[derive(Debug, Clone, Default)]
+pub struct CasesView {
+    /// The cases, newest first.
+    pub cases: Vec<Case>,
+    /// Members' display names, from the guild snapshot.
+    pub names: std::collections::HashMap<guildhall_core::ids::UserId, String>,
+}
+
+impl ListData for CasesView {
+    type Row = Case;
+
+    fn rows(&self) -> &[Case] {
+        &self.cases
+    }
+}
+
+impl CasesView {
+    fn member(&self, user: guildhall_core::ids::UserId) -> String {
+        self.names
+            .get(&user)
+            .cloned()
+            .unwrap_or_else(|| user.to_string())
+    }
+}
+
 impl ListPane for Cases {
-    type Data = Vec<Case>;
+    type Data = CasesView;
 
     const HEADER: &'static [&'static str] = &["#", "KIND", "MEMBER", "BY", "REASON"];
     const WIDTHS: &'static [Constraint] = &[
@@ -51,7 +77,7 @@ impl ListPane for Cases {
     const DETAILS: &'static str = " Case ";
     const PROMPT: &'static str = "search reasons: ";
 
-    fn title(&self, guild: &str, _data: Option<&Vec<Case>>) -> String {
+    fn title(&self, guild: &str, _data: Option<&CasesView>) -> String {
         let kind = self.kind.map_or("all", CaseKind::as_str);
         let search = if self.text.is_empty() {
             String::new()
@@ -61,7 +87,7 @@ impl ListPane for Cases {
         format!(" Cases · {guild} · kind: {kind}{search} ")
     }
 
-    fn load(&self, guild: GuildId) -> Load<Vec<Case>> {
+    fn load(&self, guild: GuildId) -> Load<CasesView> {
         let (kind, text) = (self.kind, self.text.clone());
         let what = format!(
             "cases kind={} text={text}",
@@ -77,29 +103,50 @@ impl ListPane for Cases {
                     limit: CASE_PAGE,
                     ..Default::default()
                 };
-                service
+                let cases = service
                     .cases(guild, &filter)
                     .await
-                    .map_err(|error| error.to_string())
+                    .map_err(|error| error.to_string())?;
+                // Members by name: the guild model the bot persisted.
+                guildhall_core::guild_snapshot::load_guild(
+                    &services.db,
+                    &services.guild_cache,
+                    guild,
+                )
+                .await
+                .map_err(|error| error.to_string())?;
+                let names = cases
+                    .iter()
+                    .filter_map(|case| {
+                        services
+                            .guild_cache
+                            .member_name(guild, case.target)
+                            .map(|name| (case.target, name))
+                    })
+                    .collect();
+                Ok(CasesView { cases, names })
             }
         })
     }
 
-    fn row(&self, case: &Case, _data: &Vec<Case>, _width: u16, _view: &View) -> Row<'static> {
+    fn row(&self, case: &Case, data: &CasesView, _width: u16, _view: &View) -> Row<'static> {
         Row::new([
             case.number.to_string(),
             case.kind.to_string(),
-            case.target.to_string(),
+            fit(&data.member(case.target), 19),
             fit(&actor(&case.actor), 19),
             case.reason.clone(),
         ])
     }
 
-    fn details(&self, case: &Case, _data: &Vec<Case>, _width: usize, _view: &View) -> Details {
+    fn details(&self, case: &Case, data: &CasesView, _width: usize, _view: &View) -> Details {
         let mut lines = vec![
             Line::from(format!(
                 "member {} · by {} · {}",
-                case.target,
+                data.names.get(&case.target).map_or_else(
+                    || case.target.to_string(),
+                    |name| format!("{name} (id {})", case.target)
+                ),
                 actor(&case.actor),
                 date_time(case.created_at)
             )),
@@ -131,7 +178,7 @@ impl ListPane for Cases {
         vec![key("f", "kind filter"), key("e", "search reasons")]
     }
 
-    fn act(&mut self, action: &Action, _list: &ListState<Vec<Case>>) -> Option<Outcome> {
+    fn act(&mut self, action: &Action, _list: &ListState<CasesView>) -> Option<Outcome> {
         match action {
             Action::Filter => {
                 self.kind = match self.kind {
@@ -148,7 +195,7 @@ impl ListPane for Cases {
         }
     }
 
-    fn submitted(&mut self, text: String, _list: &ListState<Vec<Case>>) -> Outcome {
+    fn submitted(&mut self, text: String, _list: &ListState<CasesView>) -> Outcome {
         self.text = text;
         Outcome::Reload
     }

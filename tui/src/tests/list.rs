@@ -156,7 +156,7 @@ fn shared_states<P: ListPane>(name: &'static str, empty: P::Data) {
 #[test]
 fn every_list_pane_shows_loading_no_guild_errors_and_empty_lists_alike() {
     shared_states::<Things>("cases", Vec::new());
-    shared_states::<moderation::Cases>("cases", Vec::new());
+    shared_states::<moderation::Cases>("cases", moderation::CasesView::default());
     shared_states::<levels::Levels>(
         "levels",
         levels::LevelsView {
