@@ -491,6 +491,33 @@ impl GuildCache {
             .and_then(|cached| cached.names.get(&user).cloned())
     }
 
+    /// Members whose display name contains `query` (ignoring case), those whose name starts
+    /// with it first, then by name; at most `limit`. Only members the bot has seen: Discord
+    /// sends no bot a guild's whole member list.
+    pub fn search_members(&self, guild: GuildId, query: &str, limit: usize) -> Vec<(UserId, String)> {
+        let query = query.trim().to_lowercase();
+        let guilds = self.read();
+        let Some(cached) = guilds.get(&guild) else {
+            return Vec::new();
+        };
+        let mut found: Vec<(bool, String, UserId, &String)> = cached
+            .names
+            .iter()
+            .filter_map(|(user, name)| {
+                let lower = name.to_lowercase();
+                lower
+                    .contains(&query)
+                    .then(|| (!lower.starts_with(&query), lower, *user, name))
+            })
+            .collect();
+        found.sort();
+        found
+            .into_iter()
+            .take(limit)
+            .map(|(_, _, user, name)| (user, name.clone()))
+            .collect()
+    }
+
     /// Records whether a member is still pending membership screening, and returns whether
     /// they were before (`None` for a guild not cached). A member goes from pending to not
     /// pending once, when they pass screening: comparing the two is how that moment is seen.

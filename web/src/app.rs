@@ -21,7 +21,7 @@ use crate::auth::sessions::{Session, SessionStore, UserGuild};
 use crate::auth::{self, token};
 use crate::error::PageError;
 use crate::features::{self, FeaturePages};
-use crate::handlers::{actions, health, login, pages, settings_form};
+use crate::handlers::{actions, health, login, pages, pickers, settings_form};
 use crate::metrics::{self, HttpMetrics};
 use crate::routes;
 use crate::{WebConfig, WebState};
@@ -218,6 +218,9 @@ impl App {
             name: String::new(),
             member_count: None,
             via_staff_role: false,
+            features_on: Vec::new(),
+            names: crate::views::components::Names::default(),
+            icon: None,
         };
         if user.operator {
             if let Ok(guilds) = self.user_guilds(&user.session, false).await
@@ -277,6 +280,20 @@ impl App {
             .guild_cache
             .guild_name(guild)
             .unwrap_or(record.name);
+        // The navigation marks what is switched on (the settings are cached in memory).
+        let settings = self
+            .web
+            .core
+            .config
+            .get(guild)
+            .await
+            .map_err(PageError::internal)?;
+        access.features_on = guildhall_core::features::FEATURES
+            .iter()
+            .filter(|feature| feature.is_on(&settings))
+            .map(|feature| feature.name)
+            .collect();
+        access.names = crate::views::components::Names::of(&self.web.core.guild_cache, guild);
         Ok(access)
     }
 
@@ -342,6 +359,12 @@ pub struct GuildAccess {
     pub member_count: Option<u64>,
     /// Let in by a ticket staff role, not Manage Server: may read tickets, nothing else.
     pub via_staff_role: bool,
+    /// The features switched on in the guild (their registry names), for the navigation.
+    pub features_on: Vec<&'static str>,
+    /// The guild's names (channels, roles, members), for pages to show instead of ids.
+    pub names: crate::views::components::Names,
+    /// Its icon's hash on Discord's CDN, when it has one.
+    pub icon: Option<String>,
 }
 
 /// Marks a request whose CSRF token [`csrf_guard`] checked: inserted by the guard alone, so
@@ -686,6 +709,10 @@ pub fn router_with(state: WebState, features: &[FeaturePages]) -> Router {
         .route(
             routes::GUILD_SETTINGS_FORM,
             guarded(&app, get(settings_form::page).post(settings_form::save)),
+        )
+        .route(
+            routes::GUILD_MEMBER_SEARCH,
+            guarded(&app, get(pickers::member_search)),
         )
         .route(
             routes::GUILD_ROLLBACK,

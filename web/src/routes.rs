@@ -155,6 +155,30 @@ pub fn guild_settings_form(guild: GuildId, section: &str) -> String {
     format!("/guilds/{guild}/settings/{section}")
 }
 
+/// Template of [`guild_member_search`].
+pub const GUILD_MEMBER_SEARCH: &str = "/guilds/{guild}/pickers/members";
+
+/// The member picker's search (GET `field` and `search:<field>`): the members found, as the
+/// picker's radio buttons for `field`.
+pub fn guild_member_search(guild: GuildId, field: &str) -> String {
+    format!(
+        "/guilds/{guild}/pickers/members?field={}",
+        form_urlencoded_component(field)
+    )
+}
+
+/// `text` escaped for a URL's query.
+fn form_urlencoded_component(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(byte).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
 /// Undoes the history entry `entry` of a guild and every later change to its section (POST).
 pub fn guild_rollback(guild: GuildId, entry: i64) -> String {
     format!("/guilds/{guild}/settings/history/{entry}/rollback")

@@ -353,7 +353,7 @@ async fn a_dashboard_switch_changes_what_the_bot_does() {
     assert!(screenshot.starts_with(b"\x89PNG"), "a PNG screenshot");
     std::fs::write(artifacts.join("guild-overview.png"), &screenshot).unwrap();
 
-    let features = browser.find("nav.tabs a[href$=\"/features\"]").await;
+    let features = browser.find("nav.side a[href$=\"/features\"]").await;
     browser.click(&features).await;
     let switch = browser
         .find("#setting-commands-prefix_enabled button.switch")

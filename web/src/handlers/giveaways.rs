@@ -32,6 +32,7 @@ use serde_json::json;
 use super::moderation::parse_seconds;
 use super::roles::{guild_roles, read_channel};
 use super::see_other;
+use super::pickers::{PickedForm, pickers};
 use crate::app::{App, CurrentUser, Guild, GuildAccess, Read, Write, guarded};
 use crate::error::PageError;
 use crate::features::Tab;
@@ -121,9 +122,9 @@ async fn list_page(
         .map_err(giveaway_error)?;
     let giveaways = ordered(giveaways);
     if user.htmx && errors.is_empty() {
-        return Ok(views::rows(guild, &giveaways, state_text, app.now()));
+        return Ok(views::rows(access, &giveaways, state_text, app.now()));
     }
-    let roles = guild_roles(app, user, guild);
+    let pickers = pickers(app, user, guild);
     let settings = app.guild_settings(guild).await?;
     Ok(views::list(
         user,
@@ -134,7 +135,7 @@ async fn list_page(
             now: app.now(),
             form,
             errors,
-            choices: &roles.choices,
+            pickers: &pickers,
             enabled: settings.features.giveaways,
             flash: flash.as_ref(),
         },
@@ -307,7 +308,7 @@ async fn refused(
 pub async fn create(
     State(app): State<App>,
     Guild { user, access, .. }: Guild<Write>,
-    Form(fields): Form<Vec<(String, String)>>,
+    PickedForm(fields): PickedForm,
 ) -> Result<Response, PageError> {
     let guild = access.id;
     let roles = guild_roles(&app, &user, guild);

@@ -15,7 +15,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -34,6 +33,7 @@ use tokio_util::sync::{CancellationToken, DropGuard};
 use super::leaderboard;
 use super::see_other;
 use crate::WebState;
+use super::pickers::{PickedForm, pickers};
 use crate::app::{App, CurrentUser, Guild, Read, Write, guarded};
 use crate::error::PageError;
 use crate::features::Tab;
@@ -179,6 +179,7 @@ fn role_choices(app: &App, guild: GuildId) -> Vec<(RoleId, String)> {
 
 async fn page_data(
     app: &App,
+    user: &CurrentUser,
     guild: GuildId,
     settings: &GuildSettings,
     forms: Forms,
@@ -197,7 +198,7 @@ async fn page_data(
         public: settings.levels.public_leaderboard,
         forms,
         outcome,
-        roles: role_choices(app, guild),
+        pickers: pickers(app, user, guild),
         top: leaderboard::board_members(app, guild, entries, &settings.levels),
         import,
     })
@@ -215,6 +216,7 @@ pub async fn levels(
     let settings = app.guild_settings(guild).await?;
     let data = page_data(
         &app,
+        &user,
         guild,
         &settings,
         Forms::of(&settings.levels),
@@ -353,7 +355,12 @@ pub fn read_multipliers_form(fields: &[(String, String)]) -> MultipliersForm {
 /// list).
 pub fn read_no_xp_form(fields: &[(String, String)]) -> NoXpForm {
     NoXpForm {
-        channels: get(fields, "no_xp_channels"),
+        channels: fields
+            .iter()
+            .filter(|(key, _)| key == "no_xp_channels")
+            .map(|(_, value)| value.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
         roles: id_list(
             fields
                 .iter()
@@ -678,7 +685,7 @@ async fn save(
         Outcome::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
     };
     if user.htmx {
-        let roles = role_choices(&app, guild);
+        let pickers = pickers(&app, &user, guild);
         return Ok((
             status,
             views::editor(
@@ -686,7 +693,7 @@ async fn save(
                 &user.csrf,
                 editor,
                 &saved.forms,
-                &roles,
+                &pickers,
                 Some(&saved.outcome),
             ),
         )
@@ -698,6 +705,7 @@ async fn save(
     let settings = app.guild_settings(guild).await?;
     let data = page_data(
         &app,
+        &user,
         guild,
         &settings,
         saved.forms,
@@ -717,7 +725,7 @@ async fn save(
 pub async fn save_settings(
     State(app): State<App>,
     guild: Guild<Write>,
-    Form(fields): Form<Vec<(String, String)>>,
+    PickedForm(fields): PickedForm,
 ) -> Result<Response, PageError> {
     save(app, guild, Editor::Settings, fields).await
 }
@@ -730,7 +738,7 @@ pub async fn save_settings(
 pub async fn save_rewards(
     State(app): State<App>,
     guild: Guild<Write>,
-    Form(fields): Form<Vec<(String, String)>>,
+    PickedForm(fields): PickedForm,
 ) -> Result<Response, PageError> {
     save(app, guild, Editor::Rewards, fields).await
 }
@@ -743,7 +751,7 @@ pub async fn save_rewards(
 pub async fn save_multipliers(
     State(app): State<App>,
     guild: Guild<Write>,
-    Form(fields): Form<Vec<(String, String)>>,
+    PickedForm(fields): PickedForm,
 ) -> Result<Response, PageError> {
     save(app, guild, Editor::Multipliers, fields).await
 }
@@ -756,7 +764,7 @@ pub async fn save_multipliers(
 pub async fn save_no_xp(
     State(app): State<App>,
     guild: Guild<Write>,
-    Form(fields): Form<Vec<(String, String)>>,
+    PickedForm(fields): PickedForm,
 ) -> Result<Response, PageError> {
     save(app, guild, Editor::NoXp, fields).await
 }
@@ -831,7 +839,7 @@ async fn run_import(
 pub async fn import(
     State(app): State<App>,
     Guild { user, access, .. }: Guild<Write>,
-    Form(fields): Form<Vec<(String, String)>>,
+    PickedForm(fields): PickedForm,
 ) -> Result<Response, PageError> {
     let guild = access.id;
     let form = ImportForm {
@@ -859,6 +867,7 @@ pub async fn import(
     let settings = app.guild_settings(guild).await?;
     let data = page_data(
         &app,
+        &user,
         guild,
         &settings,
         Forms::of(&settings.levels),

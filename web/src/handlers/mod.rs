@@ -8,6 +8,7 @@ pub mod levels;
 pub mod login;
 pub mod moderation;
 pub mod pages;
+pub mod pickers;
 pub mod roles;
 pub mod settings_form;
 pub mod tickets;

@@ -18,6 +18,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::see_other;
+use super::pickers::{PickedForm, pickers};
 use crate::app::{App, Guild, Read, Write, guarded};
 use crate::error::PageError;
 use crate::features::Tab;
@@ -60,7 +61,7 @@ pub struct CaseQuery {
 impl CaseQuery {
     /// The core filter, and a message for every field that could not be read (that field is
     /// then not applied).
-    fn filter(&self) -> (CaseFilter, Vec<String>) {
+    fn filter(&self, members: &dyn Fn(&str) -> Result<UserId, String>) -> (CaseFilter, Vec<String>) {
         let mut filter = CaseFilter {
             limit: CASES_PAGE,
             ..CaseFilter::default()
@@ -79,22 +80,20 @@ impl CaseQuery {
         }
         let user = self.user.trim();
         if !user.is_empty() {
-            match UserId::from_str(user) {
+            match members(user) {
                 Ok(user) => filter.target = Some(user),
-                Err(_) => errors.push(format!(
-                    "the user filter takes a numeric user id, got `{user}`"
-                )),
+                Err(message) => errors.push(format!("member: {message}")),
             }
         }
         let moderator = self.moderator.trim();
         if !moderator.is_empty() {
-            if moderator.chars().all(|c| c.is_ascii_digit()) {
-                match UserId::from_str(moderator) {
-                    Ok(user) => filter.moderator = Some(user),
-                    Err(_) => errors.push(format!("`{moderator}` is not a user id")),
-                }
-            } else {
+            if moderator.contains(':') {
                 filter.actor = Some(moderator.to_owned());
+            } else {
+                match members(moderator) {
+                    Ok(user) => filter.moderator = Some(user),
+                    Err(message) => errors.push(format!("moderator: {message}")),
+                }
             }
         }
         let before = self.before.trim();
@@ -130,6 +129,44 @@ impl CaseQuery {
     }
 }
 
+/// A member named in a filter: an id, or a display name the guild model knows (exactly, ignoring
+/// case; one member only).
+///
+/// # Errors
+/// What was not found, or which members share the name.
+pub fn find_member(
+    cache: &guildhall_core::guild_cache::GuildCache,
+    guild: GuildId,
+    text: &str,
+) -> Result<UserId, String> {
+    let text = text.trim();
+    if text.chars().all(|c| c.is_ascii_digit()) {
+        return UserId::from_str(text)
+            .map_err(|_| format!("`{text}` is not a user id (a number such as 1101234567890123456)"));
+    }
+    let wanted = text.trim_start_matches('@').to_lowercase();
+    let named: Vec<(UserId, String)> = cache
+        .search_members(guild, &wanted, 100)
+        .into_iter()
+        .filter(|(_, name)| name.to_lowercase() == wanted)
+        .collect();
+    match named.as_slice() {
+        [(user, _)] => Ok(*user),
+        [] => Err(format!(
+            "no member named `{text}` among those Guildhall has seen; give their id instead"
+        )),
+        several => Err(format!(
+            "{} members are named `{text}` ({}); give the id of the one you mean",
+            several.len(),
+            several
+                .iter()
+                .map(|(user, _)| user.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
 /// `GET /guilds/{guild}/cases`: the guild's cases, newest first, searched and filtered.
 ///
 /// # Errors
@@ -140,7 +177,8 @@ pub async fn cases(
     Query(query): Query<CaseQuery>,
 ) -> Result<Response, PageError> {
     let guild = access.id;
-    let (filter, errors) = query.filter();
+    let cache = &app.web.core.guild_cache;
+    let (filter, errors) = query.filter(&|text| find_member(cache, guild, text));
     // A filter that cannot be read is refused, not dropped: a list that silently ignores half
     // the search reads as an answer to it.
     if !errors.is_empty() {
@@ -240,7 +278,7 @@ pub async fn edit_reason(
         };
         return Ok((
             status,
-            views::reason_form(&case, &user.csrf, error.as_deref(), error.is_none()),
+            views::reason_form(&case, &access.names, &user.csrf, error.as_deref(), error.is_none()),
         )
             .into_response());
     }
@@ -279,7 +317,10 @@ pub async fn automod(
 ) -> Result<Markup, PageError> {
     let guild = access.id;
     let settings = app.guild_settings(guild).await?;
-    Ok(views::automod(&user, &access, &settings.automod, None))
+    Ok(views::automod(
+        &user,
+        &access,
+        &pickers(&app, &user, access.id), &settings.automod, None))
 }
 
 /// The rule's new value from its form, with the current value as the template of field types.
@@ -313,7 +354,13 @@ pub fn rule_from_form(template: &Value, fields: &[(String, String)]) -> Result<V
                     }
                 }
                 Value::Array(_) => {
-                    let text = get(field).unwrap_or_default();
+                    // A picker sends one value per item; a text box one value with lines.
+                    let text = fields
+                        .iter()
+                        .filter(|(key, _)| key == field)
+                        .map(|(_, value)| value.as_str())
+                        .collect::<Vec<_>>()
+                        .join("\n");
                     let ids = field.starts_with("exempt_");
                     let items: Vec<Value> = text
                         .split(|c: char| c == '\n' || (ids && (c == ',' || c.is_whitespace())))
@@ -381,7 +428,7 @@ pub async fn save_rule(
     State(app): State<App>,
     Guild { user, access, .. }: Guild<Write>,
     Path((_, rule)): Path<(GuildId, String)>,
-    Form(fields): Form<Vec<(String, String)>>,
+    PickedForm(fields): PickedForm,
 ) -> Result<Response, PageError> {
     let Some(kind) = RuleKind::from_name(&rule) else {
         return Err(PageError::NotFound(format!(
@@ -430,7 +477,7 @@ pub async fn save_rule(
         return Ok((
             status,
             views::rule_form(
-                guild,
+                &pickers(&app, &user, guild),
                 kind,
                 &shown,
                 &user.csrf,
@@ -447,8 +494,9 @@ pub async fn save_rule(
     Ok((
         status,
         views::automod(
-            &user,
-            &access,
+        &user,
+        &access,
+        &pickers(&app, &user, access.id),
             &settings.automod,
             Some((kind, &shown, error.as_deref().unwrap_or_default())),
         ),
@@ -548,6 +596,7 @@ pub async fn test_automod(
     Ok(views::automod_page(
         &user,
         &access,
+        &pickers(&app, &user, access.id),
         &settings.automod,
         None,
         Some(&outcome),
@@ -589,6 +638,7 @@ pub async fn check_pattern(
     Ok(views::automod_page(
         &user,
         &access,
+        &pickers(&app, &user, access.id),
         &settings.automod,
         None,
         None,
@@ -702,7 +752,7 @@ pub fn ladder_json(rows: &[LadderRow]) -> Result<Value, String> {
 pub async fn save_ladder(
     State(app): State<App>,
     Guild { user, access, .. }: Guild<Write>,
-    Form(fields): Form<Vec<(String, String)>>,
+    PickedForm(fields): PickedForm,
 ) -> Result<Response, PageError> {
     let guild = access.id;
     let service = &app.web.core.config;

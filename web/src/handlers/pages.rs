@@ -11,6 +11,8 @@ use crate::views::pages::{self, OperatorData, OverviewData, PickerGuild};
 
 const WEEK: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
 const REFUSALS_READ: u32 = 1_000;
+/// How many recent cases and settings changes the overview shows.
+const RECENT_SHOWN: u32 = 6;
 
 /// `GET /`: the guild picker, or the landing page with the login button.
 ///
@@ -92,11 +94,31 @@ pub async fn overview(
         .iter()
         .filter(|refusal| refusal.at >= since)
         .count();
+    let recent_cases = app
+        .moderation()
+        .cases(
+            guild,
+            &guildhall_core::moderation::CaseFilter {
+                limit: RECENT_SHOWN,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(PageError::internal)?;
+    let recent_changes = app
+        .web
+        .core
+        .config
+        .history(guild, None, RECENT_SHOWN)
+        .await
+        .map_err(PageError::internal)?;
     let data = OverviewData {
         commands_run: commands.iter().map(|stats| stats.runs).sum(),
         refused,
         commands,
         settings,
+        recent_cases,
+        recent_changes,
     };
     Ok(pages::overview(&user, &access, &data))
 }

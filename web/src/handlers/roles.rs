@@ -14,7 +14,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -36,6 +35,7 @@ use serde_json::json;
 
 use super::moderation::parse_seconds;
 use super::see_other;
+use super::pickers::{PickedForm, pickers};
 use crate::app::{App, CurrentUser, Guild, GuildAccess, Read, Write, guarded};
 use crate::error::PageError;
 use crate::features::Tab;
@@ -436,7 +436,7 @@ async fn roles_page(
             self_roles: &self_roles,
             timed: &timed,
             names: &roles.names,
-            choices: &roles.choices,
+            pickers: &pickers(&app, &user, guild),
             roles_on: settings.features.roles,
             flash: flash.as_ref(),
         },
@@ -477,7 +477,7 @@ async fn refused_builder(
         editing,
     };
     let page = match &builder.editing {
-        Some(_) => views::edit_panel(user, access, &builder, &roles.choices),
+        Some(_) => views::edit_panel(user, access, &builder, &pickers(app, user, access.id)),
         None => roles_page(app, user, access, roles, Some(builder), None, None).await?,
     };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
@@ -501,7 +501,7 @@ fn refusal_words(error: &RoleError) -> Option<String> {
 pub async fn create_panel(
     State(app): State<App>,
     Guild { user, access, .. }: Guild<Write>,
-    Form(fields): Form<Vec<(String, String)>>,
+    PickedForm(fields): PickedForm,
 ) -> Result<Response, PageError> {
     let guild = access.id;
     let roles = guild_roles(&app, &user, guild);
@@ -588,7 +588,7 @@ pub async fn edit_page(
         errors: Vec::new(),
         editing: Some(panel),
     };
-    Ok(views::edit_panel(&user, &access, &builder, &roles.choices))
+    Ok(views::edit_panel(&user, &access, &builder, &pickers(&app, &user, access.id)))
 }
 
 /// `POST /guilds/{guild}/roles/panels/{panel}`: saves a panel (checked like a new one) and hands
@@ -602,7 +602,7 @@ pub async fn save_panel(
     State(app): State<App>,
     Guild { user, access, .. }: Guild<Write>,
     Path((_, id)): Path<(GuildId, PanelId)>,
-    Form(fields): Form<Vec<(String, String)>>,
+    PickedForm(fields): PickedForm,
 ) -> Result<Response, PageError> {
     let guild = access.id;
     let service = role_service(&app);
@@ -730,7 +730,7 @@ pub async fn delete_panel(
 pub async fn preview_panel(
     State(app): State<App>,
     Guild { user, access, .. }: Guild<Read>,
-    Form(fields): Form<Vec<(String, String)>>,
+    PickedForm(fields): PickedForm,
 ) -> Result<Response, PageError> {
     let guild = access.id;
     let roles = guild_roles(&app, &user, guild);
@@ -762,7 +762,7 @@ pub async fn preview_panel(
         editing,
     };
     Ok(match &builder.editing {
-        Some(_) => views::edit_panel(&user, &access, &builder, &roles.choices).into_response(),
+        Some(_) => views::edit_panel(&user, &access, &builder, &pickers(&app, &user, access.id)).into_response(),
         None => roles_page(&app, &user, &access, &roles, Some(builder), None, None)
             .await?
             .into_response(),
@@ -780,7 +780,7 @@ pub async fn preview_panel(
 pub async fn save_self_roles(
     State(app): State<App>,
     Guild { user, access, .. }: Guild<Write>,
-    Form(fields): Form<Vec<(String, String)>>,
+    PickedForm(fields): PickedForm,
 ) -> Result<Response, PageError> {
     let guild = access.id;
     let roles = guild_roles(&app, &user, guild);

@@ -5,16 +5,12 @@
 //! on the version the page was opened at. A refused form is shown again as typed, with a
 //! message under each refused field (422), and nothing is written.
 
-use std::collections::HashMap;
-
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use guildhall_core::guild_config::fields::{self, FieldKind, FormErrors, parse_form};
 use guildhall_core::guild_config::{GuildConfigError, SectionOps, sections};
 use guildhall_core::ids::{ChannelId, GuildId, RoleId, UserId};
-use guildhall_core::references::Found;
 use serde_json::json;
 
 use super::see_other;
@@ -22,7 +18,9 @@ use crate::app::{App, CurrentUser, Guild, GuildAccess, Read, Write};
 use crate::error::PageError;
 use crate::routes;
 use crate::views::components::Flash;
-use crate::views::settings_form::{self as view, Choices, FormPage};
+use super::pickers::{PickedForm, pickers};
+use crate::views::pickers::Pickers;
+use crate::views::settings_form::{self as view, FormPage};
 
 /// The form field carrying the version the page was opened at.
 pub const VERSION_FIELD: &str = "version";
@@ -90,7 +88,7 @@ pub async fn save(
     State(app): State<App>,
     Guild { user, access, .. }: Guild<Write>,
     Path((_, section)): Path<(GuildId, String)>,
-    Form(form): Form<Vec<(String, String)>>,
+    PickedForm(form): PickedForm,
 ) -> Result<Response, PageError> {
     let guild = access.id;
     let ops = described(&section)?;
@@ -205,61 +203,29 @@ async fn render(
         .history(access.id, Some(ops.name()), HISTORY_SHOWN)
         .await
         .map_err(PageError::internal)?;
-    let choices = choices(app, access.id, ops, values).await;
+    let pickers = form_pickers(app, user, access.id, ops, values).await;
     let page = FormPage {
         section: ops,
         values,
         version,
         errors,
         flash,
-        choices: &choices,
+        pickers: &pickers,
         history: &history,
         names: &crate::views::components::Names::of(&app.web.core.guild_cache, access.id),
     };
     Ok((status, view::settings_form(user, access, &page)).into_response())
 }
 
-/// The guild's channels and roles by name from the bot's guild model, and the names of the ids
-/// the form holds: from the model, or (without the bot in this process) from the directory,
-/// which asks Discord.
-async fn choices(
+/// The guild's pickers, with the names of the members the form holds.
+async fn form_pickers(
     app: &App,
+    user: &CurrentUser,
     guild: GuildId,
     ops: &dyn SectionOps,
     values: &[(String, String)],
-) -> Choices {
-    let cache = &app.web.core.guild_cache;
-    let mut channels: Option<Vec<view::ChannelChoice>> = cache.channels(guild).map(|list| {
-        list.into_iter()
-            .map(|(id, facts)| view::ChannelChoice {
-                id,
-                name: facts.name,
-                kind: facts.kind,
-            })
-            .collect()
-    });
-    if let Some(list) = channels.as_mut() {
-        list.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
-    }
-    let roles: Option<Vec<(RoleId, String)>> = cache.guild_info(guild).map(|info| {
-        let mut roles: Vec<_> = info
-            .roles
-            .iter()
-            .filter(|role| role.id.get() != guild.get())
-            .map(|role| {
-                (
-                    role.position,
-                    role.id,
-                    cache
-                        .role_name(guild, role.id)
-                        .unwrap_or_else(|| role.id.to_string()),
-                )
-            })
-            .collect();
-        roles.sort_by_key(|role| std::cmp::Reverse(role.0));
-        roles.into_iter().map(|(_, id, name)| (id, name)).collect()
-    });
-    let mut names = HashMap::new();
+) -> Pickers {
+    let (mut members, mut channels, mut roles) = (Vec::new(), Vec::new(), Vec::new());
     for field in ops.fields() {
         let item = match &field.kind {
             FieldKind::List { of, .. } => **of,
@@ -269,36 +235,15 @@ async fn choices(
             .iter()
             .filter(|(key, _)| key == field.key)
             .flat_map(|(_, value)| view::split_ids(value));
-        for id in ids {
-            let name = match item {
-                FieldKind::Member => id
-                    .parse::<UserId>()
-                    .ok()
-                    .and_then(|user| cache.member_name(guild, user)),
-                FieldKind::Channel(_) if channels.is_none() => match id.parse::<ChannelId>() {
-                    Ok(channel) => match app.web.directory.channel(guild, channel).await {
-                        Ok(Found::Here(facts)) => Some(format!("#{}", facts.name)),
-                        _ => None,
-                    },
-                    Err(_) => None,
-                },
-                FieldKind::Role if roles.is_none() => match id.parse::<RoleId>() {
-                    Ok(role) => match app.web.directory.role(guild, role).await {
-                        Ok(Found::Here(name)) => Some(format!("@{name}")),
-                        _ => None,
-                    },
-                    Err(_) => None,
-                },
-                _ => None,
-            };
-            if let Some(name) = name {
-                names.insert(id.to_owned(), name);
-            }
+        match item {
+            FieldKind::Member => members.extend(ids.filter_map(|id| id.parse::<UserId>().ok())),
+            FieldKind::Channel(_) => channels.extend(ids.filter_map(|id| id.parse::<ChannelId>().ok())),
+            FieldKind::Role => roles.extend(ids.filter_map(|id| id.parse::<RoleId>().ok())),
+            _ => {}
         }
     }
-    Choices {
-        channels,
-        roles,
-        names,
-    }
+    pickers(app, user, guild)
+        .with_members(app, members)
+        .with_typed_names(app, channels, roles)
+        .await
 }

@@ -7,7 +7,6 @@
 //! panel needs Manage Server, asked of Discord again. Every query is scoped to the guild of the
 //! path: a ticket number of another guild is "no such ticket".
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -21,6 +20,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::see_other;
+use super::pickers::{PickedForm, pickers};
 use crate::app::{App, CurrentUser, Guild, GuildAccess, Write, guarded};
 use crate::error::PageError;
 use crate::features::Tab;
@@ -156,11 +156,11 @@ pub async fn list(
         &query,
         error.as_deref(),
         &PanelForm::default(),
-        &role_choices(&app, guild),
+        &pickers(&app, &user, guild),
     ))
 }
 
-/// The guild's roles by name, when the bot's cache knows them (for the staff-role picker).
+/// The guild's roles by name, when the bot's cache knows them (for the staff-role check).
 fn role_choices(app: &App, guild: GuildId) -> Vec<(RoleId, String)> {
     guildhall_core::roles::GuildRoles::of(&app.web.core.guild_cache, guild, None, None).choices
 }
@@ -247,7 +247,6 @@ async fn refused_panel(
     access: &GuildAccess,
     form: PanelForm,
     message: &str,
-    roles: &[(RoleId, String)],
 ) -> Result<Response, PageError> {
     let listing = listing(app, user, access.id, None, false).await?;
     Ok((
@@ -261,7 +260,7 @@ async fn refused_panel(
             &TicketQuery::default(),
             Some(message),
             &form,
-            roles,
+            &pickers(app, user, access.id),
         ),
     )
         .into_response())
@@ -276,7 +275,7 @@ async fn refused_panel(
 pub async fn create_panel(
     State(app): State<App>,
     Guild { user, access, .. }: Guild<Write>,
-    Form(fields): Form<Vec<(String, String)>>,
+    PickedForm(fields): PickedForm,
 ) -> Result<Response, PageError> {
     let guild = access.id;
     let known_roles = role_choices(&app, guild);
@@ -285,7 +284,7 @@ pub async fn create_panel(
     let (channel, staff_roles) = match check_panel_form(&form, &known_roles, guild) {
         Ok(checked) => checked,
         Err(message) => {
-            return refused_panel(&app, &user, &access, form, &message, &known_roles).await;
+            return refused_panel(&app, &user, &access, form, &message).await;
         }
     };
     let mut references = vec![("channel".to_owned(), Reference::Channel(channel))];
@@ -295,7 +294,7 @@ pub async fn create_panel(
             .map(|role| ("staff roles".to_owned(), Reference::Role(*role))),
     );
     if let Err(message) = app.check_references(guild, &references).await {
-        return refused_panel(&app, &user, &access, form, &message, &known_roles).await;
+        return refused_panel(&app, &user, &access, form, &message).await;
     }
     let created = match app
         .tickets()
@@ -315,7 +314,7 @@ pub async fn create_panel(
     {
         Ok(created) => created,
         Err(TicketError::Invalid(message)) => {
-            return refused_panel(&app, &user, &access, form, &message, &known_roles).await;
+            return refused_panel(&app, &user, &access, form, &message).await;
         }
         Err(other) => return Err(ticket_error(other)),
     };

@@ -7,6 +7,7 @@ use guildhall_core::jobs::{JobRecord, JobState};
 use maud::{Markup, html};
 use serde_json::Value;
 
+use crate::app::GuildAccess;
 use crate::auth::CSRF_FIELD;
 use crate::routes;
 
@@ -36,14 +37,41 @@ pub fn csrf_field(csrf: &str) -> Markup {
     html! { input type="hidden" name=(CSRF_FIELD) value=(csrf); }
 }
 
-/// The tabs of a guild's pages: the pages every guild has, then each feature's
-/// ([`crate::features`]).
-pub fn guild_tabs(guild: GuildId, active: &str) -> Markup {
-    html! {
-        nav.tabs {
-            @for tab in crate::features::tabs() {
-                a href=((tab.path)(guild)) aria-current=[(tab.label == active).then_some("page")] { (tab.label) }
+/// A guild's side navigation: the overview, each group of the navigation with its features'
+/// pages (each marked on or off by its feature's switch), then the settings pages
+/// ([`crate::features`]). On a narrow screen it folds behind a "Menu" button (a checkbox and
+/// CSS, no script).
+pub fn guild_tabs(guild: &GuildAccess, active: &str) -> Markup {
+    use crate::features::{self, NavGroup};
+    let link = |tab: &features::Tab, on: Option<bool>| {
+        html! {
+            a href=((tab.path)(guild.id)) aria-current=[(tab.label == active).then_some("page")] {
+                (tab.label)
+                @match on {
+                    Some(true) => span.state.on title="switched on" { "on" },
+                    Some(false) => span.state.off title="switched off" { "off" },
+                    None => {},
+                }
             }
+        }
+    };
+    html! {
+        input #nav-toggle .nav-toggle type="checkbox" aria-hidden="true" tabindex="-1";
+        label.nav-toggle for="nav-toggle" { "Menu" span.muted { " · " (active) } }
+        nav.side aria-label="Server pages" {
+            (link(&features::OVERVIEW_TAB, None))
+            @for group in NavGroup::ALL {
+                @let pages: Vec<_> = features::in_group(group).collect();
+                @if !pages.is_empty() {
+                    h3 { (group.label()) }
+                    @for pages in pages {
+                        @let on = guild.features_on.contains(&pages.name);
+                        @for tab in pages.tabs { (link(tab, Some(on))) }
+                    }
+                }
+            }
+            h3 { "Settings" }
+            @for tab in features::SETTINGS_TABS { (link(tab, None)) }
         }
     }
 }
@@ -244,43 +272,116 @@ pub fn stat(label: &str, value: &str) -> Markup {
 }
 
 /// The names of one guild's roles, channels and members as this process knows them (the bot's
-/// guild model, or the snapshot it persisted), to show names where text holds ids.
-#[derive(Debug, Default)]
+/// guild model, or the snapshot it persisted), looked up when shown: text that holds ids
+/// ([`Names::humanize`]) and the markup of one id ([`Names::channel`], [`Names::role`],
+/// [`Names::member`], [`Names::message`]) — the name, with the id on hover, or the id muted
+/// when the name is unknown.
+#[derive(Debug, Clone, Default)]
 pub struct Names {
-    known: std::collections::HashMap<u64, String>,
+    guild: Option<GuildId>,
+    cache: Option<std::sync::Arc<guildhall_core::guild_cache::GuildCache>>,
+    extra: std::collections::HashMap<u64, String>,
 }
 
 impl Names {
     /// The names of `guild` in `cache`.
-    pub fn of(cache: &guildhall_core::guild_cache::GuildCache, guild: GuildId) -> Self {
-        let mut known = std::collections::HashMap::new();
-        if let Some(export) = cache.export(guild, None) {
-            for (user, _, name) in export.members {
-                if let Some(name) = name {
-                    known.insert(user.get(), name);
-                }
-            }
-            for (role, name) in export.roles {
-                let shown = if role.id.get() == guild.get() {
-                    name
-                } else {
-                    format!("@{name}")
-                };
-                known.insert(role.id.get(), shown);
-            }
-            for (channel, facts) in export.channels {
-                known.insert(channel.get(), format!("#{}", facts.name));
-            }
+    pub fn of(
+        cache: &std::sync::Arc<guildhall_core::guild_cache::GuildCache>,
+        guild: GuildId,
+    ) -> Self {
+        Self {
+            guild: Some(guild),
+            cache: Some(std::sync::Arc::clone(cache)),
+            extra: std::collections::HashMap::new(),
         }
-        Self { known }
     }
 
     /// Adds a member's name.
     #[cfg(test)]
     #[must_use]
     fn with_member(mut self, user: guildhall_core::ids::UserId, name: String) -> Self {
-        self.known.insert(user.get(), name);
+        self.extra.insert(user.get(), name);
         self
+    }
+
+    /// The name of whatever `id` is in the guild: `@role`, `#channel`, a member's name.
+    fn lookup(&self, id: u64) -> Option<String> {
+        if let Some(name) = self.extra.get(&id) {
+            return Some(name.clone());
+        }
+        let (cache, guild) = (self.cache.as_ref()?, self.guild?);
+        if let Some(name) = cache.member_name(guild, guildhall_core::ids::UserId::new(id)) {
+            return Some(name);
+        }
+        if let Some(name) = cache.role_name(guild, guildhall_core::ids::RoleId::new(id)) {
+            return Some(if id == guild.get() {
+                name
+            } else {
+                format!("@{name}")
+            });
+        }
+        cache
+            .channel(guild, guildhall_core::ids::ChannelId::new(id))
+            .map(|facts| format!("#{}", facts.name))
+    }
+
+    fn shown(&self, id: u64, unknown: &str) -> Markup {
+        match self.lookup(id) {
+            Some(name) => html! { span.named title=(id) { (name) } },
+            None => html! { span.unknown { (unknown) " " span.id.muted { (id) } } },
+        }
+    }
+
+    /// A channel: `#general` (its id on hover), or "channel" and the id, muted.
+    pub fn channel(&self, channel: guildhall_core::ids::ChannelId) -> Markup {
+        self.shown(channel.get(), "channel")
+    }
+
+    /// A role: `@Moderator`, or "role" and the id, muted.
+    pub fn role(&self, role: guildhall_core::ids::RoleId) -> Markup {
+        self.shown(role.get(), "role")
+    }
+
+    /// Roles, separated by commas; `empty` when there are none.
+    pub fn roles(&self, roles: &[guildhall_core::ids::RoleId], empty: &str) -> Markup {
+        html! {
+            @if roles.is_empty() { (empty) }
+            @for (index, role) in roles.iter().enumerate() {
+                @if index > 0 { ", " }
+                (self.role(*role))
+            }
+        }
+    }
+
+    /// A member's display name, if known.
+    pub fn member_name(&self, user: guildhall_core::ids::UserId) -> Option<String> {
+        if let Some(name) = self.extra.get(&user.get()) {
+            return Some(name.clone());
+        }
+        self.cache.as_ref()?.member_name(self.guild?, user)
+    }
+
+    /// A member: their name, or "member" and the id, muted.
+    pub fn member(&self, user: guildhall_core::ids::UserId) -> Markup {
+        self.shown(user.get(), "member")
+    }
+
+    /// A message: a link that opens it in Discord, named by its channel.
+    pub fn message(
+        &self,
+        channel: guildhall_core::ids::ChannelId,
+        message: guildhall_core::ids::MessageId,
+    ) -> Markup {
+        let guild = self.guild.map_or(0, GuildId::get);
+        let place = self
+            .lookup(channel.get())
+            .unwrap_or_else(|| "its channel".to_owned());
+        html! {
+            a.jump href=(format!("https://discord.com/channels/{guild}/{channel}/{message}"))
+                title=(format!("message {message}")) rel="noopener noreferrer" target="_blank" {
+                "message in " (place)
+            }
+        }
     }
 
     /// `text` with every id this guild knows replaced by its name (`@Moderator`, `#general`);
@@ -293,9 +394,9 @@ impl Names {
                 .contains(&digits.len())
                 .then(|| digits.parse::<u64>().ok())
                 .flatten()
-                .and_then(|id| self.known.get(&id));
+                .and_then(|id| self.lookup(id));
             match named {
-                Some(name) => out.push_str(name),
+                Some(name) => out.push_str(&name),
                 None => out.push_str(digits),
             }
             digits.clear();

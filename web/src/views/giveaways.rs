@@ -6,10 +6,12 @@ use guildhall_core::eligibility::spoken_duration;
 use guildhall_core::giveaways::{
     ALGORITHM, Event, EventActor, Giveaway, GiveawayDetail, GiveawayState, SlotState,
 };
-use guildhall_core::ids::{GuildId, RoleId, UserId};
+use guildhall_core::guild_config::fields::ChannelFilter;
+use guildhall_core::ids::{GuildId, UserId};
 use maud::{Markup, html};
 
-use super::components::{Flash, csrf_field, guild_tabs, when};
+use super::components::{Flash, Names, csrf_field, guild_tabs, when};
+use super::pickers::Pickers;
 use super::layout::page;
 use crate::app::{CurrentUser, GuildAccess};
 use crate::routes;
@@ -53,8 +55,8 @@ pub struct ListPage<'a> {
     pub form: &'a GiveawayForm,
     /// Why the last start was refused.
     pub errors: &'a [String],
-    /// The guild's roles to pick requirements from (empty when unknown here).
-    pub choices: &'a [(RoleId, String)],
+    /// The guild's pickers.
+    pub pickers: &'a Pickers,
     /// Whether `features.giveaways` is on.
     pub enabled: bool,
     /// A message after an action.
@@ -98,7 +100,9 @@ pub fn countdown(giveaway: &Giveaway, now: UnixMillis) -> String {
 }
 
 /// The list's rows, polled by htmx every 5 seconds so the countdowns move.
-pub fn rows(guild: GuildId, giveaways: &[Giveaway], state: &str, now: UnixMillis) -> Markup {
+pub fn rows(guild: &GuildAccess, giveaways: &[Giveaway], state: &str, now: UnixMillis) -> Markup {
+    let names = &guild.names;
+    let guild = guild.id;
     let poll = format!(
         "{}?state={}",
         routes::guild_giveaways(guild),
@@ -118,7 +122,7 @@ pub fn rows(guild: GuildId, giveaways: &[Giveaway], state: &str, now: UnixMillis
                         td { (giveaway.entrants) }
                         td { (giveaway.winners) }
                         td.countdown { (countdown(giveaway, now)) }
-                        td { (giveaway.channel) }
+                        td { (names.channel(giveaway.channel)) }
                     } } }
                 } }
             }
@@ -150,21 +154,12 @@ fn start_form(guild: GuildId, csrf: &str, list: &ListPage<'_>) -> Markup {
             label for="giveaway-winners" { "Winners (1 to 20)" }
             input #giveaway-winners type="number" name="winners" min="1" max="20" required
                 value=(if form.winners.is_empty() { "1" } else { form.winners.as_str() });
-            label for="giveaway-channel" { "Channel id" }
-            input #giveaway-channel type="text" name="channel" inputmode="numeric" required value=(form.channel) placeholder="1101234567890123456";
+            label for="giveaway-channel" { "Channel" }
+            (list.pickers.channel("channel", "giveaway-channel", ChannelFilter::Messages, &form.channel, None))
             fieldset {
                 legend { "Requirements (all empty: the server's default requirements)" }
-                @if list.choices.is_empty() {
-                    label for="giveaway-any-role" { "Any of these role ids (comma separated)" }
-                    input #giveaway-any-role type="text" name="req_any_role" value=(form.any_roles.join(", "));
-                } @else {
-                    label for="giveaway-any-role" { "Any of these roles" }
-                    select #giveaway-any-role name="req_any_role" multiple size="5" {
-                        @for (id, name) in list.choices {
-                            option value=(id) selected[form.any_roles.contains(&id.to_string())] { (name) }
-                        }
-                    }
-                }
+                label for="giveaway-any-role" { "Any of these roles" }
+                (list.pickers.roles("req_any_role", "giveaway-any-role", &form.any_roles, false))
                 label for="giveaway-level" { "Minimum level" }
                 input #giveaway-level type="number" name="req_min_level" min="0" value=(form.min_level);
                 label for="giveaway-account-age" { "Minimum account age (e.g. 7d)" }
@@ -189,7 +184,7 @@ pub fn list(user: &CurrentUser, guild: &GuildAccess, list: &ListPage<'_>) -> Mar
         Some(user),
         html! {
             h1 { (guild.name) }
-            (guild_tabs(guild.id, "Giveaways"))
+            (guild_tabs(guild, "Giveaways"))
             @if let Some(flash) = list.flash {
                 p.flash.error[!flash.ok] role="status" { (flash.message) }
             }
@@ -206,29 +201,29 @@ pub fn list(user: &CurrentUser, guild: &GuildAccess, list: &ListPage<'_>) -> Mar
                 }
                 button type="submit" { "Show" }
             }
-            (rows(guild.id, list.giveaways, list.state, list.now))
+            (rows(guild, list.giveaways, list.state, list.now))
             (start_form(guild.id, &user.csrf, list))
         },
     )
 }
 
-fn actor_text(actor: EventActor) -> String {
+fn actor(actor: EventActor, names: &Names) -> Markup {
     match actor {
-        EventActor::Member(user) => format!("member {user}"),
-        EventActor::Operator => "the operator".to_owned(),
-        EventActor::System => "Guildhall".to_owned(),
+        EventActor::Member(user) => names.member(user),
+        EventActor::Operator => html! { "the operator" },
+        EventActor::System => html! { "Guildhall" },
     }
 }
 
-fn event_row(event: &Event) -> Markup {
+fn event_row(event: &Event, names: &Names) -> Markup {
     html! {
         tr {
             td { (when(event.at)) }
             td { code { (event.kind.as_str()) } }
-            td { (actor_text(event.actor)) }
-            td { (event.user.map(|user| user.to_string()).unwrap_or_default()) }
+            td { (actor(event.actor, names)) }
+            td { @if let Some(user) = event.user { (names.member(user)) } }
             td { (event.slot.map(|slot| slot.to_string()).unwrap_or_default()) }
-            td { small.muted { (event.detail.to_string()) } }
+            td { small.muted { (names.humanize(&event.detail.to_string())) } }
         }
     }
 }
@@ -316,12 +311,13 @@ pub fn detail(user: &CurrentUser, guild: &GuildAccess, shown: &DetailPage<'_>) -
     let detail = shown.detail;
     let giveaway = &detail.giveaway;
     let id = giveaway.id;
+    let names = &guild.names;
     page(
         &format!("{} · giveaway {id}", guild.name),
         Some(user),
         html! {
             h1 { (guild.name) }
-            (guild_tabs(guild.id, "Giveaways"))
+            (guild_tabs(guild, "Giveaways"))
             @if let Some(flash) = shown.flash {
                 p.flash.error[!flash.ok] role="status" { (flash.message) }
             }
@@ -330,14 +326,14 @@ pub fn detail(user: &CurrentUser, guild: &GuildAccess, shown: &DetailPage<'_>) -
                 dt { "State" } dd { (state_badge(giveaway.state)) }
                 dt { "Started" } dd {
                     (when(giveaway.created_at))
-                    @match giveaway.created_by { Some(by) => { " by " (by) }, None => { " by the operator" } }
+                    @match giveaway.created_by { Some(by) => { " by " (names.member(by)) }, None => { " by the operator" } }
                 }
                 dt { "Ends" } dd.countdown { (when(giveaway.ends_at)) " (" (countdown(giveaway, shown.now)) ")" }
                 @if let Some(ended) = giveaway.ended_at { dt { "Ended" } dd { (when(ended)) } }
-                dt { "Channel" } dd { (giveaway.channel) }
+                dt { "Channel" } dd { (names.channel(giveaway.channel)) }
                 dt { "Message" } dd {
                     @match giveaway.message {
-                        Some(message) => { (message) },
+                        Some(message) => { (names.message(giveaway.channel, message)) },
                         None => span.muted { "not posted yet (the bot posts it)" },
                     }
                 }
@@ -360,7 +356,7 @@ pub fn detail(user: &CurrentUser, guild: &GuildAccess, shown: &DetailPage<'_>) -
                     thead { tr { th { "Prize" } th { "Winner" } th { "Draw" } th { "State" } th { "Claim by" } th { "Claimed" } } }
                     tbody { @for slot in &detail.slots { tr {
                         td { (slot.slot) }
-                        td { (slot.winner.map_or_else(|| "nobody eligible".to_owned(), |user| user.to_string())) }
+                        td { @match slot.winner { Some(user) => (names.member(user)), None => "nobody eligible" } }
                         td { @if slot.attempt == 0 { "first draw" } @else { "reroll " (slot.attempt) } }
                         td { (slot_state(slot.state)) }
                         td { (slot.claim_deadline.map(when).unwrap_or_default()) }
@@ -375,12 +371,12 @@ pub fn detail(user: &CurrentUser, guild: &GuildAccess, shown: &DetailPage<'_>) -
                 @if shown.entrant_count > shown.entrants.len() {
                     p.muted { "The first " (shown.entrants.len()) " of " (shown.entrant_count) " by id; the JSON download lists them all." }
                 }
-                ul #entrants.columns { @for user in shown.entrants { li { (user) } } }
+                ul #entrants.columns { @for user in shown.entrants { li { (names.member(*user)) } } }
             }
             h2 { "Timeline" }
             div.scroll { table #timeline {
                 thead { tr { th { "When" } th { "Event" } th { "By" } th { "Member" } th { "Prize" } th { "Detail" } } }
-                tbody { @for event in &detail.timeline { (event_row(event)) } }
+                tbody { @for event in &detail.timeline { (event_row(event, names)) } }
             } }
             (proof(giveaway, shown.verified.as_ref()))
             p { a href=(routes::guild_giveaways(guild.id)) { "All giveaways" } }

@@ -88,7 +88,11 @@ pub fn table(members: &[BoardMember]) -> Option<Markup> {
             tbody { @for member in members {
                 tr data-user=(member.user) {
                     td.rank { (member.rank) }
-                    td { (member.name) }
+                    td {
+                        @if member.name == format!("user {}", member.user) {
+                            "member " span.id.muted { (member.user) }
+                        } @else { (member.name) }
+                    }
                     td { (member.level) }
                     td { (grouped(member.xp)) }
                     td.progress { (progress(member)) }
@@ -153,7 +157,7 @@ pub fn staff(
         Some(user),
         html! {
             h1 { (guild.name) }
-            (guild_tabs(guild.id, "Levels"))
+            (guild_tabs(guild, "Levels"))
             h2 { "Leaderboard" }
             p.muted { "Only people who manage this server see this page; switch on the public leaderboard on the Levels page to let anyone see it." }
             (board_body(board, link))

@@ -4,7 +4,8 @@
 //! Each editor is its own form that htmx swaps for the answer (`hx-target="this"`), so a
 //! refusal is shown in the form that caused it, with what was typed.
 
-use guildhall_core::ids::{GuildId, RoleId};
+use guildhall_core::guild_config::fields::ChannelFilter;
+use guildhall_core::ids::GuildId;
 use guildhall_core::levels::curve::{MAX_COEFFICIENT, MAX_LEVEL};
 use guildhall_core::levels::settings::{
     FLUSH_INTERVAL_RANGE, MAX_COOLDOWN_SECS, MAX_PERCENT, MAX_SESSION_MINUTES, MAX_TEMPLATE_CHARS,
@@ -15,6 +16,7 @@ use maud::{Markup, html};
 
 use super::components::{csrf_field, guild_tabs};
 use super::layout::page;
+use super::pickers::Pickers;
 use super::leaderboard::{self, BoardMember, grouped};
 use crate::app::{CurrentUser, GuildAccess};
 use crate::routes;
@@ -301,8 +303,8 @@ pub struct LevelsPage {
     pub forms: Forms,
     /// What the last save did, and in which editor.
     pub outcome: Option<(Editor, Outcome)>,
-    /// The guild's roles (id, name), when the bot's cache knows them.
-    pub roles: Vec<(RoleId, String)>,
+    /// The guild's pickers.
+    pub pickers: Pickers,
     /// The top of the leaderboard.
     pub top: Vec<BoardMember>,
     /// The import section.
@@ -320,12 +322,19 @@ fn number_field(name: &str, label: &str, value: &str, range: (u64, u64), hint: &
     }
 }
 
-fn id_field(name: &str, label: &str, value: &str, hint: &str) -> Markup {
+fn channel_field(
+    pickers: &Pickers,
+    name: &str,
+    label: &str,
+    filter: ChannelFilter,
+    value: &str,
+    hint: &str,
+) -> Markup {
     let id = format!("levels-{name}");
     html! {
         div.field {
             label for=(id) { (label) }
-            input #(id) type="text" inputmode="numeric" name=(name) value=(value) placeholder="1101234567890123456";
+            (pickers.channel(name, &id, filter, value, Some("— none —")))
             @if !hint.is_empty() { small.muted { (hint) } }
         }
     }
@@ -347,26 +356,6 @@ fn outcome_line(editor: Editor, outcome: Option<&Outcome>) -> Markup {
             Some(Outcome::Refused(message)) => { pre.error role="alert" { (message) } }
             Some(Outcome::Saved) => { p.flash role="status" { (editor.saved()) } }
             None => {}
-        }
-    }
-}
-
-/// A role picker: a select of the guild's roles when known (a stored role the cache does not
-/// know stays selectable, named by id), a text field for the id otherwise.
-fn role_picker(name: &str, value: &str, roles: &[(RoleId, String)], label: &str) -> Markup {
-    html! {
-        @if roles.is_empty() {
-            input type="text" inputmode="numeric" name=(name) value=(value) aria-label=(label) placeholder="role id";
-        } @else {
-            select name=(name) aria-label=(label) {
-                option value="" selected[value.is_empty()] { "— pick a role —" }
-                @if !value.is_empty() && !roles.iter().any(|(id, _)| id.to_string() == value) {
-                    option value=(value) selected { "role " (value) " (not in the server)" }
-                }
-                @for (id, role_name) in roles {
-                    option value=(id) selected[id.to_string() == value] { (role_name) }
-                }
-            }
         }
     }
 }
@@ -394,6 +383,7 @@ fn placeholder_help() -> Markup {
 pub fn settings_form(
     guild: GuildId,
     csrf: &str,
+    pickers: &Pickers,
     form: &SettingsForm,
     outcome: Option<&Outcome>,
 ) -> Markup {
@@ -435,7 +425,7 @@ pub fn settings_form(
                         }
                     }
                 }
-                (id_field("announce_channel", "Announcement channel id", &form.announce_channel,
+                (channel_field(pickers, "announce_channel", "Announcement channel", ChannelFilter::Messages, &form.announce_channel,
                     "Needed for “In one channel”; also where voice level-ups go in “the channel the member wrote in” mode. Empty: none."))
                 div.field {
                     label for="levels-announce_template" { "Message" }
@@ -452,7 +442,7 @@ pub fn settings_form(
                     &format!("{} to {} seconds.", VOICE_INTERVAL_RANGE.start(), VOICE_INTERVAL_RANGE.end())))
                 (number_field("voice_max_minutes", "Most minutes per session", &form.voice_max_minutes, (0, to(MAX_SESSION_MINUTES)),
                     &format!("0 = no cap; at most {MAX_SESSION_MINUTES}.")))
-                (id_field("voice_afk_channel", "AFK channel id", &form.voice_afk_channel, "Time there earns nothing. Empty: none."))
+                (channel_field(pickers, "voice_afk_channel", "AFK channel", ChannelFilter::Voice, &form.voice_afk_channel, "Time there earns nothing."))
             }
             fieldset {
                 legend { "Saving and sharing" }
@@ -472,7 +462,7 @@ pub fn rewards_form(
     guild: GuildId,
     csrf: &str,
     form: &RewardsForm,
-    roles: &[(RoleId, String)],
+    pickers: &Pickers,
     outcome: Option<&Outcome>,
 ) -> Markup {
     let action = routes::guild_levels_rewards(guild);
@@ -498,7 +488,7 @@ pub fn rewards_form(
                         tr.new-row[is_blank] {
                             td { input type="number" min="1" max=(MAX_LEVEL) name=(format!("reward_level_{index}")) value=(row.level)
                                 aria-label=(format!("reward {} level", index + 1)) placeholder=[is_blank.then_some("add a reward")]; }
-                            td { (role_picker(&format!("reward_role_{index}"), &row.role, roles, &format!("reward {} role", index + 1))) }
+                            td { (pickers.role(&format!("reward_role_{index}"), &format!("levels-reward-role-{index}"), &row.role, Some("— pick a role —"), true)) }
                             td { @if !is_blank { input type="checkbox" name=(format!("reward_remove_{index}")) value="on" aria-label=(format!("remove reward {}", index + 1)); } }
                         }
                     }
@@ -509,28 +499,24 @@ pub fn rewards_form(
     }
 }
 
-fn percent_rows(
-    kind: &str,
-    rows: &[PercentRow],
-    roles: &[(RoleId, String)],
-    is_role: bool,
-) -> Markup {
+fn percent_rows(kind: &str, rows: &[PercentRow], pickers: &Pickers, is_role: bool) -> Markup {
     let blank = PercentRow::default();
     html! {
         table id=(format!("{kind}-rows")) {
-            thead { tr { th { (if is_role { "Role" } else { "Channel id" }) } th { "Percent" } th { "Remove" } } }
+            thead { tr { th { (if is_role { "Role" } else { "Channel" }) } th { "Percent" } th { "Remove" } } }
             tbody {
                 @for (index, row) in rows.iter().chain(std::iter::once(&blank)).enumerate() {
                     @let is_blank = index == rows.len();
                     @let what = if is_role { "role" } else { "channel" };
                     tr.new-row[is_blank] {
                         td {
+                            @let name = format!("{kind}_target_{index}");
+                            @let dom_id = format!("levels-{kind}-{index}");
+                            @let none = if is_blank { "— add one —" } else { "—" };
                             @if is_role {
-                                (role_picker(&format!("{kind}_target_{index}"), &row.target, roles, &format!("{what} multiplier {} role", index + 1)))
+                                (pickers.role(&name, &dom_id, &row.target, Some(none), false))
                             } @else {
-                                input type="text" inputmode="numeric" name=(format!("{kind}_target_{index}")) value=(row.target)
-                                    aria-label=(format!("{what} multiplier {} channel", index + 1))
-                                    placeholder=[is_blank.then_some("add a channel id")];
+                                (pickers.channel(&name, &dom_id, ChannelFilter::Messages, &row.target, Some(none)))
                             }
                         }
                         td { input type="number" min="0" max=(MAX_PERCENT) name=(format!("{kind}_percent_{index}")) value=(row.percent)
@@ -548,7 +534,7 @@ pub fn multipliers_form(
     guild: GuildId,
     csrf: &str,
     form: &MultipliersForm,
-    roles: &[(RoleId, String)],
+    pickers: &Pickers,
     outcome: Option<&Outcome>,
 ) -> Markup {
     let action = routes::guild_levels_multipliers(guild);
@@ -559,9 +545,9 @@ pub fn multipliers_form(
             (outcome_line(Editor::Multipliers, outcome))
             p.muted { "In percent of the normal XP, 0 to " (MAX_PERCENT) ": 200 doubles, 50 halves, 0 stops XP. A member with several listed roles gets the highest; a channel's percent applies on top (a thread takes its parent's)." }
             h3 { "Roles" }
-            (percent_rows("rolemult", &form.roles, roles, true))
+            (percent_rows("rolemult", &form.roles, pickers, true))
             h3 { "Channels" }
-            (percent_rows("chanmult", &form.channels, &[], false))
+            (percent_rows("chanmult", &form.channels, pickers, false))
             button type="submit" { "Save multipliers" }
         }
     }
@@ -572,7 +558,7 @@ pub fn no_xp_form(
     guild: GuildId,
     csrf: &str,
     form: &NoXpForm,
-    roles: &[(RoleId, String)],
+    pickers: &Pickers,
     outcome: Option<&Outcome>,
 ) -> Markup {
     let action = routes::guild_levels_no_xp(guild);
@@ -581,25 +567,15 @@ pub fn no_xp_form(
             (csrf_field(csrf))
             h2 { "No XP" }
             (outcome_line(Editor::NoXp, outcome))
+            @let channels: Vec<String> = form.channels.split(|c: char| c == ',' || c.is_whitespace()).filter(|id| !id.is_empty()).map(str::to_owned).collect();
             div.field {
-                label for="levels-no_xp_channels" { "Channels where messages and voice time earn nothing (ids, separated by commas or spaces; threads follow their channel)" }
-                textarea #levels-no_xp_channels name="no_xp_channels" rows="2" { (form.channels) }
+                label for="levels-no_xp_channels" { "Channels where messages and voice time earn nothing" }
+                (pickers.channels("no_xp_channels", "levels-no_xp_channels", ChannelFilter::Messages, &channels))
+                small.muted { "Threads follow their channel." }
             }
             div.field {
-                @if roles.is_empty() {
-                    label for="levels-no_xp_roles" { "Roles whose members earn nothing from messages (ids, separated by commas or spaces)" }
-                    input #levels-no_xp_roles type="text" name="no_xp_role" value=(form.roles.join(", "));
-                } @else {
-                    label for="levels-no_xp_roles" { "Roles whose members earn nothing from messages" }
-                    select #levels-no_xp_roles name="no_xp_role" multiple size="6" {
-                        @for stored in form.roles.iter().filter(|stored| !roles.iter().any(|(id, _)| id.to_string() == **stored)) {
-                            option value=(stored) selected { "role " (stored) " (not in the server)" }
-                        }
-                        @for (id, name) in roles {
-                            option value=(id) selected[form.roles.contains(&id.to_string())] { (name) }
-                        }
-                    }
-                }
+                label for="levels-no_xp_roles" { "Roles whose members earn nothing from messages" }
+                (pickers.roles("no_xp_role", "levels-no_xp_roles", &form.roles, false))
             }
             button type="submit" { "Save no-XP lists" }
         }
@@ -612,14 +588,14 @@ pub fn editor(
     csrf: &str,
     which: Editor,
     forms: &Forms,
-    roles: &[(RoleId, String)],
+    pickers: &Pickers,
     outcome: Option<&Outcome>,
 ) -> Markup {
     match which {
-        Editor::Settings => settings_form(guild, csrf, &forms.settings, outcome),
-        Editor::Rewards => rewards_form(guild, csrf, &forms.rewards, roles, outcome),
-        Editor::Multipliers => multipliers_form(guild, csrf, &forms.multipliers, roles, outcome),
-        Editor::NoXp => no_xp_form(guild, csrf, &forms.no_xp, roles, outcome),
+        Editor::Settings => settings_form(guild, csrf, pickers, &forms.settings, outcome),
+        Editor::Rewards => rewards_form(guild, csrf, &forms.rewards, pickers, outcome),
+        Editor::Multipliers => multipliers_form(guild, csrf, &forms.multipliers, pickers, outcome),
+        Editor::NoXp => no_xp_form(guild, csrf, &forms.no_xp, pickers, outcome),
     }
 }
 
@@ -740,7 +716,7 @@ pub fn levels(user: &CurrentUser, guild: &GuildAccess, page_data: &LevelsPage) -
         Some(user),
         html! {
             h1 { (guild.name) }
-            (guild_tabs(guild.id, "Levels"))
+            (guild_tabs(guild, "Levels"))
             @if !page_data.levels_on {
                 p.flash.error #levels-off { "Levels are off: nobody earns XP until " code { "features.levels" } " is switched on in "
                     a href=(routes::guild_features(guild.id)) { "Features" } "." }
@@ -761,10 +737,10 @@ pub fn levels(user: &CurrentUser, guild: &GuildAccess, page_data: &LevelsPage) -
                     }
                 }
             }
-            (settings_form(guild.id, &user.csrf, &page_data.forms.settings, outcome_of(Editor::Settings)))
-            (rewards_form(guild.id, &user.csrf, &page_data.forms.rewards, &page_data.roles, outcome_of(Editor::Rewards)))
-            (multipliers_form(guild.id, &user.csrf, &page_data.forms.multipliers, &page_data.roles, outcome_of(Editor::Multipliers)))
-            (no_xp_form(guild.id, &user.csrf, &page_data.forms.no_xp, &page_data.roles, outcome_of(Editor::NoXp)))
+            (settings_form(guild.id, &user.csrf, &page_data.pickers, &page_data.forms.settings, outcome_of(Editor::Settings)))
+            (rewards_form(guild.id, &user.csrf, &page_data.forms.rewards, &page_data.pickers, outcome_of(Editor::Rewards)))
+            (multipliers_form(guild.id, &user.csrf, &page_data.forms.multipliers, &page_data.pickers, outcome_of(Editor::Multipliers)))
+            (no_xp_form(guild.id, &user.csrf, &page_data.forms.no_xp, &page_data.pickers, outcome_of(Editor::NoXp)))
             (import_section(guild.id, &user.csrf, &page_data.import))
         },
     )

@@ -5,11 +5,13 @@ use guildhall_core::automod::{AutomodSettings, RuleHit, RuleKind};
 use guildhall_core::ids::GuildId;
 use guildhall_core::moderation::{Case, CaseActor, CaseKind, LadderAction, LadderStep};
 use guildhall_core::refusals::RefusalRecord;
+use guildhall_core::guild_config::fields::ChannelFilter;
 use maud::{Markup, html};
 use serde_json::Value;
 
-use super::components::{csrf_field, guild_tabs, when};
+use super::components::{Names, csrf_field, guild_tabs, when};
 use super::layout::page;
+use super::pickers::Pickers;
 use crate::app::{CurrentUser, GuildAccess};
 use crate::handlers::moderation::CaseQuery;
 use crate::routes;
@@ -28,10 +30,10 @@ pub fn humanize(seconds: u64) -> String {
     format!("{seconds}s")
 }
 
-fn actor(actor: &CaseActor) -> String {
+fn actor(actor: &CaseActor, names: &Names) -> Markup {
     match actor {
-        CaseActor::Moderator(user) => user.to_string(),
-        CaseActor::Automated(name) => name.clone(),
+        CaseActor::Moderator(user) => names.member(*user),
+        CaseActor::Automated(name) => html! { (name) },
     }
 }
 
@@ -45,12 +47,23 @@ pub fn cases(
     next: Option<i64>,
 ) -> Markup {
     let list = routes::guild_cases(guild.id);
+    let known_members: std::collections::BTreeSet<String> = cases
+        .iter()
+        .flat_map(|case| {
+            let moderator = match case.actor {
+                CaseActor::Moderator(user) => Some(user),
+                CaseActor::Automated(_) => None,
+            };
+            std::iter::once(case.target).chain(moderator)
+        })
+        .filter_map(|user| guild.names.member_name(user))
+        .collect();
     page(
         &format!("{} · cases", guild.name),
         Some(user),
         html! {
             h1 { (guild.name) }
-            (guild_tabs(guild.id, "Cases"))
+            (guild_tabs(guild, "Cases"))
             form.filters #case-search method="get" action=(list) {
                 input type="search" name="q" value=(query.q) placeholder="Reason contains…" aria-label="Search reasons";
                 select name="kind" aria-label="Kind" {
@@ -59,8 +72,9 @@ pub fn cases(
                         option value=(kind.as_str()) selected[query.kind.trim() == kind.as_str()] { (kind.title()) }
                     }
                 }
-                input type="text" name="user" value=(query.user) placeholder="Member id" aria-label="Member id";
-                input type="text" name="moderator" value=(query.moderator) placeholder="Moderator id or automod:rule" aria-label="Moderator";
+                input type="text" name="user" value=(query.user) placeholder="Member (name or id)" aria-label="Member" list="known-members";
+                input type="text" name="moderator" value=(query.moderator) placeholder="Moderator (name, id or automod:rule)" aria-label="Moderator" list="known-members";
+                datalist #known-members { @for name in known_members { option value=(name) {} } }
                 button type="submit" { "Search" }
             }
             @for error in errors { p.error role="alert" { (error) } }
@@ -77,8 +91,8 @@ pub fn cases(
                                 " " span.failed title=(why) { "not carried out" }
                             }
                         }
-                        td { (case.target) }
-                        td { (actor(&case.actor)) }
+                        td { (guild.names.member(case.target)) }
+                        td { (actor(&case.actor, &guild.names)) }
                         td { (case.reason) }
                         td { (case.duration.map(|d| duration_text(d.as_secs())).unwrap_or_default()) }
                         td { (when(case.created_at)) }
@@ -104,29 +118,35 @@ pub fn case(user: &CurrentUser, guild: &GuildAccess, case: &Case, error: Option<
         Some(user),
         html! {
             h1 { (guild.name) }
-            (guild_tabs(guild.id, "Cases"))
+            (guild_tabs(guild, "Cases"))
             h2 { "Case " (case.number) " · " (case.kind.title()) }
             dl.facts {
-                dt { "Member" } dd { (case.target) }
-                dt { "By" } dd { (actor(&case.actor)) }
+                dt { "Member" } dd { (guild.names.member(case.target)) }
+                dt { "By" } dd { (actor(&case.actor, &guild.names)) }
                 dt { "When" } dd { (when(case.created_at)) }
                 @if let Some(duration) = case.duration { dt { "Duration" } dd { (duration_text(duration.as_secs())) } }
                 @if let Some(severity) = case.severity { dt { "Severity" } dd { (severity.as_str()) } }
                 @if let Some(expires) = case.expires_at { dt { "Ends" } dd { (when(expires)) } }
                 @if let Some(pardoned) = case.pardoned_at {
-                    dt { "Pardoned" } dd { (when(pardoned)) @if let Some(by) = case.pardoned_by { " by " (by) } }
+                    dt { "Pardoned" } dd { (when(pardoned)) @if let Some(by) = case.pardoned_by { " by " (guild.names.member(by)) } }
                 }
                 @if let Some(threshold) = case.escalation_threshold { dt { "Escalation" } dd { "at " (threshold) " warnings" } }
                 @if let Some(why) = &case.failed_reason { dt { "Not carried out" } dd.failed { (why) } }
             }
-            (reason_form(case, &user.csrf, error, false))
+            (reason_form(case, &guild.names, &user.csrf, error, false))
             p { a href=(routes::guild_cases(guild.id)) { "All cases" } }
         },
     )
 }
 
 /// The reason and its editor; the save swaps this form.
-pub fn reason_form(case: &Case, csrf: &str, error: Option<&str>, saved: bool) -> Markup {
+pub fn reason_form(
+    case: &Case,
+    names: &Names,
+    csrf: &str,
+    error: Option<&str>,
+    saved: bool,
+) -> Markup {
     let action = routes::guild_case_reason(case.guild, case.number);
     html! {
         form #reason method="post" action=(action) hx-post=(action) hx-target="this" hx-swap="outerHTML" {
@@ -134,7 +154,7 @@ pub fn reason_form(case: &Case, csrf: &str, error: Option<&str>, saved: bool) ->
             label for="reason-text" { "Reason" }
             textarea #reason-text name="reason" rows="3" maxlength="1024" { (case.reason) }
             @if let (Some(by), Some(at)) = (case.reason_edited_by, case.reason_edited_at) {
-                small.muted { "edited by " (by) " at " (when(at)) }
+                small.muted { "edited by " (names.member(by)) " at " (when(at)) }
             }
             button type="submit" { "Save reason" }
             @if saved { p.flash role="status" { "Reason saved." } }
@@ -150,7 +170,7 @@ pub fn refusals(user: &CurrentUser, guild: &GuildAccess, refusals: &[RefusalReco
         Some(user),
         html! {
             h1 { (guild.name) }
-            (guild_tabs(guild.id, "Refused"))
+            (guild_tabs(guild, "Refused"))
             p.muted { "Actions Guildhall refused to carry out (punishing the owner, oneself, or someone ranked as high; or the bot's role too low), newest first." }
             @if refusals.is_empty() {
                 p.muted #no-refusals { "Nothing has been refused." }
@@ -159,9 +179,9 @@ pub fn refusals(user: &CurrentUser, guild: &GuildAccess, refusals: &[RefusalReco
                     thead { tr { th { "When" } th { "Who" } th { "Action" } th { "Target" } th { "Why" } } }
                     tbody { @for refusal in refusals { tr {
                         td { (when(refusal.at)) }
-                        td { (refusal.invoker) }
+                        td { (guild.names.member(refusal.invoker)) }
                         td { code { (refusal.action) } }
-                        td { (refusal.target.map(|t| t.to_string()).unwrap_or_default()) }
+                        td { @if let Some(target) = refusal.target { (guild.names.member(target)) } }
                         td { (refusal.message) " " small.muted { "(" (refusal.code) ")" } }
                     } } }
                 } }
@@ -215,6 +235,49 @@ fn lines_of(value: &Value) -> String {
     }
 }
 
+fn items_of(value: &Value) -> Vec<String> {
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .map(|item| match item {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// What a rule's form calls one of its settings: a sentence, not the JSON key.
+fn field_label(field: &str) -> String {
+    let known = match field {
+        "enabled" => "Switched on",
+        "max_messages" => "Most messages",
+        "window_secs" => "Within (seconds)",
+        "max_repeats" => "Most repeats",
+        "min_length" => "Shortest message checked (characters)",
+        "max_percent" => "Most capitals (percent)",
+        "allow_own_invites" => "Allow invites to this server",
+        "allowed_codes" => "Invite codes allowed",
+        "mode" => "Domain list is",
+        "domains" => "Domains",
+        "words" => "Words and phrases",
+        "patterns" => "Patterns (regular expressions)",
+        "max_mentions" => "Most mentions in one message",
+        "block_everyone" => "Refuse @everyone and @here",
+        _ => "",
+    };
+    if !known.is_empty() {
+        return known.to_owned();
+    }
+    let mut words = field.replace('_', " ");
+    if let Some(first) = words.get(..1) {
+        let upper = first.to_uppercase();
+        words.replace_range(..1, &upper);
+    }
+    words.replace(" secs", " (seconds)")
+}
+
 fn number_text(value: &Value) -> String {
     match value {
         Value::Null => String::new(),
@@ -224,14 +287,14 @@ fn number_text(value: &Value) -> String {
 
 /// One rule's form; `value` is the rule's JSON (saved, or as submitted after a refusal).
 pub fn rule_form(
-    guild: GuildId,
+    pickers: &Pickers,
     rule: RuleKind,
     value: &Value,
     csrf: &str,
     error: Option<&str>,
     saved: bool,
 ) -> Markup {
-    let action = routes::guild_automod_rule(guild, rule.name());
+    let action = routes::guild_automod_rule(pickers.guild, rule.name());
     let id = format!("rule-{}", rule.name());
     let empty = serde_json::Map::new();
     let fields = value.as_object().unwrap_or(&empty);
@@ -261,28 +324,42 @@ pub fn rule_form(
                     @match current {
                         Value::Bool(on) => {
                             div.field {
-                                label { input type="checkbox" name=(field) value="on" checked[*on]; " " (field) }
+                                label { input type="checkbox" name=(field) value="on" checked[*on]; " " (field_label(field)) }
+                            }
+                        }
+                        Value::Array(_) if field == "exempt_roles" => {
+                            div.field {
+                                label for=(input_id) { "Roles it leaves alone" }
+                                (pickers.roles(field, &input_id, &items_of(current), false))
+                            }
+                        }
+                        Value::Array(_) if field == "exempt_channels" => {
+                            div.field {
+                                label for=(input_id) { "Channels it leaves alone" }
+                                (pickers.channels(field, &input_id, ChannelFilter::Any, &items_of(current)))
+                                small.help { "A category covers its channels." }
                             }
                         }
                         Value::Array(_) => {
                             div.field {
-                                label for=(input_id) { (field) small.muted { " one per line" } }
+                                label for=(input_id) { (field_label(field)) }
                                 textarea #(input_id) name=(field) rows="3" { (lines_of(current)) }
+                                small.help { "One per line." }
                             }
                         }
                         Value::String(text) if field == "mode" => {
                             div.field {
-                                label for=(input_id) { (field) }
+                                label for=(input_id) { (field_label(field)) }
                                 select #(input_id) name=(field) {
                                     @for mode in ["deny_list", "allow_list"] { option value=(mode) selected[text == mode] { (mode) } }
                                 }
                             }
                         }
                         Value::String(text) => {
-                            div.field { label for=(input_id) { (field) } input #(input_id) type="text" name=(field) value=(text); }
+                            div.field { label for=(input_id) { (field_label(field)) } input #(input_id) type="text" name=(field) value=(text); }
                         }
                         other => {
-                            div.field { label for=(input_id) { (field) } input #(input_id) type="text" name=(field) value=(number_text(other)); }
+                            div.field { label for=(input_id) { (field_label(field)) } input #(input_id) type="text" name=(field) value=(number_text(other)); }
                         }
                     }
                 }
@@ -343,16 +420,18 @@ pub fn pattern_result(pattern: &str, result: &Result<(), String>) -> Markup {
 pub fn automod(
     user: &CurrentUser,
     guild: &GuildAccess,
+    pickers: &Pickers,
     settings: &AutomodSettings,
     refused: Option<(RuleKind, &Value, &str)>,
 ) -> Markup {
-    automod_page(user, guild, settings, refused, None, None)
+    automod_page(user, guild, pickers, settings, refused, None, None)
 }
 
 /// [`automod`] with the tester's and the checker's answers filled in (plain form posts).
 pub fn automod_page(
     user: &CurrentUser,
     guild: &GuildAccess,
+    pickers: &Pickers,
     settings: &AutomodSettings,
     refused: Option<(RuleKind, &Value, &str)>,
     tested: Option<&TestOutcome>,
@@ -366,7 +445,7 @@ pub fn automod_page(
         Some(user),
         html! {
             h1 { (guild.name) }
-            (guild_tabs(guild.id, "Automod"))
+            (guild_tabs(guild, "Automod"))
             section.tester {
                 h2 { "Tester" }
                 p.muted { "Which rules would fire on a message, as written by a member without roles. Earlier messages (one per line, oldest first, 2 seconds apart) feed the spam and duplicate rules." }
@@ -396,11 +475,11 @@ pub fn automod_page(
             }
             section.rules {
                 h2 { "Rules" }
-                p.muted { "Each rule has its own switch, action and exemptions (role and channel ids). Saving applies at once and is kept in the settings history." }
+                p.muted { "Each rule has its own switch, action, and roles and channels it leaves alone. Saving applies at once and is kept in the settings history." }
                 @for rule in RuleKind::ALL {
                     @match refused {
-                        Some((kind, value, message)) if kind == rule => (rule_form(guild.id, rule, value, &user.csrf, Some(message), false)),
-                        _ => (rule_form(guild.id, rule, &json[rule.name()], &user.csrf, None, false)),
+                        Some((kind, value, message)) if kind == rule => (rule_form(pickers, rule, value, &user.csrf, Some(message), false)),
+                        _ => (rule_form(pickers, rule, &json[rule.name()], &user.csrf, None, false)),
                     }
                 }
             }
@@ -503,7 +582,7 @@ pub fn ladder(
         Some(user),
         html! {
             h1 { (guild.name) }
-            (guild_tabs(guild.id, "Ladder"))
+            (guild_tabs(guild, "Ladder"))
             p.muted { "After every warning, a member who reaches a step's number of active warnings gets its action (once per rise), as a case of its own. Durations take seconds or 10m, 2h, 3d." }
             (ladder_form(guild.id, rows, &user.csrf, error, false))
         },

@@ -57,7 +57,7 @@ pub fn picker(user: &CurrentUser, guilds: &[PickerGuild]) -> Markup {
             } @else {
                 ul.cards {
                     @for guild in guilds {
-                        li { a.card href=(routes::guild(guild.id)) { strong { (guild.name) } small.muted { (guild.id) } } }
+                        li { a.card href=(routes::guild(guild.id)) { strong { (guild.name) } span.id.muted { (guild.id) } } }
                     }
                 }
             }
@@ -76,6 +76,10 @@ pub struct OverviewData {
     pub commands: Vec<CommandStats>,
     /// The guild's settings.
     pub settings: Arc<GuildSettings>,
+    /// Its latest cases, newest first.
+    pub recent_cases: Vec<guildhall_core::moderation::Case>,
+    /// Its latest settings changes, newest first.
+    pub recent_changes: Vec<HistoryEntry>,
 }
 
 /// The names of the features that are on.
@@ -90,29 +94,68 @@ pub fn enabled_features(settings: &GuildSettings) -> Vec<String> {
     }
 }
 
-/// The guild overview.
+/// A guild's icon from Discord's CDN, or its initials when it has none.
+pub fn guild_icon(guild: &GuildAccess) -> Markup {
+    let initials: String = guild
+        .name
+        .split_whitespace()
+        .filter_map(|word| word.chars().next())
+        .take(2)
+        .collect();
+    html! {
+        @match &guild.icon {
+            Some(hash) => img.guild-icon src=(format!("https://cdn.discordapp.com/icons/{}/{hash}.png?size=128", guild.id)) alt="" width="56" height="56";
+            None => span.guild-icon.initials aria-hidden="true" { (initials) },
+        }
+    }
+}
+
+/// Who made a settings change, as a person reads it.
+fn change_actor(actor: &str, names: &components::Names) -> Markup {
+    match actor.split_once(':') {
+        Some(("user", id)) => match id.parse() {
+            Ok(user) => names.member(user),
+            Err(_) => html! { (actor) },
+        },
+        Some(("operator", _)) | None if actor == "operator" => html! { "the operator" },
+        Some(("system", _)) => html! { "Guildhall" },
+        _ => html! { (actor) },
+    }
+}
+
+/// The guild overview: its icon and figures, what is on, the latest cases and settings changes,
+/// and last week's commands.
 pub fn overview(user: &CurrentUser, guild: &GuildAccess, data: &OverviewData) -> Markup {
     let enabled = enabled_features(&data.settings);
     let members = guild
         .member_count
         .map_or_else(|| "—".to_owned(), |count| count.to_string());
+    let names = &guild.names;
     page(
         &guild.name,
         Some(user),
         html! {
-            h1 #guild-name { (guild.name) }
-            (guild_tabs(guild.id, "Overview"))
+            h1 #guild-name.guild-title { (guild_icon(guild)) span { (guild.name) } }
+            (guild_tabs(guild, "Overview"))
             div.stats {
                 (stat("members", &members))
+                (stat("features on", &format!("{} of {}", enabled.len(), guildhall_core::features::FEATURES.len())))
                 (stat("commands run (7 days)", &data.commands_run.to_string()))
                 (stat("refused actions (7 days)", &data.refused.to_string()))
-                (stat("features on", &enabled.len().to_string()))
             }
-            h2 { "Enabled features" }
-            @if enabled.is_empty() {
-                p.muted { "None." }
-            } @else {
-                ul.pills { @for name in &enabled { li { (name) } } }
+            h2 { "What is on" }
+            ul.pills.features #features-on {
+                @for feature in guildhall_core::features::FEATURES {
+                    @let on = feature.is_on(&data.settings);
+                    @let page = crate::features::FEATURES.iter().find(|pages| pages.name == feature.name).and_then(|pages| pages.tabs.first());
+                    li.on[on] {
+                        @match page {
+                            Some(tab) => a href=((tab.path)(guild.id)) { (feature.title) },
+                            None => span { (feature.title) },
+                        }
+                        " " span.state { (if on { "on" } else { "off" }) }
+                    }
+                }
             }
             p {
                 "Prefix commands: "
@@ -120,6 +163,46 @@ pub fn overview(user: &CurrentUser, guild: &GuildAccess, data: &OverviewData) ->
                     @if data.settings.commands.prefix_enabled {
                         "on (" code { (data.settings.commands.prefix) } ")"
                     } @else { "off" }
+                }
+                " · " a href=(routes::guild_features(guild.id)) { "switch features" }
+            }
+            div.columns-2 {
+                section #recent-cases {
+                    h2 { "Recent cases" }
+                    @if data.recent_cases.is_empty() {
+                        p.muted { "No case yet." }
+                    } @else {
+                        ul.activity {
+                            @for case in &data.recent_cases {
+                                li {
+                                    a href=(routes::guild_case(guild.id, case.number)) { "#" (case.number) " " (case.kind.title()) }
+                                    " · " (names.member(case.target))
+                                    @if !case.reason.is_empty() { " — " span.muted { (case.reason) } }
+                                    br;
+                                    small.muted { (when(case.created_at)) }
+                                }
+                            }
+                        }
+                        p { a href=(routes::guild_cases(guild.id)) { "All cases" } }
+                    }
+                }
+                section #recent-activity {
+                    h2 { "Recent changes" }
+                    @if data.recent_changes.is_empty() {
+                        p.muted { "No setting changed yet." }
+                    } @else {
+                        ul.activity {
+                            @for change in &data.recent_changes {
+                                li {
+                                    strong { (change.section) } " changed by " (change_actor(&change.actor, names))
+                                    @if let Some(note) = &change.note { " — " span.muted { (names.humanize(note)) } }
+                                    br;
+                                    small.muted { (when(change.changed_at)) }
+                                }
+                            }
+                        }
+                        p { a href=(routes::guild_history(guild.id)) { "Whole history" } }
+                    }
                 }
             }
             h2 { "Commands in the last 7 days" }
@@ -159,7 +242,7 @@ pub fn features(
         Some(user),
         html! {
             h1 { (guild.name) }
-            (guild_tabs(guild.id, "Features"))
+            (guild_tabs(guild, "Features"))
             p.muted { "Changes apply at once: the running bot picks them up without a restart. Every change is kept in the history." }
             (super::settings_form::section_links(guild.id))
             @for ops in SECTIONS.iter().filter(|ops| EDITABLE_SECTIONS.contains(&ops.name())) {
@@ -193,7 +276,7 @@ pub fn history(
         Some(user),
         html! {
             h1 { (guild.name) }
-            (guild_tabs(guild.id, "History"))
+            (guild_tabs(guild, "History"))
             p.muted { "Undo restores a section to what it was before that change; the restore is itself a new change." }
             (components::history_table(guild.id, entries, &user.csrf, flash, names))
         },
@@ -253,7 +336,7 @@ pub fn operator(user: &CurrentUser, data: &OperatorData) -> Markup {
                 thead { tr { th { "Guild" } th { "Id" } th { "Joined" } th { "Left" } } }
                 tbody { @for guild in &data.guilds { tr {
                     td { a href=(routes::guild(guild.id)) { (guild.name) } }
-                    td { (guild.id) }
+                    td { span.id.muted { (guild.id) } }
                     td { (when(guild.joined_at)) }
                     td { (guild.left_at.map(when).unwrap_or_default()) }
                 } } }

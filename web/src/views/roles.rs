@@ -4,13 +4,15 @@
 use std::collections::HashMap;
 
 use guildhall_core::effect::{Component, OutgoingMessage};
-use guildhall_core::ids::{MessageId, RoleId};
+use guildhall_core::guild_config::fields::ChannelFilter;
+use guildhall_core::ids::{ChannelId, MessageId, RoleId};
 use guildhall_core::roles::panel::MAX_OPTIONS;
 use guildhall_core::roles::{PanelId, RolePanel, RoleSettings, TimedRole, TimedSource};
 use maud::{Markup, PreEscaped, html};
 
 use super::components::{Flash, csrf_field, guild_tabs, when};
 use super::layout::page;
+use super::pickers::{Pickers, emoji_input, emoji_list};
 use super::moderation::humanize;
 use crate::app::{CurrentUser, GuildAccess};
 use crate::routes;
@@ -225,8 +227,8 @@ pub struct RolesPage<'a> {
     pub timed: &'a [TimedRole],
     /// Role names, when the bot's guild model knows them.
     pub names: &'a HashMap<RoleId, String>,
-    /// The roles to pick from, highest first; empty when unknown (ids are typed then).
-    pub choices: &'a [(RoleId, String)],
+    /// The guild's pickers.
+    pub pickers: &'a Pickers,
     /// Whether `features.roles` is on (auto roles need it).
     pub roles_on: bool,
     /// What the last action did, or why it was refused.
@@ -239,67 +241,44 @@ fn role_name(role: RoleId, names: &HashMap<RoleId, String>) -> String {
         .map_or_else(|| format!("role {role}"), |name| format!("@{name}"))
 }
 
-/// A role picker: one select (or several values) from the guild's roles, or ids typed with
-/// commas when the roles are unknown.
+/// A roles picker with its label: roles to give, so those the bot cannot hand out are disabled
+/// with the reason.
 fn role_picker(
     name: &str,
     id: &str,
     label: &str,
     picked: &[String],
-    choices: &[(RoleId, String)],
+    pickers: &Pickers,
 ) -> Markup {
     html! {
-        @if choices.is_empty() {
-            label for=(id) { (label) " (role ids, comma separated)" }
-            input id=(id) type="text" name=(name) value=(picked.join(", "));
-        } @else {
+        div.field {
             label for=(id) { (label) }
-            select id=(id) name=(name) multiple size="5" {
-                @for (role, role_name) in choices {
-                    option value=(role) selected[picked.contains(&role.to_string())] { (role_name) }
-                }
-                // Ids not among the roles (typed before, or deleted since) stay visible.
-                @for typed in picked.iter().filter(|typed| !choices.iter().any(|(role, _)| role.to_string() == **typed)) {
-                    option value=(typed) selected { "unknown role " (typed) }
-                }
-            }
+            (pickers.roles(name, id, picked, true))
         }
     }
 }
 
 /// One role row of the builder.
-fn option_row(index: usize, row: &OptionRow, choices: &[(RoleId, String)]) -> Markup {
+fn option_row(index: usize, row: &OptionRow, pickers: &Pickers) -> Markup {
     let number = index + 1;
     html! {
         tr {
             td { (number) }
-            td {
-                @if choices.is_empty() {
-                    input type="text" inputmode="numeric" name=(format!("opt_role_{index}")) value=(row.role) placeholder="role id" aria-label=(format!("role {number}"));
-                } @else {
-                    select name=(format!("opt_role_{index}")) aria-label=(format!("role {number}")) {
-                        option value="" { "—" }
-                        @for (role, name) in choices {
-                            option value=(role) selected[row.role == role.to_string()] { (name) }
-                        }
-                        @if !row.role.is_empty() && !choices.iter().any(|(role, _)| role.to_string() == row.role) {
-                            option value=(row.role) selected { "unknown role " (row.role) }
-                        }
-                    }
-                }
+            td.role {
+                (pickers.role(&format!("opt_role_{index}"), &format!("opt-role-{index}"), &row.role, Some("—"), true))
             }
             td { input type="text" name=(format!("opt_label_{index}")) value=(row.label) maxlength="100" placeholder="the role's name" aria-label=(format!("role {number} label")); }
-            td { input type="text" name=(format!("opt_emoji_{index}")) value=(row.emoji) maxlength="32" placeholder="🎮" aria-label=(format!("role {number} emoji")); }
+            td { (emoji_input(&format!("opt_emoji_{index}"), &row.emoji, &format!("role {number} emoji"))) }
             td { input type="text" name=(format!("opt_description_{index}")) value=(row.description) maxlength="100" placeholder="select menus only" aria-label=(format!("role {number} description")); }
         }
     }
 }
 
-fn option_table(rows: &[(usize, OptionRow)], choices: &[(RoleId, String)]) -> Markup {
+fn option_table(rows: &[(usize, OptionRow)], pickers: &Pickers) -> Markup {
     html! {
         div.scroll { table {
             thead { tr { th { "#" } th { "Role" } th { "Label" } th { "Emoji" } th { "Description" } } }
-            tbody { @for (index, row) in rows { (option_row(*index, row, choices)) } }
+            tbody { @for (index, row) in rows { (option_row(*index, row, pickers)) } }
         } }
     }
 }
@@ -310,7 +289,7 @@ fn builder_form(
     guild: &GuildAccess,
     csrf: &str,
     builder: &Builder,
-    choices: &[(RoleId, String)],
+    pickers: &Pickers,
 ) -> Markup {
     let form = &builder.form;
     let action = match &builder.editing {
@@ -345,6 +324,7 @@ fn builder_form(
         form #panel-builder method="post" action=(action)
             hx-post=(preview) hx-trigger="input changed delay:300ms, change" hx-target="#panel-preview" hx-swap="outerHTML" {
             (csrf_field(csrf))
+            (emoji_list())
             @if let Some(panel) = &builder.editing {
                 input type="hidden" name="panel" value=(panel.id);
             }
@@ -352,10 +332,13 @@ fn builder_form(
                 ul.error #builder-errors role="alert" { @for error in &builder.errors { li { (error) } } }
             }
             @match &builder.editing {
-                Some(panel) => p.muted { "Posted in channel " (panel.channel) "; saving updates its message." },
+                Some(panel) => p.muted { "Posted in " (guild.names.channel(panel.channel)) "; saving updates its message." },
                 None => {
-                    label for="panel-channel" { "Channel id" }
-                    input #panel-channel type="text" name="channel" inputmode="numeric" value=(form.channel) placeholder="1101234567890123456";
+                    div.field {
+                        label for="panel-channel" { "Channel" }
+                        (pickers.channel("channel", "panel-channel", ChannelFilter::Messages, &form.channel, None))
+                        small.help { "Where the bot posts the panel." }
+                    }
                 },
             }
             label for="panel-title" { "Title" }
@@ -373,17 +356,17 @@ fn builder_form(
             }
             h3 { "Roles (up to " (MAX_OPTIONS) ")" }
             p.muted { "An empty label shows the role's name. Descriptions appear under select-menu entries." }
-            (option_table(&rows[..visible], choices))
+            (option_table(&rows[..visible], pickers))
             @if visible < rows.len() {
                 details {
                     summary { "More roles" }
-                    (option_table(&rows[visible..], choices))
+                    (option_table(&rows[visible..], pickers))
                 }
             }
             fieldset {
                 legend { "Who may take these roles (optional)" }
-                (role_picker("req_any_role", "req-any", "Members need one of", &form.any_roles, choices))
-                (role_picker("req_all_role", "req-all", "Members need all of", &form.all_roles, choices))
+                (role_picker("req_any_role", "req-any", "Members need one of", &form.any_roles, pickers))
+                (role_picker("req_all_role", "req-all", "Members need all of", &form.all_roles, pickers))
                 label for="req-level" { "Minimum level" }
                 input #req-level type="number" min="0" name="req_min_level" value=(form.min_level);
                 label for="req-age" { "Minimum account age (e.g. 7d)" }
@@ -454,11 +437,11 @@ fn discord_message(message: &OutgoingMessage) -> Markup {
     }
 }
 
-fn status(status: &PanelStatus) -> Markup {
+fn status(guild: &GuildAccess, channel: ChannelId, status: &PanelStatus) -> Markup {
     html! {
         @match status {
             PanelStatus::Posted(message) => {
-                span.state.done { "posted" } " " small.muted { "message " (message) }
+                span.state.done { "posted" } " " small { (guild.names.message(channel, *message)) }
             }
             PanelStatus::Waiting(None) => { span.state { "waiting for the bot" } }
             PanelStatus::Waiting(Some(error)) => {
@@ -492,7 +475,7 @@ fn panels_table(
                     tr id=(format!("panel-{}", panel.id)) {
                         td { (panel.id) }
                         td { a href=(routes::guild_role_panel(guild.id, panel.id)) { (panel.title) } }
-                        td { (panel.channel) }
+                        td { (guild.names.channel(panel.channel)) }
                         td { (panel.style.as_str()) ", " (panel.choice.as_str())
                             @if let Some(secs) = panel.timed_secs { ", lasts " (humanize(secs)) } }
                         td { ul.options { @for option in &panel.options { li {
@@ -500,7 +483,7 @@ fn panels_table(
                             (option.label) " " small.muted { (role_name(option.role, names)) }
                         } } } }
                         td { (panel.requirements.summary(names).unwrap_or_default()) }
-                        td { (status(&row.status)) }
+                        td { (status(guild, panel.channel, &row.status)) }
                         td.actions {
                             a href=(routes::guild_role_panel(guild.id, panel.id)) { "Edit" }
                             " "
@@ -520,7 +503,7 @@ fn self_roles_form(
     guild: &GuildAccess,
     csrf: &str,
     form: &SelfRolesForm,
-    choices: &[(RoleId, String)],
+    pickers: &Pickers,
     roles_on: bool,
 ) -> Markup {
     html! {
@@ -528,9 +511,9 @@ fn self_roles_form(
             (csrf_field(csrf))
             input type="hidden" name="version" value=(form.version);
             @if let Some(error) = &form.error { pre.error role="alert" { (error) } }
-            (role_picker("self_role", "self-roles-pick", "Members may take with /role add", &form.self_roles, choices))
-            (role_picker("join_role", "join-roles-pick", "Given to every member who joins", &form.join_roles, choices))
-            (role_picker("screening_role", "screening-roles-pick", "Given once a member passes membership screening", &form.screening_roles, choices))
+            (role_picker("self_role", "self-roles-pick", "Members may take with /role add", &form.self_roles, pickers))
+            (role_picker("join_role", "join-roles-pick", "Given to every member who joins", &form.join_roles, pickers))
+            (role_picker("screening_role", "screening-roles-pick", "Given once a member passes membership screening", &form.screening_roles, pickers))
             @if !roles_on {
                 p.muted { "Automatic roles are given only while features.roles is on (Features tab)." }
             }
@@ -553,11 +536,11 @@ fn timed_table(
                 thead { tr { th { "Member" } th { "Role" } th { "Ends" } th { "Given by" } th {} } }
                 tbody { @for role in timed {
                     tr id=(format!("timed-{}", role.id)) {
-                        td { (role.user) }
+                        td { (guild.names.member(role.user)) }
                         td { (role_name(role.role, names)) }
                         td { (when(role.expires_at)) " UTC" }
                         td {
-                            (role.granted_by)
+                            (guild.names.member(role.granted_by))
                             @match (role.source, role.panel) {
                                 (TimedSource::Panel, Some(panel)) => {
                                     " " small.muted { "on panel #" (panel) }
@@ -586,7 +569,7 @@ pub fn roles(user: &CurrentUser, guild: &GuildAccess, content: &RolesPage<'_>) -
         html! {
             style { (PreEscaped(PREVIEW_CSS)) }
             h1 { (guild.name) }
-            (guild_tabs(guild.id, "Roles"))
+            (guild_tabs(guild, "Roles"))
             @if let Some(flash) = content.flash {
                 p.flash.error[!flash.ok] #roles-flash role=(if flash.ok { "status" } else { "alert" }) { (flash.message) }
             }
@@ -594,9 +577,9 @@ pub fn roles(user: &CurrentUser, guild: &GuildAccess, content: &RolesPage<'_>) -
             (panels_table(guild, &user.csrf, content.panels, content.names))
             h2 { "New panel" }
             p.muted { "The bot posts the panel in the channel; members click to take or give back its roles. Every role must sit below the bot's highest role." }
-            (builder_form(guild, &user.csrf, content.builder, content.choices))
+            (builder_form(guild, &user.csrf, content.builder, content.pickers))
             h2 { "Self-assignable and automatic roles" }
-            (self_roles_form(guild, &user.csrf, content.self_roles, content.choices, content.roles_on))
+            (self_roles_form(guild, &user.csrf, content.self_roles, content.pickers, content.roles_on))
             h2 { "Timed roles" }
             (timed_table(guild, &user.csrf, content.timed, content.names))
         },
@@ -608,7 +591,7 @@ pub fn edit_panel(
     user: &CurrentUser,
     guild: &GuildAccess,
     builder: &Builder,
-    choices: &[(RoleId, String)],
+    pickers: &Pickers,
 ) -> Markup {
     let id = builder
         .editing
@@ -620,9 +603,9 @@ pub fn edit_panel(
         html! {
             style { (PreEscaped(PREVIEW_CSS)) }
             h1 { (guild.name) }
-            (guild_tabs(guild.id, "Roles"))
+            (guild_tabs(guild, "Roles"))
             h2 { "Role panel #" (id) }
-            (builder_form(guild, &user.csrf, builder, choices))
+            (builder_form(guild, &user.csrf, builder, pickers))
             p {
                 form.inline method="post" action=(routes::guild_role_panel_delete(guild.id, id)) {
                     (csrf_field(&user.csrf))

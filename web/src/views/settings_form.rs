@@ -1,44 +1,17 @@
 //! The generic settings page: a section's described fields as a form, with help, current values
-//! (channels and roles picked by name), a message under each refused field, and the section's
+//! (channels, roles and members picked by name: [`super::pickers`]), a message under each refused field, and the section's
 //! history with its undo buttons.
-
-use std::collections::HashMap;
 
 use guildhall_core::guild_config::fields::{self, Field, FieldKind, FormErrors};
 use guildhall_core::guild_config::{HistoryEntry, SectionOps};
-use guildhall_core::ids::{ChannelId, RoleId};
-use guildhall_core::references::ChannelKind;
 use maud::{Markup, html};
 
 use super::components::{self, Flash, csrf_field, guild_tabs};
 use super::layout::page;
+use super::pickers::Pickers;
 use crate::app::{CurrentUser, GuildAccess};
 use crate::handlers::settings_form::VERSION_FIELD;
 use crate::routes;
-
-/// A channel a picker offers.
-#[derive(Debug, Clone)]
-pub struct ChannelChoice {
-    /// The channel.
-    pub id: ChannelId,
-    /// Its name, without `#`.
-    pub name: String,
-    /// Its kind (pickers offer only the kinds their field takes).
-    pub kind: ChannelKind,
-}
-
-/// What the pickers offer and the names of the ids the form holds.
-#[derive(Debug, Clone, Default)]
-pub struct Choices {
-    /// The guild's channels, when the bot's guild model holds the guild; `None` makes channel
-    /// fields take typed ids.
-    pub channels: Option<Vec<ChannelChoice>>,
-    /// The guild's roles, highest first, without @everyone; `None` makes role fields take ids.
-    pub roles: Option<Vec<(RoleId, String)>>,
-    /// Names of ids in the form (members; channels and roles when there is no list), shown
-    /// beside them.
-    pub names: HashMap<String, String>,
-}
 
 /// What the page shows.
 pub struct FormPage<'a> {
@@ -52,8 +25,8 @@ pub struct FormPage<'a> {
     pub errors: &'a FormErrors,
     /// A message above the form.
     pub flash: Option<&'a Flash>,
-    /// The pickers' contents.
-    pub choices: &'a Choices,
+    /// The guild's pickers.
+    pub pickers: &'a Pickers,
     /// The section's latest changes.
     pub history: &'a [HistoryEntry],
     /// The guild's names, for the ids in the history.
@@ -88,7 +61,7 @@ pub fn settings_form(user: &CurrentUser, guild: &GuildAccess, form: &FormPage<'_
         Some(user),
         html! {
             h1 { (guild.name) }
-            (guild_tabs(guild.id, "Features"))
+            (guild_tabs(guild, "Features"))
             h2 { "Settings: " (section.name()) }
             p.muted { (section.description()) ". Changes apply at once and are kept in the history below." }
             @if let Some(flash) = form.flash {
@@ -114,8 +87,8 @@ fn field_row(field: &Field, form: &FormPage<'_>) -> Markup {
     let given = values_of(form.values, field.key);
     html! {
         div.field.invalid[error.is_some()] #(format!("row-{id}")) {
-            label for=(id) { (field.label) " " small.muted { code { (field.key) } } }
-            (control(field, &id, &given, form.choices))
+            label for=(id) { (field.label) }
+            (control(field, &id, &given, form.pickers))
             small.help { (field.help) }
             @if let Some(error) = error {
                 p.error role="alert" { (field.label) " " (error) }
@@ -124,14 +97,13 @@ fn field_row(field: &Field, form: &FormPage<'_>) -> Markup {
     }
 }
 
-fn known_name<'a>(choices: &'a Choices, id: &str) -> Option<&'a str> {
-    choices.names.get(id).map(String::as_str)
-}
-
-#[allow(clippy::too_many_lines)]
-fn control(field: &Field, id: &str, given: &[&str], choices: &Choices) -> Markup {
+fn control(field: &Field, id: &str, given: &[&str], pickers: &Pickers) -> Markup {
     let one = given.last().copied().unwrap_or_default();
-    let selected: Vec<&str> = given.iter().flat_map(|value| split_ids(value)).collect();
+    let selected: Vec<String> = given
+        .iter()
+        .flat_map(|value| split_ids(value))
+        .map(str::to_owned)
+        .collect();
     match &field.kind {
         FieldKind::Switch => {
             let on = given
@@ -165,41 +137,17 @@ fn control(field: &Field, id: &str, given: &[&str], choices: &Choices) -> Markup
                 }
             }
         },
-        FieldKind::Channel(filter) => match &choices.channels {
-            Some(channels) => html! {
-                select #(id) name=(field.key) {
-                    option value="" selected[one.trim().is_empty()] { "— none —" }
-                    (channel_options(channels, *filter, &selected))
-                }
-            },
-            None => id_input(id, field.key, one, "a channel id", choices),
-        },
-        FieldKind::Role => match &choices.roles {
-            Some(roles) => html! {
-                select #(id) name=(field.key) {
-                    option value="" selected[one.trim().is_empty()] { "— none —" }
-                    (role_options(roles, &selected))
-                }
-            },
-            None => id_input(id, field.key, one, "a role id", choices),
-        },
-        FieldKind::Member => id_input(id, field.key, one, "a member id", choices),
-        FieldKind::List { of, .. } => match (**of, &choices.channels, &choices.roles) {
-            (FieldKind::Channel(filter), Some(channels), _) => html! {
-                select #(id) name=(field.key) multiple size="6" {
-                    (channel_options(channels, filter, &selected))
-                }
-            },
-            (FieldKind::Role, _, Some(roles)) => html! {
-                select #(id) name=(field.key) multiple size="6" {
-                    (role_options(roles, &selected))
-                }
-            },
-            (FieldKind::Channel(_) | FieldKind::Role | FieldKind::Member, _, _) => html! {
-                textarea #(id) name=(field.key) rows="3" placeholder="ids, one per line" {
+        FieldKind::Channel(filter) => pickers.channel(field.key, id, *filter, one, Some("— none —")),
+        FieldKind::Role => pickers.role(field.key, id, one, Some("— none —"), false),
+        FieldKind::Member => pickers.member(field.key, id, one, true),
+        FieldKind::List { of, .. } => match **of {
+            FieldKind::Channel(filter) => pickers.channels(field.key, id, filter, &selected),
+            FieldKind::Role => pickers.roles(field.key, id, &selected, false),
+            FieldKind::Member => html! {
+                textarea #(id) name=(field.key) rows="3" placeholder="member ids, one per line" {
                     (selected.join("\n"))
                 }
-                @let named: Vec<String> = selected.iter().map(|item| match known_name(choices, item) {
+                @let named: Vec<String> = selected.iter().map(|item| match item.parse().ok().and_then(|user| pickers.members.get(&user)) {
                     Some(name) => format!("{item} = {name}"),
                     None => format!("{item} (name unknown)"),
                 }).collect();
@@ -211,60 +159,6 @@ fn control(field: &Field, id: &str, given: &[&str], choices: &Choices) -> Markup
                 textarea #(id) name=(field.key) rows="3" placeholder="one per line" { (given.join("\n")) }
             },
         },
-    }
-}
-
-fn id_input(id: &str, key: &str, value: &str, what: &str, choices: &Choices) -> Markup {
-    let name = known_name(choices, value.trim());
-    html! {
-        input #(id) type="text" inputmode="numeric" name=(key) value=(value) placeholder=(what);
-        @if let Some(name) = name {
-            " " span.name { (name) }
-        } @else if !value.trim().is_empty() {
-            " " span.name.muted { "(name unknown)" }
-        }
-    }
-}
-
-fn channel_options(
-    channels: &[ChannelChoice],
-    filter: fields::ChannelFilter,
-    selected: &[&str],
-) -> Markup {
-    let unknown: Vec<&&str> = selected
-        .iter()
-        .filter(|id| {
-            !channels
-                .iter()
-                .any(|channel| channel.id.to_string() == **id)
-        })
-        .collect();
-    html! {
-        @for channel in channels.iter().filter(|channel| filter.admits(channel.kind)) {
-            @let value = channel.id.to_string();
-            option value=(value) selected[selected.contains(&value.as_str())] {
-                @if channel.kind == ChannelKind::Category { (channel.name) " (category)" } @else { "#" (channel.name) }
-            }
-        }
-        @for id in unknown {
-            option value=(id) selected { "unknown channel " (id) }
-        }
-    }
-}
-
-fn role_options(roles: &[(RoleId, String)], selected: &[&str]) -> Markup {
-    let unknown: Vec<&&str> = selected
-        .iter()
-        .filter(|id| !roles.iter().any(|(role, _)| role.to_string() == **id))
-        .collect();
-    html! {
-        @for (role, name) in roles {
-            @let value = role.to_string();
-            option value=(value) selected[selected.contains(&value.as_str())] { "@" (name) }
-        }
-        @for id in unknown {
-            option value=(id) selected { "unknown role " (id) }
-        }
     }
 }
 

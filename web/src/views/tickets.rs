@@ -1,6 +1,6 @@
 //! The ticket pages: panels with the new-panel form, the tickets list, and one transcript.
 
-use guildhall_core::ids::RoleId;
+use guildhall_core::guild_config::fields::ChannelFilter;
 use guildhall_core::tickets::{
     Panel, Ticket, TicketSettings, TicketState, Transcript, TranscriptSummary,
 };
@@ -8,6 +8,7 @@ use maud::{Markup, html};
 
 use super::components::{csrf_field, guild_tabs, when};
 use super::layout::page;
+use super::pickers::Pickers;
 use crate::app::{CurrentUser, GuildAccess};
 use crate::handlers::tickets::TicketQuery;
 use crate::routes;
@@ -36,19 +37,7 @@ fn tabs(guild: &GuildAccess) -> Markup {
             }
         }
     } else {
-        guild_tabs(guild.id, "Tickets")
-    }
-}
-
-fn roles_text(roles: &[RoleId]) -> String {
-    if roles.is_empty() {
-        "the guild's staff roles".to_owned()
-    } else {
-        roles
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
+        guild_tabs(guild, "Tickets")
     }
 }
 
@@ -62,7 +51,7 @@ fn panel_form(
     guild: &GuildAccess,
     csrf: &str,
     form: &PanelForm,
-    roles: &[(RoleId, String)],
+    pickers: &Pickers,
     settings: &TicketSettings,
 ) -> Markup {
     let action = routes::guild_ticket_panels(guild.id);
@@ -79,24 +68,21 @@ fn panel_form(
                 "The bot posts an embed with a button in the channel; each click opens a private "
                 (settings.mode.as_str()) " ticket."
             }
-            label for="panel-channel" { "Channel id" }
-            input #panel-channel type="text" name="channel" inputmode="numeric" required value=(form.channel) placeholder="1101234567890123456";
+            div.field {
+                label for="panel-channel" { "Channel" }
+                (pickers.channel("channel", "panel-channel", ChannelFilter::Messages, &form.channel, None))
+                small.help { "Where the bot posts the panel." }
+            }
             label for="panel-title" { "Title" }
             input #panel-title type="text" name="title" maxlength="256" required value=(title);
             label for="panel-description" { "Text" }
             textarea #panel-description name="description" rows="3" maxlength="2000" { (form.description) }
             label for="panel-button" { "Button label" }
             input #panel-button type="text" name="button_label" maxlength="80" value=(form.button_label) placeholder="Open a ticket";
-            @if roles.is_empty() {
-                label for="panel-staff" { "Staff role ids (comma separated; empty uses tickets.staff_roles)" }
-                input #panel-staff type="text" name="staff_role" value=(form.staff_roles.join(", "));
-            } @else {
-                label for="panel-staff" { "Staff roles (empty uses tickets.staff_roles)" }
-                select #panel-staff name="staff_role" multiple size="5" {
-                    @for (id, name) in roles {
-                        option value=(id) selected[form.staff_roles.contains(&id.to_string())] { (name) }
-                    }
-                }
+            div.field {
+                label for="panel-staff" { "Staff roles" }
+                (pickers.roles("staff_role", "panel-staff", &form.staff_roles, false))
+                small.help { "Who sees and answers this panel's tickets; none picked uses the server's ticket staff roles." }
             }
             button type="submit" { "Post panel" }
         }
@@ -114,8 +100,9 @@ pub fn tickets(
     query: &TicketQuery,
     error: Option<&str>,
     form: &PanelForm,
-    roles: &[(RoleId, String)],
+    pickers: &Pickers,
 ) -> Markup {
+    let names = &guild.names;
     let list = routes::guild_tickets(guild.id);
     page(
         &format!("{} · tickets", guild.name),
@@ -132,15 +119,15 @@ pub fn tickets(
                     thead { tr { th { "Title" } th { "Channel" } th { "Mode" } th { "Staff" } th { "Created" } } }
                     tbody { @for panel in panels { tr {
                         td { (panel.title) }
-                        td { (panel.channel) }
+                        td { (names.channel(panel.channel)) }
                         td { (panel.mode.as_str()) }
-                        td { (roles_text(&panel.staff_roles)) }
-                        td { (when(panel.created_at)) " by " (panel.created_by) }
+                        td { (names.roles(&panel.staff_roles, "the server's staff roles")) }
+                        td { (when(panel.created_at)) " by " (names.member(panel.created_by)) }
                     } } }
                 } }
             }
             @if !guild.via_staff_role {
-                (panel_form(guild, &user.csrf, form, roles, settings))
+                (panel_form(guild, &user.csrf, form, pickers, settings))
             }
             h2 { "Tickets" }
             form.filters #ticket-filter method="get" action=(list) {
@@ -159,8 +146,8 @@ pub fn tickets(
                     tbody { @for ticket in tickets { tr {
                         td { a href=(routes::guild_ticket(guild.id, ticket.number)) { (ticket.number) } }
                         td { (state_badge(ticket.state)) }
-                        td { (ticket.opener) }
-                        td { (ticket.claimed_by.map(|u| u.to_string()).unwrap_or_default()) }
+                        td { (names.member(ticket.opener)) }
+                        td { @if let Some(claimer) = ticket.claimed_by { (names.member(claimer)) } }
                         td { (when(ticket.opened_at)) }
                         td { (ticket.closed_at.map(when).unwrap_or_default()) }
                         td { (ticket.close_reason.clone().unwrap_or_default()) }
@@ -174,6 +161,7 @@ pub fn tickets(
 /// One ticket: its facts, the transcript, and the downloads.
 pub fn transcript(user: &CurrentUser, guild: &GuildAccess, transcript: &Transcript) -> Markup {
     let ticket = &transcript.ticket;
+    let names = &guild.names;
     let summary = TranscriptSummary::of(&transcript.messages);
     page(
         &format!("{} · ticket {}", guild.name, ticket.number),
@@ -184,13 +172,13 @@ pub fn transcript(user: &CurrentUser, guild: &GuildAccess, transcript: &Transcri
             h2 { "Ticket " (ticket.number) " · " (transcript.panel_title) }
             dl.facts {
                 dt { "State" } dd { (state_badge(ticket.state)) }
-                dt { "Opened by" } dd { (ticket.opener) " at " (when(ticket.opened_at)) }
-                @if let Some(channel) = ticket.channel { dt { "Channel" } dd { (channel) } }
-                @if let Some(claimer) = ticket.claimed_by { dt { "Claimed by" } dd { (claimer) } }
+                dt { "Opened by" } dd { (names.member(ticket.opener)) " at " (when(ticket.opened_at)) }
+                @if let Some(channel) = ticket.channel { dt { "Channel" } dd { (names.channel(channel)) } }
+                @if let Some(claimer) = ticket.claimed_by { dt { "Claimed by" } dd { (names.member(claimer)) } }
                 @if let Some(closed) = ticket.closed_at {
                     dt { "Closed" } dd {
                         (when(closed))
-                        @if let Some(by) = ticket.closed_by { " by " (by) } @else { " automatically" }
+                        @if let Some(by) = ticket.closed_by { " by " (names.member(by)) } @else { " automatically" }
                     }
                 }
                 @if let Some(reason) = &ticket.close_reason { dt { "Reason" } dd { (reason) } }
@@ -213,7 +201,7 @@ pub fn transcript(user: &CurrentUser, guild: &GuildAccess, transcript: &Transcri
                     li.message.deleted[message.deleted_at.is_some()] id=(format!("m{}", message.message)) {
                         div.meta {
                             strong.author { (message.author_name) }
-                            " " small.muted { (when(message.created_at)) " · user " (message.author) }
+                            " " small.muted { (when(message.created_at)) " · " span.id.muted title="user id" { (message.author) } }
                             @if let Some(edited) = message.edited_at { " " small.note { "edited " (when(edited)) } }
                             @if let Some(deleted) = message.deleted_at { " " small.note { "deleted " (when(deleted)) } }
                         }

@@ -31,6 +31,7 @@ fn routes(app: &App) -> Router<App> {
 
 const TEST_PAGES: &[FeaturePages] = &[FeaturePages {
     name: "test",
+    group: guildhall_web::features::NavGroup::Community,
     routes,
     tabs: &[],
 }];

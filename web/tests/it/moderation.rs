@@ -153,7 +153,7 @@ async fn cases_are_searched_filtered_paged_and_their_reason_edited() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("numeric user id"), "{page}");
+    assert!(page.contains("no member named `abc`"), "{page}");
     // Paging: the first page ends at 8, the next starts below it.
     let page = owner
         .get(&format!("/guilds/{guild}/cases"))

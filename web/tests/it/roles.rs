@@ -258,8 +258,10 @@ async fn a_panel_made_in_the_builder_is_stored_and_its_post_scheduled() {
     // The page offers the guild's roles, highest first, without @everyone.
     let page = text(owner.get(&roles_path(small::GUILD)).await).await;
     assert!(page.contains("id=\"panel-builder\""), "{page}");
-    let admin_at = page.find(">Admin<").expect("Admin is offered");
-    let member_at = page.find(">Member<").expect("Member is offered");
+    let admin_at = page
+        .find(">@Admin — it is above my highest role")
+        .expect("Admin is offered, disabled with the reason");
+    let member_at = page.find(">@Member<").expect("Member is offered");
     assert!(admin_at < member_at, "highest first");
     assert!(!page.contains(&format!("value=\"{}\"", small::GUILD)));
 
