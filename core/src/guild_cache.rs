@@ -494,7 +494,12 @@ impl GuildCache {
     /// Members whose display name contains `query` (ignoring case), those whose name starts
     /// with it first, then by name; at most `limit`. Only members the bot has seen: Discord
     /// sends no bot a guild's whole member list.
-    pub fn search_members(&self, guild: GuildId, query: &str, limit: usize) -> Vec<(UserId, String)> {
+    pub fn search_members(
+        &self,
+        guild: GuildId,
+        query: &str,
+        limit: usize,
+    ) -> Vec<(UserId, String)> {
         let query = query.trim().to_lowercase();
         let guilds = self.read();
         let Some(cached) = guilds.get(&guild) else {

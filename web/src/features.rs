@@ -108,7 +108,12 @@ pub const FEATURES: &[FeaturePages] = &[
         moderation::automod_routes,
         moderation::AUTOMOD_TABS,
     ),
-    feature("tickets", NavGroup::Community, tickets::routes, tickets::TABS),
+    feature(
+        "tickets",
+        NavGroup::Community,
+        tickets::routes,
+        tickets::TABS,
+    ),
     feature("roles", NavGroup::Community, roles::routes, roles::TABS),
     feature("levels", NavGroup::Community, levels::routes, levels::TABS),
     feature(

@@ -211,9 +211,58 @@ impl WebDriver {
         .to_owned()
     }
 
+    /// The whole page as a PNG, beyond the viewport (Chrome's `Page.captureScreenshot`).
+    async fn full_screenshot(&self) -> Vec<u8> {
+        let answer = self
+            .call(
+                reqwest::Method::POST,
+                "/goog/cdp/execute",
+                Some(json!({
+                    "cmd": "Page.captureScreenshot",
+                    "params": { "format": "png", "captureBeyondViewport": true },
+                })),
+            )
+            .await;
+        base64_decode(answer["data"].as_str().expect("a base64 screenshot"))
+    }
+
     async fn screenshot(&self) -> Vec<u8> {
         let encoded = self.call(reqwest::Method::GET, "/screenshot", None).await;
         base64_decode(encoded.as_str().expect("a base64 screenshot"))
+    }
+
+    /// Types `text` into an input.
+    async fn type_into(&self, element: &str, text: &str) {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{element}/value"),
+            Some(json!({ "text": text })),
+        )
+        .await;
+    }
+
+    /// Runs `script` in the page and returns what it returns.
+    async fn execute(&self, script: &str) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": [] })),
+        )
+        .await
+    }
+
+    /// Shows pages as a screen `width` CSS pixels wide would (Chrome's device emulation through
+    /// chromedriver's CDP bridge), `mobile` with a phone's viewport rules.
+    async fn emulate(&self, width: u32, height: u32, mobile: bool) {
+        self.call(
+            reqwest::Method::POST,
+            "/goog/cdp/execute",
+            Some(json!({
+                "cmd": "Emulation.setDeviceMetricsOverride",
+                "params": { "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile },
+            })),
+        )
+        .await;
     }
 
     async fn close(&self) {
@@ -263,8 +312,25 @@ fn is_prefix_reply(request: &guildhall_sandbox::RecordedRequest) -> bool {
         && request.path == format!("/channels/{}/messages", small::GENERAL)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_dashboard_switch_changes_what_the_bot_does() {
+/// `guildhall serve` (bot, dashboard and job worker in one process) against the stand-in, with
+/// its log, database and dashboard address.
+struct Served {
+    sandbox: Sandbox,
+    dir: tempfile::TempDir,
+    web: String,
+    _db: testing::TestDb,
+    _serve: Killed,
+}
+
+impl Served {
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("guildhall.log")).unwrap_or_default()
+    }
+}
+
+/// Chromium and chromedriver, or `None` (the test is skipped) outside CI when they are not
+/// installed.
+fn browser_binaries() -> Option<(PathBuf, PathBuf)> {
     let (Some(chromium), Some(chromedriver)) = (installed("chromium"), installed("chromedriver"))
     else {
         assert!(
@@ -272,8 +338,14 @@ async fn a_dashboard_switch_changes_what_the_bot_does() {
             "CI=true but chromium or chromedriver is not installed (apt-get install -y chromium chromium-driver)"
         );
         eprintln!("skipped: browser test (chromium/chromedriver not installed)");
-        return;
+        return None;
     };
+    Some((chromium, chromedriver))
+}
+
+/// Starts the stand-in (the small guild, its owner as the OAuth user) and `guildhall serve`,
+/// and waits for the bot to have stored the guild and the dashboard to answer.
+async fn serve() -> Served {
     let sandbox = Sandbox::start(Seed::small())
         .await
         .expect("start the stand-in");
@@ -298,10 +370,7 @@ async fn a_dashboard_switch_changes_what_the_bot_does() {
         .stderr(log)
         .spawn()
         .expect("start guildhall serve");
-    let _serve = Killed(child);
-    let log = || std::fs::read_to_string(dir.path().join("guildhall.log")).unwrap_or_default();
-
-    // The bot is connected, its guild stored, and the web server answers.
+    let serve = Killed(child);
     sandbox.wait_for_sessions(1, WITHIN).await;
     testing::wait_for("the guild to be stored", WITHIN, || async {
         let stored = guildhall_core::guilds::list(&test_db.db).await.unwrap();
@@ -314,6 +383,24 @@ async fn a_dashboard_switch_changes_what_the_bot_does() {
         response.status().is_success().then_some(())
     })
     .await;
+    Served {
+        sandbox,
+        dir,
+        web,
+        _db: test_db,
+        _serve: serve,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dashboard_switch_changes_what_the_bot_does() {
+    let Some((chromium, chromedriver)) = browser_binaries() else {
+        return;
+    };
+    let served = serve().await;
+    let sandbox = &served.sandbox;
+    let web = &served.web;
+    let log = || served.log();
 
     // Before: prefix commands are off, so `!ping` goes unanswered. A slash command answered
     // after it shows the bot has handled the message by then.
@@ -385,4 +472,134 @@ async fn a_dashboard_switch_changes_what_the_bot_does() {
         1,
         "only the message after the switch was answered"
     );
+}
+
+/// What the layout check found on one page.
+const LAYOUT_CHECK: &str = r"
+    const doc = document.documentElement;
+    const bare = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+        const node = walker.currentNode;
+        const parent = node.parentElement;
+        if (/\d{17,20}/.test(node.nodeValue) && parent && !parent.closest('.id, a, script, style')) {
+            bare.push(node.nodeValue.trim().slice(0, 80) + ' in <' + parent.tagName.toLowerCase() + '>');
+        }
+    }
+    return { scrollWidth: doc.scrollWidth, clientWidth: doc.clientWidth, bare: bare };
+";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_fits_a_desktop_and_a_phone_and_names_what_it_shows() {
+    let Some((chromium, chromedriver)) = browser_binaries() else {
+        return;
+    };
+    let served = serve().await;
+    let web = &served.web;
+    let guild = small::GUILD;
+    let browser = WebDriver::start(&chromium, &chromedriver).await;
+    browser.emulate(1280, 900, false).await;
+    browser
+        .navigate(&format!("{web}/login?next=/guilds/{guild}/giveaways"))
+        .await;
+
+    // A giveaway started in the browser, its channel picked by name from the picker.
+    let prize = browser.find("#giveaway-prize").await;
+    browser.type_into(&prize, "A mechanical keyboard").await;
+    let duration = browser.find("#giveaway-duration").await;
+    browser.type_into(&duration, "2h").await;
+    let general = browser
+        .find(&format!(
+            "select#giveaway-channel optgroup option[value=\"{}\"]",
+            small::GENERAL
+        ))
+        .await;
+    assert_eq!(browser.text(&general).await, "#general");
+    browser.click(&general).await;
+    let start = browser.find("#new-giveaway button[type=submit]").await;
+    browser.click(&start).await;
+    let started = browser.find("p.flash").await;
+    assert!(
+        browser.text(&started).await.starts_with("Giveaway started"),
+        "{}",
+        browser.source().await
+    );
+    let link = browser.find("#giveaways td a").await;
+    browser.click(&link).await;
+    let detail = browser.find("#entrant-count").await;
+    assert_eq!(browser.text(&detail).await, "0");
+    let giveaway_page = browser.current_url().await;
+    assert!(
+        giveaway_page.contains("/giveaways/"),
+        "{giveaway_page}: {}",
+        browser.source().await
+    );
+    // The bot posts it: the detail then links to the message in #general.
+    eventually("the giveaway's message link", WITHIN, || async {
+        browser.navigate(&giveaway_page).await;
+        let source = browser.source().await;
+        source.contains("message in #general").then_some(())
+    })
+    .await;
+
+    let artifacts = artifacts_dir();
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let pages = [
+        ("overview", format!("{web}/guilds/{guild}")),
+        ("roles", format!("{web}/guilds/{guild}/roles")),
+        ("giveaway", giveaway_page.clone()),
+        ("automod", format!("{web}/guilds/{guild}/automod")),
+        ("operator", format!("{web}/operator")),
+    ];
+    let mut problems = Vec::new();
+    for (width, height, mobile) in [(1280, 900, false), (390, 844, true)] {
+        browser.emulate(width, height, mobile).await;
+        for (name, url) in &pages {
+            browser.navigate(url).await;
+            browser.find("main").await;
+            let found = browser.execute(LAYOUT_CHECK).await;
+            let screenshot = browser.full_screenshot().await;
+            assert!(screenshot.starts_with(b"\x89PNG"), "a PNG screenshot");
+            std::fs::write(artifacts.join(format!("{name}-{width}.png")), &screenshot).unwrap();
+            let (scroll, client) = (
+                found["scrollWidth"].as_u64().unwrap_or(u64::MAX),
+                found["clientWidth"].as_u64().unwrap_or(0),
+            );
+            if scroll > client {
+                problems.push(format!(
+                    "{name} at {width} px scrolls sideways ({scroll} px of content in {client})"
+                ));
+            }
+            for text in found["bare"].as_array().into_iter().flatten() {
+                problems.push(format!(
+                    "{name} at {width} px shows a bare snowflake: {text}"
+                ));
+            }
+        }
+    }
+    // The check itself sees a page that scrolls sideways and a bare id.
+    browser
+        .execute(
+            "document.querySelector('main').insertAdjacentHTML('beforeend', \
+             '<p style=\"width: 900px\">member 796917760000000099</p>'); return null;",
+        )
+        .await;
+    let found = browser.execute(LAYOUT_CHECK).await;
+    assert!(
+        found["scrollWidth"].as_u64() > found["clientWidth"].as_u64(),
+        "{found}"
+    );
+    assert_eq!(found["bare"].as_array().map(Vec::len), Some(1), "{found}");
+
+    // The phone's menu opens.
+    browser.navigate(&pages[0].1).await;
+    let menu = browser.find("label.nav-toggle").await;
+    browser.click(&menu).await;
+    let roles_link = browser.find("nav.side a[href$=\"/roles\"]").await;
+    assert_eq!(
+        browser.text(&roles_link).await.lines().next(),
+        Some("Roles")
+    );
+    browser.close().await;
+    assert!(problems.is_empty(), "{problems:#?}\n{}", served.log());
 }

@@ -30,9 +30,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::moderation::parse_seconds;
+use super::pickers::{PickedForm, pickers};
 use super::roles::{guild_roles, read_channel};
 use super::see_other;
-use super::pickers::{PickedForm, pickers};
 use crate::app::{App, CurrentUser, Guild, GuildAccess, Read, Write, guarded};
 use crate::error::PageError;
 use crate::features::Tab;

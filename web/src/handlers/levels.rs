@@ -31,9 +31,9 @@ use serde_json::json;
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 use super::leaderboard;
+use super::pickers::{PickedForm, pickers};
 use super::see_other;
 use crate::WebState;
-use super::pickers::{PickedForm, pickers};
 use crate::app::{App, CurrentUser, Guild, Read, Write, guarded};
 use crate::error::PageError;
 use crate::features::Tab;

@@ -17,8 +17,8 @@ use maud::Markup;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::see_other;
 use super::pickers::{PickedForm, pickers};
+use super::see_other;
 use crate::app::{App, Guild, Read, Write, guarded};
 use crate::error::PageError;
 use crate::features::Tab;
@@ -61,7 +61,10 @@ pub struct CaseQuery {
 impl CaseQuery {
     /// The core filter, and a message for every field that could not be read (that field is
     /// then not applied).
-    fn filter(&self, members: &dyn Fn(&str) -> Result<UserId, String>) -> (CaseFilter, Vec<String>) {
+    fn filter(
+        &self,
+        members: &dyn Fn(&str) -> Result<UserId, String>,
+    ) -> (CaseFilter, Vec<String>) {
         let mut filter = CaseFilter {
             limit: CASES_PAGE,
             ..CaseFilter::default()
@@ -141,8 +144,9 @@ pub fn find_member(
 ) -> Result<UserId, String> {
     let text = text.trim();
     if text.chars().all(|c| c.is_ascii_digit()) {
-        return UserId::from_str(text)
-            .map_err(|_| format!("`{text}` is not a user id (a number such as 1101234567890123456)"));
+        return UserId::from_str(text).map_err(|_| {
+            format!("`{text}` is not a user id (a number such as 1101234567890123456)")
+        });
     }
     let wanted = text.trim_start_matches('@').to_lowercase();
     let named: Vec<(UserId, String)> = cache
@@ -278,7 +282,13 @@ pub async fn edit_reason(
         };
         return Ok((
             status,
-            views::reason_form(&case, &access.names, &user.csrf, error.as_deref(), error.is_none()),
+            views::reason_form(
+                &case,
+                &access.names,
+                &user.csrf,
+                error.as_deref(),
+                error.is_none(),
+            ),
         )
             .into_response());
     }
@@ -320,7 +330,10 @@ pub async fn automod(
     Ok(views::automod(
         &user,
         &access,
-        &pickers(&app, &user, access.id), &settings.automod, None))
+        &pickers(&app, &user, access.id),
+        &settings.automod,
+        None,
+    ))
 }
 
 /// The rule's new value from its form, with the current value as the template of field types.
@@ -494,9 +507,9 @@ pub async fn save_rule(
     Ok((
         status,
         views::automod(
-        &user,
-        &access,
-        &pickers(&app, &user, access.id),
+            &user,
+            &access,
+            &pickers(&app, &user, access.id),
             &settings.automod,
             Some((kind, &shown, error.as_deref().unwrap_or_default())),
         ),

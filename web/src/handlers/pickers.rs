@@ -13,8 +13,7 @@ use maud::Markup;
 use crate::app::{App, CurrentUser, Guild, Read};
 use crate::error::PageError;
 use crate::views::pickers::{
-    ChannelChoice, MemberChoice, Pickers, RoleChoice, SEARCH, TYPED_MANY, TYPED_ONE,
-    member_choices,
+    ChannelChoice, MemberChoice, Pickers, RoleChoice, SEARCH, TYPED_MANY, TYPED_ONE, member_choices,
 };
 
 /// How many members a search shows.
@@ -84,7 +83,8 @@ impl Pickers {
     ) -> Self {
         if self.channels.is_none() {
             for channel in channels {
-                if let Ok(Found::Here(facts)) = app.web.directory.channel(self.guild, channel).await {
+                if let Ok(Found::Here(facts)) = app.web.directory.channel(self.guild, channel).await
+                {
                     self.typed_names
                         .insert(channel.to_string(), format!("#{}", facts.name));
                 }
@@ -93,7 +93,8 @@ impl Pickers {
         if self.roles.is_none() {
             for role in roles {
                 if let Ok(Found::Here(name)) = app.web.directory.role(self.guild, role).await {
-                    self.typed_names.insert(role.to_string(), format!("@{name}"));
+                    self.typed_names
+                        .insert(role.to_string(), format!("@{name}"));
                 }
             }
         }
@@ -194,7 +195,10 @@ pub fn merge_typed(pairs: Vec<(String, String)>) -> Vec<(String, String)> {
             .split(|c: char| c == ',' || c.is_whitespace())
             .filter(|id| !id.is_empty())
         {
-            if !rest.iter().any(|(key, existing)| *key == field && existing == id) {
+            if !rest
+                .iter()
+                .any(|(key, existing)| *key == field && existing == id)
+            {
                 rest.push((field.clone(), id.to_owned()));
             }
         }

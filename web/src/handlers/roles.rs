@@ -34,8 +34,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::moderation::parse_seconds;
-use super::see_other;
 use super::pickers::{PickedForm, pickers};
+use super::see_other;
 use crate::app::{App, CurrentUser, Guild, GuildAccess, Read, Write, guarded};
 use crate::error::PageError;
 use crate::features::Tab;
@@ -588,7 +588,12 @@ pub async fn edit_page(
         errors: Vec::new(),
         editing: Some(panel),
     };
-    Ok(views::edit_panel(&user, &access, &builder, &pickers(&app, &user, access.id)))
+    Ok(views::edit_panel(
+        &user,
+        &access,
+        &builder,
+        &pickers(&app, &user, access.id),
+    ))
 }
 
 /// `POST /guilds/{guild}/roles/panels/{panel}`: saves a panel (checked like a new one) and hands
@@ -762,7 +767,8 @@ pub async fn preview_panel(
         editing,
     };
     Ok(match &builder.editing {
-        Some(_) => views::edit_panel(&user, &access, &builder, &pickers(&app, &user, access.id)).into_response(),
+        Some(_) => views::edit_panel(&user, &access, &builder, &pickers(&app, &user, access.id))
+            .into_response(),
         None => roles_page(&app, &user, &access, &roles, Some(builder), None, None)
             .await?
             .into_response(),

@@ -13,12 +13,12 @@ use guildhall_core::guild_config::{GuildConfigError, SectionOps, sections};
 use guildhall_core::ids::{ChannelId, GuildId, RoleId, UserId};
 use serde_json::json;
 
+use super::pickers::{PickedForm, pickers};
 use super::see_other;
 use crate::app::{App, CurrentUser, Guild, GuildAccess, Read, Write};
 use crate::error::PageError;
 use crate::routes;
 use crate::views::components::Flash;
-use super::pickers::{PickedForm, pickers};
 use crate::views::pickers::Pickers;
 use crate::views::settings_form::{self as view, FormPage};
 
@@ -237,7 +237,9 @@ async fn form_pickers(
             .flat_map(|(_, value)| view::split_ids(value));
         match item {
             FieldKind::Member => members.extend(ids.filter_map(|id| id.parse::<UserId>().ok())),
-            FieldKind::Channel(_) => channels.extend(ids.filter_map(|id| id.parse::<ChannelId>().ok())),
+            FieldKind::Channel(_) => {
+                channels.extend(ids.filter_map(|id| id.parse::<ChannelId>().ok()))
+            }
             FieldKind::Role => roles.extend(ids.filter_map(|id| id.parse::<RoleId>().ok())),
             _ => {}
         }

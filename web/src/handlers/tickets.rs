@@ -19,8 +19,8 @@ use maud::Markup;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::see_other;
 use super::pickers::{PickedForm, pickers};
+use super::see_other;
 use crate::app::{App, CurrentUser, Guild, GuildAccess, Write, guarded};
 use crate::error::PageError;
 use crate::features::Tab;

@@ -11,8 +11,8 @@ use guildhall_core::ids::{GuildId, UserId};
 use maud::{Markup, html};
 
 use super::components::{Flash, Names, csrf_field, guild_tabs, when};
-use super::pickers::Pickers;
 use super::layout::page;
+use super::pickers::Pickers;
 use crate::app::{CurrentUser, GuildAccess};
 use crate::routes;
 

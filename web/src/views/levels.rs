@@ -16,8 +16,8 @@ use maud::{Markup, html};
 
 use super::components::{csrf_field, guild_tabs};
 use super::layout::page;
-use super::pickers::Pickers;
 use super::leaderboard::{self, BoardMember, grouped};
+use super::pickers::Pickers;
 use crate::app::{CurrentUser, GuildAccess};
 use crate::routes;
 

@@ -2,10 +2,10 @@
 //! refused attempts, the automod rules with the tester and the pattern checker, the ladder.
 
 use guildhall_core::automod::{AutomodSettings, RuleHit, RuleKind};
+use guildhall_core::guild_config::fields::ChannelFilter;
 use guildhall_core::ids::GuildId;
 use guildhall_core::moderation::{Case, CaseActor, CaseKind, LadderAction, LadderStep};
 use guildhall_core::refusals::RefusalRecord;
-use guildhall_core::guild_config::fields::ChannelFilter;
 use maud::{Markup, html};
 use serde_json::Value;
 

@@ -212,7 +212,11 @@ impl Pickers {
         if self.channels.is_none() {
             return typed_list(name, dom_id, selected, "channel ids", &self.typed_names);
         }
-        let is = |channel: &ChannelChoice| selected.iter().any(|id| id.trim() == channel.id.to_string());
+        let is = |channel: &ChannelChoice| {
+            selected
+                .iter()
+                .any(|id| id.trim() == channel.id.to_string())
+        };
         let unknown: Vec<&String> = selected
             .iter()
             .filter(|id| self.channel_name(id).is_none())

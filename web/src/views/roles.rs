@@ -12,8 +12,8 @@ use maud::{Markup, PreEscaped, html};
 
 use super::components::{Flash, csrf_field, guild_tabs, when};
 use super::layout::page;
-use super::pickers::{Pickers, emoji_input, emoji_list};
 use super::moderation::humanize;
+use super::pickers::{Pickers, emoji_input, emoji_list};
 use crate::app::{CurrentUser, GuildAccess};
 use crate::routes;
 
@@ -241,7 +241,7 @@ fn role_name(role: RoleId, names: &HashMap<RoleId, String>) -> String {
         .map_or_else(|| format!("role {role}"), |name| format!("@{name}"))
 }
 
-/// A roles picker with its label: roles to give, so those the bot cannot hand out are disabled
+/// A roles picker with its label; with `to_give`, roles the bot cannot hand out are disabled
 /// with the reason.
 fn role_picker(
     name: &str,
@@ -249,11 +249,12 @@ fn role_picker(
     label: &str,
     picked: &[String],
     pickers: &Pickers,
+    to_give: bool,
 ) -> Markup {
     html! {
         div.field {
             label for=(id) { (label) }
-            (pickers.roles(name, id, picked, true))
+            (pickers.roles(name, id, picked, to_give))
         }
     }
 }
@@ -285,12 +286,7 @@ fn option_table(rows: &[(usize, OptionRow)], pickers: &Pickers) -> Markup {
 
 /// The builder form and its preview. New panels post to the panels route; an edit saves the
 /// panel. Every change asks the preview route for the panel as Discord will show it.
-fn builder_form(
-    guild: &GuildAccess,
-    csrf: &str,
-    builder: &Builder,
-    pickers: &Pickers,
-) -> Markup {
+fn builder_form(guild: &GuildAccess, csrf: &str, builder: &Builder, pickers: &Pickers) -> Markup {
     let form = &builder.form;
     let action = match &builder.editing {
         Some(panel) => routes::guild_role_panel(guild.id, panel.id),
@@ -365,8 +361,8 @@ fn builder_form(
             }
             fieldset {
                 legend { "Who may take these roles (optional)" }
-                (role_picker("req_any_role", "req-any", "Members need one of", &form.any_roles, pickers))
-                (role_picker("req_all_role", "req-all", "Members need all of", &form.all_roles, pickers))
+                (role_picker("req_any_role", "req-any", "Members need one of", &form.any_roles, pickers, false))
+                (role_picker("req_all_role", "req-all", "Members need all of", &form.all_roles, pickers, false))
                 label for="req-level" { "Minimum level" }
                 input #req-level type="number" min="0" name="req_min_level" value=(form.min_level);
                 label for="req-age" { "Minimum account age (e.g. 7d)" }
@@ -511,9 +507,9 @@ fn self_roles_form(
             (csrf_field(csrf))
             input type="hidden" name="version" value=(form.version);
             @if let Some(error) = &form.error { pre.error role="alert" { (error) } }
-            (role_picker("self_role", "self-roles-pick", "Members may take with /role add", &form.self_roles, pickers))
-            (role_picker("join_role", "join-roles-pick", "Given to every member who joins", &form.join_roles, pickers))
-            (role_picker("screening_role", "screening-roles-pick", "Given once a member passes membership screening", &form.screening_roles, pickers))
+            (role_picker("self_role", "self-roles-pick", "Members may take with /role add", &form.self_roles, pickers, true))
+            (role_picker("join_role", "join-roles-pick", "Given to every member who joins", &form.join_roles, pickers, true))
+            (role_picker("screening_role", "screening-roles-pick", "Given once a member passes membership screening", &form.screening_roles, pickers, true))
             @if !roles_on {
                 p.muted { "Automatic roles are given only while features.roles is on (Features tab)." }
             }

@@ -137,7 +137,9 @@ fn control(field: &Field, id: &str, given: &[&str], pickers: &Pickers) -> Markup
                 }
             }
         },
-        FieldKind::Channel(filter) => pickers.channel(field.key, id, *filter, one, Some("— none —")),
+        FieldKind::Channel(filter) => {
+            pickers.channel(field.key, id, *filter, one, Some("— none —"))
+        }
         FieldKind::Role => pickers.role(field.key, id, one, Some("— none —"), false),
         FieldKind::Member => pickers.member(field.key, id, one, true),
         FieldKind::List { of, .. } => match **of {

@@ -409,7 +409,11 @@ async fn the_detail_shows_entrants_timeline_and_proof_and_the_draw_verifies() {
     assert!(page.contains("Steam key"));
     assert!(page.contains(r#"<dd id="entrant-count">3</dd>"#), "{page}");
     for user in entrants {
-        assert!(page.contains(&format!(">{user}</span></span></li>")) || page.contains(&format!("title=\"{user}\"")), "{user}: {page}");
+        assert!(
+            page.contains(&format!(">{user}</span></span></li>"))
+                || page.contains(&format!("title=\"{user}\"")),
+            "{user}: {page}"
+        );
     }
     assert!(page.contains("<code>start</code>"), "timeline: {page}");
     assert!(page.contains(&giveaway.seed_hash));

@@ -168,10 +168,7 @@ async fn the_page_shows_names_and_a_valid_post_is_stored_with_its_history() {
     // Tickets: durations in their units, roles by name, a list from repeated keys.
     let page = owner.get(&path("tickets")).await.text().await.unwrap();
     assert!(page.contains("@Moderator</label>"), "{page}");
-    assert!(
-        page.contains(">Text Channels</option>"),
-        "{page}"
-    );
+    assert!(page.contains(">Text Channels</option>"), "{page}");
     assert!(
         page.contains(r#"value="90d""#),
         "retention shown as 90d: {page}"
