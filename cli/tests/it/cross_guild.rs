@@ -235,7 +235,8 @@ async fn the_dashboard_apart_from_the_bot_shows_names_from_the_guild_snapshot() 
         .iter()
         .map(|(key, value)| (key.as_str(), value.as_str()))
         .collect();
-    let stack = Stack::on(sandbox, &["bot"], &[]).await;
+    // Two processes over one database: PostgreSQL in CI (`guildhall bot`, `guildhall web`).
+    let stack = Stack::on_shared_db(sandbox, &["bot"], &[]).await;
     stack.ready().await;
     let web_dir = tempfile::tempdir().unwrap();
     let mut web = Stack::spawn(
@@ -264,7 +265,7 @@ async fn the_dashboard_apart_from_the_bot_shows_names_from_the_guild_snapshot() 
     let body = loop {
         let before = asked_discord(&stack);
         let body = owner.get(&page).await.text().await.unwrap();
-        if body.contains("@Member") && body.contains("Text Channels (category)") {
+        if body.contains("@Member</label>") && body.contains(">Text Channels</option>") {
             assert_eq!(
                 asked_discord(&stack),
                 before,
@@ -281,6 +282,29 @@ async fn the_dashboard_apart_from_the_bot_shows_names_from_the_guild_snapshot() 
     assert!(
         !body.contains(&small::OTHER_GUILDHALL_ROLE.to_string()),
         "another guild's roles are not offered"
+    );
+    // The pickers: channels grouped under their category, roles as checkboxes, a typed id as
+    // the fallback.
+    let general = owner
+        .get(&format!("/guilds/{guild}/settings/general"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        general.contains(&format!(
+            r#"<optgroup label="Text Channels"><option value="{}">#general</option>"#,
+            small::GENERAL
+        )),
+        "{general}"
+    );
+    assert!(general.contains(r#"name="typed1:mod_log_channel""#), "{general}");
+    assert!(
+        body.contains(&format!(
+            r#"<input type="checkbox" name="staff_roles" value="{}">"#,
+            small::MOD_ROLE
+        )),
+        "{body}"
     );
     // And the id check uses it: this guild's role is accepted, another guild's refused.
     let ours = owner

@@ -64,6 +64,28 @@ impl Stack {
         }
     }
 
+    /// Like [`Stack::on`], on PostgreSQL when `DATABASE_URL` names one (always in CI), else on
+    /// SQLite: for the tests of processes that share one database.
+    pub(crate) async fn on_shared_db(
+        sandbox: Sandbox,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let test_db = match testing::postgres_unmigrated().await {
+            Some(test_db) => test_db,
+            None => testing::sqlite_unmigrated().await,
+        };
+        test_db.db.migrate().await.unwrap();
+        let child = Self::spawn(&sandbox, &test_db, dir.path(), args, env);
+        Self {
+            sandbox,
+            test_db,
+            dir,
+            child,
+        }
+    }
+
     /// Like [`Stack::start`], with guild settings (feature switches, say) stored before the bot
     /// starts, so its first command already sees them.
     pub(crate) async fn start_with(
