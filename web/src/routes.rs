@@ -160,10 +160,11 @@ pub const GUILD_MEMBER_SEARCH: &str = "/guilds/{guild}/pickers/members";
 
 /// The member picker's search (GET `field` and `search:<field>`): the members found, as the
 /// picker's radio buttons for `field`.
-pub fn guild_member_search(guild: GuildId, field: &str) -> String {
+pub fn guild_member_search(guild: GuildId, field: &str, many: bool) -> String {
     format!(
-        "/guilds/{guild}/pickers/members?field={}",
-        form_urlencoded_component(field)
+        "/guilds/{guild}/pickers/members?field={}{}",
+        form_urlencoded_component(field),
+        if many { "&many=1" } else { "" }
     )
 }
 

@@ -298,7 +298,10 @@ async fn the_dashboard_apart_from_the_bot_shows_names_from_the_guild_snapshot() 
         )),
         "{general}"
     );
-    assert!(general.contains(r#"name="typed1:mod_log_channel""#), "{general}");
+    assert!(
+        general.contains(r#"name="typed1:mod_log_channel""#),
+        "{general}"
+    );
     assert!(
         body.contains(&format!(
             r#"<input type="checkbox" name="staff_roles" value="{}">"#,

@@ -13,7 +13,8 @@ use maud::Markup;
 use crate::app::{App, CurrentUser, Guild, Read};
 use crate::error::PageError;
 use crate::views::pickers::{
-    ChannelChoice, MemberChoice, Pickers, RoleChoice, SEARCH, TYPED_MANY, TYPED_ONE, member_choices,
+    ChannelChoice, MemberChoice, Pickers, RoleChoice, SEARCH, TYPED_MANY, TYPED_ONE,
+    member_checkboxes, member_choices,
 };
 
 /// How many members a search shows.
@@ -146,6 +147,12 @@ pub async fn member_search(
                 name: cache.member_name(access.id, id),
             },
         );
+    }
+    if query
+        .iter()
+        .any(|(key, value)| key == "many" && value == "1")
+    {
+        return Ok(member_checkboxes(&field, &found, &text));
     }
     Ok(member_choices(&field, None, &found, true, Some(&text)))
 }

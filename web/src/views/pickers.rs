@@ -332,7 +332,7 @@ impl Pickers {
             id,
             name: self.members.get(&id).cloned(),
         });
-        let search = routes::guild_member_search(self.guild, name);
+        let search = routes::guild_member_search(self.guild, name, false);
         html! {
             div.picker.member-picker id=(dom_id) {
                 input type="search" name=(format!("{SEARCH}{name}")) placeholder="Search members by name"
@@ -344,6 +344,48 @@ impl Pickers {
                 }
             }
             (typed_fallback(name, TYPED_ONE, "a member id"))
+        }
+    }
+
+    /// A several-members picker: the members picked (checked, by name), and a search box whose
+    /// results (members the bot has seen) are offered below them to tick.
+    pub fn members(&self, name: &str, dom_id: &str, selected: &[String]) -> Markup {
+        let picked: Vec<MemberChoice> = selected
+            .iter()
+            .filter_map(|id| id.trim().parse::<UserId>().ok())
+            .map(|id| MemberChoice {
+                id,
+                name: self.members.get(&id).cloned(),
+            })
+            .collect();
+        let search = routes::guild_member_search(self.guild, name, true);
+        html! {
+            div.picker.member-picker id=(dom_id) {
+                div.choices {
+                    @for member in &picked {
+                        label { input type="checkbox" name=(name) value=(member.id) checked; " " (member_label(member)) }
+                    }
+                }
+                input type="search" name=(format!("{SEARCH}{name}")) placeholder="Add members: search by name"
+                    aria-label="Search members by name" autocomplete="off"
+                    hx-get=(search) hx-trigger="input changed delay:250ms, search"
+                    hx-target=(format!("#{dom_id}-results")) hx-swap="innerHTML";
+                div.choices id=(format!("{dom_id}-results")) {}
+            }
+            (typed_fallback(name, TYPED_MANY, "member ids, separated by commas"))
+        }
+    }
+}
+
+/// The checkboxes a several-members search offers (members already picked are left out: they
+/// are ticked above the search).
+pub fn member_checkboxes(name: &str, found: &[MemberChoice], query: &str) -> Markup {
+    html! {
+        @for member in found {
+            label { input type="checkbox" name=(name) value=(member.id); " " (member_label(member)) }
+        }
+        @if found.is_empty() && !query.trim().is_empty() {
+            p.muted { "No member named “" (query) "” among those Guildhall has seen; Discord does not send a bot the whole member list, so type their id below instead." }
         }
     }
 }

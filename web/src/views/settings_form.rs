@@ -145,18 +145,7 @@ fn control(field: &Field, id: &str, given: &[&str], pickers: &Pickers) -> Markup
         FieldKind::List { of, .. } => match **of {
             FieldKind::Channel(filter) => pickers.channels(field.key, id, filter, &selected),
             FieldKind::Role => pickers.roles(field.key, id, &selected, false),
-            FieldKind::Member => html! {
-                textarea #(id) name=(field.key) rows="3" placeholder="member ids, one per line" {
-                    (selected.join("\n"))
-                }
-                @let named: Vec<String> = selected.iter().map(|item| match item.parse().ok().and_then(|user| pickers.members.get(&user)) {
-                    Some(name) => format!("{item} = {name}"),
-                    None => format!("{item} (name unknown)"),
-                }).collect();
-                @if !named.is_empty() {
-                    ul.names { @for line in &named { li { (line) } } }
-                }
-            },
+            FieldKind::Member => pickers.members(field.key, id, &selected),
             _ => html! {
                 textarea #(id) name=(field.key) rows="3" placeholder="one per line" { (given.join("\n")) }
             },

@@ -8,6 +8,7 @@ mod giveaways;
 mod levels;
 mod moderation;
 mod pages;
+mod pickers;
 mod probe;
 mod references;
 mod roles;

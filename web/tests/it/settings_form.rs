@@ -16,7 +16,7 @@ fn path(section: &str) -> String {
 }
 
 /// The small guild in the bot's guild model, as GUILD_CREATE would put it there.
-fn cache_small_guild(harness: &Harness) {
+pub(crate) fn cache_small_guild(harness: &Harness) {
     let role = |id: RoleId, position: i32, name: &str| {
         (
             RoleInfo {
