@@ -591,10 +591,10 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
     })
 }
 
-/// The policy every page gets unless its handler set a stricter one: scripts, styles and
-/// images only from this site, no `<base>` (so relative links cannot be redirected), forms
+/// The policy every page gets unless its handler set a stricter one: scripts and styles only
+/// from this site, images from it and from Discord's CDN (guild icons), no `<base>` (so relative links cannot be redirected), forms
 /// only back to this site, never framed.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https://cdn.discordapp.com; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
 
 /// Browser features the dashboard never uses, switched off for it and anything it embeds.
 const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=(), browsing-topics=()";
