@@ -436,7 +436,7 @@ async fn roles_page(
             self_roles: &self_roles,
             timed: &timed,
             names: &roles.names,
-            pickers: &pickers(&app, &user, guild),
+            pickers: &pickers(app, user, guild),
             roles_on: settings.features.roles,
             flash: flash.as_ref(),
         },

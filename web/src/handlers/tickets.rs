@@ -155,6 +155,7 @@ pub async fn list(
         &listing.tickets,
         &query,
         error.as_deref(),
+        None,
         &PanelForm::default(),
         &pickers(&app, &user, guild),
     ))
@@ -258,6 +259,7 @@ async fn refused_panel(
             &listing.panels,
             &listing.tickets,
             &TicketQuery::default(),
+            None,
             Some(message),
             &form,
             &pickers(app, user, access.id),

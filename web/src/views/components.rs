@@ -430,3 +430,92 @@ mod names_tests {
         );
     }
 }
+
+/// Why a form was refused, placed: each message beside the field it is about, the rest above
+/// the form. Handlers give the messages as they come (from the form's reading or from the
+/// core); a form's view says which words name which of its fields ([`Problems::placed`]), so a
+/// message is shown where the mistake is, and one that names no field is never lost.
+#[derive(Debug, Clone, Default)]
+pub struct Problems {
+    messages: Vec<String>,
+    /// The field each message is about (same order), if any.
+    fields: Vec<Option<&'static str>>,
+}
+
+impl Problems {
+    /// The messages, each placed at the first field (`(field, words)`) one of whose words it
+    /// contains (ignoring case); fields are tried in order, so list the most specific first.
+    pub fn placed(messages: &[String], fields: &[(&'static str, &[&str])]) -> Self {
+        let placed = messages
+            .iter()
+            .map(|message| {
+                let lower = message.to_lowercase();
+                fields
+                    .iter()
+                    .find(|(_, words)| words.iter().any(|word| lower.contains(word)))
+                    .map(|(field, _)| *field)
+            })
+            .collect();
+        Self {
+            messages: messages.to_vec(),
+            fields: placed,
+        }
+    }
+
+    /// Whether the form was accepted.
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+    }
+
+    /// The messages about `field`, to put beside it.
+    pub fn at(&self, field: &str) -> Markup {
+        html! {
+            @for (message, _) in self.messages.iter().zip(&self.fields).filter(|(_, at)| **at == Some(field)) {
+                p.error.field-error role="alert" { (message) }
+            }
+        }
+    }
+
+    /// A summary above the form (`id` for tests and links): how many fields to correct, and the
+    /// messages that name no field.
+    pub fn above(&self, id: &str) -> Markup {
+        let placed = self.fields.iter().filter(|at| at.is_some()).count();
+        html! {
+            @if !self.is_empty() {
+                div.error.form-errors id=(id) role="alert" {
+                    @if placed > 0 {
+                        p { "Nothing was saved: correct the " (if placed == 1 { "field" } else { "fields" }) " marked below." }
+                    }
+                    @let rest: Vec<&String> = self.messages.iter().zip(&self.fields).filter(|(_, at)| at.is_none()).map(|(message, _)| message).collect();
+                    @if !rest.is_empty() {
+                        ul { @for message in rest { li { (message) } } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod problems_tests {
+    use super::*;
+
+    #[test]
+    fn a_message_goes_beside_the_field_it_names_and_the_rest_above() {
+        let problems = Problems::placed(
+            &[
+                "the prize must be 1 to 200 characters".to_owned(),
+                "Channel 12 is not a channel of this server".to_owned(),
+                "the server has 10 giveaways running".to_owned(),
+            ],
+            &[("prize", &["prize"]), ("channel", &["channel"])],
+        );
+        assert!(problems.at("prize").into_string().contains("1 to 200"));
+        assert!(problems.at("channel").into_string().contains("Channel 12"));
+        let above = problems.above("errors").into_string();
+        assert!(above.contains("10 giveaways running"), "{above}");
+        assert!(!above.contains("1 to 200"), "{above}");
+        assert!(above.contains("fields marked below"), "{above}");
+        assert!(Problems::default().above("errors").into_string().is_empty());
+    }
+}

@@ -10,7 +10,7 @@ use guildhall_core::guild_config::fields::ChannelFilter;
 use guildhall_core::ids::{GuildId, UserId};
 use maud::{Markup, html};
 
-use super::components::{Flash, Names, csrf_field, guild_tabs, when};
+use super::components::{Flash, Names, Problems, csrf_field, guild_tabs, when};
 use super::layout::page;
 use super::pickers::Pickers;
 use crate::app::{CurrentUser, GuildAccess};
@@ -135,37 +135,64 @@ fn percent_encode(text: &str) -> String {
     text.chars().filter(char::is_ascii_alphanumeric).collect()
 }
 
+/// Which words of a refusal name which field of the start form.
+const START_FIELDS: &[(&str, &[&str])] = &[
+    ("prize", &["prize"]),
+    ("duration", &["duration"]),
+    ("winners", &["winner"]),
+    ("req_any_role", &["role"]),
+    ("req_min_level", &["level"]),
+    ("req_account_age", &["account"]),
+    ("req_membership", &["time in the server", "membership"]),
+    ("channel", &["channel"]),
+];
+
 fn start_form(guild: GuildId, csrf: &str, list: &ListPage<'_>) -> Markup {
     let form = list.form;
     let action = routes::guild_giveaways_new(guild);
+    let problems = Problems::placed(list.errors, START_FIELDS);
+    let field = |name: &'static str, id: &str, label: &str, control: Markup, help: &str| {
+        html! {
+            div.field {
+                label for=(id) { (label) }
+                (control)
+                @if !help.is_empty() { small.help { (help) } }
+                (problems.at(name))
+            }
+        }
+    };
     html! {
         form #new-giveaway method="post" action=(action) {
             (csrf_field(csrf))
             h2 { "Start a giveaway" }
-            @if !list.errors.is_empty() {
-                ul.error #giveaway-errors role="alert" {
-                    @for error in list.errors { li { (error) } }
-                }
-            }
-            label for="giveaway-prize" { "Prize (1 to 200 characters)" }
-            input #giveaway-prize type="text" name="prize" maxlength="200" required value=(form.prize);
-            label for="giveaway-duration" { "Duration (90s, 30m, 2h, 3d; 10 seconds to 60 days)" }
-            input #giveaway-duration type="text" name="duration" required value=(form.duration) placeholder="1d";
-            label for="giveaway-winners" { "Winners (1 to 20)" }
-            input #giveaway-winners type="number" name="winners" min="1" max="20" required
-                value=(if form.winners.is_empty() { "1" } else { form.winners.as_str() });
-            label for="giveaway-channel" { "Channel" }
-            (list.pickers.channel("channel", "giveaway-channel", ChannelFilter::Messages, &form.channel, None))
+            (problems.above("giveaway-errors"))
+            (field("prize", "giveaway-prize", "Prize", html! {
+                input #giveaway-prize type="text" name="prize" maxlength="200" required value=(form.prize);
+            }, "1 to 200 characters."))
+            (field("duration", "giveaway-duration", "Duration", html! {
+                input #giveaway-duration type="text" name="duration" required value=(form.duration) placeholder="1d";
+            }, "Such as 90s, 30m, 2h or 3d; 10 seconds to 60 days."))
+            (field("winners", "giveaway-winners", "Winners", html! {
+                input #giveaway-winners type="number" name="winners" min="1" max="20" required
+                    value=(if form.winners.is_empty() { "1" } else { form.winners.as_str() });
+            }, "1 to 20."))
+            (field("channel", "giveaway-channel", "Channel",
+                list.pickers.channel("channel", "giveaway-channel", ChannelFilter::Messages, &form.channel, None),
+                "Where the bot posts the giveaway."))
             fieldset {
-                legend { "Requirements (all empty: the server's default requirements)" }
-                label for="giveaway-any-role" { "Any of these roles" }
-                (list.pickers.roles("req_any_role", "giveaway-any-role", &form.any_roles, false))
-                label for="giveaway-level" { "Minimum level" }
-                input #giveaway-level type="number" name="req_min_level" min="0" value=(form.min_level);
-                label for="giveaway-account-age" { "Minimum account age (e.g. 7d)" }
-                input #giveaway-account-age type="text" name="req_account_age" value=(form.account_age);
-                label for="giveaway-membership" { "Minimum time in the server (e.g. 1d)" }
-                input #giveaway-membership type="text" name="req_membership" value=(form.membership);
+                legend { "Requirements" }
+                p.muted { "All empty: the server's default requirements." }
+                (field("req_any_role", "giveaway-any-role", "Any of these roles",
+                    list.pickers.roles("req_any_role", "giveaway-any-role", &form.any_roles, false), ""))
+                (field("req_min_level", "giveaway-level", "Minimum level", html! {
+                    input #giveaway-level type="number" name="req_min_level" min="0" value=(form.min_level);
+                }, ""))
+                (field("req_account_age", "giveaway-account-age", "Minimum account age", html! {
+                    input #giveaway-account-age type="text" name="req_account_age" value=(form.account_age);
+                }, "Such as 7d."))
+                (field("req_membership", "giveaway-membership", "Minimum time in the server", html! {
+                    input #giveaway-membership type="text" name="req_membership" value=(form.membership);
+                }, "Such as 1d."))
                 label {
                     input type="checkbox" name="req_no_warnings" value="on" checked[form.no_warnings];
                     " No active warnings"

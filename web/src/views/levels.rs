@@ -14,7 +14,7 @@ use guildhall_core::levels::settings::{
 use guildhall_core::levels::{AnnounceMode, ImportSummary, LevelSettings, RewardMode};
 use maud::{Markup, html};
 
-use super::components::{csrf_field, guild_tabs};
+use super::components::{Problems, csrf_field, guild_tabs};
 use super::layout::page;
 use super::leaderboard::{self, BoardMember, grouped};
 use super::pickers::Pickers;
@@ -311,19 +311,28 @@ pub struct LevelsPage {
     pub import: ImportView,
 }
 
-fn number_field(name: &str, label: &str, value: &str, range: (u64, u64), hint: &str) -> Markup {
+fn number_field(
+    problems: &Problems,
+    name: &str,
+    label: &str,
+    value: &str,
+    range: (u64, u64),
+    hint: &str,
+) -> Markup {
     let id = format!("levels-{name}");
     html! {
         div.field {
             label for=(id) { (label) }
             input #(id) type="number" name=(name) value=(value) min=(range.0) max=(range.1) required;
             @if !hint.is_empty() { small.muted { (hint) } }
+            (problems.at(name))
         }
     }
 }
 
 fn channel_field(
     pickers: &Pickers,
+    problems: &Problems,
     name: &str,
     label: &str,
     filter: ChannelFilter,
@@ -336,16 +345,18 @@ fn channel_field(
             label for=(id) { (label) }
             (pickers.channel(name, &id, filter, value, Some("— none —")))
             @if !hint.is_empty() { small.muted { (hint) } }
+            (problems.at(name))
         }
     }
 }
 
-fn checkbox(name: &str, label: &str, checked: bool) -> Markup {
+fn checkbox(problems: &Problems, name: &str, label: &str, checked: bool) -> Markup {
     let id = format!("levels-{name}");
     html! {
         div.field.check {
             input #(id) type="checkbox" name=(name) value="on" checked[checked];
             label for=(id) { (label) }
+            (problems.at(name))
         }
     }
 }
@@ -379,6 +390,24 @@ fn placeholder_help() -> Markup {
     }
 }
 
+/// Which words of a refusal name which field of the settings editor (the core names them
+/// `levels.<key>`).
+const SETTINGS_FIELDS: &[(&str, &[&str])] = &[
+    ("xp_min", &["xp_min"]),
+    ("xp_max", &["xp_max"]),
+    ("cooldown_secs", &["cooldown"]),
+    ("curve_a", &["curve.a", "curve_a"]),
+    ("curve_b", &["curve.b", "curve_b"]),
+    ("curve_c", &["curve.c", "curve_c"]),
+    ("announce_channel", &["announce.channel"]),
+    ("announce_template", &["announce.template", "placeholder"]),
+    ("voice_xp_per_minute", &["voice.xp_per_minute"]),
+    ("voice_interval_secs", &["voice.interval"]),
+    ("voice_max_minutes", &["voice.max_minutes"]),
+    ("voice_afk_channel", &["voice.afk_channel", "afk"]),
+    ("flush_interval_secs", &["flush"]),
+];
+
 /// The scalar settings form.
 pub fn settings_form(
     guild: GuildId,
@@ -389,26 +418,36 @@ pub fn settings_form(
 ) -> Markup {
     let action = routes::guild_levels_settings(guild);
     let to = |value: u32| u64::from(value);
+    let problems = match outcome {
+        Some(Outcome::Refused(message)) => Problems::placed(
+            &message.lines().map(str::to_owned).collect::<Vec<_>>(),
+            SETTINGS_FIELDS,
+        ),
+        _ => Problems::default(),
+    };
     html! {
         form #levels-settings.levels-form method="post" action=(action) hx-post=(action) hx-target="this" hx-swap="outerHTML" {
             (csrf_field(csrf))
             h2 { "Settings" }
-            (outcome_line(Editor::Settings, outcome))
+            @match outcome {
+                Some(Outcome::Refused(_)) => (problems.above("levels-settings-errors")),
+                other => (outcome_line(Editor::Settings, other)),
+            }
             fieldset {
                 legend { "XP per message" }
-                (number_field("xp_min", "Least XP per message", &form.xp_min, (0, to(MAX_XP_PER_MESSAGE)), ""))
-                (number_field("xp_max", "Most XP per message", &form.xp_max, (0, to(MAX_XP_PER_MESSAGE)),
+                (number_field(&problems, "xp_min", "Least XP per message", &form.xp_min, (0, to(MAX_XP_PER_MESSAGE)), ""))
+                (number_field(&problems, "xp_max", "Most XP per message", &form.xp_max, (0, to(MAX_XP_PER_MESSAGE)),
                     &format!("Each message earns a random amount between the two, at most {MAX_XP_PER_MESSAGE}, before multipliers.")))
-                (number_field("cooldown_secs", "Cooldown (seconds)", &form.cooldown_secs, (0, to(MAX_COOLDOWN_SECS)),
+                (number_field(&problems, "cooldown_secs", "Cooldown (seconds)", &form.cooldown_secs, (0, to(MAX_COOLDOWN_SECS)),
                     &format!("After a message earns XP, the member's next messages earn nothing for this long (0 to {MAX_COOLDOWN_SECS}).")))
             }
             fieldset {
                 legend { "Level curve" }
                 p.muted { "Going from level L to L + 1 costs a·L² + b·L + c XP (c at least 1; each at most "
                     (grouped(i64::from(MAX_COEFFICIENT))) "). The default 5, 50, 100 is MEE6's: level 1 costs 100 XP, level 10 a total of 4 675. Levels stop at " (MAX_LEVEL) "." }
-                (number_field("curve_a", "a", &form.curve_a, (0, to(MAX_COEFFICIENT)), ""))
-                (number_field("curve_b", "b", &form.curve_b, (0, to(MAX_COEFFICIENT)), ""))
-                (number_field("curve_c", "c", &form.curve_c, (1, to(MAX_COEFFICIENT)), ""))
+                (number_field(&problems, "curve_a", "a", &form.curve_a, (0, to(MAX_COEFFICIENT)), ""))
+                (number_field(&problems, "curve_b", "b", &form.curve_b, (0, to(MAX_COEFFICIENT)), ""))
+                (number_field(&problems, "curve_c", "c", &form.curve_c, (1, to(MAX_COEFFICIENT)), ""))
             }
             fieldset {
                 legend { "Level-up announcements" }
@@ -425,32 +464,33 @@ pub fn settings_form(
                         }
                     }
                 }
-                (channel_field(pickers, "announce_channel", "Announcement channel", ChannelFilter::Messages, &form.announce_channel,
+                (channel_field(pickers, &problems, "announce_channel", "Announcement channel", ChannelFilter::Messages, &form.announce_channel,
                     "Needed for “In one channel”; also where voice level-ups go in “the channel the member wrote in” mode. Empty: none."))
                 div.field {
                     label for="levels-announce_template" { "Message" }
                     input #levels-announce_template type="text" name="announce_template" value=(form.announce_template) maxlength=(MAX_TEMPLATE_CHARS) required;
                     (placeholder_help())
+                    (problems.at("announce_template"))
                 }
             }
             fieldset {
                 legend { "Voice XP" }
-                (checkbox("voice_enabled", "Time in voice earns XP (unmuted, undeafened, not alone, not in the AFK channel)", form.voice_enabled))
-                (number_field("voice_xp_per_minute", "XP per minute", &form.voice_xp_per_minute, (0, to(MAX_VOICE_XP_PER_MINUTE)), ""))
-                (number_field("voice_interval_secs", "Counted every (seconds)", &form.voice_interval_secs,
+                (checkbox(&problems, "voice_enabled", "Time in voice earns XP (unmuted, undeafened, not alone, not in the AFK channel)", form.voice_enabled))
+                (number_field(&problems, "voice_xp_per_minute", "XP per minute", &form.voice_xp_per_minute, (0, to(MAX_VOICE_XP_PER_MINUTE)), ""))
+                (number_field(&problems, "voice_interval_secs", "Counted every (seconds)", &form.voice_interval_secs,
                     (to(*VOICE_INTERVAL_RANGE.start()), to(*VOICE_INTERVAL_RANGE.end())),
                     &format!("{} to {} seconds.", VOICE_INTERVAL_RANGE.start(), VOICE_INTERVAL_RANGE.end())))
-                (number_field("voice_max_minutes", "Most minutes per session", &form.voice_max_minutes, (0, to(MAX_SESSION_MINUTES)),
+                (number_field(&problems, "voice_max_minutes", "Most minutes per session", &form.voice_max_minutes, (0, to(MAX_SESSION_MINUTES)),
                     &format!("0 = no cap; at most {MAX_SESSION_MINUTES}.")))
-                (channel_field(pickers, "voice_afk_channel", "AFK channel", ChannelFilter::Voice, &form.voice_afk_channel, "Time there earns nothing."))
+                (channel_field(pickers, &problems, "voice_afk_channel", "AFK channel", ChannelFilter::Voice, &form.voice_afk_channel, "Time there earns nothing."))
             }
             fieldset {
                 legend { "Saving and sharing" }
-                (number_field("flush_interval_secs", "Write XP every (seconds)", &form.flush_interval_secs,
+                (number_field(&problems, "flush_interval_secs", "Write XP every (seconds)", &form.flush_interval_secs,
                     (to(*FLUSH_INTERVAL_RANGE.start()), to(*FLUSH_INTERVAL_RANGE.end())),
                     &format!("XP is kept in memory and written every this many seconds ({} to {}): the most XP a crash can lose. The leaderboard shows new XP within it.",
                         FLUSH_INTERVAL_RANGE.start(), FLUSH_INTERVAL_RANGE.end())))
-                (checkbox("public_leaderboard", "Public leaderboard: anyone with the link sees the ranking, without logging in", form.public_leaderboard))
+                (checkbox(&problems, "public_leaderboard", "Public leaderboard: anyone with the link sees the ranking, without logging in", form.public_leaderboard))
             }
             button type="submit" { "Save settings" }
         }

@@ -10,7 +10,7 @@ use guildhall_core::roles::panel::MAX_OPTIONS;
 use guildhall_core::roles::{PanelId, RolePanel, RoleSettings, TimedRole, TimedSource};
 use maud::{Markup, PreEscaped, html};
 
-use super::components::{Flash, csrf_field, guild_tabs, when};
+use super::components::{Flash, Problems, csrf_field, guild_tabs, when};
 use super::layout::page;
 use super::moderation::humanize;
 use super::pickers::{Pickers, emoji_input, emoji_list};
@@ -286,8 +286,28 @@ fn option_table(rows: &[(usize, OptionRow)], pickers: &Pickers) -> Markup {
 
 /// The builder form and its preview. New panels post to the panels route; an edit saves the
 /// panel. Every change asks the preview route for the panel as Discord will show it.
+/// Which words of a refusal name which part of the builder.
+const BUILDER_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "requirements",
+        &[
+            "required roles",
+            "minimum",
+            "account age",
+            "time in the server",
+            "warning",
+        ],
+    ),
+    ("timed", &["timed", "how long", "taken from the panel"]),
+    ("options", &["role", "option", "label", "emoji"]),
+    ("title", &["title"]),
+    ("description", &["text", "description"]),
+    ("channel", &["channel"]),
+];
+
 fn builder_form(guild: &GuildAccess, csrf: &str, builder: &Builder, pickers: &Pickers) -> Markup {
     let form = &builder.form;
+    let problems = Problems::placed(&builder.errors, BUILDER_FIELDS);
     let action = match &builder.editing {
         Some(panel) => routes::guild_role_panel(guild.id, panel.id),
         None => routes::guild_role_panels(guild.id),
@@ -324,9 +344,7 @@ fn builder_form(guild: &GuildAccess, csrf: &str, builder: &Builder, pickers: &Pi
             @if let Some(panel) = &builder.editing {
                 input type="hidden" name="panel" value=(panel.id);
             }
-            @if !builder.errors.is_empty() {
-                ul.error #builder-errors role="alert" { @for error in &builder.errors { li { (error) } } }
-            }
+            (problems.above("builder-errors"))
             @match &builder.editing {
                 Some(panel) => p.muted { "Posted in " (guild.names.channel(panel.channel)) "; saving updates its message." },
                 None => {
@@ -334,13 +352,20 @@ fn builder_form(guild: &GuildAccess, csrf: &str, builder: &Builder, pickers: &Pi
                         label for="panel-channel" { "Channel" }
                         (pickers.channel("channel", "panel-channel", ChannelFilter::Messages, &form.channel, None))
                         small.help { "Where the bot posts the panel." }
+                        (problems.at("channel"))
                     }
                 },
             }
-            label for="panel-title" { "Title" }
-            input #panel-title type="text" name="title" maxlength="256" value=(form.title) placeholder="Pick your roles";
-            label for="panel-description" { "Text" }
-            textarea #panel-description name="description" rows="3" maxlength="2000" { (form.description) }
+            div.field {
+                label for="panel-title" { "Title" }
+                input #panel-title type="text" name="title" maxlength="256" value=(form.title) placeholder="Pick your roles";
+                (problems.at("title"))
+            }
+            div.field {
+                label for="panel-description" { "Text" }
+                textarea #panel-description name="description" rows="3" maxlength="2000" { (form.description) }
+                (problems.at("description"))
+            }
             fieldset {
                 legend { "Members pick with" }
                 @for (value, text) in [("buttons", "Buttons (one per role)"), ("select", "A select menu")] {
@@ -359,20 +384,34 @@ fn builder_form(guild: &GuildAccess, csrf: &str, builder: &Builder, pickers: &Pi
                     (option_table(&rows[visible..], pickers))
                 }
             }
+            (problems.at("options"))
             fieldset {
                 legend { "Who may take these roles (optional)" }
                 (role_picker("req_any_role", "req-any", "Members need one of", &form.any_roles, pickers, false))
                 (role_picker("req_all_role", "req-all", "Members need all of", &form.all_roles, pickers, false))
-                label for="req-level" { "Minimum level" }
-                input #req-level type="number" min="0" name="req_min_level" value=(form.min_level);
-                label for="req-age" { "Minimum account age (e.g. 7d)" }
-                input #req-age type="text" name="req_account_age" value=(form.account_age);
-                label for="req-membership" { "Minimum time in the server (e.g. 1d)" }
-                input #req-membership type="text" name="req_membership" value=(form.membership);
+                div.field {
+                    label for="req-level" { "Minimum level" }
+                    input #req-level type="number" min="0" name="req_min_level" value=(form.min_level);
+                }
+                div.field {
+                    label for="req-age" { "Minimum account age" }
+                    input #req-age type="text" name="req_account_age" value=(form.account_age);
+                    small.help { "Such as 7d." }
+                }
+                div.field {
+                    label for="req-membership" { "Minimum time in the server" }
+                    input #req-membership type="text" name="req_membership" value=(form.membership);
+                    small.help { "Such as 1d." }
+                }
                 label { input type="checkbox" name="req_no_warnings" value="on" checked[form.no_warnings]; " No active warnings" }
+                (problems.at("requirements"))
             }
-            label for="panel-timed" { "Roles taken from the panel last (e.g. 7d; empty: for good)" }
-            input #panel-timed type="text" name="timed" value=(form.timed);
+            div.field {
+                label for="panel-timed" { "How long roles taken from the panel last" }
+                input #panel-timed type="text" name="timed" value=(form.timed);
+                small.help { "Such as 7d; empty: for good." }
+                (problems.at("timed"))
+            }
             p {
                 button type="submit" { @if builder.editing.is_some() { "Save panel" } @else { "Create and post" } }
                 " "

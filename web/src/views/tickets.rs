@@ -6,7 +6,7 @@ use guildhall_core::tickets::{
 };
 use maud::{Markup, html};
 
-use super::components::{csrf_field, guild_tabs, when};
+use super::components::{Problems, csrf_field, guild_tabs, when};
 use super::layout::page;
 use super::pickers::Pickers;
 use crate::app::{CurrentUser, GuildAccess};
@@ -51,9 +51,21 @@ fn panel_form(
     guild: &GuildAccess,
     csrf: &str,
     form: &PanelForm,
+    error: Option<&str>,
     pickers: &Pickers,
     settings: &TicketSettings,
 ) -> Markup {
+    let errors: Vec<String> = error.map(str::to_owned).into_iter().collect();
+    let problems = Problems::placed(
+        &errors,
+        &[
+            ("staff_role", &["role"]),
+            ("button_label", &["button"]),
+            ("title", &["title"]),
+            ("description", &["text", "description"]),
+            ("channel", &["channel"]),
+        ],
+    );
     let action = routes::guild_ticket_panels(guild.id);
     let title = if form.title.is_empty() && form.channel.is_empty() {
         "Need help?"
@@ -68,21 +80,33 @@ fn panel_form(
                 "The bot posts an embed with a button in the channel; each click opens a private "
                 (settings.mode.as_str()) " ticket."
             }
+            (problems.above("panel-errors"))
             div.field {
                 label for="panel-channel" { "Channel" }
                 (pickers.channel("channel", "panel-channel", ChannelFilter::Messages, &form.channel, None))
                 small.help { "Where the bot posts the panel." }
+                (problems.at("channel"))
             }
-            label for="panel-title" { "Title" }
-            input #panel-title type="text" name="title" maxlength="256" required value=(title);
-            label for="panel-description" { "Text" }
-            textarea #panel-description name="description" rows="3" maxlength="2000" { (form.description) }
-            label for="panel-button" { "Button label" }
-            input #panel-button type="text" name="button_label" maxlength="80" value=(form.button_label) placeholder="Open a ticket";
+            div.field {
+                label for="panel-title" { "Title" }
+                input #panel-title type="text" name="title" maxlength="256" required value=(title);
+                (problems.at("title"))
+            }
+            div.field {
+                label for="panel-description" { "Text" }
+                textarea #panel-description name="description" rows="3" maxlength="2000" { (form.description) }
+                (problems.at("description"))
+            }
+            div.field {
+                label for="panel-button" { "Button label" }
+                input #panel-button type="text" name="button_label" maxlength="80" value=(form.button_label) placeholder="Open a ticket";
+                (problems.at("button_label"))
+            }
             div.field {
                 label for="panel-staff" { "Staff roles" }
                 (pickers.roles("staff_role", "panel-staff", &form.staff_roles, false))
                 small.help { "Who sees and answers this panel's tickets; none picked uses the server's ticket staff roles." }
+                (problems.at("staff_role"))
             }
             button type="submit" { "Post panel" }
         }
@@ -99,6 +123,7 @@ pub fn tickets(
     tickets: &[Ticket],
     query: &TicketQuery,
     error: Option<&str>,
+    panel_error: Option<&str>,
     form: &PanelForm,
     pickers: &Pickers,
 ) -> Markup {
@@ -127,7 +152,7 @@ pub fn tickets(
                 } }
             }
             @if !guild.via_staff_role {
-                (panel_form(guild, &user.csrf, form, pickers, settings))
+                (panel_form(guild, &user.csrf, form, panel_error, pickers, settings))
             }
             h2 { "Tickets" }
             form.filters #ticket-filter method="get" action=(list) {

@@ -370,6 +370,9 @@ async fn bad_input_is_refused_with_the_reason_and_nothing_is_stored() {
             form.retain(|(name, _)| *name != key);
             form.push((key, value));
         }
+        // The field the refusal is about: the one the case changed (last in the form).
+        let fields_key =
+            |form: &[(&str, &str)]| form.last().map(|(key, _)| (*key).to_owned()).unwrap();
         let response = owner.post_form(&path, &form, Some(&csrf)).await;
         assert_eq!(
             response.status(),
@@ -379,6 +382,17 @@ async fn bad_input_is_refused_with_the_reason_and_nothing_is_stored() {
         let page = text(response).await;
         assert!(page.contains(expected), "{expected}: {page}");
         assert!(page.contains(r#"id="giveaway-errors""#));
+        // Beside the field that caused it: within that field's block of the form.
+        let key = fields_key(&form);
+        let at = page
+            .find(&format!(r#"name="{key}""#))
+            .unwrap_or_else(|| panic!("{key}: {page}"));
+        let block = &page[at..];
+        let block = &block[..block.find(r#"<div class="field">"#).unwrap_or(block.len())];
+        assert!(
+            block.contains(r#"class="error field-error""#) && block.contains(&expected[..20]),
+            "{expected} beside {key}: {block}"
+        );
         if !form.contains(&("prize", "")) {
             assert!(page.contains(r#"value="Kept prize""#), "refilled");
         }

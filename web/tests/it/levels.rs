@@ -367,6 +367,14 @@ async fn editors_save_to_the_history_and_a_bad_row_refuses_the_whole_save() {
         "{fragment}"
     );
     assert!(!fragment.contains("<html"), "htmx gets the form only");
+    // The message sits beside the field it is about.
+    let field = &fragment[fragment.find(r#"name="announce_template""#).unwrap()..];
+    let field = &field[..field.find("</div>").unwrap()];
+    assert!(
+        field.contains(r#"class="error field-error""#)
+            && field.contains("unknown placeholder {rank}"),
+        "{field}"
+    );
     let garbled = owner
         .post_htmx(
             &format!("{base}/settings"),
