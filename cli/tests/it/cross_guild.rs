@@ -374,19 +374,32 @@ async fn the_bot_writes_colours_positions_emojis_and_the_icon_to_the_guild_snaps
         .sandbox
         .update_channel(small::GENERAL, |channel| channel.nsfw = true);
     let added = stack.sandbox.create_emoji(guild, "blob", true);
-    stack.sandbox.delete_emoji(guild, small::WAVE_EMOJI);
     stack
         .sandbox
         .set_guild_icon(guild, Some("a_00112233445566778899aabbccddeeff"));
+    let emoji_ids = |cache: &GuildCache| -> Option<Vec<u64>> {
+        Some(cache.emojis(guild)?.iter().map(|e| e.id).collect())
+    };
     testing::wait_for("the updates in the snapshot", WITHIN, || async {
         let cache = loaded().await?;
-        let emojis: Vec<u64> = cache.emojis(guild)?.iter().map(|e| e.id).collect();
         (cache.role_style(guild, small::MEMBER_ROLE)?.colour == 0x12_3456
             && cache.channel(guild, small::GENERAL)?.nsfw
-            && emojis == [small::PARTY_EMOJI, added]
+            && emoji_ids(&cache)? == [small::WAVE_EMOJI, small::PARTY_EMOJI, added]
             && cache.look(guild)?.icon.as_deref() == Some("a_00112233445566778899aabbccddeeff")
             && cache.look(guild)?.member_count == Some(members))
         .then_some(())
     })
+    .await;
+    // Each GUILD_EMOJIS_UPDATE carries the whole list and serenity hands events over
+    // concurrently: the deletion is made once the addition is in.
+    stack.sandbox.delete_emoji(guild, small::WAVE_EMOJI);
+    testing::wait_for(
+        "the deleted emoji gone from the snapshot",
+        WITHIN,
+        || async {
+            let cache = loaded().await?;
+            (emoji_ids(&cache)? == [small::PARTY_EMOJI, added]).then_some(())
+        },
+    )
     .await;
 }
