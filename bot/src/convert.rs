@@ -1,6 +1,7 @@
 //! Conversions between serenity's types and the core's: the only place they meet.
 
 use guildhall_core::clock::UnixMillis;
+use guildhall_core::guild_cache::{GuildEmoji, GuildLook, RoleStyle};
 use guildhall_core::ids::{ChannelId, GuildId, RoleId, UserId};
 use guildhall_core::permissions::{MemberInfo, Permissions, RoleInfo};
 use guildhall_core::references::{ChannelFacts, ChannelKind};
@@ -43,6 +44,37 @@ pub fn role_info(role: &discord::Role) -> (RoleInfo, String) {
     )
 }
 
+/// How a role shows (its colour, whether a bot or integration manages it).
+pub fn role_style(role: &discord::Role) -> RoleStyle {
+    RoleStyle {
+        colour: role.colour.0,
+        managed: role.managed,
+    }
+}
+
+/// A guild's custom emojis, by id.
+pub fn emojis<'a>(emojis: impl IntoIterator<Item = &'a discord::Emoji>) -> Vec<GuildEmoji> {
+    let mut emojis: Vec<GuildEmoji> = emojis
+        .into_iter()
+        .map(|emoji| GuildEmoji {
+            id: emoji.id.get(),
+            name: emoji.name.clone(),
+            animated: emoji.animated,
+        })
+        .collect();
+    emojis.sort_by_key(|emoji| emoji.id);
+    emojis
+}
+
+/// A guild's icon and member count, from its GUILD_CREATE (a count of 0 is one Discord did
+/// not send: a guild has at least the bot).
+pub fn guild_look(guild: &discord::Guild) -> GuildLook {
+    GuildLook {
+        icon: guild.icon.as_ref().map(ToString::to_string),
+        member_count: (guild.member_count > 0).then_some(guild.member_count),
+    }
+}
+
 /// A member as permissions see them.
 pub fn member_info(member: &discord::Member) -> MemberInfo {
     MemberInfo {
@@ -83,6 +115,8 @@ pub fn channel_facts(channel: &discord::GuildChannel) -> (ChannelId, ChannelFact
             name: channel.name.clone(),
             kind: ChannelKind::from_discord(u64::from(u8::from(channel.kind))),
             parent: channel.parent_id.map(self::channel),
+            position: i32::from(channel.position),
+            nsfw: channel.nsfw,
         },
     )
 }
@@ -93,5 +127,13 @@ pub fn cache_channel(
     channel: &discord::GuildChannel,
 ) {
     let (id, facts) = channel_facts(channel);
-    cache.put_channel(facts.guild, id, facts.name, facts.kind, facts.parent);
+    cache.put_channel(
+        facts.guild,
+        id,
+        facts.name,
+        facts.kind,
+        facts.parent,
+        facts.position,
+        facts.nsfw,
+    );
 }

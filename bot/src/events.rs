@@ -53,6 +53,14 @@ pub async fn handle(
                 guild.roles.values().map(convert::role_info).collect(),
                 guild.members.values().map(convert::member_info).collect(),
             );
+            // put_guild forgets styles, emojis and the look: they are set again here.
+            for role in guild.roles.values() {
+                data.cache
+                    .put_role_style(id, convert::role(role.id), convert::role_style(role));
+            }
+            data.cache
+                .set_emojis(id, convert::emojis(guild.emojis.values()));
+            data.cache.set_look(id, convert::guild_look(guild));
             for channel in guild.channels.values() {
                 convert::cache_channel(&data.cache, channel);
             }
@@ -244,9 +252,33 @@ pub async fn handle(
             to_features(data, event, Before::default(), None).await;
         }
         FullEvent::GuildRoleCreate { new } | FullEvent::GuildRoleUpdate { new, .. } => {
+            let guild = convert::guild(new.guild_id);
             let (role, name) = convert::role_info(new);
+            data.cache.put_role(guild, role, name);
             data.cache
-                .put_role(convert::guild(new.guild_id), role, name);
+                .put_role_style(guild, convert::role(new.id), convert::role_style(new));
+        }
+        FullEvent::GuildEmojisUpdate {
+            guild_id,
+            current_state,
+        } => {
+            data.cache.set_emojis(
+                convert::guild(*guild_id),
+                convert::emojis(current_state.values()),
+            );
+        }
+        // Only the icon is taken from GUILD_UPDATE; the member count stays GUILD_CREATE's.
+        FullEvent::GuildUpdate { new_data, .. } => {
+            let guild = convert::guild(new_data.id);
+            if let Some(look) = data.cache.look(guild) {
+                data.cache.set_look(
+                    guild,
+                    guildhall_core::guild_cache::GuildLook {
+                        icon: new_data.icon.as_ref().map(ToString::to_string),
+                        ..look
+                    },
+                );
+            }
         }
         FullEvent::ChannelCreate { channel } | FullEvent::ChannelUpdate { new: channel, .. } => {
             convert::cache_channel(&data.cache, channel);

@@ -19,6 +19,8 @@ pub fn intents(privileged: Privileged) -> GatewayIntents {
         | GatewayIntents::GUILD_MESSAGE_REACTIONS
         | GatewayIntents::GUILD_VOICE_STATES
         | GatewayIntents::GUILD_MODERATION
+        // GUILD_EMOJIS_UPDATE, so the guild snapshot keeps the custom emojis current.
+        | GatewayIntents::GUILD_EMOJIS_AND_STICKERS
         | GatewayIntents::DIRECT_MESSAGES;
     if privileged.message_content {
         intents |= GatewayIntents::MESSAGE_CONTENT;
@@ -59,6 +61,7 @@ mod tests {
                 && !none.contains(GatewayIntents::GUILD_MEMBERS)
         );
         assert!(none.contains(GatewayIntents::GUILD_MESSAGES));
+        assert!(none.contains(GatewayIntents::GUILD_EMOJIS_AND_STICKERS));
         let all = intents(Privileged {
             message_content: true,
             guild_members: true,

@@ -32,6 +32,42 @@ struct CachedGuild {
     fetched_set: HashSet<UserId>,
     /// The guild's channels and categories (threads are not kept).
     channels: HashMap<ChannelId, ChannelFacts>,
+    /// How its roles look (colour, managed), by role; kept beside [`RoleInfo`], which is what
+    /// permissions see.
+    styles: HashMap<RoleId, RoleStyle>,
+    /// Its custom emojis.
+    emojis: Vec<GuildEmoji>,
+    /// Its icon and member count.
+    look: GuildLook,
+}
+
+/// How a role shows in Discord, for pickers: what permissions see of it is [`RoleInfo`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct RoleStyle {
+    /// Its colour as `0xRRGGBB`; 0 when it has none.
+    pub colour: u32,
+    /// Whether a bot or an integration manages it: it cannot be given to or taken from members.
+    pub managed: bool,
+}
+
+/// One of a guild's custom emojis.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct GuildEmoji {
+    /// Its id (Discord's snowflake).
+    pub id: u64,
+    /// Its name (without colons).
+    pub name: String,
+    /// Whether it is animated.
+    pub animated: bool,
+}
+
+/// How a guild presents itself, for an overview page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct GuildLook {
+    /// Its icon's hash, if it has an icon.
+    pub icon: Option<String>,
+    /// How many members it has, as GUILD_CREATE said (`None` when not known).
+    pub member_count: Option<u64>,
 }
 
 /// How many members fetched on demand (not seen in an event) a guild keeps.
@@ -52,7 +88,8 @@ pub struct GuildCache {
 pub struct Changes {
     /// Guilds described afresh (GUILD_CREATE): every row is rewritten.
     pub whole: HashSet<GuildId>,
-    /// Guilds whose name, roles or channels changed: those are rewritten.
+    /// Guilds whose name, roles, role styles, channels, emojis or look changed: those are
+    /// rewritten.
     pub structure: HashSet<GuildId>,
     /// Members whose roles or names changed, or who left, by guild.
     pub members: HashMap<GuildId, HashSet<UserId>>,
@@ -79,11 +116,17 @@ pub struct GuildExport {
     pub owner: UserId,
     /// Its roles with their names.
     pub roles: Vec<(RoleInfo, String)>,
+    /// How its roles look, by role (a role without an entry has the default style).
+    pub role_styles: HashMap<RoleId, RoleStyle>,
     /// Its channels and categories.
     pub channels: Vec<(ChannelId, ChannelFacts)>,
     /// The members asked for: what the model knows of each (roles, name), or neither when the
     /// member is gone.
     pub members: Vec<(UserId, Option<MemberInfo>, Option<String>)>,
+    /// Its custom emojis.
+    pub emojis: Vec<GuildEmoji>,
+    /// Its icon and member count.
+    pub look: GuildLook,
 }
 
 #[async_trait]
@@ -227,16 +270,21 @@ impl GuildCache {
             name: cached.name.clone(),
             owner: cached.owner,
             roles: cached.roles.values().cloned().collect(),
+            role_styles: cached.styles.clone(),
             channels: cached
                 .channels
                 .iter()
                 .map(|(id, facts)| (*id, facts.clone()))
                 .collect(),
             members,
+            emojis: cached.emojis.clone(),
+            look: cached.look.clone(),
         })
     }
 
-    /// Replaces a guild wholesale (GUILD_CREATE).
+    /// Replaces a guild wholesale (GUILD_CREATE): its role styles, emojis and look are
+    /// forgotten too, for [`Self::put_role_style`], [`Self::set_emojis`] and [`Self::set_look`]
+    /// to fill right after.
     pub fn put_guild(
         &self,
         guild: GuildId,
@@ -265,6 +313,9 @@ impl GuildCache {
                 fetched: VecDeque::new(),
                 fetched_set: HashSet::new(),
                 channels: HashMap::new(),
+                styles: HashMap::new(),
+                emojis: Vec::new(),
+                look: GuildLook::default(),
             },
         );
         self.note(|changes| {
@@ -275,6 +326,7 @@ impl GuildCache {
 
     /// Adds or replaces a channel or category (GUILD_CREATE, CHANNEL_CREATE, CHANNEL_UPDATE);
     /// a guild not cached is ignored.
+    #[allow(clippy::too_many_arguments)] // One parameter per fact of a channel.
     pub fn put_channel(
         &self,
         guild: GuildId,
@@ -282,6 +334,8 @@ impl GuildCache {
         name: String,
         kind: ChannelKind,
         parent: Option<ChannelId>,
+        position: i32,
+        nsfw: bool,
     ) {
         if let Some(cached) = self.write().get_mut(&guild) {
             cached.channels.insert(
@@ -291,6 +345,8 @@ impl GuildCache {
                     name,
                     kind,
                     parent,
+                    position,
+                    nsfw,
                 },
             );
         } else {
@@ -351,10 +407,67 @@ impl GuildCache {
         });
     }
 
-    /// Removes a role, and it from every member.
+    /// Records how a role looks (GUILD_CREATE, GUILD_ROLE_CREATE, GUILD_ROLE_UPDATE); a guild
+    /// not cached is ignored.
+    pub fn put_role_style(&self, guild: GuildId, role: RoleId, style: RoleStyle) {
+        if let Some(cached) = self.write().get_mut(&guild) {
+            cached.styles.insert(role, style);
+        } else {
+            return;
+        }
+        self.note(|changes| {
+            changes.structure.insert(guild);
+        });
+    }
+
+    /// How a role looks, if the guild is cached and the role's style was recorded.
+    pub fn role_style(&self, guild: GuildId, role: RoleId) -> Option<RoleStyle> {
+        self.read()
+            .get(&guild)
+            .and_then(|cached| cached.styles.get(&role).copied())
+    }
+
+    /// Replaces the guild's custom emojis (GUILD_CREATE, GUILD_EMOJIS_UPDATE); a guild not
+    /// cached is ignored.
+    pub fn set_emojis(&self, guild: GuildId, emojis: Vec<GuildEmoji>) {
+        if let Some(cached) = self.write().get_mut(&guild) {
+            cached.emojis = emojis;
+        } else {
+            return;
+        }
+        self.note(|changes| {
+            changes.structure.insert(guild);
+        });
+    }
+
+    /// The guild's custom emojis, if the guild is cached.
+    pub fn emojis(&self, guild: GuildId) -> Option<Vec<GuildEmoji>> {
+        self.read().get(&guild).map(|cached| cached.emojis.clone())
+    }
+
+    /// Replaces the guild's icon and member count (GUILD_CREATE, GUILD_UPDATE); a guild not
+    /// cached is ignored.
+    pub fn set_look(&self, guild: GuildId, look: GuildLook) {
+        if let Some(cached) = self.write().get_mut(&guild) {
+            cached.look = look;
+        } else {
+            return;
+        }
+        self.note(|changes| {
+            changes.structure.insert(guild);
+        });
+    }
+
+    /// The guild's icon and member count, if the guild is cached.
+    pub fn look(&self, guild: GuildId) -> Option<GuildLook> {
+        self.read().get(&guild).map(|cached| cached.look.clone())
+    }
+
+    /// Removes a role (and its style), and it from every member.
     pub fn remove_role(&self, guild: GuildId, role: RoleId) {
         if let Some(cached) = self.write().get_mut(&guild) {
             cached.roles.remove(&role);
+            cached.styles.remove(&role);
             for member in cached.members.values_mut() {
                 member.roles.retain(|held| *held != role);
             }
@@ -648,6 +761,56 @@ mod tests {
             cache.set_pending(GuildId::new(3), UserId::new(5), false),
             None
         );
+    }
+
+    #[test]
+    fn styles_emojis_and_looks_are_kept_per_guild_and_noted_as_structure() {
+        let cache = GuildCache::new();
+        cache.track_changes();
+        let guild = GuildId::new(1);
+        let role = RoleId::new(11);
+        let style = RoleStyle {
+            colour: 0x00ff_0000,
+            managed: true,
+        };
+        // Not cached yet: ignored, nothing to write.
+        cache.put_role_style(guild, role, style);
+        cache.set_emojis(guild, Vec::new());
+        cache.set_look(guild, GuildLook::default());
+        assert!(cache.take_changes().is_empty());
+        assert_eq!(cache.role_style(guild, role), None);
+
+        cache.put_guild(guild, "one".into(), UserId::new(9), vec![], vec![]);
+        cache.take_changes();
+        cache.put_role_style(guild, role, style);
+        let emoji = GuildEmoji {
+            id: 7,
+            name: "wave".into(),
+            animated: true,
+        };
+        cache.set_emojis(guild, vec![emoji.clone()]);
+        let look = GuildLook {
+            icon: Some("abc".into()),
+            member_count: Some(3),
+        };
+        cache.set_look(guild, look.clone());
+        assert_eq!(cache.take_changes().structure, HashSet::from([guild]));
+        assert_eq!(cache.role_style(guild, role), Some(style));
+        assert_eq!(cache.emojis(guild), Some(vec![emoji.clone()]));
+        assert_eq!(cache.look(guild), Some(look.clone()));
+        let export = cache.export(guild, None).unwrap();
+        assert_eq!(
+            (export.role_styles.get(&role), export.emojis, export.look),
+            (Some(&style), vec![emoji], look)
+        );
+        assert_eq!(cache.emojis(GuildId::new(2)), None);
+
+        cache.remove_role(guild, role);
+        assert_eq!(cache.role_style(guild, role), None);
+        // GUILD_CREATE describes the guild afresh: the bot sets these again after it.
+        cache.set_emojis(guild, vec![]);
+        cache.put_guild(guild, "one".into(), UserId::new(9), vec![], vec![]);
+        assert_eq!(cache.look(guild), Some(GuildLook::default()));
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The guild model, persisted: the bot's process writes what its [`GuildCache`] learns from the
-//! gateway (roles, channels and categories, members' roles and display names) to the
+//! gateway (roles with their colour and whether they are managed, channels and categories with
+//! their position and age restriction, custom emojis, the guild's icon and member count,
+//! members' roles and display names) to the
 //! `guild_snapshot_*` tables, batched and off the message path ([`run_writer`]); a process
 //! without the bot (`guildhall web` alone, the console, the CLI) loads it into its own
 //! [`GuildCache`] ([`load_guild`], [`load_changed`], [`run_reader`]) and so shows names,
@@ -17,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::{SharedClock, UnixMillis};
 use crate::db::{Db, DbError};
-use crate::guild_cache::{Changes, GuildCache};
+use crate::guild_cache::{Changes, GuildCache, GuildEmoji, GuildLook, RoleStyle};
 use crate::ids::{ChannelId, GuildId, RoleId, UserId};
 use crate::permissions::{MemberInfo, Permissions, RoleInfo};
 use crate::references::ChannelKind;
@@ -28,10 +30,18 @@ pub const WRITE_EVERY: Duration = Duration::from_secs(1);
 /// How often a process without the bot looks for guilds whose snapshot changed.
 pub const READ_EVERY: Duration = Duration::from_secs(3);
 
-const TABLES: [&str; 3] = [
+const TABLES: [&str; 4] = [
     "guild_snapshot_roles",
     "guild_snapshot_channels",
+    "guild_snapshot_emojis",
     "guild_snapshot_members",
+];
+
+/// The tables rewritten whole when a guild's structure changes.
+const STRUCTURE_TABLES: [&str; 3] = [
+    "guild_snapshot_roles",
+    "guild_snapshot_channels",
+    "guild_snapshot_emojis",
 ];
 
 /// Writes what changed in `cache` since the last write. Returns how many guilds were written.
@@ -88,7 +98,7 @@ async fn write(
         };
         let mut transaction = db.begin_write().await?;
         if whole || changes.structure.contains(&guild) {
-            for table in ["guild_snapshot_roles", "guild_snapshot_channels"] {
+            for table in STRUCTURE_TABLES {
                 sqlx::query(sqlx::AssertSqlSafe(format!(
                     "DELETE FROM {table} WHERE guild_id = $1"
                 )))
@@ -97,28 +107,52 @@ async fn write(
                 .await?;
             }
             for (role, name) in &export.roles {
+                let style = export
+                    .role_styles
+                    .get(&role.id)
+                    .copied()
+                    .unwrap_or_default();
                 sqlx::query(
-                    "INSERT INTO guild_snapshot_roles (guild_id, role_id, name, position, permissions)
-                     VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO guild_snapshot_roles
+                     (guild_id, role_id, name, position, permissions, colour, managed)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
                 .bind(guild.to_db())
                 .bind(role.id.to_db())
                 .bind(name)
                 .bind(i64::from(role.position))
                 .bind(role.permissions.0.cast_signed())
+                .bind(i64::from(style.colour))
+                .bind(i64::from(style.managed))
                 .execute(&mut *transaction)
                 .await?;
             }
             for (channel, facts) in &export.channels {
                 sqlx::query(
-                    "INSERT INTO guild_snapshot_channels (guild_id, channel_id, name, kind, parent_id)
-                     VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO guild_snapshot_channels
+                     (guild_id, channel_id, name, kind, parent_id, position, nsfw)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
                 .bind(guild.to_db())
                 .bind(channel.to_db())
                 .bind(&facts.name)
                 .bind(facts.kind.as_str())
                 .bind(facts.parent.map(ChannelId::to_db))
+                .bind(i64::from(facts.position))
+                .bind(i64::from(facts.nsfw))
+                .execute(&mut *transaction)
+                .await?;
+            }
+            for emoji in &export.emojis {
+                sqlx::query(
+                    "INSERT INTO guild_snapshot_emojis (guild_id, emoji_id, name, animated)
+                     VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (guild_id, emoji_id) DO NOTHING",
+                )
+                .bind(guild.to_db())
+                .bind(emoji.id.cast_signed())
+                .bind(&emoji.name)
+                .bind(i64::from(emoji.animated))
                 .execute(&mut *transaction)
                 .await?;
             }
@@ -159,12 +193,21 @@ async fn write(
             .await?;
         }
         sqlx::query(
-            "INSERT INTO guild_snapshots (guild_id, version, updated_at) VALUES ($1, 1, $2)
+            "INSERT INTO guild_snapshots (guild_id, version, updated_at, icon, member_count)
+             VALUES ($1, 1, $2, $3, $4)
              ON CONFLICT (guild_id) DO UPDATE SET version = guild_snapshots.version + 1,
-             updated_at = excluded.updated_at",
+             updated_at = excluded.updated_at, icon = excluded.icon,
+             member_count = excluded.member_count",
         )
         .bind(guild.to_db())
         .bind(now.0)
+        .bind(export.look.icon.as_deref())
+        .bind(
+            export
+                .look
+                .member_count
+                .map(|count| i64::try_from(count).unwrap_or(i64::MAX)),
+        )
         .execute(&mut *transaction)
         .await?;
         transaction.commit().await?;
@@ -187,7 +230,8 @@ pub async fn load_guild(db: &Db, cache: &GuildCache, guild: GuildId) -> Result<b
         return Ok(false);
     };
     let roles = sqlx::query(
-        "SELECT role_id, name, position, permissions FROM guild_snapshot_roles WHERE guild_id = $1",
+        "SELECT role_id, name, position, permissions, colour, managed
+         FROM guild_snapshot_roles WHERE guild_id = $1",
     )
     .bind(guild.to_db())
     .fetch_all(db.pool())
@@ -195,12 +239,21 @@ pub async fn load_guild(db: &Db, cache: &GuildCache, guild: GuildId) -> Result<b
     if roles.is_empty() {
         return Ok(false);
     }
+    let mut styles = Vec::new();
     let roles = roles
         .iter()
         .map(|row| {
+            let id = RoleId::from_db(row.try_get("role_id")?);
+            styles.push((
+                id,
+                RoleStyle {
+                    colour: u32::try_from(row.try_get::<i64, _>("colour")?).unwrap_or(0),
+                    managed: row.try_get::<i64, _>("managed")? != 0,
+                },
+            ));
             Ok((
                 RoleInfo {
-                    id: RoleId::from_db(row.try_get("role_id")?),
+                    id,
                     position: i32::try_from(row.try_get::<i64, _>("position")?).unwrap_or(0),
                     permissions: Permissions(row.try_get::<i64, _>("permissions")?.cast_unsigned()),
                 },
@@ -208,6 +261,36 @@ pub async fn load_guild(db: &Db, cache: &GuildCache, guild: GuildId) -> Result<b
             ))
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let look = sqlx::query("SELECT icon, member_count FROM guild_snapshots WHERE guild_id = $1")
+        .bind(guild.to_db())
+        .fetch_optional(db.pool())
+        .await?
+        .map(|row| {
+            Ok::<_, sqlx::Error>(GuildLook {
+                icon: row.try_get("icon")?,
+                member_count: row
+                    .try_get::<Option<i64>, _>("member_count")?
+                    .and_then(|count| u64::try_from(count).ok()),
+            })
+        })
+        .transpose()?
+        .unwrap_or_default();
+    let emojis = sqlx::query(
+        "SELECT emoji_id, name, animated FROM guild_snapshot_emojis WHERE guild_id = $1
+         ORDER BY emoji_id",
+    )
+    .bind(guild.to_db())
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(GuildEmoji {
+            id: row.try_get::<i64, _>("emoji_id")?.cast_unsigned(),
+            name: row.try_get("name")?,
+            animated: row.try_get::<i64, _>("animated")? != 0,
+        })
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
     let members = sqlx::query(
         "SELECT user_id, name, roles, timed_out_until FROM guild_snapshot_members WHERE guild_id = $1",
     )
@@ -234,7 +317,8 @@ pub async fn load_guild(db: &Db, cache: &GuildCache, guild: GuildId) -> Result<b
         }
     }
     let channels = sqlx::query(
-        "SELECT channel_id, name, kind, parent_id FROM guild_snapshot_channels WHERE guild_id = $1",
+        "SELECT channel_id, name, kind, parent_id, position, nsfw
+         FROM guild_snapshot_channels WHERE guild_id = $1",
     )
     .bind(guild.to_db())
     .fetch_all(db.pool())
@@ -254,8 +338,15 @@ pub async fn load_guild(db: &Db, cache: &GuildCache, guild: GuildId) -> Result<b
             ChannelKind::from_name(&row.try_get::<String, _>("kind")?),
             row.try_get::<Option<i64>, _>("parent_id")?
                 .map(ChannelId::from_db),
+            i32::try_from(row.try_get::<i64, _>("position")?).unwrap_or(0),
+            row.try_get::<i64, _>("nsfw")? != 0,
         );
     }
+    for (role, style) in styles {
+        cache.put_role_style(guild, role, style);
+    }
+    cache.set_emojis(guild, emojis);
+    cache.set_look(guild, look);
     cache.set_member_names(guild, names);
     Ok(true)
 }
@@ -402,7 +493,32 @@ mod tests {
                 "general".into(),
                 ChannelKind::Text,
                 None,
+                4,
+                true,
             );
+            let booster = RoleStyle {
+                colour: 0x00f4_7fff,
+                managed: true,
+            };
+            bot.put_role_style(GUILD, RoleId::new(20), booster);
+            let emojis = vec![
+                GuildEmoji {
+                    id: 900_000_000_000_000_001,
+                    name: "wave".into(),
+                    animated: false,
+                },
+                GuildEmoji {
+                    id: 900_000_000_000_000_002,
+                    name: "party".into(),
+                    animated: true,
+                },
+            ];
+            bot.set_emojis(GUILD, emojis.clone());
+            let look = GuildLook {
+                icon: Some("a_1269e74af4df7417b13759eae50c83dc".into()),
+                member_count: Some(4_200),
+            };
+            bot.set_look(GUILD, look.clone());
             bot.set_member_names(GUILD, [(UserId::new(5), "ava".to_owned())]);
             assert_eq!(
                 rows_of(&bot.export(GUILD, None).unwrap()),
@@ -421,9 +537,22 @@ mod tests {
                 Some("role 20")
             );
             assert_eq!(
-                reader.channel(GUILD, ChannelId::new(30)).unwrap().name,
-                "general"
+                reader.channel(GUILD, ChannelId::new(30)),
+                bot.channel(GUILD, ChannelId::new(30)),
+                "name, kind, parent, position and NSFW"
             );
+            assert_eq!(
+                reader.channel(GUILD, ChannelId::new(30)).unwrap().position,
+                4
+            );
+            assert_eq!(reader.role_style(GUILD, RoleId::new(20)), Some(booster));
+            assert_eq!(
+                reader.role_style(GUILD, RoleId::new(10)),
+                Some(RoleStyle::default()),
+                "a role without a style reads back as plain"
+            );
+            assert_eq!(reader.emojis(GUILD), Some(emojis));
+            assert_eq!(reader.look(GUILD), Some(look));
             assert_eq!(
                 reader.member_name(GUILD, UserId::new(5)).as_deref(),
                 Some("ava")
@@ -443,6 +572,8 @@ mod tests {
                 "help".into(),
                 ChannelKind::Text,
                 None,
+                0,
+                false,
             );
             bot.remove_member(GUILD, UserId::new(6));
             write_changes(&bot, db, UnixMillis(4)).await.unwrap();
@@ -453,16 +584,47 @@ mod tests {
             );
             assert!(reader.channel(GUILD, ChannelId::new(31)).is_some());
 
-            // The bot leaves: the rows go, and the reader forgets the guild.
-            bot.remove_guild(GUILD);
+            // A recoloured role, an emoji deleted and an icon removed reach the reader too.
+            let recoloured = RoleStyle {
+                colour: 0x0099_aab5,
+                managed: false,
+            };
+            bot.put_role_style(GUILD, RoleId::new(20), recoloured);
+            let kept = vec![GuildEmoji {
+                id: 900_000_000_000_000_002,
+                name: "party".into(),
+                animated: true,
+            }];
+            bot.set_emojis(GUILD, kept.clone());
+            let plain = GuildLook {
+                icon: None,
+                member_count: Some(4_201),
+            };
+            bot.set_look(GUILD, plain.clone());
             write_changes(&bot, db, UnixMillis(5)).await.unwrap();
             assert_eq!(load_changed(db, &reader, &mut seen).await.unwrap(), 1);
+            assert_eq!(reader.role_style(GUILD, RoleId::new(20)), Some(recoloured));
+            assert_eq!(reader.emojis(GUILD), Some(kept));
+            assert_eq!(reader.look(GUILD), Some(plain));
+            assert_eq!(
+                reader.channel(GUILD, ChannelId::new(30)),
+                bot.channel(GUILD, ChannelId::new(30))
+            );
+
+            // The bot leaves: the rows go, and the reader forgets the guild.
+            bot.remove_guild(GUILD);
+            write_changes(&bot, db, UnixMillis(6)).await.unwrap();
+            assert_eq!(load_changed(db, &reader, &mut seen).await.unwrap(), 1);
             assert!(!reader.has_guild(GUILD));
-            let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM guild_snapshot_members")
+            for table in TABLES.into_iter().chain(["guild_snapshots"]) {
+                let left: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT COUNT(*) FROM {table}"
+                )))
                 .fetch_one(db.pool())
                 .await
                 .unwrap();
-            assert_eq!(left, 0);
+                assert_eq!(left, 0, "{table}");
+            }
         }
     }
 

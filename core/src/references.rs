@@ -104,6 +104,10 @@ pub struct ChannelFacts {
     pub kind: ChannelKind,
     /// Its category, or a thread's parent channel.
     pub parent: Option<ChannelId>,
+    /// Its position in the channel list (Discord's `position`; 0 when unknown).
+    pub position: i32,
+    /// Whether it is age-restricted (Discord's `nsfw`).
+    pub nsfw: bool,
 }
 
 /// A directory's answer about one id in one guild.
@@ -454,6 +458,8 @@ mod tests {
                 format!("c{channel}"),
                 ChannelKind::Text,
                 None,
+                0,
+                false,
             );
         }
         cache.put_channel(
@@ -462,6 +468,8 @@ mod tests {
             "cat".into(),
             ChannelKind::Category,
             None,
+            1,
+            false,
         );
         cache
     }

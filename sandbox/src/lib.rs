@@ -46,7 +46,7 @@ pub use script::{Interaction, InteractionAck, InteractionResponse, SlashOption, 
 pub use seed::Seed;
 
 use crate::gateway::{Dispatch, Hub};
-use crate::model::{Channel, ChannelKind, Guild, Member, Role, User, World};
+use crate::model::{Channel, ChannelKind, CustomEmoji, Guild, Member, Role, User, World};
 
 /// The Discord API version the stand-in serves.
 pub const API_VERSION: u8 = 10;
@@ -239,6 +239,8 @@ fn insert_guild(world: &mut World, g: &seed::SeedGuild) -> Result<(), SandboxErr
             permissions: g.everyone,
             hoist: false,
             mentionable: false,
+            managed: false,
+            bot: None,
         }];
         for r in &g.roles {
             roles.push(Role {
@@ -249,6 +251,8 @@ fn insert_guild(world: &mut World, g: &seed::SeedGuild) -> Result<(), SandboxErr
                 permissions: r.permissions,
                 hoist: true,
                 mentionable: true,
+                managed: r.bot.is_some(),
+                bot: r.bot,
             });
         }
         let mut members = BTreeMap::new();
@@ -301,6 +305,16 @@ fn insert_guild(world: &mut World, g: &seed::SeedGuild) -> Result<(), SandboxErr
                 channels,
                 bans: BTreeMap::new(),
                 voice: BTreeMap::new(),
+                icon: g.icon.clone(),
+                emojis: g
+                    .emojis
+                    .iter()
+                    .map(|e| CustomEmoji {
+                        id: e.id,
+                        name: e.name.clone(),
+                        animated: e.animated,
+                    })
+                    .collect(),
             },
         );
     }

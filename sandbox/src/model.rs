@@ -44,6 +44,21 @@ pub struct Role {
     pub hoist: bool,
     /// Whether it can be mentioned.
     pub mentionable: bool,
+    /// Whether an integration or a bot manages it (members cannot be given it).
+    pub managed: bool,
+    /// The bot the role belongs to (`tags.bot_id`), for a bot's managed role.
+    pub bot: Option<UserId>,
+}
+
+/// A guild's custom emoji.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomEmoji {
+    /// Its id.
+    pub id: u64,
+    /// Its name (without colons).
+    pub name: String,
+    /// Whether it is animated.
+    pub animated: bool,
 }
 
 /// A member of a guild.
@@ -269,6 +284,10 @@ pub struct Guild {
     pub bans: BTreeMap<UserId, Ban>,
     /// Voice states by user.
     pub voice: BTreeMap<UserId, VoiceState>,
+    /// Its icon's hash (`a_` first when animated), if it has an icon.
+    pub icon: Option<String>,
+    /// Its custom emojis, in creation order.
+    pub emojis: Vec<CustomEmoji>,
 }
 
 impl Guild {

@@ -459,6 +459,33 @@ impl State {
         self.emit(name, Some(guild), Some(intents::GUILDS), data);
     }
 
+    /// Dispatches GUILD_EMOJIS_UPDATE with a guild's current custom emojis (to sessions with
+    /// GUILD_EXPRESSIONS).
+    pub(crate) fn emojis_changed(&mut self, guild: GuildId) {
+        let Some(g) = self.world.guild(guild) else {
+            return;
+        };
+        let data = json!({
+            "guild_id": guild.to_string(),
+            "emojis": g.emojis.iter().map(payloads::custom_emoji).collect::<Vec<_>>(),
+        });
+        self.emit(
+            "GUILD_EMOJIS_UPDATE",
+            Some(guild),
+            Some(intents::GUILD_EXPRESSIONS),
+            data,
+        );
+    }
+
+    /// Dispatches GUILD_UPDATE with a guild's current state (to sessions with GUILDS).
+    pub(crate) fn guild_changed(&mut self, guild: GuildId) {
+        let Some(g) = self.world.guild(guild) else {
+            return;
+        };
+        let data = payloads::guild_rest(&self.world, g);
+        self.emit("GUILD_UPDATE", Some(guild), Some(intents::GUILDS), data);
+    }
+
     /// Deletes a role (removing it from members, dispatching GUILD_ROLE_DELETE).
     pub(crate) fn delete_role(&mut self, guild: GuildId, role: RoleId) -> bool {
         let Some(g) = self.world.guild_mut(guild) else {

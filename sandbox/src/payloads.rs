@@ -6,7 +6,9 @@ use guildhall_core::ids::{GuildId, UserId};
 use guildhall_core::permissions::OverwriteTarget;
 use serde_json::{Value, json};
 
-use crate::model::{Channel, ChannelKind, Guild, Member, Message, Role, VoiceState, World};
+use crate::model::{
+    Channel, ChannelKind, CustomEmoji, Guild, Member, Message, Role, VoiceState, World,
+};
 
 /// RFC 3339 text of a time.
 pub fn time(at: UnixMillis) -> String {
@@ -59,9 +61,9 @@ pub fn member(world: &World, guild: Option<GuildId>, m: &Member) -> Value {
     value
 }
 
-/// A role object.
+/// A role object (`tags.bot_id` for a bot's managed role; without `tags` otherwise).
 pub fn role(r: &Role) -> Value {
-    json!({
+    let mut value = json!({
         "id": r.id.to_string(),
         "name": r.name,
         "description": null,
@@ -72,9 +74,27 @@ pub fn role(r: &Role) -> Value {
         "unicode_emoji": null,
         "position": r.position,
         "permissions": r.permissions.0.to_string(),
-        "managed": false,
+        "managed": r.managed,
         "mentionable": r.mentionable,
         "flags": 0,
+    });
+    if let (Some(bot), Some(map)) = (r.bot, value.as_object_mut()) {
+        map.insert("tags".into(), json!({"bot_id": bot.to_string()}));
+    }
+    value
+}
+
+/// A custom emoji object as a guild lists it (without `user`, which only a member with Manage
+/// Expressions sees).
+pub fn custom_emoji(e: &CustomEmoji) -> Value {
+    json!({
+        "id": e.id.to_string(),
+        "name": e.name,
+        "roles": [],
+        "require_colons": true,
+        "managed": false,
+        "animated": e.animated,
+        "available": true,
     })
 }
 
@@ -287,7 +307,7 @@ pub fn guild_rest(world: &World, g: &Guild) -> Value {
     json!({
         "id": g.id.to_string(),
         "name": g.name,
-        "icon": null,
+        "icon": g.icon,
         "description": null,
         "home_header": null,
         "splash": null,
@@ -322,7 +342,7 @@ pub fn guild_rest(world: &World, g: &Guild) -> Value {
         "premium_progress_bar_enabled": false,
         "nsfw": false,
         "nsfw_level": 0,
-        "emojis": [],
+        "emojis": g.emojis.iter().map(custom_emoji).collect::<Vec<_>>(),
         "stickers": [],
         "incidents_data": null,
     })

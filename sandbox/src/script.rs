@@ -11,7 +11,7 @@ use guildhall_core::permissions::Permissions;
 use serde_json::{Map, Value, json};
 
 use crate::model::{
-    Channel, ChannelKind, INTERACTION_ACK_WINDOW, InteractionState, Member, Message,
+    Channel, ChannelKind, CustomEmoji, INTERACTION_ACK_WINDOW, InteractionState, Member, Message,
     RejectedCallback, Role, User, VoiceState,
 };
 use crate::ops::Draft;
@@ -871,6 +871,8 @@ impl Sandbox {
                 permissions,
                 hoist: false,
                 mentionable: false,
+                managed: false,
+                bot: None,
             };
             st.world
                 .guild_mut(guild)
@@ -896,6 +898,55 @@ impl Sandbox {
             change(r);
             let r = r.clone();
             st.role_changed(guild, &r, false);
+        });
+    }
+
+    /// Someone adds a custom emoji (GUILD_EMOJIS_UPDATE). Returns its id.
+    ///
+    /// # Panics
+    /// When the guild does not exist.
+    pub fn create_emoji(&self, guild: GuildId, name: &str, animated: bool) -> u64 {
+        self.with(|st| {
+            let id = st.world.snowflake();
+            st.world
+                .guild_mut(guild)
+                .unwrap_or_else(|| panic!("no guild {guild}"))
+                .emojis
+                .push(CustomEmoji {
+                    id,
+                    name: name.to_owned(),
+                    animated,
+                });
+            st.emojis_changed(guild);
+            id
+        })
+    }
+
+    /// Someone deletes a custom emoji (GUILD_EMOJIS_UPDATE); an unknown one changes nothing.
+    pub fn delete_emoji(&self, guild: GuildId, emoji: u64) {
+        self.with(|st| {
+            let Some(g) = st.world.guild_mut(guild) else {
+                return;
+            };
+            let before = g.emojis.len();
+            g.emojis.retain(|e| e.id != emoji);
+            if g.emojis.len() != before {
+                st.emojis_changed(guild);
+            }
+        });
+    }
+
+    /// Someone changes the guild's icon (GUILD_UPDATE); `None` removes it.
+    ///
+    /// # Panics
+    /// When the guild does not exist.
+    pub fn set_guild_icon(&self, guild: GuildId, icon: Option<&str>) {
+        self.with(|st| {
+            st.world
+                .guild_mut(guild)
+                .unwrap_or_else(|| panic!("no guild {guild}"))
+                .icon = icon.map(str::to_owned);
+            st.guild_changed(guild);
         });
     }
 

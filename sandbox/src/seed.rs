@@ -35,9 +35,36 @@ pub struct SeedRole {
     pub position: i32,
     /// What it grants.
     pub permissions: Permissions,
-    /// Colour 0xRRGGBB.
+    /// Colour 0xRRGGBB (0 for none).
     pub colour: u32,
+    /// The bot whose managed role it is (`managed: true`, `tags.bot_id`), if any.
+    pub bot: Option<UserId>,
 }
+
+/// A custom emoji to create.
+#[derive(Debug, Clone)]
+pub struct SeedEmoji {
+    /// Its id.
+    pub id: u64,
+    /// Its name (without colons).
+    pub name: String,
+    /// Whether it is animated.
+    pub animated: bool,
+}
+
+/// Discord's preset role colours, which seeded roles take in turn.
+pub const ROLE_COLOURS: [u32; 10] = [
+    0xe74c3c, // red
+    0x3498db, // blue
+    0x2ecc71, // green
+    0x9b59b6, // purple
+    0xf1c40f, // yellow
+    0xe67e22, // orange
+    0x1abc9c, // teal
+    0xe91e63, // pink
+    0x99aab5, // grey
+    0x206694, // dark blue
+];
 
 /// A channel to create.
 #[derive(Debug, Clone)]
@@ -81,6 +108,10 @@ pub struct SeedGuild {
     pub channels: Vec<SeedChannel>,
     /// Members.
     pub members: Vec<SeedMember>,
+    /// Its icon's hash (`None`: no icon).
+    pub icon: Option<String>,
+    /// Its custom emojis.
+    pub emojis: Vec<SeedEmoji>,
 }
 
 impl SeedGuild {
@@ -98,20 +129,72 @@ impl SeedGuild {
                 roles: Vec::new(),
                 nick: None,
             }],
+            icon: None,
+            emojis: Vec::new(),
         }
     }
 
-    /// Adds a role.
+    /// Sets the guild's icon hash.
+    #[must_use]
+    pub fn icon(mut self, hash: &str) -> Self {
+        self.icon = Some(hash.to_owned());
+        self
+    }
+
+    /// Adds a custom emoji.
+    #[must_use]
+    pub fn emoji(mut self, id: u64, name: &str, animated: bool) -> Self {
+        self.emojis.push(SeedEmoji {
+            id,
+            name: name.to_owned(),
+            animated,
+        });
+        self
+    }
+
+    /// Adds a role, coloured with the next of [`ROLE_COLOURS`].
     #[must_use]
     pub fn role(mut self, id: RoleId, name: &str, position: i32, permissions: Permissions) -> Self {
-        let colour = 0x5865f2_u32.wrapping_mul(u32::try_from(position).unwrap_or(1)) & 0xff_ffff;
+        let colour = ROLE_COLOURS[self.roles.len() % ROLE_COLOURS.len()];
         self.roles.push(SeedRole {
             id,
             name: name.to_owned(),
             position,
             permissions,
             colour,
+            bot: None,
         });
+        self
+    }
+
+    /// Adds the role Discord creates for `bot` when it joins: managed (it cannot be given to
+    /// members), tagged with the bot's id, without a colour.
+    #[must_use]
+    pub fn bot_role(
+        mut self,
+        id: RoleId,
+        name: &str,
+        position: i32,
+        permissions: Permissions,
+        bot: UserId,
+    ) -> Self {
+        self.roles.push(SeedRole {
+            id,
+            name: name.to_owned(),
+            position,
+            permissions,
+            colour: 0,
+            bot: Some(bot),
+        });
+        self
+    }
+
+    /// Sets a role's colour (0xRRGGBB, 0 for none).
+    #[must_use]
+    pub fn colour(mut self, role: RoleId, colour: u32) -> Self {
+        if let Some(seeded) = self.roles.iter_mut().find(|r| r.id == role) {
+            seeded.colour = colour;
+        }
         self
     }
 
@@ -262,7 +345,13 @@ impl Seed {
         use small::*;
         Self::small().user(OTHER_OWNER, "oscar_other").guild(
             SeedGuild::new(OTHER_GUILD, "Other Guild", OTHER_OWNER)
-                .role(OTHER_GUILDHALL_ROLE, "Guildhall", 5, bot_permissions())
+                .bot_role(
+                    OTHER_GUILDHALL_ROLE,
+                    "Guildhall",
+                    5,
+                    bot_permissions(),
+                    crate::seed::small::BOT,
+                )
                 .text_channel(OTHER_GENERAL, "general")
                 .member(crate::seed::small::BOT, &[OTHER_GUILDHALL_ROLE])
                 .member(MEMBER_A, &[]),
@@ -330,10 +419,16 @@ pub fn moderator_permissions() -> Permissions {
 fn small_guild() -> SeedGuild {
     use small::*;
     SeedGuild::new(GUILD, "Guildhall Test", OWNER)
+        .icon(ICON)
         .role(ADMIN_ROLE, "Admin", 10, Permissions::ADMINISTRATOR)
-        .role(GUILDHALL_ROLE, "Guildhall", 8, bot_permissions())
+        .bot_role(GUILDHALL_ROLE, "Guildhall", 8, bot_permissions(), BOT)
         .role(MOD_ROLE, "Moderator", 5, moderator_permissions())
         .role(MEMBER_ROLE, "Member", 1, Permissions::NONE)
+        .colour(ADMIN_ROLE, 0xe74c3c)
+        .colour(MOD_ROLE, 0x3498db)
+        .colour(MEMBER_ROLE, 0x2ecc71)
+        .emoji(WAVE_EMOJI, "wave", false)
+        .emoji(PARTY_EMOJI, "party_parrot", true)
         .category(CATEGORY, "Text Channels")
         .channel(GENERAL, "general", ChannelKind::Text, Some(CATEGORY))
         .channel(MOD_LOG, "mod-log", ChannelKind::Text, Some(CATEGORY))
@@ -398,6 +493,12 @@ pub mod small {
     pub const OTHER_GENERAL: ChannelId = ChannelId::new(snowflake(T + 1, 31));
     /// @everyone of the test guild.
     pub const EVERYONE: RoleId = RoleId::new(GUILD.get());
+    /// The test guild's icon hash.
+    pub const ICON: &str = "3f2c5a1d9b8e7f604c1a2b3d4e5f6a7b";
+    /// The id of the test guild's custom emoji `:wave:`.
+    pub const WAVE_EMOJI: u64 = snowflake(T, 50);
+    /// The id of the test guild's animated custom emoji `:party_parrot:`.
+    pub const PARTY_EMOJI: u64 = snowflake(T, 51);
 }
 
 #[cfg(test)]

@@ -28,8 +28,19 @@ pub fn demo() -> Seed {
         );
         seed = seed.user(user(i), &name);
     }
-    for (g, (name, ms)) in [("Cozy Coders", T), ("Pixel Plaza", T + 1)]
+    let looks = [
+        (
+            Some("a1b2c3d4e5f60718293a4b5c6d7e8f90"),
+            [("ferris", false), ("lgtm", false), ("typing", true)],
+        ),
+        (
+            None,
+            [("pixel_heart", false), ("gg", true), ("coin", false)],
+        ),
+    ];
+    for (g, ((name, ms), (icon, emojis))) in [("Cozy Coders", T), ("Pixel Plaza", T + 1)]
         .into_iter()
+        .zip(looks)
         .enumerate()
     {
         let gid = GuildId::new(snowflake(ms, 1));
@@ -39,7 +50,13 @@ pub fn demo() -> Seed {
         let owner = user(offset);
         let mut guild = SeedGuild::new(gid, name, owner)
             .role(role(0), "Admin", 20, Permissions::ADMINISTRATOR)
-            .role(role(1), "Guildhall", 15, bot_permissions())
+            .bot_role(
+                role(1),
+                "Guildhall",
+                15,
+                bot_permissions(),
+                crate::seed::small::BOT,
+            )
             .role(role(2), "Moderator", 10, moderator_permissions())
             .role(
                 role(3),
@@ -71,6 +88,12 @@ pub fn demo() -> Seed {
             .channel(channel(9), "Lounge", ChannelKind::Voice, Some(channel(8)))
             .channel(channel(10), "Gaming", ChannelKind::Voice, Some(channel(8)))
             .member(crate::seed::small::BOT, &[role(1)]);
+        if let Some(icon) = icon {
+            guild = guild.icon(icon);
+        }
+        for (n, (emoji, animated)) in (70..).zip(emojis) {
+            guild = guild.emoji(snowflake(ms, n), emoji, animated);
+        }
         for i in 0..count {
             if g == 1 && i % 3 == 0 {
                 continue;

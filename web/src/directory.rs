@@ -49,6 +49,10 @@ struct ChannelAnswer {
     kind: u64,
     #[serde(default)]
     parent_id: Option<ChannelId>,
+    #[serde(default)]
+    position: i32,
+    #[serde(default)]
+    nsfw: bool,
 }
 
 #[derive(Deserialize)]
@@ -111,6 +115,8 @@ impl GuildDirectory for RestDirectory {
             name: answer.name.unwrap_or_default(),
             kind: ChannelKind::from_discord(answer.kind),
             parent: answer.parent_id,
+            position: answer.position,
+            nsfw: answer.nsfw,
         }))
     }
 

@@ -334,3 +334,99 @@ async fn the_dashboard_apart_from_the_bot_shows_names_from_the_guild_snapshot() 
     let _ = web.kill();
     let _ = web.wait();
 }
+
+/// What a dashboard's pickers and overview show beside names (roles' colours and whether they
+/// are managed, channels' positions and NSFW flags, the guild's icon, member count and custom
+/// emojis) reach the snapshot from GUILD_CREATE, and follow role, channel, emoji and guild
+/// updates.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_writes_colours_positions_emojis_and_the_icon_to_the_guild_snapshot() {
+    use guildhall_core::guild_cache::{GuildCache, GuildLook, RoleStyle};
+    use guildhall_core::guild_snapshot::load_guild;
+
+    let stack = Stack::start(Seed::small(), &["bot"], &[]).await;
+    stack.ready().await;
+    let db = &stack.test_db.db;
+    let guild = small::GUILD;
+    let members = stack.sandbox.guild(guild).unwrap().members.len() as u64;
+    let loaded = || async {
+        let cache = GuildCache::new();
+        load_guild(db, &cache, guild).await.ok()?.then_some(cache)
+    };
+    let cache = testing::wait_for("the guild's snapshot with its emojis", WITHIN, || async {
+        loaded()
+            .await
+            .filter(|cache| cache.emojis(guild).is_some_and(|e| e.len() == 2))
+    })
+    .await;
+    assert_eq!(
+        cache.look(guild),
+        Some(GuildLook {
+            icon: Some(small::ICON.to_owned()),
+            member_count: Some(members),
+        })
+    );
+    let emojis = cache.emojis(guild).unwrap();
+    assert_eq!(
+        emojis
+            .iter()
+            .map(|e| (e.id, e.name.as_str(), e.animated))
+            .collect::<Vec<_>>(),
+        [
+            (small::WAVE_EMOJI, "wave", false),
+            (small::PARTY_EMOJI, "party_parrot", true)
+        ]
+    );
+    assert_eq!(
+        cache.role_style(guild, small::GUILDHALL_ROLE),
+        Some(RoleStyle {
+            colour: 0,
+            managed: true
+        })
+    );
+    assert_eq!(
+        cache.role_style(guild, small::ADMIN_ROLE),
+        Some(RoleStyle {
+            colour: 0xe7_4c3c,
+            managed: false
+        })
+    );
+    let mod_log = cache.channel(guild, small::MOD_LOG).unwrap();
+    assert_eq!((mod_log.position, mod_log.nsfw), (2, false));
+
+    stack
+        .sandbox
+        .update_role(guild, small::MEMBER_ROLE, |role| role.colour = 0x12_3456);
+    stack
+        .sandbox
+        .update_channel(small::GENERAL, |channel| channel.nsfw = true);
+    let added = stack.sandbox.create_emoji(guild, "blob", true);
+    stack
+        .sandbox
+        .set_guild_icon(guild, Some("a_00112233445566778899aabbccddeeff"));
+    let emoji_ids = |cache: &GuildCache| -> Option<Vec<u64>> {
+        Some(cache.emojis(guild)?.iter().map(|e| e.id).collect())
+    };
+    testing::wait_for("the updates in the snapshot", WITHIN, || async {
+        let cache = loaded().await?;
+        (cache.role_style(guild, small::MEMBER_ROLE)?.colour == 0x12_3456
+            && cache.channel(guild, small::GENERAL)?.nsfw
+            && emoji_ids(&cache)? == [small::WAVE_EMOJI, small::PARTY_EMOJI, added]
+            && cache.look(guild)?.icon.as_deref() == Some("a_00112233445566778899aabbccddeeff")
+            && cache.look(guild)?.member_count == Some(members))
+        .then_some(())
+    })
+    .await;
+    // Each GUILD_EMOJIS_UPDATE carries the whole list and serenity hands events over
+    // concurrently: the deletion is made once the addition is in.
+    stack.sandbox.delete_emoji(guild, small::WAVE_EMOJI);
+    testing::wait_for(
+        "the deleted emoji gone from the snapshot",
+        WITHIN,
+        || async {
+            let cache = loaded().await?;
+            (emoji_ids(&cache)? == [small::PARTY_EMOJI, added]).then_some(())
+        },
+    )
+    .await;
+}

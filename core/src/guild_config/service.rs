@@ -486,6 +486,8 @@ mod tests {
                 format!("c{channel}"),
                 ChannelKind::Text,
                 None,
+                0,
+                false,
             );
         }
         service.set_directory(cache);

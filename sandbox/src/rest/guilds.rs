@@ -8,7 +8,7 @@ use super::{
     Answer, ApiError, Req, cid, gid, mid, need_channel_perm, need_guild_perm, need_role_below,
     no_content, ok, rid, uid,
 };
-use crate::model::{Channel, ChannelKind, Role};
+use crate::model::{Channel, ChannelKind, CustomEmoji, Role};
 use crate::{State, payloads};
 
 pub(super) fn get_guild(st: &State, guild: &str) -> Answer {
@@ -24,6 +24,66 @@ pub(super) fn get_roles(st: &State, guild: &str) -> Answer {
     let guild = gid(guild)?;
     let g = st.world.guild(guild).ok_or_else(ApiError::unknown_guild)?;
     ok(Value::Array(g.roles.iter().map(payloads::role).collect()))
+}
+
+pub(super) fn get_emojis(st: &State, guild: &str) -> Answer {
+    let guild = gid(guild)?;
+    let g = st.world.guild(guild).ok_or_else(ApiError::unknown_guild)?;
+    if !g.members.contains_key(&st.world.bot) {
+        return Err(ApiError::missing_access());
+    }
+    ok(Value::Array(
+        g.emojis.iter().map(payloads::custom_emoji).collect(),
+    ))
+}
+
+/// Creates a custom emoji (Create Expressions; the body's length limits are the document's),
+/// animated when the image is a GIF, and dispatches GUILD_EMOJIS_UPDATE.
+pub(super) fn create_emoji(st: &mut State, guild: &str, req: &Req) -> Answer {
+    let guild = gid(guild)?;
+    need_guild_perm(st, guild, Permissions::CREATE_GUILD_EXPRESSIONS)?;
+    let name = req.str("name").unwrap_or_default().to_owned();
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(ApiError::field(
+            "name",
+            "STRING_TYPE_REGEX",
+            "String value did not match validation regex.",
+        ));
+    }
+    let animated = req
+        .str("image")
+        .is_some_and(|image| image.starts_with("data:image/gif"));
+    let emoji = CustomEmoji {
+        id: st.world.snowflake(),
+        name,
+        animated,
+    };
+    st.world
+        .guild_mut(guild)
+        .ok_or_else(ApiError::unknown_guild)?
+        .emojis
+        .push(emoji.clone());
+    st.emojis_changed(guild);
+    Ok((201, Some(payloads::custom_emoji(&emoji))))
+}
+
+/// Deletes a custom emoji (Manage Expressions: the stand-in does not record who created an
+/// emoji, so Create Expressions alone is not enough) and dispatches GUILD_EMOJIS_UPDATE.
+pub(super) fn delete_emoji(st: &mut State, guild: &str, emoji: &str) -> Answer {
+    let guild = gid(guild)?;
+    let emoji: u64 = emoji.parse().map_err(|_| ApiError::unknown_emoji())?;
+    need_guild_perm(st, guild, Permissions::MANAGE_GUILD_EXPRESSIONS)?;
+    let g = st
+        .world
+        .guild_mut(guild)
+        .ok_or_else(ApiError::unknown_guild)?;
+    let before = g.emojis.len();
+    g.emojis.retain(|e| e.id != emoji);
+    if g.emojis.len() == before {
+        return Err(ApiError::unknown_emoji());
+    }
+    st.emojis_changed(guild);
+    no_content()
 }
 
 fn apply_role(role: &mut Role, body: &Value) {
@@ -78,6 +138,8 @@ pub(super) fn create_role(st: &mut State, guild: &str, req: &Req) -> Answer {
         permissions: Permissions::NONE,
         hoist: false,
         mentionable: false,
+        managed: false,
+        bot: None,
     };
     apply_role(&mut role, &req.body);
     let g = st

@@ -64,6 +64,9 @@ impl ApiError {
     pub(crate) fn unknown_user() -> Self {
         Self::new(404, 10013, "Unknown User")
     }
+    pub(crate) fn unknown_emoji() -> Self {
+        Self::new(404, 10014, "Unknown Emoji")
+    }
     pub(crate) fn unknown_ban() -> Self {
         Self::new(404, 10026, "Unknown Ban")
     }
@@ -620,6 +623,9 @@ fn route(inner: &Inner, st: &mut State, req: &Req) -> Answer {
         ("POST", ["guilds", g, "roles"]) => guilds::create_role(st, g, req),
         ("PATCH", ["guilds", g, "roles", r]) => guilds::patch_role(st, g, r, req),
         ("DELETE", ["guilds", g, "roles", r]) => guilds::delete_role(st, g, r),
+        ("GET", ["guilds", g, "emojis"]) => guilds::get_emojis(st, g),
+        ("POST", ["guilds", g, "emojis"]) => guilds::create_emoji(st, g, req),
+        ("DELETE", ["guilds", g, "emojis", e]) => guilds::delete_emoji(st, g, e),
         ("GET", ["guilds", g, "channels"]) => guilds::get_channels(st, g),
         ("POST", ["guilds", g, "channels"]) => guilds::create_channel(st, g, req),
         ("GET", ["guilds", g, "members"]) => members::list(inner, st, g, req),

@@ -14,6 +14,7 @@ pub const WAIT: Duration = Duration::from_secs(5);
 pub const ALL_INTENTS: u64 = (1 << 0)
     | (1 << 1)
     | (1 << 2)
+    | (1 << 3)
     | (1 << 7)
     | (1 << 9)
     | (1 << 10)

@@ -8,6 +8,7 @@
 mod channels;
 mod common;
 mod contract;
+mod expressions;
 mod gateway;
 mod interactions;
 mod oauth;

@@ -50,6 +50,8 @@ pub fn check_frame(frame: &Value) -> Event {
         "GUILD_BAN_ADD" => typed::<GuildBanAddEvent>(&name, d),
         "GUILD_BAN_REMOVE" => typed::<GuildBanRemoveEvent>(&name, d),
         "GUILD_MEMBERS_CHUNK" => typed::<GuildMembersChunkEvent>(&name, d),
+        "GUILD_EMOJIS_UPDATE" => typed::<GuildEmojisUpdateEvent>(&name, d),
+        "GUILD_UPDATE" => typed::<GuildUpdateEvent>(&name, d),
         other => panic!("the test does not know {other}"),
     }
     match serde_json::from_value::<GatewayEvent>(frame.clone()) {
@@ -122,6 +124,9 @@ async fn every_dispatch_deserializes_into_serenity_events() {
     let channel = sb.create_channel(GUILD, "scratch", ChannelKind::Text);
     sb.update_channel(channel, |c| c.topic = Some("things".into()));
     sb.delete_channel(channel);
+    let emoji = sb.create_emoji(GUILD, "blob", true);
+    sb.delete_emoji(GUILD, emoji);
+    sb.set_guild_icon(GUILD, Some("0123456789abcdef0123456789abcdef"));
     let (status, _, _) = api(
         &sb,
         reqwest::Method::POST,
@@ -177,6 +182,8 @@ async fn every_dispatch_deserializes_into_serenity_events() {
         "CHANNEL_CREATE",
         "CHANNEL_UPDATE",
         "CHANNEL_DELETE",
+        "GUILD_EMOJIS_UPDATE",
+        "GUILD_UPDATE",
         "GUILD_BAN_ADD",
         "THREAD_CREATE",
     ] {

@@ -40,7 +40,7 @@ pub(crate) fn cache_small_guild(harness: &Harness) {
         Vec::new(),
     );
     let channel = |id: ChannelId, name: &str, kind, parent| {
-        cache.put_channel(small::GUILD, id, name.into(), kind, parent);
+        cache.put_channel(small::GUILD, id, name.into(), kind, parent, 0, false);
     };
     channel(
         small::CATEGORY,
