@@ -294,6 +294,15 @@ impl App {
             .map(|feature| feature.name)
             .collect();
         access.names = crate::views::components::Names::of(&self.web.core.guild_cache, guild);
+        if let Some(look) = self.web.core.guild_cache.look(guild) {
+            access.icon = look.icon.map(|hash| {
+                format!(
+                    "{}/icons/{guild}/{hash}.png?size=128",
+                    self.config().cdn_base()
+                )
+            });
+            access.member_count = access.member_count.or(look.member_count);
+        }
         Ok(access)
     }
 
@@ -363,7 +372,7 @@ pub struct GuildAccess {
     pub features_on: Vec<&'static str>,
     /// The guild's names (channels, roles, members), for pages to show instead of ids.
     pub names: crate::views::components::Names,
-    /// Its icon's hash on Discord's CDN, when it has one.
+    /// Its icon's address on Discord's CDN, when it has one.
     pub icon: Option<String>,
 }
 
@@ -593,13 +602,36 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
 
 /// The policy every page gets unless its handler set a stricter one: scripts and styles only
 /// from this site, images from it and from Discord's CDN (guild icons), no `<base>` (so relative links cannot be redirected), forms
-/// only back to this site, never framed.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https://cdn.discordapp.com; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
+/// only back to this site, never framed. `cdn` is the origin of Discord's CDN (guild icons).
+fn content_security_policy(cdn: &str) -> HeaderValue {
+    // scheme://host[:port], nothing after it; anything else adds no source.
+    let origin = cdn
+        .split_once("://")
+        .filter(|(scheme, _)| matches!(*scheme, "http" | "https"))
+        .map(|(scheme, rest)| {
+            let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            format!("{scheme}://{host}")
+        })
+        .filter(|origin| {
+            origin
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || ":/.-[]".contains(c))
+        })
+        .unwrap_or_default();
+    HeaderValue::from_str(&format!(
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: {origin}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"))
+}
 
 /// Browser features the dashboard never uses, switched off for it and anything it embeds.
 const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=(), browsing-topics=()";
 
-async fn security_headers(request: Request, next: Next) -> Response {
+async fn security_headers(
+    State(policy): State<Arc<HeaderValue>>,
+    request: Request,
+    next: Next,
+) -> Response {
     // A page answered to a signed-in browser carries that user's data: never stored by the
     // browser or a proxy, so the back button after logout or a shared computer shows nothing.
     let signed_in = auth::cookie(request.headers(), auth::SESSION_COOKIE).is_some();
@@ -633,10 +665,7 @@ async fn security_headers(request: Request, next: Next) -> Response {
     }
     // A handler that set a stricter policy (a transcript download) keeps it.
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-        );
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::clone(&policy));
     }
     response
 }
@@ -693,6 +722,7 @@ pub fn router_with(state: WebState, features: &[FeaturePages]) -> Router {
         clock: Arc::clone(&state.core.clock),
         token: Arc::from(state.config.operator_token.as_str()),
     });
+    let policy = Arc::new(content_security_policy(&state.config.cdn_base()));
     let app = App::new(state);
     let pages = features.iter().fold(Router::new(), |router, feature| {
         router.merge((feature.routes)(&app))
@@ -735,7 +765,7 @@ pub fn router_with(state: WebState, features: &[FeaturePages]) -> Router {
         .merge(admin)
         .layer(middleware::from_fn_with_state(app, metrics::track))
         .layer(middleware::from_fn(no_raw_control_characters))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(policy, security_headers))
 }
 
 #[cfg(test)]

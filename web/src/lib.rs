@@ -67,6 +67,19 @@ pub struct WebConfig {
     pub limits: ConnectionLimits,
 }
 
+impl WebConfig {
+    /// Where Discord's CDN (guild icons) is: `https://cdn.discordapp.com` beside Discord's API,
+    /// or the stand-in itself, which serves its images at the same paths.
+    pub fn cdn_base(&self) -> String {
+        let api = self.discord_api_base.trim_end_matches('/');
+        if api == "https://discord.com" {
+            "https://cdn.discordapp.com".to_owned()
+        } else {
+            api.to_owned()
+        }
+    }
+}
+
 /// What the server grants one client: a connection that does not finish its request headers,
 /// or a request body that stops arriving, in time is closed; past `max_connections` new
 /// connections wait in the listen queue until one closes.

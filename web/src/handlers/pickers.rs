@@ -32,7 +32,7 @@ pub fn pickers(app: &App, user: &CurrentUser, guild: GuildId) -> Pickers {
                 name: facts.name,
                 kind: facts.kind,
                 parent: facts.parent,
-                position: 0,
+                position: facts.position,
             })
             .collect()
     });
@@ -42,11 +42,22 @@ pub fn pickers(app: &App, user: &CurrentUser, guild: GuildId) -> Pickers {
         authority
             .choices
             .iter()
-            .map(|(id, name)| RoleChoice {
-                id: *id,
-                name: name.clone(),
-                colour: 0,
-                blocked: authority.check(*id, now).err(),
+            .map(|(id, name)| {
+                let style = cache.role_style(guild, *id).unwrap_or_default();
+                RoleChoice {
+                    id: *id,
+                    name: name.clone(),
+                    colour: style.colour,
+                    // A managed role (a bot's, a booster's, an integration's) is Discord's to
+                    // give: nobody can hand it out, whatever their place.
+                    blocked: if style.managed {
+                        Some(format!(
+                            "@{name} is managed by an integration: Discord gives it, nobody can hand it out"
+                        ))
+                    } else {
+                        authority.check(*id, now).err()
+                    },
+                }
             })
             .collect()
     });

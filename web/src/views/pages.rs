@@ -104,7 +104,7 @@ pub fn guild_icon(guild: &GuildAccess) -> Markup {
         .collect();
     html! {
         @match &guild.icon {
-            Some(hash) => img.guild-icon src=(format!("https://cdn.discordapp.com/icons/{}/{hash}.png?size=128", guild.id)) alt="" width="56" height="56";
+            Some(url) => img.guild-icon src=(url) alt="" width="56" height="56";
             None => span.guild-icon.initials aria-hidden="true" { (initials) },
         }
     }

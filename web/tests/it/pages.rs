@@ -27,6 +27,85 @@ async fn the_overview_shows_name_members_activity_and_features() {
         page.contains(&format!(r#"<div class="value">{members}</div>"#)),
         "{page}"
     );
+    // No icon known yet: the initials.
+    assert!(page.contains(r#"class="guild-icon initials""#), "{page}");
+    assert!(page.contains(r#"id="features-on""#), "{page}");
+    assert!(page.contains("No case yet."), "{page}");
+}
+
+#[tokio::test]
+async fn the_overview_shows_the_icon_from_the_cdn_the_policy_admits_and_recent_cases() {
+    let harness = Harness::start().await;
+    let cache = &harness.state.core.guild_cache;
+    let hash = harness
+        .sandbox
+        .guild(small::GUILD)
+        .unwrap()
+        .icon
+        .expect("the small guild has an icon");
+    cache.put_guild(
+        small::GUILD,
+        "Small Guild".into(),
+        small::OWNER,
+        Vec::new(),
+        Vec::new(),
+    );
+    cache.set_look(
+        small::GUILD,
+        guildhall_core::guild_cache::GuildLook {
+            icon: Some(hash.clone()),
+            member_count: Some(7),
+        },
+    );
+    cache.set_member_names(small::GUILD, [(small::MEMBER_A, "Ava".to_owned())]);
+    guildhall_core::moderation::store::create(
+        &harness.state.core.db,
+        &guildhall_core::moderation::NewCase::new(
+            small::GUILD,
+            guildhall_core::moderation::CaseKind::Warn,
+            small::MEMBER_A,
+            guildhall_core::moderation::CaseActor::Moderator(small::OWNER),
+            "spamming the welcome channel",
+            guildhall_core::clock::Clock::now(&harness.clock),
+        ),
+    )
+    .await
+    .unwrap();
+    let mut owner = harness.login(small::OWNER).await;
+    let response = owner.get(&format!("/guilds/{}", small::GUILD)).await;
+    let policy = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let page = response.text().await.unwrap();
+    let icon = format!(
+        "{}/icons/{}/{hash}.png?size=128",
+        harness.sandbox.api_base(),
+        small::GUILD
+    );
+    assert!(page.contains(&format!(r#"src="{icon}""#)), "{page}");
+    let origin = harness.sandbox.api_base();
+    assert!(
+        policy.contains(&format!("img-src 'self' data: {origin};")),
+        "{policy}"
+    );
+    // The stand-in's CDN serves the current icon, and nothing for another hash.
+    let image = reqwest::get(&icon).await.unwrap();
+    assert_eq!(image.headers()["content-type"], "image/png");
+    assert!(image.bytes().await.unwrap().starts_with(b"\x89PNG"));
+    let stale = reqwest::get(format!(
+        "{}/icons/{}/0123abcd.png",
+        harness.sandbox.api_base(),
+        small::GUILD
+    ))
+    .await
+    .unwrap();
+    assert_eq!(stale.status(), StatusCode::NOT_FOUND);
+    // The recent case names the member.
+    let cases = &page[page.find(r#"id="recent-cases""#).unwrap()..];
+    assert!(cases.contains("#1 Warn"), "{cases}");
+    assert!(cases.contains("Ava"), "{cases}");
+    assert!(cases.contains("spamming the welcome channel"), "{cases}");
 }
 
 #[tokio::test]
