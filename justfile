@@ -35,6 +35,7 @@ test-pg:
 # Benchmarks that print figures (PostgreSQL and Redis rows when their URLs are set).
 bench:
     cargo bench -p guildhall-core --bench foundation
+    cargo bench -p guildhall-core --bench guild_snapshot
 
 # Run Guildhall with ./guildhall.toml (or the embedded defaults).
 run *ARGS:

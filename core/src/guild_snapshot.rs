@@ -24,6 +24,81 @@ use crate::ids::{ChannelId, GuildId, RoleId, UserId};
 use crate::permissions::{MemberInfo, Permissions, RoleInfo};
 use crate::references::ChannelKind;
 
+/// How many members one statement writes (five values each: well under SQLite's and
+/// PostgreSQL's limits on bound values).
+const MEMBERS_PER_STATEMENT: usize = 500;
+
+/// `($1, $2, …), ($k+1, …)`: `rows` groups of `width` numbered placeholders, from `$first`.
+fn placeholders(rows: usize, width: usize, first: usize) -> String {
+    (0..rows)
+        .map(|row| {
+            let values: Vec<String> = (0..width)
+                .map(|column| format!("${}", first + row * width + column))
+                .collect();
+            format!("({})", values.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Writes members' rows in statements of [`MEMBERS_PER_STATEMENT`]: with `replace`, their old
+/// rows go first (one statement per batch); a member with neither roles nor name (gone) keeps
+/// no row.
+async fn write_members(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
+    guild: GuildId,
+    members: &[(UserId, Option<MemberInfo>, Option<String>)],
+    replace: bool,
+) -> Result<(), DbError> {
+    for batch in members.chunks(MEMBERS_PER_STATEMENT) {
+        if replace {
+            let sql = format!(
+                "DELETE FROM guild_snapshot_members WHERE guild_id = $1 AND user_id IN ({})",
+                (0..batch.len())
+                    .map(|index| format!("${}", index + 2))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(guild.to_db());
+            for (user, _, _) in batch {
+                query = query.bind(user.to_db());
+            }
+            query.execute(&mut **transaction).await?;
+        }
+        let kept: Vec<_> = batch
+            .iter()
+            .filter(|(_, member, name)| member.is_some() || name.is_some())
+            .collect();
+        if kept.is_empty() {
+            continue;
+        }
+        let sql = format!(
+            "INSERT INTO guild_snapshot_members (guild_id, user_id, name, roles, timed_out_until)
+             VALUES {}",
+            placeholders(kept.len(), 5, 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (user, member, name) in kept {
+            let roles = member.as_ref().map(|member| {
+                serde_json::to_string(&member.roles).unwrap_or_else(|_| "[]".to_owned())
+            });
+            query = query
+                .bind(guild.to_db())
+                .bind(user.to_db())
+                .bind(name.clone())
+                .bind(roles)
+                .bind(
+                    member
+                        .as_ref()
+                        .and_then(|member| member.timed_out_until)
+                        .map(|at| at.0),
+                );
+        }
+        query.execute(&mut **transaction).await?;
+    }
+    Ok(())
+}
+
 /// How often the bot's process writes what changed.
 pub const WRITE_EVERY: Duration = Duration::from_secs(1);
 
@@ -163,35 +238,7 @@ async fn write(
                 .execute(&mut *transaction)
                 .await?;
         }
-        for (user, member, name) in &export.members {
-            sqlx::query("DELETE FROM guild_snapshot_members WHERE guild_id = $1 AND user_id = $2")
-                .bind(guild.to_db())
-                .bind(user.to_db())
-                .execute(&mut *transaction)
-                .await?;
-            if member.is_none() && name.is_none() {
-                continue;
-            }
-            let roles = member.as_ref().map(|member| {
-                serde_json::to_string(&member.roles).unwrap_or_else(|_| "[]".to_owned())
-            });
-            sqlx::query(
-                "INSERT INTO guild_snapshot_members (guild_id, user_id, name, roles, timed_out_until)
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(guild.to_db())
-            .bind(user.to_db())
-            .bind(name.clone())
-            .bind(roles)
-            .bind(
-                member
-                    .as_ref()
-                    .and_then(|member| member.timed_out_until)
-                    .map(|at| at.0),
-            )
-            .execute(&mut *transaction)
-            .await?;
-        }
+        write_members(&mut transaction, guild, &export.members, !whole).await?;
         sqlx::query(
             "INSERT INTO guild_snapshots (guild_id, version, updated_at, icon, member_count)
              VALUES ($1, 1, $2, $3, $4)
