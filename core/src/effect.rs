@@ -267,7 +267,8 @@ pub enum Component {
     Button {
         /// Routing id, `feature:action:id`.
         custom_id: String,
-        /// The visible label.
+        /// The visible label. It may begin with one custom server emoji in Discord's markup
+        /// (`<:name:id> Events`): the bot sends that as the button's emoji ([`label_emoji`]).
         label: String,
         /// The button's colour.
         style: ButtonStyle,
@@ -289,6 +290,17 @@ pub enum Component {
     },
 }
 
+/// A label's leading custom emoji (`<:name:id>`, `<a:name:id>`) and the rest of the label, or
+/// no emoji and the whole label: how a component's emoji travels in this Discord-free model.
+pub fn label_emoji(label: &str) -> (Option<crate::text::CustomEmoji<'_>>, &str) {
+    if let Some(end) = label.find('>')
+        && let Some(emoji) = crate::text::custom_emoji(&label[..=end])
+    {
+        return (Some(emoji), label[end + 1..].trim_start());
+    }
+    (None, label)
+}
+
 /// A button's colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -306,7 +318,7 @@ pub enum ButtonStyle {
 /// One choice of a select menu.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SelectOption {
-    /// The visible label.
+    /// The visible label; like a button's, it may begin with a custom emoji ([`label_emoji`]).
     pub label: String,
     /// The value sent back when chosen.
     pub value: String,

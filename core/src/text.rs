@@ -115,18 +115,87 @@ const fn is_emoji_part(c: char) -> bool {
         | '\u{200D}' | '\u{FE0E}' | '\u{FE0F}' | '\u{20E3}' | '\u{E0020}'..='\u{E007F}')
 }
 
+/// A custom server emoji in Discord's markup: `<:name:id>`, or `<a:name:id>` when animated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CustomEmoji<'a> {
+    /// Whether it is animated.
+    pub animated: bool,
+    /// Its name (2 to 32 letters, digits or underscores).
+    pub name: &'a str,
+    /// Its id.
+    pub id: u64,
+}
+
+impl CustomEmoji<'_> {
+    /// How a person reads it: `:name:`.
+    pub fn shown(&self) -> String {
+        format!(":{}:", self.name)
+    }
+}
+
+/// Reads `text` as one custom emoji in Discord's markup, or `None`.
+pub fn custom_emoji(text: &str) -> Option<CustomEmoji<'_>> {
+    let inner = text.trim().strip_prefix('<')?.strip_suffix('>')?;
+    let (animated, rest) = match inner.strip_prefix("a:") {
+        Some(rest) => (true, rest),
+        None => (false, inner.strip_prefix(':')?),
+    };
+    let (name, id) = rest.split_once(':')?;
+    let name_ok = (2..=32).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let id_ok = !id.is_empty()
+        && id.len() <= 20
+        && id.chars().all(|c| c.is_ascii_digit())
+        && !id.starts_with('0');
+    (name_ok && id_ok).then_some(())?;
+    Some(CustomEmoji {
+        animated,
+        name,
+        id: id.parse().ok()?,
+    })
+}
+
+/// `text` with every custom emoji in Discord's markup shown as `:name:` (for pages and previews,
+/// which cannot draw the emoji and must not show its id).
+pub fn shown_emojis(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        match tail
+            .find('>')
+            .and_then(|end| custom_emoji(&tail[..=end]).map(|emoji| (emoji.shown(), end)))
+        {
+            Some((shown, end)) => {
+                out.push_str(&shown);
+                rest = &tail[end + 1..];
+            }
+            None => {
+                out.push('<');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Checks an emoji field: one Unicode emoji (a pictograph, a flag, a keycap such as 1️⃣, with
-/// its joiners, skin tones and variation selectors). A custom emoji (`<:name:id>`) is refused
-/// with the reason: the panel shows the emoji inside a button or option label, where Discord
-/// renders only Unicode emoji.
+/// its joiners, skin tones and variation selectors), or one custom server emoji in Discord's
+/// markup (`<:name:id>`, `<a:name:id>`; whether the server has it is the caller's to check).
 ///
 /// # Errors
 /// A sentence naming `field` and what it accepts.
 pub fn check_emoji(field: &str, text: &str) -> Result<(), String> {
     let text = text.trim();
+    if custom_emoji(text).is_some() {
+        return Ok(());
+    }
     if text.starts_with('<') || text.starts_with(':') {
         return Err(format!(
-            "{field} must be a Unicode emoji such as 🎮; a custom server emoji cannot be shown in a button or option label"
+            "{field} must be a Unicode emoji such as 🎮 or one of the server's emojis as Discord writes it (<:name:id>), got `{}`",
+            text.escape_debug()
         ));
     }
     let chars: Vec<char> = text.chars().collect();
@@ -179,9 +248,20 @@ mod tests {
     }
 
     #[test]
-    fn emoji_fields_take_one_unicode_emoji() {
-        for emoji in ["🎮", "❤️", "👍🏽", "👨‍👩‍👧", "🇩🇪", "1️⃣", "#⃣", "©️", "⭐"]
-        {
+    fn emoji_fields_take_one_unicode_emoji_or_one_custom_emoji() {
+        for emoji in [
+            "🎮",
+            "❤️",
+            "👍🏽",
+            "👨‍👩‍👧",
+            "🇩🇪",
+            "1️⃣",
+            "#⃣",
+            "©️",
+            "⭐",
+            "<:guild:123>",
+            "<a:party_parrot:964689920000000555>",
+        ] {
             assert_eq!(check_emoji("emoji", emoji), Ok(()), "{emoji}");
         }
         for text in [
@@ -189,8 +269,10 @@ mod tests {
             "a",
             "hello",
             "🎮 and text",
-            "<:guild:123>",
             "<a:x:1>",
+            "<:guild:0123>",
+            "<:bad name:123>",
+            "<:guild:123> and text",
             ":smile:",
             "\u{0}",
             "\u{200D}🎮",
@@ -200,7 +282,19 @@ mod tests {
         assert!(
             check_emoji("emoji", "<:x:1>")
                 .unwrap_err()
-                .contains("custom server emoji cannot be shown")
+                .contains("as Discord writes it (<:name:id>)")
+        );
+        assert_eq!(
+            custom_emoji("<a:party:42>"),
+            Some(CustomEmoji {
+                animated: true,
+                name: "party",
+                id: 42
+            })
+        );
+        assert_eq!(
+            shown_emojis("<:party:42> Events <3 <a:wave:7>"),
+            ":party: Events <3 :wave:"
         );
     }
 

@@ -302,6 +302,17 @@ fn embed_json(embed: &Embed) -> Value {
     value
 }
 
+/// A label and, when it begins with a custom emoji, that emoji as Discord's partial emoji.
+fn label_and_emoji(label: &str) -> (&str, Value) {
+    match guildhall_core::effect::label_emoji(label) {
+        (Some(emoji), rest) => (
+            rest,
+            json!({ "id": emoji.id.to_string(), "name": emoji.name, "animated": emoji.animated }),
+        ),
+        (None, whole) => (whole, Value::Null),
+    }
+}
+
 fn component_json(component: &Component) -> Value {
     match component {
         Component::Button {
@@ -309,7 +320,9 @@ fn component_json(component: &Component) -> Value {
             label,
             style,
             disabled,
-        } => json!({
+        } => {
+            let (label, emoji) = label_and_emoji(label);
+            let mut button = json!({
             "type": 2,
             "custom_id": custom_id,
             "label": label,
@@ -320,7 +333,12 @@ fn component_json(component: &Component) -> Value {
                 ButtonStyle::Danger => 4,
             },
             "disabled": disabled,
-        }),
+            });
+            if !emoji.is_null() {
+                button["emoji"] = emoji;
+            }
+            button
+        }
         Component::Select {
             custom_id,
             placeholder,
@@ -333,11 +351,18 @@ fn component_json(component: &Component) -> Value {
             "placeholder": placeholder,
             "min_values": min_values,
             "max_values": max_values,
-            "options": options.iter().map(|option| json!({
-                "label": option.label,
-                "value": option.value,
-                "description": option.description,
-            })).collect::<Vec<_>>(),
+            "options": options.iter().map(|option| {
+                let (label, emoji) = label_and_emoji(&option.label);
+                let mut choice = json!({
+                    "label": label,
+                    "value": option.value,
+                    "description": option.description,
+                });
+                if !emoji.is_null() {
+                    choice["emoji"] = emoji;
+                }
+                choice
+            }).collect::<Vec<_>>(),
         }),
     }
 }
@@ -349,6 +374,42 @@ mod tests {
     use guildhall_core::ids::{ChannelId, GuildId, UserId};
 
     use super::*;
+
+    #[test]
+    fn a_label_that_begins_with_a_custom_emoji_sends_it_as_the_components_emoji() {
+        let button = component_json(&Component::Button {
+            custom_id: "roles:p:1:2".into(),
+            label: "<a:party:964689920000000555> Events".into(),
+            style: ButtonStyle::Secondary,
+            disabled: false,
+        });
+        assert_eq!(button["label"], "Events");
+        assert_eq!(
+            button["emoji"],
+            json!({ "id": "964689920000000555", "name": "party", "animated": true })
+        );
+        let plain = component_json(&Component::Button {
+            custom_id: "roles:p:1:3".into(),
+            label: "🎮 Games".into(),
+            style: ButtonStyle::Secondary,
+            disabled: false,
+        });
+        assert_eq!(plain["label"], "🎮 Games");
+        assert!(plain.get("emoji").is_none());
+        let select = component_json(&Component::Select {
+            custom_id: "roles:s:1".into(),
+            placeholder: None,
+            options: vec![guildhall_core::effect::SelectOption {
+                label: "<:wave:42> Hello".into(),
+                value: "5".into(),
+                description: None,
+            }],
+            min_values: 0,
+            max_values: 1,
+        });
+        assert_eq!(select["options"][0]["label"], "Hello");
+        assert_eq!(select["options"][0]["emoji"]["id"], "42");
+    }
 
     #[test]
     fn moderation_effects_carry_their_reason_and_route() {

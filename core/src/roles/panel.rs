@@ -28,7 +28,7 @@ pub const MAX_SELECT_LABEL: usize = 100;
 /// The longest select-menu entry description (Discord's limit).
 pub const MAX_OPTION_DESCRIPTION: usize = 100;
 /// The longest emoji text.
-pub const MAX_EMOJI: usize = 32;
+pub const MAX_EMOJI: usize = 60;
 /// Buttons per row (Discord's limit).
 const BUTTONS_PER_ROW: usize = 5;
 
@@ -341,7 +341,15 @@ pub fn checked_content(
                 bounded("emoji", emoji, MAX_EMOJI, false)
             })
             .transpose()?;
-        let room = label_limit.saturating_sub(emoji.as_ref().map_or(0, |e| e.chars().count() + 1));
+        // A custom emoji is sent as the component's emoji, outside the label's length; a
+        // Unicode one is part of the label.
+        let room = label_limit.saturating_sub(emoji.as_ref().map_or(0, |e| {
+            if crate::text::custom_emoji(e).is_some() {
+                0
+            } else {
+                e.chars().count() + 1
+            }
+        }));
         let label = bounded("role label", &option.label, room, false)?;
         let description = option
             .description

@@ -88,6 +88,7 @@ pub(super) fn callback(st: &mut State, id: &str, token: &str, req: &Req) -> Answ
     match kind {
         4 | 5 => {
             let mut draft = draft_from(&data, "data.")?;
+            super::messages::check_component_emojis(&st.world, data.get("components"), "data.")?;
             let ephemeral = draft.flags & EPHEMERAL;
             if kind == 5 {
                 draft = crate::ops::Draft {
@@ -156,6 +157,7 @@ pub(super) fn callback(st: &mut State, id: &str, token: &str, req: &Req) -> Answ
 pub(super) fn followup(st: &mut State, app: &str, token: &str, req: &Req) -> Answer {
     let state = webhook(st, app, token)?.clone();
     let mut draft = draft_from(&req.body, "")?;
+    super::messages::check_component_emojis(&st.world, req.body.get("components"), "")?;
     if draft.content.is_empty() && draft.embeds.is_empty() && draft.components.is_empty() {
         return Err(ApiError::new(400, 50006, "Cannot send an empty message"));
     }

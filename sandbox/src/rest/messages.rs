@@ -52,6 +52,68 @@ pub(crate) fn draft_from(body: &Value, prefix: &str) -> Result<Draft, ApiError> 
     })
 }
 
+/// Refuses a component whose emoji names a custom emoji no guild of the bot has, as Discord
+/// does (`50035`, `BUTTON_COMPONENT_INVALID_EMOJI` at the emoji's id): a bot may show the
+/// custom emojis of the guilds it is in, and no other.
+pub(crate) fn check_component_emojis(
+    world: &crate::model::World,
+    components: Option<&Value>,
+    prefix: &str,
+) -> Result<(), ApiError> {
+    let known = |id: u64| {
+        world
+            .guilds
+            .values()
+            .any(|guild| guild.emojis.iter().any(|emoji| emoji.id == id))
+    };
+    let id_of = |emoji: &Value| {
+        emoji.get("id").and_then(|id| match id {
+            Value::String(text) => Some(text.parse::<u64>().unwrap_or(0)),
+            Value::Number(number) => Some(number.as_u64().unwrap_or(0)),
+            _ => None,
+        })
+    };
+    let rows = components
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for (r, row) in rows.iter().enumerate() {
+        let inner = row
+            .get("components")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for (c, component) in inner.iter().enumerate() {
+            if let Some(id) = component.get("emoji").and_then(id_of)
+                && !known(id)
+            {
+                return Err(ApiError::field(
+                    &format!("{prefix}components.{r}.components.{c}.emoji.id"),
+                    "BUTTON_COMPONENT_INVALID_EMOJI",
+                    "Invalid emoji",
+                ));
+            }
+            let options = component
+                .get("options")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            for (o, option) in options.iter().enumerate() {
+                if let Some(id) = option.get("emoji").and_then(id_of)
+                    && !known(id)
+                {
+                    return Err(ApiError::field(
+                        &format!("{prefix}components.{r}.components.{c}.options.{o}.emoji.id"),
+                        "SELECT_COMPONENT_INVALID_EMOJI",
+                        "Invalid emoji",
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 pub(super) fn create(st: &mut State, channel: &str, req: &Req) -> Answer {
     let channel = cid(channel)?;
     let c = st
@@ -97,6 +159,7 @@ pub(super) fn create(st: &mut State, channel: &str, req: &Req) -> Answer {
         }
     }
     let draft = draft_from(&req.body, "")?;
+    check_component_emojis(&st.world, req.body.get("components"), "")?;
     if draft.content.is_empty() && draft.embeds.is_empty() && draft.components.is_empty() {
         return Err(ApiError::new(400, 50006, "Cannot send an empty message"));
     }
@@ -184,6 +247,7 @@ pub(super) fn edit(st: &mut State, channel: &str, message: &str, req: &Req) -> A
             "Cannot edit a message authored by another user",
         ));
     }
+    check_component_emojis(&st.world, req.body.get("components"), "")?;
     let content = req.str("content").map(str::to_owned);
     let list = |key: &str| req.body.get(key).and_then(Value::as_array).cloned();
     let edited = st

@@ -173,3 +173,51 @@ async fn emojis_created_and_deleted_reach_sessions_with_the_expressions_intent()
         "GUILD_EMOJIS_UPDATE needs GUILD_EXPRESSIONS"
     );
 }
+
+#[tokio::test]
+async fn a_component_may_show_the_bots_guilds_custom_emojis_and_no_other() {
+    let sb = Sandbox::start(Seed::small()).await.unwrap();
+    let path = format!("/channels/{GENERAL}/messages");
+    let button = |emoji: Value| {
+        json!({
+            "content": "Pick",
+            "components": [{ "type": 1, "components": [{
+                "type": 2, "style": 2, "label": "Events", "custom_id": "roles:p:1:2", "emoji": emoji,
+            }]}],
+        })
+    };
+    let (status, _, _) = api(
+        &sb,
+        Method::POST,
+        &path,
+        Some(button(
+            json!({ "id": WAVE_EMOJI.to_string(), "name": "wave" }),
+        )),
+    )
+    .await;
+    assert_eq!(status, 200, "the guild's own emoji");
+    let (status, _, _) = api(
+        &sb,
+        Method::POST,
+        &path,
+        Some(button(json!({ "name": "🎮" }))),
+    )
+    .await;
+    assert_eq!(status, 200, "a Unicode emoji");
+    let (status, _, body) = api(
+        &sb,
+        Method::POST,
+        &path,
+        Some(button(
+            json!({ "id": "123456789012345678", "name": "elsewhere" }),
+        )),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["code"], 50035);
+    assert_eq!(
+        body["errors"]["components"]["0"]["components"]["0"]["emoji"]["id"]["_errors"][0]["code"],
+        "BUTTON_COMPONENT_INVALID_EMOJI",
+        "{body}"
+    );
+}

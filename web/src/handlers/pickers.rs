@@ -66,6 +66,7 @@ pub fn pickers(app: &App, user: &CurrentUser, guild: GuildId) -> Pickers {
         channels,
         roles,
         members: HashMap::new(),
+        emojis: cache.emojis(guild).unwrap_or_default(),
         typed_names: HashMap::new(),
     }
 }

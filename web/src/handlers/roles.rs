@@ -47,6 +47,7 @@ use crate::views::roles::{
 };
 use axum::Router;
 use axum::routing::{get, post};
+use guildhall_core::guild_cache::GuildEmoji;
 
 /// The most post jobs read to show each panel's posting state.
 const POST_JOBS_SHOWN: u32 = 500;
@@ -169,6 +170,7 @@ pub fn read_channel(text: &str) -> Result<ChannelId, String> {
 pub fn form_content(
     form: &PanelForm,
     roles: &GuildRoles,
+    emojis: Option<&[GuildEmoji]>,
     requirements: Requirements,
 ) -> (PanelContent, Vec<String>) {
     let mut errors = Vec::new();
@@ -204,10 +206,30 @@ pub fn form_content(
         match roles.role(&field, &row.role) {
             Ok(role) => {
                 let emoji = (!row.emoji.is_empty()).then(|| row.emoji.clone());
+                // A custom emoji must be one of this server's (where the model knows them):
+                // Discord refuses a button with another.
+                if let (Some(custom), Some(known)) = (
+                    emoji
+                        .as_deref()
+                        .and_then(guildhall_core::text::custom_emoji),
+                    emojis,
+                ) && !known.iter().any(|emoji| emoji.id == custom.id)
+                {
+                    errors.push(format!(
+                        "{field}: {} is not an emoji of this server; pick one from the list or use a Unicode emoji",
+                        custom.shown()
+                    ));
+                    continue;
+                }
                 // An empty label is the role's name, as `/rolepanel` labels its buttons.
                 let label = if row.label.is_empty() {
-                    let room = label_limit
-                        .saturating_sub(emoji.as_ref().map_or(0, |e| e.chars().count() + 1));
+                    let room = label_limit.saturating_sub(emoji.as_ref().map_or(0, |e| {
+                        if guildhall_core::text::custom_emoji(e).is_some() {
+                            0
+                        } else {
+                            e.chars().count() + 1
+                        }
+                    }));
                     roles
                         .names
                         .get(&role)
@@ -303,9 +325,11 @@ fn preview(
     settings: &RoleSettings,
     editing: Option<&RolePanel>,
 ) -> Preview {
+    let emojis = app.web.core.guild_cache.emojis(roles.guild);
     let (content, mut errors) = form_content(
         form,
         roles,
+        emojis.as_deref(),
         editing.map_or_else(Requirements::default, |panel| panel.requirements.clone()),
     );
     let problems = roles.problems(
@@ -508,7 +532,9 @@ pub async fn create_panel(
     let settings = app.guild_settings(guild).await?.roles.clone();
     let form = read_panel_form(&fields);
     let channel = read_channel(&form.channel);
-    let (content, mut errors) = form_content(&form, &roles, Requirements::default());
+    let emojis = app.web.core.guild_cache.emojis(guild);
+    let (content, mut errors) =
+        form_content(&form, &roles, emojis.as_deref(), Requirements::default());
     if let Err(error) = &channel {
         errors.insert(0, error.clone());
     }
@@ -615,7 +641,13 @@ pub async fn save_panel(
     let roles = guild_roles(&app, &user, guild);
     let settings = app.guild_settings(guild).await?.roles.clone();
     let form = read_panel_form(&fields);
-    let (content, errors) = form_content(&form, &roles, before.requirements.clone());
+    let emojis = app.web.core.guild_cache.emojis(guild);
+    let (content, errors) = form_content(
+        &form,
+        &roles,
+        emojis.as_deref(),
+        before.requirements.clone(),
+    );
     if !errors.is_empty() {
         return refused_builder(&app, &user, &access, &roles, form, errors, Some(before)).await;
     }
@@ -1009,7 +1041,8 @@ mod tests {
             ("timed", "7d"),
         ]));
         assert_eq!(form.title, "Pings");
-        let (content, errors) = form_content(&form, &unknown_guild(), Requirements::default());
+        let (content, errors) =
+            form_content(&form, &unknown_guild(), None, Requirements::default());
         assert_eq!(errors, Vec::<String>::new());
         assert_eq!(content.options.len(), 2, "the blank row is left out");
         assert_eq!(content.options[0].label, "News");
@@ -1028,7 +1061,7 @@ mod tests {
             ("opt_role_2", "9"),
             ("req_account_age", "soon"),
         ]));
-        let (_, errors) = form_content(&bad, &unknown_guild(), Requirements::default());
+        let (_, errors) = form_content(&bad, &unknown_guild(), None, Requirements::default());
         let all = errors.join("\n");
         for says in [
             "unknown panel style `carousel`",

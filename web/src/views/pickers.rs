@@ -74,6 +74,8 @@ pub struct Pickers {
     pub roles: Option<Vec<RoleChoice>>,
     /// Names of members the forms on the page hold, by id.
     pub members: HashMap<UserId, String>,
+    /// The guild's custom emojis, offered first by emoji pickers.
+    pub emojis: Vec<guildhall_core::guild_cache::GuildEmoji>,
     /// Names of typed ids the page could learn another way (Discord's REST API) while the
     /// model does not know the guild, by id as typed.
     pub typed_names: HashMap<String, String>,
@@ -579,23 +581,31 @@ const EMOJIS: &[(&str, &str)] = &[
 /// The id of the emoji suggestions list.
 pub const EMOJI_LIST: &str = "emoji-suggestions";
 
-/// The emoji suggestions an [`emoji_input`] offers (once per page): common emojis found by
-/// name as one types (`game` finds 🎮).
-pub fn emoji_list() -> Markup {
-    html! {
-        datalist id=(EMOJI_LIST) {
-            @for (emoji, words) in EMOJIS {
-                option value=(emoji) { (words) }
+impl Pickers {
+    /// The emoji suggestions an [`emoji_input`] offers (once per page): the server's own
+    /// emojis (as Discord writes them, `<:name:id>`, found by `:name:`), then common Unicode
+    /// emojis found by name as one types (`game` finds 🎮).
+    pub fn emoji_list(&self) -> Markup {
+        html! {
+            datalist id=(EMOJI_LIST) {
+                @for emoji in &self.emojis {
+                    option value=(format!("<{}:{}:{}>", if emoji.animated { "a" } else { "" }, emoji.name, emoji.id)) {
+                        ":" (emoji.name) ": (this server)"
+                    }
+                }
+                @for (emoji, words) in EMOJIS {
+                    option value=(emoji) { (words) }
+                }
             }
         }
     }
 }
 
-/// An emoji field: one Unicode emoji, picked from the suggestions by name or typed (the page
-/// includes [`emoji_list`] once).
+/// An emoji field: one Unicode emoji or one of the server's, picked from the suggestions by
+/// name or typed (the page includes [`Pickers::emoji_list`] once).
 pub fn emoji_input(name: &str, value: &str, label: &str) -> Markup {
     html! {
         input.emoji type="text" name=(name) value=(value) maxlength="32" list=(EMOJI_LIST)
-            placeholder="🎮 or type a word" aria-label=(label) autocomplete="off";
+            placeholder="🎮 or a word, :name:" aria-label=(label) autocomplete="off";
     }
 }

@@ -13,7 +13,7 @@ use maud::{Markup, PreEscaped, html};
 use super::components::{Flash, Problems, csrf_field, guild_tabs, when};
 use super::layout::page;
 use super::moderation::humanize;
-use super::pickers::{Pickers, emoji_input, emoji_list};
+use super::pickers::{Pickers, emoji_input};
 use crate::app::{CurrentUser, GuildAccess};
 use crate::routes;
 
@@ -340,7 +340,7 @@ fn builder_form(guild: &GuildAccess, csrf: &str, builder: &Builder, pickers: &Pi
         form #panel-builder method="post" action=(action)
             hx-post=(preview) hx-trigger="input changed delay:300ms, change" hx-target="#panel-preview" hx-swap="outerHTML" {
             (csrf_field(csrf))
-            (emoji_list())
+            (pickers.emoji_list())
             @if let Some(panel) = &builder.editing {
                 input type="hidden" name="panel" value=(panel.id);
             }
@@ -458,11 +458,11 @@ fn discord_message(message: &OutgoingMessage) -> Markup {
                 div.row {
                     @for component in &row.0 {
                         @match component {
-                            Component::Button { label, .. } => span.dbutton { (label) },
+                            Component::Button { label, .. } => span.dbutton { (guildhall_core::text::shown_emojis(label)) },
                             Component::Select { placeholder, options, max_values, .. } => div.dselect {
                                 span.muted { (placeholder.clone().unwrap_or_default()) }
                                 @if *max_values > 1 { " " small.muted { "(up to " (max_values) ")" } }
-                                ul { @for option in options { li { (option.label) @if let Some(text) = &option.description { small { (text) } } } } }
+                                ul { @for option in options { li { (guildhall_core::text::shown_emojis(&option.label)) @if let Some(text) = &option.description { small { (text) } } } } }
                             },
                         }
                     }
@@ -514,7 +514,7 @@ fn panels_table(
                         td { (panel.style.as_str()) ", " (panel.choice.as_str())
                             @if let Some(secs) = panel.timed_secs { ", lasts " (humanize(secs)) } }
                         td { ul.options { @for option in &panel.options { li {
-                            @if let Some(emoji) = &option.emoji { (emoji) " " }
+                            @if let Some(emoji) = &option.emoji { (guildhall_core::text::shown_emojis(emoji)) " " }
                             (option.label) " " small.muted { (role_name(option.role, names)) }
                         } } } }
                         td { (panel.requirements.summary(names).unwrap_or_default()) }

@@ -157,3 +157,81 @@ async fn a_typed_id_replaces_a_pick_and_adds_to_a_list() {
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn a_role_panel_takes_the_servers_own_emojis_from_the_picker_and_no_other() {
+    let harness = Harness::start().await;
+    cache_small_guild(&harness);
+    harness.state.core.guild_cache.set_emojis(
+        small::GUILD,
+        vec![guildhall_core::guild_cache::GuildEmoji {
+            id: small::WAVE_EMOJI,
+            name: "wave".into(),
+            animated: false,
+        }],
+    );
+    let mut owner = harness.login(small::OWNER).await;
+    let csrf = owner.csrf.clone();
+    let roles = format!("/guilds/{}/roles", small::GUILD);
+    let page = owner.get(&roles).await.text().await.unwrap();
+    let wave = format!("<:wave:{}>", small::WAVE_EMOJI);
+    assert!(
+        page.contains(&format!(
+            r#"<option value="&lt;:wave:{}&gt;">:wave: (this server)</option>"#,
+            small::WAVE_EMOJI
+        )),
+        "the server's emojis are offered: {page}"
+    );
+    let general = small::GENERAL.to_string();
+    let member = small::MEMBER_ROLE.to_string();
+    let post = |emoji: String| {
+        vec![
+            ("channel".to_owned(), general.clone()),
+            ("title".to_owned(), "Pings".to_owned()),
+            ("opt_role_0".to_owned(), member.clone()),
+            ("opt_emoji_0".to_owned(), emoji),
+        ]
+    };
+    let elsewhere = post("<:elsewhere:123456789012345678>".to_owned());
+    let fields: Vec<(&str, &str)> = elsewhere
+        .iter()
+        .map(|(key, value)| (key.as_str(), value.as_str()))
+        .collect();
+    let refused = owner
+        .post_form(&format!("{roles}/panels"), &fields, Some(&csrf))
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused = refused.text().await.unwrap();
+    assert!(
+        refused.contains(":elsewhere: is not an emoji of this server"),
+        "{refused}"
+    );
+    assert!(
+        !refused.contains("123456789012345678</"),
+        "the emoji's id is not shown as text"
+    );
+    let ours = post(wave.clone());
+    let fields: Vec<(&str, &str)> = ours
+        .iter()
+        .map(|(key, value)| (key.as_str(), value.as_str()))
+        .collect();
+    let created = owner
+        .post_form(&format!("{roles}/panels"), &fields, Some(&csrf))
+        .await;
+    assert_eq!(
+        created.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        created.text().await.unwrap()
+    );
+    let panels = crate::roles::service(&harness)
+        .panels(small::GUILD)
+        .await
+        .unwrap();
+    assert_eq!(panels[0].options[0].emoji.as_deref(), Some(wave.as_str()));
+    let page = owner.get(&roles).await.text().await.unwrap();
+    assert!(
+        page.contains(":wave: Member") || page.contains(":wave: "),
+        "{page}"
+    );
+}

@@ -24,7 +24,7 @@ use crate::support::{Browser, Harness, location};
 
 const ABOVE_THE_BOT: &str = "I cannot give @Admin: it is above my highest role (@Guildhall); move my role above it in Server Settings → Roles.";
 
-fn service(harness: &Harness) -> RoleService {
+pub(crate) fn service(harness: &Harness) -> RoleService {
     RoleService::new(
         harness.state.core.db.clone(),
         harness.state.core.clock.clone(),
