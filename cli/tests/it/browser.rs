@@ -550,6 +550,7 @@ async fn the_dashboard_fits_a_desktop_and_a_phone_and_names_what_it_shows() {
         ("giveaway", giveaway_page.clone()),
         ("automod", format!("{web}/guilds/{guild}/automod")),
         ("operator", format!("{web}/operator")),
+        ("servers", format!("{web}/")),
     ];
     let mut problems = Vec::new();
     for (width, height, mobile) in [(1280, 900, false), (390, 844, true)] {

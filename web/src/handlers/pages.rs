@@ -14,6 +14,25 @@ const REFUSALS_READ: u32 = 1_000;
 /// How many recent cases and settings changes the overview shows.
 const RECENT_SHOWN: u32 = 6;
 
+/// A guild as the picker shows it: its name and icon from the guild model when known.
+fn picker_guild(app: &App, record: guildhall_core::guilds::GuildRecord) -> PickerGuild {
+    let cache = &app.web.core.guild_cache;
+    PickerGuild {
+        id: record.id,
+        icon: cache
+            .look(record.id)
+            .and_then(|look| look.icon)
+            .map(|hash| {
+                format!(
+                    "{}/icons/{}/{hash}.png?size=64",
+                    app.config().cdn_base(),
+                    record.id
+                )
+            }),
+        name: cache.guild_name(record.id).unwrap_or(record.name),
+    }
+}
+
 /// `GET /`: the guild picker, or the landing page with the login button.
 ///
 /// # Errors
@@ -36,17 +55,7 @@ pub async fn home(
         .map_err(PageError::internal)?;
     let present = stored.into_iter().filter(|record| record.left_at.is_none());
     let guilds: Vec<PickerGuild> = if user.operator {
-        present
-            .map(|record| PickerGuild {
-                id: record.id,
-                name: app
-                    .web
-                    .core
-                    .guild_cache
-                    .guild_name(record.id)
-                    .unwrap_or(record.name),
-            })
-            .collect()
+        present.map(|record| picker_guild(&app, record)).collect()
     } else {
         let mine = app.user_guilds(&user.session, false).await?;
         present
@@ -54,15 +63,7 @@ pub async fn home(
                 mine.iter()
                     .any(|guild| guild.id == record.id && guild.manageable())
             })
-            .map(|record| PickerGuild {
-                id: record.id,
-                name: app
-                    .web
-                    .core
-                    .guild_cache
-                    .guild_name(record.id)
-                    .unwrap_or(record.name),
-            })
+            .map(|record| picker_guild(&app, record))
             .collect()
     };
     Ok(pages::picker(&user, &guilds).into_response())

@@ -41,6 +41,8 @@ pub struct PickerGuild {
     pub id: GuildId,
     /// Its name.
     pub name: String,
+    /// Its icon's address, when it has one.
+    pub icon: Option<String>,
 }
 
 /// The guild picker.
@@ -57,7 +59,15 @@ pub fn picker(user: &CurrentUser, guilds: &[PickerGuild]) -> Markup {
             } @else {
                 ul.cards {
                     @for guild in guilds {
-                        li { a.card href=(routes::guild(guild.id)) { strong { (guild.name) } span.id.muted { (guild.id) } } }
+                        li { a.card.guild-card href=(routes::guild(guild.id)) {
+                            @match &guild.icon {
+                                Some(url) => img.guild-icon.small src=(url) alt="" width="40" height="40";
+                                None => span.guild-icon.small.initials aria-hidden="true" {
+                                    (initials(&guild.name))
+                                },
+                            }
+                            span { strong { (guild.name) } br; span.id.muted { (guild.id) } }
+                        } }
                     }
                 }
             }
@@ -94,14 +104,17 @@ pub fn enabled_features(settings: &GuildSettings) -> Vec<String> {
     }
 }
 
-/// A guild's icon from Discord's CDN, or its initials when it has none.
-pub fn guild_icon(guild: &GuildAccess) -> Markup {
-    let initials: String = guild
-        .name
-        .split_whitespace()
+/// What stands for a guild without an icon: the first letters of its first two words.
+fn initials(name: &str) -> String {
+    name.split_whitespace()
         .filter_map(|word| word.chars().next())
         .take(2)
-        .collect();
+        .collect()
+}
+
+/// A guild's icon from Discord's CDN, or its initials when it has none.
+pub fn guild_icon(guild: &GuildAccess) -> Markup {
+    let initials = initials(&guild.name);
     html! {
         @match &guild.icon {
             Some(url) => img.guild-icon src=(url) alt="" width="56" height="56";
