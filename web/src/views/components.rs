@@ -56,7 +56,7 @@ pub fn guild_tabs(guild: &GuildAccess, active: &str) -> Markup {
         }
     };
     html! {
-        input #nav-toggle .nav-toggle type="checkbox" aria-hidden="true" tabindex="-1";
+        input #nav-toggle .nav-toggle type="checkbox" aria-label="Show the server's pages";
         label.nav-toggle for="nav-toggle" { "Menu" span.muted { " · " (active) } }
         nav.side aria-label="Server pages" {
             (link(&features::OVERVIEW_TAB, None))
