@@ -163,21 +163,9 @@ pub const GUILD_MEMBER_SEARCH: &str = "/guilds/{guild}/pickers/members";
 pub fn guild_member_search(guild: GuildId, field: &str, many: bool) -> String {
     format!(
         "/guilds/{guild}/pickers/members?field={}{}",
-        form_urlencoded_component(field),
+        percent_encoding::utf8_percent_encode(field, percent_encoding::NON_ALPHANUMERIC),
         if many { "&many=1" } else { "" }
     )
-}
-
-/// `text` escaped for a URL's query.
-fn form_urlencoded_component(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(byte).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }
 
 /// Undoes the history entry `entry` of a guild and every later change to its section (POST).

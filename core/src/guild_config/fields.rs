@@ -61,7 +61,8 @@ impl ChannelFilter {
         }
     }
 
-    const fn noun(self) -> &'static str {
+    /// What the field takes, in words (`text channel`, `category`).
+    pub const fn noun(self) -> &'static str {
         match self {
             Self::Messages => "text channel",
             Self::Category => "category",

@@ -123,19 +123,6 @@ pub fn guild_icon(guild: &GuildAccess) -> Markup {
     }
 }
 
-/// Who made a settings change, as a person reads it.
-fn change_actor(actor: &str, names: &components::Names) -> Markup {
-    match actor.split_once(':') {
-        Some(("user", id)) => match id.parse() {
-            Ok(user) => names.member(user),
-            Err(_) => html! { (actor) },
-        },
-        Some(("operator", _)) | None if actor == "operator" => html! { "the operator" },
-        Some(("system", _)) => html! { "Guildhall" },
-        _ => html! { (actor) },
-    }
-}
-
 /// The guild overview: its icon and figures, what is on, the latest cases and settings changes,
 /// and last week's commands.
 pub fn overview(user: &CurrentUser, guild: &GuildAccess, data: &OverviewData) -> Markup {
@@ -207,7 +194,7 @@ pub fn overview(user: &CurrentUser, guild: &GuildAccess, data: &OverviewData) ->
                         ul.activity {
                             @for change in &data.recent_changes {
                                 li {
-                                    strong { (change.section) } " changed by " (change_actor(&change.actor, names))
+                                    strong { (change.section) } " changed by " (names.humanize(&change.actor))
                                     @if let Some(note) = &change.note { " — " span.muted { (names.humanize(note)) } }
                                     br;
                                     small.muted { (when(change.changed_at)) }

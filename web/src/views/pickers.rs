@@ -168,7 +168,7 @@ impl Pickers {
                 @if let Some(none) = none {
                     option value="" selected[selected.is_empty()] { (none) }
                 } @else if selected.is_empty() {
-                    option value="" selected disabled { "Pick a " (filter_noun(filter)) "…" }
+                    option value="" selected disabled { "Pick a " (filter.noun()) "…" }
                 }
                 (self.channel_options(filter, &[selected]))
                 @if !selected.is_empty() && !known {
@@ -387,7 +387,7 @@ pub fn member_checkboxes(name: &str, found: &[MemberChoice], query: &str) -> Mar
             label { input type="checkbox" name=(name) value=(member.id); " " (member_label(member)) }
         }
         @if found.is_empty() && !query.trim().is_empty() {
-            p.muted { "No member named “" (query) "” among those Guildhall has seen; Discord does not send a bot the whole member list, so type their id below instead." }
+            (nobody_named(query))
         }
     }
 }
@@ -412,9 +412,16 @@ pub fn member_choices(
         }
         @if let Some(query) = query.filter(|query| !query.trim().is_empty()) {
             @if found.is_empty() {
-                p.muted { "No member named “" (query) "” among those Guildhall has seen; Discord does not send a bot the whole member list, so type their id below instead." }
+                (nobody_named(query))
             }
         }
+    }
+}
+
+/// What a search that found nobody says, and why it may have.
+fn nobody_named(query: &str) -> Markup {
+    html! {
+        p.muted { "No member named “" (query) "” among those Guildhall has seen; Discord does not send a bot the whole member list, so type their id below instead." }
     }
 }
 
@@ -433,15 +440,6 @@ pub fn channel_label(channel: &ChannelChoice) -> String {
         ChannelKind::Category => format!("{} (category)", channel.name),
         ChannelKind::Voice | ChannelKind::Stage => format!("🔊 {}", channel.name),
         _ => format!("#{}", channel.name),
-    }
-}
-
-const fn filter_noun(filter: ChannelFilter) -> &'static str {
-    match filter {
-        ChannelFilter::Messages => "text channel",
-        ChannelFilter::Category => "category",
-        ChannelFilter::Voice => "voice channel",
-        ChannelFilter::Any => "channel",
     }
 }
 
