@@ -371,6 +371,7 @@ pub async fn rank(
             thousands(card.voice_seconds / 60)
         )),
         timestamp: None,
+        thumbnail: None,
     };
     let message = OutgoingMessage {
         embeds: vec![embed],

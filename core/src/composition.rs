@@ -16,6 +16,7 @@ use crate::jobs::JobLedger;
 use crate::levels::LevelService;
 use crate::live::Live;
 use crate::moderation::ModerationService;
+use crate::premium::PremiumService;
 use crate::recent_messages::RecentMessages;
 use crate::roles::{MemberLevels, RoleService};
 use crate::tickets::TicketService;
@@ -33,6 +34,8 @@ pub struct Core {
     pub config: Arc<GuildConfigService>,
     /// The job ledger.
     pub ledger: JobLedger,
+    /// Each guild's tier, the premium gate and the limits.
+    pub premium: Arc<PremiumService>,
     /// Live state (shards, event rates) for the dashboard and the console.
     pub live: Arc<Live>,
     /// The guild model the bot keeps, shared in process.
@@ -67,17 +70,22 @@ impl Core {
         let ledger = JobLedger::new(db.clone(), Arc::clone(&clock), max_job_attempts)
             .with_coordination(Arc::clone(&coordination));
         let live = Arc::new(Live::new(clock.now()));
+        let premium = Arc::new(PremiumService::new(
+            db.clone(),
+            Arc::clone(&clock),
+            Arc::clone(&coordination),
+            ledger.clone(),
+        ));
         let moderation = Arc::new(ModerationService::new(
             db.clone(),
             Arc::clone(&clock),
             ledger.clone(),
             Arc::clone(&config),
         ));
-        let tickets = Arc::new(TicketService::new(
-            db.clone(),
-            Arc::clone(&clock),
-            ledger.clone(),
-        ));
+        let tickets = Arc::new(
+            TicketService::new(db.clone(), Arc::clone(&clock), ledger.clone())
+                .with_premium(Arc::clone(&premium)),
+        );
         let levels = Arc::new(LevelService::new(
             db.clone(),
             Arc::clone(&clock),
@@ -91,14 +99,18 @@ impl Core {
                 ledger.clone(),
                 Arc::clone(&coordination),
             )
-            .with_levels(Arc::clone(&levels) as Arc<dyn MemberLevels>),
+            .with_levels(Arc::clone(&levels) as Arc<dyn MemberLevels>)
+            .with_premium(Arc::clone(&premium)),
         );
-        let giveaways = Arc::new(GiveawayService::new(
-            db.clone(),
-            Arc::clone(&clock),
-            ledger.clone(),
-            Arc::clone(&config),
-        ));
+        let giveaways = Arc::new(
+            GiveawayService::new(
+                db.clone(),
+                Arc::clone(&clock),
+                ledger.clone(),
+                Arc::clone(&config),
+            )
+            .with_premium(Arc::clone(&premium)),
+        );
         let recent_messages = Arc::new(RecentMessages::new(db.clone()));
         Self {
             db,
@@ -106,6 +118,7 @@ impl Core {
             coordination,
             config,
             ledger,
+            premium,
             live,
             guild_cache: Arc::new(GuildCache::new()),
             moderation,

@@ -65,6 +65,8 @@ pub struct Settings {
     pub web: WebSettings,
     /// Logging.
     pub log: LogSettings,
+    /// Premium: the Discord SKUs that grant a tier, and the limits by tier.
+    pub premium: crate::premium::PremiumConfig,
 }
 
 impl Default for Settings {
@@ -77,6 +79,7 @@ impl Default for Settings {
             jobs: JobSettings::default(),
             web: WebSettings::default(),
             log: LogSettings::default(),
+            premium: crate::premium::PremiumConfig::default(),
         }
     }
 }
@@ -431,7 +434,7 @@ impl Settings {
         }
 
         let deserializer = tree;
-        serde_path_to_error::deserialize::<_, Settings>(deserializer).map_err(|error| {
+        let settings = serde_path_to_error::deserialize::<_, Settings>(deserializer).map_err(|error| {
             let key = error.path().to_string();
             // toml appends the table ("\nin `jobs`"); the path already says where.
             let message = error.inner().to_string();
@@ -462,7 +465,16 @@ impl Settings {
                     message,
                 }
             }
-        })
+        })?;
+        settings
+            .premium
+            .validate()
+            .map_err(|message| ConfigError::Invalid {
+                key: "premium".into(),
+                origin: origins.of("premium"),
+                message,
+            })?;
+        Ok(settings)
     }
 
     /// The configuration as TOML with every secret redacted, for `guildhall config` output.

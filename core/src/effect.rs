@@ -180,6 +180,18 @@ pub enum Effect {
         /// Shown in the guild's audit log.
         reason: Option<String>,
     },
+    /// Post a message the bot sends for a guild rather than in answer to someone (an
+    /// announcement, a log line, a welcome, an alert). Like [`Effect::SendMessage`], except that
+    /// a guild whose tier has a custom identity and that set one gets it posted through a
+    /// webhook the bot manages in the channel, with the guild's bot name and avatar.
+    Announce {
+        /// The guild it is for.
+        guild: GuildId,
+        /// Where to post.
+        channel: ChannelId,
+        /// What to post.
+        message: OutgoingMessage,
+    },
     /// Answer an interaction (slash command, button, select or modal).
     InteractionReply {
         /// The interaction's id, as Discord gave it.
@@ -241,6 +253,9 @@ pub struct Embed {
     pub footer: Option<String>,
     /// Timestamp shown in the footer.
     pub timestamp: Option<UnixMillis>,
+    /// A small image at the top right (an https URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail: Option<String>,
 }
 
 /// One field of an embed.
@@ -287,6 +302,12 @@ pub enum Component {
         min_values: u8,
         /// Most choices allowed.
         max_values: u8,
+    },
+    /// Discord's premium button (style 6): it shows the SKU's name and price and opens its
+    /// purchase; it has no label or `custom_id`, and a click sends the bot nothing.
+    Premium {
+        /// The SKU it sells.
+        sku: crate::ids::SkuId,
     },
 }
 
@@ -352,7 +373,8 @@ impl Effect {
             | Self::Kick { guild, .. }
             | Self::Ban { guild, .. }
             | Self::Unban { guild, .. }
-            | Self::CreateChannel { guild, .. } => Some(*guild),
+            | Self::CreateChannel { guild, .. }
+            | Self::Announce { guild, .. } => Some(*guild),
             Self::SendMessage { .. }
             | Self::SendDirectMessage { .. }
             | Self::EditMessage { .. }

@@ -11,6 +11,7 @@ use crate::guild_config::GuildConfigError;
 use crate::jobs::JobLedgerError;
 use crate::levels::LevelError;
 use crate::moderation::ModerationError;
+use crate::premium::{PremiumError, PremiumRequired};
 use crate::roles::RoleError;
 use crate::tickets::TicketError;
 
@@ -29,6 +30,12 @@ pub trait UserFacing: std::fmt::Display {
     /// the dashboard answers 404 rather than 400.
     fn is_missing(&self) -> bool {
         false
+    }
+
+    /// The premium wall, when that is what refused it: surfaces show its one sentence, and the
+    /// bot adds Discord's premium button.
+    fn premium_wall(&self) -> Option<&PremiumRequired> {
+        None
     }
 }
 
@@ -112,6 +119,13 @@ impl UserFacing for TicketError {
     fn is_missing(&self) -> bool {
         matches!(self, Self::NoSuchTicket | Self::NoSuchPanel)
     }
+
+    fn premium_wall(&self) -> Option<&PremiumRequired> {
+        match self {
+            Self::Premium(wall) => Some(wall),
+            _ => None,
+        }
+    }
 }
 
 impl UserFacing for LevelError {
@@ -136,6 +150,22 @@ impl UserFacing for RoleError {
 
     fn is_missing(&self) -> bool {
         matches!(self, Self::NoSuchPanel(_) | Self::NoSuchTimedRole { .. })
+    }
+
+    fn premium_wall(&self) -> Option<&PremiumRequired> {
+        match self {
+            Self::Premium(wall) => Some(wall),
+            _ => None,
+        }
+    }
+}
+
+impl UserFacing for PremiumError {
+    fn user_message(&self) -> Option<String> {
+        match self {
+            Self::Invalid(message) => Some(sentence(message)),
+            Self::Storage(_) | Self::Jobs(_) => None,
+        }
     }
 }
 

@@ -132,6 +132,21 @@ snowflake!(
     MessageId,
     "message id"
 );
+snowflake!(
+    /// A SKU of the application (a premium subscription sold through Discord).
+    SkuId,
+    "SKU id"
+);
+snowflake!(
+    /// A Discord entitlement: someone's access to a SKU.
+    EntitlementId,
+    "entitlement id"
+);
+snowflake!(
+    /// A channel webhook.
+    WebhookId,
+    "webhook id"
+);
 
 impl UserId {
     /// Discord's epoch (the first second of 2015) in Unix milliseconds; snowflakes count from it.

@@ -30,6 +30,7 @@ pub mod levels;
 pub mod live;
 pub mod moderation;
 pub mod permissions;
+pub mod premium;
 #[cfg(test)]
 mod proptests;
 pub mod recent_messages;

@@ -130,6 +130,7 @@ pub fn giveaway_message(
             fields,
             footer: Some(footer),
             timestamp: Some(giveaway.ends_at),
+            thumbnail: None,
         }],
         components: vec![ComponentRow(vec![Component::Button {
             custom_id: GiveawayButton::Enter(giveaway.id).custom_id(),

@@ -130,6 +130,9 @@ pub enum GiveawayError {
     /// The guild's settings could not be read.
     #[error(transparent)]
     Settings(#[from] GuildConfigError),
+    /// The guild runs as many giveaways as its tier allows.
+    #[error(transparent)]
+    Limit(#[from] crate::premium::LimitReached),
 }
 
 impl From<sqlx::Error> for GiveawayError {
@@ -206,6 +209,7 @@ pub struct GiveawayService {
     /// Per giveaway, when the entrant-count edit this process scheduled is due: entries before
     /// then are shown by that edit, so they schedule nothing.
     updates: Mutex<HashMap<GiveawayId, UnixMillis>>,
+    premium: Option<Arc<crate::premium::PremiumService>>,
 }
 
 impl GiveawayService {
@@ -223,7 +227,16 @@ impl GiveawayService {
             ledger,
             config,
             updates: Mutex::new(HashMap::new()),
+            premium: None,
         }
+    }
+
+    /// Holds the running giveaways to the guild's tier's limit through `premium` (without it
+    /// only `giveaways.max_active` applies).
+    #[must_use]
+    pub fn with_premium(mut self, premium: Arc<crate::premium::PremiumService>) -> Self {
+        self.premium = Some(premium);
+        self
     }
 
     /// The database.
@@ -311,11 +324,25 @@ impl GiveawayService {
             max_rerolls: settings.max_rerolls,
             claim_window_secs: settings.claim_window_secs,
         };
-        let created = store::create(&self.db, &new, settings.max_active).await;
+        // The tier's limit and the guild's own setting: the lower holds, checked with the
+        // insert (one transaction), so nothing is written past it.
+        let tier_limit = self
+            .premium
+            .as_ref()
+            .map(|premium| premium.limits(guild).giveaways);
+        let max = tier_limit.map_or(settings.max_active, |limit| limit.min(settings.max_active));
+        let created = store::create(&self.db, &new, max).await;
         let giveaway = match created {
             Ok(Created::Created(giveaway)) => *giveaway,
             Ok(Created::TooMany(running)) => {
                 self.drop_job(job.id).await;
+                if let (Some(premium), Some(limit)) = (&self.premium, tier_limit)
+                    && limit <= settings.max_active
+                    && let Err(reached) =
+                        premium.check_limit(guild, crate::premium::LimitKind::Giveaways, running)
+                {
+                    return Err(reached.into());
+                }
                 return Err(GiveawayError::TooManyActive {
                     running,
                     max: settings.max_active,

@@ -40,6 +40,8 @@ pub struct GuildSettings {
     /// `giveaways`: claim windows, automatic rerolls, concurrent giveaways, managers, the ping
     /// role and the default requirements.
     pub giveaways: crate::giveaways::GiveawaySettings,
+    /// `branding`: a premium guild's bot name and avatar on posts, and its embed theme.
+    pub branding: crate::premium::Branding,
     /// Version of each stored section; absent sections are at version 0 (the defaults).
     pub versions: BTreeMap<&'static str, i64>,
 }
@@ -513,6 +515,7 @@ pub static SECTIONS: &[&dyn SectionOps] = &[
     &Ops::<crate::roles::RoleSettings>(PhantomData),
     &Ops::<crate::levels::LevelSettings>(PhantomData),
     &Ops::<crate::giveaways::GiveawaySettings>(PhantomData),
+    &Ops::<crate::premium::Branding>(PhantomData),
 ];
 
 /// The section called `name`.

@@ -101,6 +101,7 @@ pub fn mod_log_message(case: &Case) -> OutgoingMessage {
             fields,
             footer: Some(footer),
             timestamp: Some(case.created_at),
+            thumbnail: None,
         }],
         ..OutgoingMessage::default()
     }

@@ -110,6 +110,11 @@ impl RoleService {
                 "Nothing to change: you already have what you chose.",
             ));
         }
+        // A timed panel is paused while the guild's tier lacks timed roles: nothing is given
+        // (the member sees the premium wall); roles given earlier still end on time.
+        if !changes.add.is_empty() && panel.timed().is_some() {
+            self.require_timed(guild)?;
+        }
         if !changes.add.is_empty()
             && let Some(refused) = self.ineligible(&panel, click, names).await
         {

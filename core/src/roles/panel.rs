@@ -103,6 +103,7 @@ impl RoleService {
         names: &(dyn RoleNames + Sync),
     ) -> Result<CreatedPanel, RoleError> {
         let content = checked_content(settings, request.content)?;
+        self.gate_panel(request.guild, &content, true).await?;
         self.authorize(
             request.guild,
             request.created_by,
@@ -150,6 +151,7 @@ impl RoleService {
                 .map(|created| created.panel);
         }
         let content = checked_content(settings, request.content)?;
+        self.gate_panel(request.guild, &content, true).await?;
         Ok(store::create_panel(
             &self.db,
             &NewPanel {
@@ -181,6 +183,7 @@ impl RoleService {
                 .await;
         }
         let content = checked_content(settings, edit.content)?;
+        self.gate_panel(edit.guild, &content, false).await?;
         let panel =
             store::update_panel(&self.db, edit.guild, edit.panel, &content, self.clock.now())
                 .await?
@@ -191,6 +194,23 @@ impl RoleService {
             message: panel_message(&panel, &crate::eligibility::RoleMentions),
         });
         Ok(EditedPanel { panel, edit })
+    }
+
+    /// Premium's part of a panel: a timed panel needs timed roles, and a new panel must fit the
+    /// tier's limit. Checked before anything is written.
+    async fn gate_panel(
+        &self,
+        guild: GuildId,
+        content: &PanelContent,
+        creating: bool,
+    ) -> Result<(), RoleError> {
+        if content.timed.is_some() {
+            self.require_timed(guild)?;
+        }
+        if creating {
+            self.check_panel_limit(guild).await?;
+        }
+        Ok(())
     }
 
     /// Records the message the bot posted for a panel.
@@ -228,6 +248,7 @@ impl RoleService {
             editor,
         } = edit;
         let content = checked_content(settings, content)?;
+        self.gate_panel(guild, &content, false).await?;
         self.authorize(guild, editor, "rolepanel.edit", &content, authority, names)
             .await?;
         let panel = store::update_panel(&self.db, guild, id, &content, self.clock.now())

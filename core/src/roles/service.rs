@@ -52,6 +52,12 @@ pub enum RoleError {
     /// A timer could not be scheduled or cancelled.
     #[error(transparent)]
     Jobs(#[from] JobLedgerError),
+    /// The guild's tier does not have timed roles.
+    #[error(transparent)]
+    Premium(#[from] crate::premium::PremiumRequired),
+    /// The guild has as many panels as its tier allows.
+    #[error(transparent)]
+    Limit(#[from] crate::premium::LimitReached),
 }
 
 impl From<sqlx::Error> for RoleError {
@@ -89,6 +95,7 @@ pub struct RoleService {
     pub(super) ledger: JobLedger,
     pub(super) coordination: Arc<dyn Coordination>,
     pub(super) levels: Arc<dyn MemberLevels>,
+    pub(super) premium: Option<Arc<crate::premium::PremiumService>>,
 }
 
 /// The coordination namespace of the per-member role-change rate limit.
@@ -124,7 +131,43 @@ impl RoleService {
             ledger,
             coordination,
             levels: Arc::new(LevelsNotTracked),
+            premium: None,
         }
+    }
+
+    /// Gates timed roles and counts panels through `premium` (without it nothing is gated:
+    /// a service built alone, in tests of other rules).
+    #[must_use]
+    pub fn with_premium(mut self, premium: Arc<crate::premium::PremiumService>) -> Self {
+        self.premium = Some(premium);
+        self
+    }
+
+    /// The premium gate for timed roles: refused when the guild's tier lacks them.
+    pub(super) fn require_timed(&self, guild: GuildId) -> Result<(), RoleError> {
+        match &self.premium {
+            Some(premium) => Ok(premium.require(guild, crate::premium::Perk::TimedRoles)?),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether the guild's tier has timed roles now (a timed panel without them is paused).
+    pub fn timed_allowed(&self, guild: GuildId) -> bool {
+        self.require_timed(guild).is_ok()
+    }
+
+    /// Refuses a new panel when the guild has as many as its tier allows.
+    pub(super) async fn check_panel_limit(&self, guild: GuildId) -> Result<(), RoleError> {
+        let Some(premium) = &self.premium else {
+            return Ok(());
+        };
+        let count = super::store::list_panels(&self.db, guild).await?.len();
+        premium.check_limit(
+            guild,
+            crate::premium::LimitKind::RolePanels,
+            u64::try_from(count).unwrap_or(u64::MAX),
+        )?;
+        Ok(())
     }
 
     /// Reads members' levels from `levels` (for panels that require a level).

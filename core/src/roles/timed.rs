@@ -139,6 +139,7 @@ impl RoleService {
         grant: TimedGrant,
         names: &(dyn RoleNames + Sync),
     ) -> Result<GrantedTimedRole, RoleError> {
+        self.require_timed(grant.guild)?;
         check_duration(settings, grant.duration, "a timed role")?;
         let guild = grant.guild;
         if grant.already_held

@@ -5,6 +5,29 @@ use std::fmt::Write as _;
 
 use super::model::{Transcript, TranscriptMessage, TranscriptSummary};
 
+/// A transcript download's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Every field, as JSON.
+    Json,
+    /// A self-contained page.
+    Html,
+}
+
+impl Format {
+    /// `json` or `html`.
+    ///
+    /// # Errors
+    /// The name given and the formats there are.
+    pub fn parse(name: &str) -> Result<Self, String> {
+        match name {
+            "json" => Ok(Self::Json),
+            "html" => Ok(Self::Html),
+            other => Err(format!("transcripts export as json or html, not `{other}`")),
+        }
+    }
+}
+
 /// The transcript as pretty-printed JSON.
 ///
 /// # Errors

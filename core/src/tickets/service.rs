@@ -4,7 +4,7 @@
 //! the in-memory index of ticket channels that keeps the message path cheap.
 
 use std::collections::HashMap;
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use super::model::{Panel, PanelId, Ticket, TicketId, TicketState};
 use super::store;
@@ -70,6 +70,9 @@ pub enum TicketError {
     /// An inactivity job could not be scheduled.
     #[error(transparent)]
     Jobs(#[from] JobLedgerError),
+    /// The guild's tier does not have transcript export.
+    #[error(transparent)]
+    Premium(#[from] crate::premium::PremiumRequired),
 }
 
 impl From<sqlx::Error> for TicketError {
@@ -88,6 +91,7 @@ pub struct TicketService {
     /// then kept current by [`TicketService::attach_channel`]; tickets are only created by the
     /// bot's process, which is the one holding this index.
     channels: RwLock<HashMap<GuildId, HashMap<ChannelId, TicketId>>>,
+    premium: Option<Arc<crate::premium::PremiumService>>,
 }
 
 impl TicketService {
@@ -98,6 +102,22 @@ impl TicketService {
             clock,
             ledger,
             channels: RwLock::new(HashMap::new()),
+            premium: None,
+        }
+    }
+
+    /// Gates transcript export through `premium` (without it, export is not gated).
+    #[must_use]
+    pub fn with_premium(mut self, premium: Arc<crate::premium::PremiumService>) -> Self {
+        self.premium = Some(premium);
+        self
+    }
+
+    /// The premium gate for transcript export.
+    pub(super) fn require_export(&self, guild: GuildId) -> Result<(), TicketError> {
+        match &self.premium {
+            Some(premium) => Ok(premium.require(guild, crate::premium::Perk::TranscriptExport)?),
+            None => Ok(()),
         }
     }
 

@@ -110,6 +110,33 @@ impl TicketService {
         })
     }
 
+    /// A ticket's transcript as a download for a guild's staff: JSON or self-contained HTML,
+    /// with its content type. Transcript export is a premium perk; reading a transcript on its
+    /// page is not.
+    ///
+    /// # Errors
+    /// [`TicketError::Premium`] on a tier without it; as [`TicketService::transcript`].
+    pub async fn export_transcript(
+        &self,
+        guild: GuildId,
+        number: i64,
+        format: super::export::Format,
+    ) -> Result<(String, &'static str), TicketError> {
+        self.require_export(guild)?;
+        let transcript = self.transcript(guild, number).await?;
+        Ok(match format {
+            super::export::Format::Json => (
+                super::export::to_json(&transcript).map_err(|error| {
+                    TicketError::Storage(crate::db::DbError::Corrupt(error.to_string()))
+                })?,
+                "application/json",
+            ),
+            super::export::Format::Html => {
+                (super::export::to_html(&transcript), "text/html; charset=utf-8")
+            }
+        })
+    }
+
     /// Deletes the transcripts of tickets closed longer ago than the guild's
     /// `transcript_retention_days` (nothing with 0); returns how many messages went.
     ///
