@@ -25,8 +25,20 @@ pub async fn handle(
     match event {
         FullEvent::Ready { data_about_bot } => {
             let _ = data.bot_user.set(convert::user(data_about_bot.user.id));
-            data.executor
-                .set_application_id(data_about_bot.application.id.get());
+            let application = data_about_bot.application.id.get();
+            data.executor.set_application_id(application);
+            // Subscriptions bought or ended while the bot was away.
+            let (executor, premium) = (
+                std::sync::Arc::clone(&data.executor),
+                std::sync::Arc::clone(&data.premium),
+            );
+            tokio::spawn(async move {
+                if let Err(error) =
+                    crate::premium::fetch_all(&executor, &premium, application).await
+                {
+                    tracing::warn!(%error, "could not fetch the application's entitlements");
+                }
+            });
             if let Some(info) = data_about_bot.shard {
                 data.live.set_shard(
                     info.id.0,
@@ -43,6 +55,13 @@ pub async fn handle(
                 shard = ?data_about_bot.shard.map(|shard| (shard.id.0, shard.total)),
                 "connected to Discord"
             );
+        }
+        FullEvent::EntitlementCreate { entitlement }
+        | FullEvent::EntitlementUpdate { entitlement } => {
+            crate::premium::record(data, entitlement, false).await;
+        }
+        FullEvent::EntitlementDelete { entitlement } => {
+            crate::premium::record(data, entitlement, true).await;
         }
         FullEvent::GuildCreate { guild, .. } => {
             let id = convert::guild(guild.id);
@@ -340,6 +359,7 @@ async fn route_component(
     data: &BotData,
     component: &serenity::all::ComponentInteraction,
 ) -> Result<(), BotError> {
+    crate::premium::record_interaction(data, &component.entitlements).await;
     let Some(feature) = guildhall_core::features::of_custom_id(&component.data.custom_id) else {
         tracing::debug!(custom_id = %component.data.custom_id, "a component no feature owns");
         return Ok(());

@@ -20,6 +20,7 @@ pub mod intents;
 pub(crate) mod levels;
 pub mod members;
 pub(crate) mod moderation;
+pub mod premium;
 pub mod registration;
 pub(crate) mod roles;
 pub mod runtime;
@@ -74,6 +75,8 @@ pub struct BotData {
     pub levels: Arc<guildhall_core::levels::LevelService>,
     /// Giveaways: the commands and buttons call it; its timers run in the job worker.
     pub giveaways: Arc<guildhall_core::giveaways::GiveawayService>,
+    /// Each guild's tier (entitlements from Discord are recorded here).
+    pub premium: Arc<guildhall_core::premium::PremiumService>,
     /// Which channels are threads of which parent, for the levels' channel rules.
     pub(crate) threads: levels::ThreadParents,
     /// Woken whenever a guild's GUILD_CREATE has been handled (its model and settings are in
@@ -98,6 +101,7 @@ impl BotData {
             tickets: Arc::clone(&core.tickets),
             roles: Arc::clone(&core.roles),
             giveaways: Arc::clone(&core.giveaways),
+            premium: Arc::clone(&core.premium),
             recent_messages: Arc::clone(&core.recent_messages),
             levels: Arc::clone(&core.levels),
             threads: crate::levels::ThreadParents::default(),
@@ -165,6 +169,10 @@ pub enum BotError {
     /// The member's input was wrong; the message says how to fix it.
     #[error("{0}")]
     User(String),
+    /// The guild's tier lacks what was asked for: the member sees the premium wall, with
+    /// Discord's premium button when the operator sells a SKU.
+    #[error(transparent)]
+    Premium(guildhall_core::premium::PremiumRequired),
     /// Discord refused or failed.
     #[error(transparent)]
     Discord(#[from] executor::ExecError),
@@ -183,6 +191,9 @@ impl BotError {
     /// A core service's error, as [`UserFacing`](guildhall_core::error::UserFacing) decides:
     /// the member's mistake in words, or ours (logged, answered with "something went wrong").
     pub fn from_core(error: &impl guildhall_core::error::UserFacing) -> Self {
+        if let Some(wall) = error.premium_wall() {
+            return Self::Premium(wall.clone());
+        }
         match error.user_message() {
             Some(words) => Self::User(words),
             None => Self::Internal(error.to_string()),
@@ -194,6 +205,7 @@ impl BotError {
         use guildhall_core::error::UserFacing as _;
         match self {
             Self::User(message) => Some(message.clone()),
+            Self::Premium(wall) => Some(wall.sentence()),
             Self::Config(error) => error.user_message(),
             _ => None,
         }
@@ -223,5 +235,6 @@ pub fn effect_name(effect: &Effect) -> &'static str {
         Effect::SetChannelPermission { .. } => "set_channel_permission",
         Effect::SetThreadState { .. } => "set_thread_state",
         Effect::InteractionReply { .. } => "interaction_reply",
+        Effect::Announce { .. } => "announce",
     }
 }

@@ -234,7 +234,7 @@ fn action_failure(error: &crate::executor::ExecError) -> guildhall_core::moderat
                     .unwrap_or_default()
             ),
         },
-        ExecError::Unavailable { .. } | ExecError::Transport { .. } => {
+        ExecError::Unavailable { .. } | ExecError::Transport { .. } | ExecError::Malformed(_) => {
             guildhall_core::moderation::ActionFailure {
                 refused_permission: false,
                 words: "Discord could not be reached, so nothing happened; try again".into(),

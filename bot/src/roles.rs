@@ -550,18 +550,23 @@ pub async fn on_component(
     };
     let user = convert::user(interaction.user.id);
     let answer = match click(data, guild, user, component, interaction).await {
-        Ok(answer) => answer,
-        Err(BotError::RefusedWith(_, words) | BotError::User(words)) => words,
-        Err(BotError::Refused(refusal, _) | BotError::RefusedStored(refusal)) => refusal.explain(),
+        Ok(answer) => OutgoingMessage::text(answer),
+        Err(BotError::Premium(wall)) => wall.message(),
+        Err(BotError::RefusedWith(_, words) | BotError::User(words)) => {
+            OutgoingMessage::text(words)
+        }
+        Err(BotError::Refused(refusal, _) | BotError::RefusedStored(refusal)) => {
+            OutgoingMessage::text(refusal.explain())
+        }
         Err(error) => {
             tracing::error!(%guild, %user, %error, "role panel click failed");
-            "Something went wrong on our side; it has been logged.".to_owned()
+            OutgoingMessage::text("Something went wrong on our side; it has been logged.")
         }
     };
     let reply = Effect::InteractionReply {
         interaction_id: interaction.id.to_string(),
         token: interaction.token.clone(),
-        message: OutgoingMessage::text(answer),
+        message: answer,
         ephemeral: true,
     };
     data.executor.execute_for(Some(guild), &reply).await?;

@@ -123,6 +123,10 @@ impl Services {
         let clock: SharedClock = Arc::new(SystemClock);
         let coordination = coordination(settings, &clock).await?;
         let core = guildhall_core::Core::new(db, clock, coordination, settings.jobs.max_attempts);
+        // Every process reads tiers from memory: the SKUs and limits first, then the grants
+        // and entitlements stored.
+        core.premium.configure(settings.premium.clone());
+        core.premium.load().await?;
         let directory = guildhall_web::guild_directory(
             Arc::clone(&core.guild_cache),
             settings

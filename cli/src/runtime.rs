@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use guildhall_bot::executor::looks::Looks;
 use guildhall_bot::executor::{Executor, ExecutorOptions};
 use guildhall_bot::intents::Privileged;
 use guildhall_bot::{BotData, BotOptions, Shards};
@@ -24,6 +25,8 @@ const STOP_GRACE: Duration = Duration::from_secs(5);
 
 /// How often settings changed by other processes are looked for when no announcement arrives.
 const SETTINGS_SYNC: Duration = Duration::from_secs(2);
+/// How often every guild's tier is reloaded when no announcement arrives.
+const PREMIUM_SYNC: Duration = Duration::from_secs(30);
 
 /// The job kinds this process runs and their handlers: the process-wide ones (scheduled settings
 /// changes, the ledger's and the recent-message store's housekeeping), then, when a bot token is
@@ -44,6 +47,10 @@ pub fn registry(settings: &Settings, services: &Services) -> anyhow::Result<JobR
             services.ledger.clone(),
             Arc::clone(&services.config),
             Arc::clone(&services.tickets),
+        )))
+        // The end of a guild's premium, announced to every process and audited.
+        .register(Arc::new(guildhall_core::premium::ExpirePremium::new(
+            Arc::clone(&services.premium),
         )));
     if settings.discord.token.is_some() {
         let ports = job_ports(settings, services)?;
@@ -104,6 +111,10 @@ pub async fn serve(
     let sync = services
         .config
         .spawn_sync(SETTINGS_SYNC, shutdown.clone())
+        .await?;
+    let premium_sync = services
+        .premium
+        .spawn_sync(PREMIUM_SYNC, shutdown.clone())
         .await?;
     tracing::info!(
         database = services.db.backend().name(),
@@ -220,12 +231,13 @@ pub async fn serve(
     }
     let cleanup = async {
         sync.await.ok();
+        premium_sync.await.ok();
         if let Some(writer) = analytics_writer {
             writer.await.ok();
         }
     };
     if tokio::time::timeout(STOP_GRACE, cleanup).await.is_err() {
-        tracing::warn!("the settings sync or the analytics writer did not stop in time");
+        tracing::warn!("the settings or premium sync or the analytics writer did not stop in time");
     }
     services.db.close().await;
     tracing::info!("guildhall stopped");
@@ -347,7 +359,8 @@ pub fn executor(settings: &Settings, services: &Services) -> anyhow::Result<Exec
     Ok(Executor::new(
         ExecutorOptions::new(base, token.expose()),
         Arc::clone(&services.coordination),
-    )?)
+    )?
+    .with_looks(Looks::new(services)))
 }
 
 /// A token cancelled on the first SIGINT (Ctrl-C) or SIGTERM.
@@ -404,9 +417,10 @@ mod tests {
     use super::*;
 
     /// The process-wide kinds, registered with or without a token.
-    const PROCESS_WIDE: [&str; 3] = [
+    const PROCESS_WIDE: [&str; 4] = [
         scheduled::KIND,
         prune::KIND,
+        guildhall_core::premium::EXPIRE,
         recent_messages::retention::KIND,
     ];
 

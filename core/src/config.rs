@@ -434,38 +434,41 @@ impl Settings {
         }
 
         let deserializer = tree;
-        let settings = serde_path_to_error::deserialize::<_, Settings>(deserializer).map_err(|error| {
-            let key = error.path().to_string();
-            // toml appends the table ("\nin `jobs`"); the path already says where.
-            let message = error.inner().to_string();
-            let message = message.lines().next().unwrap_or_default().to_owned();
-            if let Some(field) = message.strip_prefix("unknown field `") {
-                let field = field.split('`').next().unwrap_or_default();
-                // The path ends with the unknown field itself.
-                let key = if key == "." || key.is_empty() {
-                    field.to_owned()
+        let settings =
+            serde_path_to_error::deserialize::<_, Settings>(deserializer).map_err(|error| {
+                let key = error.path().to_string();
+                // toml appends the table ("\nin `jobs`"); the path already says where.
+                let message = error.inner().to_string();
+                let message = message.lines().next().unwrap_or_default().to_owned();
+                if let Some(field) = message.strip_prefix("unknown field `") {
+                    let field = field.split('`').next().unwrap_or_default();
+                    // The path ends with the unknown field itself.
+                    let key = if key == "." || key.is_empty() {
+                        field.to_owned()
+                    } else {
+                        key
+                    };
+                    let origin = origins.of(&key);
+                    let accepted = message
+                        .split_once(", expected ")
+                        .map(|(_, rest)| format!("expected {rest}"))
+                        .unwrap_or_else(|| {
+                            "see examples/guildhall.example.toml for every key".into()
+                        });
+                    ConfigError::UnknownKey {
+                        key,
+                        origin,
+                        accepted,
+                    }
                 } else {
-                    key
-                };
-                let origin = origins.of(&key);
-                let accepted = message
-                    .split_once(", expected ")
-                    .map(|(_, rest)| format!("expected {rest}"))
-                    .unwrap_or_else(|| "see examples/guildhall.example.toml for every key".into());
-                ConfigError::UnknownKey {
-                    key,
-                    origin,
-                    accepted,
+                    let origin = origins.of(&key);
+                    ConfigError::Invalid {
+                        key,
+                        origin,
+                        message,
+                    }
                 }
-            } else {
-                let origin = origins.of(&key);
-                ConfigError::Invalid {
-                    key,
-                    origin,
-                    message,
-                }
-            }
-        })?;
+            })?;
         settings
             .premium
             .validate()

@@ -33,6 +33,9 @@ pub enum PageError {
     /// Discord failed.
     #[error("{0}")]
     Upstream(String),
+    /// The guild's tier lacks it: the premium wall's sentence (402).
+    #[error("{0}")]
+    PremiumRequired(String),
     /// Too many attempts from this client; try again after this many seconds.
     #[error("too many login attempts from your address; try again in {0} seconds")]
     TooManyRequests(u64),
@@ -45,6 +48,9 @@ impl PageError {
     /// A core service's error, as [`UserFacing`] decides: something named that does not exist
     /// is a 404, the admin's mistake a 400 in the service's words, ours a logged 500.
     pub fn from_core(error: &impl UserFacing) -> Self {
+        if let Some(wall) = error.premium_wall() {
+            return Self::PremiumRequired(wall.sentence());
+        }
         if error.is_ours() {
             Self::internal(error)
         } else if error.is_missing() {
@@ -78,6 +84,7 @@ impl PageError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Upstream(_) => StatusCode::BAD_GATEWAY,
+            Self::PremiumRequired(_) => StatusCode::PAYMENT_REQUIRED,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -80,7 +80,18 @@ pub async fn reply(
     text: impl Into<String>,
     ephemeral: bool,
 ) -> Result<(), BotError> {
-    let message = OutgoingMessage::text(text);
+    reply_message(ctx, OutgoingMessage::text(text), ephemeral).await
+}
+
+/// Answers the command with a whole message (text, embeds, components): as [`reply`].
+///
+/// # Errors
+/// [`BotError::Discord`] when Discord refuses the answer.
+pub async fn reply_message(
+    ctx: Context<'_>,
+    message: OutgoingMessage,
+    ephemeral: bool,
+) -> Result<(), BotError> {
     let effect = match ctx {
         poise::Context::Application(app) => Effect::InteractionReply {
             interaction_id: app.interaction.id.to_string(),
@@ -159,6 +170,13 @@ async fn on_error(error: poise::FrameworkError<'_, BotData, BotError>) {
                 tracing::info!(command = %ctx.command().qualified_name, user = %ctx.author().id, code = refusal.code(), "command refused by a guard");
                 answer(ctx, message).await;
                 record(ctx, Outcome::Refused, Some(refusal.code().to_owned())).await;
+            }
+            BotError::Premium(wall) => {
+                tracing::info!(command = %ctx.command().qualified_name, user = %ctx.author().id, perk = wall.perk.spec().name, "command met the premium wall");
+                if let Err(error) = reply_message(ctx, wall.message(), true).await {
+                    tracing::warn!(%error, "could not show the premium wall");
+                }
+                record(ctx, Outcome::Refused, Some("premium_required".into())).await;
             }
             other if let Some(message) = other.user_message() => {
                 answer(ctx, message.clone()).await;
@@ -244,6 +262,10 @@ struct FeatureOff;
 /// switched off (its root command's `category` names the feature) is answered with the
 /// feature's sentence and runs no further.
 async fn check_command(ctx: Context<'_>) -> Result<bool, BotError> {
+    if let poise::Context::Application(app) = ctx {
+        // A subscription the member just bought arrives with their command.
+        crate::premium::record_interaction(ctx.data(), &app.interaction.entitlements).await;
+    }
     if let Some(guild) = ctx.guild_id() {
         let root = ctx
             .parent_commands()

@@ -8,6 +8,22 @@ use tokio::time::Instant;
 
 use super::Method;
 
+/// A path as logs and errors show it: a token (any segment longer than 40 characters, as a
+/// webhook's or an interaction's) replaced by `:token`, and no query.
+pub fn shown_path(path: &str) -> String {
+    let path = path.split('?').next().unwrap_or_default();
+    path.split('/')
+        .map(|segment| {
+            if segment.len() > 40 {
+                ":token"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// A route's identity for rate limiting: the method and the path with ids replaced, except the
 /// "major parameter" (channel, guild or webhook id), which Discord limits separately.
 pub fn route_key(method: Method, path: &str) -> String {

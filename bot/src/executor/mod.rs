@@ -10,6 +10,7 @@
 
 mod acks;
 mod limits;
+pub mod looks;
 pub mod payload;
 
 pub use acks::{DEFER_AFTER, InteractionKind};
@@ -97,6 +98,9 @@ pub enum ExecError {
         /// Attempts made.
         attempts: u32,
     },
+    /// Discord answered something the executor cannot use (a created object without its id).
+    #[error("{0}")]
+    Malformed(String),
     /// Discord could not be reached.
     #[error("cannot reach Discord for {method} {path}: {source}")]
     Transport {
@@ -179,6 +183,7 @@ pub struct Executor {
     guild_slots: std::sync::Mutex<HashMap<GuildId, Arc<Semaphore>>>,
     stats: ExecutorStats,
     acks: acks::Acks,
+    looks: Option<looks::Looks>,
 }
 
 impl Executor {
@@ -208,7 +213,16 @@ impl Executor {
             guild_slots: std::sync::Mutex::new(HashMap::new()),
             stats: ExecutorStats::default(),
             acks: acks::Acks::default(),
+            looks: None,
         })
+    }
+
+    /// Dresses guilds' messages in their premium looks (embed theme, custom name and avatar on
+    /// announcements); without it every message goes out plain.
+    #[must_use]
+    pub fn with_looks(mut self, looks: looks::Looks) -> Self {
+        self.looks = Some(looks);
+        self
     }
 
     /// The counts so far.
@@ -240,6 +254,11 @@ impl Executor {
         guild: Option<GuildId>,
         effect: &Effect,
     ) -> Result<Option<Value>, ExecError> {
+        let dressed = match &self.looks {
+            Some(looks) => looks.dressed(guild, effect),
+            None => std::borrow::Cow::Borrowed(effect),
+        };
+        let effect = dressed.as_ref();
         if let Effect::InteractionReply {
             interaction_id,
             token,
@@ -289,6 +308,11 @@ impl Executor {
                 }
                 Ok(thread)
             }
+            Effect::Announce {
+                guild: for_guild,
+                channel,
+                message,
+            } => self.announce(*for_guild, *channel, message, first).await,
             _ => self.send(guild, first).await,
         }
     }
@@ -310,6 +334,8 @@ impl Executor {
         let _permit = self.in_flight.acquire().await.ok();
         let route = route_key(call.method, &call.path);
         let method = call.method.as_str();
+        // A webhook's token is a secret: logs and errors show the path without it.
+        let shown = limits::shown_path(&call.path);
         let (mut server_errors, mut rate_limits) = (0u32, 0u32);
         loop {
             self.buckets.wait_global().await;
@@ -322,10 +348,10 @@ impl Executor {
                     server_errors += 1;
                     if server_errors > self.options.server_error_retries {
                         self.stats.failed.fetch_add(1, Ordering::Relaxed);
-                        tracing::error!(method, path = %call.path, error = %source, "giving up: Discord unreachable");
+                        tracing::error!(method, path = %shown, error = %source, "giving up: Discord unreachable");
                         return Err(ExecError::Transport {
                             method,
-                            path: call.path,
+                            path: shown.clone(),
                             source,
                         });
                     }
@@ -357,13 +383,13 @@ impl Executor {
                     .unwrap_or(1.0)
                     .clamp(0.0, 60.0);
                 let wait = Duration::from_secs_f64(wait);
-                tracing::warn!(method, path = %call.path, ?wait, global, "rate limited by Discord; waiting");
+                tracing::warn!(method, path = %shown, ?wait, global, "rate limited by Discord; waiting");
                 if rate_limits > self.options.rate_limit_retries {
                     self.stats.failed.fetch_add(1, Ordering::Relaxed);
-                    tracing::error!(method, path = %call.path, "giving up after repeated rate limits");
+                    tracing::error!(method, path = %shown, "giving up after repeated rate limits");
                     return Err(ExecError::Unavailable {
                         method,
-                        path: call.path,
+                        path: shown.clone(),
                         status,
                         attempts: rate_limits + server_errors,
                     });
@@ -375,10 +401,10 @@ impl Executor {
                 server_errors += 1;
                 if server_errors > self.options.server_error_retries {
                     self.stats.failed.fetch_add(1, Ordering::Relaxed);
-                    tracing::error!(method, path = %call.path, status, attempts = server_errors, "giving up: Discord kept failing");
+                    tracing::error!(method, path = %shown, status, attempts = server_errors, "giving up: Discord kept failing");
                     return Err(ExecError::Unavailable {
                         method,
-                        path: call.path,
+                        path: shown.clone(),
                         status,
                         attempts: server_errors,
                     });
@@ -389,7 +415,7 @@ impl Executor {
                     self.options.retry_base,
                     Duration::from_secs(10),
                 );
-                tracing::warn!(method, path = %call.path, status, ?delay, "Discord failed; retrying");
+                tracing::warn!(method, path = %shown, status, ?delay, "Discord failed; retrying");
                 tokio::time::sleep(delay).await;
                 continue;
             }
@@ -398,10 +424,10 @@ impl Executor {
                 self.stats.failed.fetch_add(1, Ordering::Relaxed);
                 let message = body["message"].as_str().unwrap_or("no message").to_owned();
                 let code = body["code"].as_i64();
-                tracing::warn!(method, path = %call.path, status, ?code, %message, "Discord refused the call");
+                tracing::warn!(method, path = %shown, status, ?code, %message, "Discord refused the call");
                 return Err(ExecError::Rejected {
                     method,
-                    path: call.path,
+                    path: shown.clone(),
                     status,
                     code,
                     message,

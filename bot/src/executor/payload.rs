@@ -33,7 +33,10 @@ fn call(method: Method, path: String, body: Option<Value>, reason: &Option<Strin
 /// see [`super::Executor::execute`]).
 pub fn calls(effect: &Effect) -> Call {
     match effect {
-        Effect::SendMessage { channel, message } => call(
+        Effect::SendMessage { channel, message }
+        | Effect::Announce {
+            channel, message, ..
+        } => call(
             Method::Post,
             format!("/channels/{channel}/messages"),
             Some(message_json(message)),
@@ -297,6 +300,9 @@ fn embed_json(embed: &Embed) -> Value {
         if let Some(timestamp) = embed.timestamp {
             fields.insert("timestamp".into(), json!(iso(timestamp)));
         }
+        if let Some(thumbnail) = &embed.thumbnail {
+            fields.insert("thumbnail".into(), json!({ "url": thumbnail }));
+        }
         fields.retain(|_, value| !value.is_null());
     }
     value
@@ -339,6 +345,12 @@ fn component_json(component: &Component) -> Value {
             }
             button
         }
+        // Discord's premium button: no label, custom id, url or emoji.
+        Component::Premium { sku } => json!({
+            "type": 2,
+            "style": 6,
+            "sku_id": sku.to_string(),
+        }),
         Component::Select {
             custom_id,
             placeholder,

@@ -90,7 +90,11 @@ pub fn announcement(
         AnnounceMode::Channel => settings.announce.channel?,
         AnnounceMode::SameChannel => level_up.channel_hint.or(settings.announce.channel)?,
     };
-    Some(Effect::SendMessage { channel, message })
+    Some(Effect::Announce {
+        guild: level_up.guild,
+        channel,
+        message,
+    })
 }
 
 /// The role changes that make a member's reward roles match `level`, each with an audit reason.
@@ -229,7 +233,8 @@ mod tests {
         // same_channel: the message's channel, else the configured one, else nowhere.
         assert_eq!(
             announcement(&settings, &level_up(Some(GENERAL)), "Tavern"),
-            Some(Effect::SendMessage {
+            Some(Effect::Announce {
+                guild: level_up(None).guild,
                 channel: GENERAL,
                 message: message.clone()
             })
@@ -238,7 +243,8 @@ mod tests {
         settings.announce.channel = Some(LEVELS);
         assert_eq!(
             announcement(&settings, &level_up(None), "Tavern"),
-            Some(Effect::SendMessage {
+            Some(Effect::Announce {
+                guild: level_up(None).guild,
                 channel: LEVELS,
                 message: message.clone()
             })
@@ -246,7 +252,8 @@ mod tests {
         settings.announce.mode = AnnounceMode::Channel;
         assert_eq!(
             announcement(&settings, &level_up(Some(GENERAL)), "Tavern"),
-            Some(Effect::SendMessage {
+            Some(Effect::Announce {
+                guild: level_up(None).guild,
                 channel: LEVELS,
                 message: message.clone()
             })
@@ -299,7 +306,8 @@ mod tests {
         assert_eq!(
             effects,
             vec![
-                Effect::SendMessage {
+                Effect::Announce {
+                    guild: GUILD,
                     channel: GENERAL,
                     message: OutgoingMessage {
                         content: "<@42> reached level 5!".into(),

@@ -141,8 +141,7 @@ pub fn dress(message: &mut OutgoingMessage, branding: &Branding) {
 
 impl Section for Branding {
     const NAME: &'static str = "branding";
-    const DESCRIPTION: &'static str =
-        "premium: the bot's name and avatar on its posts, and the embed theme (colour, footer, thumbnail)";
+    const DESCRIPTION: &'static str = "premium: the bot's name and avatar on its posts, and the embed theme (colour, footer, thumbnail)";
 
     fn validate(&self) -> Result<(), FieldError> {
         if !self.bot_name.is_empty() {

@@ -23,6 +23,8 @@ pub mod tier;
 
 pub use branding::Branding;
 pub use gate::{LimitReached, PremiumRequired};
-pub use service::{EXPIRE, ExpirePayload, ExpirePremium, PremiumError, PremiumService, Source, Status, Window};
+pub use service::{
+    EXPIRE, ExpirePayload, ExpirePremium, PremiumError, PremiumService, Source, Status, Window,
+};
 pub use store::{Entitlement, Grant, IdentityWebhook};
 pub use tier::{LimitKind, Limits, PERKS, Perk, PerkSpec, PremiumConfig, Tier, TierLimits};

@@ -125,6 +125,9 @@ pub struct PremiumService {
     ledger: JobLedger,
     config: RwLock<PremiumConfig>,
     windows: RwLock<HashMap<GuildId, Arc<[Window]>>>,
+    /// Every entitlement as last stored, so one seen again (every interaction carries the
+    /// member's) costs no database round trip.
+    seen: std::sync::Mutex<HashMap<crate::ids::EntitlementId, Entitlement>>,
 }
 
 /// The job kind that marks the end of a guild's premium: it reloads the guild everywhere and
@@ -163,12 +166,16 @@ impl PremiumService {
             ledger,
             config: RwLock::new(PremiumConfig::default()),
             windows: RwLock::new(HashMap::new()),
+            seen: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
     /// Sets the operator's configuration (SKUs and limits); call before [`Self::load`].
     pub fn configure(&self, config: PremiumConfig) {
-        *self.config.write().unwrap_or_else(|poison| poison.into_inner()) = config;
+        *self
+            .config
+            .write()
+            .unwrap_or_else(|poison| poison.into_inner()) = config;
     }
 
     /// The operator's configuration.
@@ -181,7 +188,10 @@ impl PremiumService {
 
     /// The guild's tier at `now`: an in-memory lookup, no database read.
     pub fn tier_at(&self, guild: GuildId, now: UnixMillis) -> Tier {
-        let windows = self.windows.read().unwrap_or_else(|poison| poison.into_inner());
+        let windows = self
+            .windows
+            .read()
+            .unwrap_or_else(|poison| poison.into_inner());
         windows.get(&guild).map_or(Tier::Free, |spans| {
             spans
                 .iter()
@@ -309,9 +319,19 @@ impl PremiumService {
         let grants = store::grants(&self.db).await?;
         let entitlements = store::entitlements(&self.db, None).await?;
         let skus = self.sku_tiers();
+        {
+            let mut seen = self
+                .seen
+                .lock()
+                .unwrap_or_else(|poison| poison.into_inner());
+            seen.clear();
+            seen.extend(entitlements.iter().map(|e| (e.id, e.clone())));
+        }
         let mut all: HashMap<GuildId, Vec<Window>> = HashMap::new();
         for grant in grants {
-            all.entry(grant.guild).or_default().push(grant_window(&grant));
+            all.entry(grant.guild)
+                .or_default()
+                .push(grant_window(&grant));
         }
         for entitlement in entitlements {
             if let Some((guild, window)) = entitlement_window(&entitlement, &skus) {
@@ -322,7 +342,10 @@ impl PremiumService {
             .into_iter()
             .map(|(guild, spans)| (guild, Arc::from(spans)))
             .collect();
-        *self.windows.write().unwrap_or_else(|poison| poison.into_inner()) = next;
+        *self
+            .windows
+            .write()
+            .unwrap_or_else(|poison| poison.into_inner()) = next;
         Ok(())
     }
 
@@ -341,7 +364,10 @@ impl PremiumService {
                 .filter_map(|entitlement| entitlement_window(entitlement, &skus))
                 .map(|(_, window)| window),
         );
-        let mut windows = self.windows.write().unwrap_or_else(|poison| poison.into_inner());
+        let mut windows = self
+            .windows
+            .write()
+            .unwrap_or_else(|poison| poison.into_inner());
         if spans.is_empty() {
             windows.remove(&guild);
         } else {
@@ -466,13 +492,32 @@ impl PremiumService {
     ///
     /// # Errors
     /// Storage errors.
-    pub async fn record_entitlement(&self, entitlement: &Entitlement) -> Result<bool, PremiumError> {
+    pub async fn record_entitlement(
+        &self,
+        entitlement: &Entitlement,
+    ) -> Result<bool, PremiumError> {
+        let known = self
+            .seen
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .get(&entitlement.id)
+            == Some(entitlement);
+        if known {
+            return Ok(false);
+        }
         let now = self.clock.now();
         let previous = store::put_entitlement(&self.db, entitlement, now).await?;
+        self.seen
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .insert(entitlement.id, entitlement.clone());
         if previous.as_ref() == Some(entitlement) {
             return Ok(false);
         }
-        let Some(guild) = entitlement.guild.or(previous.as_ref().and_then(|p| p.guild)) else {
+        let Some(guild) = entitlement
+            .guild
+            .or(previous.as_ref().and_then(|p| p.guild))
+        else {
             return Ok(true);
         };
         if !self.sku_tiers().contains_key(&entitlement.sku.get()) {
@@ -514,7 +559,10 @@ impl PremiumService {
     ///
     /// # Errors
     /// Storage errors.
-    pub async fn replace_entitlements(&self, current: &[Entitlement]) -> Result<usize, PremiumError> {
+    pub async fn replace_entitlements(
+        &self,
+        current: &[Entitlement],
+    ) -> Result<usize, PremiumError> {
         let mut changed = 0;
         for entitlement in current {
             changed += usize::from(self.record_entitlement(entitlement).await?);

@@ -440,10 +440,20 @@ mod tests {
         let mut config = PremiumConfig::default();
         assert_eq!(config.validate(), Ok(()));
         config.skus.insert("abc".into(), Tier::Premium);
-        assert!(config.validate().unwrap_err().contains("`abc` is not a SKU id"));
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .contains("`abc` is not a SKU id")
+        );
         config.skus.clear();
-        config.skus.insert("1300000000000000001".into(), Tier::Premium);
-        assert_eq!(config.sku_for(Tier::Premium), Some(1_300_000_000_000_000_001));
+        config
+            .skus
+            .insert("1300000000000000001".into(), Tier::Premium);
+        assert_eq!(
+            config.sku_for(Tier::Premium),
+            Some(1_300_000_000_000_000_001)
+        );
         config.limits.premium.role_panels = 1;
         let refused = config.validate().unwrap_err();
         assert!(

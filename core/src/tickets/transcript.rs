@@ -131,9 +131,10 @@ impl TicketService {
                 })?,
                 "application/json",
             ),
-            super::export::Format::Html => {
-                (super::export::to_html(&transcript), "text/html; charset=utf-8")
-            }
+            super::export::Format::Html => (
+                super::export::to_html(&transcript),
+                "text/html; charset=utf-8",
+            ),
         })
     }
 

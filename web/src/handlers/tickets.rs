@@ -393,20 +393,16 @@ pub async fn export(
     user: CurrentUser,
     Path((guild, number, format)): Path<(GuildId, i64, String)>,
 ) -> Result<Response, PageError> {
-    if format != "json" && format != "html" {
-        return Err(PageError::NotFound(format!(
-            "transcripts export as json or html, not `{format}`"
-        )));
-    }
-    let (_, transcript) = readable(&app, &user, guild, number).await?;
-    let (body, content_type) = if format == "json" {
-        (
-            export::to_json(&transcript).map_err(PageError::internal)?,
-            "application/json",
-        )
-    } else {
-        (export::to_html(&transcript), "text/html; charset=utf-8")
-    };
+    let kind = export::Format::parse(&format).map_err(PageError::NotFound)?;
+    // Who may read it first; then the premium gate, in the ticket service.
+    readable(&app, &user, guild, number).await?;
+    let (body, content_type) = app
+        .web
+        .core
+        .tickets
+        .export_transcript(guild, number, kind)
+        .await
+        .map_err(|error| PageError::from_core(&error))?;
     app.audit(
         &user,
         "dashboard.tickets.export",

@@ -464,6 +464,7 @@ fn discord_message(message: &OutgoingMessage) -> Markup {
                                 @if *max_values > 1 { " " small.muted { "(up to " (max_values) ")" } }
                                 ul { @for option in options { li { (guildhall_core::text::shown_emojis(&option.label)) @if let Some(text) = &option.description { small { (text) } } } } }
                             },
+                            Component::Premium { .. } => span.dbutton { "Premium" },
                         }
                     }
                 }
