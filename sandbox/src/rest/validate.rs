@@ -131,6 +131,16 @@ fn webhook_name_rules(template: &str, method: &str, body: &Value) -> Vec<Violati
     };
     let lower = name.to_lowercase();
     let mut found = Vec::new();
+    // The execute body's schema is a union one branch of which lacks `username`, so the
+    // document alone lets any length through; Discord does not.
+    let length = name.chars().count();
+    if field == "username" && !(1..=80).contains(&length) {
+        found.push(Violation {
+            path: vec![field.to_owned()],
+            code: "BASE_TYPE_BAD_LENGTH",
+            message: "Must be between 1 and 80 in length.".into(),
+        });
+    }
     for word in ["clyde", "discord"] {
         if lower.contains(word) {
             found.push(Violation {
