@@ -29,6 +29,8 @@ pub mod intents {
     pub const GUILD_MODERATION: u64 = 1 << 2;
     /// GUILD_EXPRESSIONS (formerly GUILD_EMOJIS_AND_STICKERS).
     pub const GUILD_EXPRESSIONS: u64 = 1 << 3;
+    /// GUILD_WEBHOOKS.
+    pub const GUILD_WEBHOOKS: u64 = 1 << 5;
     /// GUILD_VOICE_STATES.
     pub const GUILD_VOICE_STATES: u64 = 1 << 7;
     /// GUILD_PRESENCES (privileged).

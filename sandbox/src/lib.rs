@@ -20,7 +20,7 @@ pub mod model;
 mod ops;
 pub mod payloads;
 pub mod record;
-mod rest;
+pub(crate) mod rest;
 pub mod schema;
 pub mod script;
 pub mod seed;
@@ -221,6 +221,17 @@ fn build_world(seed: &Seed) -> Result<World, SandboxError> {
     for g in &seed.guilds {
         insert_guild(&mut world, g)?;
     }
+    world.skus = seed
+        .skus
+        .iter()
+        .map(|s| model::Sku {
+            id: s.id,
+            kind: s.kind,
+            name: s.name.clone(),
+            slug: s.slug.clone(),
+            flags: s.flags,
+        })
+        .collect();
     Ok(world)
 }
 

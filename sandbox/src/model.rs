@@ -237,7 +237,124 @@ pub struct Message {
     pub interaction: Option<(u64, u8, String, UserId)>,
     /// Every earlier content, oldest first.
     pub history: Vec<String>,
+    /// Set for messages posted through a channel webhook: who the message shows as.
+    pub webhook_author: Option<WebhookAuthor>,
 }
+
+/// The author a webhook's message shows: the webhook's name or the execution's `username`
+/// override, and its avatar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookAuthor {
+    /// The name shown (`username` override, else the webhook's name).
+    pub name: String,
+    /// The avatar hash (the webhook's), if any.
+    pub avatar: Option<String>,
+    /// The `avatar_url` override, if any.
+    pub avatar_url: Option<String>,
+    /// The application that owns the webhook, if any.
+    pub application: Option<u64>,
+}
+
+/// An application's SKU.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sku {
+    /// Its id.
+    pub id: u64,
+    /// Discord's SKU type: 2 durable, 3 consumable, 5 subscription, 6 subscription group.
+    pub kind: u8,
+    /// The customer-facing name.
+    pub name: String,
+    /// The URL slug.
+    pub slug: String,
+    /// SKU flags: AVAILABLE `1 << 2`, GUILD_SUBSCRIPTION `1 << 7`, USER_SUBSCRIPTION `1 << 8`.
+    pub flags: u64,
+}
+
+/// SKU type 3: a consumable one-time purchase (the only kind an entitlement of which can be
+/// consumed).
+pub const SKU_CONSUMABLE: u8 = 3;
+/// SKU type 5: a recurring subscription.
+pub const SKU_SUBSCRIPTION: u8 = 5;
+/// SKU type 6: the group Discord creates for each subscription SKU.
+pub const SKU_SUBSCRIPTION_GROUP: u8 = 6;
+/// SKU flag AVAILABLE.
+pub const SKU_AVAILABLE: u64 = 1 << 2;
+/// SKU flag GUILD_SUBSCRIPTION.
+pub const SKU_GUILD_SUBSCRIPTION: u64 = 1 << 7;
+/// SKU flag USER_SUBSCRIPTION.
+pub const SKU_USER_SUBSCRIPTION: u64 = 1 << 8;
+
+/// Entitlement type 4: TEST_MODE_PURCHASE (what a test entitlement is).
+pub const ENTITLEMENT_TEST_MODE_PURCHASE: u8 = 4;
+/// Entitlement type 8: APPLICATION_SUBSCRIPTION.
+pub const ENTITLEMENT_APPLICATION_SUBSCRIPTION: u8 = 8;
+
+/// A user's or guild's entitlement to a SKU.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entitlement {
+    /// Its id.
+    pub id: u64,
+    /// The SKU.
+    pub sku: u64,
+    /// The user granted it (for a guild subscription, the buyer).
+    pub user: Option<UserId>,
+    /// The guild granted it.
+    pub guild: Option<GuildId>,
+    /// Discord's entitlement type (1..8; 8 APPLICATION_SUBSCRIPTION, 4 TEST_MODE_PURCHASE).
+    pub kind: u8,
+    /// Deleted (refunded, removed by Discord, or a deleted test entitlement).
+    pub deleted: bool,
+    /// When it starts (None for a test entitlement: valid in perpetuity).
+    pub starts_at: Option<UnixMillis>,
+    /// When it ends (None while a subscription is active, and for a test entitlement).
+    pub ends_at: Option<UnixMillis>,
+    /// For consumable SKUs: whether it was consumed.
+    pub consumed: Option<bool>,
+    /// Whether it is a test entitlement (created with `POST /applications/{app}/entitlements`).
+    pub test: bool,
+    /// The subscription it belongs to (subscription entitlements only).
+    pub subscription: Option<u64>,
+}
+
+impl Entitlement {
+    /// Whether it grants access at `now`: not deleted, started, not ended.
+    pub fn active(&self, now: UnixMillis) -> bool {
+        !self.deleted
+            && self.starts_at.is_none_or(|s| s <= now)
+            && self.ends_at.is_none_or(|e| e > now)
+    }
+
+    /// Whether it has ended at `now`.
+    pub fn ended(&self, now: UnixMillis) -> bool {
+        self.ends_at.is_some_and(|e| e <= now)
+    }
+}
+
+/// A channel webhook (type 1, incoming).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Webhook {
+    /// Its id.
+    pub id: u64,
+    /// Its secret token.
+    pub token: String,
+    /// Its channel.
+    pub channel: ChannelId,
+    /// Its guild.
+    pub guild: GuildId,
+    /// Its default name.
+    pub name: String,
+    /// Its default avatar's hash.
+    pub avatar: Option<String>,
+    /// Who created it (the bot user when the bot did).
+    pub creator: UserId,
+    /// The application that created it.
+    pub application: Option<u64>,
+    /// The audit-log reason it was created with.
+    pub reason: Option<String>,
+}
+
+/// The most webhooks a channel holds (then `30007 Maximum number of webhooks reached (15)`).
+pub const MAX_CHANNEL_WEBHOOKS: usize = 15;
 
 /// A ban.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -433,6 +550,12 @@ pub struct World {
     /// Messages the bot posted with `enforce_nonce`, by channel and nonce: a repeat within
     /// [`NONCE_WINDOW_MS`] returns the first message instead of posting again, as Discord does.
     pub nonces: BTreeMap<(ChannelId, String), MessageId>,
+    /// The application's SKUs, in creation order.
+    pub skus: Vec<Sku>,
+    /// Entitlements by id.
+    pub entitlements: BTreeMap<u64, Entitlement>,
+    /// Channel webhooks by id.
+    pub webhooks: BTreeMap<u64, Webhook>,
     last_snowflake: u64,
 }
 
@@ -453,6 +576,9 @@ impl World {
             commands: Vec::new(),
             interactions: BTreeMap::new(),
             nonces: BTreeMap::new(),
+            skus: Vec::new(),
+            entitlements: BTreeMap::new(),
+            webhooks: BTreeMap::new(),
             bot: bot_id,
             last_snowflake: 0,
         }
@@ -537,6 +663,19 @@ impl World {
             Some(member) => g.info().top_position(&member.info()),
             None => 0,
         }
+    }
+
+    /// The entitlements an interaction carries: the invoking user's active ones plus, in a
+    /// guild, the guild's active ones (not deleted, not ended), oldest first.
+    pub fn active_entitlements(&self, user: UserId, guild: Option<GuildId>) -> Vec<&Entitlement> {
+        let now = self.now();
+        self.entitlements
+            .values()
+            .filter(|e| e.active(now))
+            .filter(|e| {
+                (e.user == Some(user) && e.guild.is_none()) || (guild.is_some() && e.guild == guild)
+            })
+            .collect()
     }
 
     /// The DM channel between the bot and a user, creating it if needed.

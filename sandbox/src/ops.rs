@@ -23,6 +23,8 @@ pub(crate) struct Draft {
     pub interaction: Option<(u64, u8, String, UserId)>,
     /// `allowed_mentions` without "everyone": @everyone/@here in the text mention no one.
     pub suppress_everyone: bool,
+    /// For a message posted through a channel webhook: who it shows as.
+    pub webhook_author: Option<crate::model::WebhookAuthor>,
 }
 
 /// Parses `<@id>`, `<@!id>` and `<@&id>` mentions.
@@ -97,13 +99,19 @@ impl State {
         let id = MessageId::new(self.world.snowflake());
         let guild = self.world.channels.get(&channel).and_then(|c| c.guild);
         let (users, roles) = mentions(&draft.content);
-        let mention_everyone = mentions_everyone(
-            &self.world,
-            channel,
-            author,
-            &draft.content,
-            draft.suppress_everyone,
-        );
+        // A webhook is no member: its @everyone pings unless `allowed_mentions` says otherwise.
+        let mention_everyone = if draft.webhook_author.is_some() {
+            !draft.suppress_everyone
+                && (draft.content.contains("@everyone") || draft.content.contains("@here"))
+        } else {
+            mentions_everyone(
+                &self.world,
+                channel,
+                author,
+                &draft.content,
+                draft.suppress_everyone,
+            )
+        };
         let message = Message {
             id,
             channel,
@@ -123,6 +131,7 @@ impl State {
             webhook_id: draft.webhook,
             interaction: draft.interaction,
             history: Vec::new(),
+            webhook_author: draft.webhook_author,
         };
         self.world
             .messages
@@ -152,10 +161,16 @@ impl State {
         components: Option<Vec<Value>>,
     ) -> Option<Message> {
         let now = self.world.now();
-        let author = self.world.message(channel, id)?.author;
-        let everyone = content
-            .as_deref()
-            .map(|text| mentions_everyone(&self.world, channel, author, text, false));
+        let original = self.world.message(channel, id)?;
+        let author = original.author;
+        let by_webhook = original.webhook_author.is_some();
+        let everyone = content.as_deref().map(|text| {
+            if by_webhook {
+                text.contains("@everyone") || text.contains("@here")
+            } else {
+                mentions_everyone(&self.world, channel, author, text, false)
+            }
+        });
         let message = self.world.message_mut(channel, id)?;
         if let Some(content) = content {
             let old = std::mem::replace(&mut message.content, content);
@@ -551,6 +566,8 @@ impl State {
     pub(crate) fn delete_channel(&mut self, channel: ChannelId) -> Option<Channel> {
         let c = self.world.channels.remove(&channel)?;
         self.world.messages.remove(&channel);
+        // A channel's webhooks go with it.
+        self.world.webhooks.retain(|_, w| w.channel != channel);
         let Some(guild) = c.guild else {
             return Some(c);
         };
@@ -570,6 +587,36 @@ impl State {
             self.emit("CHANNEL_DELETE", Some(guild), Some(intents::GUILDS), data);
         }
         Some(c)
+    }
+
+    /// Dispatches ENTITLEMENT_CREATE, _UPDATE or _DELETE with an entitlement's current state,
+    /// whatever the session's intents (none covers them). A guild's entitlement goes to the
+    /// guild's shard, a user's to shard 0, as other events without a guild.
+    pub(crate) fn entitlement_event(&mut self, name: &'static str, id: u64) {
+        let Some(e) = self.world.entitlements.get(&id) else {
+            return;
+        };
+        let data = payloads::entitlement(&self.world, e, false);
+        let guild = e.guild;
+        self.emit(name, guild, None, data);
+    }
+
+    /// Dispatches WEBHOOKS_UPDATE for a channel (to sessions with GUILD_WEBHOOKS).
+    pub(crate) fn webhooks_changed(&mut self, guild: GuildId, channel: ChannelId) {
+        let data = json!({"guild_id": guild.to_string(), "channel_id": channel.to_string()});
+        self.emit(
+            "WEBHOOKS_UPDATE",
+            Some(guild),
+            Some(intents::GUILD_WEBHOOKS),
+            data,
+        );
+    }
+
+    /// Deletes a webhook (dispatching WEBHOOKS_UPDATE).
+    pub(crate) fn remove_webhook(&mut self, id: u64) -> Option<crate::model::Webhook> {
+        let hook = self.world.webhooks.remove(&id)?;
+        self.webhooks_changed(hook.guild, hook.channel);
+        Some(hook)
     }
 
     /// Sends an INTERACTION_CREATE (always delivered, like Discord).

@@ -7,7 +7,8 @@ use guildhall_core::permissions::OverwriteTarget;
 use serde_json::{Value, json};
 
 use crate::model::{
-    Channel, ChannelKind, CustomEmoji, Guild, Member, Message, Role, VoiceState, World,
+    Channel, ChannelKind, CustomEmoji, Entitlement, Guild, Member, Message, Role, Sku, VoiceState,
+    Webhook, World,
 };
 
 /// RFC 3339 text of a time.
@@ -213,10 +214,30 @@ pub fn message(world: &World, m: &Message) -> Value {
             })
         })
         .collect();
+    let author = match &m.webhook_author {
+        // A webhook's message shows the webhook as its author: its id, the name it posted
+        // under, and `bot: true`.
+        Some(w) => json!({
+            "id": m.author.to_string(),
+            "username": w.name,
+            "discriminator": "0000",
+            "global_name": null,
+            "avatar": w.avatar,
+            "avatar_decoration_data": null,
+            "banner": null,
+            "accent_color": null,
+            "bot": true,
+            "public_flags": 0,
+            "flags": 0,
+            "primary_guild": null,
+            "collectibles": null,
+        }),
+        None => user(world, m.author),
+    };
     let mut value = json!({
         "id": m.id.to_string(),
         "channel_id": m.channel.to_string(),
-        "author": user(world, m.author),
+        "author": author,
         "content": m.content,
         "timestamp": time(m.timestamp),
         "edited_timestamp": m.edited.map(time),
@@ -233,9 +254,18 @@ pub fn message(world: &World, m: &Message) -> Value {
         "flags": m.flags,
     });
     if let Some(map) = value.as_object_mut() {
-        if let Some(app) = m.webhook_id {
-            map.insert("webhook_id".into(), json!(app.to_string()));
-            map.insert("application_id".into(), json!(app.to_string()));
+        match (m.webhook_id, &m.webhook_author) {
+            (Some(hook), Some(w)) => {
+                map.insert("webhook_id".into(), json!(hook.to_string()));
+                if let Some(app) = w.application {
+                    map.insert("application_id".into(), json!(app.to_string()));
+                }
+            }
+            (Some(app), None) => {
+                map.insert("webhook_id".into(), json!(app.to_string()));
+                map.insert("application_id".into(), json!(app.to_string()));
+            }
+            _ => {}
         }
         if let Some((id, kind, name, by)) = &m.interaction {
             map.insert(
@@ -492,4 +522,76 @@ pub fn normalize_components(components: Vec<Value>) -> Vec<Value> {
             c
         })
         .collect()
+}
+
+/// A SKU object as `GET /applications/{app}/skus` lists it (with the live payload's extra
+/// fields, as Discord's documented example shows them).
+pub fn sku(world: &World, s: &Sku) -> Value {
+    json!({
+        "id": s.id.to_string(),
+        "type": s.kind,
+        "dependent_sku_id": null,
+        "application_id": world.bot.to_string(),
+        "manifest_labels": null,
+        "access_type": 1,
+        "name": s.name,
+        "features": [],
+        "release_date": null,
+        "premium": false,
+        "slug": s.slug,
+        "flags": s.flags,
+        "show_age_gate": false,
+    })
+}
+
+/// An entitlement object. `partial` is what creating a test entitlement answers: no
+/// `subscription_id`, `starts_at` or `ends_at` (Discord: "valid in perpetuity").
+pub fn entitlement(world: &World, e: &Entitlement, partial: bool) -> Value {
+    let mut value = json!({
+        "id": e.id.to_string(),
+        "sku_id": e.sku.to_string(),
+        "application_id": world.bot.to_string(),
+        "promotion_id": null,
+        "type": e.kind,
+        "deleted": e.deleted,
+        "gift_code_flags": 0,
+        "guild_id": e.guild.map(|g| g.to_string()),
+    });
+    let Some(map) = value.as_object_mut() else {
+        return value;
+    };
+    if let Some(user) = e.user {
+        map.insert("user_id".into(), json!(user.to_string()));
+    }
+    if let Some(consumed) = e.consumed {
+        map.insert("consumed".into(), json!(consumed));
+    }
+    if !partial {
+        map.insert("starts_at".into(), json!(e.starts_at.map(time)));
+        map.insert("ends_at".into(), json!(e.ends_at.map(time)));
+        if let Some(subscription) = e.subscription {
+            map.insert("subscription_id".into(), json!(subscription.to_string()));
+        }
+    }
+    value
+}
+
+/// A channel webhook object. `with_token` is what its creator and `MANAGE_WEBHOOKS` see (with
+/// `user` and `token`); a request authenticated by the token itself gets neither `user` nor
+/// anything more than the token it already has.
+pub fn webhook(world: &World, w: &Webhook, by_token: bool) -> Value {
+    let mut value = json!({
+        "application_id": w.application.map(|a| a.to_string()),
+        "avatar": w.avatar,
+        "channel_id": w.channel.to_string(),
+        "guild_id": w.guild.to_string(),
+        "id": w.id.to_string(),
+        "name": w.name,
+        "type": 1,
+        "token": w.token,
+    });
+    if !by_token && let Some(map) = value.as_object_mut() {
+        map.insert("user".into(), user(world, w.creator));
+    }
+    value
 }

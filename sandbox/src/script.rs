@@ -6,13 +6,15 @@
 
 use std::time::Duration;
 
+use guildhall_core::clock::UnixMillis;
 use guildhall_core::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
 use guildhall_core::permissions::Permissions;
 use serde_json::{Map, Value, json};
 
 use crate::model::{
-    Channel, ChannelKind, CustomEmoji, INTERACTION_ACK_WINDOW, InteractionState, Member, Message,
-    RejectedCallback, Role, User, VoiceState,
+    Channel, ChannelKind, CustomEmoji, ENTITLEMENT_APPLICATION_SUBSCRIPTION, Entitlement,
+    INTERACTION_ACK_WINDOW, InteractionState, Member, Message, RejectedCallback, Role,
+    SKU_GUILD_SUBSCRIPTION, SKU_SUBSCRIPTION, Sku, User, VoiceState, Webhook,
 };
 use crate::ops::Draft;
 use crate::{Sandbox, State, payloads};
@@ -405,7 +407,11 @@ impl Sandbox {
             "app_permissions": app_perms.0.to_string(),
             "locale": "en-US",
             "guild_locale": "en-US",
-            "entitlements": [],
+            "entitlements": world
+                .active_entitlements(user, Some(guild))
+                .into_iter()
+                .map(|e| payloads::entitlement(world, e, false))
+                .collect::<Vec<_>>(),
             "authorizing_integration_owners": {"0": guild.to_string()},
             "context": 0,
             "attachment_size_limit": 26_214_400,
@@ -987,6 +993,139 @@ impl Sandbox {
         self.with(|st| {
             st.delete_channel(channel);
         });
+    }
+}
+
+/// Premium: SKUs, entitlements as Discord's store and subscriptions change them, and channel
+/// webhooks as moderators change them in Discord's UI.
+impl Sandbox {
+    /// The application's SKUs, in creation order.
+    pub fn skus(&self) -> Vec<Sku> {
+        self.inner.lock().world.skus.clone()
+    }
+
+    /// The id of the application's guild subscription SKU (type 5 with GUILD_SUBSCRIPTION;
+    /// [`crate::seed::small::PREMIUM_SKU`] in every seed), if it has one.
+    pub fn premium_sku(&self) -> Option<u64> {
+        self.inner
+            .lock()
+            .world
+            .skus
+            .iter()
+            .find(|s| s.kind == SKU_SUBSCRIPTION && s.flags & SKU_GUILD_SUBSCRIPTION != 0)
+            .map(|s| s.id)
+    }
+
+    /// A member buys a guild subscription for a guild: a type 8 APPLICATION_SUBSCRIPTION
+    /// entitlement with `guild_id`, the buyer as `user_id`, `starts_at` now and `ends_at: null`
+    /// (ENTITLEMENT_CREATE). Returns its id.
+    ///
+    /// # Panics
+    /// When the guild, the SKU or the user is unknown.
+    pub fn subscribe_guild(&self, guild: GuildId, sku: u64, buyer: UserId) -> u64 {
+        self.with(|st| {
+            assert!(st.world.guild(guild).is_some(), "no guild {guild}");
+            assert!(st.world.skus.iter().any(|s| s.id == sku), "no SKU {sku}");
+            assert!(st.world.user(buyer).is_some(), "no user {buyer}");
+            let id = st.world.snowflake();
+            let subscription = st.world.snowflake();
+            let now = st.world.now();
+            st.world.entitlements.insert(
+                id,
+                Entitlement {
+                    id,
+                    sku,
+                    user: Some(buyer),
+                    guild: Some(guild),
+                    kind: ENTITLEMENT_APPLICATION_SUBSCRIPTION,
+                    deleted: false,
+                    starts_at: Some(now),
+                    ends_at: None,
+                    consumed: Some(false),
+                    test: false,
+                    subscription: Some(subscription),
+                },
+            );
+            st.entitlement_event("ENTITLEMENT_CREATE", id);
+            id
+        })
+    }
+
+    /// A cancelled subscription's period ends: `ends_at` is set (ENTITLEMENT_UPDATE). Discord
+    /// sends nothing when the subscription is cancelled, only this when its period is over.
+    ///
+    /// # Panics
+    /// When the entitlement is unknown.
+    pub fn end_entitlement(&self, id: u64, ends_at: UnixMillis) {
+        self.with(|st| {
+            st.world
+                .entitlements
+                .get_mut(&id)
+                .unwrap_or_else(|| panic!("no entitlement {id}"))
+                .ends_at = Some(ends_at);
+            st.entitlement_event("ENTITLEMENT_UPDATE", id);
+        });
+    }
+
+    /// Discord refunds (or removes) an entitlement: `deleted: true` (ENTITLEMENT_DELETE).
+    ///
+    /// # Panics
+    /// When the entitlement is unknown.
+    pub fn refund_entitlement(&self, id: u64) {
+        self.with(|st| {
+            st.world
+                .entitlements
+                .get_mut(&id)
+                .unwrap_or_else(|| panic!("no entitlement {id}"))
+                .deleted = true;
+            st.entitlement_event("ENTITLEMENT_DELETE", id);
+        });
+    }
+
+    /// A test entitlement for a guild, as `POST /applications/{app}/entitlements` with
+    /// `owner_type` 1 makes it (ENTITLEMENT_CREATE). Returns its id.
+    ///
+    /// # Panics
+    /// When Discord would refuse it (unknown SKU or guild, one already granted).
+    pub fn create_test_entitlement(&self, sku: u64, guild: GuildId) -> u64 {
+        self.with(|st| {
+            crate::rest::monetization::create_test(
+                st,
+                sku,
+                crate::rest::monetization::Owner::Guild(guild),
+            )
+            .unwrap_or_else(|e| panic!("test entitlement refused: {} {}", e.code, e.message))
+            .id
+        })
+    }
+
+    /// Every entitlement, deleted and ended ones included, oldest first.
+    pub fn entitlements(&self) -> Vec<Entitlement> {
+        self.inner
+            .lock()
+            .world
+            .entitlements
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// A moderator deletes a webhook in Discord's UI (WEBHOOKS_UPDATE): its id and token stop
+    /// working (10015), and the bot has to create a new one. False when there was none.
+    pub fn delete_webhook(&self, id: u64) -> bool {
+        self.with(|st| st.remove_webhook(id).is_some())
+    }
+
+    /// A channel's webhooks, oldest first.
+    pub fn webhooks(&self, channel: ChannelId) -> Vec<Webhook> {
+        self.inner
+            .lock()
+            .world
+            .webhooks
+            .values()
+            .filter(|w| w.channel == channel)
+            .cloned()
+            .collect()
     }
 }
 

@@ -250,6 +250,21 @@ impl SeedGuild {
     }
 }
 
+/// One of the application's SKUs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedSku {
+    /// Its id.
+    pub id: u64,
+    /// Discord's SKU type (5 SUBSCRIPTION, 6 SUBSCRIPTION_GROUP, 2 DURABLE, 3 CONSUMABLE).
+    pub kind: u8,
+    /// The customer-facing name.
+    pub name: String,
+    /// The URL slug.
+    pub slug: String,
+    /// SKU flags.
+    pub flags: u64,
+}
+
 /// Everything the stand-in starts with.
 #[derive(Debug, Clone)]
 pub struct Seed {
@@ -267,6 +282,10 @@ pub struct Seed {
     pub heartbeat_interval_ms: u64,
     /// Privileged intents the application may not use (IDENTIFY with them closes with 4014).
     pub disallowed_intents: u64,
+    /// The application's SKUs: by default the guild subscription "Guildhall Premium"
+    /// ([`small::PREMIUM_SKU`]) and the SUBSCRIPTION_GROUP SKU Discord creates with it
+    /// ([`small::PREMIUM_SKU_GROUP`]).
+    pub skus: Vec<SeedSku>,
 }
 
 impl Default for Seed {
@@ -290,7 +309,21 @@ impl Seed {
             guilds: Vec::new(),
             heartbeat_interval_ms: 41_250,
             disallowed_intents: 0,
+            skus: premium_skus(),
         }
+    }
+
+    /// Adds a SKU (a consumable or durable one, say, for entitlement tests).
+    #[must_use]
+    pub fn sku(mut self, id: u64, kind: u8, name: &str, flags: u64) -> Self {
+        self.skus.push(SeedSku {
+            id,
+            kind,
+            name: name.to_owned(),
+            slug: name.to_lowercase().replace(' ', "-"),
+            flags,
+        });
+        self
     }
 
     /// Adds a user.
@@ -365,6 +398,26 @@ impl Seed {
     }
 }
 
+/// The SKUs of a guild subscription as Discord makes them: the SUBSCRIPTION SKU (type 5,
+/// AVAILABLE | GUILD_SUBSCRIPTION) and the SUBSCRIPTION_GROUP SKU (type 6) created with it,
+/// which shares its name, slug and flags and is listed first.
+pub fn premium_skus() -> Vec<SeedSku> {
+    use crate::model::{
+        SKU_AVAILABLE, SKU_GUILD_SUBSCRIPTION, SKU_SUBSCRIPTION, SKU_SUBSCRIPTION_GROUP,
+    };
+    let sku = |id: u64, kind: u8| SeedSku {
+        id,
+        kind,
+        name: "Guildhall Premium".into(),
+        slug: "guildhall-premium".into(),
+        flags: SKU_AVAILABLE | SKU_GUILD_SUBSCRIPTION,
+    };
+    vec![
+        sku(small::PREMIUM_SKU_GROUP, SKU_SUBSCRIPTION_GROUP),
+        sku(small::PREMIUM_SKU, SKU_SUBSCRIPTION),
+    ]
+}
+
 /// What @everyone grants by default in seeds.
 pub fn default_everyone() -> Permissions {
     Permissions::VIEW_CHANNEL
@@ -404,6 +457,7 @@ pub fn bot_permissions() -> Permissions {
         | Permissions::ATTACH_FILES
         | Permissions::ADD_REACTIONS
         | Permissions::VIEW_AUDIT_LOG
+        | Permissions::MANAGE_WEBHOOKS
 }
 
 /// What the Moderator role grants in seeds.
@@ -499,6 +553,11 @@ pub mod small {
     pub const WAVE_EMOJI: u64 = snowflake(T, 50);
     /// The id of the test guild's animated custom emoji `:party_parrot:`.
     pub const PARTY_EMOJI: u64 = snowflake(T, 51);
+    /// The application's guild subscription SKU "Guildhall Premium" (type 5, flags 132) in
+    /// every seed ([`crate::Sandbox::premium_sku`] returns it too).
+    pub const PREMIUM_SKU: u64 = snowflake(T - 4_500_000, 41);
+    /// The SUBSCRIPTION_GROUP SKU (type 6) Discord creates with [`PREMIUM_SKU`].
+    pub const PREMIUM_SKU_GROUP: u64 = snowflake(T - 4_500_000, 40);
 }
 
 #[cfg(test)]

@@ -49,6 +49,7 @@ pub(crate) fn draft_from(body: &Value, prefix: &str) -> Result<Draft, ApiError> 
         kind: if reply { 19 } else { 0 },
         webhook: None,
         interaction: None,
+        webhook_author: None,
     })
 }
 

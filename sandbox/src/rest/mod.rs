@@ -6,8 +6,10 @@ mod guilds;
 mod interactions;
 mod members;
 mod messages;
+pub(crate) mod monetization;
 pub(crate) mod oauth;
 pub(crate) mod validate;
+mod webhooks;
 
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -211,6 +213,42 @@ pub(crate) fn mid(text: &str) -> Result<MessageId, ApiError> {
 }
 pub(crate) fn rid(text: &str) -> Result<RoleId, ApiError> {
     id(text, ApiError::unknown_role)
+}
+
+/// A query string checked against its operation's declared query parameters.
+pub(crate) struct Query<'a> {
+    req: &'a Req,
+}
+
+impl Query<'_> {
+    pub(crate) fn snowflake(&self, key: &str) -> Option<u64> {
+        self.req.query(key).and_then(|v| v.parse().ok())
+    }
+    pub(crate) fn integer(&self, key: &str) -> Option<i64> {
+        self.req.query(key).and_then(|v| v.parse().ok())
+    }
+    pub(crate) fn boolean(&self, key: &str) -> Option<bool> {
+        self.req
+            .query(key)
+            .map(|v| matches!(v, "true" | "True" | "1"))
+    }
+}
+
+/// Checks a request's query string against the OpenAPI document's parameters for the route
+/// (`400 50035` with Discord's errors, e.g. `limit` outside 1–100), then reads it.
+pub(crate) fn query_checks<'a>(
+    req: &'a Req,
+    method: &str,
+    segs: &[&str],
+) -> Result<Query<'a>, ApiError> {
+    let spec = crate::schema::spec();
+    if let Some(template) = spec.template_for(method, segs) {
+        let violations = spec.query_violations(template, method, &req.query);
+        if !violations.is_empty() {
+            return Err(ApiError::form(&violations));
+        }
+    }
+    Ok(Query { req })
 }
 
 /// The bot must have `perm` guild-wide.
@@ -602,6 +640,11 @@ fn authorize(req: &Req) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Whether a `/webhooks/{id}/…` id is the application's (an interaction's webhook).
+fn is_app(st: &State, id: &str) -> bool {
+    id == st.world.bot.to_string()
+}
+
 fn route(inner: &Inner, st: &mut State, req: &Req) -> Answer {
     let segs: Vec<&str> = req.segs.iter().map(String::as_str).collect();
     let m = req.method.as_str();
@@ -669,15 +712,52 @@ fn route(inner: &Inner, st: &mut State, req: &Req) -> Answer {
         ("POST", ["interactions", id, token, "callback"]) => {
             interactions::callback(st, id, token, req)
         }
-        ("POST", ["webhooks", app, token]) => interactions::followup(st, app, token, req),
-        ("GET", ["webhooks", app, token, "messages", msg]) => {
+        // `/webhooks/{application id}/{interaction token}` is an interaction's webhook;
+        // any other id is a channel webhook's.
+        ("POST", ["webhooks", app, token]) if is_app(st, app) => {
+            interactions::followup(st, app, token, req)
+        }
+        ("GET", ["webhooks", app, token, "messages", msg]) if is_app(st, app) => {
             interactions::get_message(st, app, token, msg)
         }
-        ("PATCH", ["webhooks", app, token, "messages", msg]) => {
+        ("PATCH", ["webhooks", app, token, "messages", msg]) if is_app(st, app) => {
             interactions::edit_message(st, app, token, msg, req)
         }
-        ("DELETE", ["webhooks", app, token, "messages", msg]) => {
+        ("DELETE", ["webhooks", app, token, "messages", msg]) if is_app(st, app) => {
             interactions::delete_message(st, app, token, msg)
+        }
+        ("POST", ["webhooks", id, token]) => webhooks::execute(st, id, token, req),
+        ("GET", ["webhooks", id, token, "messages", msg]) => {
+            webhooks::get_message(st, id, token, msg)
+        }
+        ("PATCH", ["webhooks", id, token, "messages", msg]) => {
+            webhooks::edit_message(st, id, token, msg, req)
+        }
+        ("DELETE", ["webhooks", id, token, "messages", msg]) => {
+            webhooks::delete_message(st, id, token, msg)
+        }
+        ("GET", ["webhooks", id]) => webhooks::get(st, id, req),
+        ("DELETE", ["webhooks", id]) => webhooks::delete(st, id, req),
+        ("GET", ["webhooks", id, token]) => webhooks::get_with_token(st, id, token),
+        ("DELETE", ["webhooks", id, token]) => webhooks::delete_with_token(st, id, token),
+        ("POST", ["channels", c, "webhooks"]) => webhooks::create(st, c, req),
+        ("GET", ["channels", c, "webhooks"]) => webhooks::list_channel(st, c),
+        ("GET", ["guilds", g, "webhooks"]) => webhooks::list_guild(st, g),
+        ("GET", ["applications", app, "skus"]) => monetization::list_skus(st, app),
+        ("GET", ["applications", app, "entitlements"]) => {
+            monetization::list_entitlements(st, app, req)
+        }
+        ("POST", ["applications", app, "entitlements"]) => {
+            monetization::create_entitlement(st, app, req)
+        }
+        ("GET", ["applications", app, "entitlements", e]) => {
+            monetization::get_entitlement(st, app, e)
+        }
+        ("DELETE", ["applications", app, "entitlements", e]) => {
+            monetization::delete_entitlement(st, app, e)
+        }
+        ("POST", ["applications", app, "entitlements", e, "consume"]) => {
+            monetization::consume(st, app, e)
         }
         _ => Err(ApiError::new(404, 0, "404: Not Found")),
     }

@@ -104,9 +104,59 @@ pub(crate) fn violations(
         Some(schema) => spec.violations(value, schema, Mode::Request),
         None => Vec::new(),
     };
-    for violation in discord_rules(template, method, value) {
+    for violation in discord_rules(template, method, value)
+        .into_iter()
+        .chain(webhook_name_rules(template, method, value))
+    {
         if !found.contains(&violation) {
             found.push(violation);
+        }
+    }
+    found
+}
+
+/// A webhook's name (and an execution's `username` override) follows Discord's username rules:
+/// no "clyde" or "discord" in it, whatever the case (`USERNAME_INVALID_CONTAINS`), and not
+/// "everyone" or "here" (`USERNAME_INVALID`). Its length (1–80) is in the document.
+fn webhook_name_rules(template: &str, method: &str, body: &Value) -> Vec<Violation> {
+    let field = match (method.to_ascii_uppercase().as_str(), template) {
+        ("POST", "/channels/{channel_id}/webhooks")
+        | ("PATCH", "/webhooks/{webhook_id}")
+        | ("PATCH", "/webhooks/{webhook_id}/{webhook_token}") => "name",
+        ("POST", "/webhooks/{webhook_id}/{webhook_token}") => "username",
+        _ => return Vec::new(),
+    };
+    let Some(name) = body.get(field).and_then(Value::as_str) else {
+        return Vec::new();
+    };
+    let lower = name.to_lowercase();
+    let mut found = Vec::new();
+    // The execute body's schema is a union one branch of which lacks `username`, so the
+    // document alone lets any length through; Discord does not.
+    let length = name.chars().count();
+    if field == "username" && !(1..=80).contains(&length) {
+        found.push(Violation {
+            path: vec![field.to_owned()],
+            code: "BASE_TYPE_BAD_LENGTH",
+            message: "Must be between 1 and 80 in length.".into(),
+        });
+    }
+    for word in ["clyde", "discord"] {
+        if lower.contains(word) {
+            found.push(Violation {
+                path: vec![field.to_owned()],
+                code: "USERNAME_INVALID_CONTAINS",
+                message: format!("Username cannot contain \"{word}\""),
+            });
+        }
+    }
+    for word in ["everyone", "here"] {
+        if lower.trim() == word {
+            found.push(Violation {
+                path: vec![field.to_owned()],
+                code: "USERNAME_INVALID",
+                message: format!("Username cannot be \"{word}\""),
+            });
         }
     }
     found

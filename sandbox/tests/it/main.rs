@@ -14,6 +14,7 @@ mod interactions;
 mod oauth;
 mod openapi;
 mod payloads;
+mod premium;
 mod rules;
 mod scripting;
 mod serenity_client;

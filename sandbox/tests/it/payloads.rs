@@ -52,6 +52,10 @@ pub fn check_frame(frame: &Value) -> Event {
         "GUILD_MEMBERS_CHUNK" => typed::<GuildMembersChunkEvent>(&name, d),
         "GUILD_EMOJIS_UPDATE" => typed::<GuildEmojisUpdateEvent>(&name, d),
         "GUILD_UPDATE" => typed::<GuildUpdateEvent>(&name, d),
+        "ENTITLEMENT_CREATE" => typed::<EntitlementCreateEvent>(&name, d),
+        "ENTITLEMENT_UPDATE" => typed::<EntitlementUpdateEvent>(&name, d),
+        "ENTITLEMENT_DELETE" => typed::<EntitlementDeleteEvent>(&name, d),
+        "WEBHOOKS_UPDATE" => typed::<WebhookUpdateEvent>(&name, d),
         other => panic!("the test does not know {other}"),
     }
     match serde_json::from_value::<GatewayEvent>(frame.clone()) {

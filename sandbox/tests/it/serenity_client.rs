@@ -88,3 +88,63 @@ async fn a_serenity_client_connects_receives_events_and_calls_rest() {
     shards.shutdown_all().await;
     let _ = task.await;
 }
+
+#[tokio::test]
+async fn serenitys_premium_calls_work_against_the_stand_in() {
+    use serenity::all::{
+        ApplicationId, ChannelId, CreateWebhook, EntitlementOwner, ExecuteWebhook, GuildId, SkuId,
+    };
+    let sb = Sandbox::start(Seed::small()).await.unwrap();
+    let http = HttpBuilder::new(sb.bot_token())
+        .proxy(sb.api_base())
+        .ratelimiter_disabled(true)
+        .build();
+    http.set_application_id(ApplicationId::new(sb.application_id()));
+    let premium = SkuId::new(sb.premium_sku().unwrap());
+
+    let skus = http.get_skus().await.unwrap();
+    assert!(skus.iter().any(|s| s.id == premium));
+    let guild = GuildId::new(GUILD.get());
+    let created = http
+        .create_test_entitlement(premium, EntitlementOwner::Guild(guild))
+        .await
+        .unwrap();
+    let listed = http
+        .get_entitlements(
+            None,
+            Some(vec![premium]),
+            None,
+            None,
+            Some(10),
+            Some(guild),
+            Some(true),
+        )
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id, created.id);
+    http.delete_test_entitlement(created.id).await.unwrap();
+    assert!(sb.entitlements()[0].deleted);
+
+    let webhook = ChannelId::new(GENERAL.get())
+        .create_webhook(
+            &http,
+            CreateWebhook::new("Relay").audit_log_reason("premium"),
+        )
+        .await
+        .unwrap();
+    let message = webhook
+        .execute(
+            &http,
+            true,
+            ExecuteWebhook::new().content("hello").username("Cozy Bot"),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(message.author.name, "Cozy Bot");
+    assert_eq!(message.webhook_id, Some(webhook.id));
+    assert_eq!(sb.messages(GENERAL)[0].content, "hello");
+    webhook.delete(&http).await.unwrap();
+    assert!(sb.webhooks(GENERAL).is_empty());
+}
