@@ -67,6 +67,9 @@ enum Command {
     /// The guilds the bot is in.
     #[command(subcommand)]
     Guilds(commands::guilds::Command),
+    /// Premium: grant or revoke a tier, list premium guilds, show a guild's limits and use.
+    #[command(subcommand)]
+    Premium(commands::premium::Command),
     /// The running instance's shards.
     #[command(subcommand)]
     Shards(commands::shards::Command),
@@ -122,6 +125,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Commands(command) => commands::slash::run(&options, command).await,
         Command::Feature(command) => command.run(&options).await,
         Command::Guilds(command) => commands::guilds::run(&options, command).await,
+        Command::Premium(command) => commands::premium::run(&options, command).await,
         Command::Shards(command) => commands::shards::run(&options, command).await,
         Command::Logs(command) => commands::logs::run(&options, command).await,
         Command::Refusals(args) => commands::refusals::run(&options, args).await,

@@ -311,6 +311,16 @@ pub enum Component {
     },
 }
 
+impl Component {
+    /// Its `custom_id`; a premium button has none.
+    pub fn custom_id(&self) -> Option<&str> {
+        match self {
+            Self::Button { custom_id, .. } | Self::Select { custom_id, .. } => Some(custom_id),
+            Self::Premium { .. } => None,
+        }
+    }
+}
+
 /// A label's leading custom emoji (`<:name:id>`, `<a:name:id>`) and the rest of the label, or
 /// no emoji and the whole label: how a component's emoji travels in this Discord-free model.
 pub fn label_emoji(label: &str) -> (Option<crate::text::CustomEmoji<'_>>, &str) {

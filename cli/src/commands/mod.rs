@@ -13,6 +13,7 @@ pub mod levels;
 pub mod logs;
 pub mod migrate;
 pub mod moderation;
+pub mod premium;
 pub mod refusals;
 pub mod roles;
 pub mod serve;

@@ -9,7 +9,7 @@
 //! [`PremiumService::check_limit`]; grants, entitlements and the `premium.expire` job),
 //! `gate.rs` (the wall and the limit sentence every surface shows, with Discord's premium
 //! button), `branding.rs` (the `branding` section: the custom bot name and avatar, and the
-//! embed theme applied by [`branding::dress`]), `store.rs` (SQL).
+//! embed theme applied by [`branding::dress`]), `store.rs` (SQL), `usage.rs` (each limit's use).
 //!
 //! When premium ends nothing is deleted: what needs premium stops where it starts or runs (the
 //! gate), pages mark it paused with the reason, limits refuse new items only, and timers
@@ -20,6 +20,7 @@ pub mod gate;
 pub mod service;
 pub mod store;
 pub mod tier;
+pub mod usage;
 
 pub use branding::Branding;
 pub use gate::{LimitReached, PremiumRequired};
@@ -28,3 +29,4 @@ pub use service::{
 };
 pub use store::{Entitlement, Grant, IdentityWebhook};
 pub use tier::{LimitKind, Limits, PERKS, Perk, PerkSpec, PremiumConfig, Tier, TierLimits};
+pub use usage::{LimitUse, Paused, paused, usage};

@@ -343,7 +343,7 @@ fn claim_buttons(message: &OutgoingMessage) -> Vec<String> {
         .flat_map(|row| row.0.iter())
         .filter_map(|component| match component {
             Component::Button { custom_id, .. } => Some(custom_id.clone()),
-            Component::Select { .. } => None,
+            Component::Select { .. } | Component::Premium { .. } => None,
         })
         .collect()
 }

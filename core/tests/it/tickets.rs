@@ -134,10 +134,7 @@ async fn tickets_are_numbered_per_guild_and_one_is_open_per_member_per_panel() {
         let ids: Vec<String> = first.welcome.components[0]
             .0
             .iter()
-            .map(|component| match component {
-                Component::Button { custom_id, .. } => custom_id.clone(),
-                Component::Select { custom_id, .. } => custom_id.clone(),
-            })
+            .map(|component| component.custom_id().unwrap_or_default().to_owned())
             .collect();
         assert_eq!(
             ids,
@@ -627,10 +624,10 @@ async fn an_idle_ticket_is_warned_then_closed_once_and_activity_postpones_it() {
         assert_eq!(
             TicketButton::parse(
                 match &sink.performed()[1] {
-                    Effect::SendMessage { message, .. } => match &message.components[0].0[0] {
-                        Component::Button { custom_id, .. } => custom_id.clone(),
-                        Component::Select { custom_id, .. } => custom_id.clone(),
-                    },
+                    Effect::SendMessage { message, .. } => message.components[0].0[0]
+                        .custom_id()
+                        .unwrap_or_default()
+                        .to_owned(),
                     other => panic!("{other:?}"),
                 }
                 .as_str()
