@@ -21,7 +21,7 @@ use crate::auth::sessions::{Session, SessionStore, UserGuild};
 use crate::auth::{self, token};
 use crate::error::PageError;
 use crate::features::{self, FeaturePages};
-use crate::handlers::{actions, health, login, pages, pickers, settings_form};
+use crate::handlers::{actions, health, login, pages, pickers, premium, settings_form};
 use crate::metrics::{self, HttpMetrics};
 use crate::routes;
 use crate::{WebConfig, WebState};
@@ -751,6 +751,9 @@ pub fn router_with(state: WebState, features: &[FeaturePages]) -> Router {
         .route(routes::OPERATOR, guarded(&app, get(pages::operator)))
         .route(routes::JOB_CANCEL, guarded(&app, post(actions::cancel_job)))
         .route(routes::JOB_RETRY, guarded(&app, post(actions::retry_job)))
+        .route(routes::PREMIUM_GRANT, guarded(&app, post(premium::grant)))
+        .route(routes::PREMIUM_REVOKE, guarded(&app, post(premium::revoke)))
+        .route(routes::GUILD_PREMIUM, guarded(&app, get(premium::page)))
         .route(routes::LOGOUT, guarded(&app, post(login::logout)))
         .route(routes::LOGIN, get(login::login))
         .route(routes::AUTH_CALLBACK, get(login::callback))

@@ -140,6 +140,10 @@ pub const SETTINGS_TABS: &[Tab] = &[
         label: "History",
         path: routes::guild_history,
     },
+    Tab {
+        label: "Premium",
+        path: routes::guild_premium,
+    },
 ];
 
 /// The features of `group` with pages, in order.

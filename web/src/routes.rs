@@ -28,6 +28,10 @@ pub const OPERATOR: &str = "/operator";
 pub const JOB_CANCEL: &str = "/operator/jobs/{job}/cancel";
 /// Template of [`job_retry`].
 pub const JOB_RETRY: &str = "/operator/jobs/{job}/retry";
+/// Grants a tier to a guild (POST, operators: `guild`, `until`, `note`).
+pub const PREMIUM_GRANT: &str = "/operator/premium/grant";
+/// Template of [`premium_revoke`].
+pub const PREMIUM_REVOKE: &str = "/operator/premium/{guild}/revoke";
 /// Liveness: 200 while the process serves.
 pub const HEALTHZ: &str = "/healthz";
 /// Readiness: the database and the coordination backend answer.
@@ -49,6 +53,8 @@ pub const GUILD_SETTINGS: &str = "/guilds/{guild}/settings";
 pub const GUILD_HISTORY: &str = "/guilds/{guild}/settings/history";
 /// Template of [`guild_settings_form`] (GET the section's generic form, POST it).
 pub const GUILD_SETTINGS_FORM: &str = "/guilds/{guild}/settings/{section}";
+/// Template of [`guild_premium`].
+pub const GUILD_PREMIUM: &str = "/guilds/{guild}/premium";
 /// Template of [`guild_rollback`].
 pub const GUILD_ROLLBACK: &str = "/guilds/{guild}/settings/history/{entry}/rollback";
 
@@ -381,6 +387,16 @@ pub fn leaderboard_data(guild: GuildId, page: u64) -> String {
     format!("/leaderboard/{guild}/data?page={page}")
 }
 
+/// Revokes a guild's premium grant (POST, operators).
+pub fn premium_revoke(guild: GuildId) -> String {
+    format!("/operator/premium/{guild}/revoke")
+}
+
+/// A guild's tier, limits and use, perks and what is paused.
+pub fn guild_premium(guild: GuildId) -> String {
+    format!("/guilds/{guild}/premium")
+}
+
 /// Cancels a job (POST, operators).
 pub fn job_cancel(job: JobId) -> String {
     format!("/operator/jobs/{job}/cancel")
@@ -442,6 +458,8 @@ mod tests {
         assert_eq!(guild_features(id), filled(GUILD_FEATURES, &g));
         assert_eq!(guild_settings(id), filled(GUILD_SETTINGS, &g));
         assert_eq!(guild_history(id), filled(GUILD_HISTORY, &g));
+        assert_eq!(guild_premium(id), filled(GUILD_PREMIUM, &g));
+        assert_eq!(premium_revoke(id), filled(PREMIUM_REVOKE, &g));
         assert_eq!(
             guild_rollback(id, 7),
             filled(GUILD_ROLLBACK, &[("guild", "42"), ("entry", "7")])

@@ -192,6 +192,13 @@ pub async fn operator(State(app): State<App>, user: CurrentUser) -> Result<Marku
             .counts()
             .await
             .map_err(PageError::internal)?,
+        premium: web.core.premium.premium_guilds(),
+        grants: web
+            .core
+            .premium
+            .grants()
+            .await
+            .map_err(PageError::internal)?,
     };
     Ok(pages::operator(&user, &data))
 }

@@ -462,6 +462,7 @@ async fn roles_page(
             names: &roles.names,
             pickers: &pickers(app, user, guild),
             roles_on: settings.features.roles,
+            timed_allowed: app.web.core.roles.timed_allowed(guild),
             flash: flash.as_ref(),
         },
     ))

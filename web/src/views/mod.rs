@@ -9,6 +9,7 @@ pub mod levels;
 pub mod moderation;
 pub mod pages;
 pub mod pickers;
+pub mod premium;
 pub mod roles;
 pub mod settings_form;
 pub mod tickets;

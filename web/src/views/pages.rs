@@ -296,6 +296,10 @@ pub struct OperatorData {
     pub jobs: Vec<JobRecord>,
     /// Jobs by state.
     pub counts: Vec<(JobState, i64)>,
+    /// Guilds above free now.
+    pub premium: Vec<guildhall_core::premium::Status>,
+    /// The operator's grants.
+    pub grants: Vec<guildhall_core::premium::Grant>,
 }
 
 /// The operator page.
@@ -341,6 +345,7 @@ pub fn operator(user: &CurrentUser, data: &OperatorData) -> Markup {
                     td { (guild.left_at.map(when).unwrap_or_default()) }
                 } } }
             } }
+            (super::premium::operator_section(&user.csrf, &data.premium, &data.grants, &data.guilds))
             h2 { "Jobs" }
             div.scroll { table #jobs {
                 thead { tr { th { "Id" } th { "Kind" } th { "Guild" } th { "State" } th { "Due" } th { "Attempts" } th { "Error" } th {} } }

@@ -231,6 +231,8 @@ pub struct RolesPage<'a> {
     pub pickers: &'a Pickers,
     /// Whether `features.roles` is on (auto roles need it).
     pub roles_on: bool,
+    /// Whether the server's tier has timed roles (without, timed panels are paused).
+    pub timed_allowed: bool,
     /// What the last action did, or why it was refused.
     pub flash: Option<&'a Flash>,
 }
@@ -497,6 +499,7 @@ fn status(guild: &GuildAccess, channel: ChannelId, status: &PanelStatus) -> Mark
 fn panels_table(
     guild: &GuildAccess,
     csrf: &str,
+    timed_allowed: bool,
     panels: &[PanelRow],
     names: &HashMap<RoleId, String>,
 ) -> Markup {
@@ -513,7 +516,12 @@ fn panels_table(
                         td { a href=(routes::guild_role_panel(guild.id, panel.id)) { (panel.title) } }
                         td { (guild.names.channel(panel.channel)) }
                         td { (panel.style.as_str()) ", " (panel.choice.as_str())
-                            @if let Some(secs) = panel.timed_secs { ", lasts " (humanize(secs)) } }
+                            @if let Some(secs) = panel.timed_secs {
+                                ", lasts " (humanize(secs))
+                                @if !timed_allowed {
+                                    br; a.state.paused href=(routes::guild_premium(guild.id)) title="Timed roles need Guildhall Premium; the panel is kept and resumes with premium. Roles already given still end on time." { "paused: needs premium" }
+                                }
+                            } }
                         td { ul.options { @for option in &panel.options { li {
                             @if let Some(emoji) = &option.emoji { (guildhall_core::text::shown_emojis(emoji)) " " }
                             (option.label) " " small.muted { (role_name(option.role, names)) }
@@ -610,7 +618,7 @@ pub fn roles(user: &CurrentUser, guild: &GuildAccess, content: &RolesPage<'_>) -
                 p.flash.error[!flash.ok] #roles-flash role=(if flash.ok { "status" } else { "alert" }) { (flash.message) }
             }
             h2 { "Role panels" }
-            (panels_table(guild, &user.csrf, content.panels, content.names))
+            (panels_table(guild, &user.csrf, content.timed_allowed, content.panels, content.names))
             h2 { "New panel" }
             p.muted { "The bot posts the panel in the channel; members click to take or give back its roles. Every role must sit below the bot's highest role." }
             (builder_form(guild, &user.csrf, content.builder, content.pickers))
