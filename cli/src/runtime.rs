@@ -25,8 +25,9 @@ const STOP_GRACE: Duration = Duration::from_secs(5);
 
 /// How often settings changed by other processes are looked for when no announcement arrives.
 const SETTINGS_SYNC: Duration = Duration::from_secs(2);
-/// How often every guild's tier is reloaded when no announcement arrives.
-const PREMIUM_SYNC: Duration = Duration::from_secs(30);
+/// How often premium changes made by other processes are looked for when no announcement
+/// arrives.
+const PREMIUM_SYNC: Duration = Duration::from_secs(2);
 
 /// The job kinds this process runs and their handlers: the process-wide ones (scheduled settings
 /// changes, the ledger's and the recent-message store's housekeeping), then, when a bot token is

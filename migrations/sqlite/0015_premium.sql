@@ -32,3 +32,11 @@ CREATE TABLE premium_webhooks (
     created_at BIGINT NOT NULL,
     PRIMARY KEY (guild_id, channel_id)
 );
+
+-- One row per change of a guild's grant or entitlements, so other processes without Redis
+-- reload only the guilds that changed (polled by id, like the settings history).
+CREATE TABLE premium_changes (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    guild_id BIGINT NOT NULL,
+    at       BIGINT NOT NULL
+);

@@ -17,6 +17,7 @@ mod leaderboard;
 mod levels;
 mod migrate;
 mod moderation;
+mod premium;
 mod roles;
 mod roles_dashboard;
 mod serve;

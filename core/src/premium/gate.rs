@@ -69,9 +69,8 @@ impl LimitReached {
             None => String::new(),
         };
         format!(
-            "This server has {} {}; the {} tier allows {}.{more} Delete one to make another.",
-            self.count,
-            self.kind.noun(),
+            "This server has {}; the {} tier allows {}.{more} Delete one to make another.",
+            self.kind.counted_noun(self.count),
             self.tier.title(),
             self.limit,
         )
@@ -117,6 +116,18 @@ mod tests {
         assert_eq!(
             reached.sentence(),
             "This server has 5 role panels; the Free tier allows 5. Guildhall Premium allows 50. Delete one to make another."
+        );
+        let one = LimitReached {
+            count: 1,
+            limit: 1,
+            kind: LimitKind::Giveaways,
+            ..reached
+        };
+        assert!(
+            one.sentence()
+                .starts_with("This server has 1 giveaway running; the Free tier allows 1."),
+            "{}",
+            one.sentence()
         );
     }
 }

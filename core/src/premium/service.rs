@@ -128,6 +128,8 @@ pub struct PremiumService {
     /// Every entitlement as last stored, so one seen again (every interaction carries the
     /// member's) costs no database round trip.
     seen: std::sync::Mutex<HashMap<crate::ids::EntitlementId, Entitlement>>,
+    /// The newest `premium_changes` id this process has applied.
+    seen_change: std::sync::atomic::AtomicI64,
 }
 
 /// The job kind that marks the end of a guild's premium: it reloads the guild everywhere and
@@ -167,6 +169,7 @@ impl PremiumService {
             config: RwLock::new(PremiumConfig::default()),
             windows: RwLock::new(HashMap::new()),
             seen: std::sync::Mutex::new(HashMap::new()),
+            seen_change: std::sync::atomic::AtomicI64::new(0),
         }
     }
 
@@ -316,6 +319,10 @@ impl PremiumService {
     /// # Errors
     /// Storage errors.
     pub async fn load(&self) -> Result<(), PremiumError> {
+        // Changes after this id are applied by the next poll, so none is missed.
+        let latest = store::latest_change(&self.db).await?;
+        self.seen_change
+            .fetch_max(latest, std::sync::atomic::Ordering::SeqCst);
         let grants = store::grants(&self.db).await?;
         let entitlements = store::entitlements(&self.db, None).await?;
         let skus = self.sku_tiers();
@@ -587,8 +594,10 @@ impl PremiumService {
         Ok(())
     }
 
-    /// Reloads the guild here and tells the other processes.
+    /// Reloads the guild here and tells the other processes (the bus, and the change log
+    /// they poll).
     async fn changed(&self, guild: GuildId) -> Result<(), PremiumError> {
+        store::note_change(&self.db, guild, self.clock.now()).await?;
         self.reload(guild).await?;
         if let Err(error) = self.coordination.publish(TOPIC, &guild.to_string()).await {
             // The others still pick it up at their next poll.
@@ -598,7 +607,9 @@ impl PremiumService {
     }
 
     /// Keeps this process's tiers in step with changes made anywhere: reloads a guild when a
-    /// change is announced, and everything every `poll`.
+    /// change is announced, and every `poll` the guilds the change log names since the last
+    /// (another process without Redis, or a lost message). Ends need no poll: a tier's end is
+    /// compared with the clock at every lookup.
     ///
     /// # Errors
     /// When the subscription cannot be made.
@@ -630,14 +641,27 @@ impl PremiumService {
                             Err(error) => tracing::warn!(%error, "unreadable premium announcement"),
                         }
                     }
-                    _ = ticker.tick() => {
-                        if let Err(error) = service.load().await {
-                            tracing::warn!(%error, "could not reload premium");
-                        }
-                    }
+                    _ = ticker.tick() => service.poll_changes().await,
                 }
             }
         }))
+    }
+
+    /// Reloads the guilds whose premium changed since the last poll.
+    pub async fn poll_changes(&self) {
+        use std::sync::atomic::Ordering;
+        let after = self.seen_change.load(Ordering::SeqCst);
+        match store::changed_since(&self.db, after).await {
+            Ok((guilds, latest)) => {
+                for guild in guilds {
+                    if let Err(error) = self.reload(guild).await {
+                        tracing::warn!(%guild, %error, "could not reload premium");
+                    }
+                }
+                self.seen_change.fetch_max(latest, Ordering::SeqCst);
+            }
+            Err(error) => tracing::warn!(%error, "could not poll premium changes"),
+        }
     }
 
     /// Runs an [`EXPIRE`] job: reloads the guild everywhere and audits the end when the guild

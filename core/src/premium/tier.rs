@@ -241,6 +241,19 @@ impl LimitKind {
         }
     }
 
+    /// What it counts, in a sentence, for `count` of them ("1 role panel", "5 role panels").
+    pub fn counted_noun(self, count: u64) -> String {
+        let noun = self.noun();
+        if count != 1 {
+            return format!("{count} {noun}");
+        }
+        let one = match self {
+            Self::Giveaways => "giveaway running",
+            other => other.noun().strip_suffix('s').unwrap_or(noun),
+        };
+        format!("1 {one}")
+    }
+
     /// Whether a feature built so far counts it (the others are enforced by their issues).
     pub fn counted(self) -> bool {
         matches!(self, Self::RolePanels | Self::Giveaways)
