@@ -1,5 +1,5 @@
-//! Figures for the foundation: the hot-path settings read, coordination operations, and the job
-//! ledger's throughput and lateness. Prints a table; asserts nothing.
+//! Figures for the foundation: the hot-path settings read and premium tier lookup, coordination
+//! operations, and the job ledger's throughput and lateness. Prints a table; asserts nothing.
 //!
 //! `cargo bench -p guildhall-core --bench foundation` (PostgreSQL and Redis rows appear when
 //! `DATABASE_URL` / `REDIS_URL` are set).
@@ -243,6 +243,58 @@ async fn ledger_throughput(backend: &str, db: &Db, jobs: u32, concurrency: u32) 
 }
 
 #[tokio::main]
+/// The premium gate on the message path: each guild's tier from memory (10,000 guilds, one in
+/// ten premium, half of those with an end), no database read.
+async fn premium_lookup(db: &Db) {
+    let clock: SharedClock = Arc::new(SystemClock);
+    let coordination: Arc<dyn Coordination> = Arc::new(MemoryCoordination::new(Arc::clone(&clock)));
+    let ledger = JobLedger::new(db.clone(), Arc::clone(&clock), 3);
+    let premium = guildhall_core::premium::PremiumService::new(
+        db.clone(),
+        Arc::clone(&clock),
+        coordination,
+        ledger,
+    );
+    let guilds: Vec<GuildId> = (1..=10_000).map(GuildId::new).collect();
+    let now = clock.now();
+    for (index, guild) in guilds
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| index % 10 == 0)
+    {
+        let until = (index % 20 == 0).then(|| now.plus(Duration::from_secs(86_400)));
+        premium
+            .grant(
+                *guild,
+                guildhall_core::premium::Tier::Premium,
+                until,
+                "bench",
+                "",
+            )
+            .await
+            .unwrap();
+    }
+    let operations = 5_000_000u64;
+    let start = Instant::now();
+    for index in 0..operations {
+        let guild = guilds[(index % 10_000) as usize];
+        black_box(premium.tier_at(guild, now));
+    }
+    row(
+        "premium: tier lookup (10,000 guilds, message path)",
+        &per_op(start.elapsed(), operations),
+    );
+    let start = Instant::now();
+    for index in 0..operations {
+        let guild = guilds[(index % 10_000) as usize];
+        black_box(premium.allows(guild, guildhall_core::premium::Perk::TimedRoles));
+    }
+    row(
+        "premium: gate check with the clock (allows)",
+        &per_op(start.elapsed(), operations),
+    );
+}
+
 async fn main() {
     println!(
         "guildhall foundation benchmarks ({} cores)",
@@ -251,6 +303,7 @@ async fn main() {
     let sqlite = testing::sqlite_unmigrated().await;
     sqlite.db.migrate().await.unwrap();
     settings_read(&sqlite.db).await;
+    premium_lookup(&sqlite.db).await;
     coordination_ops(
         "memory",
         &MemoryCoordination::new(Arc::new(SystemClock)),

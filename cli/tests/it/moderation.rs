@@ -463,7 +463,8 @@ async fn a_ticket_opens_a_private_thread_and_closing_stores_its_transcript() {
         &["serve"],
         &web_env,
         &[(small::GUILD, "features.tickets", "on")],
-        |_| async {},
+        // Transcript export is premium.
+        |db| crate::premium::premium_before_start(db, small::GUILD),
     )
     .await;
     stack.sandbox.wait_for_sessions(1, WITHIN).await;

@@ -9,6 +9,27 @@ use serde_json::Value;
 use crate::dashboard::{self, Dashboard};
 use crate::e2e::{Stack, WITHIN};
 
+/// Gives `guild` premium (no end) in `db` before a process starts, which loads it: for the
+/// tests of premium features that are not about premium.
+pub(crate) async fn premium_before_start(
+    db: guildhall_core::db::Db,
+    guild: guildhall_core::ids::GuildId,
+) {
+    guildhall_core::premium::store::put_grant(
+        &db,
+        &guildhall_core::premium::Grant {
+            guild,
+            tier: guildhall_core::premium::Tier::Premium,
+            expires_at: None,
+            granted_by: "operator:test".into(),
+            granted_at: guildhall_core::clock::UnixMillis(0),
+            note: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+}
+
 /// `guildhall serve` with the dashboard, `env` and the guild's settings stored first.
 async fn serve(sandbox: Sandbox, env: &[(&str, &str)], settings: &[(&str, &str)]) -> (Stack, u16) {
     let port = dashboard::free_port();

@@ -203,10 +203,16 @@ async fn a_panel_button_toggles_its_role_and_a_role_above_the_bot_is_refused_at_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_timed_role_is_removed_on_time_after_a_restart() {
-    let mut stack = Stack::start_with(
-        Seed::small(),
+    let sandbox = guildhall_sandbox::Sandbox::start(Seed::small())
+        .await
+        .unwrap();
+    // Timed roles are premium.
+    let mut stack = Stack::on_configured_then(
+        sandbox,
         &["serve"],
+        &[],
         &[(small::GUILD, "features.roles", "on")],
+        |db| crate::premium::premium_before_start(db, small::GUILD),
     )
     .await;
     stack.ready().await;

@@ -30,3 +30,6 @@ pub use service::{
 pub use store::{Entitlement, Grant, IdentityWebhook};
 pub use tier::{LimitKind, Limits, PERKS, Perk, PerkSpec, PremiumConfig, Tier, TierLimits};
 pub use usage::{LimitUse, Paused, paused, usage};
+
+#[cfg(test)]
+mod tests;

@@ -512,6 +512,8 @@ async fn refused_builder(
 fn refusal_words(error: &RoleError) -> Option<String> {
     match error {
         RoleError::Invalid(message) | RoleError::Refused { message, .. } => Some(message.clone()),
+        RoleError::Premium(wall) => Some(wall.sentence()),
+        RoleError::Limit(reached) => Some(reached.sentence()),
         _ => None,
     }
 }

@@ -308,6 +308,45 @@ async fn a_panel_made_in_the_builder_is_stored_and_its_post_scheduled() {
     );
     assert!(jobs(&harness, POST_PANEL).await.is_empty());
 
+    // A timed panel needs premium: refused beside the form with the wall's sentence, nothing
+    // stored.
+    let free = create(
+        &mut owner,
+        &[
+            ("channel", &channel),
+            ("title", "Pings"),
+            ("opt_role_0", &member_role),
+            ("timed", "7d"),
+        ],
+    )
+    .await;
+    assert_eq!(free.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = free.text().await.unwrap();
+    assert!(
+        page.contains("Timed roles need Guildhall Premium; this server is on the Free tier"),
+        "{page}"
+    );
+    assert!(
+        service(&harness)
+            .panels(small::GUILD)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    harness
+        .state
+        .core
+        .premium
+        .grant(
+            small::GUILD,
+            guildhall_core::premium::Tier::Premium,
+            None,
+            "operator:test",
+            "",
+        )
+        .await
+        .unwrap();
+
     // A good one: stored with its options, its post scheduled for the bot.
     let created = create(
         &mut owner,

@@ -209,6 +209,30 @@ async fn transcripts_download_as_json_and_self_contained_html() {
     let mut owner = harness.login(small::OWNER).await;
     let base = format!("/guilds/{}/tickets/{number}/export", small::GUILD);
 
+    // Transcript export is premium: 402 with the wall's sentence on the free tier.
+    let locked = owner.get(&format!("{base}/json")).await;
+    assert_eq!(locked.status(), StatusCode::PAYMENT_REQUIRED);
+    assert!(
+        locked
+            .text()
+            .await
+            .unwrap()
+            .contains("Transcript export need Guildhall Premium")
+    );
+    harness
+        .state
+        .core
+        .premium
+        .grant(
+            small::GUILD,
+            guildhall_core::premium::Tier::Premium,
+            None,
+            "operator:test",
+            "",
+        )
+        .await
+        .unwrap();
+
     let json = owner.get(&format!("{base}/json")).await;
     assert_eq!(json.status(), StatusCode::OK);
     assert_eq!(json.headers()["content-type"], "application/json");
