@@ -242,7 +242,6 @@ async fn ledger_throughput(backend: &str, db: &Db, jobs: u32, concurrency: u32) 
     assert!(leftover.is_empty());
 }
 
-#[tokio::main]
 /// The premium gate on the message path: each guild's tier from memory (10,000 guilds, one in
 /// ten premium, half of those with an end), no database read.
 async fn premium_lookup(db: &Db) {
@@ -295,6 +294,7 @@ async fn premium_lookup(db: &Db) {
     );
 }
 
+#[tokio::main]
 async fn main() {
     println!(
         "guildhall foundation benchmarks ({} cores)",
