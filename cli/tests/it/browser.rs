@@ -549,6 +549,7 @@ async fn the_dashboard_fits_a_desktop_and_a_phone_and_names_what_it_shows() {
         ("roles", format!("{web}/guilds/{guild}/roles")),
         ("giveaway", giveaway_page.clone()),
         ("automod", format!("{web}/guilds/{guild}/automod")),
+        ("premium", format!("{web}/guilds/{guild}/premium")),
         ("operator", format!("{web}/operator")),
         ("servers", format!("{web}/")),
     ];
