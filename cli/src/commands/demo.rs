@@ -76,7 +76,19 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
     // The stand-in's OAuth2 approves every login as the first guild's owner: one click.
     let owner = seed_owner.context("the demo seed has no guild")?;
     sandbox.set_oauth_user(owner);
+    // The demo's visitor runs the instance too: the operator page (shards, jobs, premium) is
+    // theirs.
+    if settings.web.operators.is_empty() {
+        settings.web.operators = vec![owner.to_string()];
+    }
 
+    // The stand-in sells a guild subscription: the demo's premium follows its entitlements.
+    if let Some(sku) = sandbox.premium_sku() {
+        settings
+            .premium
+            .skus
+            .insert(sku.to_string(), guildhall_core::premium::Tier::Premium);
+    }
     let db = app::open_db(&settings).await?;
     db.migrate().await.context("migrating the demo database")?;
     let services = Services::on(&settings, db).await?.with_live(live);
@@ -106,6 +118,22 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
             .set_key(first_guild, key, value, "demo")
             .await?;
     }
+    // The first guild is premium (the others show the free tier), with its own bot name on
+    // announcements (level-ups arrive through a webhook).
+    services
+        .premium
+        .grant(
+            first_guild,
+            guildhall_core::premium::Tier::Premium,
+            None,
+            "demo",
+            "the demo's premium server",
+        )
+        .await?;
+    services
+        .config
+        .set_key(first_guild, "branding.bot_name", "Hearth Keeper", "demo")
+        .await?;
     if let Some((channel, staff)) = help_desk {
         open_help_desk(&services, first_guild, channel, staff, owner).await?;
     }

@@ -9,6 +9,7 @@ mod levels;
 mod moderation;
 mod pages;
 mod pickers;
+mod premium;
 mod probe;
 mod references;
 mod roles;
