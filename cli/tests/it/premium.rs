@@ -320,6 +320,8 @@ async fn a_premium_guilds_level_up_goes_out_through_its_webhook_with_its_name_an
             ),
             ("branding.bot_name", "Tavern Keeper"),
             ("branding.avatar_url", "https://example.com/keeper.png"),
+            ("branding.embed_colour", "#123456"),
+            ("branding.embed_footer", "The Tavern"),
         ],
     )
     .await;
@@ -400,6 +402,20 @@ async fn a_premium_guilds_level_up_goes_out_through_its_webhook_with_its_name_an
                 .as_str()
                 .is_some_and(|c| c.starts_with("GG "))
     }));
+
+    // The guild's embed theme on every embed the bot sends it, answers included (which stay
+    // the bot's own, not the webhook's).
+    let (rank, callback) = slash(&stack, small::MEMBER_C, "rank", vec![]).await;
+    let embed = &callback["data"]["embeds"][0];
+    assert_eq!(embed["color"], 0x12_34_56, "{callback}");
+    assert!(
+        embed["footer"]["text"]
+            .as_str()
+            .is_some_and(|footer| footer.ends_with(" · The Tavern")),
+        "{callback}"
+    );
+    assert!(callback["data"].get("username").is_none(), "{callback}");
+    assert!(!rank.embeds.is_empty());
 
     // A moderator deletes the webhook in Discord: the next announcement makes a new one.
     assert!(stack.sandbox.delete_webhook(webhook.parse().unwrap()));
