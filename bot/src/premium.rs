@@ -55,7 +55,7 @@ fn from_json(value: &Value) -> Option<Entitlement> {
     let time = |key: &str| {
         value[key]
             .as_str()
-            .and_then(|text| chrono_free_rfc3339(text))
+            .and_then(chrono_free_rfc3339)
     };
     Some(Entitlement {
         id: EntitlementId::new(id("id")?),

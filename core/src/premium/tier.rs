@@ -354,7 +354,7 @@ impl TierLimits {
 }
 
 /// `[premium]` in `guildhall.toml`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PremiumConfig {
     /// Discord SKU ids (guild subscriptions) and the tier each grants:
@@ -362,15 +362,6 @@ pub struct PremiumConfig {
     pub skus: BTreeMap<String, Tier>,
     /// The limits by tier.
     pub limits: TierLimits,
-}
-
-impl Default for PremiumConfig {
-    fn default() -> Self {
-        Self {
-            skus: BTreeMap::new(),
-            limits: TierLimits::default(),
-        }
-    }
 }
 
 impl PremiumConfig {
