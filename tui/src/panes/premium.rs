@@ -47,9 +47,6 @@ const FIXED_COLUMNS: usize = 7 + 29 + 3 + 2 + 2;
 /// The widest source cell (`test entitlement`).
 const SOURCE_COLUMN: usize = 16;
 
-/// What the end of a grant may be, for the prompt and the errors.
-const ACCEPTED: &str = "+30d, an RFC 3339 time (2027-03-01T00:00:00Z), or nothing for no end";
-
 /// One guild on the premium pane.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PremiumRow {
@@ -136,17 +133,24 @@ pub fn ends_text(until: Option<UnixMillis>, now: UnixMillis) -> String {
     )
 }
 
-/// `in 30 days`, `in 1 day`, under a day `in 5h 20m`, and `3d ago` once past.
+/// `in 30 days` (days of the calendar in UTC, as it reads beside a date), `in 1 day`; under a
+/// day `in 5h 20m`; once past `3d ago`.
 fn in_days(at: UnixMillis, now: UnixMillis) -> String {
-    const DAY: Duration = Duration::from_secs(86_400);
-    if at <= now {
+    const DAY: i64 = 86_400_000;
+    if at.0 - now.0 < DAY {
         return relative(at, now);
     }
-    match at.since(now).as_secs() / DAY.as_secs() {
-        0 => relative(at, now),
+    match at.0.div_euclid(DAY) - now.0.div_euclid(DAY) {
         1 => "in 1 day".to_owned(),
         days => format!("in {days} days"),
     }
+}
+
+/// What the end of a grant may be, for the errors: the example time is 30 days from `now`.
+fn accepted(now: UnixMillis) -> String {
+    let example = now.plus(Duration::from_secs(30 * 86_400)).to_rfc3339();
+    let date = example.get(..10).unwrap_or("2030-01-01");
+    format!("+30d, an RFC 3339 time ({date}T00:00:00Z), or nothing for no end")
 }
 
 /// The premium guilds now, after reading every grant and entitlement again (another process —
@@ -252,12 +256,13 @@ fn parse_end(typed: &str, now: UnixMillis) -> Result<Option<UnixMillis>, Failure
     if typed.is_empty() {
         return Ok(None);
     }
-    let until =
-        parse_when(typed, now).map_err(|_| format!("`{typed}` is not an end; give {ACCEPTED}"))?;
+    let until = parse_when(typed, now)
+        .map_err(|_| format!("`{typed}` is not an end; give {}", accepted(now)))?;
     if until <= now {
         return Err(format!(
-            "{} UTC has passed; give a time in the future: {ACCEPTED}",
-            date_time(until)
+            "{} UTC has passed; give a time in the future: {}",
+            date_time(until),
+            accepted(now)
         ));
     }
     Ok(Some(until))
@@ -394,11 +399,12 @@ impl Premium {
             self.notice = Some(Notice::Failed(why));
             return;
         };
-        let now = self.data_at();
-        let question = format!(
-            "Revoke the premium grant of {name} ({})? Its Discord subscriptions stay.",
-            ends_text(grant.expires_at, now)
-        );
+        let runs = match grant.expires_at {
+            Some(_) => format!("It runs {}", ends_text(grant.expires_at, self.data_at())),
+            None => "It has no end".to_owned(),
+        };
+        let question =
+            format!("Revoke the premium grant of {name}? {runs}; Discord subscriptions stay.");
         let guild = row.guild;
         let then = self.change(
             guild,
@@ -593,7 +599,11 @@ impl Premium {
                     "premium for {} ends (+30d, RFC 3339, empty: no end): ",
                     fit(name, 24)
                 ),
-                Stage::Note { name, .. } => format!("note for {}'s grant: ", fit(name, 24)),
+                Stage::Note { name, end, .. } => format!(
+                    "note for the grant to {} ({}): ",
+                    fit(name, 24),
+                    if end.is_empty() { "no end" } else { end }
+                ),
             };
             Line::from(format!("{prompt}{text}▏"))
         } else if let Some(notice) = &self.notice {
@@ -712,5 +722,55 @@ impl Component for Premium {
             key("r", "revoke the grant"),
             key("R", "reload"),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ends_read_in_days_of_the_calendar() {
+        // 2027-01-15T08:00:00Z.
+        let now = UnixMillis(1_800_000_000_000);
+        let day = Duration::from_secs(86_400);
+        assert_eq!(ends_text(None, now), "no end");
+        assert_eq!(
+            ends_text(Some(now.plus(30 * day)), now),
+            "until 2027-02-14 (in 30 days)"
+        );
+        // A moment later the date is the same, and so are the days.
+        let later = now.plus(Duration::from_secs(1));
+        assert_eq!(
+            ends_text(Some(now.plus(30 * day)), later),
+            "until 2027-02-14 (in 30 days)"
+        );
+        assert_eq!(in_days(now.plus(day), now), "in 1 day");
+        assert_eq!(
+            in_days(now.plus(Duration::from_secs(5 * 3_600)), now),
+            "in 5h"
+        );
+        assert_eq!(in_days(now.minus(3 * day), now), "3d ago");
+    }
+
+    #[test]
+    fn an_end_is_empty_a_delay_or_a_future_time() {
+        let now = UnixMillis(1_800_000_000_000);
+        assert_eq!(parse_end("  ", now), Ok(None));
+        assert_eq!(
+            parse_end("+30d", now),
+            Ok(Some(now.plus(Duration::from_secs(30 * 86_400))))
+        );
+        assert!(parse_end("2027-03-01T00:00:00Z", now).unwrap().is_some());
+        let past = parse_end("2027-01-15T07:59:59Z", now).unwrap_err();
+        assert!(
+            past.starts_with("2027-01-15 07:59 UTC has passed"),
+            "{past}"
+        );
+        let unread = parse_end("soon", now).unwrap_err();
+        assert!(
+            unread.contains("+30d, an RFC 3339 time (2027-02-14T00:00:00Z), or nothing"),
+            "{unread}"
+        );
     }
 }

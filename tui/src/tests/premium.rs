@@ -127,7 +127,7 @@ async fn a_grant_with_an_end_it_cannot_use_writes_nothing() {
     harness.key(KeyCode::Char('g')).await;
     harness.keys("+30d").await;
     harness.key(KeyCode::Enter).await;
-    screen_has(&harness, "note for Tavern of Testing's grant:");
+    screen_has(&harness, "note for the grant to Tavern of Testing (+30d):");
     harness.key(KeyCode::Esc).await;
     assert_eq!(harness.app.input_mode(), InputMode::Normal);
 
