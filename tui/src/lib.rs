@@ -1,11 +1,12 @@
 //! Guildhall's terminal console (ratatui + crossterm), a library the `guildhall console`
 //! command calls with [`run`].
 //!
-//! Nine panes — overview (shards, event rates, guilds), migrations, guild settings with history
-//! and rollback, live logs, the job ledger, a guild's moderation cases, a guild's top members
-//! by XP, a guild's timed roles with early removal and a guild's giveaways with their controls
-//! — each a [`panes::Component`], listed once in the registry [`panes::PANES`]; the per-guild
-//! lists share one component, [`panes::list::GuildList`]. Keys become
+//! Ten panes — overview (shards, event rates, premium guilds, guilds), migrations, guild
+//! settings with history and rollback, live logs, the job ledger, a guild's moderation cases, a
+//! guild's top members by XP, a guild's timed roles with early removal, a guild's giveaways with
+//! their controls, and premium across guilds with grants and revocations — each a
+//! [`panes::Component`], listed once in the registry [`panes::PANES`]; the per-guild lists share
+//! one component, [`panes::list::GuildList`]. Keys become
 //! [`action::Action`]s; the loop handles one closed [`event::Event`] enum; data is fetched by
 //! the [`loader`] on tokio tasks, never while rendering. Like the web, the console reaches the
 //! bot only through `guildhall-core` (and the running instance's admin API for live data).

@@ -10,6 +10,7 @@ pub mod logs;
 pub mod migrations;
 pub mod moderation;
 pub mod overview;
+pub mod premium;
 pub mod settings;
 pub mod timed_roles;
 
@@ -26,6 +27,10 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use crate::action::{Action, InputMode};
 use crate::event::{Loaded, LogEvent, Request};
+
+/// The guild of a loader task that is not for one guild: a pane listing across guilds (premium,
+/// the overview's premium guilds) keys its [`Request::Rows`] with it. No Discord id is 0.
+pub const ACROSS_GUILDS: GuildId = GuildId::new(0);
 
 /// The guilds a per-guild pane offers: those the bot is still in.
 pub fn present_guilds(guilds: &[GuildRecord]) -> Vec<GuildRecord> {
@@ -48,24 +53,14 @@ pub fn next_guild(guilds: &[GuildRecord], current: Option<GuildId>) -> Option<Gu
 /// the help are made from. A new pane is its module and one line here (a per-guild list pane:
 /// a [`list::ListPane`] made with [`guild_list`]).
 pub const PANES: &[Pane] = &[
-    Pane::new(
-        "overview",
-        "Overview",
-        "Overview",
-        own::<overview::Overview>,
-    ),
+    Pane::new("overview", "Overview", "Over.", own::<overview::Overview>),
     Pane::new(
         "migrations",
         "Migrations",
         "Migr.",
         own::<migrations::Migrations>,
     ),
-    Pane::new(
-        "settings",
-        "Settings",
-        "Settings",
-        own::<settings::Settings>,
-    ),
+    Pane::new("settings", "Settings", "Sett.", own::<settings::Settings>),
     Pane::new("logs", "Logs", "Logs", own::<logs::Logs>),
     Pane::new("jobs", "Jobs", "Jobs", own::<jobs::Jobs>),
     Pane::new("cases", "Cases", "Cases", guild_list::<moderation::Cases>),
@@ -79,9 +74,10 @@ pub const PANES: &[Pane] = &[
     Pane::new(
         "giveaways",
         "Giveaways",
-        "Giveaways",
+        "Give.",
         guild_list::<giveaways::Giveaways>,
     ),
+    Pane::new("premium", "Premium", "Prem.", own::<premium::Premium>),
 ];
 
 /// A pane's id: its name in [`PANES`], e.g. `timed-roles`.

@@ -5,6 +5,7 @@
 mod giveaways;
 mod list;
 mod panes;
+mod premium;
 mod scripted;
 
 use std::collections::BTreeMap;

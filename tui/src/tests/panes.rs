@@ -341,26 +341,27 @@ async fn tab_cycles_and_q_quits() {
         PaneId::named("levels"),
         PaneId::named("timed-roles"),
         PaneId::named("giveaways"),
+        PaneId::named("premium"),
         PaneId::named("overview"),
     ] {
         harness.key(KeyCode::Tab).await;
         assert_eq!(harness.app.focused(), expected);
     }
     harness.key(KeyCode::BackTab).await;
-    assert_eq!(harness.app.focused(), PaneId::named("giveaways"));
+    assert_eq!(harness.app.focused(), PaneId::named("premium"));
     harness.key(KeyCode::Char('7')).await;
     assert_eq!(harness.app.focused(), PaneId::named("levels"));
     harness.key(KeyCode::Char('8')).await;
     assert_eq!(harness.app.focused(), PaneId::named("timed-roles"));
     // A wide terminal keeps the tabs' padding; the 80 columns of the snapshots drop it.
-    let mut wide = Terminal::new(TestBackend::new(120, 24)).expect("test terminal");
+    let mut wide = Terminal::new(TestBackend::new(130, 24)).expect("test terminal");
     wide.draw(|frame| harness.app.render(frame)).expect("draw");
-    let tabs: String = (0..120)
+    let tabs: String = (0..130)
         .map(|x| wide.backend().buffer()[(x, 0)].symbol().to_owned())
         .collect();
     assert!(
         tabs.starts_with(" 1 Overview │ 2 Migrations │")
-            && tabs.contains("│ 8 Timed roles │ 9 Giveaways "),
+            && tabs.contains("│ 8 Timed roles │ 9 Giveaways │ 10 Premium "),
         "{tabs}"
     );
     harness.key(KeyCode::Char('q')).await;
