@@ -52,11 +52,7 @@ fn from_json(value: &Value) -> Option<Entitlement> {
             .as_str()
             .and_then(|text| text.parse::<u64>().ok())
     };
-    let time = |key: &str| {
-        value[key]
-            .as_str()
-            .and_then(chrono_free_rfc3339)
-    };
+    let time = |key: &str| value[key].as_str().and_then(chrono_free_rfc3339);
     Some(Entitlement {
         id: EntitlementId::new(id("id")?),
         sku: SkuId::new(id("sku_id")?),

@@ -1,8 +1,8 @@
 //! Premium: every guild the console knows with its tier, when it ends and where it comes from
 //! (the operator's grant, or a Discord subscription); the selected guild's limits and spans; and
-//! the operator's controls, done through the core's premium service (audited there as
-//! [`ACTOR`]): `g` grants premium — the end, then a note, on the input line — and `r` revokes
-//! the grant after a confirmation.
+//! the operator's controls, done through the core's premium service (audited there with the
+//! console's actor, `operator:<login>`, as every console change): `g` grants premium — the
+//! end, then a note, on the input line — and `r` revokes the grant after a confirmation.
 //!
 //! The list is across guilds, so this pane is its own [`Component`] rather than a
 //! [`GuildList`](super::list::GuildList) (whose `g` moves to the next guild): it loads through
@@ -33,9 +33,6 @@ use crate::loader::Services;
 
 /// The pane's name in [`PANES`](super::PANES).
 pub const NAME: &str = "premium";
-
-/// Who the premium service records as acting for grants and revocations made here.
-pub const ACTOR: &str = "operator:console";
 
 /// The list reloads every this many seconds while shown (and idle).
 const RELOAD_EVERY: u64 = 5;
@@ -208,7 +205,7 @@ async fn premium_view(services: &Services) -> Result<PremiumView, Failure> {
 }
 
 /// Grants premium to `guild` until `end` (as the operator typed it; empty: no end), as
-/// [`ACTOR`], with `note`.
+/// the console's operator, with `note`.
 async fn grant(
     services: &Services,
     guild: GuildId,
@@ -220,20 +217,21 @@ async fn grant(
     let until = parse_end(end, now)?;
     let granted = services
         .premium
-        .grant(guild, Tier::Premium, until, ACTOR, note)
+        .grant(guild, Tier::Premium, until, &services.actor, note)
         .await
         .map_err(|error| said(&error))?;
     Ok(format!(
-        "granted premium to {name} {}, as {ACTOR}",
-        ends_text(granted.expires_at, now)
+        "granted premium to {name} {}, as {}",
+        ends_text(granted.expires_at, now),
+        services.actor
     ))
 }
 
-/// Revokes `guild`'s grant, as [`ACTOR`]; its Discord subscriptions stay.
+/// Revokes `guild`'s grant, as the console's operator; its Discord subscriptions stay.
 async fn revoke(services: &Services, guild: GuildId, name: &str) -> Result<String, Failure> {
     services
         .premium
-        .revoke(guild, ACTOR)
+        .revoke(guild, &services.actor)
         .await
         .map_err(|error| said(&error))?;
     let after = services.premium.status(guild);

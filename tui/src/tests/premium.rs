@@ -18,8 +18,8 @@ const SKU: u64 = 1_300_000_000_000_000_001;
 const SUBSCRIBED: GuildId = GuildId::new(3_333_333_333_333_333_333);
 const DAY: Duration = Duration::from_secs(86_400);
 
-/// The console's own actor for premium changes.
-const CONSOLE: &str = "operator:console";
+/// The console's actor, as for every change made in it.
+const CONSOLE: &str = super::ACTOR;
 
 fn configure(harness: &Harness) {
     harness.services.premium.configure(PremiumConfig {
