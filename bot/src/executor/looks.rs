@@ -42,17 +42,24 @@ impl Looks {
         }
     }
 
-    /// The guild's branding, when its settings are loaded (they are wherever the bot sees the
-    /// guild) — an in-memory read.
-    fn branding(&self, guild: GuildId) -> Option<Branding> {
-        self.config
-            .cached(guild)
-            .map(|settings| settings.branding.clone())
+    /// The guild's branding: from the settings cache (where the bot sees the guild, an
+    /// in-memory read), else read once (a job worker without the bot).
+    async fn branding(&self, guild: GuildId) -> Option<Branding> {
+        if let Some(settings) = self.config.cached(guild) {
+            return Some(settings.branding.clone());
+        }
+        match self.config.get(guild).await {
+            Ok(settings) => Some(settings.branding.clone()),
+            Err(error) => {
+                tracing::warn!(%guild, %error, "could not read the guild's branding; posting plain");
+                None
+            }
+        }
     }
 
     /// The effect with the guild's theme on its embeds, when the guild's tier has themes and
     /// it set one.
-    pub fn dressed<'a>(&self, guild: Option<GuildId>, effect: &'a Effect) -> Cow<'a, Effect> {
+    pub async fn dressed<'a>(&self, guild: Option<GuildId>, effect: &'a Effect) -> Cow<'a, Effect> {
         let Some(guild) = guild.or_else(|| effect.guild()) else {
             return Cow::Borrowed(effect);
         };
@@ -60,7 +67,7 @@ impl Looks {
         if !has_embeds || !self.premium.allows(guild, Perk::EmbedThemes) {
             return Cow::Borrowed(effect);
         }
-        let Some(branding) = self.branding(guild).filter(Branding::has_theme) else {
+        let Some(branding) = self.branding(guild).await.filter(Branding::has_theme) else {
             return Cow::Borrowed(effect);
         };
         let mut owned = effect.clone();
@@ -71,11 +78,11 @@ impl Looks {
     }
 
     /// The name and avatar to post an announcement with, when the guild may and set one.
-    fn identity(&self, guild: GuildId) -> Option<(Option<String>, Option<String>)> {
+    async fn identity(&self, guild: GuildId) -> Option<(Option<String>, Option<String>)> {
         if !self.premium.allows(guild, Perk::CustomIdentity) {
             return None;
         }
-        let branding = self.branding(guild)?;
+        let branding = self.branding(guild).await?;
         branding
             .identity()
             .map(|(name, avatar)| (name.map(str::to_owned), avatar.map(str::to_owned)))
@@ -113,11 +120,13 @@ impl Executor {
         message: &OutgoingMessage,
         plain: Call,
     ) -> Result<Option<Value>, ExecError> {
-        let identity = self.looks.as_ref().and_then(|looks| {
-            looks
+        let identity = match &self.looks {
+            Some(looks) => looks
                 .identity(guild)
-                .map(|identity| (looks.clone(), identity))
-        });
+                .await
+                .map(|identity| (looks.clone(), identity)),
+            None => None,
+        };
         let Some((looks, (name, avatar))) = identity else {
             return self.send(Some(guild), plain).await;
         };

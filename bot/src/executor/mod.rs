@@ -255,7 +255,7 @@ impl Executor {
         effect: &Effect,
     ) -> Result<Option<Value>, ExecError> {
         let dressed = match &self.looks {
-            Some(looks) => looks.dressed(guild, effect),
+            Some(looks) => looks.dressed(guild, effect).await,
             None => std::borrow::Cow::Borrowed(effect),
         };
         let effect = dressed.as_ref();
