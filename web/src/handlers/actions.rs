@@ -190,7 +190,16 @@ async fn job_action(
     if !user.htmx {
         return Ok(see_other(routes::OPERATOR));
     }
-    Ok(components::job_row(&job, &user.csrf, error.as_deref()).into_response())
+    let name = match job.guild {
+        Some(guild) => guildhall_core::guilds::list(&app.web.core.db)
+            .await
+            .map_err(PageError::internal)?
+            .into_iter()
+            .find(|record| record.id == guild)
+            .map(|record| record.name),
+        None => None,
+    };
+    Ok(components::job_row(&job, &user.csrf, error.as_deref(), name.as_deref()).into_response())
 }
 
 /// `POST /operator/jobs/{job}/cancel`.

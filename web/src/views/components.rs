@@ -221,7 +221,12 @@ pub fn history_table(
 }
 
 /// One job of the ledger as a table row with its actions; the actions swap the row.
-pub fn job_row(job: &JobRecord, csrf: &str, error: Option<&str>) -> Markup {
+pub fn job_row(
+    job: &JobRecord,
+    csrf: &str,
+    error: Option<&str>,
+    guild_name: Option<&str>,
+) -> Markup {
     let cancellable = matches!(job.state, JobState::Pending | JobState::Running);
     let retryable = matches!(
         job.state,
@@ -231,7 +236,14 @@ pub fn job_row(job: &JobRecord, csrf: &str, error: Option<&str>) -> Markup {
         tr #(format!("job-{}", job.id)) {
             td { (job.id) }
             td { code { (job.kind) } }
-            td { (job.guild.map(|guild| guild.to_string()).unwrap_or_default()) }
+            td {
+                @if let Some(guild) = job.guild {
+                    @match guild_name {
+                        Some(name) => a href=(routes::guild(guild)) title=(guild) { (name) },
+                        None => span.id.muted { (guild) },
+                    }
+                }
+            }
             td { span class=(format!("state {}", job.state)) { (job.state) } }
             td { (when(job.due_at)) }
             td { (job.attempts) "/" (job.max_attempts) }

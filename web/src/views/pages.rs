@@ -349,7 +349,10 @@ pub fn operator(user: &CurrentUser, data: &OperatorData) -> Markup {
             h2 { "Jobs" }
             div.scroll { table #jobs {
                 thead { tr { th { "Id" } th { "Kind" } th { "Guild" } th { "State" } th { "Due" } th { "Attempts" } th { "Error" } th {} } }
-                tbody { @for job in &data.jobs { (components::job_row(job, &user.csrf, None)) } }
+                tbody { @for job in &data.jobs {
+                    @let name = job.guild.and_then(|id| data.guilds.iter().find(|guild| guild.id == id)).map(|guild| guild.name.as_str());
+                    (components::job_row(job, &user.csrf, None, name))
+                } }
             } }
         },
     )
