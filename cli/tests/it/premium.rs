@@ -567,3 +567,95 @@ async fn after_premium_ends_a_running_timed_role_still_ends_on_time_and_timed_pa
     assert!(actions.contains(&"premium.grant"), "{audit}");
     assert!(actions.contains(&"premium.ended"), "{audit}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscription_bought_while_the_bot_was_away_is_fetched_and_ends_when_discord_sets_its_end()
+ {
+    let sandbox = Sandbox::start(Seed::small()).await.unwrap();
+    // Bought before the bot connects: no event reaches it, only the startup fetch.
+    let subscription = sandbox.subscribe_guild(small::GUILD, small::PREMIUM_SKU, small::OWNER);
+    let sku_key = format!("GUILDHALL__PREMIUM__SKUS__{}", small::PREMIUM_SKU);
+    let env = [(sku_key.as_str(), "premium")];
+    let (stack, _) = serve(sandbox, &env, &[("features.roles", "on")]).await;
+    let guild = small::GUILD.to_string();
+    let show = || cli_with(&stack, &env, &["--json", "premium", "show", &guild]);
+    testing::wait_for("the fetched subscription", WITHIN, || async {
+        let shown = show();
+        (shown["status"]["tier"] == "premium").then_some(shown)
+    })
+    .await;
+    let fetched = stack
+        .sandbox
+        .requests()
+        .into_iter()
+        .find(|r| {
+            r.method.as_str() == "GET"
+                && r.path
+                    == format!(
+                        "/applications/{}/entitlements",
+                        stack.sandbox.application_id()
+                    )
+        })
+        .expect("the startup fetch");
+    assert_eq!(fetched.status, 200);
+    let shown = show();
+    assert_eq!(shown["status"]["source"]["kind"], "entitlement", "{shown}");
+    assert_eq!(
+        shown["status"]["until"],
+        Value::Null,
+        "no end: active until Discord ends it"
+    );
+    // Timed roles work with it.
+    let (given, _) = slash(
+        &stack,
+        small::ADMIN,
+        "temprole",
+        temprole(small::MEMBER_B, "1h"),
+    )
+    .await;
+    assert!(
+        given.content.contains("has @Moderator until"),
+        "{}",
+        given.content
+    );
+
+    // The member cancels; at the end of the period Discord sets `ends_at` (ENTITLEMENT_UPDATE).
+    let ends = guildhall_core::clock::UnixMillis::from_system_time(std::time::SystemTime::now())
+        .plus(std::time::Duration::from_secs(3));
+    stack.sandbox.end_entitlement(subscription, ends);
+    testing::wait_for("the end recorded", WITHIN, || async {
+        // Within the second: timestamps travel as RFC 3339.
+        show()["status"]["until"]
+            .as_i64()
+            .filter(|until| (until - ends.0).abs() < 1_000)
+    })
+    .await;
+    testing::wait_for("premium ended", WITHIN, || async {
+        (show()["status"]["tier"] == "free").then_some(())
+    })
+    .await;
+    let (wall, _) = slash(
+        &stack,
+        small::ADMIN,
+        "temprole",
+        temprole(small::MEMBER_A, "1h"),
+    )
+    .await;
+    assert!(
+        wall.content
+            .starts_with("Timed roles need Guildhall Premium"),
+        "{}",
+        wall.content
+    );
+    // The end is a ledger job: audited when it runs.
+    testing::wait_for("premium.ended audited", WITHIN, || async {
+        let audit = stack.cli(&["--json", "audit", "list", "--guild", &guild]);
+        audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|entry| entry["action"] == "premium.ended")
+            .then_some(())
+    })
+    .await;
+}
