@@ -4,7 +4,10 @@
 //! UPDATE` and `RETURNING` behave the same on both). Backend-specific SQL lives in small, named
 //! places and branches on [`Db::backend`] (job claiming with `FOR UPDATE SKIP LOCKED`).
 
+mod change_log;
 mod migrations;
+
+pub use change_log::ChangeLog;
 
 use std::path::Path;
 use std::time::Duration;

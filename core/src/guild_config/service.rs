@@ -397,8 +397,10 @@ impl GuildConfigService {
                 message: error.to_string(),
             }
         })?;
-        self.seen_change
-            .store(store::latest_change_id(&self.db).await?, Ordering::SeqCst);
+        self.seen_change.store(
+            crate::db::ChangeLog::Settings.latest(&self.db).await?,
+            Ordering::SeqCst,
+        );
         let service = Arc::clone(self);
         Ok(tokio::spawn(async move {
             let mut ticker = tokio::time::interval(poll);
@@ -430,7 +432,7 @@ impl GuildConfigService {
     /// Reloads cached guilds whose history moved past the last id seen.
     pub async fn poll_changes(&self) {
         let after = self.seen_change.load(Ordering::SeqCst);
-        match store::changed_since(&self.db, after).await {
+        match crate::db::ChangeLog::Settings.since(&self.db, after).await {
             Ok((guilds, latest)) => {
                 for guild in guilds {
                     self.refresh(guild).await;

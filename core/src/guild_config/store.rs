@@ -220,28 +220,3 @@ pub(super) async fn history_at(
     .await?;
     row.as_ref().map(history_entry).transpose()
 }
-
-/// The newest history id, or 0.
-pub(super) async fn latest_change_id(db: &Db) -> Result<i64, DbError> {
-    let row = sqlx::query("SELECT COALESCE(MAX(id), 0) AS latest FROM guild_settings_history")
-        .fetch_one(db.pool())
-        .await?;
-    Ok(row.try_get("latest")?)
-}
-
-/// Guilds changed after history id `after`, with the newest id seen.
-pub(super) async fn changed_since(db: &Db, after: i64) -> Result<(Vec<GuildId>, i64), DbError> {
-    let rows = sqlx::query(
-        "SELECT guild_id, MAX(id) AS latest FROM guild_settings_history WHERE id > $1 GROUP BY guild_id",
-    )
-    .bind(after)
-    .fetch_all(db.pool())
-    .await?;
-    let mut latest = after;
-    let mut guilds = Vec::with_capacity(rows.len());
-    for row in &rows {
-        guilds.push(GuildId::from_db(row.try_get("guild_id")?));
-        latest = latest.max(row.try_get("latest")?);
-    }
-    Ok((guilds, latest))
-}

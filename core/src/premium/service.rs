@@ -320,7 +320,7 @@ impl PremiumService {
     /// Storage errors.
     pub async fn load(&self) -> Result<(), PremiumError> {
         // Changes after this id are applied by the next poll, so none is missed.
-        let latest = store::latest_change(&self.db).await?;
+        let latest = crate::db::ChangeLog::Premium.latest(&self.db).await?;
         self.seen_change
             .fetch_max(latest, std::sync::atomic::Ordering::SeqCst);
         let grants = store::grants(&self.db).await?;
@@ -651,7 +651,7 @@ impl PremiumService {
     pub async fn poll_changes(&self) {
         use std::sync::atomic::Ordering;
         let after = self.seen_change.load(Ordering::SeqCst);
-        match store::changed_since(&self.db, after).await {
+        match crate::db::ChangeLog::Premium.since(&self.db, after).await {
             Ok((guilds, latest)) => {
                 for guild in guilds {
                     if let Err(error) = self.reload(guild).await {

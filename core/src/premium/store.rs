@@ -309,35 +309,3 @@ pub async fn note_change(db: &Db, guild: GuildId, at: UnixMillis) -> Result<(), 
         .await?;
     Ok(())
 }
-
-/// The newest change's id (0 when none).
-///
-/// # Errors
-/// Storage errors.
-pub async fn latest_change(db: &Db) -> Result<i64, DbError> {
-    Ok(
-        sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(id), 0) FROM premium_changes")
-            .fetch_one(db.pool())
-            .await?,
-    )
-}
-
-/// Guilds changed after change id `after`, with the newest id seen.
-///
-/// # Errors
-/// Storage errors.
-pub async fn changed_since(db: &Db, after: i64) -> Result<(Vec<GuildId>, i64), DbError> {
-    let rows = sqlx::query(
-        "SELECT guild_id, MAX(id) AS latest FROM premium_changes WHERE id > $1 GROUP BY guild_id",
-    )
-    .bind(after)
-    .fetch_all(db.pool())
-    .await?;
-    let mut latest = after;
-    let mut guilds = Vec::with_capacity(rows.len());
-    for row in &rows {
-        guilds.push(GuildId::from_db(row.try_get("guild_id")?));
-        latest = latest.max(row.try_get("latest")?);
-    }
-    Ok((guilds, latest))
-}
