@@ -8,6 +8,7 @@
 //! Every key is built by [`Key`], which always carries the guild it belongs to (or says it is
 //! global), so no cooldown, counter or limit can leak between guilds.
 
+mod follow;
 mod memory;
 mod redis;
 
@@ -19,6 +20,7 @@ use tokio::sync::mpsc;
 
 use crate::ids::GuildId;
 
+pub use self::follow::{Follower, follow};
 pub use self::memory::MemoryCoordination;
 pub use self::redis::RedisCoordination;
 

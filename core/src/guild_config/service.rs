@@ -391,7 +391,7 @@ impl GuildConfigService {
         poll: Duration,
         shutdown: CancellationToken,
     ) -> Result<JoinHandle<()>, GuildConfigError> {
-        let mut subscription = self.coordination.subscribe(TOPIC).await.map_err(|error| {
+        let subscription = self.coordination.subscribe(TOPIC).await.map_err(|error| {
             GuildConfigError::Invalid {
                 key: String::new(),
                 message: error.to_string(),
@@ -401,24 +401,12 @@ impl GuildConfigService {
             crate::db::ChangeLog::Settings.latest(&self.db).await?,
             Ordering::SeqCst,
         );
-        let service = Arc::clone(self);
-        Ok(tokio::spawn(async move {
-            let mut ticker = tokio::time::interval(poll);
-            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    () = shutdown.cancelled() => break,
-                    message = subscription.recv() => {
-                        let Some(message) = message else { break };
-                        match serde_json::from_str::<Announcement>(&message) {
-                            Ok(announcement) => service.refresh(announcement.guild).await,
-                            Err(error) => tracing::warn!(%error, "unreadable settings announcement"),
-                        }
-                    }
-                    _ = ticker.tick() => service.poll_changes().await,
-                }
-            }
-        }))
+        Ok(crate::coordination::follow(
+            Arc::clone(self),
+            subscription,
+            poll,
+            shutdown,
+        ))
     }
 
     async fn refresh(&self, guild: GuildId) {
@@ -441,6 +429,20 @@ impl GuildConfigService {
             }
             Err(error) => tracing::warn!(%error, "could not poll settings changes"),
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::coordination::Follower for GuildConfigService {
+    async fn announced(&self, message: &str) {
+        match serde_json::from_str::<Announcement>(message) {
+            Ok(announcement) => self.refresh(announcement.guild).await,
+            Err(error) => tracing::warn!(%error, "unreadable settings announcement"),
+        }
+    }
+
+    async fn poll(&self) {
+        self.poll_changes().await;
     }
 }
 

@@ -618,33 +618,17 @@ impl PremiumService {
         poll: Duration,
         shutdown: CancellationToken,
     ) -> Result<JoinHandle<()>, PremiumError> {
-        let mut subscription = self
+        let subscription = self
             .coordination
             .subscribe(TOPIC)
             .await
             .map_err(|error| PremiumError::Invalid(error.to_string()))?;
-        let service = Arc::clone(self);
-        Ok(tokio::spawn(async move {
-            let mut ticker = tokio::time::interval(poll);
-            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    () = shutdown.cancelled() => break,
-                    message = subscription.recv() => {
-                        let Some(message) = message else { break };
-                        match message.parse::<GuildId>() {
-                            Ok(guild) => {
-                                if let Err(error) = service.reload(guild).await {
-                                    tracing::warn!(%guild, %error, "could not reload premium");
-                                }
-                            }
-                            Err(error) => tracing::warn!(%error, "unreadable premium announcement"),
-                        }
-                    }
-                    _ = ticker.tick() => service.poll_changes().await,
-                }
-            }
-        }))
+        Ok(crate::coordination::follow(
+            Arc::clone(self),
+            subscription,
+            poll,
+            shutdown,
+        ))
     }
 
     /// Reloads the guilds whose premium changed since the last poll.
@@ -687,6 +671,24 @@ impl PremiumService {
             tracing::info!(guild = %payload.guild, from = %before, to = %after, "premium ended");
         }
         Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::coordination::Follower for PremiumService {
+    async fn announced(&self, message: &str) {
+        match message.parse::<GuildId>() {
+            Ok(guild) => {
+                if let Err(error) = self.reload(guild).await {
+                    tracing::warn!(%guild, %error, "could not reload premium");
+                }
+            }
+            Err(error) => tracing::warn!(%error, "unreadable premium announcement"),
+        }
+    }
+
+    async fn poll(&self) {
+        self.poll_changes().await;
     }
 }
 
