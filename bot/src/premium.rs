@@ -80,12 +80,11 @@ pub async fn fetch_all(
     application: u64,
 ) -> Result<usize, BotError> {
     let mut all = Vec::new();
-    let mut after: Option<u64> = None;
+    // From the oldest: Discord lists ascending ids after `after` (without it, the newest first,
+    // which cannot be paged forward).
+    let mut after: u64 = 0;
     loop {
-        let mut path = format!("/applications/{application}/entitlements?limit=100");
-        if let Some(after) = after {
-            path.push_str(&format!("&after={after}"));
-        }
+        let path = format!("/applications/{application}/entitlements?limit=100&after={after}");
         let page = executor
             .send(
                 None,
@@ -106,7 +105,7 @@ pub async fn fetch_all(
         let full = items.len() >= 100;
         all.extend(read);
         match last {
-            Some(last) if full && after.is_none_or(|before| last > before) => after = Some(last),
+            Some(last) if full && last > after => after = last,
             _ => break,
         }
     }

@@ -571,9 +571,13 @@ async fn after_premium_ends_a_running_timed_role_still_ends_on_time_and_timed_pa
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscription_bought_while_the_bot_was_away_is_fetched_and_ends_when_discord_sets_its_end()
  {
-    let sandbox = Sandbox::start(Seed::small()).await.unwrap();
+    let sandbox = Sandbox::start(Seed::two_guilds()).await.unwrap();
     // Bought before the bot connects: no event reaches it, only the startup fetch.
     let subscription = sandbox.subscribe_guild(small::GUILD, small::PREMIUM_SKU, small::OWNER);
+    // More than a page of others after it: the fetch pages from the oldest.
+    for _ in 0..120 {
+        sandbox.subscribe_guild(small::OTHER_GUILD, small::PREMIUM_SKU, small::OTHER_OWNER);
+    }
     let sku_key = format!("GUILDHALL__PREMIUM__SKUS__{}", small::PREMIUM_SKU);
     let env = [(sku_key.as_str(), "premium")];
     let (stack, _) = serve(sandbox, &env, &[("features.roles", "on")]).await;
@@ -598,6 +602,16 @@ async fn a_subscription_bought_while_the_bot_was_away_is_fetched_and_ends_when_d
         })
         .expect("the startup fetch");
     assert_eq!(fetched.status, 200);
+    testing::wait_for("every page fetched and stored", WITHIN, || async {
+        let others = guildhall_core::premium::store::entitlements(
+            &stack.test_db.db,
+            Some(small::OTHER_GUILD),
+        )
+        .await
+        .unwrap();
+        (others.len() == 120 && others.iter().all(|entitlement| !entitlement.deleted)).then_some(())
+    })
+    .await;
     let shown = show();
     assert_eq!(shown["status"]["source"]["kind"], "entitlement", "{shown}");
     assert_eq!(
