@@ -97,7 +97,7 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
                 .premium
                 .grant(guild, tier, until, &actor, &note)
                 .await
-                .map_err(|error| anyhow::anyhow!("{error}"))?;
+                .map_err(|error| anyhow::anyhow!("{name}: {error}"))?;
             if options.json {
                 return output::json(&grant);
             }
@@ -116,7 +116,7 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
                 .premium
                 .revoke(guild, &actor)
                 .await
-                .map_err(|error| anyhow::anyhow!("{error}"))?;
+                .map_err(|error| anyhow::anyhow!("{name}: {error}"))?;
             let now = services.premium.tier(guild);
             if options.json {
                 return output::json(&json!({ "revoked": grant, "tier_now": now }));

@@ -454,7 +454,7 @@ impl PremiumService {
     pub async fn revoke(&self, guild: GuildId, by: &str) -> Result<Grant, PremiumError> {
         let Some(grant) = store::grant_of_guild(&self.db, guild).await? else {
             return Err(PremiumError::Invalid(format!(
-                "server {guild} has no premium grant to revoke{}",
+                "this server has no premium grant to revoke{}",
                 if self.tier(guild) > Tier::Free {
                     " (its premium comes from a Discord subscription, which Discord ends)"
                 } else {
