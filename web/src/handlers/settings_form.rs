@@ -163,7 +163,15 @@ pub async fn save(
             let mut errors = FormErrors::default();
             let flash = match fields::field_of_error(ops, &error) {
                 Some(field) => {
-                    errors.push(field, error.to_string());
+                    // The message reads after the field's label: without the key it starts with.
+                    let words = error.to_string();
+                    let words = match &error {
+                        GuildConfigError::Invalid { key, .. } => words
+                            .strip_prefix(&format!("{key} "))
+                            .map_or_else(|| words.clone(), str::to_owned),
+                        _ => words,
+                    };
+                    errors.push(field, words);
                     Flash::error("Nothing was saved: correct the fields marked below.".into())
                 }
                 None => Flash::error(format!("Nothing was saved: {error}")),

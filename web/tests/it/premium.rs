@@ -147,3 +147,80 @@ async fn operators_grant_and_revoke_premium_and_bad_input_changes_nothing() {
     assert_eq!(again.status(), StatusCode::BAD_REQUEST);
     assert!(again.text().await.unwrap().contains("no premium grant"));
 }
+
+#[tokio::test]
+async fn the_branding_form_refuses_a_name_discord_refuses_beside_the_field_and_stores_nothing() {
+    let harness = Harness::start().await;
+    let mut owner = harness.login(small::OWNER).await;
+    let csrf = owner.csrf.clone();
+    let path = format!("/guilds/{}/settings/branding", small::GUILD);
+    for (name, rule) in [
+        ("My Discord Bot", "must not contain &quot;discord&quot;"),
+        ("clyde", "must not contain &quot;clyde&quot;"),
+        (&"x".repeat(81) as &str, "at most 80 characters"),
+    ] {
+        let refused = owner
+            .post_form(
+                &path,
+                &[
+                    ("version", "0"),
+                    ("bot_name", name),
+                    ("embed_colour", "#5865F2"),
+                ],
+                Some(&csrf),
+            )
+            .await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        let page = refused.text().await.unwrap();
+        assert!(page.contains(rule), "{name}: {page}");
+        assert!(
+            !page.contains("branding.bot_name must"),
+            "the message reads after the label, without the key: {page}"
+        );
+        let stored = harness
+            .state
+            .core
+            .config
+            .reload(small::GUILD)
+            .await
+            .unwrap();
+        assert_eq!(
+            stored.branding,
+            guildhall_core::premium::Branding::default()
+        );
+    }
+    let saved = owner
+        .post_form(
+            &path,
+            &[
+                ("version", "0"),
+                ("bot_name", "Tavern Keeper"),
+                ("embed_colour", "#5865F2"),
+            ],
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let stored = harness
+        .state
+        .core
+        .config
+        .reload(small::GUILD)
+        .await
+        .unwrap();
+    assert_eq!(stored.branding.bot_name, "Tavern Keeper");
+    assert_eq!(stored.branding.colour(), Some(0x58_65_F2));
+    // Saved on the free tier, shown as paused on the Premium page until the server has it.
+    let page = owner
+        .get(&format!("/guilds/{}/premium", small::GUILD))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("The bot&#39;s name and avatar on posts")
+            || page.contains("The bot's name and avatar on posts"),
+        "{page}"
+    );
+    assert!(page.contains("The embed theme"), "{page}");
+}

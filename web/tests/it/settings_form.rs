@@ -300,7 +300,7 @@ async fn bad_values_are_refused_per_field_with_422_and_nothing_is_written() {
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = response.text().await.unwrap();
     assert!(
-        page.contains("tickets.auto_close_warning_minutes must be less than the 60 minutes"),
+        page.contains("Warn before closing must be less than the 60 minutes"),
         "{page}"
     );
     assert_eq!(versions(&harness).await, (0, 0, 0));
