@@ -69,10 +69,11 @@ impl LimitReached {
             None => String::new(),
         };
         format!(
-            "This server has {}; the {} tier allows {}.{more} Delete one to make another.",
+            "This server has {}; the {} tier allows {}.{more} {}",
             self.kind.counted_noun(self.count),
             self.tier.title(),
             self.limit,
+            self.kind.way_out(),
         )
     }
 }

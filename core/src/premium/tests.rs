@@ -318,3 +318,48 @@ async fn limits_refuse_new_items_only_and_premium_items_pause_when_premium_ends(
         assert!(core.roles.timed_allowed(GUILD));
     }
 }
+
+#[tokio::test]
+async fn running_giveaways_are_held_to_the_tiers_limit_inside_the_insert() {
+    use crate::giveaways::{GiveawayError, GiveawayRequest, Manager};
+    for test_db in crate::testing::backends().await {
+        let clock = Arc::new(ManualClock::new(UnixMillis(1_000_000)));
+        let core = core_on(&test_db.db, &clock);
+        let mut limited = config();
+        limited.limits.free.giveaways = 1;
+        core.premium.configure(limited);
+        let start = || GiveawayRequest {
+            guild: GUILD,
+            channel: ChannelId::new(20),
+            prize: "A keyboard".into(),
+            winners: 1,
+            duration: Duration::from_secs(3_600),
+            requirements: None,
+            by: Manager::Operator,
+        };
+        let names = crate::eligibility::RoleMentions;
+        core.giveaways.start(start(), &names).await.unwrap();
+        match core.giveaways.start(start(), &names).await {
+            Err(GiveawayError::Limit(reached)) => assert_eq!(
+                reached.sentence(),
+                "This server has 1 giveaway running; the Free tier allows 1. Guildhall Premium allows 25. End one to start another."
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            usage(&core, GUILD)
+                .await
+                .unwrap()
+                .iter()
+                .find(|limit| limit.kind == "giveaways")
+                .and_then(|limit| limit.used),
+            Some(1),
+            "nothing half-written"
+        );
+        core.premium
+            .grant(GUILD, Tier::Premium, None, "op", "")
+            .await
+            .unwrap();
+        core.giveaways.start(start(), &names).await.unwrap();
+    }
+}

@@ -254,6 +254,15 @@ impl LimitKind {
         format!("1 {one}")
     }
 
+    /// What makes room for one more.
+    pub fn way_out(self) -> &'static str {
+        match self {
+            Self::Giveaways => "End one to start another.",
+            Self::LogChannels => "Remove one to add another.",
+            _ => "Delete one to make another.",
+        }
+    }
+
     /// Whether a feature built so far counts it (the others are enforced by their issues).
     pub fn counted(self) -> bool {
         matches!(self, Self::RolePanels | Self::Giveaways)
