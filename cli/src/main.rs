@@ -52,7 +52,8 @@ enum Command {
     Audit(commands::audit::Command),
     /// Run Guildhall: the bot (when a token is set), the job worker and the dashboard.
     Serve(commands::serve::Args),
-    /// The terminal console: overview, migrations, settings, logs and jobs.
+    /// The terminal console: overview, migrations, settings, logs, jobs, cases, levels, timed
+    /// roles, giveaways and premium.
     Console(commands::console::Args),
     /// Run only the dashboard and admin API.
     Web(commands::web::Args),
