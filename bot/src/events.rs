@@ -27,18 +27,22 @@ pub async fn handle(
             let _ = data.bot_user.set(convert::user(data_about_bot.user.id));
             let application = data_about_bot.application.id.get();
             data.executor.set_application_id(application);
-            // Subscriptions bought or ended while the bot was away.
-            let (executor, premium) = (
-                std::sync::Arc::clone(&data.executor),
-                std::sync::Arc::clone(&data.premium),
-            );
-            tokio::spawn(async move {
-                if let Err(error) =
-                    crate::premium::fetch_all(&executor, &premium, application).await
-                {
-                    tracing::warn!(%error, "could not fetch the application's entitlements");
-                }
-            });
+            // Subscriptions bought or ended while the bot was away: fetched once, by the shard
+            // 0 (the list is the application's, not a shard's; other processes read what it
+            // stores).
+            if data_about_bot.shard.is_none_or(|info| info.id.0 == 0) {
+                let (executor, premium) = (
+                    std::sync::Arc::clone(&data.executor),
+                    std::sync::Arc::clone(&data.premium),
+                );
+                tokio::spawn(async move {
+                    if let Err(error) =
+                        crate::premium::fetch_all(&executor, &premium, application).await
+                    {
+                        tracing::warn!(%error, "could not fetch the application's entitlements");
+                    }
+                });
+            }
             if let Some(info) = data_about_bot.shard {
                 data.live.set_shard(
                     info.id.0,

@@ -169,9 +169,21 @@ impl Executor {
                         tracing::warn!(%guild, %error, "could not forget a deleted webhook");
                     }
                 }
+                Err(ExecError::Rejected {
+                    status,
+                    code,
+                    message,
+                    ..
+                }) => {
+                    // Discord refused the webhook post (a name it rejects, a missing
+                    // permission): the announcement still goes out, as the bot.
+                    tracing::warn!(%guild, %channel, status, ?code, %message, "the custom-identity post was refused; posting as the bot");
+                    return self.send(Some(guild), plain).await;
+                }
                 other => return other,
             }
         }
+        // Made again and deleted again at once: the bot's own post.
         self.send(Some(guild), plain).await
     }
 
