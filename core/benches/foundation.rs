@@ -292,6 +292,31 @@ async fn premium_lookup(db: &Db) {
         "premium: gate check with the clock (allows)",
         &per_op(start.elapsed(), operations),
     );
+    // The startup fetch: 1,000 entitlements Discord lists, new to the database, then again.
+    let listed: Vec<guildhall_core::premium::Entitlement> = (1..=1_000u64)
+        .map(|id| guildhall_core::premium::Entitlement {
+            id: guildhall_core::ids::EntitlementId::new(id),
+            sku: guildhall_core::ids::SkuId::new(7),
+            guild: Some(GuildId::new(20_000 + id % 100)),
+            user: None,
+            kind: 8,
+            starts_at: Some(now),
+            ends_at: None,
+            deleted: false,
+        })
+        .collect();
+    let start = Instant::now();
+    premium.replace_entitlements(&listed).await.unwrap();
+    row(
+        "premium: startup fetch, 1,000 new entitlements (100 guilds)",
+        &format!("{:.0} ms", start.elapsed().as_secs_f64() * 1_000.0),
+    );
+    let start = Instant::now();
+    premium.replace_entitlements(&listed).await.unwrap();
+    row(
+        "premium: startup fetch, nothing changed",
+        &format!("{:.2} ms", start.elapsed().as_secs_f64() * 1_000.0),
+    );
 }
 
 #[tokio::main]

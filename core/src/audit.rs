@@ -40,6 +40,26 @@ pub async fn record(
     target: Option<&str>,
     detail: &Value,
 ) -> Result<(), DbError> {
+    record_with(db.pool(), at, actor, action, guild, target, detail).await
+}
+
+/// Appends an entry through `executor` (a transaction, so the entry is written with the change
+/// it records, or not at all).
+///
+/// # Errors
+/// [`DbError`] when the write fails.
+pub async fn record_with<'e, E>(
+    executor: E,
+    at: UnixMillis,
+    actor: &str,
+    action: &str,
+    guild: Option<GuildId>,
+    target: Option<&str>,
+    detail: &Value,
+) -> Result<(), DbError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     sqlx::query(
         "INSERT INTO operator_audit (at, actor, action, guild_id, target, detail)
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -50,7 +70,7 @@ pub async fn record(
     .bind(guild.map(GuildId::to_db))
     .bind(target.map(str::to_owned))
     .bind(detail.to_string())
-    .execute(db.pool())
+    .execute(executor)
     .await?;
     Ok(())
 }

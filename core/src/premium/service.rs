@@ -493,9 +493,9 @@ impl PremiumService {
         Ok(store::entitlements(&self.db, Some(guild)).await?)
     }
 
-    /// Stores an entitlement as Discord sent it (an event, an interaction, the startup fetch);
-    /// a change of a guild entitlement is audited (`premium.entitlement`), announced, and its
-    /// end scheduled. Returns whether anything changed.
+    /// Stores an entitlement as Discord sent it (an event, an interaction); a change of a guild
+    /// entitlement is audited (`premium.entitlement`), announced, and its end scheduled.
+    /// Returns whether anything changed.
     ///
     /// # Errors
     /// Storage errors.
@@ -503,61 +503,80 @@ impl PremiumService {
         &self,
         entitlement: &Entitlement,
     ) -> Result<bool, PremiumError> {
-        let known = self
-            .seen
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
-            .get(&entitlement.id)
-            == Some(entitlement);
-        if known {
-            return Ok(false);
+        Ok(self
+            .record_entitlements(std::slice::from_ref(entitlement))
+            .await?
+            > 0)
+    }
+
+    /// Stores entitlements as Discord sent them: those this process has seen as they are cost
+    /// nothing; the others are written in one transaction with their audit rows, then each
+    /// guild they concern is reloaded and announced once and its ends scheduled. Returns how
+    /// many changed.
+    ///
+    /// # Errors
+    /// Storage errors; nothing is stored then.
+    pub async fn record_entitlements(
+        &self,
+        entitlements: &[Entitlement],
+    ) -> Result<usize, PremiumError> {
+        let fresh: Vec<Entitlement> = {
+            let seen = self
+                .seen
+                .lock()
+                .unwrap_or_else(|poison| poison.into_inner());
+            entitlements
+                .iter()
+                .filter(|entitlement| seen.get(&entitlement.id) != Some(*entitlement))
+                .cloned()
+                .collect()
+        };
+        if fresh.is_empty() {
+            return Ok(0);
         }
         let now = self.clock.now();
-        let previous = store::put_entitlement(&self.db, entitlement, now).await?;
-        self.seen
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
-            .insert(entitlement.id, entitlement.clone());
-        if previous.as_ref() == Some(entitlement) {
-            return Ok(false);
-        }
-        let Some(guild) = entitlement
-            .guild
-            .or(previous.as_ref().and_then(|p| p.guild))
-        else {
-            return Ok(true);
-        };
-        if !self.sku_tiers().contains_key(&entitlement.sku.get()) {
-            tracing::warn!(
-                %guild,
-                sku = %entitlement.sku,
-                "an entitlement for a SKU not in premium.skus grants nothing"
+        let changed = store::put_entitlements(&self.db, &fresh, now).await?;
+        {
+            let mut seen = self
+                .seen
+                .lock()
+                .unwrap_or_else(|poison| poison.into_inner());
+            seen.extend(
+                fresh
+                    .into_iter()
+                    .map(|entitlement| (entitlement.id, entitlement)),
             );
         }
-        if let Some(ends) = entitlement.ends_at
-            && ends > now
-            && !entitlement.deleted
-        {
-            self.schedule_end(guild, ends).await?;
+        let skus = self.sku_tiers();
+        let mut guilds: Vec<GuildId> = Vec::new();
+        for (entitlement, previous) in &changed {
+            let Some(guild) = entitlement
+                .guild
+                .or(previous.as_ref().and_then(|previous| previous.guild))
+            else {
+                continue;
+            };
+            if !skus.contains_key(&entitlement.sku.get()) {
+                tracing::warn!(
+                    %guild,
+                    sku = %entitlement.sku,
+                    "an entitlement for a SKU not in premium.skus grants nothing"
+                );
+            }
+            if let Some(ends) = entitlement.ends_at
+                && ends > now
+                && !entitlement.deleted
+            {
+                self.schedule_end(guild, ends).await?;
+            }
+            if !guilds.contains(&guild) {
+                guilds.push(guild);
+            }
         }
-        crate::audit::record(
-            &self.db,
-            now,
-            "discord",
-            "premium.entitlement",
-            Some(guild),
-            Some(&entitlement.id.to_string()),
-            &json!({
-                "sku": entitlement.sku,
-                "kind": entitlement.kind,
-                "ends_at": entitlement.ends_at,
-                "deleted": entitlement.deleted,
-                "new": previous.is_none(),
-            }),
-        )
-        .await?;
-        self.changed(guild).await?;
-        Ok(true)
+        for guild in guilds {
+            self.changed(guild).await?;
+        }
+        Ok(changed.len())
     }
 
     /// Takes the application's entitlements as Discord lists them now (the startup fetch):
@@ -570,20 +589,19 @@ impl PremiumService {
         &self,
         current: &[Entitlement],
     ) -> Result<usize, PremiumError> {
-        let mut changed = 0;
-        for entitlement in current {
-            changed += usize::from(self.record_entitlement(entitlement).await?);
-        }
-        for stored in store::entitlements(&self.db, None).await? {
-            if !stored.deleted && current.iter().all(|now| now.id != stored.id) {
-                let gone = Entitlement {
+        let listed: std::collections::HashSet<_> = current.iter().map(|e| e.id).collect();
+        let mut all = current.to_vec();
+        all.extend(
+            store::entitlements(&self.db, None)
+                .await?
+                .into_iter()
+                .filter(|stored| !stored.deleted && !listed.contains(&stored.id))
+                .map(|stored| Entitlement {
                     deleted: true,
                     ..stored
-                };
-                changed += usize::from(self.record_entitlement(&gone).await?);
-            }
-        }
-        Ok(changed)
+                }),
+        );
+        self.record_entitlements(&all).await
     }
 
     async fn schedule_end(&self, guild: GuildId, at: UnixMillis) -> Result<(), PremiumError> {

@@ -180,47 +180,75 @@ pub async fn entitlements(db: &Db, guild: Option<GuildId>) -> Result<Vec<Entitle
     rows.iter().map(entitlement_of).collect()
 }
 
-/// Stores an entitlement as Discord sent it; the previous copy, if any.
+/// Stores entitlements as Discord sent them, in one transaction, and returns each one that
+/// changed with its previous copy (none for a new one); each change gets its
+/// `premium.entitlement` audit row in the same transaction.
 ///
 /// # Errors
-/// Storage errors.
-pub async fn put_entitlement(
+/// Storage errors; nothing is stored then.
+pub async fn put_entitlements(
     db: &Db,
-    entitlement: &Entitlement,
+    entitlements: &[Entitlement],
     seen_at: UnixMillis,
-) -> Result<Option<Entitlement>, DbError> {
+) -> Result<Vec<(Entitlement, Option<Entitlement>)>, DbError> {
     let mut tx = db.pool().begin().await?;
-    let previous = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {ENTITLEMENT_COLUMNS} FROM premium_entitlements WHERE entitlement_id = $1"
-    )))
-    .bind(entitlement.id.to_db())
-    .fetch_optional(&mut *tx)
-    .await?
-    .as_ref()
-    .map(entitlement_of)
-    .transpose()?;
-    sqlx::query(
-        "INSERT INTO premium_entitlements
-             (entitlement_id, sku_id, guild_id, user_id, kind, starts_at, ends_at, deleted, seen_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT (entitlement_id) DO UPDATE SET sku_id = excluded.sku_id,
-             guild_id = excluded.guild_id, user_id = excluded.user_id, kind = excluded.kind,
-             starts_at = excluded.starts_at, ends_at = excluded.ends_at,
-             deleted = excluded.deleted, seen_at = excluded.seen_at",
-    )
-    .bind(entitlement.id.to_db())
-    .bind(entitlement.sku.to_db())
-    .bind(entitlement.guild.map(GuildId::to_db))
-    .bind(entitlement.user.map(UserId::to_db))
-    .bind(i64::from(entitlement.kind))
-    .bind(entitlement.starts_at.map(|at| at.0))
-    .bind(entitlement.ends_at.map(|at| at.0))
-    .bind(i64::from(entitlement.deleted))
-    .bind(seen_at.0)
-    .execute(&mut *tx)
-    .await?;
+    let mut changed = Vec::new();
+    for entitlement in entitlements {
+        let previous = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ENTITLEMENT_COLUMNS} FROM premium_entitlements WHERE entitlement_id = $1"
+        )))
+        .bind(entitlement.id.to_db())
+        .fetch_optional(&mut *tx)
+        .await?
+        .as_ref()
+        .map(entitlement_of)
+        .transpose()?;
+        if previous.as_ref() == Some(entitlement) {
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO premium_entitlements
+                 (entitlement_id, sku_id, guild_id, user_id, kind, starts_at, ends_at, deleted, seen_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             ON CONFLICT (entitlement_id) DO UPDATE SET sku_id = excluded.sku_id,
+                 guild_id = excluded.guild_id, user_id = excluded.user_id, kind = excluded.kind,
+                 starts_at = excluded.starts_at, ends_at = excluded.ends_at,
+                 deleted = excluded.deleted, seen_at = excluded.seen_at",
+        )
+        .bind(entitlement.id.to_db())
+        .bind(entitlement.sku.to_db())
+        .bind(entitlement.guild.map(GuildId::to_db))
+        .bind(entitlement.user.map(UserId::to_db))
+        .bind(i64::from(entitlement.kind))
+        .bind(entitlement.starts_at.map(|at| at.0))
+        .bind(entitlement.ends_at.map(|at| at.0))
+        .bind(i64::from(entitlement.deleted))
+        .bind(seen_at.0)
+        .execute(&mut *tx)
+        .await?;
+        let guild = entitlement
+            .guild
+            .or(previous.as_ref().and_then(|previous| previous.guild));
+        crate::audit::record_with(
+            &mut *tx,
+            seen_at,
+            "discord",
+            "premium.entitlement",
+            guild,
+            Some(&entitlement.id.to_string()),
+            &serde_json::json!({
+                "sku": entitlement.sku,
+                "kind": entitlement.kind,
+                "ends_at": entitlement.ends_at,
+                "deleted": entitlement.deleted,
+                "new": previous.is_none(),
+            }),
+        )
+        .await?;
+        changed.push((entitlement.clone(), previous));
+    }
     tx.commit().await?;
-    Ok(previous)
+    Ok(changed)
 }
 
 /// A webhook the bot made in a channel to post with the guild's name and avatar.
