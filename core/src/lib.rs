@@ -7,6 +7,7 @@
 
 pub mod analytics;
 pub mod audit;
+pub mod automation;
 pub mod automod;
 pub mod clock;
 mod composition;

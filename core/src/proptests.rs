@@ -53,6 +53,31 @@ proptest! {
     }
 
     #[test]
+    fn schedules_parse_or_name_the_field_and_runs_move_forward(
+        text in prop_oneof![
+            input(),
+            "([0-9*/,L-]{1,6} ){4}[0-9A-Z*/,-]{1,8}",
+            "@[a-z]{0,8}",
+        ],
+        now in 0..4_000_000_000_000i64,
+    ) {
+        match crate::automation::Schedule::parse(&text, "Europe/Berlin") {
+            Ok(schedule) => {
+                let runs = schedule.next_runs(UnixMillis(now), 3);
+                prop_assert!(runs.windows(2).all(|pair| pair[0] < pair[1]), "{:?}", runs);
+                prop_assert!(runs.iter().all(|run| run.0 > now));
+            }
+            Err(error) => prop_assert!(
+                error.message.contains("field")
+                    || error.message.contains("schedule")
+                    || error.message.contains("must not contain"),
+                "{}",
+                error
+            ),
+        }
+    }
+
+    #[test]
     fn rfc3339_times_round_trip(seconds in 0u64..4_000_000_000) {
         let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds);
         let printed = humantime::format_rfc3339(time).to_string();
