@@ -244,6 +244,15 @@ impl GiveawayService {
         &self.db
     }
 
+    /// How many of the guild's giveaways run now (the limit counts them).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn running_count(&self, guild: GuildId) -> Result<u64, DbError> {
+        let count = store::running(self.db.pool(), guild).await?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
     /// A guild's `giveaways` settings.
     ///
     /// # Errors

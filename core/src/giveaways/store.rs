@@ -221,6 +221,23 @@ pub(super) enum Created {
     TooMany(u64),
 }
 
+/// How many of the guild's giveaways run (or are being drawn), through `executor` (a
+/// transaction, where the count guards an insert).
+///
+/// # Errors
+/// [`DbError`] when the read fails.
+pub(super) async fn running<'e, E>(executor: E, guild: GuildId) -> Result<i64, DbError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM giveaways WHERE guild_id = $1 AND state IN ('running', 'drawing')",
+    )
+    .bind(guild.to_db())
+    .fetch_one(executor)
+    .await?)
+}
+
 /// Creates a giveaway unless the guild already runs `max_active`, with its `start` line in the
 /// log, in one transaction.
 pub(super) async fn create(
@@ -237,12 +254,7 @@ pub(super) async fn create(
     .bind(new.guild.to_db())
     .execute(&mut *transaction)
     .await?;
-    let running: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM giveaways WHERE guild_id = $1 AND state IN ('running', 'drawing')",
-    )
-    .bind(new.guild.to_db())
-    .fetch_one(&mut *transaction)
-    .await?;
+    let running = running(&mut *transaction, new.guild).await?;
     if running >= i64::from(max_active) {
         transaction.rollback().await?;
         return Ok(Created::TooMany(count(running)));

@@ -262,11 +262,6 @@ impl LimitKind {
             _ => "Delete one to make another.",
         }
     }
-
-    /// Whether a feature built so far counts it (the others are enforced by their issues).
-    pub fn counted(self) -> bool {
-        matches!(self, Self::RolePanels | Self::Giveaways)
-    }
 }
 
 /// The limits of one tier. Every key must be given or keeps its default; an unknown key is an

@@ -41,23 +41,8 @@ pub async fn usage(core: &Core, guild: GuildId) -> Result<Vec<LimitUse>, DbError
     let mut out = Vec::new();
     for kind in LimitKind::ALL {
         let used = match kind {
-            LimitKind::RolePanels => {
-                let count: i64 =
-                    sqlx::query_scalar("SELECT COUNT(*) FROM role_panels WHERE guild_id = $1")
-                        .bind(guild.to_db())
-                        .fetch_one(core.db.pool())
-                        .await?;
-                Some(u64::try_from(count).unwrap_or(0))
-            }
-            LimitKind::Giveaways => {
-                let count: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM giveaways WHERE guild_id = $1 AND state IN ('running', 'drawing')",
-                )
-                .bind(guild.to_db())
-                .fetch_one(core.db.pool())
-                .await?;
-                Some(u64::try_from(count).unwrap_or(0))
-            }
+            LimitKind::RolePanels => Some(core.roles.panel_count(guild).await?),
+            LimitKind::Giveaways => Some(core.giveaways.running_count(guild).await?),
             _ => None,
         };
         out.push(LimitUse {

@@ -151,6 +151,14 @@ impl RoleService {
         }
     }
 
+    /// How many role panels the guild has (the limit counts them).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn panel_count(&self, guild: GuildId) -> Result<u64, DbError> {
+        super::store::count_panels(&self.db, guild).await
+    }
+
     /// Whether the guild's tier has timed roles now (a timed panel without them is paused).
     pub fn timed_allowed(&self, guild: GuildId) -> bool {
         self.require_timed(guild).is_ok()
@@ -161,12 +169,8 @@ impl RoleService {
         let Some(premium) = &self.premium else {
             return Ok(());
         };
-        let count = super::store::list_panels(&self.db, guild).await?.len();
-        premium.check_limit(
-            guild,
-            crate::premium::LimitKind::RolePanels,
-            u64::try_from(count).unwrap_or(u64::MAX),
-        )?;
+        let count = self.panel_count(guild).await?;
+        premium.check_limit(guild, crate::premium::LimitKind::RolePanels, count)?;
         Ok(())
     }
 

@@ -167,6 +167,18 @@ pub async fn get_panel(db: &Db, guild: GuildId, id: PanelId) -> Result<Option<Ro
     Ok(Some(panel))
 }
 
+/// How many panels the guild has.
+///
+/// # Errors
+/// [`DbError`] when the read fails.
+pub async fn count_panels(db: &Db, guild: GuildId) -> Result<u64, DbError> {
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM role_panels WHERE guild_id = $1")
+        .bind(guild.to_db())
+        .fetch_one(db.pool())
+        .await?;
+    Ok(u64::try_from(count).unwrap_or(0))
+}
+
 /// A guild's panels with their options, oldest first.
 ///
 /// # Errors
