@@ -79,6 +79,8 @@ pub async fn fetch_all(
     premium: &PremiumService,
     application: u64,
 ) -> Result<usize, BotError> {
+    // Anything an event brings from now on is newer than this list.
+    let fetched_at = premium.now();
     let mut all = Vec::new();
     // From the oldest: Discord lists ascending ids after `after` (without it, the newest first,
     // which cannot be paged forward).
@@ -110,7 +112,7 @@ pub async fn fetch_all(
         }
     }
     let changed = premium
-        .replace_entitlements(&all)
+        .replace_entitlements(&all, fetched_at)
         .await
         .map_err(|error| BotError::Internal(error.to_string()))?;
     tracing::info!(

@@ -306,13 +306,19 @@ async fn premium_lookup(db: &Db) {
         })
         .collect();
     let start = Instant::now();
-    premium.replace_entitlements(&listed).await.unwrap();
+    premium
+        .replace_entitlements(&listed, premium.now())
+        .await
+        .unwrap();
     row(
         "premium: startup fetch, 1,000 new entitlements (100 guilds)",
         &format!("{:.0} ms", start.elapsed().as_secs_f64() * 1_000.0),
     );
     let start = Instant::now();
-    premium.replace_entitlements(&listed).await.unwrap();
+    premium
+        .replace_entitlements(&listed, premium.now())
+        .await
+        .unwrap();
     row(
         "premium: startup fetch, nothing changed",
         &format!("{:.2} ms", start.elapsed().as_secs_f64() * 1_000.0),

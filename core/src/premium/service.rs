@@ -579,23 +579,40 @@ impl PremiumService {
         Ok(changed.len())
     }
 
-    /// Takes the application's entitlements as Discord lists them now (the startup fetch):
-    /// each is stored, and a stored one Discord no longer lists was deleted while the bot was
-    /// away. Returns how many changed.
+    /// The time on this service's clock: a fetch notes it before asking Discord, for
+    /// [`Self::replace_entitlements`].
+    pub fn now(&self) -> UnixMillis {
+        self.clock.now()
+    }
+
+    /// Takes the application's entitlements as Discord listed them when a fetch started at
+    /// `fetched_at` (the startup fetch): each is stored, and a stored one Discord no longer
+    /// lists was deleted while the bot was away. An entitlement an event or an interaction
+    /// brought after the fetch started is newer than the list and is left as it is (a
+    /// subscription bought during the fetch is not marked deleted, a refund not undone).
+    /// Returns how many changed.
     ///
     /// # Errors
     /// Storage errors.
     pub async fn replace_entitlements(
         &self,
         current: &[Entitlement],
+        fetched_at: UnixMillis,
     ) -> Result<usize, PremiumError> {
+        let newer = store::seen_since(&self.db, fetched_at).await?;
         let listed: std::collections::HashSet<_> = current.iter().map(|e| e.id).collect();
-        let mut all = current.to_vec();
+        let mut all: Vec<Entitlement> = current
+            .iter()
+            .filter(|entitlement| !newer.contains(&entitlement.id))
+            .cloned()
+            .collect();
         all.extend(
             store::entitlements(&self.db, None)
                 .await?
                 .into_iter()
-                .filter(|stored| !stored.deleted && !listed.contains(&stored.id))
+                .filter(|stored| {
+                    !stored.deleted && !listed.contains(&stored.id) && !newer.contains(&stored.id)
+                })
                 .map(|stored| Entitlement {
                     deleted: true,
                     ..stored

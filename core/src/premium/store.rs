@@ -251,6 +251,22 @@ pub async fn put_entitlements(
     Ok(changed)
 }
 
+/// The entitlements stored at or after `at` (by an event or an interaction during a fetch).
+///
+/// # Errors
+/// Storage errors.
+pub async fn seen_since(
+    db: &Db,
+    at: UnixMillis,
+) -> Result<std::collections::HashSet<EntitlementId>, DbError> {
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT entitlement_id FROM premium_entitlements WHERE seen_at >= $1")
+            .bind(at.0)
+            .fetch_all(db.pool())
+            .await?;
+    Ok(ids.into_iter().map(EntitlementId::from_db).collect())
+}
+
 /// A webhook the bot made in a channel to post with the guild's name and avatar.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdentityWebhook {

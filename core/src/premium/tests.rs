@@ -135,7 +135,23 @@ async fn tiers_come_from_grants_and_entitlements_and_end_on_time() {
             .await
             .unwrap();
         assert_eq!(premium.tier(GUILD), Tier::Premium);
-        premium.replace_entitlements(&[]).await.unwrap();
+        // An entitlement an event brought after the fetch started is newer than its list.
+        let fetched_at = clock.now();
+        clock.advance(Duration::from_millis(5));
+        premium
+            .record_entitlement(&entitlement(80, SKU, None))
+            .await
+            .unwrap();
+        premium.replace_entitlements(&[], fetched_at).await.unwrap();
+        assert_eq!(
+            premium.tier(GUILD),
+            Tier::Premium,
+            "bought during the fetch: not marked deleted"
+        );
+        // A fetch started after it, listing neither: both were deleted while the bot was away.
+        clock.advance(Duration::from_millis(5));
+        let later = clock.now();
+        premium.replace_entitlements(&[], later).await.unwrap();
         assert_eq!(premium.tier(GUILD), Tier::Free);
         let stored = premium.entitlements(GUILD).await.unwrap();
         assert!(stored.iter().all(|e| e.deleted), "{stored:?}");
