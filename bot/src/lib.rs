@@ -222,6 +222,7 @@ pub fn effect_name(effect: &Effect) -> &'static str {
         Effect::SendDirectMessage { .. } => "send_direct_message",
         Effect::EditMessage { .. } => "edit_message",
         Effect::DeleteMessage { .. } => "delete_message",
+        Effect::React { .. } => "react",
         Effect::AddRole { .. } => "add_role",
         Effect::RemoveRole { .. } => "remove_role",
         Effect::Timeout { .. } => "timeout",

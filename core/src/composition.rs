@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use crate::automation::AutomationService;
 use crate::clock::SharedClock;
 use crate::coordination::Coordination;
 use crate::db::Db;
@@ -52,6 +53,8 @@ pub struct Core {
     pub giveaways: Arc<GiveawayService>,
     /// The opt-in store of recent messages.
     pub recent_messages: Arc<RecentMessages>,
+    /// Scheduled messages, reminders and triggers.
+    pub automation: Arc<AutomationService>,
 }
 
 impl Core {
@@ -112,6 +115,14 @@ impl Core {
             .with_premium(Arc::clone(&premium)),
         );
         let recent_messages = Arc::new(RecentMessages::new(db.clone()));
+        let automation = Arc::new(AutomationService::new(
+            db.clone(),
+            Arc::clone(&clock),
+            ledger.clone(),
+            Arc::clone(&config),
+            Arc::clone(&premium),
+            Arc::clone(&coordination),
+        ));
         Self {
             db,
             clock,
@@ -127,6 +138,7 @@ impl Core {
             roles,
             giveaways,
             recent_messages,
+            automation,
         }
     }
 }

@@ -48,6 +48,15 @@ pub enum Effect {
         /// Shown in the guild's audit log.
         reason: Option<String>,
     },
+    /// React to a message as the bot.
+    React {
+        /// The channel holding the message.
+        channel: ChannelId,
+        /// The message.
+        message_id: MessageId,
+        /// A Unicode emoji, or a custom one as Discord writes it (`<:name:id>`).
+        emoji: String,
+    },
     /// Give a member a role.
     AddRole {
         /// The guild.
@@ -389,6 +398,7 @@ impl Effect {
             | Self::SendDirectMessage { .. }
             | Self::EditMessage { .. }
             | Self::DeleteMessage { .. }
+            | Self::React { .. }
             | Self::CreateThread { .. }
             | Self::SetChannelPermission { .. }
             | Self::SetThreadState { .. }

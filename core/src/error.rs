@@ -4,6 +4,7 @@
 //! went wrong"? [`UserFacing`] decides it for every error of the core's services, here in one
 //! file, so the bot's replies, the dashboard's pages and the CLI's messages agree.
 
+use crate::automation::AutomationError;
 use crate::coordination::CoordinationError;
 use crate::db::DbError;
 use crate::giveaways::GiveawayError;
@@ -180,6 +181,30 @@ impl UserFacing for GiveawayError {
 
     fn is_missing(&self) -> bool {
         matches!(self, Self::NoSuchGiveaway(_))
+    }
+}
+
+impl UserFacing for AutomationError {
+    fn user_message(&self) -> Option<String> {
+        match self {
+            Self::Settings(error) => error.user_message(),
+            Self::Storage(_) | Self::Jobs(_) => None,
+            other => Some(capitalised(&other.to_string())),
+        }
+    }
+
+    fn is_missing(&self) -> bool {
+        matches!(
+            self,
+            Self::NoSuchSchedule(_) | Self::NoSuchReminder(_) | Self::NoSuchTrigger(_)
+        )
+    }
+
+    fn premium_wall(&self) -> Option<&PremiumRequired> {
+        match self {
+            Self::Premium(wall) => Some(wall),
+            _ => None,
+        }
     }
 }
 

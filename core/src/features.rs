@@ -80,6 +80,12 @@ pub const FEATURES: &[FeatureSpec] = &[
         switch: |features| features.giveaways,
         jobs: crate::giveaways::register_jobs,
     },
+    FeatureSpec {
+        name: "automation",
+        title: "Scheduled messages, reminders and triggers",
+        switch: |features| features.automation,
+        jobs: crate::automation::register_jobs,
+    },
 ];
 
 /// The feature of this name.

@@ -367,6 +367,7 @@ pub fn effect_references(effect: &Effect) -> Vec<(String, Reference)> {
         }
         Effect::EditMessage { channel, .. }
         | Effect::DeleteMessage { channel, .. }
+        | Effect::React { channel, .. }
         | Effect::SetChannelPermission { channel, .. } => {
             vec![("channel".to_owned(), Reference::AnyChannel(*channel))]
         }

@@ -29,6 +29,18 @@ fn call(method: Method, path: String, body: Option<Value>, reason: &Option<Strin
     }
 }
 
+/// An emoji as a reaction's path segment: a custom emoji (`<:name:id>`, `<a:name:id>`) as
+/// `name:id`, a Unicode one percent-encoded.
+fn reaction_path(emoji: &str) -> String {
+    let emoji = emoji.trim();
+    let custom = emoji
+        .strip_prefix("<a:")
+        .or_else(|| emoji.strip_prefix("<:"))
+        .and_then(|rest| rest.strip_suffix('>'));
+    let plain = custom.unwrap_or(emoji);
+    percent_encoding::utf8_percent_encode(plain, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
 /// The call that performs an effect (for a DM, the message call after the channel exists:
 /// see [`super::Executor::execute`]).
 pub fn calls(effect: &Effect) -> Call {
@@ -67,6 +79,19 @@ pub fn calls(effect: &Effect) -> Call {
             format!("/channels/{channel}/messages/{message_id}"),
             None,
             reason,
+        ),
+        Effect::React {
+            channel,
+            message_id,
+            emoji,
+        } => call(
+            Method::Put,
+            format!(
+                "/channels/{channel}/messages/{message_id}/reactions/{}/@me",
+                reaction_path(emoji)
+            ),
+            None,
+            &None,
         ),
         Effect::AddRole {
             guild,

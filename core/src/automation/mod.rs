@@ -1,8 +1,44 @@
-//! Automation (issue 16, in progress): scheduled messages, reminders, the trigger engine and
-//! multi-stage automations. What is built so far is `schedule.rs`, the schedule an admin writes
-//! (5-field cron in a time zone, checked field by field, described in words, its next runs, the
-//! documented daylight-saving rules); the feature's services, jobs and surfaces follow.
+//! Automation: scheduled messages, reminders and the trigger engine.
+//!
+//! - `schedule.rs`: the schedule an admin writes (5-field cron in a time zone, checked field by
+//!   field, described in words, its next runs, the documented daylight-saving rules).
+//! - `scheduled.rs`: scheduled messages and their one ledger job per next run
+//!   (`automation.post`).
+//! - `reminders.rs`: members' reminders (`automation.remind`).
+//! - `settings.rs`, `template.rs`, `triggers.rs`: the `automation` settings section with the
+//!   guild's triggers, their response variables, and the engine that matches every trigger in
+//!   one pass over a message.
+//! - `service.rs`: [`AutomationService`], the one entry point every surface uses.
 
+pub mod reminders;
 pub mod schedule;
+pub mod scheduled;
+pub mod service;
+pub mod settings;
+pub mod template;
+pub mod triggers;
 
+use std::sync::Arc;
+
+pub use reminders::{Delivery, NewReminder, Reminder};
 pub use schedule::{Schedule, ScheduleError};
+pub use scheduled::{NewSchedule, ScheduledMessage, ScheduledPost};
+pub use service::{AutomationError, AutomationService, Preview};
+pub use settings::{AutomationSettings, CooldownScope, MatchKind, Trigger};
+pub use triggers::{CompiledTriggers, TriggerInput};
+
+use crate::composition::Core;
+use crate::jobs::{JobPorts, JobRegistry};
+
+/// Adds automation's jobs: posting scheduled messages and delivering reminders.
+pub fn register_jobs(registry: JobRegistry, core: &Core, ports: &JobPorts) -> JobRegistry {
+    registry
+        .register(Arc::new(scheduled::PostScheduled::new(
+            Arc::clone(&core.automation),
+            Arc::clone(&ports.sink),
+        )))
+        .register(Arc::new(reminders::DeliverReminder::new(
+            Arc::clone(&core.automation),
+            Arc::clone(&ports.sink),
+        )))
+}

@@ -20,7 +20,7 @@ mod invites;
 mod links;
 mod mentions;
 mod normalize;
-mod patterns;
+pub(crate) mod patterns;
 // The `Section` impl, which needs the `automod` field of `GuildSettings`; the lead turns this on
 // when registering the section.
 mod section;

@@ -40,6 +40,8 @@ pub struct GuildSettings {
     /// `giveaways`: claim windows, automatic rerolls, concurrent giveaways, managers, the ping
     /// role and the default requirements.
     pub giveaways: crate::giveaways::GiveawaySettings,
+    /// `automation`: reminder limits and the guild's triggers.
+    pub automation: crate::automation::AutomationSettings,
     /// `branding`: a premium guild's bot name and avatar on posts, and its embed theme.
     pub branding: crate::premium::Branding,
     /// Version of each stored section; absent sections are at version 0 (the defaults).
@@ -258,11 +260,6 @@ impl Section for Features {
     /// is refused, so no admin believes a feature runs that does not.
     fn validate(&self) -> Result<(), FieldError> {
         for (field, on, what) in [
-            (
-                "automation",
-                self.automation,
-                "scheduled messages, reminders and triggers",
-            ),
             (
                 "engagement",
                 self.engagement,
@@ -515,6 +512,7 @@ pub static SECTIONS: &[&dyn SectionOps] = &[
     &Ops::<crate::roles::RoleSettings>(PhantomData),
     &Ops::<crate::levels::LevelSettings>(PhantomData),
     &Ops::<crate::giveaways::GiveawaySettings>(PhantomData),
+    &Ops::<crate::automation::AutomationSettings>(PhantomData),
     &Ops::<crate::premium::Branding>(PhantomData),
 ];
 
