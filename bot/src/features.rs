@@ -87,6 +87,7 @@ pub const BOT_FEATURES: &[BotFeature] = &[
     crate::levels::FEATURE,
     crate::roles::FEATURE,
     crate::giveaways::FEATURE,
+    crate::automation::FEATURE,
 ];
 
 /// The feature called `name`.

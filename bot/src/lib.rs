@@ -8,6 +8,7 @@
 //! - [`executor`] performs every outbound call, owning rate limits.
 //! - [`convert`] is the one place serenity's ids and models become the core's.
 
+pub(crate) mod automation;
 pub mod automod;
 pub mod commands;
 pub mod convert;
@@ -75,6 +76,10 @@ pub struct BotData {
     pub levels: Arc<guildhall_core::levels::LevelService>,
     /// Giveaways: the commands and buttons call it; its timers run in the job worker.
     pub giveaways: Arc<guildhall_core::giveaways::GiveawayService>,
+    /// Scheduled messages, reminders and triggers.
+    pub automation: Arc<guildhall_core::automation::AutomationService>,
+    /// Each guild's compiled triggers.
+    pub(crate) triggers: automation::TriggerRuntime,
     /// Each guild's tier (entitlements from Discord are recorded here).
     pub premium: Arc<guildhall_core::premium::PremiumService>,
     /// Which channels are threads of which parent, for the levels' channel rules.
@@ -102,6 +107,8 @@ impl BotData {
             roles: Arc::clone(&core.roles),
             giveaways: Arc::clone(&core.giveaways),
             premium: Arc::clone(&core.premium),
+            automation: Arc::clone(&core.automation),
+            triggers: automation::TriggerRuntime::default(),
             recent_messages: Arc::clone(&core.recent_messages),
             levels: Arc::clone(&core.levels),
             threads: crate::levels::ThreadParents::default(),

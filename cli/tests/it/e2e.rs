@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::support::{guildhall, json, process};
 
 /// Every slash command, in registration order.
-const ALL_COMMANDS: [&str; 19] = [
+const ALL_COMMANDS: [&str; 22] = [
     "ping",
     "nick",
     "warn",
@@ -32,6 +32,9 @@ const ALL_COMMANDS: [&str; 19] = [
     "role",
     "temprole",
     "giveaway",
+    "remind",
+    "schedule",
+    "trigger",
 ];
 
 pub(crate) const WITHIN: Duration = Duration::from_secs(20);
