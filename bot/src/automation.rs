@@ -312,12 +312,21 @@ async fn remind_list(ctx: Context<'_>) -> Result<(), BotError> {
         .reminders(guild, Some(invoker(ctx)?))
         .await?;
     if mine.is_empty() {
-        return answer(ctx, "You have no reminders waiting. Set one with /remind me.").await;
+        return answer(
+            ctx,
+            "You have no reminders waiting. Set one with /remind me.",
+        )
+        .await;
     }
     let mut text = String::from("Your reminders:\n");
     for reminder in mine.iter().take(20) {
         let short: String = reminder.text.chars().take(80).collect();
-        let _ = writeln!(text, "**#{}** {}: {short}", reminder.id, when(reminder.due_at));
+        let _ = writeln!(
+            text,
+            "**#{}** {}: {short}",
+            reminder.id,
+            when(reminder.due_at)
+        );
     }
     answer(ctx, text).await
 }
@@ -421,7 +430,11 @@ async fn schedule_list(ctx: Context<'_>) -> Result<(), BotError> {
     let data = ctx.data();
     let all = data.automation.schedules(guild).await?;
     if all.is_empty() {
-        return answer(ctx, "No scheduled messages yet. Add one with /schedule add.").await;
+        return answer(
+            ctx,
+            "No scheduled messages yet. Add one with /schedule add.",
+        )
+        .await;
     }
     let mut text = String::new();
     for item in all.iter().take(20) {
@@ -432,8 +445,10 @@ async fn schedule_list(ctx: Context<'_>) -> Result<(), BotError> {
         let state = if item.paused {
             "paused".to_owned()
         } else {
-            item.next_run_at
-                .map_or_else(|| "no next run".to_owned(), |at| format!("next {}", when(at)))
+            item.next_run_at.map_or_else(
+                || "no next run".to_owned(),
+                |at| format!("next {}", when(at)),
+            )
         };
         let _ = writeln!(
             text,
@@ -463,7 +478,14 @@ async fn schedule_pause(
         .automation
         .pause_schedule(guild, number, &actor(ctx))
         .await?;
-    answer(ctx, format!("Scheduled message #{} “{}” is paused.", paused.id, paused.name)).await
+    answer(
+        ctx,
+        format!(
+            "Scheduled message #{} “{}” is paused.",
+            paused.id, paused.name
+        ),
+    )
+    .await
 }
 
 /// Resume a paused scheduled message from its next run.
@@ -503,7 +525,11 @@ async fn schedule_run(
         .automation
         .run_schedule_now(guild, number, &actor(ctx))
         .await?;
-    answer(ctx, format!("Scheduled message #{number} is being posted now.")).await
+    answer(
+        ctx,
+        format!("Scheduled message #{number} is being posted now."),
+    )
+    .await
 }
 
 /// Delete a scheduled message.
@@ -519,7 +545,14 @@ async fn schedule_delete(
         .automation
         .delete_schedule(guild, number, &actor(ctx))
         .await?;
-    answer(ctx, format!("Scheduled message #{} “{}” deleted.", deleted.id, deleted.name)).await
+    answer(
+        ctx,
+        format!(
+            "Scheduled message #{} “{}” deleted.",
+            deleted.id, deleted.name
+        ),
+    )
+    .await
 }
 
 /// How a trigger matches, as a slash-command choice.

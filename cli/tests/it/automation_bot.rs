@@ -59,7 +59,10 @@ async fn slash(
             WITHIN,
         )
         .await;
-    edit.json()["content"].as_str().unwrap_or_default().to_owned()
+    edit.json()["content"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 fn posts_with(stack: &Stack, channel: guildhall_core::ids::ChannelId, text: &str) -> Vec<Message> {
@@ -134,11 +137,21 @@ async fn a_schedule_posts_on_its_minute_and_once_after_a_restart_across_its_due_
     assert_eq!(due % 60_000, 0, "on a minute: {due}");
 
     // The first run, on its minute.
-    let posted = testing::wait_for("the first scheduled post", Duration::from_secs(75), || async {
-        posts_with(&stack, small::GENERAL, "Minute bell").into_iter().next()
-    })
+    let posted = testing::wait_for(
+        "the first scheduled post",
+        Duration::from_secs(75),
+        || async {
+            posts_with(&stack, small::GENERAL, "Minute bell")
+                .into_iter()
+                .next()
+        },
+    )
     .await;
-    assert!(posted.timestamp.0 >= due, "posted at {} before {due}", posted.timestamp.0);
+    assert!(
+        posted.timestamp.0 >= due,
+        "posted at {} before {due}",
+        posted.timestamp.0
+    );
 
     // Down across the next due time; the run is made up once on start.
     let next = testing::wait_for("the next run planned", WITHIN, || async {
@@ -151,9 +164,11 @@ async fn a_schedule_posts_on_its_minute_and_once_after_a_restart_across_its_due_
     tokio::time::sleep(Duration::from_millis(wait)).await;
     assert_eq!(posts_with(&stack, small::GENERAL, "Minute bell").len(), 1);
     restart(&mut stack);
-    testing::wait_for("the missed run posted after the restart", WITHIN, || async {
-        (posts_with(&stack, small::GENERAL, "Minute bell").len() >= 2).then_some(())
-    })
+    testing::wait_for(
+        "the missed run posted after the restart",
+        WITHIN,
+        || async { (posts_with(&stack, small::GENERAL, "Minute bell").len() >= 2).then_some(()) },
+    )
     .await;
     // Give a double every chance to show up before counting, then see the run after it is
     // planned after now (not once per missed tick).
@@ -192,14 +207,18 @@ async fn a_reminder_survives_a_kill_and_is_delivered_once() {
     })
     .await;
     assert!(
-        delivered
-            .content
-            .starts_with(&format!("⏰ <@{}>, you asked me to remind you: stretch your legs", small::MEMBER_A)),
+        delivered.content.starts_with(&format!(
+            "⏰ <@{}>, you asked me to remind you: stretch your legs",
+            small::MEMBER_A
+        )),
         "{}",
         delivered.content
     );
     tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(posts_with(&stack, small::GENERAL, "stretch your legs").len(), 1);
+    assert_eq!(
+        posts_with(&stack, small::GENERAL, "stretch your legs").len(),
+        1
+    );
     // Nothing left waiting.
     let answer = slash(
         &stack,
@@ -223,7 +242,10 @@ async fn a_reminder_survives_a_kill_and_is_delivered_once() {
         )],
     )
     .await;
-    assert!(answer.contains("`whenever` is not a time") && answer.contains("10m"), "{answer}");
+    assert!(
+        answer.contains("`whenever` is not a time") && answer.contains("10m"),
+        "{answer}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -274,11 +296,16 @@ async fn a_trigger_answers_with_its_variables_within_its_cooldown_and_channel() 
         .sandbox
         .say(small::GUILD, small::MOD_LOG, small::MEMBER_A, "hello there");
     // In its channel: the answer with every variable filled.
-    stack
-        .sandbox
-        .say(small::GUILD, small::GENERAL, small::MEMBER_A, "well hello there");
+    stack.sandbox.say(
+        small::GUILD,
+        small::GENERAL,
+        small::MEMBER_A,
+        "well hello there",
+    );
     let greeting = testing::wait_for("the trigger's answer", WITHIN, || async {
-        posts_with(&stack, small::GENERAL, "welcome to").into_iter().next()
+        posts_with(&stack, small::GENERAL, "welcome to")
+            .into_iter()
+            .next()
     })
     .await;
     let guild_name = stack.sandbox.guild(small::GUILD).unwrap().name;
@@ -299,9 +326,13 @@ async fn a_trigger_answers_with_its_variables_within_its_cooldown_and_channel() 
         .sandbox
         .say(small::GUILD, small::GENERAL, small::MEMBER_B, "hello!");
     testing::wait_for("the second member's answer", WITHIN, || async {
-        posts_with(&stack, small::GENERAL, &format!("Hi <@{}>", small::MEMBER_B))
-            .into_iter()
-            .next()
+        posts_with(
+            &stack,
+            small::GENERAL,
+            &format!("Hi <@{}>", small::MEMBER_B),
+        )
+        .into_iter()
+        .next()
     })
     .await;
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -328,7 +359,8 @@ async fn a_regex_trigger_in_a_free_guild_meets_the_premium_wall() {
     )
     .await;
     assert!(
-        answer.starts_with("Regex triggers need Guildhall Premium; this server is on the Free tier"),
+        answer
+            .starts_with("Regex triggers need Guildhall Premium; this server is on the Free tier"),
         "{answer}"
     );
     // Nothing was saved.

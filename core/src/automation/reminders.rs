@@ -129,7 +129,9 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<Reminder, AutomationError> {
         due_at: UnixMillis(row.try_get("due_at")?),
         created_at: UnixMillis(row.try_get("created_at")?),
         state: row.try_get("state")?,
-        delivered_at: row.try_get::<Option<i64>, _>("delivered_at")?.map(UnixMillis),
+        delivered_at: row
+            .try_get::<Option<i64>, _>("delivered_at")?
+            .map(UnixMillis),
         outcome: row.try_get("outcome")?,
     })
 }
@@ -162,10 +164,9 @@ pub fn parse_due(when: &str, now: UnixMillis, zone: &str) -> Result<UnixMillis, 
     for format in ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"] {
         if let Ok(local) = NaiveDateTime::parse_from_str(trimmed, format) {
             let tz: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::UTC);
-            let at = tz
-                .from_local_datetime(&local)
-                .earliest()
-                .ok_or_else(|| format!("`{trimmed}` does not exist in {zone} (the clocks skip it)"))?;
+            let at = tz.from_local_datetime(&local).earliest().ok_or_else(|| {
+                format!("`{trimmed}` does not exist in {zone} (the clocks skip it)")
+            })?;
             return Ok(UnixMillis(at.timestamp_millis()));
         }
     }
@@ -380,7 +381,9 @@ impl AutomationService {
                 };
                 match sink.perform(Some(reminder.guild), &post).await {
                     Ok(()) => ("delivered", format!("in channel {}", reminder.channel)),
-                    Err(EffectError::Unavailable(message)) => return Err(JobFailure::retry(message)),
+                    Err(EffectError::Unavailable(message)) => {
+                        return Err(JobFailure::retry(message));
+                    }
                     Err(EffectError::Refused(why)) => {
                         let fallback = format!(
                             "{body}\n-# I could not post this in <#{}> (the channel is gone, or I may no longer post there), so it comes by DM.",
@@ -396,7 +399,9 @@ impl AutomationService {
                             }
                             Err(EffectError::Refused(dm_why)) => (
                                 "failed",
-                                format!("not delivered: the channel refused ({why}) and so did the DM ({dm_why})"),
+                                format!(
+                                    "not delivered: the channel refused ({why}) and so did the DM ({dm_why})"
+                                ),
                             ),
                         }
                     }
@@ -407,7 +412,9 @@ impl AutomationService {
                 Err(EffectError::Unavailable(message)) => return Err(JobFailure::retry(message)),
                 Err(EffectError::Refused(why)) => (
                     "failed",
-                    format!("not delivered: the DM was refused ({why}); the member may have DMs closed"),
+                    format!(
+                        "not delivered: the DM was refused ({why}); the member may have DMs closed"
+                    ),
                 ),
             },
         };
@@ -450,7 +457,9 @@ impl JobHandler for DeliverReminder {
     type Job = RemindPayload;
 
     async fn run(&self, payload: RemindPayload, _: &JobRecord) -> Result<JobOutcome, JobFailure> {
-        self.service.deliver_reminder(self.sink.as_ref(), &payload).await
+        self.service
+            .deliver_reminder(self.sink.as_ref(), &payload)
+            .await
     }
 }
 
@@ -461,7 +470,10 @@ mod tests {
     #[test]
     fn reads_delays_and_times_in_the_guilds_zone() {
         let now = UnixMillis(1_790_000_000_000);
-        assert_eq!(parse_due("3s", now, "UTC"), Ok(now.plus(Duration::from_secs(3))));
+        assert_eq!(
+            parse_due("3s", now, "UTC"),
+            Ok(now.plus(Duration::from_secs(3)))
+        );
         assert_eq!(
             parse_due("in 2h 30m", now, "UTC"),
             Ok(now.plus(Duration::from_secs(9_000)))

@@ -61,13 +61,21 @@ impl ScheduledPost {
     /// # Errors
     /// What is wrong and what is accepted.
     pub fn check(&self) -> Result<(), String> {
-        let blank = |text: &Option<String>| text.as_deref().is_none_or(|text| text.trim().is_empty());
-        if self.text.trim().is_empty() && blank(&self.embed_title) && blank(&self.embed_description) {
-            return Err("the message is empty; write its text, or an embed's title or description".into());
+        let blank =
+            |text: &Option<String>| text.as_deref().is_none_or(|text| text.trim().is_empty());
+        if self.text.trim().is_empty() && blank(&self.embed_title) && blank(&self.embed_description)
+        {
+            return Err(
+                "the message is empty; write its text, or an embed's title or description".into(),
+            );
         }
         let limits = [
             ("the text", Some(&self.text), MAX_TEXT_CHARS),
-            ("the embed's title", self.embed_title.as_ref(), MAX_EMBED_TITLE_CHARS),
+            (
+                "the embed's title",
+                self.embed_title.as_ref(),
+                MAX_EMBED_TITLE_CHARS,
+            ),
             (
                 "the embed's description",
                 self.embed_description.as_ref(),
@@ -78,9 +86,15 @@ impl ScheduledPost {
             let Some(value) = value else { continue };
             let length = value.chars().count();
             if length > limit {
-                return Err(format!("{what} is {length} characters long; the limit is {limit}"));
+                return Err(format!(
+                    "{what} is {length} characters long; the limit is {limit}"
+                ));
             }
-            let kind = if what.ends_with("title") { TextKind::Name } else { TextKind::Prose };
+            let kind = if what.ends_with("title") {
+                TextKind::Name
+            } else {
+                TextKind::Prose
+            };
             text::check(what, value, kind).map_err(|error| error.to_string())?;
         }
         Ok(())
@@ -92,7 +106,10 @@ impl ScheduledPost {
     pub fn message(&self, nonce: Option<String>) -> OutgoingMessage {
         let embeds = if self.has_embed() {
             vec![Embed {
-                title: self.embed_title.clone().filter(|title| !title.trim().is_empty()),
+                title: self
+                    .embed_title
+                    .clone()
+                    .filter(|title| !title.trim().is_empty()),
                 description: self
                     .embed_description
                     .clone()
@@ -232,12 +249,18 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<ScheduledMessage, AutomationError
         post,
         paused: row.try_get::<i64, _>("paused")? != 0,
         generation: row.try_get("generation")?,
-        next_run_at: row.try_get::<Option<i64>, _>("next_run_at")?.map(UnixMillis),
+        next_run_at: row
+            .try_get::<Option<i64>, _>("next_run_at")?
+            .map(UnixMillis),
         job_id: row.try_get("job_id")?,
         runs: row.try_get("runs")?,
-        last_run_at: row.try_get::<Option<i64>, _>("last_run_at")?.map(UnixMillis),
+        last_run_at: row
+            .try_get::<Option<i64>, _>("last_run_at")?
+            .map(UnixMillis),
         last_error: row.try_get("last_error")?,
-        last_error_at: row.try_get::<Option<i64>, _>("last_error_at")?.map(UnixMillis),
+        last_error_at: row
+            .try_get::<Option<i64>, _>("last_error_at")?
+            .map(UnixMillis),
         created_by: row.try_get("created_by")?,
         created_at: UnixMillis(row.try_get("created_at")?),
     })
@@ -269,7 +292,10 @@ impl AutomationService {
     ///
     /// # Errors
     /// Storage errors.
-    pub async fn schedules(&self, guild: GuildId) -> Result<Vec<ScheduledMessage>, AutomationError> {
+    pub async fn schedules(
+        &self,
+        guild: GuildId,
+    ) -> Result<Vec<ScheduledMessage>, AutomationError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM scheduled_messages WHERE guild_id = $1 ORDER BY id"
         )))
@@ -486,7 +512,8 @@ impl AutomationService {
         .execute(self.db.pool())
         .await?;
         self.cancel_job(current.job_id).await;
-        self.audit(guild, id, actor, "automation.schedule.pause").await?;
+        self.audit(guild, id, actor, "automation.schedule.pause")
+            .await?;
         self.scheduled(guild, id).await
     }
 
@@ -524,7 +551,8 @@ impl AutomationService {
         .execute(self.db.pool())
         .await?;
         self.plan(guild, id, generation, next).await?;
-        self.audit(guild, id, actor, "automation.schedule.resume").await?;
+        self.audit(guild, id, actor, "automation.schedule.resume")
+            .await?;
         self.scheduled(guild, id).await
     }
 
@@ -551,7 +579,8 @@ impl AutomationService {
             .ledger
             .schedule(NewJob::of(&payload, now).dedupe(format!("{id}:now:{}", now.0)))
             .await?;
-        self.audit(guild, id, actor, "automation.schedule.run").await?;
+        self.audit(guild, id, actor, "automation.schedule.run")
+            .await?;
         Ok(job.id)
     }
 
@@ -572,7 +601,8 @@ impl AutomationService {
             .execute(self.db.pool())
             .await?;
         self.cancel_job(current.job_id).await;
-        self.audit(guild, id, actor, "automation.schedule.delete").await?;
+        self.audit(guild, id, actor, "automation.schedule.delete")
+            .await?;
         Ok(current)
     }
 

@@ -204,7 +204,9 @@ impl Trigger {
             .map_err(|error| error.to_string())?;
         let who = format!("trigger `{name}`");
         if self.pattern.trim().is_empty() {
-            return Err(format!("{who}: the pattern is empty; write the word or phrase it listens for"));
+            return Err(format!(
+                "{who}: the pattern is empty; write the word or phrase it listens for"
+            ));
         }
         match self.kind {
             MatchKind::Regex => patterns::validate_pattern(&self.pattern)
@@ -224,7 +226,8 @@ impl Trigger {
                 "{who}: the response is longer than {MAX_RESPONSE_CHARS} characters"
             ));
         }
-        template::check(&self.response).map_err(|message| format!("{who}: the response {message}"))?;
+        template::check(&self.response)
+            .map_err(|message| format!("{who}: the response {message}"))?;
         if self.cooldown_secs > MAX_COOLDOWN_SECS {
             return Err(format!(
                 "{who}: the cooldown is longer than a day ({MAX_COOLDOWN_SECS} seconds)"
@@ -236,7 +239,8 @@ impl Trigger {
             ));
         }
         if let Some(emoji) = &self.react {
-            crate::text::check_emoji("the reaction", emoji).map_err(|message| format!("{who}: {message}"))?;
+            crate::text::check_emoji("the reaction", emoji)
+                .map_err(|message| format!("{who}: {message}"))?;
         }
         if self.add_role.is_some() && self.add_role == self.remove_role {
             return Err(format!(
@@ -300,7 +304,10 @@ impl AutomationSettings {
         if self.triggers.len() > MAX_TRIGGERS {
             return Err(FieldError {
                 field: "triggers",
-                message: format!("holds {} triggers; at most {MAX_TRIGGERS}", self.triggers.len()),
+                message: format!(
+                    "holds {} triggers; at most {MAX_TRIGGERS}",
+                    self.triggers.len()
+                ),
             });
         }
         let mut names = std::collections::HashSet::new();

@@ -50,7 +50,9 @@ fn pieces(template: &str) -> Result<Vec<Piece<'_>>, String> {
             return Err("has a `}` with no `{` before it; write `}}` for a literal brace".into());
         } else {
             let Some(end) = tail.find('}') else {
-                return Err("has a `{` that is never closed; write `{{` for a literal brace".into());
+                return Err(
+                    "has a `{` that is never closed; write `{{` for a literal brace".into(),
+                );
             };
             out.push(Piece::Variable(&tail[1..end]));
             rest = &tail[end + 1..];
@@ -146,7 +148,10 @@ mod tests {
     fn refuses_unknown_placeholders_with_the_list() {
         let error = check("Hello {username}").unwrap_err();
         assert!(error.contains("`{username}`"), "{error}");
-        assert!(error.contains("{user}, {user.name}, {server}, {channel}, {membercount}"), "{error}");
+        assert!(
+            error.contains("{user}, {user.name}, {server}, {channel}, {membercount}"),
+            "{error}"
+        );
         assert!(check("open {user").unwrap_err().contains("never closed"));
         assert!(check("close }").unwrap_err().contains("no `{`"));
         assert!(check("{{literal}} {user}").is_ok());

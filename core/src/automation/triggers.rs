@@ -117,9 +117,7 @@ impl CompiledTriggers {
             .then(|| {
                 regex::RegexSetBuilder::new(&regex_patterns)
                     .case_insensitive(true)
-                    .size_limit(
-                        patterns::PATTERN_SIZE_LIMIT.saturating_mul(regex_patterns.len()),
-                    )
+                    .size_limit(patterns::PATTERN_SIZE_LIMIT.saturating_mul(regex_patterns.len()))
                     .dfa_size_limit(
                         patterns::PATTERN_DFA_SIZE_LIMIT.saturating_mul(regex_patterns.len()),
                     )
@@ -424,7 +422,10 @@ mod tests {
     fn case_folds_beyond_ascii_unless_asked_not_to() {
         let mut exact = trigger("exact", MatchKind::Word, "GG");
         exact.case_sensitive = true;
-        let compiled = engine(vec![trigger("umlaut", MatchKind::Word, "Grüße"), exact], false);
+        let compiled = engine(
+            vec![trigger("umlaut", MatchKind::Word, "Grüße"), exact],
+            false,
+        );
         assert_eq!(compiled.matches("GRÜSSE und GRÜßE"), vec![0]);
         assert_eq!(compiled.matches("gg"), Vec::<usize>::new());
         assert_eq!(compiled.matches("GG wp"), vec![1]);
@@ -461,7 +462,10 @@ mod tests {
         };
         assert_eq!(names(1, None, &[]), vec!["everyone"]);
         assert_eq!(names(5, None, &[]), vec!["elsewhere", "everyone"]);
-        assert_eq!(names(6, Some(ChannelId::new(5)), &[RoleId::new(9)]), vec!["staff", "elsewhere", "everyone"]);
+        assert_eq!(
+            names(6, Some(ChannelId::new(5)), &[RoleId::new(9)]),
+            vec!["staff", "elsewhere", "everyone"]
+        );
     }
 
     #[test]
