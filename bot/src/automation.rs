@@ -13,8 +13,8 @@ use guildhall_core::automation::reminders::Delivery;
 use guildhall_core::automation::template::Values;
 use guildhall_core::automation::triggers::{self, Fired};
 use guildhall_core::automation::{
-    AutomationError, CompiledTriggers, CooldownScope, MatchKind, NewReminder, NewSchedule,
-    ScheduledPost, Trigger, TriggerInput,
+    AutomationError, CompiledTriggers, CooldownScope, FlowEvent, FlowStart, MatchKind, NewReminder,
+    NewSchedule, ScheduledPost, Trigger, TriggerInput,
 };
 use guildhall_core::coordination::{Cooldown, Key};
 use guildhall_core::events::{GuildEvent, GuildMessage};
@@ -117,10 +117,78 @@ async fn on_event(
         {
             on_message(data, message, settings).await;
         }
+        GuildEvent::MemberJoined {
+            guild,
+            member,
+            is_bot: false,
+            ..
+        } if settings.features.automation => {
+            start_flows(
+                data,
+                settings,
+                *guild,
+                FlowEvent::MemberJoined,
+                member.user,
+                &member.roles,
+                None,
+            )
+            .await;
+        }
+        GuildEvent::MemberUpdated {
+            guild,
+            member,
+            gained_roles,
+            ..
+        } if settings.features.automation && !gained_roles.is_empty() => {
+            for role in *gained_roles {
+                start_flows(
+                    data,
+                    settings,
+                    *guild,
+                    FlowEvent::RoleAdded { role: *role },
+                    member.user,
+                    &member.roles,
+                    None,
+                )
+                .await;
+            }
+        }
         GuildEvent::Gone { guild, .. } => data.triggers.forget(*guild),
         _ => {}
     }
     Ok(())
+}
+
+/// Starts the guild's automations that `event` matches, for `user`. Reads nothing unless a
+/// flow is set up; a failure is logged (the event itself is done).
+async fn start_flows(
+    data: &BotData,
+    settings: &GuildSettings,
+    guild: GuildId,
+    event: FlowEvent,
+    user: UserId,
+    roles: &[guildhall_core::ids::RoleId],
+    channel: Option<guildhall_core::ids::ChannelId>,
+) {
+    let flows = &settings.automation.flows;
+    if flows.is_empty() {
+        return;
+    }
+    let name = data.cache.member_name(guild, user).unwrap_or_default();
+    let start = FlowStart {
+        guild,
+        event,
+        member: Some((user, roles)),
+        user_name: &name,
+        channel,
+    };
+    match data.automation.start_flows(flows, &start).await {
+        Ok(runs) if !runs.is_empty() => {
+            tracing::debug!(%guild, %user, ?runs, "automations started");
+        }
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%guild, %user, %error, "could not start automations"),
+    }
 }
 
 /// Runs the message through the guild's triggers: the first that matches, passes its filters
@@ -167,6 +235,18 @@ async fn on_message(data: &BotData, message: &GuildMessage<'_>, settings: &Guild
             }
         }
         fire(data, trigger, message).await;
+        start_flows(
+            data,
+            settings,
+            guild,
+            FlowEvent::TriggerFired {
+                trigger: trigger.name.clone(),
+            },
+            message.author,
+            message.roles(),
+            Some(message.channel),
+        )
+        .await;
         break;
     }
 }

@@ -229,6 +229,10 @@ pub async fn handle(
         // Without serenity's cache `new` is always `None`: the event itself is the member.
         FullEvent::GuildMemberUpdate { event: update, .. } => {
             let guild = convert::guild(update.guild_id);
+            let roles_before = data
+                .cache
+                .member(guild, convert::user(update.user.id))
+                .map(|member| member.roles);
             data.cache
                 .put_member(guild, convert::member_update_info(update));
             let name = update
@@ -241,7 +245,16 @@ pub async fn handle(
             let was_pending =
                 data.cache
                     .set_pending(guild, convert::user(update.user.id), update.pending);
-            to_features(data, event, Before { was_pending }, None).await;
+            to_features(
+                data,
+                event,
+                Before {
+                    was_pending,
+                    roles: roles_before,
+                },
+                None,
+            )
+            .await;
         }
         FullEvent::GuildMembersChunk { chunk } => {
             let guild = convert::guild(chunk.guild_id);

@@ -26,14 +26,18 @@ pub struct Described<'a> {
     pending: Vec<UserId>,
     member: Option<MemberInfo>,
     passed_screening: bool,
+    gained: Vec<RoleId>,
     now: UnixMillis,
 }
 
 /// What the guild model knew before the event, where a feature needs it.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Before {
     /// The member was pending screening (GUILD_MEMBER_UPDATE).
     pub was_pending: Option<bool>,
+    /// The member's roles before the update, when the guild model knew them
+    /// (GUILD_MEMBER_UPDATE).
+    pub roles: Option<Vec<RoleId>>,
 }
 
 /// Describes `event` for the features, or `None` for events no feature sees (READY, roles and
@@ -55,6 +59,7 @@ pub fn describe<'a>(
         pending: Vec::new(),
         member: None,
         passed_screening: false,
+        gained: Vec::new(),
         now,
     };
     match event {
@@ -103,6 +108,14 @@ pub fn describe<'a>(
         FullEvent::GuildMemberUpdate { event, .. } => {
             described.member = Some(convert::member_update_info(event));
             described.passed_screening = before.was_pending == Some(true) && !event.pending;
+            if let (Some(old), Some(member)) = (&before.roles, &described.member) {
+                described.gained = member
+                    .roles
+                    .iter()
+                    .filter(|role| !old.contains(role))
+                    .copied()
+                    .collect();
+            }
         }
         FullEvent::GuildMemberRemoval { .. } => {}
         FullEvent::VoiceStateUpdate { new, .. } => {
@@ -190,6 +203,7 @@ impl Described<'_> {
                 guild: convert::guild(event.guild_id),
                 member: self.member.as_ref()?,
                 passed_screening: self.passed_screening,
+                gained_roles: &self.gained,
             },
             FullEvent::GuildMemberRemoval { guild_id, user, .. } => GuildEvent::MemberLeft {
                 guild: convert::guild(*guild_id),

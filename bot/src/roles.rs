@@ -694,6 +694,7 @@ async fn on_event(
             guild,
             member,
             passed_screening: true,
+            ..
         } => give_auto_roles(data, *guild, member, settings, AutoTrigger::Screening).await,
         _ => Ok(()),
     }

@@ -129,6 +129,9 @@ pub enum GuildEvent<'a> {
         /// They were pending membership screening before this update and are not now (the
         /// guild model remembers who is pending).
         passed_screening: bool,
+        /// Roles they got with this update (empty when the guild model did not know their
+        /// roles before: an unknown is never read as "no roles").
+        gained_roles: &'a [RoleId],
     },
     /// A member left, was kicked or banned.
     MemberLeft {

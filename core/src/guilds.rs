@@ -61,6 +61,18 @@ pub async fn mark_left(db: &Db, id: GuildId, now: UnixMillis) -> Result<(), DbEr
     Ok(())
 }
 
+/// The name a guild had when last seen, if it was ever seen.
+///
+/// # Errors
+/// Storage errors.
+pub async fn name(db: &Db, id: GuildId) -> Result<Option<String>, DbError> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT name FROM guilds WHERE guild_id = $1")
+        .bind(id.to_db())
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.map(|(name,)| name))
+}
+
 /// Every known guild, by name.
 ///
 /// # Errors

@@ -47,3 +47,25 @@ CREATE TABLE reminders (
     outcome           TEXT
 );
 CREATE INDEX reminders_member ON reminders (guild_id, user_id, state);
+
+-- A run of an automation. `definition` is the flow (JSON) as it was when the run started, so
+-- editing the flow never changes a run half-way. `step` is the next step to run (0-based);
+-- `state` is 'running', 'waiting' (until `next_at`, an `automation.step` job), 'done',
+-- 'stopped' (a check failed) or 'failed'. `log` is the run's history (JSON array).
+CREATE TABLE automation_runs (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    guild_id    BIGINT NOT NULL,
+    flow        TEXT   NOT NULL,
+    definition  TEXT   NOT NULL,
+    user_id     BIGINT,
+    user_name   TEXT   NOT NULL,
+    channel_id  BIGINT,
+    step        BIGINT NOT NULL,
+    state       TEXT   NOT NULL,
+    next_at     BIGINT,
+    started_at  BIGINT NOT NULL,
+    finished_at BIGINT,
+    log         TEXT   NOT NULL
+);
+CREATE INDEX automation_runs_guild ON automation_runs (guild_id, id);
+CREATE INDEX automation_runs_active ON automation_runs (guild_id, state);

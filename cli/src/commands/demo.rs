@@ -140,6 +140,9 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
     if let Some(seed_guild) = &first_seed_guild {
         start_levels(&services, seed_guild).await?;
         post_role_panel(&services, seed_guild, sandbox.bot_user()).await?;
+        if let Err(error) = start_automation(&services, seed_guild).await {
+            tracing::warn!(%error, "demo: could not set up automation");
+        }
         // A short giveaway the traffic's clicks enter; a failure leaves the rest running.
         if let Err(error) = start_giveaway(&services, seed_guild).await {
             tracing::warn!(%error, "demo: could not start the giveaway");
@@ -199,6 +202,9 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
         );
         println!(
             "  giveaway          60 s in #general of the first guild, 2 winners, 30 s to claim: the traffic's clicks enter, then a draw, claims and automatic rerolls"
+        );
+        println!(
+            "  automation        the first guild posts a message every minute in #general; triggers answer \"game\", \"borrow checker\" and react to \"gg\""
         );
         println!(
             "  job worker        SQLite in {dir}/; job {} switches {} {} in 5 s",
@@ -356,6 +362,95 @@ async fn open_help_desk(
 /// bot's messages, which is Enter, so members enter; the draw, claims (traffic presses "Claim
 /// prize" now and then) and automatic rerolls after a 30-second claim window follow within a few
 /// minutes. Posted by the bot through the `giveaways.post` job.
+/// Automation in the first guild: a scheduled message every minute in #general and triggers
+/// the traffic's chatter hits (idempotent, so a restarted demo keeps one of each).
+async fn start_automation(
+    services: &Services,
+    guild: &guildhall_sandbox::seed::SeedGuild,
+) -> anyhow::Result<()> {
+    use guildhall_core::automation::{MatchKind, NewSchedule, ScheduledPost, Trigger};
+    let Some(channel) = guild.channels.iter().find(|c| c.name == "general") else {
+        return Ok(());
+    };
+    services
+        .config
+        .set_key(guild.id, "features.automation", "on", "demo")
+        .await?;
+    let automation = &services.automation;
+    if automation.schedules(guild.id).await?.is_empty() {
+        automation
+            .create_schedule(
+                NewSchedule {
+                    guild: guild.id,
+                    channel: channel.id,
+                    name: "Minute bell".into(),
+                    cron: "* * * * *".into(),
+                    timezone: None,
+                    post: ScheduledPost {
+                        text: "🔔 The minute bell: drink some water and stretch.".into(),
+                        ..ScheduledPost::default()
+                    },
+                },
+                "demo",
+            )
+            .await?;
+        automation
+            .create_schedule(
+                NewSchedule {
+                    guild: guild.id,
+                    channel: channel.id,
+                    name: "Weekly game night".into(),
+                    cron: "0 20 * * FRI".into(),
+                    timezone: None,
+                    post: ScheduledPost {
+                        embed_title: Some("🎮 Game night starts now".into()),
+                        embed_description: Some("Join the voice channel!".into()),
+                        embed_colour: Some(0x0058_65F2),
+                        ..ScheduledPost::default()
+                    },
+                },
+                "demo",
+            )
+            .await?;
+    }
+    for trigger in [
+        Trigger {
+            name: "game night".into(),
+            kind: MatchKind::Word,
+            pattern: "game".into(),
+            response: "🎮 {user.name}, game night is Fridays at 20:00 in voice: all {membercount} of {server} welcome!".into(),
+            cooldown_secs: 60,
+            ..Trigger::default()
+        },
+        Trigger {
+            name: "borrow checker".into(),
+            kind: MatchKind::Contains,
+            pattern: "borrow checker".into(),
+            response: "{user}, the Rust book's chapter on ownership helps: https://doc.rust-lang.org/book/ch04-00-understanding-ownership.html".into(),
+            embed: true,
+            cooldown_secs: 120,
+            ..Trigger::default()
+        },
+        Trigger {
+            name: "gg".into(),
+            kind: MatchKind::Exact,
+            pattern: "gg".into(),
+            react: Some("🎉".into()),
+            ..Trigger::default()
+        },
+        Trigger {
+            name: "order lookup".into(),
+            kind: MatchKind::Regex,
+            pattern: r"order\s*#?\d{4,}".into(),
+            response: "Looking up that order, {user.name}: a mod will reply in {channel}.".into(),
+            ..Trigger::default()
+        },
+    ] {
+        automation.save_trigger(guild.id, trigger, true, "demo").await?;
+    }
+    Ok(())
+}
+
 async fn start_giveaway(
     services: &Services,
     guild: &guildhall_sandbox::seed::SeedGuild,

@@ -374,3 +374,149 @@ async fn a_regex_trigger_in_a_free_guild_meets_the_premium_wall() {
     ]);
     assert_eq!(settings["value"], serde_json::json!([]), "{settings}");
 }
+
+/// Where a member's DMs went: the texts of the messages posted in their DM channel.
+fn dms_to(stack: &Stack, user: guildhall_core::ids::UserId) -> Vec<String> {
+    let requests = stack.sandbox.requests();
+    let channels: Vec<String> = requests
+        .iter()
+        .filter(|r| {
+            r.method.as_str() == "POST"
+                && r.path == "/users/@me/channels"
+                && r.json()["recipient_id"] == user.to_string()
+                && r.status == 200
+        })
+        .filter_map(|r| {
+            r.response
+                .as_ref()
+                .and_then(|body| body["id"].as_str().map(str::to_owned))
+        })
+        .collect();
+    requests
+        .iter()
+        .filter(|r| {
+            r.method.as_str() == "POST"
+                && channels
+                    .iter()
+                    .any(|channel| r.path == format!("/channels/{channel}/messages"))
+        })
+        .filter_map(|r| r.json()["content"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_join_automation_gives_the_role_waits_rechecks_and_dms_across_a_restart() {
+    let sandbox = guildhall_sandbox::Sandbox::start(Seed::small())
+        .await
+        .unwrap();
+    let flows = serde_json::json!([{
+        "name": "welcome",
+        "when": {"on": "member_joined"},
+        "steps": [
+            {"do": "add_role", "role": small::MEMBER_ROLE.to_string()},
+            {"do": "wait", "seconds": 5},
+            {"do": "check", "lacks_all": [small::MOD_ROLE.to_string()]},
+            {"do": "dm", "text": "Welcome to {server}, {user.name}! Please read the rules."}
+        ]
+    }])
+    .to_string();
+    let mut stack = Stack::on_configured_then(
+        sandbox,
+        &["serve"],
+        &[],
+        &[
+            (small::GUILD, "features.automation", "on"),
+            (small::GUILD, "automation.flows", &flows),
+        ],
+        |db| crate::premium::premium_before_start(db, small::GUILD),
+    )
+    .await;
+    stack.ready().await;
+    let newbie = stack
+        .sandbox
+        .member_join(small::GUILD, guildhall_sandbox::UserSpec::named("newbie"));
+    let hasty = stack
+        .sandbox
+        .member_join(small::GUILD, guildhall_sandbox::UserSpec::named("hasty"));
+    for user in [newbie, hasty] {
+        stack
+            .sandbox
+            .expect(
+                |r| {
+                    r.method.as_str() == "PUT"
+                        && r.path
+                            == format!(
+                                "/guilds/{}/members/{user}/roles/{}",
+                                small::GUILD,
+                                small::MEMBER_ROLE
+                            )
+                },
+                WITHIN,
+            )
+            .await;
+    }
+    // One of them becomes a moderator during the wait: the check stops their run.
+    stack.sandbox.member_update(small::GUILD, hasty, |member| {
+        member.roles.push(small::MOD_ROLE);
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Down across the end of the wait: the run resumes at its step after the restart.
+    kill(&mut stack);
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert!(dms_to(&stack, newbie).is_empty());
+    restart(&mut stack);
+    let dm = testing::wait_for("the welcome DM", WITHIN, || async {
+        dms_to(&stack, newbie).into_iter().next()
+    })
+    .await;
+    assert_eq!(
+        dm,
+        "Welcome to Guildhall Test, newbie! Please read the rules."
+    );
+    let clock: guildhall_core::clock::SharedClock =
+        std::sync::Arc::new(guildhall_core::clock::SystemClock);
+    let core = guildhall_core::Core::new(
+        stack.test_db.db.clone(),
+        std::sync::Arc::clone(&clock),
+        std::sync::Arc::new(guildhall_core::coordination::MemoryCoordination::new(clock)),
+        3,
+    );
+    let runs = testing::wait_for("both runs finished", WITHIN, || async {
+        let runs = core
+            .automation
+            .runs(small::GUILD, Some("welcome"), 10)
+            .await
+            .unwrap();
+        runs.iter()
+            .all(|run| run.state == "done" || run.state == "stopped")
+            .then_some(runs)
+    })
+    .await;
+    let of = |user| runs.iter().find(|run| run.user == Some(user)).unwrap();
+    let done = of(newbie);
+    assert_eq!(done.state, "done", "{done:?}");
+    let history: Vec<&str> = done.log.iter().map(|entry| entry.what.as_str()).collect();
+    assert_eq!(history.len(), 6, "{history:?}");
+    assert!(
+        history[0].starts_with("started: a member joins"),
+        "{history:?}"
+    );
+    assert!(history[1].starts_with("give <@&"), "{history:?}");
+    assert_eq!(history[2], "wait 5s");
+    assert!(history[3].ends_with(": passed"), "{history:?}");
+    assert!(history[4].starts_with("DM the member"), "{history:?}");
+    assert_eq!(history[5], "finished");
+    let stopped = of(hasty);
+    assert_eq!(stopped.state, "stopped", "{stopped:?}");
+    assert!(
+        stopped
+            .log
+            .last()
+            .unwrap()
+            .what
+            .starts_with("stopped: the member has <@&"),
+        "{stopped:?}"
+    );
+    assert!(dms_to(&stack, hasty).is_empty());
+    assert_eq!(dms_to(&stack, newbie).len(), 1);
+}

@@ -8,8 +8,11 @@
 //! - `settings.rs`, `template.rs`, `triggers.rs`: the `automation` settings section with the
 //!   guild's triggers, their response variables, and the engine that matches every trigger in
 //!   one pass over a message.
+//! - `flows.rs`: automations (an event, conditions, steps), each run durable in
+//!   `automation_runs` with its waits as ledger jobs (`automation.step`).
 //! - `service.rs`: [`AutomationService`], the one entry point every surface uses.
 
+pub mod flows;
 pub mod reminders;
 pub mod schedule;
 pub mod scheduled;
@@ -20,6 +23,7 @@ pub mod triggers;
 
 use std::sync::Arc;
 
+pub use flows::{Flow, FlowEvent, FlowRun, FlowStart, Step};
 pub use reminders::{Delivery, NewReminder, Reminder};
 pub use schedule::{Schedule, ScheduleError};
 pub use scheduled::{NewSchedule, ScheduledMessage, ScheduledPost};
@@ -30,7 +34,8 @@ pub use triggers::{CompiledTriggers, TriggerInput};
 use crate::composition::Core;
 use crate::jobs::{JobPorts, JobRegistry};
 
-/// Adds automation's jobs: posting scheduled messages and delivering reminders.
+/// Adds automation's jobs: posting scheduled messages, delivering reminders and running
+/// automations' steps.
 pub fn register_jobs(registry: JobRegistry, core: &Core, ports: &JobPorts) -> JobRegistry {
     registry
         .register(Arc::new(scheduled::PostScheduled::new(
@@ -40,5 +45,13 @@ pub fn register_jobs(registry: JobRegistry, core: &Core, ports: &JobPorts) -> Jo
         .register(Arc::new(reminders::DeliverReminder::new(
             Arc::clone(&core.automation),
             Arc::clone(&ports.sink),
+        )))
+        .register(Arc::new(flows::RunSteps::new(
+            Arc::clone(&core.automation),
+            flows::StepPorts {
+                sink: Arc::clone(&ports.sink),
+                members: Arc::clone(&ports.members),
+                cache: Arc::clone(&ports.cache),
+            },
         )))
 }

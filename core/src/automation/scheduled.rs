@@ -606,6 +606,32 @@ impl AutomationService {
         Ok(current)
     }
 
+    /// Starts the automations that follow this scheduled message's posts.
+    async fn flows_after_post(&self, posted: &ScheduledMessage) {
+        let flows = match self.config.get(posted.guild).await {
+            Ok(settings) => settings.automation.flows.clone(),
+            Err(error) => {
+                tracing::warn!(guild = %posted.guild, %error, "could not read the automations after a scheduled post");
+                return;
+            }
+        };
+        if flows.is_empty() {
+            return;
+        }
+        let start = super::flows::FlowStart {
+            guild: posted.guild,
+            event: super::flows::FlowEvent::SchedulePosted {
+                schedule: posted.id,
+            },
+            member: None,
+            user_name: "",
+            channel: Some(posted.channel),
+        };
+        if let Err(error) = self.start_flows(&flows, &start).await {
+            tracing::warn!(guild = %posted.guild, %error, "could not start the automations after a scheduled post");
+        }
+    }
+
     async fn cancel_job(&self, job: Option<i64>) {
         if let Some(job) = job
             && let Err(error) = self.ledger.cancel(job).await
@@ -710,6 +736,9 @@ impl AutomationService {
                     .await
                     .map_err(retry)?;
             }
+        }
+        if failure.is_none() {
+            self.flows_after_post(&current).await;
         }
         match failure {
             None => Ok(JobOutcome::Done),

@@ -194,7 +194,7 @@ impl AutomationService {
                 section.triggers.push(trigger.clone());
             }
         }
-        self.write(guild, &section, version, actor).await?;
+        self.write_section(guild, &section, version, actor).await?;
         Ok(trigger)
     }
 
@@ -215,7 +215,7 @@ impl AutomationService {
             .trigger(name)
             .ok_or_else(|| AutomationError::NoSuchTrigger(name.trim().to_owned()))?;
         let removed = section.triggers.remove(index);
-        self.write(guild, &section, version, actor).await?;
+        self.write_section(guild, &section, version, actor).await?;
         Ok(removed)
     }
 
@@ -242,11 +242,11 @@ impl AutomationService {
         }
         section.triggers[index].enabled = enabled;
         let changed = section.triggers[index].clone();
-        self.write(guild, &section, version, actor).await?;
+        self.write_section(guild, &section, version, actor).await?;
         Ok(changed)
     }
 
-    async fn write(
+    pub(super) async fn write_section(
         &self,
         guild: GuildId,
         section: &AutomationSettings,

@@ -1,5 +1,5 @@
-//! The `automation` section of a guild's settings: the reminder limits and the guild's
-//! triggers. Triggers live in settings so that every change is versioned, audited and can be
+//! The `automation` section of a guild's settings: the reminder limits, the guild's triggers
+//! and its automations ([`super::flows`]). Triggers live in settings so that every change is versioned, audited and can be
 //! rolled back, and so that the message path compiles them once per settings version
 //! ([`super::triggers::CompiledTriggers`]) with no database read.
 
@@ -267,6 +267,8 @@ pub struct AutomationSettings {
     /// The triggers, checked in this order: the first that matches a message (and whose
     /// filters and cooldown let it) fires.
     pub triggers: Vec<Trigger>,
+    /// The automations: an event, conditions and steps.
+    pub flows: Vec<super::flows::Flow>,
 }
 
 impl Default for AutomationSettings {
@@ -275,6 +277,7 @@ impl Default for AutomationSettings {
             reminders_per_member: 25,
             reminder_max_days: 365,
             triggers: Vec::new(),
+            flows: Vec::new(),
         }
     }
 }
@@ -326,13 +329,39 @@ impl AutomationSettings {
                 });
             }
         }
+        if self.flows.len() > MAX_TRIGGERS {
+            return Err(FieldError {
+                field: "flows",
+                message: format!(
+                    "holds {} automations; at most {MAX_TRIGGERS}",
+                    self.flows.len()
+                ),
+            });
+        }
+        let mut names = std::collections::HashSet::new();
+        for flow in &self.flows {
+            flow.check().map_err(|message| FieldError {
+                field: "flows",
+                message,
+            })?;
+            if !names.insert(flow.name.trim().to_lowercase()) {
+                return Err(FieldError {
+                    field: "flows",
+                    message: format!(
+                        "two automations are called `{}`; each needs its own name",
+                        flow.name.trim()
+                    ),
+                });
+            }
+        }
         Ok(())
     }
 }
 
 impl Section for AutomationSettings {
     const NAME: &'static str = "automation";
-    const DESCRIPTION: &'static str = "reminder limits and the trigger engine's triggers";
+    const DESCRIPTION: &'static str =
+        "reminder limits, the trigger engine's triggers and the automations";
 
     fn validate(&self) -> Result<(), FieldError> {
         self.check()
@@ -378,6 +407,9 @@ impl Section for AutomationSettings {
                 &format!("{key}.remove_role"),
                 trigger.remove_role.as_slice(),
             ));
+        }
+        for (index, flow) in self.flows.iter().enumerate() {
+            all.extend(flow.references(&format!("automation.flows[{index}]")));
         }
         all
     }
