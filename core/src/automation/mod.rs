@@ -19,6 +19,8 @@ pub mod scheduled;
 pub mod service;
 pub mod settings;
 pub mod template;
+#[cfg(test)]
+mod tests;
 pub mod triggers;
 
 use std::sync::Arc;
