@@ -157,6 +157,8 @@ pub(crate) struct Inner {
     pub(crate) cancel: CancellationToken,
     /// REST latency in microseconds.
     latency_us: AtomicU64,
+    /// When the bot's latest requests arrived (the last second), for Discord's global limit.
+    pub(crate) global_window: Mutex<std::collections::VecDeque<std::time::Instant>>,
 }
 
 impl Inner {
@@ -372,6 +374,7 @@ impl Sandbox {
             },
             cancel: CancellationToken::new(),
             latency_us: AtomicU64::new(0),
+            global_window: Mutex::new(std::collections::VecDeque::new()),
         });
         match latency_from_env() {
             Ok(Some(latency)) => Sandbox {

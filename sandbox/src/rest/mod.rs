@@ -423,6 +423,28 @@ fn now_secs() -> f64 {
         .unwrap_or_default()
 }
 
+/// Discord's global rate limit: a bot may make 50 requests a second (interaction callbacks
+/// are exempt). `Some(seconds to wait)` when this request is over it; otherwise it is counted.
+/// <https://discord.com/developers/docs/topics/rate-limits#global-rate-limit>
+fn global_limit(inner: &Inner) -> Option<f64> {
+    const PER_SECOND: usize = 50;
+    let now = std::time::Instant::now();
+    let mut window = lock(&inner.global_window);
+    while window
+        .front()
+        .is_some_and(|at| now.duration_since(*at) >= std::time::Duration::from_secs(1))
+    {
+        window.pop_front();
+    }
+    if window.len() >= PER_SECOND {
+        let oldest = window.front().copied().unwrap_or(now);
+        let wait = std::time::Duration::from_secs(1).saturating_sub(now.duration_since(oldest));
+        return Some((wait.as_secs_f64() * 1_000.0).ceil() / 1_000.0);
+    }
+    window.push_back(now);
+    None
+}
+
 async fn api(
     AxState(inner): AxState<Arc<Inner>>,
     method: Method,
@@ -513,9 +535,19 @@ async fn api(
         })
     };
     let auth = authenticate(&inner, &headers);
-    let (status, response_body, retry) = match fault {
-        Some(fault) => (fault.status, Some(fault.body.clone()), fault.rate_limit),
-        None => {
+    let over_global = if fault.is_none() && auth == Auth::Bot && !path.starts_with("/interactions/") {
+        global_limit(&inner)
+    } else {
+        None
+    };
+    let (status, response_body, retry) = match (fault, over_global) {
+        (Some(fault), _) => (fault.status, Some(fault.body.clone()), fault.rate_limit),
+        (None, Some(after)) => (
+            429,
+            Some(json!({"message": "You are being rate limited.", "retry_after": after, "global": true})),
+            Some((after, true)),
+        ),
+        (None, None) => {
             let req = Req {
                 method: method.clone(),
                 segs: segs.clone(),
