@@ -198,7 +198,9 @@ fn short_duration(duration: std::time::Duration) -> String {
 
 /// `in 2h 5m`, `3d 4h ago`.
 fn relative(at: UnixMillis, now: UnixMillis) -> String {
-    if at >= now {
+    if at.0.abs_diff(now.0) < 1_000 {
+        "now".into()
+    } else if at >= now {
         format!("in {}", short_duration(at.since(now)))
     } else {
         format!("{} ago", short_duration(now.since(at)))
@@ -888,7 +890,7 @@ async fn test(
     }
     if !result.also_matching.is_empty() {
         println!(
-            "  also matching {} (one trigger fires per message; the first in order wins)",
+            "  matches too  {} (does not fire: one trigger a message, the first in order)",
             result.also_matching.join(", ")
         );
     }
