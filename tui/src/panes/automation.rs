@@ -142,15 +142,54 @@ impl Names {
     }
 }
 
-/// `#name` from the guild snapshot, else the channel's id.
+/// `#name` from the guild snapshot, else `channel <id>` (deleted, or never seen).
 fn channel_name(services: &Services, scheduled: &ScheduledMessage) -> String {
     services
         .guild_cache
         .channel(scheduled.guild, scheduled.channel)
         .map_or_else(
-            || scheduled.channel.to_string(),
+            || format!("channel {}", scheduled.channel),
             |facts| format!("#{}", facts.name),
         )
+}
+
+/// A name and its channel fitted into `width` with ` in ` between them: the name keeps at least
+/// half, the channel gets what is left.
+fn name_and_channel(name: &str, channel: &str, width: usize) -> (String, String) {
+    let room = width.saturating_sub(4);
+    let name_width = name
+        .chars()
+        .count()
+        .min((room / 2).max(room.saturating_sub(channel.chars().count())));
+    (fit(name, name_width), fit(channel, room.saturating_sub(name_width)))
+}
+
+/// `text` on at most `lines` lines of `width` characters, broken at spaces; the last line ends
+/// with `…` when the text does not fit.
+fn wrap(text: &str, width: usize, lines: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut words = text.split_whitespace().peekable();
+    while let Some(word) = words.next() {
+        let needed = current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
+        if needed > width && !current.is_empty() {
+            if out.len() + 1 == lines {
+                // The last line: what is left, cut.
+                let rest: Vec<&str> = std::iter::once(word).chain(words).collect();
+                out.push(fit(&format!("{current} {}", rest.join(" ")), width));
+                return out;
+            }
+            out.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    if !current.is_empty() || out.is_empty() {
+        out.push(fit(&current, width));
+    }
+    out
 }
 
 async fn automation_view(services: &Services) -> Result<AutomationView, Failure> {
@@ -230,14 +269,15 @@ impl Automation {
                 Text::from(relative(row.at, view.now)),
                 Text::from(fit(&row.guild, guild)),
                 Text::from(vec![
-                    Line::from(vec![
-                        Span::raw(fit(
-                            &format!("#{} {}", row.id, row.name),
-                            rest.saturating_sub(row.channel.chars().count().min(rest / 2) + 4),
-                        )),
-                        Span::styled(" in ", Style::new().fg(Color::DarkGray)),
-                        Span::raw(fit(&row.channel, rest / 2)),
-                    ]),
+                    {
+                        let (name, channel) =
+                            name_and_channel(&format!("#{} {}", row.id, row.name), &row.channel, rest);
+                        Line::from(vec![
+                            Span::raw(name),
+                            Span::styled(" in ", Style::new().fg(Color::DarkGray)),
+                            Span::raw(channel),
+                        ])
+                    },
                     Line::styled(fit(&row.words, rest), Style::new().fg(Color::Cyan)),
                 ]),
             ])
@@ -276,36 +316,33 @@ impl Automation {
             );
             return;
         }
-        // Two lines a failure, as for upcoming runs: its name and channel, then the error.
+        // A failure is its line (when, guild, name and channel, in the columns of the upcoming
+        // runs) and its error under it across the whole width, on up to two lines: the end of
+        // the error says what Discord refused.
         let inner = usize::from(area.width).saturating_sub(2);
         let (when, guild) = (11, 18);
         let rest = inner.saturating_sub(when + guild + 2).max(10);
-        let rows = data.failures.iter().map(|row| {
-            Row::new(vec![
-                Text::from(row.at.map_or_else(|| "-".to_owned(), |at| relative(at, view.now))),
-                Text::from(fit(&row.guild, guild)),
-                Text::from(vec![
-                    Line::from(vec![
-                        Span::raw(fit(
-                            &format!("#{} {}", row.id, row.name),
-                            rest.saturating_sub(row.channel.chars().count().min(rest / 2) + 4),
-                        )),
-                        Span::styled(" in ", Style::new().fg(Color::DarkGray)),
-                        Span::raw(fit(&row.channel, rest / 2)),
-                    ]),
-                    Line::styled(fit(&row.error, rest), Style::new().fg(Color::Red)),
-                ]),
-            ])
-            .height(2)
-        });
-        let widths = [
-            Constraint::Length(when as u16),
-            Constraint::Length(guild as u16),
-            Constraint::Min(10),
-        ];
-        let header =
-            Row::new(["FAILED", "GUILD", "SCHEDULED MESSAGE · ERROR"]).style(header_style());
-        frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+        let mut lines = vec![Line::styled(
+            format!("{:<when$} {:<guild$} SCHEDULED MESSAGE", "FAILED", "GUILD"),
+            header_style(),
+        )];
+        for row in &data.failures {
+            let (name, channel) = name_and_channel(&format!("#{} {}", row.id, row.name), &row.channel, rest);
+            lines.push(Line::from(vec![
+                Span::raw(format!(
+                    "{:<when$} {:<guild$} ",
+                    row.at.map_or_else(|| "-".to_owned(), |at| relative(at, view.now)),
+                    fit(&row.guild, guild),
+                )),
+                Span::raw(name),
+                Span::styled(" in ", Style::new().fg(Color::DarkGray)),
+                Span::raw(channel),
+            ]));
+            for line in wrap(&row.error, inner.saturating_sub(2), 2) {
+                lines.push(Line::styled(format!("  {line}"), Style::new().fg(Color::Red)));
+            }
+        }
+        frame.render_widget(Paragraph::new(lines).block(block), area);
     }
 }
 
@@ -333,12 +370,17 @@ impl Component for Automation {
             Some(Ok(data)) => data,
         };
         // Failures take the room they need (a header and a few rows), upcoming runs the rest.
+        let error_width = usize::from(area.width).saturating_sub(4);
         let failure_lines = if data.failures.is_empty() {
             1
         } else {
-            data.failures.len() * 2 + 1
+            1 + data
+                .failures
+                .iter()
+                .map(|row| 1 + wrap(&row.error, error_width, 2).len())
+                .sum::<usize>()
         };
-        let failures_height = u16::try_from(failure_lines.min(9)).unwrap_or(9) + 2;
+        let failures_height = u16::try_from(failure_lines.min(10)).unwrap_or(10) + 2;
         let [upcoming, failures] = Layout::vertical([
             Constraint::Min(5),
             Constraint::Length(failures_height),
@@ -389,5 +431,21 @@ impl Component for Automation {
 
     fn keys(&self) -> Vec<KeyHelp> {
         vec![key("↑/↓", "scroll upcoming runs"), key("R", "reload")]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn errors_wrap_at_spaces_onto_at_most_two_lines() {
+        assert_eq!(wrap("short", 10, 2), vec!["short"]);
+        assert_eq!(wrap("one two three", 8, 2), vec!["one two", "three"]);
+        assert_eq!(
+            wrap("one two three four five", 8, 2),
+            vec!["one two", "three f…"]
+        );
+        assert_eq!(wrap("", 8, 2), vec![""]);
     }
 }
