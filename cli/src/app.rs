@@ -178,7 +178,10 @@ impl Services {
 
 /// A guild named by id or exact name (case-insensitive), among the guilds the bot has known,
 /// with the name to show for it (`premium`, `automation`).
-pub async fn resolve_guild(services: &Services, text: &str) -> anyhow::Result<(guildhall_core::ids::GuildId, String)> {
+pub async fn resolve_guild(
+    services: &Services,
+    text: &str,
+) -> anyhow::Result<(guildhall_core::ids::GuildId, String)> {
     let known = guildhall_core::guilds::list(&services.db).await?;
     if let Ok(id) = text.parse::<guildhall_core::ids::GuildId>() {
         let name = known.iter().find(|guild| guild.id == id).map_or_else(

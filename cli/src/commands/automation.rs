@@ -297,7 +297,10 @@ async fn schedules(
                             |at| format!("{} ({})", local(at, &described.zone), relative(at, now)),
                         ),
                     ),
-                    Err(error) => (format!("{} (unreadable: {error})", scheduled.cron), "-".into()),
+                    Err(error) => (
+                        format!("{} (unreadable: {error})", scheduled.cron),
+                        "-".into(),
+                    ),
                 };
                 table.row(vec![
                     scheduled.id.to_string(),
@@ -526,11 +529,7 @@ fn cooldown(trigger: &Trigger) -> String {
 }
 
 /// The trigger called `name`, or an error naming the triggers there are.
-fn find<'a>(
-    triggers: &'a [Trigger],
-    guild_name: &str,
-    name: &str,
-) -> anyhow::Result<&'a Trigger> {
+fn find<'a>(triggers: &'a [Trigger], guild_name: &str, name: &str) -> anyhow::Result<&'a Trigger> {
     triggers
         .iter()
         .find(|trigger| trigger.name.trim().eq_ignore_ascii_case(name.trim()))
@@ -539,7 +538,10 @@ fn find<'a>(
 
 fn no_such_trigger(triggers: &[Trigger], guild_name: &str, name: &str) -> anyhow::Error {
     if triggers.is_empty() {
-        anyhow::anyhow!("{guild_name} has no trigger called `{}`: it has no triggers at all", name.trim())
+        anyhow::anyhow!(
+            "{guild_name} has no trigger called `{}`: it has no triggers at all",
+            name.trim()
+        )
     } else {
         anyhow::anyhow!(
             "{guild_name} has no trigger called `{}`; its triggers are {}",
@@ -708,7 +710,17 @@ async fn triggers_command(
             sample,
             channel,
             member,
-        } => test(options, services, &guild, &sample, channel.as_deref(), member).await,
+        } => {
+            test(
+                options,
+                services,
+                &guild,
+                &sample,
+                channel.as_deref(),
+                member,
+            )
+            .await
+        }
     }
 }
 
@@ -913,10 +925,7 @@ async fn print_reminders(
     let named = Named::load(services, guild).await?;
     if reminders.is_empty() {
         match member {
-            Some(member) => println!(
-                "{} has no waiting reminders in {name}",
-                named.user(member)
-            ),
+            Some(member) => println!("{} has no waiting reminders in {name}", named.user(member)),
             None => println!("nobody has a waiting reminder in {name}"),
         }
         return Ok(());

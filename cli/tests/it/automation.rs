@@ -48,7 +48,11 @@ impl Setup {
         let output = self.run(args);
         assert!(output.status.success(), "{args:?}: {output:?}");
         // Shown with `--nocapture`, to read what an operator reads.
-        eprintln!("$ guildhall automation {}\n{}", args.join(" "), stdout(&output));
+        eprintln!(
+            "$ guildhall automation {}\n{}",
+            args.join(" "),
+            stdout(&output)
+        );
         stdout(&output)
     }
 
@@ -57,7 +61,10 @@ impl Setup {
         let output = self.run(args);
         assert!(!output.status.success(), "{args:?} succeeded: {output:?}");
         let said = stderr(&output);
-        let errors: Vec<&str> = said.lines().filter(|line| line.starts_with("error")).collect();
+        let errors: Vec<&str> = said
+            .lines()
+            .filter(|line| line.starts_with("error"))
+            .collect();
         assert_eq!(errors.len(), 1, "one error line: {said}");
         eprintln!("$ guildhall automation {}\n{}", args.join(" "), errors[0]);
         errors[0].to_owned()
@@ -102,11 +109,35 @@ async fn setup() -> Setup {
             timed_out_until: None,
         }],
     );
-    cache.put_channel(GUILD, GENERAL, "general".into(), ChannelKind::Text, None, 0, false);
-    cache.put_channel(GUILD, HELP, "help".into(), ChannelKind::Text, None, 1, false);
+    cache.put_channel(
+        GUILD,
+        GENERAL,
+        "general".into(),
+        ChannelKind::Text,
+        None,
+        0,
+        false,
+    );
+    cache.put_channel(
+        GUILD,
+        HELP,
+        "help".into(),
+        ChannelKind::Text,
+        None,
+        1,
+        false,
+    );
     cache.set_member_names(GUILD, [(OWNER, "Ada".to_owned())]);
     cache.put_guild(OTHER, "Quiet Library".into(), OWNER, vec![], vec![]);
-    cache.put_channel(OTHER, OTHER_CHANNEL, "lobby".into(), ChannelKind::Text, None, 0, false);
+    cache.put_channel(
+        OTHER,
+        OTHER_CHANNEL,
+        "lobby".into(),
+        ChannelKind::Text,
+        None,
+        0,
+        false,
+    );
     guildhall_core::guild_snapshot::write_changes(cache, &core.db, now)
         .await
         .unwrap();
@@ -134,7 +165,10 @@ async fn setup() -> Setup {
         .id;
     let other_schedule = core
         .automation
-        .create_schedule(weekly(OTHER, OTHER_CHANNEL, "Their schedule"), "operator:setup")
+        .create_schedule(
+            weekly(OTHER, OTHER_CHANNEL, "Their schedule"),
+            "operator:setup",
+        )
         .await
         .unwrap()
         .id;
@@ -179,11 +213,17 @@ async fn schedules_are_listed_shown_paused_and_resumed_by_name_and_in_words() {
     let list = setup.ok(&["schedules", "list", "tavern of testing"]);
     assert!(list.contains("Monday meeting"), "{list}");
     assert!(list.contains("#general"), "{list}");
-    assert!(list.contains("At 09:00, on Monday (Europe/Berlin)"), "{list}");
+    assert!(
+        list.contains("At 09:00, on Monday (Europe/Berlin)"),
+        "{list}"
+    );
     assert!(!list.contains("Their schedule"), "{list}");
 
     let show = setup.ok(&["schedules", "show", &GUILD.to_string(), &id]);
-    assert!(show.contains("“Monday meeting” in Tavern of Testing"), "{show}");
+    assert!(
+        show.contains("“Monday meeting” in Tavern of Testing"),
+        "{show}"
+    );
     assert!(show.contains("channel      #general"), "{show}");
     assert!(
         show.contains("0 9 * * 1 — At 09:00, on Monday (Europe/Berlin)"),
@@ -269,7 +309,10 @@ async fn bad_guilds_schedules_and_triggers_are_refused_in_one_line() {
     let error = setup.refused(&["schedules", "list", "Nowhere Inn"]);
     assert!(error.contains("no guild is named `Nowhere Inn`"), "{error}");
     let error = setup.refused(&["schedules", "list", "999"]);
-    assert!(error.contains("never been in a guild with id 999"), "{error}");
+    assert!(
+        error.contains("never been in a guild with id 999"),
+        "{error}"
+    );
     let error = setup.refused(&["schedules", "show", "Tavern of Testing", "4242"]);
     assert!(error.contains("no scheduled message #4242"), "{error}");
     let error = setup.refused(&["triggers", "disable", "Tavern of Testing", "nope"]);
@@ -277,7 +320,14 @@ async fn bad_guilds_schedules_and_triggers_are_refused_in_one_line() {
         error.contains("no trigger called `nope`; its triggers are `greet`, `help-desk`"),
         "{error}"
     );
-    let error = setup.refused(&["triggers", "test", "Tavern of Testing", "hi", "--channel", "lobby"]);
+    let error = setup.refused(&[
+        "triggers",
+        "test",
+        "Tavern of Testing",
+        "hi",
+        "--channel",
+        "lobby",
+    ]);
     assert!(error.contains("no channel called #lobby"), "{error}");
 }
 
@@ -295,7 +345,12 @@ async fn triggers_are_listed_switched_and_tested_with_their_variables_filled() {
     assert!(show.contains("contains `help`"), "{show}");
 
     // The response with its variables, mentions shown as names.
-    let tested = setup.ok(&["triggers", "test", "Tavern of Testing", "hello, I need help"]);
+    let tested = setup.ok(&[
+        "triggers",
+        "test",
+        "Tavern of Testing",
+        "hello, I need help",
+    ]);
     assert!(tested.contains("in #general by Ada"), "{tested}");
     assert!(tested.contains("fires        greet"), "{tested}");
     assert!(
@@ -334,14 +389,77 @@ async fn triggers_are_listed_switched_and_tested_with_their_variables_filled() {
     ]);
     assert!(output.status.success(), "{output:?}");
     let result = json(&output);
-    assert_eq!(result["result"]["fires"], serde_json::Value::Null, "{result}");
+    assert_eq!(
+        result["result"]["fires"],
+        serde_json::Value::Null,
+        "{result}"
+    );
     let listed = json(&setup.run(&["triggers", "list", "Tavern of Testing", "--json"]));
     assert_eq!(listed["triggers"].as_array().unwrap().len(), 2);
+
+    // A regex trigger saved while the guild had premium is kept but not run once it ends; the
+    // test says so, and `enable` is refused with the premium wall.
+    let premium = &setup.core.premium;
+    premium
+        .grant(
+            GUILD,
+            guildhall_core::premium::Tier::Premium,
+            None,
+            "operator:setup",
+            "",
+        )
+        .await
+        .unwrap();
+    setup
+        .core
+        .automation
+        .save_trigger(
+            GUILD,
+            Trigger {
+                name: "invites".into(),
+                kind: guildhall_core::automation::MatchKind::Regex,
+                pattern: r"disc(o|0)rd\.gg/\w+".into(),
+                delete_message: true,
+                ..Trigger::default()
+            },
+            false,
+            "operator:setup",
+        )
+        .await
+        .unwrap();
+    let tested = setup.ok(&[
+        "triggers",
+        "test",
+        "Tavern of Testing",
+        "join discord.gg/abc",
+    ]);
+    assert!(tested.contains("fires        invites"), "{tested}");
+    assert!(
+        tested.contains("also         delete the message"),
+        "{tested}"
+    );
+    premium.revoke(GUILD, "operator:setup").await.unwrap();
+    let tested = setup.ok(&[
+        "triggers",
+        "test",
+        "Tavern of Testing",
+        "join discord.gg/abc",
+    ]);
+    assert!(tested.contains("fires        nothing"), "{tested}");
+    assert!(
+        tested.contains("not checked  invites (regex triggers run only with premium)"),
+        "{tested}"
+    );
+    let list = setup.ok(&["triggers", "list", "Tavern of Testing"]);
+    assert!(list.contains("paused (premium)"), "{list}");
 
     let removed = setup.ok(&["triggers", "remove", "Tavern of Testing", "greet"]);
     assert!(removed.contains("removed trigger “greet”"), "{removed}");
     let reminders = setup.ok(&["reminders", "list", "Tavern of Testing"]);
-    assert!(reminders.contains("nobody has a waiting reminder"), "{reminders}");
+    assert!(
+        reminders.contains("nobody has a waiting reminder"),
+        "{reminders}"
+    );
     let reminders = json(&setup.run(&["reminders", "list", "Tavern of Testing", "--json"]));
     assert_eq!(reminders, serde_json::json!([]));
 }

@@ -161,7 +161,10 @@ fn name_and_channel(name: &str, channel: &str, width: usize) -> (String, String)
         .chars()
         .count()
         .min((room / 2).max(room.saturating_sub(channel.chars().count())));
-    (fit(name, name_width), fit(channel, room.saturating_sub(name_width)))
+    (
+        fit(name, name_width),
+        fit(channel, room.saturating_sub(name_width)),
+    )
 }
 
 /// `text` on at most `lines` lines of `width` characters, broken at spaces; the last line ends
@@ -171,7 +174,8 @@ fn wrap(text: &str, width: usize, lines: usize) -> Vec<String> {
     let mut current = String::new();
     let mut words = text.split_whitespace().peekable();
     while let Some(word) = words.next() {
-        let needed = current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
+        let needed =
+            current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
         if needed > width && !current.is_empty() {
             if out.len() + 1 == lines {
                 // The last line: what is left, cut.
@@ -247,7 +251,13 @@ impl Automation {
         ))]
     }
 
-    fn render_upcoming(&self, frame: &mut Frame<'_>, area: Rect, data: &AutomationView, view: &View) {
+    fn render_upcoming(
+        &self,
+        frame: &mut Frame<'_>,
+        area: Rect,
+        data: &AutomationView,
+        view: &View,
+    ) {
         let title = format!(" Upcoming runs · {} ", data.upcoming.len());
         let block = Block::bordered().title(title);
         if data.upcoming.is_empty() {
@@ -270,8 +280,11 @@ impl Automation {
                 Text::from(fit(&row.guild, guild)),
                 Text::from(vec![
                     {
-                        let (name, channel) =
-                            name_and_channel(&format!("#{} {}", row.id, row.name), &row.channel, rest);
+                        let (name, channel) = name_and_channel(
+                            &format!("#{} {}", row.id, row.name),
+                            &row.channel,
+                            rest,
+                        );
                         Line::from(vec![
                             Span::raw(name),
                             Span::styled(" in ", Style::new().fg(Color::DarkGray)),
@@ -288,7 +301,8 @@ impl Automation {
             Constraint::Length(guild as u16),
             Constraint::Min(10),
         ];
-        let header = Row::new(["NEXT RUN", "GUILD", "SCHEDULED MESSAGE · WHEN"]).style(header_style());
+        let header =
+            Row::new(["NEXT RUN", "GUILD", "SCHEDULED MESSAGE · WHEN"]).style(header_style());
         let mut state = TableState::default().with_offset(self.offset);
         frame.render_stateful_widget(
             Table::new(rows, widths).header(header).block(block),
@@ -304,7 +318,13 @@ impl Automation {
         }
     }
 
-    fn render_failures(&self, frame: &mut Frame<'_>, area: Rect, data: &AutomationView, view: &View) {
+    fn render_failures(
+        &self,
+        frame: &mut Frame<'_>,
+        area: Rect,
+        data: &AutomationView,
+        view: &View,
+    ) {
         let title = format!(" Recent failures · {} ", data.failures.len());
         let block = Block::bordered().title(title);
         if data.failures.is_empty() {
@@ -327,11 +347,13 @@ impl Automation {
             header_style(),
         )];
         for row in &data.failures {
-            let (name, channel) = name_and_channel(&format!("#{} {}", row.id, row.name), &row.channel, rest);
+            let (name, channel) =
+                name_and_channel(&format!("#{} {}", row.id, row.name), &row.channel, rest);
             lines.push(Line::from(vec![
                 Span::raw(format!(
                     "{:<when$} {:<guild$} ",
-                    row.at.map_or_else(|| "-".to_owned(), |at| relative(at, view.now)),
+                    row.at
+                        .map_or_else(|| "-".to_owned(), |at| relative(at, view.now)),
                     fit(&row.guild, guild),
                 )),
                 Span::raw(name),
@@ -339,7 +361,10 @@ impl Automation {
                 Span::raw(channel),
             ]));
             for line in wrap(&row.error, inner.saturating_sub(2), 2) {
-                lines.push(Line::styled(format!("  {line}"), Style::new().fg(Color::Red)));
+                lines.push(Line::styled(
+                    format!("  {line}"),
+                    Style::new().fg(Color::Red),
+                ));
             }
         }
         frame.render_widget(Paragraph::new(lines).block(block), area);
@@ -381,11 +406,8 @@ impl Component for Automation {
                 .sum::<usize>()
         };
         let failures_height = u16::try_from(failure_lines.min(10)).unwrap_or(10) + 2;
-        let [upcoming, failures] = Layout::vertical([
-            Constraint::Min(5),
-            Constraint::Length(failures_height),
-        ])
-        .areas(area);
+        let [upcoming, failures] =
+            Layout::vertical([Constraint::Min(5), Constraint::Length(failures_height)]).areas(area);
         self.render_upcoming(frame, upcoming, data, view);
         self.render_failures(frame, failures, data, view);
     }

@@ -55,7 +55,12 @@ pub fn next_guild(guilds: &[GuildRecord], current: Option<GuildId>) -> Option<Gu
 /// a [`list::ListPane`] made with [`guild_list`]).
 pub const PANES: &[Pane] = &[
     Pane::new("overview", "Overview", "Over", own::<overview::Overview>),
-    Pane::new("migrations", "Migrations", "Migr", own::<migrations::Migrations>),
+    Pane::new(
+        "migrations",
+        "Migrations",
+        "Migr",
+        own::<migrations::Migrations>,
+    ),
     Pane::new("settings", "Settings", "Sett", own::<settings::Settings>),
     Pane::new("logs", "Logs", "Logs", own::<logs::Logs>),
     Pane::new("jobs", "Jobs", "Jobs", own::<jobs::Jobs>),
@@ -74,7 +79,12 @@ pub const PANES: &[Pane] = &[
         guild_list::<giveaways::Giveaways>,
     ),
     Pane::new("premium", "Premium", "Prem", own::<premium::Premium>),
-    Pane::new("automation", "Automation", "Auto", own::<automation::Automation>),
+    Pane::new(
+        "automation",
+        "Automation",
+        "Auto",
+        own::<automation::Automation>,
+    ),
 ];
 
 /// A pane's id: its name in [`PANES`], e.g. `timed-roles`.

@@ -9,8 +9,8 @@ use guildhall_core::automation::scheduled::{POST_SCHEDULED, PostScheduled};
 use guildhall_core::automation::{NewSchedule, ScheduledPost};
 use guildhall_core::effect::EffectError;
 use guildhall_core::ids::{ChannelId, RoleId, UserId};
-use guildhall_core::permissions::{Permissions, RoleInfo};
 use guildhall_core::jobs::JobHandler;
+use guildhall_core::permissions::{Permissions, RoleInfo};
 use guildhall_core::references::ChannelKind;
 use guildhall_core::testing::RecordingSink;
 
@@ -34,8 +34,22 @@ async fn snapshot(harness: &Harness) {
             position: 0,
             permissions: Permissions(0),
         };
-        cache.put_guild(guild, name.into(), UserId::new(1), vec![(everyone, "@everyone".into())], vec![]);
-        cache.put_channel(guild, channel, channel_name.into(), ChannelKind::Text, None, 0, false);
+        cache.put_guild(
+            guild,
+            name.into(),
+            UserId::new(1),
+            vec![(everyone, "@everyone".into())],
+            vec![],
+        );
+        cache.put_channel(
+            guild,
+            channel,
+            channel_name.into(),
+            ChannelKind::Text,
+            None,
+            0,
+            false,
+        );
     }
     guildhall_core::guild_snapshot::write_changes(cache, &harness.services.db, NOW)
         .await
@@ -45,7 +59,14 @@ async fn snapshot(harness: &Harness) {
     cache.remove_guild(OTHER_GUILD);
 }
 
-async fn schedule(harness: &Harness, guild: guildhall_core::ids::GuildId, channel: ChannelId, name: &str, cron: &str, zone: Option<&str>) -> i64 {
+async fn schedule(
+    harness: &Harness,
+    guild: guildhall_core::ids::GuildId,
+    channel: ChannelId,
+    name: &str,
+    cron: &str,
+    zone: Option<&str>,
+) -> i64 {
     harness
         .services
         .automation
@@ -75,10 +96,42 @@ async fn automation_lists_upcoming_runs_across_guilds_and_recent_failures() {
     harness.add_guild(OTHER_GUILD, "Quiet Library").await;
     snapshot(&harness).await;
     // NOW is Friday 2027-01-15 08:00 UTC.
-    let weekly = schedule(&harness, GUILD, ANNOUNCEMENTS, "Weekly news", "0 18 * * 5", Some("Europe/Berlin")).await;
-    schedule(&harness, OTHER_GUILD, LOBBY, "Quiet hours", "30 21 * * *", None).await;
-    schedule(&harness, GUILD, ANNOUNCEMENTS, "New year", "0 0 1 1 *", None).await;
-    let paused = schedule(&harness, OTHER_GUILD, LOBBY, "Paused one", "*/5 * * * *", None).await;
+    let weekly = schedule(
+        &harness,
+        GUILD,
+        ANNOUNCEMENTS,
+        "Weekly news",
+        "0 18 * * 5",
+        Some("Europe/Berlin"),
+    )
+    .await;
+    schedule(
+        &harness,
+        OTHER_GUILD,
+        LOBBY,
+        "Quiet hours",
+        "30 21 * * *",
+        None,
+    )
+    .await;
+    schedule(
+        &harness,
+        GUILD,
+        ANNOUNCEMENTS,
+        "New year",
+        "0 0 1 1 *",
+        None,
+    )
+    .await;
+    let paused = schedule(
+        &harness,
+        OTHER_GUILD,
+        LOBBY,
+        "Paused one",
+        "*/5 * * * *",
+        None,
+    )
+    .await;
     harness
         .services
         .automation
@@ -102,7 +155,12 @@ async fn automation_lists_upcoming_runs_across_guilds_and_recent_failures() {
     let handler = PostScheduled::new(Arc::clone(&harness.services.automation), sink);
     let ledger = &harness.services.ledger;
     let claimed = ledger
-        .claim("test", &[POST_SCHEDULED.to_owned()], 10, Duration::from_secs(60))
+        .claim(
+            "test",
+            &[POST_SCHEDULED.to_owned()],
+            10,
+            Duration::from_secs(60),
+        )
         .await
         .unwrap();
     assert_eq!(claimed.len(), 1);
@@ -134,6 +192,12 @@ async fn automation_says_plainly_when_nothing_is_scheduled() {
         .act(Action::ShowPane(PaneId::named("automation")))
         .await;
     let screen = harness.screen();
-    assert!(screen.contains("no scheduled message is waiting to run"), "{screen}");
-    assert!(screen.contains("no scheduled message's last run failed"), "{screen}");
+    assert!(
+        screen.contains("no scheduled message is waiting to run"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("no scheduled message's last run failed"),
+        "{screen}"
+    );
 }
