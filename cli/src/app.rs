@@ -176,6 +176,56 @@ impl Services {
     }
 }
 
+/// A guild named by id or exact name (case-insensitive), among the guilds the bot has known,
+/// with the name to show for it (`premium`, `automation`).
+pub async fn resolve_guild(
+    services: &Services,
+    text: &str,
+) -> anyhow::Result<(guildhall_core::ids::GuildId, String)> {
+    let known = guildhall_core::guilds::list(&services.db).await?;
+    if let Ok(id) = text.parse::<guildhall_core::ids::GuildId>() {
+        let name = known.iter().find(|guild| guild.id == id).map_or_else(
+            || format!("{id} (the bot has not been in it)"),
+            |g| g.name.clone(),
+        );
+        return Ok((id, name));
+    }
+    let matches: Vec<_> = known
+        .iter()
+        .filter(|guild| guild.name.eq_ignore_ascii_case(text.trim()))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok((one.id, one.name.clone())),
+        [] => anyhow::bail!(
+            "no guild is named `{text}`; give its id or its exact name (`guildhall guilds list` shows them)"
+        ),
+        many => anyhow::bail!(
+            "{} guilds are named `{text}`; give one's id: {}",
+            many.len(),
+            many.iter()
+                .map(|guild| guild.id.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// [`resolve_guild`], refusing an id the bot has never been in (a feature's data lives only in
+/// guilds the bot has been in, so such an id is a typo).
+pub async fn resolve_known_guild(
+    services: &Services,
+    text: &str,
+) -> anyhow::Result<(guildhall_core::ids::GuildId, String)> {
+    let (id, name) = resolve_guild(services, text).await?;
+    let known = guildhall_core::guilds::list(&services.db).await?;
+    if !known.iter().any(|guild| guild.id == id) {
+        anyhow::bail!(
+            "the bot has never been in a guild with id {id}; give a guild's id or its exact name (`guildhall guilds list` shows them)"
+        );
+    }
+    Ok((id, name))
+}
+
 /// Who is acting, for history and the audit log: `operator:<login name>`.
 pub fn operator() -> String {
     let name = std::env::var("USER")

@@ -50,6 +50,8 @@ feature_commands! {
     Roles(roles);
     /// Giveaways: list, show, end, cancel, reroll, export, verify a draw.
     Giveaways(giveaways) ["giveaway"];
+    /// Scheduled messages, reminders and triggers: list, show, pause, resume, run now, test.
+    Automation(automation) ["auto"];
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! One module per top-level command.
 
 pub mod audit;
+pub mod automation;
 pub mod automod;
 pub mod bot;
 pub mod config;

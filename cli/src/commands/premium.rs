@@ -42,36 +42,6 @@ pub enum Command {
     },
 }
 
-/// A guild named by id or exact name (case-insensitive), among the guilds the bot has known.
-async fn resolve(services: &Services, text: &str) -> anyhow::Result<(GuildId, String)> {
-    let known = guilds::list(&services.db).await?;
-    if let Ok(id) = text.parse::<GuildId>() {
-        let name = known.iter().find(|guild| guild.id == id).map_or_else(
-            || format!("{id} (the bot has not been in it)"),
-            |g| g.name.clone(),
-        );
-        return Ok((id, name));
-    }
-    let matches: Vec<_> = known
-        .iter()
-        .filter(|guild| guild.name.eq_ignore_ascii_case(text.trim()))
-        .collect();
-    match matches.as_slice() {
-        [one] => Ok((one.id, one.name.clone())),
-        [] => anyhow::bail!(
-            "no guild is named `{text}`; give its id or its exact name (`guildhall guilds list` shows them)"
-        ),
-        many => anyhow::bail!(
-            "{} guilds are named `{text}`; give one's id: {}",
-            many.len(),
-            many.iter()
-                .map(|guild| guild.id.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
-}
-
 fn when(at: Option<guildhall_core::clock::UnixMillis>) -> String {
     at.map_or_else(|| "no end".into(), |at| at.to_rfc3339())
 }
@@ -87,7 +57,7 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
             until,
             note,
         } => {
-            let (guild, name) = resolve(&services, &guild).await?;
+            let (guild, name) = app::resolve_guild(&services, &guild).await?;
             let tier = Tier::parse(&tier).map_err(anyhow::Error::msg)?;
             let until = until
                 .map(|text| parse_when(&text, services.clock.now()))
@@ -111,7 +81,7 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
             );
         }
         Command::Revoke { guild } => {
-            let (guild, name) = resolve(&services, &guild).await?;
+            let (guild, name) = app::resolve_guild(&services, &guild).await?;
             let grant = services
                 .premium
                 .revoke(guild, &actor)
@@ -173,7 +143,7 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
             table.print();
         }
         Command::Show { guild } => {
-            let (guild, name) = resolve(&services, &guild).await?;
+            let (guild, name) = app::resolve_guild(&services, &guild).await?;
             let status = services.premium.status(guild);
             let usage = premium::usage(&services, guild).await?;
             let paused = premium::paused(&services, guild).await?;

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests may unwrap: a panic is the failure report.
 
+mod automation;
 mod automation_bot;
 mod backtest;
 mod browser;

@@ -2,6 +2,7 @@
 //! render context, the per-guild list ([`list`]), the yes/no prompt and the formatting of values
 //! and times.
 
+pub mod automation;
 pub mod giveaways;
 pub mod jobs;
 pub mod levels;
@@ -53,18 +54,18 @@ pub fn next_guild(guilds: &[GuildRecord], current: Option<GuildId>) -> Option<Gu
 /// the help are made from. A new pane is its module and one line here (a per-guild list pane:
 /// a [`list::ListPane`] made with [`guild_list`]).
 pub const PANES: &[Pane] = &[
-    Pane::new("overview", "Overview", "Over.", own::<overview::Overview>),
+    Pane::new("overview", "Overview", "Over", own::<overview::Overview>),
     Pane::new(
         "migrations",
         "Migrations",
-        "Migr.",
+        "Migr",
         own::<migrations::Migrations>,
     ),
-    Pane::new("settings", "Settings", "Sett.", own::<settings::Settings>),
+    Pane::new("settings", "Settings", "Sett", own::<settings::Settings>),
     Pane::new("logs", "Logs", "Logs", own::<logs::Logs>),
     Pane::new("jobs", "Jobs", "Jobs", own::<jobs::Jobs>),
     Pane::new("cases", "Cases", "Cases", guild_list::<moderation::Cases>),
-    Pane::new("levels", "Levels", "Levels", guild_list::<levels::Levels>),
+    Pane::new("levels", "Levels", "Lvls", guild_list::<levels::Levels>),
     Pane::new(
         "timed-roles",
         "Timed roles",
@@ -74,10 +75,16 @@ pub const PANES: &[Pane] = &[
     Pane::new(
         "giveaways",
         "Giveaways",
-        "Give.",
+        "Give",
         guild_list::<giveaways::Giveaways>,
     ),
-    Pane::new("premium", "Premium", "Prem.", own::<premium::Premium>),
+    Pane::new("premium", "Premium", "Prem", own::<premium::Premium>),
+    Pane::new(
+        "automation",
+        "Automation",
+        "Auto",
+        own::<automation::Automation>,
+    ),
 ];
 
 /// A pane's id: its name in [`PANES`], e.g. `timed-roles`.

@@ -2,6 +2,7 @@
 //! (80×24, snapshotted with insta), real SQLite behind the core services, and a fake for the
 //! running instance's live data. The clock is fixed, so every screen is the same on every run.
 
+mod automation;
 mod giveaways;
 mod list;
 mod panes;

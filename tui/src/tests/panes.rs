@@ -342,26 +342,27 @@ async fn tab_cycles_and_q_quits() {
         PaneId::named("timed-roles"),
         PaneId::named("giveaways"),
         PaneId::named("premium"),
+        PaneId::named("automation"),
         PaneId::named("overview"),
     ] {
         harness.key(KeyCode::Tab).await;
         assert_eq!(harness.app.focused(), expected);
     }
     harness.key(KeyCode::BackTab).await;
-    assert_eq!(harness.app.focused(), PaneId::named("premium"));
+    assert_eq!(harness.app.focused(), PaneId::named("automation"));
     harness.key(KeyCode::Char('7')).await;
     assert_eq!(harness.app.focused(), PaneId::named("levels"));
     harness.key(KeyCode::Char('8')).await;
     assert_eq!(harness.app.focused(), PaneId::named("timed-roles"));
     // A wide terminal keeps the tabs' padding; the 80 columns of the snapshots drop it.
-    let mut wide = Terminal::new(TestBackend::new(130, 24)).expect("test terminal");
+    let mut wide = Terminal::new(TestBackend::new(140, 24)).expect("test terminal");
     wide.draw(|frame| harness.app.render(frame)).expect("draw");
-    let tabs: String = (0..130)
+    let tabs: String = (0..140)
         .map(|x| wide.backend().buffer()[(x, 0)].symbol().to_owned())
         .collect();
     assert!(
         tabs.starts_with(" 1 Overview │ 2 Migrations │")
-            && tabs.contains("│ 8 Timed roles │ 9 Giveaways │ 10 Premium "),
+            && tabs.contains("│ 8 Timed roles │ 9 Giveaways │ 10 Premium │ 11 Automation "),
         "{tabs}"
     );
     harness.key(KeyCode::Char('q')).await;
