@@ -341,10 +341,10 @@ pub fn test(
             actions.push(format!("react with {emoji}"));
         }
         if let Some(role) = trigger.add_role {
-            actions.push(format!("give role {role}"));
+            actions.push(format!("give <@&{role}>"));
         }
         if let Some(role) = trigger.remove_role {
-            actions.push(format!("take role {role}"));
+            actions.push(format!("take <@&{role}>"));
         }
         if trigger.delete_message {
             actions.push("delete the message".into());

@@ -535,7 +535,8 @@ async fn api(
         })
     };
     let auth = authenticate(&inner, &headers);
-    let over_global = if fault.is_none() && auth == Auth::Bot && !path.starts_with("/interactions/") {
+    let over_global = if fault.is_none() && auth == Auth::Bot && !path.starts_with("/interactions/")
+    {
         global_limit(&inner)
     } else {
         None
@@ -544,7 +545,9 @@ async fn api(
         (Some(fault), _) => (fault.status, Some(fault.body.clone()), fault.rate_limit),
         (None, Some(after)) => (
             429,
-            Some(json!({"message": "You are being rate limited.", "retry_after": after, "global": true})),
+            Some(
+                json!({"message": "You are being rate limited.", "retry_after": after, "global": true}),
+            ),
             Some((after, true)),
         ),
         (None, None) => {
