@@ -520,3 +520,138 @@ async fn the_join_automation_gives_the_role_waits_rechecks_and_dms_across_a_rest
     assert!(dms_to(&stack, hasty).is_empty());
     assert_eq!(dms_to(&stack, newbie).len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_hundred_posts_due_at_one_minute_in_five_hundred_guilds_arrive_once_within_the_global_limit()
+ {
+    use guildhall_sandbox::seed::{SeedGuild, bot_permissions, snowflake};
+    const GUILDS: u64 = 500;
+    const T0: u64 = 200_000_000_000;
+    let mut seed = Seed::new().user(small::OWNER, "olivia_owner");
+    let mut guilds = Vec::new();
+    for index in 0..GUILDS {
+        let guild = guildhall_core::ids::GuildId::new(snowflake(T0 + index, 1));
+        let channel = guildhall_core::ids::ChannelId::new(snowflake(T0 + index, 2));
+        let role = guildhall_core::ids::RoleId::new(snowflake(T0 + index, 3));
+        seed = seed.guild(
+            SeedGuild::new(guild, &format!("Guild {index}"), small::OWNER)
+                .bot_role(role, "Guildhall", 5, bot_permissions(), small::BOT)
+                .text_channel(channel, "general")
+                .member(small::BOT, &[role]),
+        );
+        guilds.push((guild, channel));
+    }
+    let sandbox = guildhall_sandbox::Sandbox::start(seed).await.unwrap();
+    let planned = guilds.clone();
+    let stack = Stack::on_configured_then(sandbox, &["serve"], &[], &[], |db| async move {
+        let clock: guildhall_core::clock::SharedClock =
+            std::sync::Arc::new(guildhall_core::clock::SystemClock);
+        let core = guildhall_core::Core::new(
+            db,
+            std::sync::Arc::clone(&clock),
+            std::sync::Arc::new(guildhall_core::coordination::MemoryCoordination::new(clock)),
+            3,
+        );
+        for (guild, channel) in planned {
+            core.config
+                .set_key(guild, "features.automation", "on", "test")
+                .await
+                .unwrap();
+            core.automation
+                .create_schedule(
+                    guildhall_core::automation::NewSchedule {
+                        guild,
+                        channel,
+                        name: "burst".into(),
+                        cron: "* * * * *".into(),
+                        timezone: None,
+                        post: guildhall_core::automation::ScheduledPost {
+                            text: format!("burst for {guild}"),
+                            ..guildhall_core::automation::ScheduledPost::default()
+                        },
+                    },
+                    "test",
+                )
+                .await
+                .unwrap();
+        }
+    })
+    .await;
+    stack.sandbox.wait_for_sessions(1, WITHIN).await;
+    let posts = |stack: &Stack| {
+        stack
+            .sandbox
+            .requests()
+            .into_iter()
+            .filter(|r| {
+                r.method.as_str() == "POST"
+                    && r.status == 200
+                    && r.path.starts_with("/channels/")
+                    && r.json()["content"]
+                        .as_str()
+                        .is_some_and(|text| text.starts_with("burst for "))
+            })
+            .count()
+    };
+    testing::wait_for("500 scheduled posts", Duration::from_secs(150), || async {
+        (posts(&stack) >= 500).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Each guild's channel got its post exactly once.
+    for (guild, channel) in &guilds {
+        let mine = posts_with(&stack, *channel, &format!("burst for {guild}"));
+        assert_eq!(mine.len(), 1, "{guild}: {mine:?}");
+    }
+    // What Discord saw: every bot request (interaction callbacks aside), by arrival.
+    let requests: Vec<_> = stack
+        .sandbox
+        .requests()
+        .into_iter()
+        .filter(|r| !r.path.starts_with("/interactions/") && !r.path.starts_with("/oauth2"))
+        .collect();
+    let mut arrivals: Vec<i64> = requests
+        .iter()
+        .filter(|r| r.status != 429)
+        .map(|r| r.at.0)
+        .collect();
+    arrivals.sort_unstable();
+    let mut busiest = 0;
+    let mut start = 0;
+    for end in 0..arrivals.len() {
+        while arrivals[end] - arrivals[start] >= 1_000 {
+            start += 1;
+        }
+        busiest = busiest.max(end - start + 1);
+    }
+    let refused = requests.iter().filter(|r| r.status == 429).count();
+    let first = requests
+        .iter()
+        .filter(|r| {
+            r.json()["content"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("burst for "))
+        })
+        .map(|r| r.at.0)
+        .min()
+        .unwrap();
+    let last = requests
+        .iter()
+        .filter(|r| {
+            r.json()["content"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("burst for "))
+        })
+        .map(|r| r.at.0)
+        .max()
+        .unwrap();
+    println!(
+        "500 posts drained in {:.1} s; busiest second: {busiest} requests; 429s: {refused}",
+        (last - first) as f64 / 1_000.0
+    );
+    assert!(busiest <= 50, "{busiest} requests within one second");
+    assert_eq!(
+        refused, 0,
+        "the executor went over Discord's global limit {refused} times"
+    );
+}

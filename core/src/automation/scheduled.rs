@@ -606,6 +606,33 @@ impl AutomationService {
         Ok(current)
     }
 
+    /// Plans the run after a skipped one (automation switched off), posting nothing.
+    async fn skip_run(
+        &self,
+        current: &ScheduledMessage,
+        payload: &PostPayload,
+    ) -> Result<JobOutcome, JobFailure> {
+        let retry = |error: AutomationError| JobFailure::retry(error.to_string());
+        let schedule = self.schedule_of(current).await.map_err(retry)?;
+        let next = schedule.next_after(self.clock.now().max(payload.due_at));
+        sqlx::query(
+            "UPDATE scheduled_messages SET next_run_at = $1, job_id = NULL WHERE id = $2 AND generation = $3 AND next_run_at = $4",
+        )
+        .bind(next.map(|next| next.0))
+        .bind(current.id)
+        .bind(payload.generation)
+        .bind(payload.due_at.0)
+        .execute(self.db.pool())
+        .await
+        .map_err(|error| retry(error.into()))?;
+        if let Some(next) = next {
+            self.plan(payload.guild, current.id, payload.generation, next)
+                .await
+                .map_err(retry)?;
+        }
+        Ok(JobOutcome::Done)
+    }
+
     /// Starts the automations that follow this scheduled message's posts.
     async fn flows_after_post(&self, posted: &ScheduledMessage) {
         let flows = match self.config.get(posted.guild).await {
@@ -681,6 +708,18 @@ impl AutomationService {
         {
             // Paused, resumed, deleted or already run: a stale timer.
             return Ok(JobOutcome::Done);
+        }
+        let switched_on = self
+            .config
+            .get(payload.guild)
+            .await
+            .map_err(|error| retry(error.into()))?
+            .features
+            .automation;
+        if !switched_on && !payload.once {
+            // Switched off: nothing is posted, and the schedule keeps its place (it posts again
+            // from its next run once automation is back on).
+            return self.skip_run(&current, payload).await;
         }
         let post = Effect::Announce {
             guild: payload.guild,

@@ -66,6 +66,10 @@ async fn a_schedule_always_has_one_next_run_and_stale_timers_do_nothing() {
     for test_db in crate::testing::backends().await {
         let clock = Arc::new(ManualClock::new(UnixMillis(START)));
         let core = core_on(&test_db.db, &clock);
+        core.config
+            .set_key(GUILD, "features.automation", "on", "test")
+            .await
+            .unwrap();
         let made = core
             .automation
             .create_schedule(hourly(GUILD), "user:1")
@@ -180,6 +184,26 @@ async fn a_schedule_always_has_one_next_run_and_stale_timers_do_nothing() {
                 .any(|job| job.due_at == UnixMillis(START + 30_000 + 4 * 3_600_000))
         );
         assert_eq!(core.automation.failing(5).await.unwrap().len(), 1);
+
+        // Switched off: the run posts nothing and the schedule keeps its place.
+        sink.fail_with(None);
+        core.config
+            .set_key(GUILD, "features.automation", "off", "test")
+            .await
+            .unwrap();
+        clock.set(UnixMillis(START + 5 * 3_600_000));
+        let job = pending_posts(&core)
+            .await
+            .into_iter()
+            .find(|job| job.due_at == UnixMillis(START + 30_000 + 4 * 3_600_000))
+            .unwrap();
+        assert_eq!(handler.run_record(&job).await, Ok(JobOutcome::Done));
+        assert!(sink.performed().is_empty());
+        let after = core.automation.scheduled(GUILD, made.id).await.unwrap();
+        assert_eq!(
+            after.next_run_at,
+            Some(UnixMillis(START + 30_000 + 5 * 3_600_000))
+        );
     }
 }
 
