@@ -228,7 +228,10 @@ mod tests {
                 "rolepanel",
                 "role",
                 "temprole",
-                "giveaway"
+                "giveaway",
+                "remind",
+                "schedule",
+                "trigger"
             ]
         );
         assert!(

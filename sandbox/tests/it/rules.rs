@@ -622,3 +622,39 @@ async fn listing_members_pages_like_discord_and_takes_the_members_intent() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn the_global_limit_answers_the_fifty_first_request_in_a_second_with_a_global_429() {
+    let sb = Sandbox::start(Seed::small()).await.unwrap();
+    let path = format!("/guilds/{GUILD}/roles");
+    let started = std::time::Instant::now();
+    let mut statuses = Vec::new();
+    for _ in 0..60 {
+        statuses.push(api(&sb, Method::GET, &path, None).await);
+    }
+    // Sixty calls made in well under a second (asserted only when the machine kept up).
+    if started.elapsed() < Duration::from_millis(900) {
+        let ok = statuses
+            .iter()
+            .filter(|(status, _, _)| *status == 200)
+            .count();
+        assert_eq!(
+            ok,
+            50,
+            "{:?}",
+            statuses.iter().map(|s| s.0).collect::<Vec<_>>()
+        );
+        let (status, headers, body) = statuses.last().unwrap();
+        assert_eq!(*status, 429);
+        assert_eq!(body["global"], true, "{body}");
+        let wait = body["retry_after"].as_f64().unwrap();
+        assert!(wait > 0.0 && wait <= 1.0, "{body}");
+        assert_eq!(headers["x-ratelimit-global"], "true");
+        assert_eq!(headers["x-ratelimit-scope"], "global");
+        tokio::time::sleep(Duration::from_secs_f64(wait + 0.05)).await;
+    } else {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    // Waited out, calls go through again.
+    assert_eq!(api(&sb, Method::GET, &path, None).await.0, 200);
+}
