@@ -10,7 +10,7 @@ use axum::Router;
 use guildhall_core::ids::GuildId;
 
 use crate::app::App;
-use crate::handlers::{giveaways, levels, moderation, roles, tickets};
+use crate::handlers::{automation, giveaways, levels, moderation, roles, tickets};
 use crate::routes;
 
 /// One tab of a guild's navigation.
@@ -122,6 +122,7 @@ pub const FEATURES: &[FeaturePages] = &[
         giveaways::routes,
         giveaways::TABS,
     ),
+    feature("automation", NavGroup::Automation, automation::routes, automation::TABS),
 ];
 
 /// The first tab, above the groups.
