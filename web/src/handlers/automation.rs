@@ -782,10 +782,14 @@ async fn run_test(app: &App, user: &CurrentUser, access: &GuildAccess, tester: &
         Some(channel) => {
             let id = channel.to_string();
             let named = names.humanize(&id);
-            if named == id {
-                "#channel".to_owned()
-            } else {
+            if named != id {
                 named
+            } else if let Ok(guildhall_core::references::Found::Here(facts)) =
+                app.web.directory.channel(guild, channel).await
+            {
+                format!("#{}", facts.name)
+            } else {
+                "#channel".to_owned()
             }
         }
         None => "#the-channel".to_owned(),
