@@ -121,8 +121,7 @@ pub const GUILD_AUTOMATION_SCHEDULES: &str = "/guilds/{guild}/automation/schedul
 pub const GUILD_AUTOMATION_SCHEDULES_NEW: &str = "/guilds/{guild}/automation/schedules/new";
 /// Template of [`guild_automation_schedules_preview`] (GET `cron`, `timezone`: the cron helper's
 /// fragment).
-pub const GUILD_AUTOMATION_SCHEDULES_PREVIEW: &str =
-    "/guilds/{guild}/automation/schedules/preview";
+pub const GUILD_AUTOMATION_SCHEDULES_PREVIEW: &str = "/guilds/{guild}/automation/schedules/preview";
 /// Template of [`guild_automation_schedule_action`] (POST; `action` is `pause`, `resume`, `run`
 /// or `delete`).
 pub const GUILD_AUTOMATION_SCHEDULE_ACTION: &str =

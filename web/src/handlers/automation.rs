@@ -198,7 +198,11 @@ async fn preview_of(
     timezone: &str,
 ) -> Result<Result<guildhall_core::automation::Preview, String>, PageError> {
     match service(app)
-        .preview(guild, cron, Some(timezone).filter(|zone| !zone.trim().is_empty()))
+        .preview(
+            guild,
+            cron,
+            Some(timezone).filter(|zone| !zone.trim().is_empty()),
+        )
         .await
     {
         Ok(preview) => Ok(Ok(preview)),
@@ -345,7 +349,10 @@ pub async fn schedule_action(
     let outcome = match action.as_str() {
         "pause" => service.pause_schedule(guild, id, &actor).await.map(|_| ()),
         "resume" => service.resume_schedule(guild, id, &actor).await.map(|_| ()),
-        "run" => service.run_schedule_now(guild, id, &actor).await.map(|_| ()),
+        "run" => service
+            .run_schedule_now(guild, id, &actor)
+            .await
+            .map(|_| ()),
         "delete" => service.delete_schedule(guild, id, &actor).await.map(|_| ()),
         _ => {
             return Err(PageError::NotFound(format!(
@@ -406,9 +413,12 @@ pub fn read_trigger_form(fields: &[(String, String)]) -> TriggerForm {
     }
 }
 
+/// The channel and role ids a form names, each with the words for its field.
+type References = Vec<(String, Reference)>;
+
 /// The trigger the form describes with the references to check, or every field that could
 /// not be read. The trigger's own rules are the core's to check.
-fn form_trigger(form: &TriggerForm) -> Result<(Trigger, Vec<(String, Reference)>), Vec<String>> {
+fn form_trigger(form: &TriggerForm) -> Result<(Trigger, References), Vec<String>> {
     let mut errors = Vec::new();
     let mut references = Vec::new();
     let kind = if form.kind.is_empty() {
@@ -462,7 +472,9 @@ fn form_trigger(form: &TriggerForm) -> Result<(Trigger, Vec<(String, Reference)>
                 Some(role)
             }
             Err(_) => {
-                errors.push(format!("{what} must be a role of this server, got `{text}`"));
+                errors.push(format!(
+                    "{what} must be a role of this server, got `{text}`"
+                ));
                 None
             }
         }
@@ -703,7 +715,12 @@ pub async fn delete_trigger(
 /// Runs the tester: which trigger the sample fires for the viewer in the chosen channel, its
 /// response filled with the viewer, the server, the channel and the member count, mentions
 /// shown by name.
-async fn run_test(app: &App, user: &CurrentUser, access: &GuildAccess, tester: &TesterForm) -> TestView {
+async fn run_test(
+    app: &App,
+    user: &CurrentUser,
+    access: &GuildAccess,
+    tester: &TesterForm,
+) -> TestView {
     let guild = access.id;
     let mut view = TestView::default();
     if tester.sample.trim().is_empty() {

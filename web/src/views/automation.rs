@@ -31,7 +31,10 @@ pub fn local(at: UnixMillis, zone: &str) -> String {
         return when(at);
     };
     match zone.parse::<chrono_tz::Tz>() {
-        Ok(tz) => utc.with_timezone(&tz).format("%a %Y-%m-%d %H:%M").to_string(),
+        Ok(tz) => utc
+            .with_timezone(&tz)
+            .format("%a %Y-%m-%d %H:%M")
+            .to_string(),
         Err(_) => format!("{} UTC", utc.format("%a %Y-%m-%d %H:%M")),
     }
 }
@@ -164,7 +167,7 @@ pub fn schedule_table(guild: &GuildAccess, csrf: &str, rows: &[ScheduleRow<'_>])
         @if rows.is_empty() {
             p.muted #no-schedules { "No scheduled message yet." }
         } @else {
-            div.scroll { table #schedules {
+            div.scroll { table #schedules .stack {
                 thead { tr {
                     th { "Name" } th { "Channel" } th { "Schedule" } th { "Next run" } th { "Last run" }
                     th { "Runs" } th { "State" } th {}
@@ -177,8 +180,8 @@ pub fn schedule_table(guild: &GuildAccess, csrf: &str, rows: &[ScheduleRow<'_>])
                             br;
                             small.muted { (message.post.summary()) }
                         }
-                        td { (names.channel(message.channel)) }
-                        td {
+                        td data-label="Channel" { (names.channel(message.channel)) }
+                        td data-label="Schedule" {
                             @match &row.description {
                                 Ok(words) => (words),
                                 Err(problem) => span.error { (problem) },
@@ -186,14 +189,14 @@ pub fn schedule_table(guild: &GuildAccess, csrf: &str, rows: &[ScheduleRow<'_>])
                             br;
                             code { (message.cron) }
                         }
-                        td {
+                        td data-label="Next run" {
                             @match (message.paused, message.next_run_at) {
                                 (true, _) => span.muted { "paused" },
                                 (false, Some(at)) => (time_in(at, &row.zone)),
                                 (false, None) => span.muted { "—" },
                             }
                         }
-                        td {
+                        td data-label="Last run" {
                             @match message.last_run_at {
                                 Some(at) => (time_in(at, &row.zone)),
                                 None => span.muted { "never" },
@@ -206,8 +209,8 @@ pub fn schedule_table(guild: &GuildAccess, csrf: &str, rows: &[ScheduleRow<'_>])
                                 }
                             }
                         }
-                        td { (message.runs) }
-                        td {
+                        td data-label="Runs" { (message.runs) }
+                        td data-label="State" {
                             @if message.paused {
                                 span.state.paused { "paused" }
                             } @else {
@@ -241,7 +244,10 @@ const SCHEDULE_FIELDS: &[(&str, &[&str])] = &[
     ),
     ("embed_colour", &["colour", "color"]),
     ("embed_title", &["embed's title", "embed title"]),
-    ("embed_description", &["embed's description", "embed description"]),
+    (
+        "embed_description",
+        &["embed's description", "embed description"],
+    ),
     ("name", &["name"]),
     ("channel", &["channel"]),
     ("text", &["text", "message is empty"]),
@@ -287,7 +293,12 @@ fn schedule_form(guild: GuildId, csrf: &str, list: &SchedulesPage<'_>) -> Markup
                         li { code { (expression) } " " span.muted { (meaning) } }
                     }
                 }
-                (cron_preview(list.preview.as_ref()))
+                @if matches!(&list.preview, Some(Err(message)) if list.errors.contains(message)) {
+                    // The same words are beside the field already.
+                    div #cron-preview .cron-preview aria-live="polite" {}
+                } @else {
+                    (cron_preview(list.preview.as_ref()))
+                }
             }))
             (field("timezone", "schedule-timezone", "Time zone", html! {
                 input #schedule-timezone type="text" name="timezone" value=(form.timezone)
@@ -472,7 +483,7 @@ fn trigger_table(guild: &GuildAccess, csrf: &str, list: &TriggersPage<'_>) -> Ma
         @if list.triggers.is_empty() {
             p.muted #no-triggers { "No trigger yet." }
         } @else {
-            div.scroll { table #triggers {
+            div.scroll { table #triggers .stack {
                 thead { tr {
                     th { "Name" } th { "Match" } th { "Response" } th { "Filters" } th { "Cooldown" }
                     th { "Actions" } th { "State" } th {}
@@ -481,20 +492,20 @@ fn trigger_table(guild: &GuildAccess, csrf: &str, list: &TriggersPage<'_>) -> Ma
                     @let paused = trigger.kind == MatchKind::Regex && !list.regex_allowed;
                     tr {
                         td { strong { (trigger.name) } }
-                        td {
+                        td data-label="Match" {
                             (trigger.kind.title())
                             @if trigger.case_sensitive { " " small.muted { "(case sensitive)" } }
                             br;
                             code { (trigger.pattern) }
                         }
-                        td {
+                        td data-label="Response" {
                             @if trigger.response.trim().is_empty() {
                                 span.muted { "no answer" }
                             } @else {
                                 (excerpt(&trigger.response, 60))
                             }
                         }
-                        td {
+                        td data-label="Filters" {
                             div { "Channels: " @if trigger.channels.is_empty() { "all" } @else {
                                 @for (index, channel) in trigger.channels.iter().enumerate() {
                                     @if index > 0 { ", " }
@@ -503,9 +514,9 @@ fn trigger_table(guild: &GuildAccess, csrf: &str, list: &TriggersPage<'_>) -> Ma
                             } }
                             div { "Roles: " (names.roles(&trigger.roles, "everyone")) }
                         }
-                        td { (cooldown_words(trigger)) }
-                        td { (trigger_actions(trigger, names)) }
-                        td {
+                        td data-label="Cooldown" { (cooldown_words(trigger)) }
+                        td data-label="Actions" { (trigger_actions(trigger, names)) }
+                        td data-label="State" {
                             @if !trigger.enabled {
                                 span.state.off { "off" }
                             } @else if paused {

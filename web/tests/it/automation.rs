@@ -93,9 +93,18 @@ async fn a_scheduled_message_created_from_the_form_shows_its_schedule_and_next_r
     let mut owner = harness.login(small::OWNER).await;
     let page = text(owner.get(&schedules_path(small::GUILD)).await).await;
     assert!(page.contains("New scheduled message"), "{page}");
-    assert!(page.contains(r#"aria-current="page">Scheduled messages"#), "{page}");
-    assert!(page.contains("features.automation"), "the switch is off: {page}");
-    assert!(page.contains("0 9 * * MON") && page.contains("@daily"), "cheat-sheet");
+    assert!(
+        page.contains(r#"aria-current="page">Scheduled messages"#),
+        "{page}"
+    );
+    assert!(
+        page.contains("features.automation"),
+        "the switch is off: {page}"
+    );
+    assert!(
+        page.contains("0 9 * * MON") && page.contains("@daily"),
+        "cheat-sheet"
+    );
 
     // The cron helper as the admin types.
     let helper = format!(
@@ -110,11 +119,17 @@ async fn a_scheduled_message_created_from_the_form_shows_its_schedule_and_next_r
         .preview(small::GUILD, "0 9 * * MON", Some("Europe/Berlin"))
         .await
         .unwrap();
-    assert!(fragment.starts_with("<div ") && fragment.contains(r#"id="cron-preview""#), "{fragment}");
+    assert!(
+        fragment.starts_with("<div ") && fragment.contains(r#"id="cron-preview""#),
+        "{fragment}"
+    );
     assert!(fragment.contains(&expected.description), "{fragment}");
     assert_eq!(fragment.matches("<li>").count(), 5, "{fragment}");
     assert!(fragment.contains("Mon "), "{fragment}");
-    assert!(fragment.contains("09:00"), "shown in Berlin time: {fragment}");
+    assert!(
+        fragment.contains("09:00"),
+        "shown in Berlin time: {fragment}"
+    );
 
     let channel = small::GENERAL.to_string();
     let response = create(
@@ -146,7 +161,11 @@ async fn a_scheduled_message_created_from_the_form_shows_its_schedule_and_next_r
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].channel, small::GENERAL);
     assert_eq!(stored[0].post.embed_colour, Some(0x5865F2));
-    assert!(stored[0].created_by.contains("(dashboard)"), "{}", stored[0].created_by);
+    assert!(
+        stored[0].created_by.contains("(dashboard)"),
+        "{}",
+        stored[0].created_by
+    );
 
     let page = text(
         owner
@@ -157,7 +176,10 @@ async fn a_scheduled_message_created_from_the_form_shows_its_schedule_and_next_r
     assert!(page.contains("Scheduled message created"), "{page}");
     assert!(page.contains(&expected.description), "{page}");
     assert!(page.contains("Weekly hello"), "{page}");
-    assert!(page.contains("Good morning &lt;b&gt;all&lt;/b&gt;"), "escaped: {page}");
+    assert!(
+        page.contains("Good morning &lt;b&gt;all&lt;/b&gt;"),
+        "escaped: {page}"
+    );
     let next = stored[0].next_run_at.unwrap();
     assert!(
         page.contains(&berlin(next)),
@@ -185,7 +207,10 @@ async fn a_bad_cron_is_refused_naming_the_field_and_nothing_is_written() {
     let page = text(response).await;
     assert!(page.contains("hour"), "names the field: {page}");
     assert!(page.contains("0-23"), "says what it takes: {page}");
-    assert!(page.contains("typed text stays"), "keeps what was typed: {page}");
+    assert!(
+        page.contains("typed text stays"),
+        "keeps what was typed: {page}"
+    );
     assert!(page.contains(r#"value="0 25 * * *""#), "{page}");
     assert_eq!(schedule_count(&harness, small::GUILD).await, 0);
 
@@ -214,7 +239,10 @@ async fn a_bad_cron_is_refused_naming_the_field_and_nothing_is_written() {
         .await;
     assert_eq!(helper.status(), StatusCode::OK);
     let fragment = text(helper).await;
-    assert!(fragment.contains("hour") && fragment.contains("error"), "{fragment}");
+    assert!(
+        fragment.contains("hour") && fragment.contains("error"),
+        "{fragment}"
+    );
     assert_eq!(schedule_count(&harness, small::GUILD).await, 0);
 }
 
@@ -236,7 +264,10 @@ async fn another_guilds_channel_no_csrf_and_no_manage_server_are_refused() {
     .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = text(response).await;
-    assert!(page.contains("not a channel of this server") || page.contains("another server"), "{page}");
+    assert!(
+        page.contains("not a channel of this server") || page.contains("another server"),
+        "{page}"
+    );
     assert_eq!(schedule_count(&harness, small::GUILD).await, 0);
 
     let ours = small::GENERAL.to_string();
@@ -254,10 +285,18 @@ async fn another_guilds_channel_no_csrf_and_no_manage_server_are_refused() {
     let mut member = harness.login(small::MEMBER_A).await;
     let csrf = member.csrf.clone();
     for path in [schedules_path(small::GUILD), triggers_path(small::GUILD)] {
-        assert_eq!(member.get(&path).await.status(), StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(
+            member.get(&path).await.status(),
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
     }
     let response = member
-        .post_form(&format!("{}/new", schedules_path(small::GUILD)), &fields, Some(&csrf))
+        .post_form(
+            &format!("{}/new", schedules_path(small::GUILD)),
+            &fields,
+            Some(&csrf),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let response = member
@@ -291,39 +330,62 @@ async fn pause_resume_and_delete_work_inside_the_guild_only() {
     let action = |id: i64, what: &str| format!("{}/{id}/{what}", schedules_path(small::GUILD));
     let automation = &harness.state.core.automation;
 
-    let paused = owner.post_form(&action(ours, "pause"), &[], Some(&csrf)).await;
+    let paused = owner
+        .post_form(&action(ours, "pause"), &[], Some(&csrf))
+        .await;
     assert_eq!(paused.status(), StatusCode::SEE_OTHER);
-    assert!(automation.scheduled(small::GUILD, ours).await.unwrap().paused);
+    assert!(
+        automation
+            .scheduled(small::GUILD, ours)
+            .await
+            .unwrap()
+            .paused
+    );
     let page = text(owner.get(&location(paused.headers())).await).await;
     assert!(page.contains("Paused;"), "{page}");
     assert!(page.contains(">Resume<"), "{page}");
 
     // Pausing again says why not.
-    let again = owner.post_form(&action(ours, "pause"), &[], Some(&csrf)).await;
+    let again = owner
+        .post_form(&action(ours, "pause"), &[], Some(&csrf))
+        .await;
     assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(text(again).await.contains("already paused"));
 
-    let resumed = owner.post_form(&action(ours, "resume"), &[], Some(&csrf)).await;
+    let resumed = owner
+        .post_form(&action(ours, "resume"), &[], Some(&csrf))
+        .await;
     assert_eq!(resumed.status(), StatusCode::SEE_OTHER);
     let row = automation.scheduled(small::GUILD, ours).await.unwrap();
     assert!(!row.paused && row.next_run_at.is_some());
 
-    let run = owner.post_form(&action(ours, "run"), &[], Some(&csrf)).await;
+    let run = owner
+        .post_form(&action(ours, "run"), &[], Some(&csrf))
+        .await;
     assert_eq!(run.status(), StatusCode::SEE_OTHER);
 
     // Another guild's schedule through this guild: not found, untouched.
     for what in ["pause", "run", "delete"] {
-        let response = owner.post_form(&action(theirs, what), &[], Some(&csrf)).await;
+        let response = owner
+            .post_form(&action(theirs, what), &[], Some(&csrf))
+            .await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{what}");
     }
-    let unknown = owner.post_form(&action(ours, "explode"), &[], Some(&csrf)).await;
+    let unknown = owner
+        .post_form(&action(ours, "explode"), &[], Some(&csrf))
+        .await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
-    let kept = automation.scheduled(small::OTHER_GUILD, theirs).await.unwrap();
+    let kept = automation
+        .scheduled(small::OTHER_GUILD, theirs)
+        .await
+        .unwrap();
     assert!(!kept.paused);
     let list = text(owner.get(&schedules_path(small::GUILD)).await).await;
     assert!(!list.contains("Theirs"), "{list}");
 
-    let deleted = owner.post_form(&action(ours, "delete"), &[], Some(&csrf)).await;
+    let deleted = owner
+        .post_form(&action(ours, "delete"), &[], Some(&csrf))
+        .await;
     assert_eq!(deleted.status(), StatusCode::SEE_OTHER);
     assert_eq!(schedule_count(&harness, small::GUILD).await, 0);
     assert_eq!(schedule_count(&harness, small::OTHER_GUILD).await, 1);
@@ -353,7 +415,10 @@ async fn a_trigger_added_from_the_form_fires_in_the_tester_with_its_variables_fi
     let mut owner = harness.login(small::OWNER).await;
     let csrf = owner.csrf.clone();
     let page = text(owner.get(&triggers_path(small::GUILD)).await).await;
-    assert!(page.contains("Add a trigger") && page.contains("{membercount}"), "{page}");
+    assert!(
+        page.contains("Add a trigger") && page.contains("{membercount}"),
+        "{page}"
+    );
     let username = scrape_who(&page);
 
     let added = owner
@@ -374,13 +439,21 @@ async fn a_trigger_added_from_the_form_fires_in_the_tester_with_its_variables_fi
             Some(&csrf),
         )
         .await;
-    assert_eq!(added.status(), StatusCode::SEE_OTHER, "{}", text(added).await);
+    assert_eq!(
+        added.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        text(added).await
+    );
     let settings = harness.state.core.config.get(small::GUILD).await.unwrap();
     assert_eq!(settings.automation.triggers.len(), 1);
     assert_eq!(settings.automation.triggers[0].cooldown_secs, 30);
 
     let list = text(owner.get(&triggers_path(small::GUILD)).await).await;
-    assert!(list.contains("greet") && list.contains("whole word"), "{list}");
+    assert!(
+        list.contains("greet") && list.contains("whole word"),
+        "{list}"
+    );
     assert!(list.contains("30 seconds per member"), "{list}");
 
     let channel = small::GENERAL.to_string();
@@ -398,11 +471,20 @@ async fn a_trigger_added_from_the_form_fires_in_the_tester_with_its_variables_fi
         fragment.starts_with("<div ") && fragment.contains(r#"id="trigger-test-result""#),
         "{fragment}"
     );
-    assert!(fragment.contains("in #general!"), "the channel by name: {fragment}");
+    assert!(
+        fragment.contains("in #general!"),
+        "the channel by name: {fragment}"
+    );
     assert!(fragment.contains("greet"), "{fragment}");
-    assert!(fragment.contains(&format!("Hi {username} (@{username})")), "{fragment}");
+    assert!(
+        fragment.contains(&format!("Hi {username} (@{username})")),
+        "{fragment}"
+    );
     assert!(!fragment.contains('{'), "every variable filled: {fragment}");
-    assert!(!fragment.contains(&small::OWNER.to_string()), "no raw ids: {fragment}");
+    assert!(
+        !fragment.contains(&small::OWNER.to_string()),
+        "no raw ids: {fragment}"
+    );
     assert!(fragment.contains("react with 👋"), "{fragment}");
 
     let quiet = text(
@@ -415,7 +497,10 @@ async fn a_trigger_added_from_the_form_fires_in_the_tester_with_its_variables_fi
             .await,
     )
     .await;
-    assert!(quiet.contains("No trigger fires"), "whole words only: {quiet}");
+    assert!(
+        quiet.contains("No trigger fires"),
+        "whole words only: {quiet}"
+    );
 
     // Disable, then delete.
     let off = owner
@@ -473,7 +558,10 @@ async fn an_unknown_variable_is_refused_with_the_list_and_a_regex_meets_the_prem
         page.contains("{user}, {user.name}, {server}, {channel}, {membercount}"),
         "{page}"
     );
-    assert!(page.contains("Hello {username}"), "keeps what was typed: {page}");
+    assert!(
+        page.contains("Hello {username}"),
+        "keeps what was typed: {page}"
+    );
 
     let theirs = small::OTHER_GENERAL.to_string();
     let crossed = owner
@@ -504,7 +592,10 @@ async fn an_unknown_variable_is_refused_with_the_list_and_a_regex_meets_the_prem
         .await;
     assert_eq!(wall.status(), StatusCode::PAYMENT_REQUIRED);
     let wall = text(wall).await;
-    assert!(wall.contains("Regex triggers need Guildhall Premium"), "{wall}");
+    assert!(
+        wall.contains("Regex triggers need Guildhall Premium"),
+        "{wall}"
+    );
     let settings = harness.state.core.config.get(small::GUILD).await.unwrap();
     assert!(settings.automation.triggers.is_empty(), "nothing written");
 }
