@@ -41,7 +41,14 @@ pub fn local(at: UnixMillis, zone: &str) -> String {
 
 /// A time shown in `zone`, with UTC on hover.
 fn time_in(at: UnixMillis, zone: &str) -> Markup {
-    html! { time datetime=(at.to_rfc3339()) title=(format!("{} UTC", when(at))) { (local(at, zone)) } }
+    let shown = local(at, zone);
+    // Wraps between the day and the hour, never inside the date.
+    let (day, hour) = shown.rsplit_once(' ').unwrap_or((shown.as_str(), ""));
+    html! {
+        time datetime=(at.to_rfc3339()) title=(format!("{} UTC", when(at))) {
+            span.nowrap { (day) } " " span.nowrap { (hour) }
+        }
+    }
 }
 
 /// What the create form held, to refill it after a refusal.
@@ -227,6 +234,7 @@ pub fn schedule_table(guild: &GuildAccess, csrf: &str, rows: &[ScheduleRow<'_>])
 
 /// Which words of a refusal name which field of the create form (most specific first).
 const SCHEDULE_FIELDS: &[(&str, &[&str])] = &[
+    ("name", &["needs a name", "the name"]),
     ("timezone", &["time zone", "timezone"]),
     (
         "cron",
@@ -248,7 +256,6 @@ const SCHEDULE_FIELDS: &[(&str, &[&str])] = &[
         "embed_description",
         &["embed's description", "embed description"],
     ),
-    ("name", &["name"]),
     ("channel", &["channel"]),
     ("text", &["text", "message is empty"]),
 ];
@@ -705,12 +712,13 @@ pub fn test_result(test: &TestView) -> Markup {
     }
 }
 
-fn tester(guild: GuildId, list: &TriggersPage<'_>) -> Markup {
+fn tester(guild: GuildId, csrf: &str, list: &TriggersPage<'_>) -> Markup {
     let url = routes::guild_automation_triggers_test(guild);
     html! {
         form #trigger-tester .automation-form method="post" action=(url)
             hx-post=(url) hx-trigger="input changed delay:400ms from:#tester-sample, change, submit"
             hx-target="#trigger-test-result" hx-swap="outerHTML" {
+            (csrf_field(csrf))
             h2 { "Try a message" }
             div.field {
                 label for="tester-sample" { "Sample message" }
@@ -740,7 +748,7 @@ pub fn triggers(user: &CurrentUser, guild: &GuildAccess, list: &TriggersPage<'_>
             h2 { "Triggers" }
             p.muted { "Checked in this order: a message fires the first trigger whose pattern, filters and cooldown let it through." }
             (trigger_table(guild, &user.csrf, list))
-            (tester(guild.id, list))
+            (tester(guild.id, &user.csrf, list))
             (trigger_form(guild.id, &user.csrf, list))
         },
     )

@@ -12,14 +12,14 @@ use reqwest::StatusCode;
 
 use crate::support::{Browser, Harness, location};
 
-/// `at` as the page shows it in Berlin.
+/// The day of `at` as the page shows it in Berlin.
 fn berlin(at: guildhall_core::clock::UnixMillis) -> String {
     use chrono::TimeZone as _;
     chrono::Utc
         .timestamp_millis_opt(at.0)
         .unwrap()
         .with_timezone(&chrono_tz::Europe::Berlin)
-        .format("%a %Y-%m-%d %H:%M")
+        .format("%a %Y-%m-%d")
         .to_string()
 }
 
@@ -182,7 +182,10 @@ async fn a_scheduled_message_created_from_the_form_shows_its_schedule_and_next_r
     );
     let next = stored[0].next_run_at.unwrap();
     assert!(
-        page.contains(&berlin(next)),
+        page.contains(&format!(
+            r#"<span class="nowrap">{}</span> <span class="nowrap">09:00</span>"#,
+            berlin(next)
+        )),
         "the next run in the schedule's zone: {page}"
     );
 }
@@ -486,6 +489,21 @@ async fn a_trigger_added_from_the_form_fires_in_the_tester_with_its_variables_fi
         "no raw ids: {fragment}"
     );
     assert!(fragment.contains("react with 👋"), "{fragment}");
+
+    // Without htmx (no script): the whole page, with the answer in it.
+    let plain = owner
+        .post_form(
+            &format!("{}/test", triggers_path(small::GUILD)),
+            &[("sample", "hello"), ("channel", &channel)],
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(plain.status(), StatusCode::OK);
+    let plain = text(plain).await;
+    assert!(
+        plain.contains("Add a trigger") && plain.contains("Fires: <strong>greet"),
+        "{plain}"
+    );
 
     let quiet = text(
         owner
