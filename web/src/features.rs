@@ -10,7 +10,7 @@ use axum::Router;
 use guildhall_core::ids::GuildId;
 
 use crate::app::App;
-use crate::handlers::{giveaways, levels, moderation, roles, tickets};
+use crate::handlers::{automation, giveaways, levels, moderation, roles, tickets};
 use crate::routes;
 
 /// One tab of a guild's navigation.
@@ -122,6 +122,12 @@ pub const FEATURES: &[FeaturePages] = &[
         giveaways::routes,
         giveaways::TABS,
     ),
+    feature(
+        "automation",
+        NavGroup::Automation,
+        automation::routes,
+        automation::TABS,
+    ),
 ];
 
 /// The first tab, above the groups.
@@ -174,6 +180,13 @@ mod tests {
                 guildhall_core::features::by_name(pages.name).is_some(),
                 "{} is not in guildhall_core::features::FEATURES",
                 pages.name
+            );
+        }
+        for feature in guildhall_core::features::FEATURES {
+            assert!(
+                FEATURES.iter().any(|pages| pages.name == feature.name),
+                "{} has no dashboard pages",
+                feature.name
             );
         }
         let mut labels: Vec<_> = tabs().map(|tab| tab.label).collect();

@@ -115,6 +115,29 @@ pub const GUILD_GIVEAWAY_REROLL: &str = "/guilds/{guild}/giveaways/{giveaway}/re
 /// Template of [`guild_giveaway_export`] (`format` is `json` or `csv`).
 pub const GUILD_GIVEAWAY_EXPORT: &str = "/guilds/{guild}/giveaways/{giveaway}/export/{format}";
 
+/// Template of [`guild_automation_schedules`] (GET the scheduled messages and the create form).
+pub const GUILD_AUTOMATION_SCHEDULES: &str = "/guilds/{guild}/automation/schedules";
+/// Template of [`guild_automation_schedules_new`] (POST the create form).
+pub const GUILD_AUTOMATION_SCHEDULES_NEW: &str = "/guilds/{guild}/automation/schedules/new";
+/// Template of [`guild_automation_schedules_preview`] (GET `cron`, `timezone`: the cron helper's
+/// fragment).
+pub const GUILD_AUTOMATION_SCHEDULES_PREVIEW: &str = "/guilds/{guild}/automation/schedules/preview";
+/// Template of [`guild_automation_schedule_action`] (POST; `action` is `pause`, `resume`, `run`
+/// or `delete`).
+pub const GUILD_AUTOMATION_SCHEDULE_ACTION: &str =
+    "/guilds/{guild}/automation/schedules/{schedule}/{action}";
+/// Template of [`guild_automation_triggers`] (GET the triggers, the add form and the tester).
+pub const GUILD_AUTOMATION_TRIGGERS: &str = "/guilds/{guild}/automation/triggers";
+/// Template of [`guild_automation_triggers_new`] (POST the add form).
+pub const GUILD_AUTOMATION_TRIGGERS_NEW: &str = "/guilds/{guild}/automation/triggers/new";
+/// Template of [`guild_automation_triggers_toggle`] (POST `name`, `enabled`).
+pub const GUILD_AUTOMATION_TRIGGERS_TOGGLE: &str = "/guilds/{guild}/automation/triggers/toggle";
+/// Template of [`guild_automation_triggers_delete`] (POST `name`).
+pub const GUILD_AUTOMATION_TRIGGERS_DELETE: &str = "/guilds/{guild}/automation/triggers/delete";
+/// Template of [`guild_automation_triggers_test`] (POST `sample`, `channel`: the live tester's
+/// fragment; writes nothing).
+pub const GUILD_AUTOMATION_TRIGGERS_TEST: &str = "/guilds/{guild}/automation/triggers/test";
+
 /// Template of [`guild_levels`] (GET the settings, editors, top ten and import/export).
 pub const GUILD_LEVELS: &str = "/guilds/{guild}/levels";
 /// Template of [`guild_levels_settings`] (POST the scalar settings).
@@ -327,6 +350,51 @@ pub fn guild_giveaway_export(
     format!("/guilds/{guild}/giveaways/{giveaway}/export/{format}")
 }
 
+/// A guild's scheduled messages and the create form.
+pub fn guild_automation_schedules(guild: GuildId) -> String {
+    format!("/guilds/{guild}/automation/schedules")
+}
+
+/// Creates a scheduled message (POST).
+pub fn guild_automation_schedules_new(guild: GuildId) -> String {
+    format!("/guilds/{guild}/automation/schedules/new")
+}
+
+/// The cron helper: a schedule's description and next runs, or what is wrong with it.
+pub fn guild_automation_schedules_preview(guild: GuildId) -> String {
+    format!("/guilds/{guild}/automation/schedules/preview")
+}
+
+/// Pauses, resumes, runs now or deletes a scheduled message (POST; `action` is one of those).
+pub fn guild_automation_schedule_action(guild: GuildId, schedule: i64, action: &str) -> String {
+    format!("/guilds/{guild}/automation/schedules/{schedule}/{action}")
+}
+
+/// A guild's triggers, the add form and the live tester.
+pub fn guild_automation_triggers(guild: GuildId) -> String {
+    format!("/guilds/{guild}/automation/triggers")
+}
+
+/// Adds a trigger (POST).
+pub fn guild_automation_triggers_new(guild: GuildId) -> String {
+    format!("/guilds/{guild}/automation/triggers/new")
+}
+
+/// Switches a trigger on or off (POST).
+pub fn guild_automation_triggers_toggle(guild: GuildId) -> String {
+    format!("/guilds/{guild}/automation/triggers/toggle")
+}
+
+/// Deletes a trigger (POST).
+pub fn guild_automation_triggers_delete(guild: GuildId) -> String {
+    format!("/guilds/{guild}/automation/triggers/delete")
+}
+
+/// The live tester: which trigger a sample message fires (POST, writes nothing).
+pub fn guild_automation_triggers_test(guild: GuildId) -> String {
+    format!("/guilds/{guild}/automation/triggers/test")
+}
+
 /// A guild's levels page: settings, rewards, multipliers, no-XP lists, top ten, import/export.
 pub fn guild_levels(guild: GuildId) -> String {
     format!("/guilds/{guild}/levels")
@@ -508,6 +576,45 @@ mod tests {
             filled(GUILD_TIMED_ROLE_REMOVE, &[("guild", "42"), ("timed", "7")])
         );
         assert_eq!(guild_giveaways(id), filled(GUILD_GIVEAWAYS, &g));
+        assert_eq!(
+            guild_automation_schedules(id),
+            filled(GUILD_AUTOMATION_SCHEDULES, &g)
+        );
+        assert_eq!(
+            guild_automation_schedules_new(id),
+            filled(GUILD_AUTOMATION_SCHEDULES_NEW, &g)
+        );
+        assert_eq!(
+            guild_automation_schedules_preview(id),
+            filled(GUILD_AUTOMATION_SCHEDULES_PREVIEW, &g)
+        );
+        assert_eq!(
+            guild_automation_schedule_action(id, 7, "pause"),
+            filled(
+                GUILD_AUTOMATION_SCHEDULE_ACTION,
+                &[("guild", "42"), ("schedule", "7"), ("action", "pause")]
+            )
+        );
+        assert_eq!(
+            guild_automation_triggers(id),
+            filled(GUILD_AUTOMATION_TRIGGERS, &g)
+        );
+        assert_eq!(
+            guild_automation_triggers_new(id),
+            filled(GUILD_AUTOMATION_TRIGGERS_NEW, &g)
+        );
+        assert_eq!(
+            guild_automation_triggers_toggle(id),
+            filled(GUILD_AUTOMATION_TRIGGERS_TOGGLE, &g)
+        );
+        assert_eq!(
+            guild_automation_triggers_delete(id),
+            filled(GUILD_AUTOMATION_TRIGGERS_DELETE, &g)
+        );
+        assert_eq!(
+            guild_automation_triggers_test(id),
+            filled(GUILD_AUTOMATION_TRIGGERS_TEST, &g)
+        );
         assert_eq!(guild_giveaways_new(id), filled(GUILD_GIVEAWAYS_NEW, &g));
         let giveaway = [("guild", "42"), ("giveaway", "7")];
         assert_eq!(

@@ -90,6 +90,7 @@ pub fn describe(key: &str) -> &'static str {
         "features.levels" => "Text and voice XP, levels and rewards",
         "features.roles" => "Role panels, auto roles, self roles and timed roles",
         "features.giveaways" => "Giveaways",
+        "features.automation" => "Scheduled messages and triggers",
         "commands.prefix_enabled" => "Answer prefix commands written in messages (e.g. !ping)",
         "commands.prefix" => "The prefix, 1 to 5 characters without spaces",
         "commands.prefix_per_minute" => "Prefix commands one member may run per minute (1-120)",
