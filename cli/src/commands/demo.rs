@@ -204,7 +204,7 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
             "  giveaway          60 s in #general of the first guild, 2 winners, 30 s to claim: the traffic's clicks enter, then a draw, claims and automatic rerolls"
         );
         println!(
-            "  automation        the first guild posts a message every minute in #general; triggers answer \"game\", \"borrow checker\" and react to \"gg\""
+            "  automation        the first guild posts a message every minute in #general; triggers answer \"game\", \"borrow checker\" and react to \"gg\"; newcomers get @Newcomer and, two minutes later, the rules by DM"
         );
         println!(
             "  job worker        SQLite in {dir}/; job {} switches {} {} in 5 s",
@@ -447,6 +447,40 @@ async fn start_automation(
         },
     ] {
         automation.save_trigger(guild.id, trigger, true, "demo").await?;
+    }
+    // A join automation: the traffic's newcomers get @Newcomer, and after two minutes those
+    // who are still here and not yet @Regular get the rules by DM.
+    let role = |name: &str| {
+        guild
+            .roles
+            .iter()
+            .find(|role| role.name == name)
+            .map(|role| role.id)
+    };
+    if let (Some(newcomer), Some(regular)) = (role("Newcomer"), role("Regular")) {
+        use guildhall_core::automation::{Flow, FlowEvent, Step};
+        let welcome = Flow {
+            name: "Welcome newcomers".into(),
+            when: FlowEvent::MemberJoined,
+            steps: vec![
+                Step::AddRole { role: newcomer },
+                Step::Wait { seconds: 120 },
+                Step::Check {
+                    has_any: Vec::new(),
+                    lacks_all: vec![regular],
+                },
+                Step::Dm {
+                    text: format!(
+                        "Welcome to {{server}}, {{user.name}}! Please read the rules and say hi in <#{}>.",
+                        channel.id
+                    ),
+                },
+            ],
+            ..Flow::default()
+        };
+        automation
+            .save_flow(guild.id, welcome, true, "demo")
+            .await?;
     }
     Ok(())
 }

@@ -377,31 +377,8 @@ impl AutomationService {
         new: NewSchedule,
         actor: &str,
     ) -> Result<ScheduledMessage, AutomationError> {
-        let name = new.name.trim();
-        if name.is_empty() {
-            return Err(AutomationError::Invalid(
-                "a scheduled message needs a name".into(),
-            ));
-        }
-        if name.chars().count() > MAX_SCHEDULE_NAME_CHARS {
-            return Err(AutomationError::Invalid(format!(
-                "the name is longer than {MAX_SCHEDULE_NAME_CHARS} characters"
-            )));
-        }
-        text::check("the name", name, TextKind::Name)
-            .map_err(|error| AutomationError::Invalid(error.to_string()))?;
-        new.post.check().map_err(AutomationError::Invalid)?;
-        let timezone = new
-            .timezone
-            .as_deref()
-            .map(str::trim)
-            .filter(|zone| !zone.is_empty())
-            .map(str::to_owned);
-        let zone = match &timezone {
-            Some(zone) => zone.clone(),
-            None => self.guild_zone(new.guild).await?,
-        };
-        let schedule = Schedule::parse(&new.cron, &zone)?;
+        let (name, timezone, schedule) = self.checked(&new).await?;
+        let name = name.as_str();
         let count = self.schedule_count(new.guild).await?;
         self.premium
             .check_limit(new.guild, LimitKind::ScheduledMessages, count)?;
@@ -453,6 +430,103 @@ impl AutomationService {
         )
         .await?;
         self.scheduled(new.guild, id).await
+    }
+
+    /// Checks a schedule's name, texts, time zone and expression.
+    async fn checked(
+        &self,
+        new: &NewSchedule,
+    ) -> Result<(String, Option<String>, Schedule), AutomationError> {
+        let name = new.name.trim();
+        if name.is_empty() {
+            return Err(AutomationError::Invalid(
+                "a scheduled message needs a name".into(),
+            ));
+        }
+        if name.chars().count() > MAX_SCHEDULE_NAME_CHARS {
+            return Err(AutomationError::Invalid(format!(
+                "the name is longer than {MAX_SCHEDULE_NAME_CHARS} characters"
+            )));
+        }
+        text::check("the name", name, TextKind::Name)
+            .map_err(|error| AutomationError::Invalid(error.to_string()))?;
+        new.post.check().map_err(AutomationError::Invalid)?;
+        let timezone = new
+            .timezone
+            .as_deref()
+            .map(str::trim)
+            .filter(|zone| !zone.is_empty())
+            .map(str::to_owned);
+        let zone = match &timezone {
+            Some(zone) => zone.clone(),
+            None => self.guild_zone(new.guild).await?,
+        };
+        let schedule = Schedule::parse(&new.cron, &zone)?;
+        Ok((name.to_owned(), timezone, schedule))
+    }
+
+    /// Changes a scheduled message (channel, name, schedule, zone, post). Its pending run is
+    /// replaced by the next run of the new schedule after now; a paused one stays paused.
+    ///
+    /// # Errors
+    /// As [`Self::create_schedule`], and [`AutomationError::NoSuchSchedule`]; nothing is
+    /// changed then.
+    pub async fn update_schedule(
+        &self,
+        id: i64,
+        edit: NewSchedule,
+        actor: &str,
+    ) -> Result<ScheduledMessage, AutomationError> {
+        let current = self.scheduled(edit.guild, id).await?;
+        let (name, timezone, schedule) = self.checked(&edit).await?;
+        let next = if current.paused {
+            None
+        } else {
+            Some(schedule.next_after(self.clock.now()).ok_or_else(|| {
+                AutomationError::Invalid(format!(
+                    "`{}` never runs again; pick a schedule with a future run",
+                    schedule.expression()
+                ))
+            })?)
+        };
+        let message = serde_json::to_string(&edit.post)
+            .map_err(|error| AutomationError::Invalid(error.to_string()))?;
+        let generation = current.generation + 1;
+        sqlx::query(
+            "UPDATE scheduled_messages SET channel_id = $1, name = $2, cron = $3, timezone = $4, message = $5, generation = $6, next_run_at = $7, job_id = NULL
+             WHERE guild_id = $8 AND id = $9",
+        )
+        .bind(edit.channel.to_db())
+        .bind(&name)
+        .bind(schedule.expression())
+        .bind(timezone.clone())
+        .bind(&message)
+        .bind(generation)
+        .bind(next.map(|next| next.0))
+        .bind(edit.guild.to_db())
+        .bind(id)
+        .execute(self.db.pool())
+        .await?;
+        self.cancel_job(current.job_id).await;
+        if let Some(next) = next {
+            self.plan(edit.guild, id, generation, next).await?;
+        }
+        audit::record(
+            &self.db,
+            self.clock.now(),
+            actor,
+            "automation.schedule.edit",
+            Some(edit.guild),
+            Some(&format!("schedule:{id}")),
+            &serde_json::json!({
+                "name": name,
+                "channel": edit.channel.to_string(),
+                "cron": schedule.expression(),
+                "timezone": timezone,
+            }),
+        )
+        .await?;
+        self.scheduled(edit.guild, id).await
     }
 
     /// Schedules the run at `due` of generation `generation` and records its job.

@@ -475,3 +475,55 @@ async fn premium_gates_regex_triggers_and_multi_stage_automations() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_edited_schedule_replaces_its_pending_run() {
+    for test_db in crate::testing::backends().await {
+        let clock = Arc::new(ManualClock::new(UnixMillis(START)));
+        let core = core_on(&test_db.db, &clock);
+        let made = core
+            .automation
+            .create_schedule(hourly(GUILD), "user:1")
+            .await
+            .unwrap();
+        let mut edit = hourly(GUILD);
+        edit.cron = "0 9 * * MON".into();
+        edit.timezone = Some("Europe/Berlin".into());
+        edit.name = "Monday".into();
+        let edited = core
+            .automation
+            .update_schedule(made.id, edit.clone(), "user:1")
+            .await
+            .unwrap();
+        // 2026-12-07 is a Monday: 09:00 in Berlin is 08:00 UTC, already past; next Monday.
+        assert_eq!(
+            edited.next_run_at,
+            Some(UnixMillis(START - 3_570_000 + 7 * 86_400_000))
+        );
+        assert_eq!(edited.generation, 2);
+        let pending = pending_posts(&core).await;
+        assert_eq!(pending.len(), 1, "{pending:?}");
+        assert_eq!(Some(pending[0].due_at), edited.next_run_at);
+        // A bad edit changes nothing; another guild's id is not found.
+        let mut bad = edit.clone();
+        bad.cron = "61 * * * *".into();
+        assert!(
+            core.automation
+                .update_schedule(made.id, bad, "user:1")
+                .await
+                .is_err()
+        );
+        assert_eq!(
+            core.automation.scheduled(GUILD, made.id).await.unwrap(),
+            edited
+        );
+        let mut elsewhere = edit;
+        elsewhere.guild = OTHER;
+        assert!(matches!(
+            core.automation
+                .update_schedule(made.id, elsewhere, "user:1")
+                .await,
+            Err(AutomationError::NoSuchSchedule(_))
+        ));
+    }
+}
