@@ -203,7 +203,7 @@ async fn on_member_join(
 }
 
 /// Performs the level-ups the flusher reports until it stops (its sender is dropped): the
-/// announcement and the reward roles, with the member's roles and the guild's name from the
+/// announcement, the reward roles and the automations that start at the level, with the member's roles and the guild's name from the
 /// guild model. A member the model does not know counts as holding no reward role (rewards are
 /// given; an earlier reward is not taken in replace mode). Failures are logged; the XP is
 /// written either way.
@@ -212,6 +212,7 @@ pub async fn perform_level_ups(
     config: Arc<GuildConfigService>,
     cache: Arc<GuildCache>,
     executor: Arc<Executor>,
+    automation: Arc<guildhall_core::automation::AutomationService>,
 ) {
     while let Some(level_up) = level_ups.recv().await {
         let guild = level_up.guild;
@@ -251,6 +252,25 @@ pub async fn perform_level_ups(
                     %error,
                     "levels: could not perform a level-up effect"
                 );
+            }
+        }
+        // Automations that start when a member reaches a level, once per level crossed.
+        if settings.features.automation && !settings.automation.flows.is_empty() {
+            let member_name = cache.member_name(guild, level_up.user).unwrap_or_default();
+            for level in level_up.old_level + 1..=level_up.new_level {
+                let start = guildhall_core::automation::FlowStart {
+                    guild,
+                    event: guildhall_core::automation::FlowEvent::LevelReached { level },
+                    member: Some((level_up.user, &roles)),
+                    user_name: &member_name,
+                    channel: level_up.channel_hint,
+                };
+                if let Err(error) = automation
+                    .start_flows(&settings.automation.flows, &start)
+                    .await
+                {
+                    tracing::warn!(%guild, user = %level_up.user, %error, "could not start the automations of a level-up");
+                }
             }
         }
     }

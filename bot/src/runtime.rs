@@ -165,6 +165,7 @@ pub async fn run(
         Arc::clone(&data.config),
         Arc::clone(&data.cache),
         Arc::clone(&data.executor),
+        Arc::clone(&data.automation),
     );
     let framework = poise::Framework::builder()
         .options(crate::commands::framework_options())
@@ -209,12 +210,13 @@ pub async fn run(
         stop_flusher.clone(),
         level_up_sender,
     );
-    let (config, cache, executor) = level_up_parts;
+    let (config, cache, executor, automation) = level_up_parts;
     let level_ups = tokio::spawn(crate::levels::perform_level_ups(
         level_up_receiver,
         config,
         cache,
         executor,
+        automation,
     ));
     let manager = Arc::clone(&client.shard_manager);
     tokio::spawn(watch_shards(

@@ -1,5 +1,5 @@
-//! Automations: when something happens (a member joins, gets a role, fires a trigger, a
-//! schedule posts), if the conditions hold, run steps in order: post, DM, give or take a role,
+//! Automations: when something happens (a member joins, gets a role, reaches a level, fires a
+//! trigger, a schedule posts), if the conditions hold, run steps in order: post, DM, give or take a role,
 //! wait, check again. A flow is defined in the `automation` settings section (versioned like
 //! every setting); each run is a row of `automation_runs` holding the flow as it was when the
 //! run started, the step it is at and its history, and each wait is a ledger job
@@ -36,15 +36,21 @@ pub const MAX_ACTIVE_RUNS: i64 = 1_000;
 pub const MAX_STEP_TEXT_CHARS: usize = 2_000;
 
 /// What starts a flow.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(tag = "on", rename_all = "snake_case")]
 pub enum FlowEvent {
     /// A member joins (bots excepted).
+    #[default]
     MemberJoined,
     /// A member gets this role.
     RoleAdded {
         /// The role.
         role: RoleId,
+    },
+    /// A member reaches this level.
+    LevelReached {
+        /// The level.
+        level: u32,
     },
     /// A trigger of this name fires.
     TriggerFired {
@@ -58,12 +64,6 @@ pub enum FlowEvent {
     },
 }
 
-impl Default for FlowEvent {
-    fn default() -> Self {
-        Self::MemberJoined
-    }
-}
-
 impl FlowEvent {
     /// Whether the event has a member the steps can act on.
     pub fn has_member(&self) -> bool {
@@ -74,7 +74,8 @@ impl FlowEvent {
     pub fn describe(&self) -> String {
         match self {
             Self::MemberJoined => "a member joins".into(),
-            Self::RoleAdded { role } => format!("a member gets role {role}"),
+            Self::RoleAdded { role } => format!("a member gets <@&{role}>"),
+            Self::LevelReached { level } => format!("a member reaches level {level}"),
             Self::TriggerFired { trigger } => format!("trigger “{trigger}” fires"),
             Self::SchedulePosted { schedule } => format!("scheduled message #{schedule} posts"),
         }
@@ -249,6 +250,11 @@ impl Flow {
             && trigger.trim().is_empty()
         {
             return Err(format!("{who}: name the trigger that starts it"));
+        }
+        if let FlowEvent::LevelReached { level } = &self.when
+            && !(1..=1_000).contains(level)
+        {
+            return Err(format!("{who}: the level is 1 to 1000, got {level}"));
         }
         if !self.when.has_member() && (!self.roles_any.is_empty() || !self.roles_none.is_empty()) {
             return Err(format!(
@@ -456,7 +462,9 @@ impl AutomationService {
         actor: &str,
     ) -> Result<Flow, AutomationError> {
         flow.check().map_err(AutomationError::Invalid)?;
-        if flow.is_multi_stage() {
+        // Switching a flow off (or keeping it off) needs no premium: a guild whose premium
+        // ended can still turn off what it can no longer run.
+        if flow.is_multi_stage() && flow.enabled {
             self.premium.require(guild, Perk::MultiStageAutomations)?;
         }
         let settings = self.config.reload(guild).await?;

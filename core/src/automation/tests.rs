@@ -527,3 +527,63 @@ async fn an_edited_schedule_replaces_its_pending_run() {
         ));
     }
 }
+
+#[tokio::test]
+async fn flows_start_on_their_event_when_the_member_meets_the_conditions() {
+    for test_db in crate::testing::backends().await {
+        let clock = Arc::new(ManualClock::new(UnixMillis(START)));
+        let core = core_on(&test_db.db, &clock);
+        let flows = vec![Flow {
+            name: "level five".into(),
+            when: FlowEvent::LevelReached { level: 5 },
+            roles_none: vec![RoleId::new(9)],
+            steps: vec![Step::AddRole {
+                role: RoleId::new(5),
+            }],
+            ..Flow::default()
+        }];
+        const MODERATOR: &[RoleId] = &[RoleId::new(9)];
+        let start = |level, roles: &'static [RoleId]| FlowStart {
+            guild: GUILD,
+            event: FlowEvent::LevelReached { level },
+            member: Some((MEMBER, roles)),
+            user_name: "ada",
+            channel: None,
+        };
+        assert!(
+            core.automation
+                .start_flows(&flows, &start(4, &[]))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            core.automation
+                .start_flows(&flows, &start(5, MODERATOR))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let started = core
+            .automation
+            .start_flows(&flows, &start(5, &[]))
+            .await
+            .unwrap();
+        assert_eq!(started.len(), 1);
+        let run = core.automation.flow_run(GUILD, started[0]).await.unwrap();
+        assert_eq!(run.state, "running");
+        assert_eq!(run.log[0].what, "started: a member reaches level 5");
+        // Its first step is one job, due now, and another guild cannot read the run.
+        let jobs = core
+            .ledger
+            .list(&JobFilter {
+                kind: Some(flows::RUN_STEP.into()),
+                limit: 10,
+                ..JobFilter::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(jobs.len(), 1);
+        assert!(core.automation.flow_run(OTHER, started[0]).await.is_err());
+    }
+}
