@@ -474,8 +474,10 @@ impl guildhall_core::giveaways::MemberFacts for Everyone {
         &self,
         _guild: GuildId,
         _user: UserId,
-    ) -> Result<Option<guildhall_core::giveaways::MemberState>, guildhall_core::giveaways::FactsUnavailable>
-    {
+    ) -> Result<
+        Option<guildhall_core::giveaways::MemberState>,
+        guildhall_core::giveaways::FactsUnavailable,
+    > {
         Ok(Some(guildhall_core::giveaways::MemberState::default()))
     }
 }
@@ -607,16 +609,31 @@ async fn flows_are_listed_and_shown_by_name_with_their_runs_and_a_runs_history()
     assert!(list.contains("welcome"), "{list}");
     assert!(list.contains("a member joins"), "{list}");
     assert!(list.contains("a member gets @Staff"), "{list}");
-    let welcome_line = list.lines().find(|line| line.starts_with("welcome")).unwrap();
+    let welcome_line = list
+        .lines()
+        .find(|line| line.starts_with("welcome"))
+        .unwrap();
     assert!(welcome_line.contains(" on "), "{list}");
-    assert!(welcome_line.ends_with("4      1"), "four steps, one run going: {list}");
+    assert!(
+        welcome_line.ends_with("4      1"),
+        "four steps, one run going: {list}"
+    );
     assert!(!list.contains("their-welcome"), "{list}");
 
     let show = setup.ok(&["flows", "show", "Tavern of Testing", "WELCOME"]);
-    assert!(show.contains("automation “welcome” in Tavern of Testing"), "{show}");
+    assert!(
+        show.contains("automation “welcome” in Tavern of Testing"),
+        "{show}"
+    );
     assert!(show.contains("when         a member joins"), "{show}");
-    assert!(show.contains("only if      the member has none of @Staff"), "{show}");
-    assert!(show.contains("1. post in #general: Welcome {user}!"), "{show}");
+    assert!(
+        show.contains("only if      the member has none of @Staff"),
+        "{show}"
+    );
+    assert!(
+        show.contains("1. post in #general: Welcome {user}!"),
+        "{show}"
+    );
     assert!(show.contains("2. wait 1day"), "{show}");
     assert!(
         show.contains("3. stop unless still a member and has none of @Staff"),
@@ -631,19 +648,36 @@ async fn flows_are_listed_and_shown_by_name_with_their_runs_and_a_runs_history()
     assert!(line.contains("Ada"), "{runs}");
     assert!(line.contains("waiting"), "{runs}");
     assert!(line.contains("2/4"), "{runs}");
-    assert!(line.contains("(in 23h 59m)") || line.contains("(in 1d)"), "{runs}");
-    let none = setup.ok(&["flows", "runs", "Tavern of Testing", "--flow", "staff-hello"]);
+    assert!(
+        line.contains("(in 23h 59m)") || line.contains("(in 1d)"),
+        "{runs}"
+    );
+    let none = setup.ok(&[
+        "flows",
+        "runs",
+        "Tavern of Testing",
+        "--flow",
+        "staff-hello",
+    ]);
     assert!(none.contains("has not run yet"), "{none}");
 
     let history = setup.ok(&["flows", "run", "Tavern of Testing", &run]);
     assert!(
-        history.contains(&format!("automation run #{run} of “welcome” in Tavern of Testing")),
+        history.contains(&format!(
+            "automation run #{run} of “welcome” in Tavern of Testing"
+        )),
         "{history}"
     );
     assert!(history.contains("member       Ada"), "{history}");
-    assert!(history.contains("state        waiting (step 2/4)"), "{history}");
+    assert!(
+        history.contains("state        waiting (step 2/4)"),
+        "{history}"
+    );
     assert!(history.contains("next step    "), "{history}");
-    assert!(history.contains("start    started: a member joins"), "{history}");
+    assert!(
+        history.contains("start    started: a member joins"),
+        "{history}"
+    );
     assert!(
         history.contains("step 1   post in #general: Welcome {user}!: done"),
         "{history}"
@@ -678,15 +712,27 @@ async fn flows_are_listed_and_shown_by_name_with_their_runs_and_a_runs_history()
     // Without premium the multi-stage flow is paused; the single step one runs on.
     core.premium.revoke(GUILD, "operator:setup").await.unwrap();
     let list = setup.ok(&["flows", "list", "Tavern of Testing"]);
-    let welcome_line = list.lines().find(|line| line.starts_with("welcome")).unwrap();
+    let welcome_line = list
+        .lines()
+        .find(|line| line.starts_with("welcome"))
+        .unwrap();
     assert!(welcome_line.contains("paused: needs premium"), "{list}");
-    let hello_line = list.lines().find(|line| line.starts_with("staff-hello")).unwrap();
+    let hello_line = list
+        .lines()
+        .find(|line| line.starts_with("staff-hello"))
+        .unwrap();
     assert!(hello_line.contains(" on "), "{list}");
 
     let removed = setup.ok(&["flows", "remove", "Tavern of Testing", "staff-hello"]);
-    assert!(removed.contains("removed automation “staff-hello”"), "{removed}");
+    assert!(
+        removed.contains("removed automation “staff-hello”"),
+        "{removed}"
+    );
     let list = setup.ok(&["flows", "list", "Tavern of Testing"]);
     assert!(!list.contains("staff-hello"), "{list}");
     let error = setup.refused(&["flows", "remove", "Tavern of Testing", "staff-hello"]);
-    assert!(error.contains("no automation called `staff-hello`"), "{error}");
+    assert!(
+        error.contains("no automation called `staff-hello`"),
+        "{error}"
+    );
 }

@@ -147,7 +147,11 @@ impl Names {
             .map(|record| record.id)
             .collect();
         let mut seen = Vec::new();
-        for guild in rows.iter().map(|row| row.guild).chain(present.iter().copied()) {
+        for guild in rows
+            .iter()
+            .map(|row| row.guild)
+            .chain(present.iter().copied())
+        {
             if !seen.contains(&guild) {
                 seen.push(guild);
                 // A guild without a snapshot shows channel ids.

@@ -7,11 +7,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use guildhall_core::automation::scheduled::{POST_SCHEDULED, PostScheduled};
 use guildhall_core::automation::flows::{RUN_STEP, RunSteps, StepPorts};
+use guildhall_core::automation::scheduled::{POST_SCHEDULED, PostScheduled};
 use guildhall_core::automation::{Flow, FlowEvent, FlowStart, NewSchedule, ScheduledPost, Step};
-use guildhall_core::giveaways::{FactsUnavailable, MemberFacts, MemberState};
 use guildhall_core::effect::EffectError;
+use guildhall_core::giveaways::{FactsUnavailable, MemberFacts, MemberState};
 use guildhall_core::ids::{ChannelId, GuildId, RoleId, UserId};
 use guildhall_core::jobs::JobHandler;
 use guildhall_core::permissions::{Permissions, RoleInfo};
@@ -75,10 +75,7 @@ async fn snapshot(harness: &Harness) {
             guild,
             name.into(),
             UserId::new(1),
-            vec![
-                (everyone, "@everyone".into()),
-                (extra, role_name.into()),
-            ],
+            vec![(everyone, "@everyone".into()), (extra, role_name.into())],
             vec![],
         );
         cache.put_channel(
@@ -332,7 +329,10 @@ async fn automation_lists_upcoming_runs_across_guilds_and_recent_failures() {
     let stopped = screen.find("unmuted only · Ada").unwrap();
     let waiting = screen.find("welcome · Ada").unwrap();
     assert!(stopped < waiting, "{screen}");
-    assert!(screen.contains("stopped: the member has @Muted"), "{screen}");
+    assert!(
+        screen.contains("stopped: the member has @Muted"),
+        "{screen}"
+    );
     assert!(screen.contains("wait 1h"), "{screen}");
     assert!(!screen.contains("hello · Ada"), "{screen}");
 }

@@ -88,7 +88,12 @@ fn flow_state(services: &Services, guild: GuildId, flow: &Flow) -> &'static str 
 }
 
 /// The event in words, with the role by name and the scheduled message by its name.
-async fn event_words(services: &Services, guild: GuildId, named: &Named, event: &FlowEvent) -> String {
+async fn event_words(
+    services: &Services,
+    guild: GuildId,
+    named: &Named,
+    event: &FlowEvent,
+) -> String {
     match event {
         FlowEvent::RoleAdded { role } => format!("a member gets {}", named.role(*role)),
         FlowEvent::SchedulePosted { schedule } => {
@@ -117,7 +122,10 @@ fn conditions(named: &Named, flow: &Flow) -> String {
         parts.push(format!("the member has one of {}", roles(&flow.roles_any)));
     }
     if !flow.roles_none.is_empty() {
-        parts.push(format!("the member has none of {}", roles(&flow.roles_none)));
+        parts.push(format!(
+            "the member has none of {}",
+            roles(&flow.roles_none)
+        ));
     }
     if parts.is_empty() {
         "none".into()
@@ -185,7 +193,9 @@ async fn list(options: &GlobalOptions, services: &Services, guild: &str) -> anyh
         .map_err(|error| anyhow::anyhow!("{name}: {error}"))?;
     let going = |flow: &Flow| {
         runs.iter()
-            .filter(|run| is_active(run) && run.flow.name.trim().eq_ignore_ascii_case(flow.name.trim()))
+            .filter(|run| {
+                is_active(run) && run.flow.name.trim().eq_ignore_ascii_case(flow.name.trim())
+            })
             .count()
     };
     if options.json {
@@ -325,7 +335,15 @@ async fn runs(
         .guild_zone(guild)
         .await
         .unwrap_or_else(|_| "UTC".into());
-    let mut table = Table::new(&["ID", "FLOW", "MEMBER", "STATE", "STEP", "STARTED", "NEXT STEP"]);
+    let mut table = Table::new(&[
+        "ID",
+        "FLOW",
+        "MEMBER",
+        "STATE",
+        "STEP",
+        "STARTED",
+        "NEXT STEP",
+    ]);
     for run in &runs {
         table.row(vec![
             run.id.to_string(),
@@ -371,7 +389,10 @@ async fn one_run(
         .await
         .unwrap_or_else(|_| "UTC".into());
     let at = |time| format!("{} ({})", local(time, &zone), relative(time, now));
-    println!("automation run #{} of “{}” in {name}", run.id, run.flow.name);
+    println!(
+        "automation run #{} of “{}” in {name}",
+        run.id, run.flow.name
+    );
     println!("  member       {}", member(&named, &run));
     println!("  state        {} (step {})", run.state, step_of(&run));
     println!("  started      {}", at(run.started_at));
