@@ -1,7 +1,8 @@
-//! `guildhall automation schedules|triggers|reminders`: a guild's scheduled messages (list, show
+//! `guildhall automation schedules|triggers|flows|reminders`: a guild's scheduled messages (list, show
 //! one with its schedule in words and its next runs, pause, resume, run now, delete), its
 //! triggers (list, show, enable, disable, remove, and a test of a sample message through the
-//! trigger engine), and its members' waiting reminders. Guilds are named by id or by their exact
+//! trigger engine), its automations ("flows": list, show, remove, their runs and one run's
+//! history, in `automation/flows.rs`) and its members' waiting reminders. Guilds are named by id or by their exact
 //! name; channels, roles and members are shown by name from the guild snapshot (`--json` keeps
 //! ids).
 //!
@@ -23,6 +24,8 @@ use serde_json::{Value, json};
 use crate::app::{self, GlobalOptions, Services};
 use crate::output::{self, Named, Table};
 
+mod flows;
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scheduled messages: list, show, pause, resume, run now, delete.
@@ -34,6 +37,10 @@ pub enum Command {
     /// Members' waiting reminders.
     #[command(subcommand)]
     Reminders(RemindersCommand),
+    /// Automations (an event, conditions, steps): list, show, remove, their runs, one run's
+    /// history.
+    #[command(subcommand)]
+    Flows(flows::FlowsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -153,6 +160,7 @@ pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()
     match command {
         Command::Schedules(command) => schedules(options, &services, command).await,
         Command::Triggers(command) => triggers_command(options, &services, command).await,
+        Command::Flows(command) => flows::run(options, &services, command).await,
         Command::Reminders(RemindersCommand::List { guild, member }) => {
             let (guild, name) = app::resolve_known_guild(&services, &guild).await?;
             let reminders = services

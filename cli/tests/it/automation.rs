@@ -463,3 +463,276 @@ async fn triggers_are_listed_switched_and_tested_with_their_variables_filled() {
     let reminders = json(&setup.run(&["reminders", "list", "Tavern of Testing", "--json"]));
     assert_eq!(reminders, serde_json::json!([]));
 }
+
+/// Everyone is still a member, with no roles.
+#[derive(Debug)]
+struct Everyone;
+
+#[async_trait::async_trait]
+impl guildhall_core::giveaways::MemberFacts for Everyone {
+    async fn member(
+        &self,
+        _guild: GuildId,
+        _user: UserId,
+    ) -> Result<
+        Option<guildhall_core::giveaways::MemberState>,
+        guildhall_core::giveaways::FactsUnavailable,
+    > {
+        Ok(Some(guildhall_core::giveaways::MemberState::default()))
+    }
+}
+
+/// Runs the automation steps that are due, as the bot's worker would.
+async fn run_due_steps(core: &guildhall_core::Core) {
+    use guildhall_core::automation::flows::{RUN_STEP, RunSteps, StepPorts};
+    use guildhall_core::jobs::JobHandler as _;
+    let handler = RunSteps::new(
+        Arc::clone(&core.automation),
+        StepPorts {
+            sink: Arc::new(testing::RecordingSink::new()),
+            members: Arc::new(Everyone),
+            cache: Arc::clone(&core.guild_cache),
+        },
+    );
+    let claimed = core
+        .ledger
+        .claim(
+            "test",
+            &[RUN_STEP.to_owned()],
+            10,
+            std::time::Duration::from_secs(60),
+        )
+        .await
+        .unwrap();
+    assert!(!claimed.is_empty());
+    for (job, _lease) in claimed {
+        handler.run_record(&job).await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flows_are_listed_and_shown_by_name_with_their_runs_and_a_runs_history() {
+    use guildhall_core::automation::{Flow, FlowEvent, FlowStart, Step};
+    let setup = setup().await;
+    let core = &setup.core;
+    core.premium
+        .grant(
+            GUILD,
+            guildhall_core::premium::Tier::Premium,
+            None,
+            "operator:setup",
+            "",
+        )
+        .await
+        .unwrap();
+    let welcome = Flow {
+        name: "welcome".into(),
+        when: FlowEvent::MemberJoined,
+        roles_none: vec![STAFF],
+        steps: vec![
+            Step::Send {
+                channel: GENERAL,
+                text: "Welcome {user}!".into(),
+            },
+            Step::Wait { seconds: 86_400 },
+            Step::Check {
+                has_any: vec![],
+                lacks_all: vec![STAFF],
+            },
+            Step::AddRole { role: STAFF },
+        ],
+        ..Flow::default()
+    };
+    let staff_hello = Flow {
+        name: "staff-hello".into(),
+        when: FlowEvent::RoleAdded { role: STAFF },
+        steps: vec![Step::Dm {
+            text: "Welcome to the staff!".into(),
+        }],
+        ..Flow::default()
+    };
+    for flow in [welcome, staff_hello] {
+        core.automation
+            .save_flow(GUILD, flow, false, "operator:setup")
+            .await
+            .unwrap();
+    }
+    let theirs = Flow {
+        name: "their-welcome".into(),
+        steps: vec![Step::Dm {
+            text: "Hello!".into(),
+        }],
+        ..Flow::default()
+    };
+    core.automation
+        .save_flow(OTHER, theirs, false, "operator:setup")
+        .await
+        .unwrap();
+
+    // A member joins each guild; the welcome posts and waits a day.
+    let flows = core.automation.settings(GUILD).await.unwrap().flows;
+    let started = core
+        .automation
+        .start_flows(
+            &flows,
+            &FlowStart {
+                guild: GUILD,
+                event: FlowEvent::MemberJoined,
+                member: Some((OWNER, &[])),
+                user_name: "Ada",
+                channel: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(started.len(), 1);
+    let run = started[0].to_string();
+    let their_flows = core.automation.settings(OTHER).await.unwrap().flows;
+    let their_run = core
+        .automation
+        .start_flows(
+            &their_flows,
+            &FlowStart {
+                guild: OTHER,
+                event: FlowEvent::MemberJoined,
+                member: Some((OWNER, &[])),
+                user_name: "Ada",
+                channel: None,
+            },
+        )
+        .await
+        .unwrap()[0]
+        .to_string();
+    run_due_steps(core).await;
+
+    let list = setup.ok(&["flows", "list", "Tavern of Testing"]);
+    assert!(list.contains("welcome"), "{list}");
+    assert!(list.contains("a member joins"), "{list}");
+    assert!(list.contains("a member gets @Staff"), "{list}");
+    let welcome_line = list
+        .lines()
+        .find(|line| line.starts_with("welcome"))
+        .unwrap();
+    assert!(welcome_line.contains(" on "), "{list}");
+    assert!(
+        welcome_line.ends_with("4      1"),
+        "four steps, one run going: {list}"
+    );
+    assert!(!list.contains("their-welcome"), "{list}");
+
+    let show = setup.ok(&["flows", "show", "Tavern of Testing", "WELCOME"]);
+    assert!(
+        show.contains("automation “welcome” in Tavern of Testing"),
+        "{show}"
+    );
+    assert!(show.contains("when         a member joins"), "{show}");
+    assert!(
+        show.contains("only if      the member has none of @Staff"),
+        "{show}"
+    );
+    assert!(
+        show.contains("1. post in #general: Welcome {user}!"),
+        "{show}"
+    );
+    assert!(show.contains("2. wait 1day"), "{show}");
+    assert!(
+        show.contains("3. stop unless still a member and has none of @Staff"),
+        "{show}"
+    );
+    assert!(show.contains("4. give @Staff"), "{show}");
+    assert!(!show.contains("<@&"), "{show}");
+
+    let runs = setup.ok(&["flows", "runs", "Tavern of Testing"]);
+    let line = runs.lines().find(|line| line.starts_with(&run)).unwrap();
+    assert!(line.contains("welcome"), "{runs}");
+    assert!(line.contains("Ada"), "{runs}");
+    assert!(line.contains("waiting"), "{runs}");
+    assert!(line.contains("2/4"), "{runs}");
+    assert!(
+        line.contains("(in 23h 59m)") || line.contains("(in 1d)"),
+        "{runs}"
+    );
+    let none = setup.ok(&[
+        "flows",
+        "runs",
+        "Tavern of Testing",
+        "--flow",
+        "staff-hello",
+    ]);
+    assert!(none.contains("has not run yet"), "{none}");
+
+    let history = setup.ok(&["flows", "run", "Tavern of Testing", &run]);
+    assert!(
+        history.contains(&format!(
+            "automation run #{run} of “welcome” in Tavern of Testing"
+        )),
+        "{history}"
+    );
+    assert!(history.contains("member       Ada"), "{history}");
+    assert!(
+        history.contains("state        waiting (step 2/4)"),
+        "{history}"
+    );
+    assert!(history.contains("next step    "), "{history}");
+    assert!(
+        history.contains("start    started: a member joins"),
+        "{history}"
+    );
+    assert!(
+        history.contains("step 1   post in #general: Welcome {user}!: done"),
+        "{history}"
+    );
+    assert!(history.contains("step 2   wait 1day"), "{history}");
+
+    // JSON keeps ids.
+    let shown = json(&setup.run(&["flows", "show", "Tavern of Testing", "welcome", "--json"]));
+    assert_eq!(shown["flow"]["roles_none"][0], STAFF.to_string(), "{shown}");
+    assert_eq!(shown["state"], "on");
+    let listed = json(&setup.run(&["flows", "runs", "Tavern of Testing", "--json"]));
+    assert_eq!(listed[0]["state"], "waiting", "{listed}");
+    let one = json(&setup.run(&["flows", "run", "Tavern of Testing", &run, "--json"]));
+    assert_eq!(one["log"].as_array().unwrap().len(), 3, "{one}");
+
+    // Another guild's run, and an unknown automation, are refused in one line.
+    let error = setup.refused(&["flows", "run", "Tavern of Testing", &their_run]);
+    assert!(
+        error.contains(&format!(
+            "Tavern of Testing: there is no automation run #{their_run} in this server"
+        )),
+        "{error}"
+    );
+    let error = setup.refused(&["flows", "show", "Tavern of Testing", "nope"]);
+    assert!(
+        error.contains("no automation called `nope`; its automations are `welcome`, `staff-hello`"),
+        "{error}"
+    );
+    let error = setup.refused(&["flows", "runs", "Tavern of Testing", "--flow", "nope"]);
+    assert!(error.contains("no automation called `nope`"), "{error}");
+
+    // Without premium the multi-stage flow is paused; the single step one runs on.
+    core.premium.revoke(GUILD, "operator:setup").await.unwrap();
+    let list = setup.ok(&["flows", "list", "Tavern of Testing"]);
+    let welcome_line = list
+        .lines()
+        .find(|line| line.starts_with("welcome"))
+        .unwrap();
+    assert!(welcome_line.contains("paused: needs premium"), "{list}");
+    let hello_line = list
+        .lines()
+        .find(|line| line.starts_with("staff-hello"))
+        .unwrap();
+    assert!(hello_line.contains(" on "), "{list}");
+
+    let removed = setup.ok(&["flows", "remove", "Tavern of Testing", "staff-hello"]);
+    assert!(
+        removed.contains("removed automation “staff-hello”"),
+        "{removed}"
+    );
+    let list = setup.ok(&["flows", "list", "Tavern of Testing"]);
+    assert!(!list.contains("staff-hello"), "{list}");
+    let error = setup.refused(&["flows", "remove", "Tavern of Testing", "staff-hello"]);
+    assert!(
+        error.contains("no automation called `staff-hello`"),
+        "{error}"
+    );
+}

@@ -1,8 +1,11 @@
 //! Automation: the scheduled messages of every guild that run next ("Upcoming runs": how long
 //! until each, its guild, name, channel and schedule in words) and those whose last run failed
 //! ("Recent failures": when, guild, name, the error), from `core.automation`'s `upcoming` and
-//! `failing`. Read-only: the CLI (`guildhall automation schedules …`) and the dashboard pause,
-//! resume and run them.
+//! `failing`; and the latest automation runs ("flows") of the guilds the bot is in that wait,
+//! stopped or failed ("Automation runs": when, guild, run number, flow, member, state and the
+//! last line of its history with roles and channels by name), from `runs(guild, None, 10)` of
+//! each guild. Read-only: the CLI (`guildhall automation schedules …`, `… flows …`) and the
+//! dashboard pause, resume and run them.
 //!
 //! The lists are across guilds, so this pane is its own [`Component`] loading through the
 //! generic [`Request::Rows`] keyed by its [`PaneId`] and [`ACROSS_GUILDS`], as `premium.rs` does.
@@ -10,10 +13,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use guildhall_core::automation::ScheduledMessage;
+use guildhall_core::automation::{FlowRun, ScheduledMessage};
 use guildhall_core::clock::UnixMillis;
 use guildhall_core::error::UserFacing;
-use guildhall_core::ids::GuildId;
+use guildhall_core::ids::{ChannelId, GuildId, RoleId, UserId};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
@@ -21,8 +24,8 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Paragraph, Row, Table, TableState, Wrap};
 
 use super::{
-    ACROSS_GUILDS, Component, KeyHelp, PaneId, View, fit, header_style, key, movement, relative,
-    step,
+    ACROSS_GUILDS, Component, KeyHelp, PaneId, View, fit, header_style, key, movement,
+    present_guilds, relative, step,
 };
 use crate::action::Action;
 use crate::event::{Failure, GuildTask, Loaded, Request, RowsData};
@@ -33,6 +36,9 @@ pub const NAME: &str = "automation";
 
 /// How many rows each section asks for.
 const LIMIT: u32 = 20;
+
+/// How many of each guild's latest automation runs are read.
+const RUNS_PER_GUILD: u32 = 10;
 
 /// The lists reload every this many seconds while shown.
 const RELOAD_EVERY: u64 = 5;
@@ -71,6 +77,25 @@ pub struct Failed {
     pub error: String,
 }
 
+/// An automation run that waits, stopped or failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowRunRow {
+    /// When it last did something (its last history entry).
+    pub at: UnixMillis,
+    /// Its guild's name.
+    pub guild: String,
+    /// Its number.
+    pub id: i64,
+    /// Its automation's name.
+    pub flow: String,
+    /// The member it is about.
+    pub member: String,
+    /// `waiting`, `stopped` or `failed`.
+    pub state: String,
+    /// The last line of its history, roles and channels by name.
+    pub last: String,
+}
+
 /// What the pane shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AutomationView {
@@ -78,6 +103,8 @@ pub struct AutomationView {
     pub upcoming: Vec<Upcoming>,
     /// The latest failures first.
     pub failures: Vec<Failed>,
+    /// The automation runs that wait, stopped or failed, the latest first.
+    pub runs: Vec<FlowRunRow>,
 }
 
 /// The automation pane.
@@ -106,6 +133,8 @@ fn said<E: UserFacing>(error: &E) -> Failure {
 /// Guild names, and each guild's snapshot loaded for channel names.
 struct Names {
     guilds: HashMap<GuildId, String>,
+    /// The guilds the bot is in.
+    present: Vec<GuildId>,
 }
 
 impl Names {
@@ -113,15 +142,23 @@ impl Names {
         let known = guildhall_core::guilds::list(&services.db)
             .await
             .map_err(|error| said(&error))?;
+        let present: Vec<GuildId> = present_guilds(&known)
+            .iter()
+            .map(|record| record.id)
+            .collect();
         let mut seen = Vec::new();
-        for row in rows {
-            if !seen.contains(&row.guild) {
-                seen.push(row.guild);
+        for guild in rows
+            .iter()
+            .map(|row| row.guild)
+            .chain(present.iter().copied())
+        {
+            if !seen.contains(&guild) {
+                seen.push(guild);
                 // A guild without a snapshot shows channel ids.
                 let _ = guildhall_core::guild_snapshot::load_guild(
                     &services.db,
                     &services.guild_cache,
-                    row.guild,
+                    guild,
                 )
                 .await;
             }
@@ -131,6 +168,7 @@ impl Names {
                 .into_iter()
                 .map(|record| (record.id, record.name))
                 .collect(),
+            present,
         })
     }
 
@@ -151,6 +189,79 @@ fn channel_name(services: &Services, scheduled: &ScheduledMessage) -> String {
             || format!("channel {}", scheduled.channel),
             |facts| format!("#{}", facts.name),
         )
+}
+
+/// `text` with its Discord mentions (`<@&id>`, `<#id>`, `<@id>`) as names from `guild`'s
+/// snapshot (`@Role`, `#channel`, `@member`); ids where it does not know them.
+fn with_names(services: &Services, guild: GuildId, text: &str) -> String {
+    let cache = &services.guild_cache;
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let named = tail.find('>').and_then(|end| {
+            let inner = &tail[1..end];
+            let name = if let Some(id) = inner.strip_prefix("@&") {
+                let role = RoleId::new(id.parse().ok()?);
+                cache
+                    .role_name(guild, role)
+                    .map_or_else(|| role.to_string(), |name| format!("@{name}"))
+            } else if let Some(id) = inner.strip_prefix('#') {
+                let channel = ChannelId::new(id.parse().ok()?);
+                cache
+                    .channel(guild, channel)
+                    .map_or_else(|| channel.to_string(), |facts| format!("#{}", facts.name))
+            } else if let Some(id) = inner.strip_prefix("@!").or(inner.strip_prefix('@')) {
+                let user = UserId::new(id.parse().ok()?);
+                format!(
+                    "@{}",
+                    cache
+                        .member_name(guild, user)
+                        .unwrap_or_else(|| user.to_string())
+                )
+            } else {
+                return None;
+            };
+            Some((name, end + 1))
+        });
+        match named {
+            Some((name, used)) => {
+                out.push_str(&name);
+                rest = &tail[used..];
+            }
+            None => {
+                out.push('<');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A run for the "Automation runs" section.
+fn run_row(services: &Services, names: &Names, run: &FlowRun) -> FlowRunRow {
+    let last = run.log.last();
+    let member = match (run.user_name.trim(), run.user) {
+        (name, _) if !name.is_empty() => name.to_owned(),
+        (_, Some(user)) => services
+            .guild_cache
+            .member_name(run.guild, user)
+            .unwrap_or_else(|| user.to_string()),
+        (_, None) => "-".into(),
+    };
+    FlowRunRow {
+        at: last.map_or(run.started_at, |entry| entry.at),
+        guild: names.guild(run.guild),
+        id: run.id,
+        flow: run.flow.name.clone(),
+        member,
+        state: run.state.clone(),
+        last: last.map_or_else(String::new, |entry| {
+            with_names(services, run.guild, &entry.what)
+        }),
+    }
 }
 
 /// A name and its channel fitted into `width` with ` in ` between them: the name keeps at least
@@ -223,6 +334,21 @@ async fn automation_view(services: &Services) -> Result<AutomationView, Failure>
             words,
         });
     }
+    let mut runs = Vec::new();
+    for guild in &names.present {
+        let latest = automation
+            .runs(*guild, None, RUNS_PER_GUILD)
+            .await
+            .map_err(|error| said(&error))?;
+        runs.extend(
+            latest
+                .iter()
+                .filter(|run| matches!(run.state.as_str(), "waiting" | "stopped" | "failed"))
+                .map(|run| run_row(services, &names, run)),
+        );
+    }
+    runs.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.cmp(&a.id)));
+    runs.truncate(LIMIT as usize);
     let failures = failing
         .iter()
         .map(|scheduled| Failed {
@@ -237,6 +363,7 @@ async fn automation_view(services: &Services) -> Result<AutomationView, Failure>
     Ok(AutomationView {
         upcoming: rows,
         failures,
+        runs,
     })
 }
 
@@ -246,7 +373,7 @@ impl Automation {
         vec![Request::Rows(GuildTask::new(
             self.id,
             ACROSS_GUILDS,
-            "upcoming and failing scheduled messages".to_owned(),
+            "upcoming and failing scheduled messages and automation runs".to_owned(),
             move |services| async move { automation_view(&services).await.map(into) },
         ))]
     }
@@ -369,6 +496,53 @@ impl Automation {
         }
         frame.render_widget(Paragraph::new(lines).block(block), area);
     }
+
+    fn render_runs(&self, frame: &mut Frame<'_>, area: Rect, data: &AutomationView, view: &View) {
+        let title = format!(" Automation runs · {} ", data.runs.len());
+        let block = Block::bordered().title(title);
+        if data.runs.is_empty() {
+            frame.render_widget(
+                Paragraph::new("no automation run is waiting, stopped or failed")
+                    .style(Style::new().fg(Color::DarkGray))
+                    .block(block),
+                area,
+            );
+            return;
+        }
+        // A run is its line (when it last did something, guild, number, automation and
+        // member, its state at the end) and the last line of its history under it.
+        let inner = usize::from(area.width).saturating_sub(2);
+        let (when, guild, state) = (11, 18, 7);
+        let rest = inner.saturating_sub(when + guild + state + 3).max(10);
+        let mut lines = vec![Line::styled(
+            format!(
+                "{:<when$} {:<guild$} {:<rest$} STATE",
+                "LAST STEP", "GUILD", "RUN · AUTOMATION · MEMBER"
+            ),
+            header_style(),
+        )];
+        for row in &data.runs {
+            let colour = match row.state.as_str() {
+                "failed" => Color::Red,
+                "stopped" => Color::DarkGray,
+                _ => Color::Yellow,
+            };
+            lines.push(Line::from(vec![
+                Span::raw(format!(
+                    "{:<when$} {:<guild$} {:<rest$} ",
+                    relative(row.at, view.now),
+                    fit(&row.guild, guild),
+                    fit(&format!("#{} {} · {}", row.id, row.flow, row.member), rest),
+                )),
+                Span::styled(row.state.clone(), Style::new().fg(colour)),
+            ]));
+            lines.push(Line::styled(
+                format!("  {}", fit(&row.last, inner.saturating_sub(2))),
+                Style::new().fg(Color::Cyan),
+            ));
+        }
+        frame.render_widget(Paragraph::new(lines).block(block), area);
+    }
 }
 
 impl Component for Automation {
@@ -405,11 +579,23 @@ impl Component for Automation {
                 .map(|row| 1 + wrap(&row.error, error_width, 2).len())
                 .sum::<usize>()
         };
-        let failures_height = u16::try_from(failure_lines.min(10)).unwrap_or(10) + 2;
-        let [upcoming, failures] =
-            Layout::vertical([Constraint::Min(5), Constraint::Length(failures_height)]).areas(area);
+        let run_lines = 1 + 2 * data.runs.len();
+        // Upcoming runs keep room for their header and one run; the two lists below share the
+        // rest, each getting what the other leaves, at most half when both want more.
+        let budget = usize::from(area.height).saturating_sub(7);
+        let need_failures = failure_lines.min(10) + 2;
+        let need_runs = run_lines.min(11) + 2;
+        let failures_height = need_failures.min((budget / 2).max(budget.saturating_sub(need_runs)));
+        let runs_height = need_runs.min(budget.saturating_sub(failures_height));
+        let [upcoming, failures, runs] = Layout::vertical([
+            Constraint::Min(5),
+            Constraint::Length(u16::try_from(failures_height).unwrap_or(12)),
+            Constraint::Length(u16::try_from(runs_height).unwrap_or(13)),
+        ])
+        .areas(area);
         self.render_upcoming(frame, upcoming, data, view);
         self.render_failures(frame, failures, data, view);
+        self.render_runs(frame, runs, data, view);
     }
 
     fn handle(&mut self, action: &Action) -> Vec<Request> {
