@@ -645,7 +645,10 @@ mod tests {
             guild_automation_triggers_test(id),
             filled(GUILD_AUTOMATION_TRIGGERS_TEST, &g)
         );
-        assert_eq!(guild_automation_flows(id), filled(GUILD_AUTOMATION_FLOWS, &g));
+        assert_eq!(
+            guild_automation_flows(id),
+            filled(GUILD_AUTOMATION_FLOWS, &g)
+        );
         assert_eq!(
             guild_automation_flows_edit(id),
             filled(GUILD_AUTOMATION_FLOWS_EDIT, &g)

@@ -16,16 +16,16 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use guildhall_core::automation::flows::{Flow, FlowEvent, MAX_STEPS, Step};
 use guildhall_core::automation::settings::{CooldownScope, MatchKind};
 use guildhall_core::automation::template::Values;
-use guildhall_core::automation::flows::{Flow, FlowEvent, MAX_STEPS, Step};
 use guildhall_core::automation::triggers;
-use guildhall_core::premium::Perk;
 use guildhall_core::automation::{
     AutomationError, AutomationService, NewSchedule, ScheduledPost, Trigger,
 };
 use guildhall_core::error::UserFacing as _;
 use guildhall_core::ids::{ChannelId, GuildId, RoleId};
+use guildhall_core::premium::Perk;
 use guildhall_core::references::Reference;
 use maud::Markup;
 use serde::Deserialize;
@@ -436,7 +436,10 @@ pub fn trigger_form_of(trigger: &Trigger) -> TriggerForm {
         channels: trigger.channels.iter().map(ToString::to_string).collect(),
         roles: trigger.roles.iter().map(ToString::to_string).collect(),
         delete_message: trigger.delete_message,
-        add_role: trigger.add_role.map(|role| role.to_string()).unwrap_or_default(),
+        add_role: trigger
+            .add_role
+            .map(|role| role.to_string())
+            .unwrap_or_default(),
         remove_role: trigger
             .remove_role
             .map(|role| role.to_string())
@@ -1128,7 +1131,9 @@ fn form_flow(form: &FlowForm) -> Result<Flow, Vec<String>> {
     let when = match form.when.as_str() {
         "member_joined" => FlowEvent::MemberJoined,
         "role_added" => role(&form.when_role, "the event's role", &mut errors)
-            .map_or(FlowEvent::MemberJoined, |role| FlowEvent::RoleAdded { role }),
+            .map_or(FlowEvent::MemberJoined, |role| FlowEvent::RoleAdded {
+                role,
+            }),
         "trigger_fired" => {
             if form.when_trigger.is_empty() {
                 errors.push("pick the trigger that starts it".to_owned());

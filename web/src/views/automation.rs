@@ -3,9 +3,9 @@
 //! triggers (the list, the add form and the live tester's fragment).
 
 use chrono::TimeZone as _;
+use guildhall_core::automation::flows::{Flow, FlowEvent, FlowRun, Step};
 use guildhall_core::automation::settings::{CooldownScope, MAX_COOLDOWN_SECS, MatchKind};
 use guildhall_core::automation::template::VARIABLES;
-use guildhall_core::automation::flows::{Flow, FlowEvent, FlowRun, Step};
 use guildhall_core::automation::{Preview, ScheduledMessage, Trigger};
 use guildhall_core::clock::UnixMillis;
 use guildhall_core::guild_config::fields::ChannelFilter;
@@ -1119,7 +1119,10 @@ fn run_list(guild: &GuildAccess, runs: &[FlowRun]) -> Markup {
 /// Which words of a refusal name which field of the editor (most specific first).
 const FLOW_FIELDS: &[(&str, &[&str])] = &[
     ("steps", &["step", "no steps"]),
-    ("when", &["trigger", "scheduled message", "the event", "starts it"]),
+    (
+        "when",
+        &["trigger", "scheduled message", "the event", "starts it"],
+    ),
     ("roles", &["require roles", "roles at the start", ".roles"]),
     ("name", &["name"]),
 ];
