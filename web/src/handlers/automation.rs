@@ -1279,6 +1279,10 @@ async fn flow_page(
         .runs(guild, None, 50)
         .await
         .map_err(|error| PageError::from_core(&error))?;
+    let zone = service
+        .guild_zone(guild)
+        .await
+        .map_err(|error| PageError::from_core(&error))?;
     Ok(views::flows(
         user,
         access,
@@ -1288,6 +1292,7 @@ async fn flow_page(
             editor: &editor,
             enabled: settings.features.automation,
             flash: flash.as_ref(),
+            zone: &zone,
         },
     ))
 }

@@ -907,6 +907,8 @@ pub struct FlowsPage<'a> {
     pub enabled: bool,
     /// A message after an action.
     pub flash: Option<&'a Flash>,
+    /// The server's time zone, for the runs' times.
+    pub zone: &'a str,
 }
 
 /// A wait as the editor writes it: `90s`, `10m`, `2h`, `1d`.
@@ -1077,32 +1079,39 @@ fn run_state(state: &str) -> Markup {
     html! { span class=(format!("state {class}")) { (state) } }
 }
 
-fn run_list(guild: &GuildAccess, runs: &[FlowRun]) -> Markup {
+fn run_list(guild: &GuildAccess, runs: &[FlowRun], zone: &str) -> Markup {
     let names = &guild.names;
     html! {
         h2 #runs { "Latest runs" }
         @if runs.is_empty() {
             p.muted #no-runs { "No automation has run yet." }
         } @else {
+            p.muted { "The latest 50, newest first; times in " (zone) ". Open one for its history." }
             div.runs {
-                @for run in runs {
+                @for (index, run) in runs.iter().enumerate() {
                     @let total = run.flow.steps.len();
-                    @let at = if matches!(run.state.as_str(), "running" | "waiting") { (run.step + 1).min(total) } else { run.step.min(total) };
+                    @let going = matches!(run.state.as_str(), "running" | "waiting");
+                    @let at = if going { (run.step + 1).min(total) } else { run.step.min(total) };
                     @let member = run.user.and_then(|user| names.member_name(user))
                         .unwrap_or_else(|| if run.user_name.is_empty() { "no member".to_owned() } else { run.user_name.clone() });
-                    details.run id=(format!("run-{}", run.id)) {
+                    details.run id=(format!("run-{}", run.id)) open[index == 0] {
                         summary {
                             strong { (run.flow.name) } " · " (member) " · " (run_state(&run.state))
-                            " · step " (at) "/" (total)
-                            " · started " (time_in(run.started_at, "UTC"))
-                            @if let (Some(next), "waiting") = (run.next_at, run.state.as_str()) {
-                                " · next at " (time_in(next, "UTC"))
+                            span.run-when {
+                                span title=(if going { "the step it is at" } else { "the steps it ran" }) { "step " (at) "/" (total) }
+                                " · started " (time_in(run.started_at, zone))
+                                @if let (Some(next), "waiting") = (run.next_at, run.state.as_str()) {
+                                    " · next at " (time_in(next, zone))
+                                }
+                                @if let Some(finished) = run.finished_at {
+                                    " · ended " (time_in(finished, zone))
+                                }
                             }
                         }
                         ol.run-log {
                             @for entry in &run.log {
                                 li {
-                                    time datetime=(entry.at.to_rfc3339()) { (when(entry.at)) }
+                                    (time_in(entry.at, zone))
                                     " "
                                     @if entry.step > 0 { span.muted { "step " (entry.step) ": " } }
                                     (unmentioned(names, &entry.what))
@@ -1219,9 +1228,9 @@ pub fn flow_editor(guild: GuildId, csrf: &str, editor: &FlowEditor<'_>) -> Marku
                     (problems.at("name"))
                 }
                 fieldset #flow-when {
-                    legend { "When" }
+                    legend { "Start" }
                     div.field {
-                        label for="flow-event" { "Starts when" }
+                        label for="flow-event" { "When" }
                         select #flow-event name="when" hx-post=(url) hx-trigger="change" hx-target="#flow-editor" hx-swap="outerHTML" {
                             @for (value, label) in FLOW_EVENTS {
                                 option value=(value) selected[form.when == *value] { (label) }
@@ -1342,7 +1351,7 @@ pub fn flows(user: &CurrentUser, guild: &GuildAccess, list: &FlowsPage<'_>) -> M
             h2 { "Automations" }
             p.muted { "When something happens, and the member passes the conditions, the bot runs the steps in order. More than one step needs Guildhall Premium." }
             (flow_table(guild, &user.csrf, list))
-            (run_list(guild, list.runs))
+            (run_list(guild, list.runs, list.zone))
             (flow_editor(guild.id, &user.csrf, list.editor))
         },
     )

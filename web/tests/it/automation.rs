@@ -1137,7 +1137,7 @@ async fn the_run_history_shows_a_run_with_its_history_by_name() {
     let run = &page[run..];
     let run = &run[..run.find("</details>").unwrap()];
     assert!(run.contains("greeter"), "{run}");
-    assert!(run.contains("step 1/1"), "{run}");
+    assert!(run.contains(">step 1/1<"), "{run}");
     assert!(run.contains("running"), "{run}");
     assert!(
         run.contains("started: a member gets role @Member"),
