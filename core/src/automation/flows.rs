@@ -36,10 +36,11 @@ pub const MAX_ACTIVE_RUNS: i64 = 1_000;
 pub const MAX_STEP_TEXT_CHARS: usize = 2_000;
 
 /// What starts a flow.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "on", rename_all = "snake_case")]
 pub enum FlowEvent {
     /// A member joins (bots excepted).
+    #[default]
     MemberJoined,
     /// A member gets this role.
     RoleAdded {
@@ -56,12 +57,6 @@ pub enum FlowEvent {
         /// The scheduled message.
         schedule: i64,
     },
-}
-
-impl Default for FlowEvent {
-    fn default() -> Self {
-        Self::MemberJoined
-    }
 }
 
 impl FlowEvent {

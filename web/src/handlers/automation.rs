@@ -1342,18 +1342,16 @@ fn apply_op(form: &mut FlowForm, op: &str, add_kind: &str) {
     let index = |text: &str| text.parse::<usize>().ok();
     let count = form.steps.len();
     match op.split_once(':') {
-        None if op == "add_step" => {
-            if count < MAX_STEPS {
-                let kind = if views::STEP_KINDS.iter().any(|(kind, _)| *kind == add_kind) {
-                    add_kind
-                } else {
-                    "send"
-                };
-                form.steps.push(StepForm {
-                    kind: kind.to_owned(),
-                    ..StepForm::default()
-                });
-            }
+        None if op == "add_step" && count < MAX_STEPS => {
+            let kind = if views::STEP_KINDS.iter().any(|(kind, _)| *kind == add_kind) {
+                add_kind
+            } else {
+                "send"
+            };
+            form.steps.push(StepForm {
+                kind: kind.to_owned(),
+                ..StepForm::default()
+            });
         }
         Some(("remove", at)) => {
             if let Some(at) = index(at).filter(|at| *at < count) {

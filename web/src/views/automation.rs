@@ -1079,6 +1079,27 @@ fn run_state(state: &str) -> Markup {
     html! { span class=(format!("state {class}")) { (state) } }
 }
 
+/// A time of a run's history: the hour to the second, with the day when it is not the day
+/// the run started (the whole time in UTC on hover).
+fn log_time(at: UnixMillis, started: UnixMillis, zone: &str) -> Markup {
+    let day = |at: UnixMillis| local(at, zone).rsplit_once(' ').map(|(day, _)| day.to_owned());
+    let clock = chrono::Utc
+        .timestamp_millis_opt(at.0)
+        .single()
+        .map(|utc| match zone.parse::<chrono_tz::Tz>() {
+            Ok(tz) => utc.with_timezone(&tz).format("%H:%M:%S").to_string(),
+            Err(_) => utc.format("%H:%M:%S").to_string(),
+        })
+        .unwrap_or_else(|| when(at));
+    let other_day = day(at) != day(started);
+    html! {
+        time.log-time datetime=(at.to_rfc3339()) title=(format!("{} UTC", when(at))) {
+            @if other_day { @if let Some(day) = day(at) { span.nowrap { (day) } " " } }
+            (clock)
+        }
+    }
+}
+
 fn run_list(guild: &GuildAccess, runs: &[FlowRun], zone: &str) -> Markup {
     let names = &guild.names;
     html! {
@@ -1108,10 +1129,10 @@ fn run_list(guild: &GuildAccess, runs: &[FlowRun], zone: &str) -> Markup {
                                 }
                             }
                         }
-                        ol.run-log {
+                        ul.run-log {
                             @for entry in &run.log {
                                 li {
-                                    (time_in(entry.at, zone))
+                                    (log_time(entry.at, run.started_at, zone))
                                     " "
                                     @if entry.step > 0 { span.muted { "step " (entry.step) ": " } }
                                     (unmentioned(names, &entry.what))
