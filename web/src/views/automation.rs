@@ -1082,7 +1082,11 @@ fn run_state(state: &str) -> Markup {
 /// A time of a run's history: the hour to the second, with the day when it is not the day
 /// the run started (the whole time in UTC on hover).
 fn log_time(at: UnixMillis, started: UnixMillis, zone: &str) -> Markup {
-    let day = |at: UnixMillis| local(at, zone).rsplit_once(' ').map(|(day, _)| day.to_owned());
+    let day = |at: UnixMillis| {
+        local(at, zone)
+            .rsplit_once(' ')
+            .map(|(day, _)| day.to_owned())
+    };
     let clock = chrono::Utc
         .timestamp_millis_opt(at.0)
         .single()
@@ -1199,7 +1203,7 @@ fn step_fields(pickers: &Pickers, index: usize, step: &StepForm) -> Markup {
                 }
             },
             _ => {
-                div.field {
+                div.pair { div.field {
                     label for=(id("has_any")) { "Go on only if the member has one of" }
                     (pickers.roles(&name("has_any"), &id("has_any"), &step.has_any, false))
                     small.help { "None picked: no such requirement." }
@@ -1207,7 +1211,7 @@ fn step_fields(pickers: &Pickers, index: usize, step: &StepForm) -> Markup {
                 div.field {
                     label for=(id("lacks_all")) { "…and none of" }
                     (pickers.roles(&name("lacks_all"), &id("lacks_all"), &step.lacks_all, false))
-                }
+                } }
                 small.help { "The run stops here unless the member is still in the server and passes this." }
             },
         }
@@ -1301,7 +1305,7 @@ pub fn flow_editor(guild: GuildId, csrf: &str, editor: &FlowEditor<'_>) -> Marku
                 @if member_event {
                     fieldset #flow-conditions {
                         legend { "Only for members" }
-                        div.field {
+                        div.pair { div.field {
                             label for="flow-roles-any" { "With one of these roles" }
                             (pickers.roles("roles_any", "flow-roles-any", &form.roles_any, false))
                             small.help { "None picked: anyone." }
@@ -1309,7 +1313,7 @@ pub fn flow_editor(guild: GuildId, csrf: &str, editor: &FlowEditor<'_>) -> Marku
                         div.field {
                             label for="flow-roles-none" { "With none of these roles" }
                             (pickers.roles("roles_none", "flow-roles-none", &form.roles_none, false))
-                        }
+                        } }
                         (problems.at("roles"))
                     }
                 }
