@@ -137,6 +137,16 @@ pub const GUILD_AUTOMATION_TRIGGERS_DELETE: &str = "/guilds/{guild}/automation/t
 /// Template of [`guild_automation_triggers_test`] (POST `sample`, `channel`: the live tester's
 /// fragment; writes nothing).
 pub const GUILD_AUTOMATION_TRIGGERS_TEST: &str = "/guilds/{guild}/automation/triggers/test";
+/// Template of [`guild_automation_flows`] (GET the automations, their runs and the editor;
+/// `edit` names the automation to edit, `done` the action just finished).
+pub const GUILD_AUTOMATION_FLOWS: &str = "/guilds/{guild}/automation/flows";
+/// Template of [`guild_automation_flows_edit`] (POST the editor with its `op`: `add_step`,
+/// `remove:N`, `up:N`, `down:N`, `refresh` or `save`).
+pub const GUILD_AUTOMATION_FLOWS_EDIT: &str = "/guilds/{guild}/automation/flows/edit";
+/// Template of [`guild_automation_flows_toggle`] (POST `name`, `enabled`).
+pub const GUILD_AUTOMATION_FLOWS_TOGGLE: &str = "/guilds/{guild}/automation/flows/toggle";
+/// Template of [`guild_automation_flows_delete`] (POST `name`).
+pub const GUILD_AUTOMATION_FLOWS_DELETE: &str = "/guilds/{guild}/automation/flows/delete";
 
 /// Template of [`guild_levels`] (GET the settings, editors, top ten and import/export).
 pub const GUILD_LEVELS: &str = "/guilds/{guild}/levels";
@@ -395,6 +405,26 @@ pub fn guild_automation_triggers_test(guild: GuildId) -> String {
     format!("/guilds/{guild}/automation/triggers/test")
 }
 
+/// A guild's automations, their latest runs and the editor.
+pub fn guild_automation_flows(guild: GuildId) -> String {
+    format!("/guilds/{guild}/automation/flows")
+}
+
+/// The automation editor's form: its step operations and its save (POST).
+pub fn guild_automation_flows_edit(guild: GuildId) -> String {
+    format!("/guilds/{guild}/automation/flows/edit")
+}
+
+/// Switches an automation on or off (POST).
+pub fn guild_automation_flows_toggle(guild: GuildId) -> String {
+    format!("/guilds/{guild}/automation/flows/toggle")
+}
+
+/// Deletes an automation (POST).
+pub fn guild_automation_flows_delete(guild: GuildId) -> String {
+    format!("/guilds/{guild}/automation/flows/delete")
+}
+
 /// A guild's levels page: settings, rewards, multipliers, no-XP lists, top ten, import/export.
 pub fn guild_levels(guild: GuildId) -> String {
     format!("/guilds/{guild}/levels")
@@ -614,6 +644,22 @@ mod tests {
         assert_eq!(
             guild_automation_triggers_test(id),
             filled(GUILD_AUTOMATION_TRIGGERS_TEST, &g)
+        );
+        assert_eq!(
+            guild_automation_flows(id),
+            filled(GUILD_AUTOMATION_FLOWS, &g)
+        );
+        assert_eq!(
+            guild_automation_flows_edit(id),
+            filled(GUILD_AUTOMATION_FLOWS_EDIT, &g)
+        );
+        assert_eq!(
+            guild_automation_flows_toggle(id),
+            filled(GUILD_AUTOMATION_FLOWS_TOGGLE, &g)
+        );
+        assert_eq!(
+            guild_automation_flows_delete(id),
+            filled(GUILD_AUTOMATION_FLOWS_DELETE, &g)
         );
         assert_eq!(guild_giveaways_new(id), filled(GUILD_GIVEAWAYS_NEW, &g));
         let giveaway = [("guild", "42"), ("giveaway", "7")];

@@ -16,6 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use guildhall_core::automation::flows::{Flow, FlowEvent, MAX_STEPS, Step};
 use guildhall_core::automation::settings::{CooldownScope, MatchKind};
 use guildhall_core::automation::template::Values;
 use guildhall_core::automation::triggers;
@@ -24,20 +25,21 @@ use guildhall_core::automation::{
 };
 use guildhall_core::error::UserFacing as _;
 use guildhall_core::ids::{ChannelId, GuildId, RoleId};
+use guildhall_core::premium::Perk;
 use guildhall_core::references::Reference;
 use maud::Markup;
 use serde::Deserialize;
 
 use super::pickers::{PickedForm, pickers};
-use super::roles::read_channel;
+use super::roles::{guild_roles, read_channel};
 use super::see_other;
 use crate::app::{App, CurrentUser, Guild, GuildAccess, Read, Write, guarded};
 use crate::error::PageError;
 use crate::features::Tab;
 use crate::routes;
 use crate::views::automation::{
-    self as views, ScheduleForm, ScheduleRow, SchedulesPage, TestView, TesterForm, TriggerForm,
-    TriggersPage,
+    self as views, FlowEditor, FlowForm, FlowRow, FlowsPage, ScheduleForm, ScheduleRow,
+    SchedulesPage, StepForm, TestView, TesterForm, TriggerForm, TriggersPage,
 };
 use crate::views::components::Flash;
 
@@ -88,6 +90,8 @@ fn list_field(fields: &[(String, String)], name: &str) -> Vec<String> {
 pub struct DoneQuery {
     /// The action just finished.
     pub done: String,
+    /// The name of the trigger or automation to edit.
+    pub edit: String,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -410,7 +414,77 @@ pub fn read_trigger_form(fields: &[(String, String)]) -> TriggerForm {
         add_role: field(fields, "add_role"),
         remove_role: field(fields, "remove_role"),
         react: field(fields, "react"),
+        editing: field(fields, "editing"),
     }
+}
+
+/// The add form filled with a stored trigger, to edit it.
+pub fn trigger_form_of(trigger: &Trigger) -> TriggerForm {
+    TriggerForm {
+        name: trigger.name.clone(),
+        kind: trigger.kind.as_str().to_owned(),
+        pattern: trigger.pattern.clone(),
+        case_sensitive: trigger.case_sensitive,
+        response: trigger.response.clone(),
+        embed: trigger.embed,
+        cooldown: trigger.cooldown_secs.to_string(),
+        cooldown_per: match trigger.cooldown_per {
+            CooldownScope::Member => "member",
+            CooldownScope::Channel => "channel",
+        }
+        .to_owned(),
+        channels: trigger.channels.iter().map(ToString::to_string).collect(),
+        roles: trigger.roles.iter().map(ToString::to_string).collect(),
+        delete_message: trigger.delete_message,
+        add_role: trigger
+            .add_role
+            .map(|role| role.to_string())
+            .unwrap_or_default(),
+        remove_role: trigger
+            .remove_role
+            .map(|role| role.to_string())
+            .unwrap_or_default(),
+        react: trigger.react.clone().unwrap_or_default(),
+        editing: trigger.name.clone(),
+    }
+}
+
+/// Why the bot cannot give or take each of `roles` (above its highest role, managed,
+/// @everyone), each after the words for its field, as the role pages say it; empty when it can
+/// or when the guild's roles are not known here.
+pub fn role_problems(
+    app: &App,
+    user: &CurrentUser,
+    guild: GuildId,
+    roles: &[(String, RoleId)],
+) -> Vec<String> {
+    let authority = guild_roles(app, user, guild);
+    let now = app.now();
+    let managed = |role: RoleId| {
+        app.web
+            .core
+            .guild_cache
+            .role_style(guild, role)
+            .is_some_and(|style| style.managed)
+    };
+    roles
+        .iter()
+        .filter_map(|(what, role)| {
+            if managed(*role) {
+                let name = authority
+                    .names
+                    .get(role)
+                    .map_or_else(|| role.to_string(), |name| format!("@{name}"));
+                return Some(format!(
+                    "{what}: I cannot give {name}: it is managed by an integration (Discord gives it, nobody can hand it out)"
+                ));
+            }
+            authority
+                .check(*role, now)
+                .err()
+                .map(|problem| format!("{what}: {problem}"))
+        })
+        .collect()
 }
 
 /// The channel and role ids a form names, each with the words for its field.
@@ -558,14 +632,27 @@ pub async fn trigger_list(
         "enabled" => Some("Trigger switched on."),
         "disabled" => Some("Trigger switched off; it is kept."),
         "deleted" => Some("Trigger deleted."),
+        "saved" => Some("Trigger saved."),
         _ => None,
     }
     .map(|message| Flash::ok(message.to_owned()));
+    let form = if query.edit.is_empty() {
+        TriggerForm::default()
+    } else {
+        let settings = app.guild_settings(access.id).await?;
+        let Some((_, trigger)) = settings.automation.trigger(&query.edit) else {
+            return Err(PageError::NotFound(format!(
+                "there is no trigger called `{}`",
+                query.edit
+            )));
+        };
+        trigger_form_of(trigger)
+    };
     triggers_page(
         &app,
         &user,
         &access,
-        &TriggerForm::default(),
+        &form,
         &[],
         (&TesterForm::default(), &TestView::default()),
         flash,
@@ -609,20 +696,45 @@ pub async fn create_trigger(
 ) -> Result<Response, PageError> {
     let guild = access.id;
     let form = read_trigger_form(&fields);
-    let (trigger, references) = match form_trigger(&form) {
+    let (mut trigger, references) = match form_trigger(&form) {
         Ok(read) => read,
         Err(errors) => return refused_trigger(&app, &user, &access, &form, errors).await,
     };
     if let Err(message) = app.check_references(guild, &references).await {
         return refused_trigger(&app, &user, &access, &form, vec![message]).await;
     }
+    let given: Vec<(String, RoleId)> = [
+        ("the role to give", trigger.add_role),
+        ("the role to take", trigger.remove_role),
+    ]
+    .into_iter()
+    .filter_map(|(what, role)| role.map(|role| (what.to_owned(), role)))
+    .collect();
+    let problems = role_problems(&app, &user, guild, &given);
+    if !problems.is_empty() {
+        return refused_trigger(&app, &user, &access, &form, problems).await;
+    }
+    let editing = !form.editing.is_empty();
+    if editing {
+        // The edited trigger keeps its name and its switch.
+        let settings = app.guild_settings(guild).await?;
+        let Some((_, stored)) = settings.automation.trigger(&form.editing) else {
+            return Err(PageError::NotFound(format!(
+                "there is no trigger called `{}`",
+                form.editing
+            )));
+        };
+        trigger.name = stored.name.clone();
+        trigger.enabled = stored.enabled;
+    }
     match service(&app)
-        .save_trigger(guild, trigger, false, &user.actor())
+        .save_trigger(guild, trigger, editing, &user.actor())
         .await
     {
         Ok(_) => Ok(see_other(&format!(
-            "{}?done=added",
-            routes::guild_automation_triggers(guild)
+            "{}?done={}",
+            routes::guild_automation_triggers(guild),
+            if editing { "saved" } else { "added" }
         ))),
         Err(error) => {
             let message = refusal(error)?;
@@ -870,6 +982,596 @@ pub async fn test_triggers(
     .into_response())
 }
 
+// ---------------------------------------------------------------------------------------------
+// Automations (flows)
+// ---------------------------------------------------------------------------------------------
+
+/// Reads the editor as typed: the steps are `step_kind_0`, `step_channel_0`, … in order, up to
+/// the first index without a kind.
+pub fn read_flow_form(fields: &[(String, String)]) -> FlowForm {
+    let text = |name: &str| {
+        fields
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.trim_end().to_owned())
+            .unwrap_or_default()
+    };
+    let mut steps = Vec::new();
+    for index in 0..=MAX_STEPS * 2 {
+        let kind = field(fields, &format!("step_kind_{index}"));
+        if kind.is_empty() {
+            break;
+        }
+        steps.push(StepForm {
+            kind,
+            channel: field(fields, &format!("step_channel_{index}")),
+            text: text(&format!("step_text_{index}")),
+            role: field(fields, &format!("step_role_{index}")),
+            wait: field(fields, &format!("step_wait_{index}")),
+            has_any: list_field(fields, &format!("step_has_any_{index}")),
+            lacks_all: list_field(fields, &format!("step_lacks_all_{index}")),
+        });
+    }
+    let when = field(fields, "when");
+    FlowForm {
+        name: field(fields, "name"),
+        editing: field(fields, "editing"),
+        enabled: field(fields, "enabled") != "off",
+        when: if when.is_empty() {
+            "member_joined".to_owned()
+        } else {
+            when
+        },
+        when_role: field(fields, "when_role"),
+        when_trigger: field(fields, "when_trigger"),
+        when_schedule: field(fields, "when_schedule"),
+        roles_any: list_field(fields, "roles_any"),
+        roles_none: list_field(fields, "roles_none"),
+        steps,
+    }
+}
+
+fn ids<T: ToString>(list: &[T]) -> Vec<String> {
+    list.iter().map(ToString::to_string).collect()
+}
+
+/// The editor filled with a stored automation, to edit it.
+pub fn flow_form_of(flow: &Flow) -> FlowForm {
+    let mut form = FlowForm {
+        name: flow.name.clone(),
+        editing: flow.name.clone(),
+        enabled: flow.enabled,
+        roles_any: ids(&flow.roles_any),
+        roles_none: ids(&flow.roles_none),
+        steps: Vec::new(),
+        ..FlowForm::default()
+    };
+    match &flow.when {
+        FlowEvent::MemberJoined => form.when = "member_joined".to_owned(),
+        FlowEvent::RoleAdded { role } => {
+            form.when = "role_added".to_owned();
+            form.when_role = role.to_string();
+        }
+        FlowEvent::TriggerFired { trigger } => {
+            form.when = "trigger_fired".to_owned();
+            form.when_trigger.clone_from(trigger);
+        }
+        FlowEvent::SchedulePosted { schedule } => {
+            form.when = "schedule_posted".to_owned();
+            form.when_schedule = schedule.to_string();
+        }
+    }
+    for step in &flow.steps {
+        let mut row = StepForm::default();
+        match step {
+            Step::Send { channel, text } => {
+                row.kind = "send".to_owned();
+                row.channel = channel.to_string();
+                row.text.clone_from(text);
+            }
+            Step::Dm { text } => {
+                row.kind = "dm".to_owned();
+                row.text.clone_from(text);
+            }
+            Step::AddRole { role } => {
+                row.kind = "add_role".to_owned();
+                row.role = role.to_string();
+            }
+            Step::RemoveRole { role } => {
+                row.kind = "remove_role".to_owned();
+                row.role = role.to_string();
+            }
+            Step::Wait { seconds } => {
+                row.kind = "wait".to_owned();
+                row.wait = views::wait_text(*seconds);
+            }
+            Step::Check { has_any, lacks_all } => {
+                row.kind = "check".to_owned();
+                row.has_any = ids(has_any);
+                row.lacks_all = ids(lacks_all);
+            }
+        }
+        form.steps.push(row);
+    }
+    form
+}
+
+/// A wait as typed: `90`, `90s`, `10m`, `2h`, `1d`, or humantime's `1h 30m`.
+fn read_wait(text: &str) -> Option<u64> {
+    guildhall_core::clock::parse_seconds(text).or_else(|| {
+        humantime::parse_duration(text.trim())
+            .ok()
+            .map(|duration| duration.as_secs())
+    })
+}
+
+/// What the editor describes, or every field that could not be read. The automation's own
+/// rules (name, steps, texts, waits, members) are the core's to check.
+fn form_flow(form: &FlowForm) -> Result<Flow, Vec<String>> {
+    let mut errors = Vec::new();
+    let role = |text: &str, what: &str, errors: &mut Vec<String>| -> Option<RoleId> {
+        match text.parse::<RoleId>() {
+            Ok(role) => Some(role),
+            Err(_) => {
+                errors.push(if text.is_empty() {
+                    format!("{what}: pick a role")
+                } else {
+                    format!("{what} must be a role of this server, got `{text}`")
+                });
+                None
+            }
+        }
+    };
+    let roles = |texts: &[String], what: &str, errors: &mut Vec<String>| -> Vec<RoleId> {
+        texts
+            .iter()
+            .filter_map(|text| role(text, what, errors))
+            .collect()
+    };
+    let when = match form.when.as_str() {
+        "member_joined" => FlowEvent::MemberJoined,
+        "role_added" => role(&form.when_role, "the event's role", &mut errors)
+            .map_or(FlowEvent::MemberJoined, |role| FlowEvent::RoleAdded {
+                role,
+            }),
+        "trigger_fired" => {
+            if form.when_trigger.is_empty() {
+                errors.push("pick the trigger that starts it".to_owned());
+            }
+            FlowEvent::TriggerFired {
+                trigger: form.when_trigger.clone(),
+            }
+        }
+        "schedule_posted" => match form.when_schedule.parse::<i64>() {
+            Ok(schedule) => FlowEvent::SchedulePosted { schedule },
+            Err(_) => {
+                errors.push("pick the scheduled message that starts it".to_owned());
+                FlowEvent::MemberJoined
+            }
+        },
+        other => {
+            errors.push(format!("the event `{other}` is not one this page knows"));
+            FlowEvent::MemberJoined
+        }
+    };
+    let (roles_any, roles_none) = if when.has_member() {
+        (
+            roles(&form.roles_any, "the roles at the start", &mut errors),
+            roles(&form.roles_none, "the roles at the start", &mut errors),
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let mut steps = Vec::new();
+    for (index, row) in form.steps.iter().enumerate() {
+        let at = format!("step {}", index + 1);
+        let step = match row.kind.as_str() {
+            "send" => match read_channel(&row.channel) {
+                Ok(channel) => Some(Step::Send {
+                    channel,
+                    text: row.text.clone(),
+                }),
+                Err(_) if row.channel.is_empty() => {
+                    errors.push(format!("{at}: pick the channel the bot posts in"));
+                    None
+                }
+                Err(error) => {
+                    errors.push(format!("{at}: {error}"));
+                    None
+                }
+            },
+            "dm" => Some(Step::Dm {
+                text: row.text.clone(),
+            }),
+            "add_role" => role(&row.role, &at, &mut errors).map(|role| Step::AddRole { role }),
+            "remove_role" => {
+                role(&row.role, &at, &mut errors).map(|role| Step::RemoveRole { role })
+            }
+            "wait" => match read_wait(&row.wait) {
+                Some(seconds) => Some(Step::Wait { seconds }),
+                None => {
+                    errors.push(format!(
+                        "{at}: a wait is a duration such as 90s, 10m, 2h or 1d, got `{}`",
+                        row.wait
+                    ));
+                    None
+                }
+            },
+            "check" => Some(Step::Check {
+                has_any: roles(&row.has_any, &at, &mut errors),
+                lacks_all: roles(&row.lacks_all, &at, &mut errors),
+            }),
+            other => {
+                errors.push(format!("{at}: `{other}` is not a kind of step"));
+                None
+            }
+        };
+        steps.extend(step);
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Flow {
+        name: form.name.clone(),
+        enabled: form.enabled,
+        when,
+        roles_any,
+        roles_none,
+        steps,
+    })
+}
+
+/// The editor's selects and pickers for the guild.
+async fn flow_page(
+    app: &App,
+    user: &CurrentUser,
+    access: &GuildAccess,
+    form: &FlowForm,
+    errors: &[String],
+    flash: Option<Flash>,
+    fragment: bool,
+) -> Result<Markup, PageError> {
+    let guild = access.id;
+    let service = service(app);
+    let settings = app.guild_settings(guild).await?;
+    let pickers = pickers(app, user, guild);
+    let triggers: Vec<String> = settings
+        .automation
+        .triggers
+        .iter()
+        .map(|trigger| trigger.name.clone())
+        .collect();
+    let schedules: Vec<(i64, String)> = service
+        .schedules(guild)
+        .await
+        .map_err(|error| PageError::from_core(&error))?
+        .into_iter()
+        .map(|message| (message.id, message.name))
+        .collect();
+    let editor = FlowEditor {
+        form,
+        errors,
+        pickers: &pickers,
+        triggers: &triggers,
+        schedules: &schedules,
+        multi_allowed: app
+            .web
+            .core
+            .premium
+            .allows(guild, Perk::MultiStageAutomations),
+    };
+    if fragment {
+        return Ok(views::flow_editor(guild, &user.csrf, &editor));
+    }
+    let flows = &settings.automation.flows;
+    let mut rows = Vec::with_capacity(flows.len());
+    for flow in flows {
+        let active = service
+            .runs(guild, Some(&flow.name), 200)
+            .await
+            .map_err(|error| PageError::from_core(&error))?
+            .iter()
+            .filter(|run| matches!(run.state.as_str(), "running" | "waiting"))
+            .count();
+        rows.push(FlowRow { flow, active });
+    }
+    let runs = service
+        .runs(guild, None, 50)
+        .await
+        .map_err(|error| PageError::from_core(&error))?;
+    let zone = service
+        .guild_zone(guild)
+        .await
+        .map_err(|error| PageError::from_core(&error))?;
+    Ok(views::flows(
+        user,
+        access,
+        &FlowsPage {
+            flows: &rows,
+            runs: &runs,
+            editor: &editor,
+            enabled: settings.features.automation,
+            flash: flash.as_ref(),
+            zone: &zone,
+        },
+    ))
+}
+
+/// `GET /guilds/{guild}/automation/flows`: the automations, their latest runs and the editor
+/// (`?edit=<name>` fills it with that automation).
+///
+/// # Errors
+/// 403 without Manage Server; 404 when the bot is not there or for an automation to edit the
+/// guild does not have.
+pub async fn flow_list(
+    State(app): State<App>,
+    Guild { user, access, .. }: Guild<Read>,
+    Query(query): Query<DoneQuery>,
+) -> Result<Markup, PageError> {
+    let flash = match query.done.as_str() {
+        "saved" => Some("Automation saved."),
+        "enabled" => Some("Automation switched on."),
+        "disabled" => Some("Automation switched off; it is kept and its runs going now finish."),
+        "deleted" => Some("Automation deleted; its runs going now finish."),
+        _ => None,
+    }
+    .map(|message| Flash::ok(message.to_owned()));
+    let form = if query.edit.is_empty() {
+        FlowForm::default()
+    } else {
+        let settings = app.guild_settings(access.id).await?;
+        let Some(flow) = settings
+            .automation
+            .flows
+            .iter()
+            .find(|flow| flow.name.trim().eq_ignore_ascii_case(query.edit.trim()))
+        else {
+            return Err(PageError::NotFound(format!(
+                "there is no automation called `{}`",
+                query.edit
+            )));
+        };
+        flow_form_of(flow)
+    };
+    flow_page(&app, &user, &access, &form, &[], flash, false).await
+}
+
+/// Applies a step operation of the editor (`add_step`, `remove:N`, `up:N`, `down:N`; anything
+/// else changes nothing).
+fn apply_op(form: &mut FlowForm, op: &str, add_kind: &str) {
+    let index = |text: &str| text.parse::<usize>().ok();
+    let count = form.steps.len();
+    match op.split_once(':') {
+        None if op == "add_step" && count < MAX_STEPS => {
+            let kind = if views::STEP_KINDS.iter().any(|(kind, _)| *kind == add_kind) {
+                add_kind
+            } else {
+                "send"
+            };
+            form.steps.push(StepForm {
+                kind: kind.to_owned(),
+                ..StepForm::default()
+            });
+        }
+        Some(("remove", at)) => {
+            if let Some(at) = index(at).filter(|at| *at < count) {
+                form.steps.remove(at);
+            }
+        }
+        Some(("up", at)) => {
+            if let Some(at) = index(at).filter(|at| *at > 0 && *at < count) {
+                form.steps.swap(at - 1, at);
+            }
+        }
+        Some(("down", at)) => {
+            if let Some(at) = index(at).filter(|at| at + 1 < count) {
+                form.steps.swap(at, at + 1);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The page (or, for htmx, the editor) with the form as typed and why it was refused (422);
+/// nothing was written.
+async fn refused_flow(
+    app: &App,
+    user: &CurrentUser,
+    access: &GuildAccess,
+    form: &FlowForm,
+    errors: Vec<String>,
+) -> Result<Response, PageError> {
+    let page = flow_page(app, user, access, form, &errors, None, user.htmx).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+/// `POST /guilds/{guild}/automation/flows/edit`: the editor. Its `op` adds a step
+/// (`add_step`, of kind `add_kind`), removes one (`remove:N`) or moves one (`up:N`, `down:N`)
+/// and answers the editor again with what was typed (the fragment for htmx, else the page);
+/// `save` saves it through the core (its channels and roles checked against the guild, the
+/// roles it gives or takes against the bot's place; the rest by the core: name, steps, texts,
+/// waits; more than one step needs premium; the tier's limit), replacing the automation of
+/// `editing` when set.
+///
+/// # Errors
+/// 403 without Manage Server (asked of Discord again); 402 with the premium sentence for more
+/// than one step on a tier without them; 422 with the form as typed and the reasons, with
+/// nothing stored.
+pub async fn edit_flow(
+    State(app): State<App>,
+    Guild { user, access, .. }: Guild<Write>,
+    PickedForm(fields): PickedForm,
+) -> Result<Response, PageError> {
+    let guild = access.id;
+    let mut form = read_flow_form(&fields);
+    let op = field(&fields, "op");
+    if op != "save" {
+        apply_op(&mut form, &op, &field(&fields, "add_kind"));
+        let page = flow_page(&app, &user, &access, &form, &[], None, user.htmx).await?;
+        return Ok(page.into_response());
+    }
+    let editing = !form.editing.is_empty();
+    if editing {
+        // The edited automation keeps its name.
+        form.name.clone_from(&form.editing);
+    }
+    let flow = match form_flow(&form) {
+        Ok(flow) => flow,
+        Err(errors) => return refused_flow(&app, &user, &access, &form, errors).await,
+    };
+    let references: References = flow
+        .references("automation")
+        .into_iter()
+        .map(|(key, reference)| (flow_reference_words(&key), reference))
+        .collect();
+    if let Err(message) = app.check_references(guild, &references).await {
+        return refused_flow(&app, &user, &access, &form, vec![message]).await;
+    }
+    let given: Vec<(String, RoleId)> = flow
+        .steps
+        .iter()
+        .enumerate()
+        .filter_map(|(index, step)| match step {
+            Step::AddRole { role } | Step::RemoveRole { role } => {
+                Some((format!("step {}", index + 1), *role))
+            }
+            _ => None,
+        })
+        .collect();
+    let problems = role_problems(&app, &user, guild, &given);
+    if !problems.is_empty() {
+        return refused_flow(&app, &user, &access, &form, problems).await;
+    }
+    match service(&app)
+        .save_flow(guild, flow, editing, &user.actor())
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!(
+            "{}?done=saved",
+            routes::guild_automation_flows(guild)
+        ))),
+        Err(error) => {
+            let message = refusal(error)?;
+            refused_flow(&app, &user, &access, &form, vec![message]).await
+        }
+    }
+}
+
+/// A flow's reference key (`automation.steps[2]`, `automation.when.role`) in the editor's words.
+fn flow_reference_words(key: &str) -> String {
+    let key = key.strip_prefix("automation").unwrap_or(key);
+    if let Some(index) = key
+        .strip_prefix(".steps[")
+        .and_then(|rest| rest.strip_suffix(']'))
+        .and_then(|index| index.parse::<usize>().ok())
+    {
+        return format!("step {}", index + 1);
+    }
+    match key {
+        ".when.role" => "the event's role".to_owned(),
+        ".roles" => "the roles at the start".to_owned(),
+        other => format!("the automation{other}"),
+    }
+}
+
+async fn after_flow_action(
+    app: &App,
+    user: &CurrentUser,
+    access: &GuildAccess,
+    outcome: Result<&str, AutomationError>,
+) -> Result<Response, PageError> {
+    match outcome {
+        Ok(done) => Ok(see_other(&format!(
+            "{}?done={done}",
+            routes::guild_automation_flows(access.id)
+        ))),
+        Err(error) => {
+            let message = refusal(error)?;
+            let page = flow_page(
+                app,
+                user,
+                access,
+                &FlowForm::default(),
+                &[],
+                Some(Flash::error(message)),
+                false,
+            )
+            .await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+/// `POST /guilds/{guild}/automation/flows/toggle`: switches the automation `name` on or off
+/// (saved again through the core, so a multi-stage one needs premium).
+///
+/// # Errors
+/// 403 without Manage Server; 404 for an automation this guild does not have; 402 for a
+/// multi-stage automation on a tier without them; 400 for an `enabled` other than on or off.
+pub async fn toggle_flow(
+    State(app): State<App>,
+    Guild { user, access, .. }: Guild<Write>,
+    axum::Form(form): axum::Form<TriggerAction>,
+) -> Result<Response, PageError> {
+    let enabled = match form.enabled.as_str() {
+        "on" => true,
+        "off" => false,
+        other => {
+            return Err(PageError::BadRequest(format!(
+                "`enabled` is `on` or `off`, got `{other}`"
+            )));
+        }
+    };
+    let settings = app.guild_settings(access.id).await?;
+    let Some(flow) = settings
+        .automation
+        .flows
+        .iter()
+        .find(|flow| flow.name.trim().eq_ignore_ascii_case(form.name.trim()))
+    else {
+        return Err(PageError::NotFound(format!(
+            "there is no automation called `{}`",
+            form.name
+        )));
+    };
+    let mut flow = flow.clone();
+    flow.enabled = enabled;
+    let outcome = service(&app)
+        .save_flow(access.id, flow, true, &user.actor())
+        .await
+        .map(|_| if enabled { "enabled" } else { "disabled" });
+    after_flow_action(&app, &user, &access, outcome).await
+}
+
+/// `POST /guilds/{guild}/automation/flows/delete`: removes the automation `name` (its runs
+/// going now finish).
+///
+/// # Errors
+/// 403 without Manage Server; 404 for an automation this guild does not have.
+pub async fn delete_flow(
+    State(app): State<App>,
+    Guild { user, access, .. }: Guild<Write>,
+    axum::Form(form): axum::Form<TriggerAction>,
+) -> Result<Response, PageError> {
+    let settings = app.guild_settings(access.id).await?;
+    if !settings
+        .automation
+        .flows
+        .iter()
+        .any(|flow| flow.name.trim().eq_ignore_ascii_case(form.name.trim()))
+    {
+        return Err(PageError::NotFound(format!(
+            "there is no automation called `{}`",
+            form.name
+        )));
+    }
+    let outcome = service(&app)
+        .remove_flow(access.id, &form.name, &user.actor())
+        .await
+        .map(|_| "deleted");
+    after_flow_action(&app, &user, &access, outcome).await
+}
+
 /// Automation's tabs.
 pub const TABS: &[Tab] = &[
     Tab {
@@ -879,6 +1581,10 @@ pub const TABS: &[Tab] = &[
     Tab {
         label: "Triggers",
         path: routes::guild_automation_triggers,
+    },
+    Tab {
+        label: "Automations",
+        path: routes::guild_automation_flows,
     },
 ];
 
@@ -921,6 +1627,19 @@ pub fn routes(app: &App) -> Router<App> {
         .route(
             routes::GUILD_AUTOMATION_TRIGGERS_TEST,
             guarded(app, post(test_triggers)),
+        )
+        .route(routes::GUILD_AUTOMATION_FLOWS, guarded(app, get(flow_list)))
+        .route(
+            routes::GUILD_AUTOMATION_FLOWS_EDIT,
+            guarded(app, post(edit_flow)),
+        )
+        .route(
+            routes::GUILD_AUTOMATION_FLOWS_TOGGLE,
+            guarded(app, post(toggle_flow)),
+        )
+        .route(
+            routes::GUILD_AUTOMATION_FLOWS_DELETE,
+            guarded(app, post(delete_flow)),
         )
 }
 

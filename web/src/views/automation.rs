@@ -3,6 +3,7 @@
 //! triggers (the list, the add form and the live tester's fragment).
 
 use chrono::TimeZone as _;
+use guildhall_core::automation::flows::{Flow, FlowEvent, FlowRun, Step};
 use guildhall_core::automation::settings::{CooldownScope, MAX_COOLDOWN_SECS, MatchKind};
 use guildhall_core::automation::template::VARIABLES;
 use guildhall_core::automation::{Preview, ScheduledMessage, Trigger};
@@ -16,6 +17,11 @@ use super::layout::page;
 use super::pickers::{Pickers, emoji_input};
 use crate::app::{CurrentUser, GuildAccess};
 use crate::routes;
+
+/// A name for a query string.
+fn encode(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
 
 /// The cron cheat-sheet under the cron field: an expression and what it means.
 pub const CRON_EXAMPLES: &[(&str, &str)] = &[
@@ -387,6 +393,8 @@ pub struct TriggerForm {
     pub remove_role: String,
     /// Reaction emoji.
     pub react: String,
+    /// The name of the trigger being edited (empty: a new one).
+    pub editing: String,
 }
 
 /// The tester's answer, as shown.
@@ -545,6 +553,9 @@ fn trigger_table(guild: &GuildAccess, csrf: &str, list: &TriggersPage<'_>) -> Ma
                                 }
                             }
                             " "
+                            a.button.secondary href=(format!("{}?edit={}#new-trigger", routes::guild_automation_triggers(guild.id), encode(&trigger.name)))
+                                title=(format!("Edit the trigger “{}”", trigger.name)) { "Edit" }
+                            " "
                             form.inline method="post" action=(delete) {
                                 (csrf_field(csrf))
                                 input type="hidden" name="name" value=(trigger.name);
@@ -601,11 +612,22 @@ fn trigger_form(guild: GuildId, csrf: &str, list: &TriggersPage<'_>) -> Markup {
         form #new-trigger .automation-form method="post" action=(routes::guild_automation_triggers_new(guild)) {
             (csrf_field(csrf))
             (pickers.emoji_list())
-            h2 { "Add a trigger" }
+            @if form.editing.is_empty() {
+                h2 { "Add a trigger" }
+            } @else {
+                h2 { "Edit the trigger “" (form.editing) "”" }
+                input type="hidden" name="editing" value=(form.editing);
+            }
             (problems.above("trigger-errors"))
-            (field("name", "trigger-name", "Name", html! {
-                input #trigger-name type="text" name="name" maxlength="50" required value=(form.name) placeholder="greeting";
-            }, help("Unique in this server; 1 to 50 characters.")))
+            @if form.editing.is_empty() {
+                (field("name", "trigger-name", "Name", html! {
+                    input #trigger-name type="text" name="name" maxlength="50" required value=(form.name) placeholder="greeting";
+                }, help("Unique in this server; 1 to 50 characters.")))
+            } @else {
+                (field("name", "trigger-name", "Name", html! {
+                    input #trigger-name type="text" name="name" readonly value=(form.editing);
+                }, help("To rename a trigger, add it under the new name and delete this one.")))
+            }
             (field("kind", "trigger-kind", "Match", html! {
                 select #trigger-kind name="kind" {
                     @for option in MatchKind::ALL {
@@ -667,7 +689,13 @@ fn trigger_form(guild: GuildId, csrf: &str, list: &TriggersPage<'_>) -> Markup {
                 (field("react", "trigger-react", "React with", emoji_input("react", &form.react, "React with"),
                     help("One emoji; blank for none.")))
             }
-            button type="submit" { "Add trigger" }
+            @if form.editing.is_empty() {
+                button type="submit" { "Add trigger" }
+            } @else {
+                button type="submit" { "Save trigger" }
+                " "
+                a.button.secondary href=(routes::guild_automation_triggers(guild)) { "Cancel" }
+            }
         }
     }
 }
@@ -750,6 +778,606 @@ pub fn triggers(user: &CurrentUser, guild: &GuildAccess, list: &TriggersPage<'_>
             (trigger_table(guild, &user.csrf, list))
             (tester(guild.id, &user.csrf, list))
             (trigger_form(guild.id, &user.csrf, list))
+        },
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Automations (flows)
+// ---------------------------------------------------------------------------------------------
+
+/// The kinds of step the editor offers: the form's value and its label.
+pub const STEP_KINDS: &[(&str, &str)] = &[
+    ("send", "Post in a channel"),
+    ("dm", "DM the member"),
+    ("add_role", "Give a role"),
+    ("remove_role", "Take a role"),
+    ("wait", "Wait"),
+    ("check", "Check the member"),
+];
+
+/// The events the editor offers: the form's value and its label.
+pub const FLOW_EVENTS: &[(&str, &str)] = &[
+    ("member_joined", "A member joins"),
+    ("role_added", "A member gets a role"),
+    ("trigger_fired", "A trigger fires"),
+    ("schedule_posted", "A scheduled message posts"),
+];
+
+/// One step of the editor, as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StepForm {
+    /// One of [`STEP_KINDS`].
+    pub kind: String,
+    /// The channel of a post.
+    pub channel: String,
+    /// The text of a post or DM.
+    pub text: String,
+    /// The role to give or take.
+    pub role: String,
+    /// A wait, as typed (`10m`, `2h`, `1d`).
+    pub wait: String,
+    /// A check's roles of which the member must have one.
+    pub has_any: Vec<String>,
+    /// A check's roles the member must not have.
+    pub lacks_all: Vec<String>,
+}
+
+/// The automation editor, as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowForm {
+    /// The name.
+    pub name: String,
+    /// The name of the automation being edited (empty: a new one).
+    pub editing: String,
+    /// Whether it is switched on (kept when edited).
+    pub enabled: bool,
+    /// One of [`FLOW_EVENTS`].
+    pub when: String,
+    /// The role of `role_added`.
+    pub when_role: String,
+    /// The trigger of `trigger_fired`.
+    pub when_trigger: String,
+    /// The scheduled message of `schedule_posted`.
+    pub when_schedule: String,
+    /// The member must have one of these at the start.
+    pub roles_any: Vec<String>,
+    /// The member must have none of these at the start.
+    pub roles_none: Vec<String>,
+    /// The steps, in order.
+    pub steps: Vec<StepForm>,
+}
+
+impl Default for FlowForm {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            editing: String::new(),
+            enabled: true,
+            when: "member_joined".to_owned(),
+            when_role: String::new(),
+            when_trigger: String::new(),
+            when_schedule: String::new(),
+            roles_any: Vec::new(),
+            roles_none: Vec::new(),
+            steps: vec![StepForm {
+                kind: "send".to_owned(),
+                ..StepForm::default()
+            }],
+        }
+    }
+}
+
+/// One automation as the list shows it.
+#[derive(Debug)]
+pub struct FlowRow<'a> {
+    /// The stored automation.
+    pub flow: &'a Flow,
+    /// Its runs going now.
+    pub active: usize,
+}
+
+/// The editor: the form as typed, why it was refused, and what its selects offer.
+#[derive(Debug)]
+pub struct FlowEditor<'a> {
+    /// The form.
+    pub form: &'a FlowForm,
+    /// Why the last save was refused.
+    pub errors: &'a [String],
+    /// The guild's pickers.
+    pub pickers: &'a Pickers,
+    /// The guild's triggers' names.
+    pub triggers: &'a [String],
+    /// The guild's scheduled messages: number and name.
+    pub schedules: &'a [(i64, String)],
+    /// Whether the guild's tier has multi-stage automations.
+    pub multi_allowed: bool,
+}
+
+/// Everything the automations page shows.
+#[derive(Debug)]
+pub struct FlowsPage<'a> {
+    /// The guild's automations.
+    pub flows: &'a [FlowRow<'a>],
+    /// The latest runs, newest first.
+    pub runs: &'a [FlowRun],
+    /// The editor.
+    pub editor: &'a FlowEditor<'a>,
+    /// Whether `features.automation` is on.
+    pub enabled: bool,
+    /// A message after an action.
+    pub flash: Option<&'a Flash>,
+    /// The server's time zone, for the runs' times.
+    pub zone: &'a str,
+}
+
+/// A wait as the editor writes it: `90s`, `10m`, `2h`, `1d`.
+pub fn wait_text(seconds: u64) -> String {
+    match seconds {
+        0 => "0s".to_owned(),
+        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s % 3_600 == 0 => format!("{}h", s / 3_600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+fn spoken_wait(seconds: u64) -> String {
+    humantime::format_duration(std::time::Duration::from_secs(seconds)).to_string()
+}
+
+/// `text` with Discord's mentions (`<@&id>`, `<#id>`, `<@id>`) by name where the guild knows
+/// them.
+pub fn unmentioned(names: &Names, text: &str) -> String {
+    let mut plain = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('<') {
+        plain.push_str(&rest[..start]);
+        let tail = &rest[start + 1..];
+        let body = tail
+            .strip_prefix("@&")
+            .or_else(|| tail.strip_prefix("@!"))
+            .or_else(|| tail.strip_prefix('@'))
+            .or_else(|| tail.strip_prefix('#'));
+        let digits = body.map(|body| {
+            body.char_indices()
+                .find(|(_, c)| !c.is_ascii_digit())
+                .map_or(body.len(), |(index, _)| index)
+        });
+        match (body, digits) {
+            (Some(body), Some(end)) if end > 0 && body[end..].starts_with('>') => {
+                plain.push_str(&body[..end]);
+                rest = &body[end + 1..];
+            }
+            _ => {
+                plain.push('<');
+                rest = tail;
+            }
+        }
+    }
+    plain.push_str(rest);
+    names.humanize(&plain)
+}
+
+fn schedule_name(schedules: &[(i64, String)], id: i64) -> String {
+    schedules
+        .iter()
+        .find(|(number, _)| *number == id)
+        .map_or_else(|| format!("#{id}"), |(_, name)| format!("“{name}”"))
+}
+
+/// What starts an automation, in words with names.
+pub fn event_words(event: &FlowEvent, names: &Names, schedules: &[(i64, String)]) -> Markup {
+    html! {
+        @match event {
+            FlowEvent::MemberJoined => "a member joins",
+            FlowEvent::RoleAdded { role } => { "a member gets " (names.role(*role)) },
+            FlowEvent::TriggerFired { trigger } => { "the trigger “" (trigger) "” fires" },
+            FlowEvent::SchedulePosted { schedule } => {
+                "the scheduled message " (schedule_name(schedules, *schedule)) " posts"
+            },
+        }
+    }
+}
+
+/// One step in words with names.
+pub fn step_words(step: &Step, names: &Names) -> Markup {
+    html! {
+        @match step {
+            Step::Send { channel, text } => { "post in " (names.channel(*channel)) ": " q { (excerpt(text, 60)) } },
+            Step::Dm { text } => { "DM the member: " q { (excerpt(text, 60)) } },
+            Step::AddRole { role } => { "give " (names.role(*role)) },
+            Step::RemoveRole { role } => { "take " (names.role(*role)) },
+            Step::Wait { seconds } => { "wait " (spoken_wait(*seconds)) },
+            Step::Check { has_any, lacks_all } => {
+                "stop unless the member is still here"
+                @if !has_any.is_empty() { ", has one of " (names.roles(has_any, "")) }
+                @if !lacks_all.is_empty() { ", has none of " (names.roles(lacks_all, "")) }
+            },
+        }
+    }
+}
+
+fn flow_state(flow: &Flow, multi_allowed: bool) -> Markup {
+    html! {
+        @if !flow.enabled {
+            span.state.off { "off" }
+        } @else if flow.is_multi_stage() && !multi_allowed {
+            span.state.paused title="Automations of more than one step need Guildhall Premium" { "paused: needs premium" }
+        } @else {
+            span.state.on { "on" }
+        }
+    }
+}
+
+fn flow_table(guild: &GuildAccess, csrf: &str, list: &FlowsPage<'_>) -> Markup {
+    let names = &guild.names;
+    let toggle = routes::guild_automation_flows_toggle(guild.id);
+    let delete = routes::guild_automation_flows_delete(guild.id);
+    let schedules = list.editor.schedules;
+    html! {
+        @if list.flows.is_empty() {
+            p.muted #no-flows { "No automation yet." }
+        } @else {
+            div.scroll { table #flows .stack {
+                thead { tr {
+                    th { "Name" } th { "When" } th { "Steps" } th { "Going now" } th { "State" } th {}
+                } }
+                tbody { @for row in list.flows {
+                    @let flow = row.flow;
+                    tr {
+                        td { strong { (flow.name) } }
+                        td data-label="When" {
+                            (event_words(&flow.when, names, schedules))
+                            @if !flow.roles_any.is_empty() {
+                                br; small { "only members with one of " (names.roles(&flow.roles_any, "")) }
+                            }
+                            @if !flow.roles_none.is_empty() {
+                                br; small { "not members with " (names.roles(&flow.roles_none, "")) }
+                            }
+                        }
+                        td data-label="Steps" {
+                            ol.flow-steps { @for step in &flow.steps { li { (step_words(step, names)) } } }
+                        }
+                        td data-label="Going now" { (row.active) }
+                        td data-label="State" { (flow_state(flow, list.editor.multi_allowed)) }
+                        td.actions {
+                            a.button.secondary href=(format!("{}?edit={}#flow-editor", routes::guild_automation_flows(guild.id), encode(&flow.name)))
+                                title=(format!("Edit the automation “{}”", flow.name)) { "Edit" }
+                            " "
+                            form.inline method="post" action=(toggle) {
+                                (csrf_field(csrf))
+                                input type="hidden" name="name" value=(flow.name);
+                                @if flow.enabled {
+                                    input type="hidden" name="enabled" value="off";
+                                    button.secondary type="submit" { "Disable" }
+                                } @else {
+                                    input type="hidden" name="enabled" value="on";
+                                    button.secondary type="submit" { "Enable" }
+                                }
+                            }
+                            " "
+                            form.inline method="post" action=(delete) {
+                                (csrf_field(csrf))
+                                input type="hidden" name="name" value=(flow.name);
+                                button.secondary type="submit" title=(format!("Delete the automation “{}”; its runs going now finish", flow.name)) { "Delete" }
+                            }
+                        }
+                    }
+                } }
+            } }
+        }
+    }
+}
+
+fn run_state(state: &str) -> Markup {
+    let class = match state {
+        "running" | "waiting" | "done" => "on",
+        "failed" => "paused",
+        _ => "off",
+    };
+    html! { span class=(format!("state {class}")) { (state) } }
+}
+
+/// A time of a run's history: the hour to the second, with the day when it is not the day
+/// the run started (the whole time in UTC on hover).
+fn log_time(at: UnixMillis, started: UnixMillis, zone: &str) -> Markup {
+    let day = |at: UnixMillis| {
+        local(at, zone)
+            .rsplit_once(' ')
+            .map(|(day, _)| day.to_owned())
+    };
+    let clock = chrono::Utc
+        .timestamp_millis_opt(at.0)
+        .single()
+        .map(|utc| match zone.parse::<chrono_tz::Tz>() {
+            Ok(tz) => utc.with_timezone(&tz).format("%H:%M:%S").to_string(),
+            Err(_) => utc.format("%H:%M:%S").to_string(),
+        })
+        .unwrap_or_else(|| when(at));
+    let other_day = day(at) != day(started);
+    html! {
+        time.log-time datetime=(at.to_rfc3339()) title=(format!("{} UTC", when(at))) {
+            @if other_day { @if let Some(day) = day(at) { span.nowrap { (day) } " " } }
+            (clock)
+        }
+    }
+}
+
+fn run_list(guild: &GuildAccess, runs: &[FlowRun], zone: &str) -> Markup {
+    let names = &guild.names;
+    html! {
+        h2 #runs { "Latest runs" }
+        @if runs.is_empty() {
+            p.muted #no-runs { "No automation has run yet." }
+        } @else {
+            p.muted { "The latest 50, newest first; times in " (zone) ". Open one for its history." }
+            div.runs {
+                @for (index, run) in runs.iter().enumerate() {
+                    @let total = run.flow.steps.len();
+                    @let going = matches!(run.state.as_str(), "running" | "waiting");
+                    @let at = if going { (run.step + 1).min(total) } else { run.step.min(total) };
+                    @let member = run.user.and_then(|user| names.member_name(user))
+                        .unwrap_or_else(|| if run.user_name.is_empty() { "no member".to_owned() } else { run.user_name.clone() });
+                    details.run id=(format!("run-{}", run.id)) open[index == 0] {
+                        summary {
+                            strong { (run.flow.name) } " · " (member) " · " (run_state(&run.state))
+                            span.run-when {
+                                span title=(if going { "the step it is at" } else { "the steps it ran" }) { "step " (at) "/" (total) }
+                                " · started " (time_in(run.started_at, zone))
+                                @if let (Some(next), "waiting") = (run.next_at, run.state.as_str()) {
+                                    " · next at " (time_in(next, zone))
+                                }
+                                @if let Some(finished) = run.finished_at {
+                                    " · ended " (time_in(finished, zone))
+                                }
+                            }
+                        }
+                        ul.run-log {
+                            @for entry in &run.log {
+                                li {
+                                    (log_time(entry.at, run.started_at, zone))
+                                    " "
+                                    @if entry.step > 0 { span.muted { "step " (entry.step) ": " } }
+                                    (unmentioned(names, &entry.what))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Which words of a refusal name which field of the editor (most specific first).
+const FLOW_FIELDS: &[(&str, &[&str])] = &[
+    ("steps", &["step", "no steps"]),
+    (
+        "when",
+        &["trigger", "scheduled message", "the event", "starts it"],
+    ),
+    ("roles", &["require roles", "roles at the start", ".roles"]),
+    ("name", &["name"]),
+];
+
+fn op_button(url: &str, op: &str, label: &str, title: &str) -> Markup {
+    html! {
+        button.secondary type="submit" name="op" value=(op) title=(title)
+            hx-post=(url) hx-target="#flow-editor" hx-swap="outerHTML" { (label) }
+    }
+}
+
+fn step_fields(pickers: &Pickers, index: usize, step: &StepForm) -> Markup {
+    let id = |what: &str| format!("step-{index}-{what}");
+    let name = |what: &str| format!("step_{what}_{index}");
+    html! {
+        @match step.kind.as_str() {
+            "send" => {
+                div.field {
+                    label for=(id("channel")) { "Channel" }
+                    (pickers.channel(&name("channel"), &id("channel"), ChannelFilter::Messages, &step.channel, None))
+                }
+                div.field {
+                    label for=(id("text")) { "Message" }
+                    textarea id=(id("text")) name=(name("text")) rows="2" maxlength="2000" { (step.text) }
+                }
+            },
+            "dm" => {
+                div.field {
+                    label for=(id("text")) { "Message" }
+                    textarea id=(id("text")) name=(name("text")) rows="2" maxlength="2000" { (step.text) }
+                }
+            },
+            "add_role" | "remove_role" => {
+                div.field {
+                    label for=(id("role")) { "Role" }
+                    (pickers.role(&name("role"), &id("role"), &step.role, None, true))
+                }
+            },
+            "wait" => {
+                div.field {
+                    label for=(id("wait")) { "How long" }
+                    input id=(id("wait")) type="text" name=(name("wait")) value=(step.wait) placeholder="10m" size="8" autocomplete="off";
+                    small.help { "Such as 90s, 10m, 2h, 1d or 1h 30m; at most 30 days." }
+                }
+            },
+            _ => {
+                div.pair { div.field {
+                    label for=(id("has_any")) { "Go on only if the member has one of" }
+                    (pickers.roles(&name("has_any"), &id("has_any"), &step.has_any, false))
+                    small.help { "None picked: no such requirement." }
+                }
+                div.field {
+                    label for=(id("lacks_all")) { "…and none of" }
+                    (pickers.roles(&name("lacks_all"), &id("lacks_all"), &step.lacks_all, false))
+                } }
+                small.help { "The run stops here unless the member is still in the server and passes this." }
+            },
+        }
+    }
+}
+
+/// The automation editor (the fragment its step operations swap in): name, event, conditions
+/// and the ordered steps, each with its kind and fields and its up, down and remove buttons.
+pub fn flow_editor(guild: GuildId, csrf: &str, editor: &FlowEditor<'_>) -> Markup {
+    let form = editor.form;
+    let url = routes::guild_automation_flows_edit(guild);
+    let problems = Problems::placed(editor.errors, FLOW_FIELDS);
+    let pickers = editor.pickers;
+    let count = form.steps.len();
+    let member_event = form.when != "schedule_posted";
+    html! {
+        div #flow-editor {
+            form #flow-form .automation-form method="post" action=(format!("{url}#flow-editor")) {
+                // Enter in a field saves (the first submit button is the form's default).
+                button.default-submit type="submit" name="op" value="save" tabindex="-1" aria-hidden="true" { "Save" }
+                (csrf_field(csrf))
+                input type="hidden" name="enabled" value=(if form.enabled { "on" } else { "off" });
+                @if form.editing.is_empty() {
+                    h2 { "New automation" }
+                } @else {
+                    h2 { "Edit the automation “" (form.editing) "”" }
+                    input type="hidden" name="editing" value=(form.editing);
+                }
+                (problems.above("flow-errors"))
+                div.field {
+                    label for="flow-name" { "Name" }
+                    @if form.editing.is_empty() {
+                        input #flow-name type="text" name="name" maxlength="50" value=(form.name) placeholder="welcome";
+                        small.help { "Unique in this server; 1 to 50 characters." }
+                    } @else {
+                        input #flow-name type="text" name="name" readonly value=(form.editing);
+                        small.help { "To rename an automation, save it under the new name and delete this one." }
+                    }
+                    (problems.at("name"))
+                }
+                fieldset #flow-when {
+                    legend { "Start" }
+                    div.field {
+                        label for="flow-event" { "When" }
+                        select #flow-event name="when" hx-post=(url) hx-trigger="change" hx-target="#flow-editor" hx-swap="outerHTML" {
+                            @for (value, label) in FLOW_EVENTS {
+                                option value=(value) selected[form.when == *value] { (label) }
+                            }
+                        }
+                        noscript { (op_button(&url, "refresh", "Show its fields", "Show the fields of the event picked")) }
+                    }
+                    @match form.when.as_str() {
+                        "role_added" => div.field {
+                            label for="flow-when-role" { "The role" }
+                            (pickers.role("when_role", "flow-when-role", &form.when_role, None, false))
+                        },
+                        "trigger_fired" => div.field {
+                            label for="flow-when-trigger" { "The trigger" }
+                            select #flow-when-trigger name="when_trigger" {
+                                @if editor.triggers.is_empty() && form.when_trigger.is_empty() {
+                                    option value="" selected disabled { "This server has no trigger yet" }
+                                } @else if form.when_trigger.is_empty() {
+                                    option value="" selected disabled { "Pick a trigger…" }
+                                }
+                                @for name in editor.triggers {
+                                    option value=(name) selected[name.eq_ignore_ascii_case(&form.when_trigger)] { (name) }
+                                }
+                                @if !form.when_trigger.is_empty() && !editor.triggers.iter().any(|name| name.eq_ignore_ascii_case(&form.when_trigger)) {
+                                    option value=(form.when_trigger) selected { (form.when_trigger) " (no such trigger now)" }
+                                }
+                            }
+                        },
+                        "schedule_posted" => div.field {
+                            label for="flow-when-schedule" { "The scheduled message" }
+                            select #flow-when-schedule name="when_schedule" {
+                                @if form.when_schedule.is_empty() {
+                                    option value="" selected disabled {
+                                        (if editor.schedules.is_empty() { "This server has no scheduled message yet" } else { "Pick a scheduled message…" })
+                                    }
+                                }
+                                @for (id, name) in editor.schedules {
+                                    option value=(id) selected[id.to_string() == form.when_schedule] { (name) }
+                                }
+                            }
+                            small.help { "A scheduled message has no member: its steps can post, wait, and nothing else." }
+                        },
+                        _ => {},
+                    }
+                    (problems.at("when"))
+                }
+                @if member_event {
+                    fieldset #flow-conditions {
+                        legend { "Only for members" }
+                        div.pair { div.field {
+                            label for="flow-roles-any" { "With one of these roles" }
+                            (pickers.roles("roles_any", "flow-roles-any", &form.roles_any, false))
+                            small.help { "None picked: anyone." }
+                        }
+                        div.field {
+                            label for="flow-roles-none" { "With none of these roles" }
+                            (pickers.roles("roles_none", "flow-roles-none", &form.roles_none, false))
+                        } }
+                        (problems.at("roles"))
+                    }
+                }
+                fieldset #flow-steps {
+                    legend { "Steps, in order" }
+                    @if count > 1 && !editor.multi_allowed {
+                        p.warning { "An automation of more than one step needs Guildhall Premium; this server is on the free tier." }
+                    }
+                    ol.steps {
+                        @for (index, step) in form.steps.iter().enumerate() {
+                            li.step id=(format!("step-{index}")) {
+                                div.step-head {
+                                    label for=(format!("step-{index}-kind")) { "Step " (index + 1) }
+                                    select id=(format!("step-{index}-kind")) name=(format!("step_kind_{index}"))
+                                        hx-post=(url) hx-trigger="change" hx-target="#flow-editor" hx-swap="outerHTML" {
+                                        @for (value, label) in STEP_KINDS {
+                                            option value=(value) selected[step.kind == *value] { (label) }
+                                        }
+                                    }
+                                    noscript { (op_button(&url, "refresh", "Show its fields", "Show the fields of the kind picked")) }
+                                    span.step-ops {
+                                        @if index > 0 { (op_button(&url, &format!("up:{index}"), "↑ Up", &format!("Move step {} up", index + 1))) " " }
+                                        @if index + 1 < count { (op_button(&url, &format!("down:{index}"), "↓ Down", &format!("Move step {} down", index + 1))) " " }
+                                        (op_button(&url, &format!("remove:{index}"), "Remove", &format!("Remove step {}", index + 1)))
+                                    }
+                                }
+                                (step_fields(pickers, index, step))
+                            }
+                        }
+                    }
+                    @if count == 0 { p.muted { "No step yet: add one." } }
+                    div.add-step.inline-fields {
+                        select name="add_kind" aria-label="Kind of the new step" {
+                            @for (value, label) in STEP_KINDS { option value=(value) { (label) } }
+                        }
+                        (op_button(&url, "add_step", "Add a step", "Add a step at the end"))
+                    }
+                    small.help { "Messages take the trigger variables: {user}, {user.name}, {server}, {channel}, {membercount}." }
+                    (problems.at("steps"))
+                }
+                button type="submit" name="op" value="save" { (if form.editing.is_empty() { "Save automation" } else { "Save changes" }) }
+                @if !form.editing.is_empty() {
+                    " " a.button.secondary href=(routes::guild_automation_flows(guild)) { "Cancel" }
+                }
+            }
+        }
+    }
+}
+
+/// The automations page: the list, the latest runs and the editor.
+pub fn flows(user: &CurrentUser, guild: &GuildAccess, list: &FlowsPage<'_>) -> Markup {
+    page(
+        &format!("{} · automations", guild.name),
+        Some(user),
+        html! {
+            h1 { (guild.name) }
+            (guild_tabs(guild, "Automations"))
+            (flash_line(list.flash))
+            (switched_off(list.enabled))
+            h2 { "Automations" }
+            p.muted { "When something happens, and the member passes the conditions, the bot runs the steps in order. More than one step needs Guildhall Premium." }
+            (flow_table(guild, &user.csrf, list))
+            (run_list(guild, list.runs, list.zone))
+            (flow_editor(guild.id, &user.csrf, list.editor))
         },
     )
 }

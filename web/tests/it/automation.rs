@@ -617,3 +617,533 @@ async fn an_unknown_variable_is_refused_with_the_list_and_a_regex_meets_the_prem
     let settings = harness.state.core.config.get(small::GUILD).await.unwrap();
     assert!(settings.automation.triggers.is_empty(), "nothing written");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Automations (flows), trigger edits and the bot's place among the roles
+// ---------------------------------------------------------------------------------------------
+
+const ABOVE_THE_BOT: &str = "I cannot give @Admin: it is above my highest role (@Guildhall); move my role above it in Server Settings → Roles.";
+
+fn flows_path(guild: GuildId) -> String {
+    format!("/guilds/{guild}/automation/flows")
+}
+
+/// The small guild's roles (the bot's below Admin) and its #general in the bot's guild model.
+fn cache_guild(harness: &Harness) {
+    crate::roles::cache_small_guild(harness);
+    harness.state.core.guild_cache.put_channel(
+        small::GUILD,
+        small::GENERAL,
+        "general".into(),
+        guildhall_core::references::ChannelKind::Text,
+        None,
+        0,
+        false,
+    );
+}
+
+async fn grant_premium(harness: &Harness) {
+    harness
+        .state
+        .core
+        .premium
+        .grant(
+            small::GUILD,
+            guildhall_core::premium::Tier::Premium,
+            None,
+            "operator:test",
+            "test",
+        )
+        .await
+        .unwrap();
+}
+
+async fn flows_of(harness: &Harness, guild: GuildId) -> Vec<guildhall_core::automation::Flow> {
+    harness
+        .state
+        .core
+        .config
+        .get(guild)
+        .await
+        .unwrap()
+        .automation
+        .flows
+        .clone()
+}
+
+async fn edit(browser: &mut Browser, fields: &[(&str, &str)], csrf: bool) -> reqwest::Response {
+    let token = browser.csrf.clone();
+    browser
+        .post_form(
+            &format!("{}/edit", flows_path(small::GUILD)),
+            fields,
+            csrf.then_some(token.as_str()),
+        )
+        .await
+}
+
+/// A three-step welcome: post in #general, wait ten minutes, give @Moderator.
+fn welcome(member_role: &str, general: &str, given: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("op", "save".into()),
+        ("name", "welcome".into()),
+        ("when", "role_added".into()),
+        ("when_role", member_role.into()),
+        ("step_kind_0", "send".into()),
+        ("step_channel_0", general.into()),
+        ("step_text_0", "Welcome {user}!".into()),
+        ("step_kind_1", "wait".into()),
+        ("step_wait_1", "10m".into()),
+        ("step_kind_2", "add_role".into()),
+        ("step_role_2", given.into()),
+    ]
+}
+
+fn borrowed<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'a str, &'a str)> {
+    fields
+        .iter()
+        .map(|(key, value)| (*key, value.as_str()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_multi_stage_automation_saved_in_a_premium_guild_is_listed_with_names() {
+    let harness = Harness::start().await;
+    cache_guild(&harness);
+    grant_premium(&harness).await;
+    let mut owner = harness.login(small::OWNER).await;
+    let page = text(owner.get(&flows_path(small::GUILD)).await).await;
+    assert!(
+        page.contains(r#"aria-current="page">Automations"#) && page.contains("New automation"),
+        "{page}"
+    );
+    assert!(page.contains("No automation has run yet"), "{page}");
+
+    let fields = welcome(
+        &small::MEMBER_ROLE.to_string(),
+        &small::GENERAL.to_string(),
+        &small::MOD_ROLE.to_string(),
+    );
+    let saved = edit(&mut owner, &borrowed(&fields), true).await;
+    assert_eq!(
+        saved.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        text(saved).await
+    );
+    let flows = flows_of(&harness, small::GUILD).await;
+    assert_eq!(flows.len(), 1);
+    assert_eq!(flows[0].steps.len(), 3);
+    assert_eq!(
+        flows[0].steps[1],
+        guildhall_core::automation::Step::Wait { seconds: 600 }
+    );
+
+    let list = text(
+        owner
+            .get(&format!("{}?done=saved", flows_path(small::GUILD)))
+            .await,
+    )
+    .await;
+    assert!(list.contains("Automation saved."), "{list}");
+    assert!(list.contains("welcome"), "{list}");
+    assert!(
+        list.contains(">@Member<"),
+        "the event's role by name: {list}"
+    );
+    assert!(list.contains(">#general<"), "the channel by name: {list}");
+    assert!(list.contains("wait 10m"), "{list}");
+    assert!(
+        list.contains(">@Moderator<"),
+        "the role given by name: {list}"
+    );
+    assert!(
+        list.contains(r#"<span class="state on">on</span>"#),
+        "{list}"
+    );
+    assert!(!list.contains("&lt;@&amp;"), "no raw mentions: {list}");
+
+    // Edit: the editor is filled; saving replaces it.
+    let editor = text(
+        owner
+            .get(&format!("{}?edit=welcome", flows_path(small::GUILD)))
+            .await,
+    )
+    .await;
+    assert!(editor.contains("Edit the automation “welcome”"), "{editor}");
+    assert!(editor.contains(r#"value="10m""#), "{editor}");
+    let mut changed = fields.clone();
+    changed.push(("editing", "welcome".into()));
+    changed[8] = ("step_wait_1", "1h".into());
+    let saved = edit(&mut owner, &borrowed(&changed), true).await;
+    assert_eq!(
+        saved.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        text(saved).await
+    );
+    let flows = flows_of(&harness, small::GUILD).await;
+    assert_eq!(flows.len(), 1, "replaced, not added");
+    assert_eq!(
+        flows[0].steps[1],
+        guildhall_core::automation::Step::Wait { seconds: 3600 }
+    );
+
+    // Disable, then delete.
+    let csrf = owner.csrf.clone();
+    let off = owner
+        .post_form(
+            &format!("{}/toggle", flows_path(small::GUILD)),
+            &[("name", "welcome"), ("enabled", "off")],
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(off.status(), StatusCode::SEE_OTHER);
+    assert!(!flows_of(&harness, small::GUILD).await[0].enabled);
+    let list = text(owner.get(&flows_path(small::GUILD)).await).await;
+    assert!(list.contains(">Enable<"), "{list}");
+    let gone = owner
+        .post_form(
+            &format!("{}/delete", flows_path(small::GUILD)),
+            &[("name", "welcome")],
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(gone.status(), StatusCode::SEE_OTHER);
+    assert!(flows_of(&harness, small::GUILD).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_multi_stage_automation_in_a_free_guild_meets_the_wall_and_csrf_is_required() {
+    let harness = Harness::start().await;
+    cache_guild(&harness);
+    let mut owner = harness.login(small::OWNER).await;
+    let fields = welcome(
+        &small::MEMBER_ROLE.to_string(),
+        &small::GENERAL.to_string(),
+        &small::MOD_ROLE.to_string(),
+    );
+    let wall = edit(&mut owner, &borrowed(&fields), true).await;
+    assert_eq!(wall.status(), StatusCode::PAYMENT_REQUIRED);
+    let wall = text(wall).await;
+    assert!(
+        wall.contains("Multi-stage automations need Guildhall Premium"),
+        "{wall}"
+    );
+    assert!(
+        flows_of(&harness, small::GUILD).await.is_empty(),
+        "nothing written"
+    );
+
+    // The editor says so before saving.
+    let fields_two: Vec<(&str, &str)> = borrowed(&fields)
+        .into_iter()
+        .map(|(key, value)| {
+            if key == "op" {
+                (key, "refresh")
+            } else {
+                (key, value)
+            }
+        })
+        .collect();
+    let shown = text(edit(&mut owner, &fields_two, true).await).await;
+    assert!(
+        shown.contains("more than one step needs Guildhall Premium"),
+        "{shown}"
+    );
+
+    // Without the CSRF token: refused, nothing written.
+    let one_step = &fields[..7];
+    let refused = edit(&mut owner, &borrowed(one_step), false).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(flows_of(&harness, small::GUILD).await.is_empty());
+    // One step is free.
+    let saved = edit(&mut owner, &borrowed(one_step), true).await;
+    assert_eq!(
+        saved.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        text(saved).await
+    );
+    assert_eq!(flows_of(&harness, small::GUILD).await.len(), 1);
+
+    // A member without Manage Server cannot.
+    let mut member = harness.login(small::MEMBER_A).await;
+    assert_eq!(
+        member.get(&flows_path(small::GUILD)).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let csrf = member.csrf.clone();
+    let response = member
+        .post_form(
+            &format!("{}/delete", flows_path(small::GUILD)),
+            &[("name", "welcome")],
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(flows_of(&harness, small::GUILD).await.len(), 1);
+}
+
+/// The texts of the editor's message fields, in order.
+fn step_texts(fragment: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = fragment;
+    while let Some(start) = rest.find("<textarea") {
+        let after = &rest[start..];
+        let open = after.find('>').unwrap() + 1;
+        let close = after.find("</textarea>").unwrap();
+        found.push(after[open..close].to_owned());
+        rest = &after[close..];
+    }
+    found
+}
+
+#[tokio::test]
+async fn the_editor_adds_moves_and_removes_steps_in_order() {
+    let harness = Harness::start().await;
+    cache_guild(&harness);
+    let mut owner = harness.login(small::OWNER).await;
+    let csrf = owner.csrf.clone();
+    let path = format!("{}/edit", flows_path(small::GUILD));
+    let base = [
+        ("name", "order"),
+        ("step_kind_0", "dm"),
+        ("step_text_0", "first"),
+        ("step_kind_1", "dm"),
+        ("step_text_1", "second"),
+    ];
+    let with = |op: &'static str| {
+        let mut fields = base.to_vec();
+        fields.push(("op", op));
+        fields.push(("add_kind", "dm"));
+        fields
+    };
+
+    let added = owner.post_htmx(&path, &with("add_step"), Some(&csrf)).await;
+    assert_eq!(added.status(), StatusCode::OK);
+    let added = text(added).await;
+    assert!(added.starts_with(r#"<div id="flow-editor">"#), "{added}");
+    assert_eq!(step_texts(&added), ["first", "second", ""]);
+    assert!(
+        added.contains(r#"value="order""#),
+        "keeps the name: {added}"
+    );
+
+    let up = text(owner.post_htmx(&path, &with("up:1"), Some(&csrf)).await).await;
+    assert_eq!(step_texts(&up), ["second", "first"]);
+    let down = text(owner.post_htmx(&path, &with("down:0"), Some(&csrf)).await).await;
+    assert_eq!(step_texts(&down), ["second", "first"]);
+    let removed = text(owner.post_htmx(&path, &with("remove:0"), Some(&csrf)).await).await;
+    assert_eq!(step_texts(&removed), ["second"]);
+    assert!(!removed.contains("remove:1"), "{removed}");
+
+    // Without script: the whole page with the editor.
+    let plain = owner.post_form(&path, &with("down:0"), Some(&csrf)).await;
+    assert_eq!(plain.status(), StatusCode::OK);
+    let plain = text(plain).await;
+    assert!(plain.contains("Latest runs"), "{plain}");
+    assert_eq!(step_texts(&plain), ["second", "first"]);
+    assert!(
+        flows_of(&harness, small::GUILD).await.is_empty(),
+        "nothing saved"
+    );
+
+    // A bad wait is refused naming the step, keeping what was typed.
+    let refused = owner
+        .post_form(
+            &path,
+            &[
+                ("op", "save"),
+                ("name", "slow"),
+                ("step_kind_0", "wait"),
+                ("step_wait_0", "soon"),
+            ],
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused = text(refused).await;
+    assert!(
+        refused.contains("step 1: a wait is a duration"),
+        "{refused}"
+    );
+    assert!(refused.contains(r#"value="soon""#), "{refused}");
+}
+
+#[tokio::test]
+async fn another_guilds_role_and_a_role_above_the_bot_are_refused() {
+    let harness = Harness::start().await;
+    cache_guild(&harness);
+    let mut owner = harness.login(small::OWNER).await;
+    let theirs = small::OTHER_GUILDHALL_ROLE.to_string();
+    let general = small::GENERAL.to_string();
+    let crossed = edit(
+        &mut owner,
+        &[
+            ("op", "save"),
+            ("name", "crossed"),
+            ("when", "role_added"),
+            ("when_role", &theirs),
+            ("step_kind_0", "dm"),
+            ("step_text_0", "hi"),
+        ],
+        true,
+    )
+    .await;
+    assert_eq!(crossed.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let crossed = text(crossed).await;
+    assert!(
+        crossed.contains("the event&#39;s role") || crossed.contains("the event's role"),
+        "{crossed}"
+    );
+    assert!(flows_of(&harness, small::GUILD).await.is_empty());
+
+    let admin = small::ADMIN_ROLE.to_string();
+    let above = edit(
+        &mut owner,
+        &[
+            ("op", "save"),
+            ("name", "promote"),
+            ("step_kind_0", "add_role"),
+            ("step_role_0", &admin),
+        ],
+        true,
+    )
+    .await;
+    assert_eq!(above.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let above = text(above).await;
+    assert!(above.contains(ABOVE_THE_BOT), "{above}");
+    assert!(above.contains("step 1: "), "{above}");
+    assert!(flows_of(&harness, small::GUILD).await.is_empty());
+    let _ = general;
+
+    // A trigger's role to give, too.
+    let csrf = owner.csrf.clone();
+    let trigger = owner
+        .post_form(
+            &format!("{}/new", triggers_path(small::GUILD)),
+            &[
+                ("name", "promote"),
+                ("pattern", "promote me"),
+                ("add_role", &admin),
+            ],
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(trigger.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let trigger = text(trigger).await;
+    assert!(trigger.contains(ABOVE_THE_BOT), "{trigger}");
+    assert!(trigger.contains(r#"value="promote me""#), "{trigger}");
+    let settings = harness.state.core.config.get(small::GUILD).await.unwrap();
+    assert!(settings.automation.triggers.is_empty());
+}
+
+#[tokio::test]
+async fn a_trigger_is_edited_from_its_edit_link() {
+    let harness = Harness::start().await;
+    let mut owner = harness.login(small::OWNER).await;
+    let csrf = owner.csrf.clone();
+    let path = format!("{}/new", triggers_path(small::GUILD));
+    let added = owner
+        .post_form(
+            &path,
+            &[("name", "greet"), ("pattern", "hello"), ("response", "Hi!")],
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    let list = text(owner.get(&triggers_path(small::GUILD)).await).await;
+    assert!(list.contains("?edit=greet"), "{list}");
+    let form = text(
+        owner
+            .get(&format!("{}?edit=greet", triggers_path(small::GUILD)))
+            .await,
+    )
+    .await;
+    assert!(form.contains("Edit the trigger “greet”"), "{form}");
+    assert!(form.contains(r#"value="hello""#), "{form}");
+    let saved = owner
+        .post_form(
+            &path,
+            &[
+                ("editing", "greet"),
+                ("name", "greet"),
+                ("pattern", "hey"),
+                ("response", "Hey!"),
+            ],
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(
+        saved.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        text(saved).await
+    );
+    let settings = harness.state.core.config.get(small::GUILD).await.unwrap();
+    assert_eq!(settings.automation.triggers.len(), 1);
+    assert_eq!(settings.automation.triggers[0].pattern, "hey");
+    let missing = owner
+        .get(&format!("{}?edit=nope", triggers_path(small::GUILD)))
+        .await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_run_history_shows_a_run_with_its_history_by_name() {
+    use guildhall_core::automation::{Flow, FlowEvent, FlowStart, Step};
+    let harness = Harness::start().await;
+    cache_guild(&harness);
+    let flow = Flow {
+        name: "greeter".into(),
+        when: FlowEvent::RoleAdded {
+            role: small::MEMBER_ROLE,
+        },
+        steps: vec![Step::Send {
+            channel: small::GENERAL,
+            text: "Welcome!".into(),
+        }],
+        ..Flow::default()
+    };
+    let automation = &harness.state.core.automation;
+    automation
+        .save_flow(small::GUILD, flow.clone(), false, "test")
+        .await
+        .unwrap();
+    let roles = [small::MEMBER_ROLE];
+    let started = automation
+        .start_flows(
+            &[flow],
+            &FlowStart {
+                guild: small::GUILD,
+                event: FlowEvent::RoleAdded {
+                    role: small::MEMBER_ROLE,
+                },
+                member: Some((small::MEMBER_A, &roles)),
+                user_name: "ava",
+                channel: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(started.len(), 1);
+
+    let mut owner = harness.login(small::OWNER).await;
+    let page = text(owner.get(&flows_path(small::GUILD)).await).await;
+    let run = page
+        .find(&format!(r#"id="run-{}""#, started[0]))
+        .expect("the run is listed");
+    let run = &page[run..];
+    let run = &run[..run.find("</details>").unwrap()];
+    assert!(run.contains("greeter"), "{run}");
+    assert!(run.contains(">step 1/1<"), "{run}");
+    assert!(run.contains("running"), "{run}");
+    assert!(
+        run.contains("started: a member gets role @Member"),
+        "the history with names: {run}"
+    );
+    assert!(!run.contains(&small::MEMBER_ROLE.to_string()), "{run}");
+    // The list counts it as going.
+    assert!(page.contains(r#"data-label="Going now">1<"#), "{page}");
+}

@@ -66,7 +66,7 @@ fn member(user: UserId, roles: &[RoleId]) -> MemberInfo {
     }
 }
 
-fn cache_small_guild(harness: &Harness) {
+pub(crate) fn cache_small_guild(harness: &Harness) {
     let info = guild_info(small::GUILD);
     let name = |role: RoleId| match role {
         role if role == small::ADMIN_ROLE => "Admin",
