@@ -1025,6 +1025,7 @@ pub fn read_flow_form(fields: &[(String, String)]) -> FlowForm {
         when_role: field(fields, "when_role"),
         when_trigger: field(fields, "when_trigger"),
         when_schedule: field(fields, "when_schedule"),
+        when_level: field(fields, "when_level"),
         roles_any: list_field(fields, "roles_any"),
         roles_none: list_field(fields, "roles_none"),
         steps,
@@ -1059,6 +1060,10 @@ pub fn flow_form_of(flow: &Flow) -> FlowForm {
         FlowEvent::SchedulePosted { schedule } => {
             form.when = "schedule_posted".to_owned();
             form.when_schedule = schedule.to_string();
+        }
+        FlowEvent::LevelReached { level } => {
+            form.when = "level_reached".to_owned();
+            form.when_level = level.to_string();
         }
     }
     for step in &flow.steps {
@@ -1142,6 +1147,16 @@ fn form_flow(form: &FlowForm) -> Result<Flow, Vec<String>> {
                 trigger: form.when_trigger.clone(),
             }
         }
+        "level_reached" => match form.when_level.trim().parse::<u32>() {
+            Ok(level) => FlowEvent::LevelReached { level },
+            Err(_) => {
+                errors.push(format!(
+                    "the level `{}` is not a number; write a level from 1 to 1000",
+                    form.when_level.trim()
+                ));
+                FlowEvent::MemberJoined
+            }
+        },
         "schedule_posted" => match form.when_schedule.parse::<i64>() {
             Ok(schedule) => FlowEvent::SchedulePosted { schedule },
             Err(_) => {

@@ -800,6 +800,7 @@ pub const STEP_KINDS: &[(&str, &str)] = &[
 pub const FLOW_EVENTS: &[(&str, &str)] = &[
     ("member_joined", "A member joins"),
     ("role_added", "A member gets a role"),
+    ("level_reached", "A member reaches a level"),
     ("trigger_fired", "A trigger fires"),
     ("schedule_posted", "A scheduled message posts"),
 ];
@@ -840,6 +841,8 @@ pub struct FlowForm {
     pub when_trigger: String,
     /// The scheduled message of `schedule_posted`.
     pub when_schedule: String,
+    /// The level of `level_reached`.
+    pub when_level: String,
     /// The member must have one of these at the start.
     pub roles_any: Vec<String>,
     /// The member must have none of these at the start.
@@ -858,6 +861,7 @@ impl Default for FlowForm {
             when_role: String::new(),
             when_trigger: String::new(),
             when_schedule: String::new(),
+            when_level: String::new(),
             roles_any: Vec::new(),
             roles_none: Vec::new(),
             steps: vec![StepForm {
@@ -972,6 +976,7 @@ pub fn event_words(event: &FlowEvent, names: &Names, schedules: &[(i64, String)]
         @match event {
             FlowEvent::MemberJoined => "a member joins",
             FlowEvent::RoleAdded { role } => { "a member gets " (names.role(*role)) },
+            FlowEvent::LevelReached { level } => { "a member reaches level " (level) },
             FlowEvent::TriggerFired { trigger } => { "the trigger “" (trigger) "” fires" },
             FlowEvent::SchedulePosted { schedule } => {
                 "the scheduled message " (schedule_name(schedules, *schedule)) " posts"
@@ -1283,6 +1288,10 @@ pub fn flow_editor(guild: GuildId, csrf: &str, editor: &FlowEditor<'_>) -> Marku
                                     option value=(form.when_trigger) selected { (form.when_trigger) " (no such trigger now)" }
                                 }
                             }
+                        },
+                        "level_reached" => div.field {
+                            label for="flow-when-level" { "The level" }
+                            input #flow-when-level type="number" name="when_level" min="1" max="1000" value=(form.when_level);
                         },
                         "schedule_posted" => div.field {
                             label for="flow-when-schedule" { "The scheduled message" }
