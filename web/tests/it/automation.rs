@@ -1140,7 +1140,7 @@ async fn the_run_history_shows_a_run_with_its_history_by_name() {
     assert!(run.contains(">step 1/1<"), "{run}");
     assert!(run.contains("running"), "{run}");
     assert!(
-        run.contains("started: a member gets role @Member"),
+        run.contains("started: a member gets @Member"),
         "the history with names: {run}"
     );
     assert!(!run.contains(&small::MEMBER_ROLE.to_string()), "{run}");
