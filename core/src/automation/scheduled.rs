@@ -414,22 +414,49 @@ impl AutomationService {
                 .await;
             return Err(error);
         }
-        audit::record(
-            &self.db,
-            now,
+        self.audit_definition(
+            new.guild,
+            id,
             actor,
             "automation.schedule.create",
-            Some(new.guild),
+            new.channel,
+            &schedule,
+            timezone.as_deref(),
+            name,
+        )
+        .await?;
+        self.scheduled(new.guild, id).await
+    }
+
+    /// Audits a schedule made or changed, with what it now is.
+    #[allow(clippy::too_many_arguments)] // The entry's fields, each named.
+    async fn audit_definition(
+        &self,
+        guild: GuildId,
+        id: i64,
+        actor: &str,
+        action: &str,
+        channel: ChannelId,
+        schedule: &Schedule,
+        timezone: Option<&str>,
+        name: &str,
+    ) -> Result<(), AutomationError> {
+        audit::record(
+            &self.db,
+            self.clock.now(),
+            actor,
+            action,
+            Some(guild),
             Some(&format!("schedule:{id}")),
             &serde_json::json!({
                 "name": name,
-                "channel": new.channel.to_string(),
+                "channel": channel.to_string(),
                 "cron": schedule.expression(),
                 "timezone": timezone,
             }),
         )
         .await?;
-        self.scheduled(new.guild, id).await
+        Ok(())
     }
 
     /// Checks a schedule's name, texts, time zone and expression.
@@ -511,19 +538,15 @@ impl AutomationService {
         if let Some(next) = next {
             self.plan(edit.guild, id, generation, next).await?;
         }
-        audit::record(
-            &self.db,
-            self.clock.now(),
+        self.audit_definition(
+            edit.guild,
+            id,
             actor,
             "automation.schedule.edit",
-            Some(edit.guild),
-            Some(&format!("schedule:{id}")),
-            &serde_json::json!({
-                "name": name,
-                "channel": edit.channel.to_string(),
-                "cron": schedule.expression(),
-                "timezone": timezone,
-            }),
+            edit.channel,
+            &schedule,
+            timezone.as_deref(),
+            &name,
         )
         .await?;
         self.scheduled(edit.guild, id).await

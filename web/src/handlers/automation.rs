@@ -781,6 +781,17 @@ async fn after_trigger_action(
     }
 }
 
+/// A switch's form value: `on` or `off`.
+fn on_or_off(value: &str) -> Result<bool, PageError> {
+    match value {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        other => Err(PageError::BadRequest(format!(
+            "`enabled` is `on` or `off`, got `{other}`"
+        ))),
+    }
+}
+
 /// `POST /guilds/{guild}/automation/triggers/toggle`: switches the trigger `name` on or off
 /// (switching a regex trigger on needs premium).
 ///
@@ -792,15 +803,7 @@ pub async fn toggle_trigger(
     Guild { user, access, .. }: Guild<Write>,
     axum::Form(form): axum::Form<TriggerAction>,
 ) -> Result<Response, PageError> {
-    let enabled = match form.enabled.as_str() {
-        "on" => true,
-        "off" => false,
-        other => {
-            return Err(PageError::BadRequest(format!(
-                "`enabled` is `on` or `off`, got `{other}`"
-            )));
-        }
-    };
+    let enabled = on_or_off(&form.enabled)?;
     let outcome = service(&app)
         .set_trigger_enabled(access.id, &form.name, enabled, &user.actor())
         .await
@@ -1528,15 +1531,7 @@ pub async fn toggle_flow(
     Guild { user, access, .. }: Guild<Write>,
     axum::Form(form): axum::Form<TriggerAction>,
 ) -> Result<Response, PageError> {
-    let enabled = match form.enabled.as_str() {
-        "on" => true,
-        "off" => false,
-        other => {
-            return Err(PageError::BadRequest(format!(
-                "`enabled` is `on` or `off`, got `{other}`"
-            )));
-        }
-    };
+    let enabled = on_or_off(&form.enabled)?;
     let settings = app.guild_settings(access.id).await?;
     let Some(flow) = settings
         .automation
