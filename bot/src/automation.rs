@@ -20,11 +20,10 @@ use guildhall_core::coordination::{Cooldown, Key};
 use guildhall_core::events::{GuildEvent, GuildMessage};
 use guildhall_core::guild_config::GuildSettings;
 use guildhall_core::ids::{GuildId, UserId};
-use guildhall_core::permissions::Permissions;
 use guildhall_core::premium::Perk;
 use serenity::all as discord;
 
-use crate::commands::targets::in_guild;
+use crate::commands::targets::{in_guild, require_manage_guild};
 use crate::convert;
 use crate::features::Passage;
 use crate::{BotData, BotError, Context};
@@ -285,37 +284,6 @@ fn invoker(ctx: Context<'_>) -> Result<UserId, BotError> {
     Ok(convert::user(ctx.author().id))
 }
 
-/// `/schedule` and `/trigger` need Manage Server (Discord hides them from others; this is
-/// checked again here, as Discord lets server admins change who sees a command).
-fn require_manager(ctx: Context<'_>, guild: GuildId) -> Result<(), BotError> {
-    let poise::Context::Application(app) = ctx else {
-        return Err(BotError::User("Use this as a slash command.".into()));
-    };
-    let data = ctx.data();
-    let member = app
-        .interaction
-        .member
-        .as_deref()
-        .map(convert::member_info)
-        .ok_or_else(|| BotError::Internal("interaction without member".into()))?;
-    let info = data
-        .cache
-        .guild_info(guild)
-        .ok_or_else(|| BotError::Internal(format!("guild {guild} not received yet")))?;
-    if info
-        .base_permissions(&member, data.clock.now())
-        .contains(Permissions::MANAGE_GUILD)
-    {
-        return Ok(());
-    }
-    Err(BotError::Refused(
-        guildhall_core::guards::Refusal::InvokerMissing {
-            missing: Permissions::MANAGE_GUILD,
-        },
-        None,
-    ))
-}
-
 fn actor(ctx: Context<'_>) -> String {
     format!("user:{}", ctx.author().id)
 }
@@ -462,7 +430,7 @@ async fn schedule_add(
     timezone: Option<String>,
 ) -> Result<(), BotError> {
     let guild = in_guild(ctx)?;
-    require_manager(ctx, guild)?;
+    require_manage_guild(ctx, guild, "this")?;
     if convert::guild(channel.guild_id) != guild {
         return Err(BotError::User(
             "That channel is not in this server; pick one of this server's channels.".into(),
@@ -506,7 +474,7 @@ async fn schedule_add(
 #[poise::command(slash_command, guild_only, rename = "list")]
 async fn schedule_list(ctx: Context<'_>) -> Result<(), BotError> {
     let guild = in_guild(ctx)?;
-    require_manager(ctx, guild)?;
+    require_manage_guild(ctx, guild, "this")?;
     let data = ctx.data();
     let all = data.automation.schedules(guild).await?;
     if all.is_empty() {
@@ -552,7 +520,7 @@ async fn schedule_pause(
     #[description = "Its number (see /schedule list)"] number: i64,
 ) -> Result<(), BotError> {
     let guild = in_guild(ctx)?;
-    require_manager(ctx, guild)?;
+    require_manage_guild(ctx, guild, "this")?;
     let paused = ctx
         .data()
         .automation
@@ -575,7 +543,7 @@ async fn schedule_resume(
     #[description = "Its number (see /schedule list)"] number: i64,
 ) -> Result<(), BotError> {
     let guild = in_guild(ctx)?;
-    require_manager(ctx, guild)?;
+    require_manage_guild(ctx, guild, "this")?;
     let resumed = ctx
         .data()
         .automation
@@ -600,7 +568,7 @@ async fn schedule_run(
     #[description = "Its number (see /schedule list)"] number: i64,
 ) -> Result<(), BotError> {
     let guild = in_guild(ctx)?;
-    require_manager(ctx, guild)?;
+    require_manage_guild(ctx, guild, "this")?;
     ctx.data()
         .automation
         .run_schedule_now(guild, number, &actor(ctx))
@@ -619,7 +587,7 @@ async fn schedule_delete(
     #[description = "Its number (see /schedule list)"] number: i64,
 ) -> Result<(), BotError> {
     let guild = in_guild(ctx)?;
-    require_manager(ctx, guild)?;
+    require_manage_guild(ctx, guild, "this")?;
     let deleted = ctx
         .data()
         .automation
@@ -696,7 +664,7 @@ async fn trigger_add(
     #[description = "Only in this channel"] channel: Option<discord::GuildChannel>,
 ) -> Result<(), BotError> {
     let guild = in_guild(ctx)?;
-    require_manager(ctx, guild)?;
+    require_manage_guild(ctx, guild, "this")?;
     let cooldown_secs = match cooldown {
         Some(text) => u32::try_from(crate::moderation::duration(&text, "cooldown")?.as_secs())
             .unwrap_or(u32::MAX),
@@ -748,7 +716,7 @@ async fn trigger_remove(
     #[description = "Its name"] name: String,
 ) -> Result<(), BotError> {
     let guild = in_guild(ctx)?;
-    require_manager(ctx, guild)?;
+    require_manage_guild(ctx, guild, "this")?;
     let removed = ctx
         .data()
         .automation
@@ -761,7 +729,7 @@ async fn trigger_remove(
 #[poise::command(slash_command, guild_only, rename = "list")]
 async fn trigger_list(ctx: Context<'_>) -> Result<(), BotError> {
     let guild = in_guild(ctx)?;
-    require_manager(ctx, guild)?;
+    require_manage_guild(ctx, guild, "this")?;
     let data = ctx.data();
     let settings = data.automation.settings(guild).await?;
     if settings.triggers.is_empty() {
@@ -795,7 +763,7 @@ async fn trigger_test(
     #[description = "A sample message"] message: String,
 ) -> Result<(), BotError> {
     let guild = in_guild(ctx)?;
-    require_manager(ctx, guild)?;
+    require_manage_guild(ctx, guild, "this")?;
     let data = ctx.data();
     let settings = data.automation.settings(guild).await?;
     let server = data.cache.guild_name(guild).unwrap_or_default();

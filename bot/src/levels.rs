@@ -16,7 +16,6 @@ use guildhall_core::levels::{
     LevelError, LevelUp, MessageFacts, ResetScope, level_up_effects, reward_effects,
 };
 use guildhall_core::permissions::MemberInfo;
-use guildhall_core::permissions::Permissions;
 use serenity::all as discord;
 use tokio::sync::mpsc;
 
@@ -522,32 +521,7 @@ enum Change {
 /// not apply (an admin may set anyone's XP, their own too); the reward roles it brings are
 /// automation, like a level-up's.
 fn require_manage_guild(ctx: Context<'_>, guild: GuildId) -> Result<(), BotError> {
-    let poise::Context::Application(app) = ctx else {
-        return Err(BotError::User("Use /xp as a slash command.".into()));
-    };
-    let data = ctx.data();
-    let invoker = app
-        .interaction
-        .member
-        .as_deref()
-        .map(convert::member_info)
-        .ok_or_else(|| BotError::Internal("interaction without member".into()))?;
-    let info = data
-        .cache
-        .guild_info(guild)
-        .ok_or_else(|| BotError::Internal(format!("guild {guild} not received yet")))?;
-    if info
-        .base_permissions(&invoker, data.clock.now())
-        .contains(Permissions::MANAGE_GUILD)
-    {
-        return Ok(());
-    }
-    Err(BotError::Refused(
-        guildhall_core::guards::Refusal::InvokerMissing {
-            missing: Permissions::MANAGE_GUILD,
-        },
-        None,
-    ))
+    crate::commands::targets::require_manage_guild(ctx, guild, "/xp")
 }
 
 /// The target's roles: from the interaction's resolved member, else the guild model; `None`

@@ -25,6 +25,41 @@ pub struct Parties {
     pub bot: MemberInfo,
 }
 
+/// Commands that change a server's setup need Manage Server: Discord hides them from others
+/// (`default_member_permissions`), and this checks again, since a server's admins can change
+/// who sees a command. `what` names the command in the answer to a prefix invocation.
+///
+/// # Errors
+/// [`BotError::Refused`] without Manage Server; [`BotError::User`] outside a slash command.
+pub fn require_manage_guild(ctx: Context<'_>, guild: GuildId, what: &str) -> Result<(), BotError> {
+    let poise::Context::Application(app) = ctx else {
+        return Err(BotError::User(format!("Use {what} as a slash command.")));
+    };
+    let data = ctx.data();
+    let invoker = app
+        .interaction
+        .member
+        .as_deref()
+        .map(crate::convert::member_info)
+        .ok_or_else(|| BotError::Internal("interaction without member".into()))?;
+    let info = data
+        .cache
+        .guild_info(guild)
+        .ok_or_else(|| BotError::Internal(format!("guild {guild} not received yet")))?;
+    if info
+        .base_permissions(&invoker, data.clock.now())
+        .contains(guildhall_core::permissions::Permissions::MANAGE_GUILD)
+    {
+        return Ok(());
+    }
+    Err(BotError::Refused(
+        guildhall_core::guards::Refusal::InvokerMissing {
+            missing: guildhall_core::permissions::Permissions::MANAGE_GUILD,
+        },
+        None,
+    ))
+}
+
 /// The guild a command runs in.
 ///
 /// # Errors

@@ -193,11 +193,11 @@ impl CompiledTriggers {
     /// caller fires the first whose cooldown is free.
     pub fn candidates<'s>(
         &'s self,
-        input: &TriggerInput<'_>,
+        input: &'s TriggerInput<'s>,
     ) -> impl Iterator<Item = (usize, &'s Trigger)> + 's {
         let channel = input.channel;
         let parent = input.parent;
-        let roles = input.roles.to_vec();
+        let roles = input.roles;
         self.matches(input.content)
             .into_iter()
             .map(|index| (index, &self.triggers[index]))
