@@ -137,3 +137,50 @@ pub fn cache_channel(
         facts.nsfw,
     );
 }
+
+/// A role as the logs compare it.
+pub fn role_shape(role: &discord::Role) -> guildhall_core::events::RoleShape {
+    guildhall_core::events::RoleShape {
+        id: self::role(role.id),
+        name: role.name.clone(),
+        colour: role.colour.0,
+        permissions: Permissions(role.permissions.bits()),
+        position: i32::from(role.position),
+        hoist: role.hoist,
+        mentionable: role.mentionable,
+        managed: role.managed,
+    }
+}
+
+/// A channel as the logs compare it.
+pub fn channel_shape(channel: &discord::GuildChannel) -> guildhall_core::events::ChannelShape {
+    use guildhall_core::permissions::{Overwrite, OverwriteTarget};
+    guildhall_core::events::ChannelShape {
+        id: self::channel(channel.id),
+        name: channel.name.clone(),
+        kind: ChannelKind::from_discord(u64::from(u8::from(channel.kind))),
+        parent: channel.parent_id.map(self::channel),
+        topic: channel.topic.clone().filter(|topic| !topic.is_empty()),
+        nsfw: channel.nsfw,
+        slowmode_secs: u32::from(channel.rate_limit_per_user.unwrap_or(0)),
+        position: i32::from(channel.position),
+        overwrites: channel
+            .permission_overwrites
+            .iter()
+            .filter_map(|overwrite| {
+                let target = match overwrite.kind {
+                    discord::PermissionOverwriteType::Member(id) => {
+                        OverwriteTarget::Member(user(id))
+                    }
+                    discord::PermissionOverwriteType::Role(id) => OverwriteTarget::Role(role(id)),
+                    _ => return None,
+                };
+                Some(Overwrite {
+                    target,
+                    allow: Permissions(overwrite.allow.bits()),
+                    deny: Permissions(overwrite.deny.bits()),
+                })
+            })
+            .collect(),
+    }
+}

@@ -170,7 +170,7 @@ pub async fn handle(
                 return Ok(());
             };
             // Off in most guilds; a push into memory where it is on (written in the background).
-            if settings.recent_messages.stores(message.channel) {
+            if stores_content(&settings, message.channel) {
                 data.recent_messages.record(guild, recent_message(&message));
             }
             // Then automod, levels and ticket transcripts, each where it is on.
@@ -180,10 +180,10 @@ pub async fn handle(
             let Some(guild) = update.guild_id.map(convert::guild) else {
                 return Ok(());
             };
+            // Features first: the message log reads the text before this edit from the store.
+            to_features(data, event, Before::default(), None).await;
             if let (Some(content), Some(settings)) = (&update.content, data.config.cached(guild))
-                && settings
-                    .recent_messages
-                    .stores(convert::channel(update.channel_id))
+                && stores_content(&settings, convert::channel(update.channel_id))
             {
                 let edited_at = update
                     .edited_timestamp
@@ -195,9 +195,8 @@ pub async fn handle(
                     edited_at,
                 );
             }
-            to_features(data, event, Before::default(), None).await;
         }
-        FullEvent::MessageDelete { .. } => {
+        FullEvent::MessageDelete { .. } | FullEvent::MessageDeleteBulk { .. } => {
             to_features(data, event, Before::default(), None).await;
         }
         FullEvent::InteractionCreate {
@@ -229,10 +228,8 @@ pub async fn handle(
         // Without serenity's cache `new` is always `None`: the event itself is the member.
         FullEvent::GuildMemberUpdate { event: update, .. } => {
             let guild = convert::guild(update.guild_id);
-            let roles_before = data
-                .cache
-                .member(guild, convert::user(update.user.id))
-                .map(|member| member.roles);
+            let known = data.cache.member(guild, convert::user(update.user.id));
+            let name_before = data.cache.member_name(guild, convert::user(update.user.id));
             data.cache
                 .put_member(guild, convert::member_update_info(update));
             let name = update
@@ -250,7 +247,9 @@ pub async fn handle(
                 event,
                 Before {
                     was_pending,
-                    roles: roles_before,
+                    timed_out_until: known.as_ref().and_then(|member| member.timed_out_until),
+                    roles: known.map(|member| member.roles),
+                    name: name_before,
                 },
                 None,
             )
@@ -276,9 +275,22 @@ pub async fn handle(
             tracing::debug!(%guild, members = chunk.members.len(), chunk = chunk.chunk_index, of = chunk.chunk_count, "member chunk");
         }
         FullEvent::GuildMemberRemoval { guild_id, user, .. } => {
+            let roles = data
+                .cache
+                .member(convert::guild(*guild_id), convert::user(user.id))
+                .map(|member| member.roles);
             data.cache
                 .remove_member(convert::guild(*guild_id), convert::user(user.id));
-            to_features(data, event, Before::default(), None).await;
+            to_features(
+                data,
+                event,
+                Before {
+                    roles,
+                    ..Before::default()
+                },
+                None,
+            )
+            .await;
         }
         FullEvent::VoiceStateUpdate { .. }
         | FullEvent::ThreadCreate { .. }
@@ -293,6 +305,7 @@ pub async fn handle(
             data.cache.put_role(guild, role, name);
             data.cache
                 .put_role_style(guild, convert::role(new.id), convert::role_style(new));
+            to_features(data, event, Before::default(), None).await;
         }
         FullEvent::GuildEmojisUpdate {
             guild_id,
@@ -318,12 +331,14 @@ pub async fn handle(
         }
         FullEvent::ChannelCreate { channel } | FullEvent::ChannelUpdate { new: channel, .. } => {
             convert::cache_channel(&data.cache, channel);
+            to_features(data, event, Before::default(), None).await;
         }
         FullEvent::ChannelDelete { channel, .. } => {
             data.cache.remove_channel(
                 convert::guild(channel.guild_id),
                 convert::channel(channel.id),
             );
+            to_features(data, event, Before::default(), None).await;
         }
         FullEvent::GuildRoleDelete {
             guild_id,
@@ -332,6 +347,7 @@ pub async fn handle(
         } => {
             data.cache
                 .remove_role(convert::guild(*guild_id), convert::role(*removed_role_id));
+            to_features(data, event, Before::default(), None).await;
         }
         _ => {}
     }
@@ -435,6 +451,16 @@ async fn settled(
     }
 }
 
+/// Whether a message in `channel` is kept in the recent-message store: the store is on there,
+/// or the message log is (it shows edited and deleted messages' text).
+fn stores_content(
+    settings: &guildhall_core::guild_config::GuildSettings,
+    channel: guildhall_core::ids::ChannelId,
+) -> bool {
+    settings.recent_messages.stores(channel)
+        || guildhall_core::logging::keeps_content(settings, channel)
+}
+
 /// A message as the recent-message store keeps it.
 fn recent_message(message: &GuildMessage<'_>) -> guildhall_core::recent_messages::RecentMessage {
     let count = |length: usize| u32::try_from(length).unwrap_or(u32::MAX);
@@ -451,5 +477,10 @@ fn recent_message(message: &GuildMessage<'_>) -> guildhall_core::recent_messages
         mentions_everyone: message.mentions_everyone,
         created_at: message.created_at,
         edited_at: message.edited_at,
+        attachment_names: message
+            .attachments
+            .iter()
+            .map(|file| file.name.clone())
+            .collect(),
     }
 }

@@ -88,6 +88,7 @@ pub const BOT_FEATURES: &[BotFeature] = &[
     crate::roles::FEATURE,
     crate::giveaways::FEATURE,
     crate::automation::FEATURE,
+    crate::logging::FEATURE,
 ];
 
 /// The feature called `name`.

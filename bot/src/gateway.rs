@@ -5,7 +5,9 @@
 //! files, voice states) is kept beside it in [`Described`], so the message path copies no text.
 
 use guildhall_core::clock::UnixMillis;
-use guildhall_core::events::{GuildEvent, GuildMessage, MessageEdit};
+use guildhall_core::events::{
+    ChannelShape, GuildEvent, GuildMessage, MemberBefore, MessageEdit, RoleShape,
+};
 use guildhall_core::ids::{ChannelId, MessageId, RoleId, UserId};
 use guildhall_core::levels::VoiceState;
 use guildhall_core::permissions::MemberInfo;
@@ -27,6 +29,11 @@ pub struct Described<'a> {
     member: Option<MemberInfo>,
     passed_screening: bool,
     gained: Vec<RoleId>,
+    role_shapes: Vec<RoleShape>,
+    channel_shapes: Vec<ChannelShape>,
+    member_before: MemberBefore,
+    member_name: String,
+    purged: Vec<MessageId>,
     now: UnixMillis,
 }
 
@@ -35,13 +42,17 @@ pub struct Described<'a> {
 pub struct Before {
     /// The member was pending screening (GUILD_MEMBER_UPDATE).
     pub was_pending: Option<bool>,
-    /// The member's roles before the update, when the guild model knew them
-    /// (GUILD_MEMBER_UPDATE).
+    /// The member's roles before the update (GUILD_MEMBER_UPDATE) or the removal
+    /// (GUILD_MEMBER_REMOVE), when the guild model knew them.
     pub roles: Option<Vec<RoleId>>,
+    /// The member's timeout before the update, when the guild model knew the member.
+    pub timed_out_until: Option<UnixMillis>,
+    /// The member's name in the server before the update, when known.
+    pub name: Option<String>,
 }
 
-/// Describes `event` for the features, or `None` for events no feature sees (READY, roles and
-/// channels, which only the guild model keeps). `bot` is the bot's own user (a voice state
+/// Describes `event` for the features, or `None` for events no feature sees (READY, emojis,
+/// which only the guild model keeps). `bot` is the bot's own user (a voice state
 /// without a member is the bot's own when it is), `now` the time an edit without a time is
 /// dated.
 pub fn describe<'a>(
@@ -60,6 +71,11 @@ pub fn describe<'a>(
         member: None,
         passed_screening: false,
         gained: Vec::new(),
+        role_shapes: Vec::new(),
+        channel_shapes: Vec::new(),
+        member_before: MemberBefore::default(),
+        member_name: String::new(),
+        purged: Vec::new(),
         now,
     };
     match event {
@@ -85,8 +101,33 @@ pub fn describe<'a>(
                 .filter(|member| member.pending)
                 .map(|member| convert::user(member.user.id))
                 .collect();
+            described.role_shapes = guild.roles.values().map(convert::role_shape).collect();
+            described.channel_shapes = guild
+                .channels
+                .values()
+                .map(convert::channel_shape)
+                .collect();
         }
         FullEvent::GuildDelete { .. } | FullEvent::MessageDelete { .. } => {}
+        FullEvent::MessageDeleteBulk {
+            guild_id,
+            multiple_deleted_messages_ids,
+            ..
+        } => {
+            guild_id.as_ref()?;
+            described.purged = multiple_deleted_messages_ids
+                .iter()
+                .map(|id| MessageId::new(id.get()))
+                .collect();
+        }
+        FullEvent::GuildRoleCreate { new } | FullEvent::GuildRoleUpdate { new, .. } => {
+            described.role_shapes = vec![convert::role_shape(new)];
+        }
+        FullEvent::GuildRoleDelete { .. } => {}
+        FullEvent::ChannelCreate { channel } | FullEvent::ChannelUpdate { new: channel, .. } => {
+            described.channel_shapes = vec![convert::channel_shape(channel)];
+        }
+        FullEvent::ChannelDelete { .. } => {}
         FullEvent::Message { new_message } => {
             new_message.guild_id?;
             described.roles = new_message.member.as_ref().map(|member| {
@@ -107,6 +148,16 @@ pub fn describe<'a>(
         }
         FullEvent::GuildMemberUpdate { event, .. } => {
             described.member = Some(convert::member_update_info(event));
+            described.member_name = event
+                .nick
+                .clone()
+                .or_else(|| event.user.global_name.clone())
+                .unwrap_or_else(|| event.user.name.clone());
+            described.member_before = MemberBefore {
+                roles: before.roles.clone(),
+                name: before.name.clone(),
+                timed_out_until: before.timed_out_until,
+            };
             described.passed_screening = before.was_pending == Some(true) && !event.pending;
             if let (Some(old), Some(member)) = (&before.roles, &described.member) {
                 described.gained = member
@@ -117,7 +168,9 @@ pub fn describe<'a>(
                     .collect();
             }
         }
-        FullEvent::GuildMemberRemoval { .. } => {}
+        FullEvent::GuildMemberRemoval { .. } => {
+            described.roles = before.roles;
+        }
         FullEvent::VoiceStateUpdate { new, .. } => {
             new.guild_id?;
             let is_bot = new
@@ -153,6 +206,8 @@ impl Described<'_> {
                 voice: &self.voice,
                 threads: &self.threads,
                 pending: &self.pending,
+                roles: &self.role_shapes,
+                channels: &self.channel_shapes,
             },
             FullEvent::GuildDelete { incomplete, .. } => GuildEvent::Gone {
                 guild: convert::guild(incomplete.id),
@@ -181,6 +236,8 @@ impl Described<'_> {
                 channel: convert::channel(event.channel_id),
                 id: MessageId::new(event.id.get()),
                 content: event.content.as_deref(),
+                author: event.author.as_ref().map(|author| convert::user(author.id)),
+                author_is_bot: event.author.as_ref().is_some_and(|author| author.bot),
                 attachments: self.attachments.as_deref(),
                 edited_at: event.edited_timestamp.map_or(self.now, convert::time),
             }),
@@ -196,6 +253,7 @@ impl Described<'_> {
             FullEvent::GuildMemberAddition { new_member } => GuildEvent::MemberJoined {
                 guild: convert::guild(new_member.guild_id),
                 member: self.member.as_ref()?,
+                name: &new_member.user.name,
                 is_bot: new_member.user.bot,
                 pending: new_member.pending,
             },
@@ -204,10 +262,52 @@ impl Described<'_> {
                 member: self.member.as_ref()?,
                 passed_screening: self.passed_screening,
                 gained_roles: &self.gained,
+                name: &self.member_name,
+                is_bot: event.user.bot,
+                before: &self.member_before,
             },
             FullEvent::GuildMemberRemoval { guild_id, user, .. } => GuildEvent::MemberLeft {
                 guild: convert::guild(*guild_id),
                 user: convert::user(user.id),
+                name: &user.name,
+                is_bot: user.bot,
+                roles: self.roles.as_deref(),
+            },
+            FullEvent::MessageDeleteBulk {
+                guild_id,
+                channel_id,
+                ..
+            } => GuildEvent::MessagesPurged {
+                guild: convert::guild((*guild_id)?),
+                channel: convert::channel(*channel_id),
+                ids: &self.purged,
+            },
+            FullEvent::GuildRoleCreate { new } | FullEvent::GuildRoleUpdate { new, .. } => {
+                GuildEvent::RoleChanged {
+                    guild: convert::guild(new.guild_id),
+                    role: convert::role(new.id),
+                    after: self.role_shapes.first(),
+                }
+            }
+            FullEvent::GuildRoleDelete {
+                guild_id,
+                removed_role_id,
+                ..
+            } => GuildEvent::RoleChanged {
+                guild: convert::guild(*guild_id),
+                role: convert::role(*removed_role_id),
+                after: None,
+            },
+            FullEvent::ChannelCreate { channel }
+            | FullEvent::ChannelUpdate { new: channel, .. } => GuildEvent::ChannelChanged {
+                guild: convert::guild(channel.guild_id),
+                channel: convert::channel(channel.id),
+                after: self.channel_shapes.first(),
+            },
+            FullEvent::ChannelDelete { channel, .. } => GuildEvent::ChannelChanged {
+                guild: convert::guild(channel.guild_id),
+                channel: convert::channel(channel.id),
+                after: None,
             },
             FullEvent::VoiceStateUpdate { new, .. } => GuildEvent::Voice {
                 guild: convert::guild(new.guild_id?),

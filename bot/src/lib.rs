@@ -19,6 +19,7 @@ pub mod gateway;
 pub(crate) mod giveaways;
 pub mod intents;
 pub(crate) mod levels;
+pub(crate) mod logging;
 pub mod members;
 pub(crate) mod moderation;
 pub mod premium;
@@ -80,6 +81,10 @@ pub struct BotData {
     pub automation: Arc<guildhall_core::automation::AutomationService>,
     /// Each guild's compiled triggers.
     pub(crate) triggers: automation::TriggerRuntime,
+    /// Event logs: events in, batched posts out ([`runtime::run`] runs its flusher).
+    pub logging: Arc<guildhall_core::logging::LoggingService>,
+    /// Who deleted a message, from the audit log.
+    pub(crate) audit_log: Arc<logging::BotAuditLog>,
     /// Each guild's tier (entitlements from Discord are recorded here).
     pub premium: Arc<guildhall_core::premium::PremiumService>,
     /// Which channels are threads of which parent, for the levels' channel rules.
@@ -109,6 +114,8 @@ impl BotData {
             premium: Arc::clone(&core.premium),
             automation: Arc::clone(&core.automation),
             triggers: automation::TriggerRuntime::default(),
+            logging: Arc::clone(&core.logging),
+            audit_log: Arc::new(logging::BotAuditLog::new(Arc::clone(&executor))),
             recent_messages: Arc::clone(&core.recent_messages),
             levels: Arc::clone(&core.levels),
             threads: crate::levels::ThreadParents::default(),

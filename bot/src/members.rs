@@ -88,6 +88,7 @@ pub async fn fetch_with(
         path: format!("/guilds/{guild}/members/{user}"),
         body: None,
         reason: None,
+        files: Vec::new(),
     };
     match executor.send(Some(guild), call).await {
         Ok(Some(member)) => {

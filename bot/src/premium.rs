@@ -95,6 +95,7 @@ pub async fn fetch_all(
                     path,
                     body: None,
                     reason: None,
+                    files: Vec::new(),
                 },
             )
             .await?

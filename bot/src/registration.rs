@@ -66,6 +66,7 @@ pub async fn application_id(executor: &Executor) -> Result<u64, ExecError> {
         path: "/oauth2/applications/@me".into(),
         body: None,
         reason: None,
+        files: Vec::new(),
     };
     let application = executor.send(None, call).await?.unwrap_or(Value::Null);
     Ok(application["id"]
@@ -96,6 +97,7 @@ pub async fn deploy(
                 path: path(application, scope),
                 body: None,
                 reason: None,
+                files: Vec::new(),
             },
         )
         .await?
@@ -111,6 +113,7 @@ pub async fn deploy(
             path: path(application, scope),
             body: Some(Value::Array(desired)),
             reason: None,
+            files: Vec::new(),
         };
         executor.send(guild, call).await?;
         plan.applied = true;

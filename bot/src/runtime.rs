@@ -157,6 +157,8 @@ pub async fn run(
     let live = Arc::clone(&data.live);
     let clock = Arc::clone(&data.clock);
     let recent_messages = Arc::clone(&data.recent_messages);
+    let logging = Arc::clone(&data.logging);
+    let log_sink: Arc<dyn guildhall_core::effect::EffectSink> = Arc::clone(&data.executor) as _;
     let levels = Arc::clone(&data.levels);
     let snapshot_parts = (Arc::clone(&data.cache), data.db.clone());
     // From here the guild model records what changes, for the snapshot writer.
@@ -192,6 +194,12 @@ pub async fn run(
     let stop_flusher = CancellationToken::new();
     let flusher = recent_messages.spawn_flusher(
         guildhall_core::recent_messages::FLUSH_INTERVAL,
+        stop_flusher.clone(),
+    );
+    // Event logs: stored and posted every second, once more at shutdown.
+    let log_flusher = logging.spawn_flusher(
+        log_sink,
+        guildhall_core::logging::service::FLUSH_INTERVAL,
         stop_flusher.clone(),
     );
     // XP: written every `levels.flush_interval_secs` (voice time turned into XP on the way),
@@ -240,6 +248,9 @@ pub async fn run(
     stop_flusher.cancel();
     if let Err(error) = flusher.await {
         tracing::error!(%error, "the recent-message flusher failed");
+    }
+    if let Err(error) = log_flusher.await {
+        tracing::error!(%error, "the log flusher failed");
     }
     if let Err(error) = snapshot_writer.await {
         tracing::error!(%error, "the guild snapshot writer failed");

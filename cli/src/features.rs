@@ -52,6 +52,8 @@ feature_commands! {
     Giveaways(giveaways) ["giveaway"];
     /// Scheduled messages, reminders and triggers: list, show, pause, resume, run now, test.
     Automation(automation) ["auto"];
+    /// Event logs: the stored log events with filters.
+    Logging(logging);
 }
 
 #[cfg(test)]

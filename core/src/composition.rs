@@ -55,6 +55,8 @@ pub struct Core {
     pub recent_messages: Arc<RecentMessages>,
     /// Scheduled messages, reminders and triggers.
     pub automation: Arc<AutomationService>,
+    /// Event logs.
+    pub logging: Arc<crate::logging::LoggingService>,
 }
 
 impl Core {
@@ -123,6 +125,14 @@ impl Core {
             Arc::clone(&premium),
             Arc::clone(&coordination),
         ));
+        let guild_cache = Arc::new(GuildCache::new());
+        let logging = Arc::new(crate::logging::LoggingService::new(
+            db.clone(),
+            Arc::clone(&clock),
+            Arc::clone(&guild_cache),
+            Arc::clone(&recent_messages),
+            Arc::clone(&premium),
+        ));
         Self {
             db,
             clock,
@@ -131,7 +141,8 @@ impl Core {
             ledger,
             premium,
             live,
-            guild_cache: Arc::new(GuildCache::new()),
+            guild_cache,
+            logging,
             moderation,
             tickets,
             levels,

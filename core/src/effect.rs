@@ -234,6 +234,18 @@ pub struct OutgoingMessage {
     /// repeat (a giveaway's winners) carry one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
+    /// Files to attach (a log's transcript), sent as `multipart/form-data`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<OutgoingFile>,
+}
+
+/// A text file attached to a message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutgoingFile {
+    /// Its name (`deleted-messages.txt`).
+    pub name: String,
+    /// Its text (UTF-8).
+    pub text: String,
 }
 
 impl OutgoingMessage {

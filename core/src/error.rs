@@ -208,6 +208,14 @@ impl UserFacing for AutomationError {
     }
 }
 
+impl UserFacing for crate::logging::LoggingError {
+    fn user_message(&self) -> Option<String> {
+        match self {
+            Self::Storage(_) => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,8 +9,64 @@
 use crate::clock::UnixMillis;
 use crate::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
 use crate::levels::VoiceState;
-use crate::permissions::MemberInfo;
+use crate::permissions::{MemberInfo, Overwrite, Permissions};
+use crate::references::ChannelKind;
 use crate::tickets::Attachment;
+
+/// A role as the logs compare it (what Discord's role object says).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleShape {
+    /// The role.
+    pub id: RoleId,
+    /// Its name.
+    pub name: String,
+    /// Its colour (`0xRRGGBB`, 0 for none).
+    pub colour: u32,
+    /// What it grants.
+    pub permissions: Permissions,
+    /// Its position.
+    pub position: i32,
+    /// Shown separately in the member list.
+    pub hoist: bool,
+    /// Anyone may mention it.
+    pub mentionable: bool,
+    /// A bot or an integration manages it.
+    pub managed: bool,
+}
+
+/// A channel as the logs compare it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelShape {
+    /// The channel.
+    pub id: ChannelId,
+    /// Its name.
+    pub name: String,
+    /// Its kind.
+    pub kind: ChannelKind,
+    /// Its category.
+    pub parent: Option<ChannelId>,
+    /// Its topic.
+    pub topic: Option<String>,
+    /// Age-restricted.
+    pub nsfw: bool,
+    /// Slow mode, in seconds (0 is off).
+    pub slowmode_secs: u32,
+    /// Its position.
+    pub position: i32,
+    /// Its permission overwrites.
+    pub overwrites: Vec<Overwrite>,
+}
+
+/// A member as the guild model knew them before an update.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MemberBefore {
+    /// Their roles, when known.
+    pub roles: Option<Vec<RoleId>>,
+    /// Their name as shown in the server, when known.
+    pub name: Option<String>,
+    /// Their timeout's end, when the roles were known.
+    pub timed_out_until: Option<UnixMillis>,
+}
 
 /// A message posted in a guild channel (or thread).
 #[derive(Debug, Clone, PartialEq)]
@@ -68,6 +124,10 @@ pub struct MessageEdit<'a> {
     pub id: MessageId,
     /// The new text; `None` for updates that are not edits of the text (embeds unfurled, pins).
     pub content: Option<&'a str>,
+    /// Its author, when the update says.
+    pub author: Option<UserId>,
+    /// The author is a bot (false when the update does not say).
+    pub author_is_bot: bool,
     /// The files after the edit, when the update reports them.
     pub attachments: Option<&'a [Attachment]>,
     /// When it was edited.
@@ -87,6 +147,10 @@ pub enum GuildEvent<'a> {
         threads: &'a [(ChannelId, ChannelId)],
         /// Members the event says are still pending membership screening.
         pending: &'a [UserId],
+        /// Its roles.
+        roles: &'a [RoleShape],
+        /// Its channels and categories.
+        channels: &'a [ChannelShape],
     },
     /// The bot left the guild (`left`) or it became unavailable (an outage; it comes back
     /// with a new [`GuildEvent::Available`]).
@@ -100,6 +164,15 @@ pub enum GuildEvent<'a> {
     Message(GuildMessage<'a>),
     /// A message was edited.
     MessageEdited(MessageEdit<'a>),
+    /// Messages were deleted at once (a purge by a bot: MESSAGE_DELETE_BULK).
+    MessagesPurged {
+        /// The guild.
+        guild: GuildId,
+        /// The channel.
+        channel: ChannelId,
+        /// The messages.
+        ids: &'a [MessageId],
+    },
     /// A message was deleted.
     MessageDeleted {
         /// The guild.
@@ -115,6 +188,8 @@ pub enum GuildEvent<'a> {
         guild: GuildId,
         /// The member, with the roles they arrived with.
         member: &'a MemberInfo,
+        /// Their user name.
+        name: &'a str,
         /// The member is a bot.
         is_bot: bool,
         /// They still have to pass membership screening.
@@ -132,6 +207,12 @@ pub enum GuildEvent<'a> {
         /// Roles they got with this update (empty when the guild model did not know their
         /// roles before: an unknown is never read as "no roles").
         gained_roles: &'a [RoleId],
+        /// Their name as shown in the server now (nickname, else global name, else user name).
+        name: &'a str,
+        /// The member is a bot.
+        is_bot: bool,
+        /// What the guild model knew of them before.
+        before: &'a MemberBefore,
     },
     /// A member left, was kicked or banned.
     MemberLeft {
@@ -139,6 +220,30 @@ pub enum GuildEvent<'a> {
         guild: GuildId,
         /// Who.
         user: UserId,
+        /// Their user name.
+        name: &'a str,
+        /// The member is a bot.
+        is_bot: bool,
+        /// Their roles, when the guild model knew them.
+        roles: Option<&'a [RoleId]>,
+    },
+    /// A role was created or changed (`after` is the role now) or deleted (`after` is `None`).
+    RoleChanged {
+        /// The guild.
+        guild: GuildId,
+        /// The role.
+        role: RoleId,
+        /// The role now; `None` once deleted.
+        after: Option<&'a RoleShape>,
+    },
+    /// A channel was created or changed (`after`) or deleted (`None`).
+    ChannelChanged {
+        /// The guild.
+        guild: GuildId,
+        /// The channel.
+        channel: ChannelId,
+        /// The channel now; `None` once deleted.
+        after: Option<&'a ChannelShape>,
     },
     /// A member's voice state changed (joined, left, moved, muted).
     Voice {
@@ -170,6 +275,9 @@ impl GuildEvent<'_> {
             Self::Available { guild, .. }
             | Self::Gone { guild, .. }
             | Self::MessageDeleted { guild, .. }
+            | Self::MessagesPurged { guild, .. }
+            | Self::RoleChanged { guild, .. }
+            | Self::ChannelChanged { guild, .. }
             | Self::MemberJoined { guild, .. }
             | Self::MemberUpdated { guild, .. }
             | Self::MemberLeft { guild, .. }
@@ -182,8 +290,9 @@ impl GuildEvent<'_> {
     }
 
     /// Whether the event only keeps a feature's picture of the guild true (the guild came or
-    /// went, who is in voice, which threads exist): such events reach a feature even while it
-    /// is switched off, so it is right the moment it is switched on. Every other event —
+    /// went, who is in voice, which threads, roles and channels exist): such events reach a
+    /// feature even while it is switched off, so it is right the moment it is switched on
+    /// (a feature that also acts on them checks its switch itself). Every other event —
     /// messages, members — reaches only features that are on.
     pub fn keeps_state(&self) -> bool {
         matches!(
@@ -193,6 +302,8 @@ impl GuildEvent<'_> {
                 | Self::Voice { .. }
                 | Self::Threads { .. }
                 | Self::ThreadDeleted { .. }
+                | Self::RoleChanged { .. }
+                | Self::ChannelChanged { .. }
         )
     }
 }
@@ -218,7 +329,10 @@ mod tests {
         assert!(
             !GuildEvent::MemberLeft {
                 guild,
-                user: UserId::new(2)
+                user: UserId::new(2),
+                name: "ava",
+                is_bot: false,
+                roles: None,
             }
             .keeps_state()
         );

@@ -86,6 +86,12 @@ pub const FEATURES: &[FeatureSpec] = &[
         switch: |features| features.automation,
         jobs: crate::automation::register_jobs,
     },
+    FeatureSpec {
+        name: "logging",
+        title: "Event logs",
+        switch: |features| features.logging,
+        jobs: crate::logging::register_jobs,
+    },
 ];
 
 /// The feature of this name.

@@ -29,6 +29,7 @@ pub mod ids;
 pub mod jobs;
 pub mod levels;
 pub mod live;
+pub mod logging;
 pub mod moderation;
 pub mod permissions;
 pub mod premium;

@@ -10,7 +10,7 @@ use axum::Router;
 use guildhall_core::ids::GuildId;
 
 use crate::app::App;
-use crate::handlers::{automation, giveaways, levels, moderation, roles, tickets};
+use crate::handlers::{automation, giveaways, levels, logging, moderation, roles, tickets};
 use crate::routes;
 
 /// One tab of a guild's navigation.
@@ -128,6 +128,7 @@ pub const FEATURES: &[FeaturePages] = &[
         automation::routes,
         automation::TABS,
     ),
+    feature("logging", NavGroup::Logs, logging::routes, logging::TABS),
 ];
 
 /// The first tab, above the groups.

@@ -718,3 +718,8 @@ mod tests {
         assert_eq!(login_then("/guilds/1"), "/login?next=%2Fguilds%2F1");
     }
 }
+
+/// A guild's logging settings (the generic settings page of the `logging` section).
+pub fn guild_logging_settings(guild: GuildId) -> String {
+    guild_settings_form(guild, "logging")
+}

@@ -119,6 +119,7 @@ impl Executor {
                 path: format!("/interactions/{id}/{}/callback", entry.token),
                 body: Some(body),
                 reason: None,
+                files: Vec::new(),
             };
             match executor.send(None, call).await {
                 Ok(_) => {
@@ -186,6 +187,7 @@ impl Executor {
             path: format!("/webhooks/{application}/{token}{rest}"),
             body: Some(data),
             reason: None,
+            files: Vec::new(),
         }
     }
 }
@@ -196,5 +198,6 @@ fn callback(interaction_id: &str, token: &str, data: Value) -> Call {
         path: format!("/interactions/{interaction_id}/{token}/callback"),
         body: Some(json!({ "type": 4, "data": data })),
         reason: None,
+        files: Vec::new(),
     }
 }

@@ -158,6 +158,7 @@ impl Executor {
                 path: format!("/webhooks/{}/{}?wait=true", webhook.id, webhook.token),
                 body: Some(body.clone()),
                 reason: None,
+                files: plain.files.clone(),
             };
             match self.send(Some(guild), call).await {
                 Err(ExecError::Rejected {
@@ -208,6 +209,7 @@ impl Executor {
                     path: format!("/channels/{channel}/webhooks"),
                     body: Some(json!({ "name": name.unwrap_or("Guildhall") })),
                     reason: Some("Guildhall premium: posts with the server's bot name".into()),
+                    files: Vec::new(),
                 },
             )
             .await?

@@ -287,6 +287,7 @@ impl Executor {
                     path: format!("/channels/{id}/messages"),
                     body: Some(message_json(message)),
                     reason: None,
+                    files: Vec::new(),
                 };
                 self.send(guild, message_call).await
             }
@@ -303,6 +304,7 @@ impl Executor {
                         path: format!("/channels/{id}/thread-members/{user}"),
                         body: None,
                         reason: None,
+                        files: Vec::new(),
                     };
                     self.send(guild, join).await?;
                 }
@@ -455,6 +457,27 @@ impl Executor {
                 "X-Audit-Log-Reason",
                 utf8_percent_encode(reason, NON_ALPHANUMERIC).to_string(),
             );
+        }
+        if !call.files.is_empty() {
+            // Discord's multipart form: the JSON as `payload_json`, each file as `files[n]`.
+            let mut form = reqwest::multipart::Form::new().part(
+                "payload_json",
+                reqwest::multipart::Part::text(
+                    call.body
+                        .as_ref()
+                        .map_or_else(String::new, Value::to_string),
+                )
+                .mime_str("application/json")
+                .unwrap_or_else(|_| reqwest::multipart::Part::text(String::new())),
+            );
+            for (index, file) in call.files.iter().enumerate() {
+                form = form.part(
+                    format!("files[{index}]"),
+                    reqwest::multipart::Part::bytes(file.text.clone().into_bytes())
+                        .file_name(file.name.clone()),
+                );
+            }
+            return request.multipart(form).send().await;
         }
         request = match &call.body {
             Some(body) => request.json(body),

@@ -18,6 +18,8 @@ pub struct Call {
     pub body: Option<Value>,
     /// The audit-log reason.
     pub reason: Option<String>,
+    /// Files sent beside the JSON body (`multipart/form-data` with `payload_json`).
+    pub files: Vec<guildhall_core::effect::OutgoingFile>,
 }
 
 fn call(method: Method, path: String, body: Option<Value>, reason: &Option<String>) -> Call {
@@ -26,6 +28,7 @@ fn call(method: Method, path: String, body: Option<Value>, reason: &Option<Strin
         path,
         body,
         reason: reason.clone(),
+        files: Vec::new(),
     }
 }
 
@@ -48,12 +51,15 @@ pub fn calls(effect: &Effect) -> Call {
         Effect::SendMessage { channel, message }
         | Effect::Announce {
             channel, message, ..
-        } => call(
-            Method::Post,
-            format!("/channels/{channel}/messages"),
-            Some(message_json(message)),
-            &None,
-        ),
+        } => Call {
+            files: message.files.clone(),
+            ..call(
+                Method::Post,
+                format!("/channels/{channel}/messages"),
+                Some(message_json(message)),
+                &None,
+            )
+        },
         Effect::SendDirectMessage { user, .. } => call(
             Method::Post,
             "/users/@me/channels".into(),
@@ -303,6 +309,20 @@ pub fn message_json(message: &OutgoingMessage) -> Value {
             "roles": message.allowed_mentions.roles.iter().map(ToString::to_string).collect::<Vec<_>>(),
         },
     });
+    if !message.files.is_empty()
+        && let Some(fields) = body.as_object_mut()
+    {
+        fields.insert(
+            "attachments".into(),
+            message
+                .files
+                .iter()
+                .enumerate()
+                .map(|(id, file)| json!({"id": id, "filename": file.name}))
+                .collect::<Vec<_>>()
+                .into(),
+        );
+    }
     if let (Some(nonce), Some(fields)) = (&message.nonce, body.as_object_mut()) {
         // Discord returns the earlier message for a nonce it saw from us in the last minutes.
         fields.insert("nonce".into(), json!(nonce));

@@ -1,4 +1,5 @@
-//! `guildhall logs tail`: follow the running instance's log lines.
+//! `guildhall logs tail`: follow the running instance's log lines; `guildhall logs events`: a
+//! guild's stored log events (the same as `guildhall logging events`).
 
 use clap::Subcommand;
 use futures::StreamExt as _;
@@ -24,6 +25,9 @@ pub enum Command {
         #[arg(long, value_name = "URL")]
         instance: Option<String>,
     },
+    /// A guild's stored log events (message, member, role, channel, voice and moderation
+    /// logs), newest first, with filters.
+    Events(crate::commands::logging::EventsArgs),
 }
 
 fn parse_level(text: &str) -> Result<String, String> {
@@ -40,13 +44,16 @@ fn parse_level(text: &str) -> Result<String, String> {
 }
 
 pub async fn run(options: &GlobalOptions, command: Command) -> anyhow::Result<()> {
+    let (guild, level, lines, instance) = match command {
+        Command::Tail {
+            guild,
+            level,
+            lines,
+            instance,
+        } => (guild, level, lines, instance),
+        Command::Events(args) => return crate::commands::logging::events(options, args).await,
+    };
     let settings = app::load_settings(options)?;
-    let Command::Tail {
-        guild,
-        level,
-        lines,
-        instance,
-    } = command;
     let client = app::admin_client(&settings, instance)?;
     let mut stream = client.logs(guild, level.as_deref()).await?;
     let mut printed = 0usize;

@@ -11,6 +11,7 @@ pub mod giveaways;
 pub mod guilds;
 pub mod jobs;
 pub mod levels;
+pub mod logging;
 pub mod logs;
 pub mod migrate;
 pub mod moderation;

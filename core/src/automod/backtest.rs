@@ -268,6 +268,7 @@ mod tests {
             mentions_everyone: false,
             created_at: UnixMillis(START + seconds * 1_000),
             edited_at: None,
+            attachment_names: Vec::new(),
         }
     }
 

@@ -140,6 +140,7 @@ pub fn giveaway_message(
         }])],
         allowed_mentions: AllowedMentions::default(),
         nonce: None,
+        files: Vec::new(),
     }
 }
 
@@ -250,6 +251,7 @@ pub fn winners_announcement(
             giveaway,
             drawn.iter().map(|(slot, _)| (slot.slot, slot.attempt)),
         )),
+        files: Vec::new(),
     })
 }
 

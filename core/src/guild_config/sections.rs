@@ -42,6 +42,8 @@ pub struct GuildSettings {
     pub giveaways: crate::giveaways::GiveawaySettings,
     /// `automation`: reminder limits and the guild's triggers.
     pub automation: crate::automation::AutomationSettings,
+    /// `logging`: event logs to channels, what they leave out, retention, voice AFK rules.
+    pub logging: crate::logging::LoggingSettings,
     /// `branding`: a premium guild's bot name and avatar on posts, and its embed theme.
     pub branding: crate::premium::Branding,
     /// Version of each stored section; absent sections are at version 0 (the defaults).
@@ -265,7 +267,6 @@ impl Section for Features {
                 self.engagement,
                 "welcome messages, suggestions and the starboard",
             ),
-            ("logging", self.logging, "event logs"),
             ("streams", self.streams, "stream alerts"),
             ("assistant", self.assistant, "the AI assistant"),
         ] {
@@ -513,6 +514,7 @@ pub static SECTIONS: &[&dyn SectionOps] = &[
     &Ops::<crate::levels::LevelSettings>(PhantomData),
     &Ops::<crate::giveaways::GiveawaySettings>(PhantomData),
     &Ops::<crate::automation::AutomationSettings>(PhantomData),
+    &Ops::<crate::logging::LoggingSettings>(PhantomData),
     &Ops::<crate::premium::Branding>(PhantomData),
 ];
 

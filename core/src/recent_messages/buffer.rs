@@ -128,10 +128,58 @@ impl RecentMessages {
     }
 
     /// A message was deleted on Discord. The stored row is kept on purpose: the logging feature
-    /// will show what a deleted message said, so this writes nothing (and leaves no delete log;
-    /// that is the logging feature's to add). Retention removes the row in time.
+    /// shows what a deleted message said (read with [`RecentMessages::find`]), so this writes
+    /// nothing. Retention removes the row in time.
     pub fn delete(&self, guild: GuildId, message: MessageId) {
         tracing::trace!(%guild, %message, "deleted message kept in the recent-message store");
+    }
+
+    /// A stored message as it is now: the queue first (a message posted a moment ago, with
+    /// the edits queued after it), else the database. For edit and delete logs.
+    ///
+    /// # Errors
+    /// [`DbError`] when the read fails.
+    pub async fn find(
+        &self,
+        guild: GuildId,
+        message: MessageId,
+    ) -> Result<Option<RecentMessage>, DbError> {
+        let queued = {
+            let queue = self.lock();
+            let mut found: Option<RecentMessage> = None;
+            for pending in queue.iter() {
+                match pending {
+                    Pending::Message(at, stored) if *at == guild && stored.message == message => {
+                        found = Some(stored.clone());
+                    }
+                    Pending::Edit(edit) if edit.guild == guild && edit.message == message => {
+                        if let Some(found) = &mut found {
+                            found.content.clone_from(&edit.content);
+                            found.edited_at = Some(edit.edited_at);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            found
+        };
+        if queued.is_some() {
+            return Ok(queued);
+        }
+        let mut stored = store::get(&self.db, guild, message).await?;
+        // An edit still queued for a stored message is newer than the row.
+        if let Some(stored) = &mut stored {
+            for pending in self.lock().iter() {
+                if let Pending::Edit(edit) = pending
+                    && edit.guild == guild
+                    && edit.message == message
+                {
+                    stored.content.clone_from(&edit.content);
+                    stored.edited_at = Some(edit.edited_at);
+                }
+            }
+        }
+        Ok(stored)
     }
 
     /// How many messages and edits wait to be written.

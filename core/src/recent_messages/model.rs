@@ -33,6 +33,8 @@ pub struct RecentMessage {
     pub created_at: UnixMillis,
     /// When it was last edited.
     pub edited_at: Option<UnixMillis>,
+    /// The names of its files (empty for messages stored before names were kept).
+    pub attachment_names: Vec<String>,
 }
 
 impl RecentMessage {

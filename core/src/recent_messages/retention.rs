@@ -1,6 +1,8 @@
 //! The daily retention job: for every guild, deletes stored recent messages older than the
-//! guild's `recent_messages.recent_message_retention_days`, and ticket transcripts older than its
-//! `tickets.transcript_retention_days`.
+//! guild's content retention ([`content_retention`]: `recent_messages.recent_message_retention_days`,
+//! or the message log's `logging.message_content_days`), ticket transcripts older than its
+//! `tickets.transcript_retention_days`, and stored log events older than its
+//! `logging.event_retention_days`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,6 +66,22 @@ pub struct Pruned {
     pub recent_messages: u64,
     /// Ticket transcript messages deleted.
     pub transcript_messages: u64,
+    /// Stored log events deleted (past `logging.event_retention_days`).
+    pub log_events: u64,
+}
+
+/// How long a guild's stored messages are kept: the store's own retention, or the message
+/// log's (`logging.message_content_days`) where only the message log keeps them, the longer of
+/// the two where both do.
+pub fn content_retention(settings: &crate::guild_config::GuildSettings) -> Duration {
+    let store = settings.recent_messages.retention();
+    let logging = Duration::from_secs(u64::from(settings.logging.message_content_days) * 86_400);
+    let logs_keep = settings.features.logging && settings.logging.keeps_content();
+    match (settings.recent_messages.store_recent_messages, logs_keep) {
+        (true, true) => store.max(logging),
+        (false, true) => logging,
+        _ => store,
+    }
 }
 
 impl Retention {
@@ -90,11 +108,8 @@ impl Retention {
             .get(guild)
             .await
             .map_err(|error| format!("settings: {error}"))?;
-        let before = self
-            .ledger
-            .clock()
-            .now()
-            .minus(settings.recent_messages.retention());
+        let now = self.ledger.clock().now();
+        let before = now.minus(content_retention(&settings));
         let recent_messages = store::prune(self.ledger.db(), guild, before)
             .await
             .map_err(|error| format!("recent messages: {error}"))?;
@@ -103,9 +118,19 @@ impl Retention {
             .prune_transcripts(&settings.tickets, guild)
             .await
             .map_err(|error| format!("ticket transcripts: {error}"))?;
+        let log_events = crate::logging::store::prune(
+            self.ledger.db(),
+            guild,
+            now.minus(Duration::from_secs(
+                u64::from(settings.logging.event_retention_days) * 86_400,
+            )),
+        )
+        .await
+        .map_err(|error| format!("log events: {error}"))?;
         Ok(Pruned {
             recent_messages,
             transcript_messages,
+            log_events,
         })
     }
 }
@@ -130,11 +155,13 @@ impl JobHandler for Retention {
                             guild = %guild.id,
                             recent_messages = pruned.recent_messages,
                             transcript_messages = pruned.transcript_messages,
+                            log_events = pruned.log_events,
                             "retention applied"
                         );
                     }
                     total.recent_messages += pruned.recent_messages;
                     total.transcript_messages += pruned.transcript_messages;
+                    total.log_events += pruned.log_events;
                 }
                 Err(error) => {
                     tracing::warn!(guild = %guild.id, %error, "could not apply retention");

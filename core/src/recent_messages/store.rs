@@ -13,12 +13,13 @@ use crate::db::{Db, DbError};
 use crate::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
 
 const COLUMNS: &str = "channel_id, message_id, author_id, author_is_bot, author_role_ids, content, \
-    attachment_count, user_mentions, role_mentions, mentions_everyone, created_at, edited_at";
+    attachment_count, user_mentions, role_mentions, mentions_everyone, created_at, edited_at, \
+    attachment_names";
 
 /// Values bound per inserted row: the guild, then [`COLUMNS`].
-const VALUES_PER_ROW: usize = 13;
+const VALUES_PER_ROW: usize = 14;
 
-/// Rows per insert statement: 13 values each stays far below both backends' limit on bound
+/// Rows per insert statement: 14 values each stays far below both backends' limit on bound
 /// parameters (32,766 on SQLite, 65,535 on PostgreSQL).
 pub const INSERT_BATCH: usize = 250;
 
@@ -68,7 +69,8 @@ pub async fn write(
                 .bind(i64::from(message.role_mentions))
                 .bind(i64::from(message.mentions_everyone))
                 .bind(message.created_at.0)
-                .bind(message.edited_at.map(|at| at.0));
+                .bind(message.edited_at.map(|at| at.0))
+                .bind(names_json(&message.attachment_names)?);
         }
         inserted += query.execute(&mut *transaction).await?.rows_affected();
     }
@@ -188,6 +190,30 @@ pub async fn count(db: &Db, guild: GuildId) -> Result<i64, DbError> {
     )
 }
 
+/// Deletes every stored message `author` wrote, in one guild or (`None`) in all; returns how
+/// many went. The per-user data deletion calls it.
+///
+/// # Errors
+/// [`DbError`] when the delete fails.
+pub async fn erase_author(db: &Db, guild: Option<GuildId>, author: UserId) -> Result<u64, DbError> {
+    let result = match guild {
+        Some(guild) => {
+            sqlx::query("DELETE FROM recent_messages WHERE guild_id = $1 AND author_id = $2")
+                .bind(guild.to_db())
+                .bind(author.to_db())
+                .execute(db.pool())
+                .await?
+        }
+        None => {
+            sqlx::query("DELETE FROM recent_messages WHERE author_id = $1")
+                .bind(author.to_db())
+                .execute(db.pool())
+                .await?
+        }
+    };
+    Ok(result.rows_affected())
+}
+
 /// Deletes a guild's messages posted before `before`; returns how many went.
 ///
 /// # Errors
@@ -199,6 +225,11 @@ pub async fn prune(db: &Db, guild: GuildId, before: UnixMillis) -> Result<u64, D
         .execute(db.pool())
         .await?;
     Ok(result.rows_affected())
+}
+
+fn names_json(names: &[String]) -> Result<String, DbError> {
+    serde_json::to_string(names)
+        .map_err(|error| DbError::Corrupt(format!("attachment names: {error}")))
 }
 
 fn roles_json(roles: &[RoleId]) -> Result<String, DbError> {
@@ -231,5 +262,11 @@ fn recent_message(row: &AnyRow) -> Result<RecentMessage, DbError> {
         mentions_everyone: flag(row, "mentions_everyone")?,
         created_at: UnixMillis(row.try_get("created_at")?),
         edited_at: row.try_get::<Option<i64>, _>("edited_at")?.map(UnixMillis),
+        attachment_names: match row.try_get::<Option<String>, _>("attachment_names")? {
+            Some(names) => serde_json::from_str(&names).map_err(|error| {
+                DbError::Corrupt(format!("recent message attachment names: {error}"))
+            })?,
+            None => Vec::new(),
+        },
     })
 }

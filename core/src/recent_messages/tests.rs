@@ -38,6 +38,7 @@ fn message(id: u64, at: UnixMillis, content: &str) -> RecentMessage {
         mentions_everyone: id.is_multiple_of(2),
         created_at: at,
         edited_at: None,
+        attachment_names: vec!["a.png".into(), "b.txt".into()],
     }
 }
 

@@ -6,6 +6,7 @@ pub mod giveaways;
 pub mod health;
 pub mod leaderboard;
 pub mod levels;
+pub mod logging;
 pub mod login;
 pub mod moderation;
 pub mod pages;
