@@ -292,8 +292,28 @@ pub async fn handle(
             )
             .await;
         }
-        FullEvent::VoiceStateUpdate { .. }
-        | FullEvent::ThreadCreate { .. }
+        FullEvent::VoiceStateUpdate { .. } => {
+            // The one voice tracker takes the change first (memory only); the features see
+            // the state before and the session it ended.
+            let Some(described) =
+                gateway::describe(event, data.bot_user(), Before::default(), data.clock.now())
+            else {
+                return Ok(());
+            };
+            let Some(GuildEvent::Voice { guild, state, .. }) = described.event() else {
+                return Ok(());
+            };
+            let change = data.levels.on_voice_state(guild, state);
+            let settings = data.config.cached(guild).unwrap_or_default();
+            let voice = GuildEvent::Voice {
+                guild,
+                state,
+                before: change.before,
+                ended: change.ended.as_ref(),
+            };
+            features::dispatch(data, &voice, &settings).await;
+        }
+        FullEvent::ThreadCreate { .. }
         | FullEvent::ThreadUpdate { .. }
         | FullEvent::ThreadDelete { .. }
         | FullEvent::ThreadListSync { .. } => {

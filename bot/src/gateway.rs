@@ -312,6 +312,8 @@ impl Described<'_> {
             FullEvent::VoiceStateUpdate { new, .. } => GuildEvent::Voice {
                 guild: convert::guild(new.guild_id?),
                 state: *self.voice.first()?,
+                before: None,
+                ended: None,
             },
             FullEvent::ThreadCreate { thread } | FullEvent::ThreadUpdate { new: thread, .. } => {
                 GuildEvent::Threads {

@@ -121,7 +121,7 @@ async fn on_event(
             }
             data.levels.forget_voice(*guild);
             for state in *voice {
-                data.levels.on_voice_state(*guild, *state);
+                let _seeded = data.levels.on_voice_state(*guild, *state);
             }
         }
         // The bot left a guild or it became unavailable: its voice members and threads are
@@ -130,8 +130,6 @@ async fn on_event(
             data.levels.forget_voice(*guild);
             data.threads.forget_guild(*guild);
         }
-        // VOICE_STATE_UPDATE: the member's new state goes to the voice tracker (memory only).
-        GuildEvent::Voice { guild, state } => data.levels.on_voice_state(*guild, *state),
         GuildEvent::Threads { guild, threads } => {
             for (thread, parent) in *threads {
                 data.threads.put(*guild, *thread, *parent);

@@ -19,7 +19,7 @@ pub mod gateway;
 pub(crate) mod giveaways;
 pub mod intents;
 pub(crate) mod levels;
-pub(crate) mod logging;
+pub mod logging;
 pub mod members;
 pub(crate) mod moderation;
 pub mod premium;
@@ -251,5 +251,6 @@ pub fn effect_name(effect: &Effect) -> &'static str {
         Effect::SetThreadState { .. } => "set_thread_state",
         Effect::InteractionReply { .. } => "interaction_reply",
         Effect::Announce { .. } => "announce",
+        Effect::MoveVoice { .. } => "move_voice",
     }
 }

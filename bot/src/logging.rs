@@ -231,3 +231,117 @@ mod tests {
         assert!(parse(&serde_json::json!({})).is_empty());
     }
 }
+
+/// How often the AFK rules are checked.
+pub const AFK_CHECK: Duration = Duration::from_secs(5);
+
+/// What the AFK check needs from the bot.
+#[derive(Debug, Clone)]
+pub struct AfkParts {
+    /// Settings.
+    pub config: Arc<guildhall_core::guild_config::GuildConfigService>,
+    /// The voice tracker.
+    pub levels: Arc<guildhall_core::levels::LevelService>,
+    /// The log.
+    pub logging: Arc<guildhall_core::logging::LoggingService>,
+    /// Discord.
+    pub executor: Arc<Executor>,
+}
+
+/// Applies each guild's AFK rules every [`AFK_CHECK`] until `cancel`: members alone, or
+/// deafened, past the limit are moved to the AFK channel, disconnected, or marked so their time
+/// stops counting; each action is logged in the voice log. A move Discord refuses (no Move
+/// Members, the channel gone) marks the member so they are not tried again every few seconds,
+/// and the log says why.
+pub async fn run_afk(parts: AfkParts, cancel: tokio_util::sync::CancellationToken) {
+    let mut ticker = tokio::time::interval(AFK_CHECK);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            _ = ticker.tick() => check_afk(&parts).await,
+        }
+    }
+}
+
+async fn check_afk(parts: &AfkParts) {
+    use guildhall_core::effect::Effect;
+    use guildhall_core::levels::AfkReason;
+    use guildhall_core::logging::AfkAction;
+    for guild in parts.levels.voice_guilds() {
+        let Some(settings) = parts.config.cached(guild) else {
+            continue;
+        };
+        let rules = &settings.logging;
+        if !settings.features.logging || !rules.afk_enabled() {
+            continue;
+        }
+        let minutes = |value: u32| Duration::from_secs(u64::from(value) * 60);
+        let exempt = match rules.afk_action {
+            AfkAction::Move => rules.afk_channel,
+            _ => None,
+        };
+        let due = parts.levels.voice_afk_due(
+            guild,
+            minutes(rules.afk_alone_minutes),
+            minutes(rules.afk_deafened_minutes),
+            exempt,
+        );
+        for (user, channel, reason) in due {
+            let why = match reason {
+                AfkReason::Alone(for_) => format!(
+                    "alone for {}",
+                    guildhall_core::logging::service::age_in_words(for_)
+                ),
+                AfkReason::Deafened(for_) => format!(
+                    "deafened for {}",
+                    guildhall_core::logging::service::age_in_words(for_)
+                ),
+            };
+            let reason_text = Some(format!("AFK: {why}"));
+            let effect = match rules.afk_action {
+                AfkAction::Move => rules.afk_channel.map(|afk| Effect::MoveVoice {
+                    guild,
+                    user,
+                    channel: Some(afk),
+                    reason: reason_text,
+                }),
+                AfkAction::Disconnect => Some(Effect::MoveVoice {
+                    guild,
+                    user,
+                    channel: None,
+                    reason: reason_text,
+                }),
+                AfkAction::StopCounting => None,
+            };
+            let outcome = match &effect {
+                None => {
+                    parts.levels.voice_mark_afk(guild, user, "stop_counting");
+                    "their time stopped counting".to_owned()
+                }
+                Some(effect) => match parts.executor.execute_for(Some(guild), effect).await {
+                    Ok(_) => {
+                        parts
+                            .levels
+                            .voice_mark_afk(guild, user, rules.afk_action.as_str());
+                        match rules.afk_action {
+                            AfkAction::Move => "moved to the AFK channel".to_owned(),
+                            _ => "disconnected from voice".to_owned(),
+                        }
+                    }
+                    Err(error) => {
+                        tracing::warn!(%guild, %user, %error, "the AFK action was refused");
+                        parts.levels.voice_mark_afk(guild, user, "stop_counting");
+                        format!(
+                            "Discord refused the {} ({error}); their time stopped counting instead",
+                            rules.afk_action.as_str()
+                        )
+                    }
+                },
+            };
+            parts
+                .logging
+                .afk_action(&settings, guild, user, channel, &why, &outcome);
+        }
+    }
+}

@@ -173,6 +173,9 @@ pub async fn perform(
     if !dm_first {
         send_notice(data, guild, step).await;
     }
+    if let Some(settings) = data.config.cached(guild) {
+        data.logging.moderation_action(&settings, &step.case);
+    }
     if let Some(post) = &step.mod_log {
         match executor.execute_for(Some(guild), post).await {
             Ok(Some(message)) => {

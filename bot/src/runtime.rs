@@ -158,6 +158,12 @@ pub async fn run(
     let clock = Arc::clone(&data.clock);
     let recent_messages = Arc::clone(&data.recent_messages);
     let logging = Arc::clone(&data.logging);
+    let afk_parts = crate::logging::AfkParts {
+        config: Arc::clone(&data.config),
+        levels: Arc::clone(&data.levels),
+        logging: Arc::clone(&data.logging),
+        executor: Arc::clone(&data.executor),
+    };
     let log_sink: Arc<dyn guildhall_core::effect::EffectSink> = Arc::clone(&data.executor) as _;
     let levels = Arc::clone(&data.levels);
     let snapshot_parts = (Arc::clone(&data.cache), data.db.clone());
@@ -202,6 +208,7 @@ pub async fn run(
         guildhall_core::logging::service::FLUSH_INTERVAL,
         stop_flusher.clone(),
     );
+    let afk = tokio::spawn(crate::logging::run_afk(afk_parts, stop_flusher.clone()));
     // XP: written every `levels.flush_interval_secs` (voice time turned into XP on the way),
     // once more at shutdown; the level-ups it reports are announced and rewarded here.
     let (level_up_sender, level_up_receiver) = tokio::sync::mpsc::channel(LEVEL_UP_QUEUE);
@@ -248,6 +255,9 @@ pub async fn run(
     stop_flusher.cancel();
     if let Err(error) = flusher.await {
         tracing::error!(%error, "the recent-message flusher failed");
+    }
+    if let Err(error) = afk.await {
+        tracing::error!(%error, "the AFK check failed");
     }
     if let Err(error) = log_flusher.await {
         tracing::error!(%error, "the log flusher failed");

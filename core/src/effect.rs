@@ -189,6 +189,18 @@ pub enum Effect {
         /// Shown in the guild's audit log.
         reason: Option<String>,
     },
+    /// Move a member to another voice channel, or (`channel` `None`) disconnect them from
+    /// voice (the AFK rule).
+    MoveVoice {
+        /// The guild.
+        guild: GuildId,
+        /// The member.
+        user: UserId,
+        /// Where to; `None` disconnects.
+        channel: Option<ChannelId>,
+        /// Shown in the guild's audit log.
+        reason: Option<String>,
+    },
     /// Post a message the bot sends for a guild rather than in answer to someone (an
     /// announcement, a log line, a welcome, an alert). Like [`Effect::SendMessage`], except that
     /// a guild whose tier has a custom identity and that set one gets it posted through a
@@ -405,6 +417,7 @@ impl Effect {
             | Self::Ban { guild, .. }
             | Self::Unban { guild, .. }
             | Self::CreateChannel { guild, .. }
+            | Self::MoveVoice { guild, .. }
             | Self::Announce { guild, .. } => Some(*guild),
             Self::SendMessage { .. }
             | Self::SendDirectMessage { .. }

@@ -245,12 +245,17 @@ pub enum GuildEvent<'a> {
         /// The channel now; `None` once deleted.
         after: Option<&'a ChannelShape>,
     },
-    /// A member's voice state changed (joined, left, moved, muted).
+    /// A member's voice state changed (joined, left, moved, muted). The process's one voice
+    /// tracker (the levels service's) has taken the change already: it says what was before.
     Voice {
         /// The guild.
         guild: GuildId,
         /// The new state.
         state: VoiceState,
+        /// The state before (`None`: they were not in voice).
+        before: Option<VoiceState>,
+        /// The session this update ended (they left voice).
+        ended: Option<&'a crate::levels::VoiceSession>,
     },
     /// Threads were created, changed or listed, each with its parent channel.
     Threads {
@@ -323,6 +328,8 @@ mod tests {
             GuildEvent::Voice {
                 guild,
                 state: VoiceState::joined(UserId::new(2), ChannelId::new(3)),
+                before: None,
+                ended: None,
             }
             .keeps_state()
         );

@@ -362,7 +362,9 @@ pub async fn check_all(
 /// sets permissions for. Members are not listed: a ban may name someone who is not a member.
 pub fn effect_references(effect: &Effect) -> Vec<(String, Reference)> {
     match effect {
-        Effect::SendMessage { channel, .. } | Effect::CreateThread { channel, .. } => {
+        Effect::SendMessage { channel, .. }
+        | Effect::CreateThread { channel, .. }
+        | Effect::Announce { channel, .. } => {
             vec![("channel".to_owned(), Reference::Channel(*channel))]
         }
         Effect::EditMessage { channel, .. }
@@ -371,6 +373,10 @@ pub fn effect_references(effect: &Effect) -> Vec<(String, Reference)> {
         | Effect::SetChannelPermission { channel, .. } => {
             vec![("channel".to_owned(), Reference::AnyChannel(*channel))]
         }
+        Effect::MoveVoice {
+            channel: Some(channel),
+            ..
+        } => vec![("channel".to_owned(), Reference::AnyChannel(*channel))],
         Effect::AddRole { role, .. } | Effect::RemoveRole { role, .. } => {
             vec![("role".to_owned(), Reference::Role(*role))]
         }

@@ -76,6 +76,17 @@ pub fn calls(effect: &Effect) -> Call {
             Some(message_json(message)),
             &None,
         ),
+        Effect::MoveVoice {
+            guild,
+            user,
+            channel,
+            reason,
+        } => call(
+            Method::Patch,
+            format!("/guilds/{guild}/members/{user}"),
+            Some(json!({ "channel_id": channel.map(|channel| channel.to_string()) })),
+            reason,
+        ),
         Effect::DeleteMessage {
             channel,
             message_id,

@@ -55,4 +55,4 @@ pub use settings::{
     VoiceSettings,
 };
 pub use store::{Applied, ImportMode, MemberXp, ResetScope};
-pub use voice::{VoiceAward, VoiceState, VoiceTracker};
+pub use voice::{AfkReason, VoiceAward, VoiceChange, VoiceSession, VoiceState, VoiceTracker};

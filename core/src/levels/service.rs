@@ -32,7 +32,7 @@ use crate::coordination::{Cooldown, Coordination, CoordinationError, Key};
 use crate::db::{Db, DbError};
 use crate::effect::Effect;
 use crate::guild_config::{GuildConfigError, GuildConfigService, GuildSettings};
-use crate::ids::{GuildId, RoleId, UserId};
+use crate::ids::{ChannelId, GuildId, RoleId, UserId};
 
 /// The coordination namespace of the per-member XP cooldown (`g:<guild>:levels.cooldown:<user>`).
 pub const COOLDOWN_NAMESPACE: &str = "levels.cooldown";
@@ -258,8 +258,10 @@ impl LevelService {
     }
 
     /// A member's voice state changed (joined, left, moved, muted, deafened): the guild's
-    /// voice time is settled up to now, then the change applies. Memory only.
-    pub fn on_voice_state(&self, guild: GuildId, state: VoiceState) {
+    /// voice time is settled up to now, then the change applies. Memory only. The tracker is
+    /// the process's one voice tracker: it also keeps the sessions the logging feature records
+    /// and the times its AFK rules read. Returns the state before and the session that ended.
+    pub fn on_voice_state(&self, guild: GuildId, state: VoiceState) -> super::VoiceChange {
         let settings = self.voice_settings(guild);
         let now = self.clock.now();
         let mut voice = self.voice.lock().unwrap_or_else(PoisonError::into_inner);
@@ -267,7 +269,69 @@ impl LevelService {
             .entry(guild)
             .or_default()
             .tracker
-            .update(state, now, &settings);
+            .update(state, now, &settings)
+    }
+
+    /// The guild's members whose AFK limit has passed (see [`VoiceTracker::afk_due`]).
+    pub fn voice_afk_due(
+        &self,
+        guild: GuildId,
+        alone: Duration,
+        deafened: Duration,
+        exempt: Option<ChannelId>,
+    ) -> Vec<(UserId, ChannelId, super::AfkReason)> {
+        let now = self.clock.now();
+        self.voice
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&guild)
+            .map(|state| state.tracker.afk_due(now, alone, deafened, exempt))
+            .unwrap_or_default()
+    }
+
+    /// Marks a member AFK: their time stops counting until they are active again.
+    pub fn voice_mark_afk(&self, guild: GuildId, user: UserId, action: &'static str) {
+        let settings = self.voice_settings(guild);
+        let now = self.clock.now();
+        let mut voice = self.voice.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(state) = voice.get_mut(&guild) {
+            // Time until now still counts under the old state.
+            state.tracker.tick_settle(now, &settings);
+            state.tracker.mark_afk(user, action);
+        }
+    }
+
+    /// The guilds with members in voice.
+    pub fn voice_guilds(&self) -> Vec<GuildId> {
+        self.voice
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .keys()
+            .copied()
+            .collect()
+    }
+
+    /// Counted voice seconds per guild, channel and member since the last call (settled up
+    /// to now), for the analytics' voice minutes.
+    pub fn voice_take_counted(&self) -> Vec<(GuildId, ChannelId, UserId, u64)> {
+        let now = self.clock.now();
+        let guilds = self.voice_guilds();
+        let mut taken = Vec::new();
+        for guild in guilds {
+            let settings = self.voice_settings(guild);
+            let mut voice = self.voice.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(state) = voice.get_mut(&guild) {
+                state.tracker.tick_settle(now, &settings);
+                taken.extend(
+                    state
+                        .tracker
+                        .take_counted()
+                        .into_iter()
+                        .map(|(channel, user, seconds)| (guild, channel, user, seconds)),
+                );
+            }
+        }
+        taken
     }
 
     /// Forgets a guild's voice members (the bot left it, or it became unavailable).

@@ -1,5 +1,9 @@
-//! Voice XP as pure state: a per-guild tracker fed by voice state updates, turning eligible
-//! time into XP on each tick.
+//! The one voice tracker, as pure state: a per-guild tracker fed by voice state updates. It
+//! turns eligible time into XP on each tick (voice XP), and keeps each member's session — when
+//! they joined, the time they spent muted, deafened and alone, the time that counts for voice
+//! minutes — and since when they are alone or deafened, for the logging feature's voice log,
+//! its anti-AFK rules and the analytics' voice minutes. One tracker, so voice XP and voice
+//! minutes can never disagree about who was in voice.
 //!
 //! A member earns for the time they are in a voice channel that is not the AFK channel nor a
 //! no-XP channel, not muted or deafened in any way (self or server), and with at least one other
@@ -58,6 +62,51 @@ impl VoiceState {
     }
 }
 
+/// A voice session that ended (the member left voice), with its times.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoiceSession {
+    /// The member.
+    pub user: UserId,
+    /// The channel they were last in.
+    pub channel: ChannelId,
+    /// When they joined.
+    pub joined_at: UnixMillis,
+    /// When they left.
+    pub left_at: UnixMillis,
+    /// Seconds in voice.
+    pub seconds: u64,
+    /// Seconds muted (by themselves or the server).
+    pub muted_seconds: u64,
+    /// Seconds deafened (by themselves or the server).
+    pub deafened_seconds: u64,
+    /// Seconds with nobody else (no other member who is not a bot) in their channel.
+    pub alone_seconds: u64,
+    /// Seconds that count as voice minutes: not alone, not AFK, not in the AFK channel.
+    pub counted_seconds: u64,
+    /// What the AFK rule did in this session, if anything.
+    pub afk_action: Option<&'static str>,
+    /// The member is a bot.
+    pub is_bot: bool,
+}
+
+/// What one voice state update changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VoiceChange {
+    /// The member's state before (`None` when they were not in voice).
+    pub before: Option<VoiceState>,
+    /// The session that ended with this update (they left voice).
+    pub ended: Option<VoiceSession>,
+}
+
+/// Why a member is AFK.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfkReason {
+    /// Alone in their channel for this long.
+    Alone(std::time::Duration),
+    /// Deafened themselves this long ago.
+    Deafened(std::time::Duration),
+}
+
 /// XP earned in voice since the previous tick.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VoiceAward {
@@ -80,6 +129,63 @@ struct Member {
     unpaid_ms: u64,
     /// XP·seconds carried between ticks: the fraction of an XP not yet paid, times 60.
     carry: u64,
+    /// When the session began.
+    joined_at: UnixMillis,
+    /// Time in the session, by kind, in milliseconds.
+    total_ms: u64,
+    muted_ms: u64,
+    deafened_ms: u64,
+    alone_ms: u64,
+    counted_ms: u64,
+    /// Counted milliseconds per channel not yet handed to the analytics.
+    unreported: HashMap<ChannelId, u64>,
+    /// Since when they are alone in their channel.
+    alone_since: Option<UnixMillis>,
+    /// Since when they deafened themselves.
+    deaf_since: Option<UnixMillis>,
+    /// The AFK rule acted on them (their time stops counting until they are active again).
+    afk: Option<&'static str>,
+    /// The AFK action of this session, kept for its record.
+    session_afk: Option<&'static str>,
+}
+
+impl Member {
+    fn new(state: VoiceState, now: UnixMillis) -> Self {
+        Self {
+            state,
+            settled_at: now,
+            session_ms: 0,
+            unpaid_ms: 0,
+            carry: 0,
+            joined_at: now,
+            total_ms: 0,
+            muted_ms: 0,
+            deafened_ms: 0,
+            alone_ms: 0,
+            counted_ms: 0,
+            unreported: HashMap::new(),
+            alone_since: None,
+            deaf_since: None,
+            afk: None,
+            session_afk: None,
+        }
+    }
+
+    fn session(&self, left_at: UnixMillis) -> Option<VoiceSession> {
+        Some(VoiceSession {
+            user: self.state.user,
+            channel: self.state.channel?,
+            joined_at: self.joined_at,
+            left_at,
+            seconds: self.total_ms / 1_000,
+            muted_seconds: self.muted_ms / 1_000,
+            deafened_seconds: self.deafened_ms / 1_000,
+            alone_seconds: self.alone_ms / 1_000,
+            counted_seconds: self.counted_ms / 1_000,
+            afk_action: self.session_afk,
+            is_bot: self.state.is_bot,
+        })
+    }
 }
 
 /// The voice members of one guild and what they have earned.
@@ -109,34 +215,156 @@ impl VoiceTracker {
 
     /// Applies a voice state update at `now`: time until now is credited under the states
     /// before the update, then the member's state changes (joining starts a session, leaving
-    /// ends it; what was earned is paid at the next tick).
-    pub fn update(&mut self, state: VoiceState, now: UnixMillis, settings: &LevelSettings) {
+    /// ends it; what was earned is paid at the next tick). Returns the state before and the
+    /// session that ended, if one did.
+    pub fn update(
+        &mut self,
+        state: VoiceState,
+        now: UnixMillis,
+        settings: &LevelSettings,
+    ) -> VoiceChange {
         self.settle(now, settings);
+        let mut change = VoiceChange::default();
         match (self.members.get_mut(&state.user), state.channel) {
             (Some(member), Some(_)) => {
                 if member.state.channel.is_none() {
-                    member.session_ms = 0;
+                    *member = Member {
+                        unpaid_ms: member.unpaid_ms,
+                        carry: member.carry,
+                        unreported: std::mem::take(&mut member.unreported),
+                        ..Member::new(state, now)
+                    };
+                } else {
+                    change.before = Some(member.state);
+                    member.state = state;
                 }
-                member.state = state;
             }
             (Some(member), None) => {
+                if member.state.channel.is_some() {
+                    change.before = Some(member.state);
+                    change.ended = member.session(now);
+                }
                 member.state = state;
                 member.session_ms = 0;
+                member.afk = None;
             }
             (None, Some(_)) => {
-                self.members.insert(
-                    state.user,
-                    Member {
-                        state,
-                        settled_at: now,
-                        session_ms: 0,
-                        unpaid_ms: 0,
-                        carry: 0,
-                    },
-                );
+                self.members.insert(state.user, Member::new(state, now));
             }
             (None, None) => {}
         }
+        self.refresh(now);
+        change
+    }
+
+    /// Who is alone and who deafened themselves, as of now; an AFK mark ends once the member is
+    /// neither.
+    fn refresh(&mut self, now: UnixMillis) {
+        let mut humans: HashMap<ChannelId, u32> = HashMap::new();
+        for member in self.members.values() {
+            if let Some(channel) = member.state.channel
+                && !member.state.is_bot
+            {
+                *humans.entry(channel).or_default() += 1;
+            }
+        }
+        for member in self.members.values_mut() {
+            let Some(channel) = member.state.channel else {
+                member.alone_since = None;
+                member.deaf_since = None;
+                continue;
+            };
+            let alone = humans.get(&channel).copied().unwrap_or(0) <= 1;
+            match (alone, member.alone_since) {
+                (true, None) => member.alone_since = Some(now),
+                (false, Some(_)) => member.alone_since = None,
+                _ => {}
+            }
+            match (member.state.self_deaf, member.deaf_since) {
+                (true, None) => member.deaf_since = Some(now),
+                (false, Some(_)) => member.deaf_since = None,
+                _ => {}
+            }
+            if !alone && !member.state.self_deaf {
+                member.afk = None;
+            }
+        }
+    }
+
+    /// Members whose AFK limit has passed at `now` (alone for `alone`, or deafened for
+    /// `deafened`; a zero limit is off), who are not bots, not already marked AFK, and not in
+    /// `exempt` (the AFK channel).
+    pub fn afk_due(
+        &self,
+        now: UnixMillis,
+        alone: std::time::Duration,
+        deafened: std::time::Duration,
+        exempt: Option<ChannelId>,
+    ) -> Vec<(UserId, ChannelId, AfkReason)> {
+        let mut due = Vec::new();
+        for member in self.members.values() {
+            let Some(channel) = member.state.channel else {
+                continue;
+            };
+            if member.state.is_bot || member.afk.is_some() || exempt == Some(channel) {
+                continue;
+            }
+            if !alone.is_zero()
+                && let Some(since) = member.alone_since
+                && now.since(since) >= alone
+            {
+                due.push((
+                    member.state.user,
+                    channel,
+                    AfkReason::Alone(now.since(since)),
+                ));
+            } else if !deafened.is_zero()
+                && let Some(since) = member.deaf_since
+                && now.since(since) >= deafened
+            {
+                due.push((
+                    member.state.user,
+                    channel,
+                    AfkReason::Deafened(now.since(since)),
+                ));
+            }
+        }
+        due.sort_by_key(|(user, _, _)| *user);
+        due
+    }
+
+    /// Marks a member AFK (`action` is what the rule did): their time stops counting for XP and
+    /// voice minutes until they are neither alone nor deafened.
+    pub fn mark_afk(&mut self, user: UserId, action: &'static str) {
+        if let Some(member) = self.members.get_mut(&user) {
+            member.afk = Some(action);
+            member.session_afk = Some(action);
+        }
+    }
+
+    /// Counted voice time per channel and member since the last call, in whole seconds (the
+    /// rest carries over), for the analytics' voice minutes.
+    pub fn take_counted(&mut self) -> Vec<(ChannelId, UserId, u64)> {
+        let mut taken = Vec::new();
+        for (user, member) in &mut self.members {
+            for (channel, ms) in &mut member.unreported {
+                if *ms >= 1_000 {
+                    taken.push((*channel, *user, *ms / 1_000));
+                    *ms %= 1_000;
+                }
+            }
+            member.unreported.retain(|_, ms| *ms > 0);
+        }
+        taken.sort_by_key(|(channel, user, _)| (*channel, *user));
+        taken
+    }
+
+    /// A member's state, if they are in voice.
+    pub fn state_of(&self, user: UserId) -> Option<VoiceState> {
+        self.members
+            .get(&user)
+            .map(|member| member.state)
+            .filter(|state| state.channel.is_some())
     }
 
     /// Credits eligible time up to `now` and pays it: XP per member for the whole seconds
@@ -160,10 +388,19 @@ impl VoiceTracker {
                 seconds: u32::try_from(seconds).unwrap_or(u32::MAX),
             });
         }
-        self.members
-            .retain(|_, member| member.state.channel.is_some() || member.unpaid_ms >= 1_000);
+        self.members.retain(|_, member| {
+            member.state.channel.is_some()
+                || member.unpaid_ms >= 1_000
+                || member.unreported.values().any(|ms| *ms >= 1_000)
+        });
         awards.sort_by_key(|award| award.user);
         awards
+    }
+
+    /// Credits time up to `now` without paying it (before a member is marked AFK or the
+    /// counted time is read).
+    pub fn tick_settle(&mut self, now: UnixMillis, settings: &LevelSettings) {
+        self.settle(now, settings);
     }
 
     /// Credits every member's eligible time since they were last settled.
@@ -177,6 +414,14 @@ impl VoiceTracker {
                 *listeners.entry(channel).or_default() += 1;
             }
         }
+        let mut humans: HashMap<ChannelId, u32> = HashMap::new();
+        for member in self.members.values() {
+            if let Some(channel) = member.state.channel
+                && !member.state.is_bot
+            {
+                *humans.entry(channel).or_default() += 1;
+            }
+        }
         let cap_ms = u64::from(voice.max_minutes_per_session) * 60_000;
         for member in self.members.values_mut() {
             let elapsed = u64::try_from(now.since(member.settled_at).as_millis()).unwrap_or(0);
@@ -184,6 +429,26 @@ impl VoiceTracker {
             let Some(channel) = member.state.channel else {
                 continue;
             };
+            // The session's times, whatever the XP rules say.
+            let alone = humans.get(&channel).copied().unwrap_or(0) <= 1;
+            member.total_ms += elapsed;
+            if member.state.self_mute || member.state.mute {
+                member.muted_ms += elapsed;
+            }
+            if member.state.self_deaf || member.state.deaf {
+                member.deafened_ms += elapsed;
+            }
+            if alone {
+                member.alone_ms += elapsed;
+            }
+            if !member.state.is_bot
+                && !alone
+                && member.afk.is_none()
+                && voice.afk_channel != Some(channel)
+            {
+                member.counted_ms += elapsed;
+                *member.unreported.entry(channel).or_default() += elapsed;
+            }
             // The member hears themselves when they earn, so someone else must be there too.
             let others = listeners
                 .get(&channel)
@@ -191,6 +456,7 @@ impl VoiceTracker {
                 .unwrap_or(0)
                 .saturating_sub(1);
             let eligible = voice.enabled
+                && member.afk.is_none()
                 && member.state.can_earn()
                 && others >= 1
                 && voice.afk_channel != Some(channel)
@@ -274,7 +540,9 @@ mod tests {
         let at = |second: u64| UnixMillis(1_000_000 + i64::try_from(second).unwrap() * 1_000);
         for step in steps {
             match *step {
-                Step::At(second, state) => tracker.update(state, at(second), settings),
+                Step::At(second, state) => {
+                    tracker.update(state, at(second), settings);
+                }
                 Step::Tick(second) => ticks.push(
                     tracker
                         .tick(at(second), settings)
@@ -466,5 +734,59 @@ mod tests {
         // Half a second each: nothing to pay, and nobody kept.
         assert!(tracker.tick(UnixMillis(1_000), &settings).is_empty());
         assert!(tracker.members.is_empty());
+    }
+
+    #[test]
+    fn a_session_records_its_times_and_the_afk_timers_run() {
+        let settings = settings();
+        let at = |second: i64| UnixMillis(1_000_000 + second * 1_000);
+        let mut tracker = VoiceTracker::new();
+        tracker.update(join(ANN, LOUNGE), at(0), &settings);
+        tracker.update(join(BEN, LOUNGE), at(0), &settings);
+        tracker.update(
+            with(join(BEN, LOUNGE), |s| s.self_deaf = true),
+            at(60),
+            &settings,
+        );
+        // Ben leaves at 120: Ann is alone from then.
+        let change = tracker.update(leave(BEN), at(120), &settings);
+        let before = change.before.unwrap();
+        assert!(before.self_deaf);
+        let session = change.ended.unwrap();
+        assert_eq!(
+            (
+                session.seconds,
+                session.deafened_seconds,
+                session.alone_seconds,
+                session.counted_seconds
+            ),
+            (120, 60, 0, 120)
+        );
+        let minute = std::time::Duration::from_secs(60);
+        assert!(tracker.afk_due(at(150), minute, minute, None).is_empty());
+        let due = tracker.afk_due(at(180), minute, minute, None);
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].0, ANN);
+        assert!(matches!(due[0].2, AfkReason::Alone(d) if d == minute));
+        assert!(
+            tracker
+                .afk_due(at(180), minute, minute, Some(LOUNGE))
+                .is_empty()
+        );
+        tracker.mark_afk(ANN, "stop_counting");
+        assert!(tracker.afk_due(at(240), minute, minute, None).is_empty());
+        // Alone and AFK: nothing counts. Ben is back at 300 and Ann is active again.
+        tracker.update(join(BEN, LOUNGE), at(300), &settings);
+        let counted = tracker.take_counted();
+        assert_eq!(counted, vec![(LOUNGE, ANN, 120), (LOUNGE, BEN, 120)]);
+        tracker.update(leave(BEN), at(360), &settings);
+        let ended = tracker
+            .update(leave(ANN), at(360), &settings)
+            .ended
+            .unwrap();
+        assert_eq!(ended.seconds, 360);
+        assert_eq!(ended.alone_seconds, 180);
+        assert_eq!(ended.counted_seconds, 120 + 60);
+        assert_eq!(ended.afk_action, Some("stop_counting"));
     }
 }

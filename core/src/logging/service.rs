@@ -30,6 +30,7 @@ use crate::events::{ChannelShape, GuildEvent, MemberBefore, MessageEdit, RoleSha
 use crate::guild_cache::GuildCache;
 use crate::guild_config::GuildSettings;
 use crate::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
+use crate::levels::{VoiceSession, VoiceState};
 use crate::permissions::{MemberInfo, OverwriteTarget};
 use crate::premium::{LimitKind, PremiumService};
 use crate::recent_messages::{RecentMessage, RecentMessages};
@@ -124,6 +125,7 @@ pub struct LoggingService {
     premium: Arc<PremiumService>,
     shapes: Mutex<HashMap<GuildId, Shapes>>,
     queue: Mutex<VecDeque<Queued>>,
+    sessions: Mutex<Vec<(GuildId, VoiceSession)>>,
     dropped: AtomicU64,
     failures: Mutex<HashMap<GuildId, Vec<PostFailure>>>,
     flushing: tokio::sync::Mutex<()>,
@@ -176,6 +178,7 @@ impl LoggingService {
             premium,
             shapes: Mutex::new(HashMap::new()),
             queue: Mutex::new(VecDeque::new()),
+            sessions: Mutex::new(Vec::new()),
             dropped: AtomicU64::new(0),
             failures: Mutex::new(HashMap::new()),
             flushing: tokio::sync::Mutex::new(()),
@@ -398,6 +401,12 @@ impl LoggingService {
                 }
             }
             _ if !on => {}
+            GuildEvent::Voice {
+                guild,
+                state,
+                before,
+                ended,
+            } => self.voice(settings, *guild, now, *state, *before, *ended),
             GuildEvent::MessageEdited(edit) => self.edited(settings, edit).await?,
             GuildEvent::MessageDeleted { guild, channel, id } => {
                 self.deleted(settings, *guild, *channel, *id, now, audit)
@@ -448,6 +457,144 @@ impl LoggingService {
             _ => {}
         }
         Ok(())
+    }
+
+    fn voice(
+        &self,
+        settings: &GuildSettings,
+        guild: GuildId,
+        now: UnixMillis,
+        state: VoiceState,
+        before: Option<VoiceState>,
+        ended: Option<&VoiceSession>,
+    ) {
+        if let Some(session) = ended {
+            Self::lock(&self.sessions).push((guild, session.clone()));
+        }
+        let logging = &settings.logging;
+        let channel = state.channel.or(before.and_then(|before| before.channel));
+        if self.ignored(logging, guild, channel, &[], state.is_bot) {
+            return;
+        }
+        let user = state.user;
+        let who = self.member_name(guild, user, "");
+        let name = |channel: ChannelId| self.channel_name(guild, channel);
+        let mut entries = Vec::new();
+        match (before.and_then(|b| b.channel), state.channel) {
+            (None, Some(joined)) => entries.push(
+                LogEntry::new(
+                    guild,
+                    now,
+                    LogKind::VoiceJoined,
+                    format!("{who} joined {}", name(joined)),
+                )
+                .in_channel(joined),
+            ),
+            (Some(left), None) => {
+                let mut entry = LogEntry::new(
+                    guild,
+                    now,
+                    LogKind::VoiceLeft,
+                    format!("{who} left {}", name(left)),
+                )
+                .in_channel(left);
+                if let Some(session) = ended {
+                    entry = entry.field(
+                        "Session",
+                        format!(
+                            "{} in voice; muted {}, deafened {}, alone {}",
+                            age_in_words(Duration::from_secs(session.seconds)),
+                            age_in_words(Duration::from_secs(session.muted_seconds)),
+                            age_in_words(Duration::from_secs(session.deafened_seconds)),
+                            age_in_words(Duration::from_secs(session.alone_seconds)),
+                        ),
+                    );
+                }
+                entries.push(entry);
+            }
+            (Some(from), Some(to)) if from != to => entries.push(
+                LogEntry::new(
+                    guild,
+                    now,
+                    LogKind::VoiceMoved,
+                    format!("{who} moved from {} to {}", name(from), name(to)),
+                )
+                .in_channel(to),
+            ),
+            _ => {}
+        }
+        if let (Some(before), Some(channel)) = (before, state.channel) {
+            let switched = |was: bool, is: bool, what: &str| {
+                (was != is).then(|| format!("{what} {}", if is { "on" } else { "off" }))
+            };
+            let mutes: Vec<String> = [
+                switched(before.self_mute, state.self_mute, "self mute"),
+                switched(before.mute, state.mute, "server mute"),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            if !mutes.is_empty() {
+                entries.push(
+                    LogEntry::new(
+                        guild,
+                        now,
+                        LogKind::VoiceMuted,
+                        format!("{who} in {}: {}", name(channel), mutes.join(", ")),
+                    )
+                    .in_channel(channel),
+                );
+            }
+            let deafs: Vec<String> = [
+                switched(before.self_deaf, state.self_deaf, "self deafen"),
+                switched(before.deaf, state.deaf, "server deafen"),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            if !deafs.is_empty() {
+                entries.push(
+                    LogEntry::new(
+                        guild,
+                        now,
+                        LogKind::VoiceDeafened,
+                        format!("{who} in {}: {}", name(channel), deafs.join(", ")),
+                    )
+                    .in_channel(channel),
+                );
+            }
+        }
+        for entry in entries {
+            self.record(settings, entry.about(user));
+        }
+    }
+
+    /// Logs what an AFK rule did to a member.
+    pub fn afk_action(
+        &self,
+        settings: &GuildSettings,
+        guild: GuildId,
+        user: UserId,
+        channel: ChannelId,
+        why: &str,
+        outcome: &str,
+    ) {
+        if !settings.features.logging {
+            return;
+        }
+        let who = self.member_name(guild, user, "");
+        let entry = LogEntry::new(
+            guild,
+            self.clock.now(),
+            LogKind::VoiceAfk,
+            format!(
+                "{who} was AFK in {} ({why}): {outcome}",
+                self.channel_name(guild, channel)
+            ),
+        )
+        .about(user)
+        .in_channel(channel);
+        self.record(settings, entry);
     }
 
     async fn edited(
@@ -879,37 +1026,41 @@ impl LoggingService {
         }
     }
 
-    /// Logs one of the bot's moderation actions, linked to its case (the moderation service
-    /// calls it when a case is recorded).
-    #[allow(clippy::too_many_arguments)]
-    pub fn moderation_action(
-        &self,
-        settings: &GuildSettings,
-        guild: GuildId,
-        case: i64,
-        action: &str,
-        target: UserId,
-        moderator: UserId,
-        reason: Option<&str>,
-        at: UnixMillis,
-    ) {
+    /// Logs one of the bot's moderation actions once Discord carried it out, linked to its
+    /// case (the bot calls it beside the mod-log post).
+    pub fn moderation_action(&self, settings: &GuildSettings, case: &crate::moderation::Case) {
         if !settings.features.logging {
             return;
         }
-        let who = self.member_name(guild, target, "");
-        let by = self.member_name(guild, moderator, "");
+        let guild = case.guild;
+        let who = self.member_name(guild, case.target, "");
+        let (actor, by) = match &case.actor {
+            crate::moderation::CaseActor::Moderator(user) => {
+                (Some(*user), self.member_name(guild, *user, ""))
+            }
+            crate::moderation::CaseActor::Automated(rule) => (None, rule.clone()),
+        };
         let mut entry = LogEntry::new(
             guild,
-            at,
+            case.created_at,
             LogKind::ModerationAction,
-            format!("Case #{case}: {who} — {action} by {by}"),
+            format!(
+                "Case #{}: {} {who}, by {by}",
+                case.number,
+                case.kind.as_str()
+            ),
         )
-        .about(target)
-        .by(moderator)
-        .field("Member", format!("<@{target}> ({who})"))
-        .field("Moderator", format!("<@{moderator}> ({by})"))
-        .field("Reason", reason.unwrap_or("(none given)"));
-        entry.case = Some(case);
+        .about(case.target)
+        .field("Member", format!("<@{}> ({who})", case.target))
+        .field("By", by)
+        .field("Reason", case.reason.clone());
+        if let Some(actor) = actor {
+            entry = entry.by(actor);
+        }
+        if let Some(duration) = case.duration {
+            entry = entry.field("For", age_in_words(duration));
+        }
+        entry.case = Some(case.number);
         self.record(settings, entry);
     }
 
@@ -922,6 +1073,12 @@ impl LoggingService {
     /// stays queued.
     pub async fn flush(&self, sink: &dyn EffectSink) -> Result<Flushed, LoggingError> {
         let _one_at_a_time = self.flushing.lock().await;
+        let sessions: Vec<(GuildId, VoiceSession)> =
+            std::mem::take(&mut *Self::lock(&self.sessions));
+        if let Err(error) = store::write_sessions(&self.db, &sessions).await {
+            Self::lock(&self.sessions).extend(sessions);
+            return Err(error.into());
+        }
         let batch: Vec<Queued> = Self::lock(&self.queue).drain(..).collect();
         if batch.is_empty() {
             return Ok(Flushed::default());

@@ -124,6 +124,70 @@ pub async fn write(db: &Db, entries: &[LogEntry]) -> Result<(), DbError> {
     Ok(())
 }
 
+/// Writes ended voice sessions in one transaction.
+///
+/// # Errors
+/// [`DbError`] when the write fails; nothing is written then.
+pub async fn write_sessions(
+    db: &Db,
+    sessions: &[(GuildId, crate::levels::VoiceSession)],
+) -> Result<(), DbError> {
+    if sessions.is_empty() {
+        return Ok(());
+    }
+    let mut transaction = db.begin_write().await?;
+    for (guild, session) in sessions {
+        let seconds = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
+        sqlx::query(
+            "INSERT INTO voice_sessions (guild_id, user_id, channel_id, joined_at, left_at, \
+             seconds, muted_seconds, deafened_seconds, alone_seconds, counted_seconds, afk_action) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(guild.to_db())
+        .bind(session.user.to_db())
+        .bind(session.channel.to_db())
+        .bind(session.joined_at.0)
+        .bind(session.left_at.0)
+        .bind(seconds(session.seconds))
+        .bind(seconds(session.muted_seconds))
+        .bind(seconds(session.deafened_seconds))
+        .bind(seconds(session.alone_seconds))
+        .bind(seconds(session.counted_seconds))
+        .bind(session.afk_action)
+        .execute(&mut *transaction)
+        .await?;
+    }
+    transaction.commit().await?;
+    Ok(())
+}
+
+/// A member's voice time in a guild: (sessions, seconds in voice, seconds counted) since `since`.
+///
+/// # Errors
+/// [`DbError`] when the read fails.
+pub async fn voice_totals(
+    db: &Db,
+    guild: GuildId,
+    user: UserId,
+    since: UnixMillis,
+) -> Result<(i64, i64, i64), DbError> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS sessions, CAST(COALESCE(SUM(seconds), 0) AS BIGINT) AS seconds, \
+         CAST(COALESCE(SUM(counted_seconds), 0) AS BIGINT) AS counted FROM voice_sessions \
+         WHERE guild_id = $1 AND user_id = $2 AND left_at >= $3",
+    )
+    .bind(guild.to_db())
+    .bind(user.to_db())
+    .bind(since.0)
+    .fetch_one(db.pool())
+    .await?;
+    Ok((
+        row.try_get("sessions")?,
+        row.try_get("seconds")?,
+        row.try_get("counted")?,
+    ))
+}
+
 /// The conditions of `filter` after `guild_id = $1`, and their values in order.
 fn conditions(filter: &EventFilter) -> (String, Vec<Bound>) {
     let mut sql = String::new();
