@@ -276,15 +276,15 @@ async fn check_afk(parts: &AfkParts) {
         if !settings.features.logging || !rules.afk_enabled() {
             continue;
         }
-        let minutes = |value: u32| Duration::from_secs(u64::from(value) * 60);
+        let secs = |value: Option<u32>| Duration::from_secs(u64::from(value.unwrap_or(0)));
         let exempt = match rules.afk_action {
             AfkAction::Move => rules.afk_channel,
             _ => None,
         };
         let due = parts.levels.voice_afk_due(
             guild,
-            minutes(rules.afk_alone_minutes),
-            minutes(rules.afk_deafened_minutes),
+            secs(rules.afk_alone_secs),
+            secs(rules.afk_deafened_secs),
             exempt,
         );
         for (user, channel, reason) in due {

@@ -87,6 +87,14 @@ pub fn demo() -> Seed {
             .category(channel(8), "Voice")
             .channel(channel(9), "Lounge", ChannelKind::Voice, Some(channel(8)))
             .channel(channel(10), "Gaming", ChannelKind::Voice, Some(channel(8)))
+            // Event logs and the AFK channel, set up by `guildhall demo`.
+            .channel(
+                channel(11),
+                "server-log",
+                ChannelKind::Text,
+                Some(channel(5)),
+            )
+            .channel(channel(12), "AFK", ChannelKind::Voice, Some(channel(8)))
             .member(crate::seed::small::BOT, &[role(1)]);
         if let Some(icon) = icon {
             guild = guild.icon(icon);

@@ -143,6 +143,9 @@ pub async fn run(options: &GlobalOptions, args: Args) -> anyhow::Result<()> {
         if let Err(error) = start_automation(&services, seed_guild).await {
             tracing::warn!(%error, "demo: could not set up automation");
         }
+        if let Err(error) = start_logging(&services, seed_guild).await {
+            tracing::warn!(%error, "demo: could not set up event logs");
+        }
         // A short giveaway the traffic's clicks enter; a failure leaves the rest running.
         if let Err(error) = start_giveaway(&services, seed_guild).await {
             tracing::warn!(%error, "demo: could not start the giveaway");
@@ -362,6 +365,46 @@ async fn open_help_desk(
 /// bot's messages, which is Enter, so members enter; the draw, claims (traffic presses "Claim
 /// prize" now and then) and automatic rerolls after a 30-second claim window follow within a few
 /// minutes. Posted by the bot through the `giveaways.post` job.
+/// Event logs in the first guild: messages, members, member changes, roles, channels and voice
+/// in #server-log, the bot's moderation actions in #mod-log, message text kept for 7 days,
+/// and members alone in voice for five minutes moved to the AFK channel.
+async fn start_logging(
+    services: &Services,
+    guild: &guildhall_sandbox::seed::SeedGuild,
+) -> anyhow::Result<()> {
+    let named = |name: &str| {
+        guild
+            .channels
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.id.to_string())
+    };
+    let (Some(log), Some(mod_log), Some(afk)) =
+        (named("server-log"), named("mod-log"), named("AFK"))
+    else {
+        return Ok(());
+    };
+    for (key, value) in [
+        ("logging.messages_channel", log.as_str()),
+        ("logging.members_channel", log.as_str()),
+        ("logging.member_updates_channel", log.as_str()),
+        ("logging.roles_channel", log.as_str()),
+        ("logging.channels_channel", log.as_str()),
+        ("logging.voice_channel", log.as_str()),
+        ("logging.moderation_channel", mod_log.as_str()),
+        ("logging.afk_channel", afk.as_str()),
+        ("logging.afk_alone_secs", "300"),
+        ("logging.afk_action", "move"),
+        ("features.logging", "on"),
+    ] {
+        services
+            .config
+            .set_key(guild.id, key, value, "demo")
+            .await?;
+    }
+    Ok(())
+}
+
 /// Automation in the first guild: a scheduled message every minute in #general and triggers
 /// the traffic's chatter hits (idempotent, so a restarted demo keeps one of each).
 async fn start_automation(

@@ -36,3 +36,6 @@ use crate::jobs::{JobPorts, JobRegistry};
 pub fn register_jobs(registry: JobRegistry, _core: &Core, _ports: &JobPorts) -> JobRegistry {
     registry
 }
+
+#[cfg(all(test, feature = "test-support"))]
+mod tests;

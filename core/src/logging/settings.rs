@@ -17,8 +17,8 @@ pub const CONTENT_DAYS: (u32, u32) = (1, 30);
 pub const EVENT_DAYS: (u32, u32) = (1, 365);
 /// The most channels, and roles, a guild may leave out of its logs.
 pub const MAX_IGNORED: usize = 50;
-/// The longest AFK limit, in minutes.
-pub const MAX_AFK_MINUTES: u32 = 1_440;
+/// The shortest and longest AFK limit, in seconds.
+pub const AFK_SECS: (u32, u32) = (10, 86_400);
 
 /// What happens to a member who is alone or deafened in voice past the limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -73,10 +73,10 @@ pub struct LoggingSettings {
     pub message_content_days: u32,
     /// Keep stored log events (the dashboard's log viewer) for this many days (1 to 365).
     pub event_retention_days: u32,
-    /// Minutes a member may be alone in a voice channel before the AFK action; 0 is never.
-    pub afk_alone_minutes: u32,
-    /// Minutes a member may be self-deafened before the AFK action; 0 is never.
-    pub afk_deafened_minutes: u32,
+    /// Seconds a member may be alone in a voice channel before the AFK action; none is never.
+    pub afk_alone_secs: Option<u32>,
+    /// Seconds a member may be self-deafened before the AFK action; none is never.
+    pub afk_deafened_secs: Option<u32>,
     /// What the AFK action is.
     pub afk_action: AfkAction,
     /// Where `move` takes members (a voice channel).
@@ -98,8 +98,8 @@ impl Default for LoggingSettings {
             ignore_bots: true,
             message_content_days: 7,
             event_retention_days: 90,
-            afk_alone_minutes: 0,
-            afk_deafened_minutes: 0,
+            afk_alone_secs: None,
+            afk_deafened_secs: None,
             afk_action: AfkAction::Move,
             afk_channel: None,
         }
@@ -120,6 +120,19 @@ impl LoggingSettings {
         }
     }
 
+    /// The distinct channels logs go to (the tier's `log_channels` limit counts these).
+    pub fn log_channels(&self) -> Vec<ChannelId> {
+        let mut channels: Vec<ChannelId> = Vec::new();
+        for category in Category::ALL {
+            if let Some(channel) = self.channel_for(category)
+                && !channels.contains(&channel)
+            {
+                channels.push(channel);
+            }
+        }
+        channels
+    }
+
     /// Whether message content is to be kept (a message log channel is set).
     pub fn keeps_content(&self) -> bool {
         self.messages_channel.is_some()
@@ -138,7 +151,7 @@ impl LoggingSettings {
 
     /// Whether an AFK rule is set.
     pub fn afk_enabled(&self) -> bool {
-        self.afk_alone_minutes > 0 || self.afk_deafened_minutes > 0
+        self.afk_alone_secs.is_some() || self.afk_deafened_secs.is_some()
     }
 
     /// Whether `user` is one this guild's logs leave out (a bot with `ignore_bots`).
@@ -165,15 +178,18 @@ impl LoggingSettings {
                 ),
             });
         }
-        for (field, minutes) in [
-            ("afk_alone_minutes", self.afk_alone_minutes),
-            ("afk_deafened_minutes", self.afk_deafened_minutes),
+        for (field, secs) in [
+            ("afk_alone_secs", self.afk_alone_secs),
+            ("afk_deafened_secs", self.afk_deafened_secs),
         ] {
-            if minutes > MAX_AFK_MINUTES {
+            if let Some(secs) = secs
+                && !(AFK_SECS.0..=AFK_SECS.1).contains(&secs)
+            {
                 return Err(FieldError {
                     field,
                     message: format!(
-                        "must be at most {MAX_AFK_MINUTES} minutes (a day), or 0 for never; got {minutes}"
+                        "must be between {} seconds and a day ({} seconds), or empty for never; got {secs}",
+                        AFK_SECS.0, AFK_SECS.1
                     ),
                 });
             }
@@ -305,21 +321,23 @@ impl Section for LoggingSettings {
                 },
             },
             Field {
-                key: "afk_alone_minutes",
-                label: "AFK when alone for (minutes)",
-                help: "A member alone in a voice channel this long gets the AFK action; 0 is never.",
-                kind: FieldKind::Number {
-                    min: 0,
-                    max: MAX_AFK_MINUTES as i64,
+                key: "afk_alone_secs",
+                label: "AFK when alone for",
+                help: "A member alone in a voice channel this long (10s to 1d, e.g. 15m) gets the AFK action; empty is never.",
+                kind: FieldKind::Duration {
+                    min_secs: AFK_SECS.0 as u64,
+                    max_secs: AFK_SECS.1 as u64,
+                    unit_secs: 1,
                 },
             },
             Field {
-                key: "afk_deafened_minutes",
-                label: "AFK when deafened for (minutes)",
-                help: "A member who deafened themselves this long gets the AFK action; 0 is never.",
-                kind: FieldKind::Number {
-                    min: 0,
-                    max: MAX_AFK_MINUTES as i64,
+                key: "afk_deafened_secs",
+                label: "AFK when deafened for",
+                help: "A member who deafened themselves this long (10s to 1d) gets the AFK action; empty is never.",
+                kind: FieldKind::Duration {
+                    min_secs: AFK_SECS.0 as u64,
+                    max_secs: AFK_SECS.1 as u64,
+                    unit_secs: 1,
                 },
             },
             Field {
@@ -415,18 +433,22 @@ mod tests {
         let (field, message) = check(|s| s.event_retention_days = 400).unwrap_err();
         assert_eq!(field, "event_retention_days");
         assert!(message.contains("between 1 and 365 days"), "{message}");
-        let (field, message) = check(|s| s.afk_alone_minutes = 5).unwrap_err();
+        let (field, message) = check(|s| s.afk_alone_secs = Some(300)).unwrap_err();
         assert_eq!(field, "afk_channel");
         assert!(message.contains("disconnect"), "{message}");
         assert_eq!(
             check(|s| {
-                s.afk_alone_minutes = 5;
+                s.afk_alone_secs = Some(300);
                 s.afk_action = AfkAction::StopCounting;
             }),
             Ok(())
         );
-        let (field, _) = check(|s| s.afk_deafened_minutes = 5_000).unwrap_err();
-        assert_eq!(field, "afk_deafened_minutes");
+        let (field, message) = check(|s| s.afk_deafened_secs = Some(5)).unwrap_err();
+        assert_eq!(field, "afk_deafened_secs");
+        assert!(
+            message.contains("between 10 seconds and a day"),
+            "{message}"
+        );
         assert!(
             serde_json::from_value::<LoggingSettings>(serde_json::json!({"afk_action": "kick"}))
                 .is_err()

@@ -43,6 +43,12 @@ pub async fn usage(core: &Core, guild: GuildId) -> Result<Vec<LimitUse>, DbError
         let used = match kind {
             LimitKind::RolePanels => Some(core.roles.panel_count(guild).await?),
             LimitKind::Giveaways => Some(core.giveaways.running_count(guild).await?),
+            LimitKind::LogChannels => core
+                .config
+                .get(guild)
+                .await
+                .ok()
+                .map(|settings| settings.logging.log_channels().len() as u64),
             _ => None,
         };
         out.push(LimitUse {
