@@ -328,6 +328,9 @@ fn insert_guild(world: &mut World, g: &seed::SeedGuild) -> Result<(), SandboxErr
                         animated: e.animated,
                     })
                     .collect(),
+                afk_channel: None,
+                afk_timeout: 300,
+                audit_log: Vec::new(),
             },
         );
     }

@@ -97,6 +97,8 @@ pub enum ChannelKind {
     PublicThread,
     /// A private thread (type 12).
     PrivateThread,
+    /// A stage channel (type 13).
+    Stage,
 }
 
 impl ChannelKind {
@@ -109,6 +111,7 @@ impl ChannelKind {
             Self::Category => 4,
             Self::PublicThread => 11,
             Self::PrivateThread => 12,
+            Self::Stage => 13,
         }
     }
 
@@ -121,6 +124,7 @@ impl ChannelKind {
             4 => Self::Category,
             11 => Self::PublicThread,
             12 => Self::PrivateThread,
+            13 => Self::Stage,
             _ => return None,
         })
     }
@@ -128,6 +132,11 @@ impl ChannelKind {
     /// Whether this is a thread.
     pub fn is_thread(self) -> bool {
         matches!(self, Self::PublicThread | Self::PrivateThread)
+    }
+
+    /// Whether members connect to it (a voice or stage channel).
+    pub fn is_voice(self) -> bool {
+        matches!(self, Self::Voice | Self::Stage)
     }
 }
 
@@ -164,6 +173,10 @@ pub struct Channel {
     pub archived: bool,
     /// Whether the thread is locked.
     pub locked: bool,
+    /// A voice or stage channel's bitrate in bits per second (Discord's default 64000).
+    pub bitrate: u32,
+    /// A voice or stage channel's user limit (0: no limit).
+    pub user_limit: u32,
 }
 
 impl Channel {
@@ -185,6 +198,8 @@ impl Channel {
             thread_members: Vec::new(),
             archived: false,
             locked: false,
+            bitrate: 64_000,
+            user_limit: 0,
         }
     }
 }
@@ -239,6 +254,27 @@ pub struct Message {
     pub history: Vec<String>,
     /// Set for messages posted through a channel webhook: who the message shows as.
     pub webhook_author: Option<WebhookAuthor>,
+    /// Uploaded files, in upload order.
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file uploaded with a message, with its bytes (served at its `url`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// Its id.
+    pub id: u64,
+    /// The file's name.
+    pub filename: String,
+    /// The uploader's `description` (alt text), if any.
+    pub description: Option<String>,
+    /// Its media type, when the upload named one.
+    pub content_type: Option<String>,
+    /// The CDN URL (the stand-in serves it: `/attachments/{channel}/{id}/{filename}`).
+    pub url: String,
+    /// The media proxy URL (the same file here).
+    pub proxy_url: String,
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
 }
 
 /// The author a webhook's message shows: the webhook's name or the execution's `username`
@@ -405,7 +441,92 @@ pub struct Guild {
     pub icon: Option<String>,
     /// Its custom emojis, in creation order.
     pub emojis: Vec<CustomEmoji>,
+    /// The AFK voice channel, if set.
+    pub afk_channel: Option<ChannelId>,
+    /// Seconds of inactivity before a member is moved to the AFK channel (Discord's default
+    /// 300; one of 60, 300, 900, 1800, 3600).
+    pub afk_timeout: u32,
+    /// Its audit log, oldest first (entries past [`AUDIT_LOG_RETENTION_MS`] are kept but not
+    /// listed, as Discord no longer returns them).
+    pub audit_log: Vec<AuditLogEntry>,
 }
+
+/// Audit log action types the stand-in records (Discord's numbering).
+pub mod audit {
+    /// CHANNEL_CREATE.
+    pub const CHANNEL_CREATE: u16 = 10;
+    /// CHANNEL_UPDATE.
+    pub const CHANNEL_UPDATE: u16 = 11;
+    /// CHANNEL_DELETE.
+    pub const CHANNEL_DELETE: u16 = 12;
+    /// CHANNEL_OVERWRITE_CREATE.
+    pub const CHANNEL_OVERWRITE_CREATE: u16 = 13;
+    /// CHANNEL_OVERWRITE_UPDATE.
+    pub const CHANNEL_OVERWRITE_UPDATE: u16 = 14;
+    /// CHANNEL_OVERWRITE_DELETE.
+    pub const CHANNEL_OVERWRITE_DELETE: u16 = 15;
+    /// MEMBER_KICK.
+    pub const MEMBER_KICK: u16 = 20;
+    /// MEMBER_BAN_ADD.
+    pub const MEMBER_BAN_ADD: u16 = 22;
+    /// MEMBER_BAN_REMOVE.
+    pub const MEMBER_BAN_REMOVE: u16 = 23;
+    /// MEMBER_UPDATE (nickname, timeout, server mute and deafen).
+    pub const MEMBER_UPDATE: u16 = 24;
+    /// MEMBER_ROLE_UPDATE (`$add` / `$remove`).
+    pub const MEMBER_ROLE_UPDATE: u16 = 25;
+    /// MEMBER_MOVE (to another voice channel).
+    pub const MEMBER_MOVE: u16 = 26;
+    /// MEMBER_DISCONNECT (from voice).
+    pub const MEMBER_DISCONNECT: u16 = 27;
+    /// ROLE_CREATE.
+    pub const ROLE_CREATE: u16 = 30;
+    /// ROLE_UPDATE.
+    pub const ROLE_UPDATE: u16 = 31;
+    /// ROLE_DELETE.
+    pub const ROLE_DELETE: u16 = 32;
+    /// MESSAGE_DELETE (someone else's message).
+    pub const MESSAGE_DELETE: u16 = 72;
+    /// MESSAGE_BULK_DELETE.
+    pub const MESSAGE_BULK_DELETE: u16 = 73;
+    /// THREAD_CREATE.
+    pub const THREAD_CREATE: u16 = 110;
+    /// THREAD_UPDATE.
+    pub const THREAD_UPDATE: u16 = 111;
+    /// THREAD_DELETE.
+    pub const THREAD_DELETE: u16 = 112;
+}
+
+/// One audit log entry. Its id is a snowflake taken when it was recorded, so the id carries
+/// its time (as Discord's do).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditLogEntry {
+    /// Its id.
+    pub id: u64,
+    /// Who acted.
+    pub user: Option<UserId>,
+    /// What was acted on (a user, role, channel, … id).
+    pub target: Option<u64>,
+    /// Discord's action type ([`audit`]).
+    pub action_type: u16,
+    /// Its `options` (all values are strings, as Discord sends them); empty: none.
+    pub options: BTreeMap<String, String>,
+    /// The `X-Audit-Log-Reason` given, if any.
+    pub reason: Option<String>,
+    /// Its `changes` (`{"key", "old_value"?, "new_value"?}`); empty: none.
+    pub changes: Vec<Value>,
+}
+
+/// How long Discord keeps audit log entries: 45 days.
+pub const AUDIT_LOG_RETENTION_MS: i64 = 45 * 24 * 3_600 * 1_000;
+
+/// How recent a MESSAGE_DELETE (72) entry must be for another deletion by the same actor of
+/// the same author's message in the same channel to bump its `count` instead of adding an
+/// entry (observed, not documented).
+pub const AUDIT_GROUP_WINDOW_MS: i64 = 5 * 60 * 1_000;
+
+/// The oldest message bulk delete accepts: 14 days.
+pub const BULK_DELETE_MAX_AGE_MS: i64 = 14 * 24 * 3_600 * 1_000;
 
 impl Guild {
     /// A role by id.
@@ -557,6 +678,8 @@ pub struct World {
     /// Channel webhooks by id.
     pub webhooks: BTreeMap<u64, Webhook>,
     last_snowflake: u64,
+    /// The increment of the last backdated snowflake ([`World::snowflake_at`]).
+    past_increment: u64,
 }
 
 /// How long Discord remembers an enforced nonce ("the past few minutes").
@@ -581,6 +704,7 @@ impl World {
             webhooks: BTreeMap::new(),
             bot: bot_id,
             last_snowflake: 0,
+            past_increment: 0,
         }
     }
 
@@ -597,6 +721,100 @@ impl World {
         let candidate = ms << 22;
         self.last_snowflake = candidate.max(self.last_snowflake + 1);
         self.last_snowflake
+    }
+
+    /// A snowflake for an earlier time (a backdated message): its time is `at`, and its
+    /// increment is unique among backdated ones.
+    pub fn snowflake_at(&mut self, at: UnixMillis) -> u64 {
+        let ms = u64::try_from(at.0)
+            .unwrap_or(DISCORD_EPOCH_MS)
+            .saturating_sub(DISCORD_EPOCH_MS);
+        self.past_increment = (self.past_increment + 1) & 0x3f_ffff;
+        (ms << 22) | self.past_increment
+    }
+
+    /// Records an audit log entry in a guild and returns its id (None for an unknown guild).
+    /// `target` is the id acted on; `options` and `changes` are Discord's (empty: left out).
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_audit(
+        &mut self,
+        guild: GuildId,
+        actor: UserId,
+        action_type: u16,
+        target: Option<u64>,
+        options: BTreeMap<String, String>,
+        reason: Option<String>,
+        changes: Vec<Value>,
+    ) -> Option<u64> {
+        self.guilds.get(&guild)?;
+        let id = self.snowflake();
+        self.guild_mut(guild)?.audit_log.push(AuditLogEntry {
+            id,
+            user: Some(actor),
+            target,
+            action_type,
+            options,
+            reason,
+            changes,
+        });
+        Some(id)
+    }
+
+    /// Records that `actor` deleted a message `author` wrote in `channel` (action 72, only
+    /// when the actor is not the author: Discord records no entry for deleting one's own).
+    ///
+    /// Discord groups these (observed behaviour, not documented): while the newest 72 entry
+    /// with the same actor, target and channel is less than [`AUDIT_GROUP_WINDOW_MS`] old, its
+    /// `options.count` goes up by one instead of a new entry being added (the entry keeps its
+    /// id, so its time is the first deletion's).
+    pub fn record_message_delete(
+        &mut self,
+        guild: GuildId,
+        actor: UserId,
+        author: UserId,
+        channel: ChannelId,
+        reason: Option<String>,
+    ) {
+        if actor == author {
+            return;
+        }
+        let now = self.now().0;
+        let channel_text = channel.to_string();
+        let Some(g) = self.guild_mut(guild) else {
+            return;
+        };
+        let recent = g.audit_log.iter_mut().rev().find(|e| {
+            e.action_type == audit::MESSAGE_DELETE
+                && e.user == Some(actor)
+                && e.target == Some(author.get())
+                && e.options.get("channel_id") == Some(&channel_text)
+        });
+        if let Some(entry) = recent
+            && now - snowflake_ms(entry.id) < AUDIT_GROUP_WINDOW_MS
+        {
+            let count = entry
+                .options
+                .get("count")
+                .and_then(|c| c.parse::<u64>().ok())
+                .unwrap_or(1);
+            entry
+                .options
+                .insert("count".into(), (count + 1).to_string());
+            return;
+        }
+        let options = BTreeMap::from([
+            ("channel_id".to_owned(), channel_text),
+            ("count".to_owned(), "1".to_owned()),
+        ]);
+        self.record_audit(
+            guild,
+            actor,
+            audit::MESSAGE_DELETE,
+            Some(author.get()),
+            options,
+            reason,
+            Vec::new(),
+        );
     }
 
     /// A guild by id.
@@ -693,6 +911,11 @@ impl World {
         self.channels.insert(id, channel);
         id
     }
+}
+
+/// The Unix milliseconds a snowflake carries.
+pub fn snowflake_ms(id: u64) -> i64 {
+    i64::try_from((id >> 22) + DISCORD_EPOCH_MS).unwrap_or(0)
 }
 
 #[cfg(test)]

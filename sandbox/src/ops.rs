@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::State;
 use crate::gateway::{Dispatch, intents};
-use crate::model::{Ban, Channel, ChannelKind, Member, Message, Reaction, Role};
+use crate::model::{Ban, Channel, Member, Message, Reaction, Role};
 use crate::payloads;
 
 /// What a new message holds.
@@ -25,6 +25,8 @@ pub(crate) struct Draft {
     pub suppress_everyone: bool,
     /// For a message posted through a channel webhook: who it shows as.
     pub webhook_author: Option<crate::model::WebhookAuthor>,
+    /// Uploaded files.
+    pub attachments: Vec<crate::model::Attachment>,
 }
 
 /// Parses `<@id>`, `<@!id>` and `<@&id>` mentions.
@@ -132,6 +134,7 @@ impl State {
             interaction: draft.interaction,
             history: Vec::new(),
             webhook_author: draft.webhook_author,
+            attachments: draft.attachments,
         };
         self.world
             .messages
@@ -220,6 +223,68 @@ impl State {
             data,
         );
         Some(message)
+    }
+
+    /// Deletes the messages of `ids` that exist in a guild channel, at once (dispatching one
+    /// MESSAGE_DELETE_BULK with their ids to sessions with GUILD_MESSAGES); unknown ids are
+    /// ignored. Returns the deleted messages.
+    pub(crate) fn bulk_delete(&mut self, channel: ChannelId, ids: &[MessageId]) -> Vec<Message> {
+        let Some(list) = self.world.messages.get_mut(&channel) else {
+            return Vec::new();
+        };
+        let mut deleted = Vec::new();
+        list.retain(|m| {
+            if ids.contains(&m.id) {
+                deleted.push(m.clone());
+                false
+            } else {
+                true
+            }
+        });
+        if deleted.is_empty() {
+            return deleted;
+        }
+        let guild = self.world.channels.get(&channel).and_then(|c| c.guild);
+        let mut data = json!({
+            "ids": deleted.iter().map(|m| m.id.to_string()).collect::<Vec<_>>(),
+            "channel_id": channel.to_string(),
+        });
+        if let (Some(g), Some(map)) = (guild, data.as_object_mut()) {
+            map.insert("guild_id".into(), json!(g.to_string()));
+        }
+        self.emit(
+            "MESSAGE_DELETE_BULK",
+            guild,
+            Some(message_intent(guild)),
+            data,
+        );
+        deleted
+    }
+
+    /// `actor` bulk-deletes messages of a guild channel: [`State::bulk_delete`], and an audit
+    /// log entry MESSAGE_BULK_DELETE (73) on the channel with the number deleted (none when
+    /// nothing was).
+    pub(crate) fn purge(
+        &mut self,
+        guild: GuildId,
+        channel: ChannelId,
+        ids: &[MessageId],
+        actor: UserId,
+        reason: Option<String>,
+    ) -> usize {
+        let deleted = self.bulk_delete(channel, ids).len();
+        if deleted > 0 {
+            self.world.record_audit(
+                guild,
+                actor,
+                crate::model::audit::MESSAGE_BULK_DELETE,
+                Some(channel.get()),
+                std::collections::BTreeMap::from([("count".to_owned(), deleted.to_string())]),
+                reason,
+                Vec::new(),
+            );
+        }
+        deleted
     }
 
     /// Adds a reaction (dispatching MESSAGE_REACTION_ADD); false if already there.
@@ -573,6 +638,9 @@ impl State {
         };
         if let Some(g) = self.world.guild_mut(guild) {
             g.channels.retain(|id| *id != channel);
+            if g.afk_channel == Some(channel) {
+                g.afk_channel = None;
+            }
         }
         if c.kind.is_thread() {
             let data = json!({
@@ -627,18 +695,6 @@ impl State {
     /// The time now.
     pub(crate) fn now(&self) -> UnixMillis {
         self.world.now()
-    }
-
-    /// A channel of a guild, if it exists and is of one of `kinds`.
-    pub(crate) fn guild_channel(
-        &self,
-        channel: ChannelId,
-        kinds: &[ChannelKind],
-    ) -> Option<&Channel> {
-        self.world
-            .channels
-            .get(&channel)
-            .filter(|c| kinds.is_empty() || kinds.contains(&c.kind))
     }
 }
 

@@ -7,8 +7,8 @@ use guildhall_core::permissions::OverwriteTarget;
 use serde_json::{Value, json};
 
 use crate::model::{
-    Channel, ChannelKind, CustomEmoji, Entitlement, Guild, Member, Message, Role, Sku, VoiceState,
-    Webhook, World,
+    Attachment, AuditLogEntry, Channel, ChannelKind, CustomEmoji, Entitlement, Guild, Member,
+    Message, Role, Sku, VoiceState, Webhook, World,
 };
 
 /// RFC 3339 text of a time.
@@ -136,12 +136,15 @@ pub fn channel(world: &World, c: &Channel) -> Value {
             map.insert("rate_limit_per_user".into(), json!(c.rate_limit_per_user));
             map.insert("last_message_id".into(), last_message(world, c));
         }
-        ChannelKind::Voice => {
-            map.insert("bitrate".into(), json!(64_000));
-            map.insert("user_limit".into(), json!(0));
+        ChannelKind::Voice | ChannelKind::Stage => {
+            if c.kind == ChannelKind::Stage {
+                map.insert("topic".into(), json!(c.topic));
+            }
+            map.insert("bitrate".into(), json!(c.bitrate));
+            map.insert("user_limit".into(), json!(c.user_limit));
             map.insert("rtc_region".into(), Value::Null);
-            map.insert("rate_limit_per_user".into(), json!(0));
-            map.insert("last_message_id".into(), Value::Null);
+            map.insert("rate_limit_per_user".into(), json!(c.rate_limit_per_user));
+            map.insert("last_message_id".into(), last_message(world, c));
         }
         ChannelKind::PublicThread | ChannelKind::PrivateThread => {
             let count = world.messages.get(&c.id).map_or(0, Vec::len);
@@ -182,7 +185,7 @@ fn last_message(world: &World, c: &Channel) -> Value {
 
 /// The Unix milliseconds of a snowflake.
 pub fn snowflake_ms(id: u64) -> i64 {
-    i64::try_from((id >> 22) + crate::model::DISCORD_EPOCH_MS).unwrap_or(0)
+    crate::model::snowflake_ms(id)
 }
 
 /// A reaction emoji object from its route form (`👍` or `name:id`).
@@ -245,7 +248,7 @@ pub fn message(world: &World, m: &Message) -> Value {
         "mention_everyone": m.mention_everyone,
         "mentions": m.mentions.iter().map(|u| user(world, *u)).collect::<Vec<_>>(),
         "mention_roles": m.mention_roles.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        "attachments": [],
+        "attachments": m.attachments.iter().map(attachment).collect::<Vec<_>>(),
         "embeds": m.embeds,
         "components": m.components,
         "reactions": reactions,
@@ -278,6 +281,49 @@ pub fn message(world: &World, m: &Message) -> Value {
                     "authorizing_integration_owners": {},
                 }),
             );
+        }
+    }
+    value
+}
+
+/// An attachment object as Discord sends it: id, filename, size, url, proxy_url, and the
+/// media type and description when there are.
+pub fn attachment(a: &Attachment) -> Value {
+    let mut value = json!({
+        "id": a.id.to_string(),
+        "filename": a.filename,
+        "size": a.bytes.len(),
+        "url": a.url,
+        "proxy_url": a.proxy_url,
+    });
+    if let Some(map) = value.as_object_mut() {
+        if let Some(content_type) = &a.content_type {
+            map.insert("content_type".into(), json!(content_type));
+        }
+        if let Some(description) = &a.description {
+            map.insert("description".into(), json!(description));
+        }
+    }
+    value
+}
+
+/// An audit log entry object (`options`, `reason` and `changes` only when there are).
+pub fn audit_log_entry(e: &AuditLogEntry) -> Value {
+    let mut value = json!({
+        "id": e.id.to_string(),
+        "user_id": e.user.map(|u| u.to_string()),
+        "target_id": e.target.map(|t| t.to_string()),
+        "action_type": e.action_type,
+    });
+    if let Some(map) = value.as_object_mut() {
+        if !e.options.is_empty() {
+            map.insert("options".into(), json!(e.options));
+        }
+        if let Some(reason) = &e.reason {
+            map.insert("reason".into(), json!(reason));
+        }
+        if !e.changes.is_empty() {
+            map.insert("changes".into(), json!(e.changes));
         }
     }
     value
@@ -347,8 +393,8 @@ pub fn guild_rest(world: &World, g: &Guild) -> Value {
         "owner_id": g.owner.to_string(),
         "application_id": null,
         "region": "deprecated",
-        "afk_channel_id": null,
-        "afk_timeout": 300,
+        "afk_channel_id": g.afk_channel.map(|c| c.to_string()),
+        "afk_timeout": g.afk_timeout,
         "system_channel_id": general,
         "system_channel_flags": 0,
         "widget_enabled": false,

@@ -354,7 +354,8 @@ impl Sandbox {
         });
     }
 
-    /// A message is deleted (MESSAGE_DELETE).
+    /// A message is deleted by its author (MESSAGE_DELETE; Discord records no audit log entry
+    /// for deleting one's own message).
     ///
     /// # Panics
     /// When the message does not exist.
@@ -362,6 +363,182 @@ impl Sandbox {
         self.with(|st| {
             st.delete_message(channel, message)
                 .unwrap_or_else(|| panic!("no message {message} in channel {channel}"));
+        });
+    }
+
+    /// A moderator (`actor`) deletes a message with their client (MESSAGE_DELETE). When the
+    /// actor is not the author, the audit log gets a MESSAGE_DELETE (72) entry for the author
+    /// in that channel, grouped as Discord groups them ([`crate::model::World::record_message_delete`]).
+    ///
+    /// # Panics
+    /// When the message does not exist.
+    pub fn delete_as(&self, channel: ChannelId, message: MessageId, actor: UserId) {
+        self.with(|st| {
+            let removed = st
+                .delete_message(channel, message)
+                .unwrap_or_else(|| panic!("no message {message} in channel {channel}"));
+            if let Some(guild) = removed.guild {
+                st.world
+                    .record_message_delete(guild, actor, removed.author, channel, None);
+            }
+        });
+    }
+
+    /// Another bot or a moderator's tool (`actor`) bulk-deletes messages of a guild channel:
+    /// one MESSAGE_DELETE_BULK with the ids that existed (unknown ones are ignored) and an
+    /// audit log entry MESSAGE_BULK_DELETE (73) on the channel with `count`. Returns how many
+    /// were deleted.
+    ///
+    /// # Panics
+    /// When the channel is not a guild channel.
+    pub fn bulk_delete(&self, channel: ChannelId, messages: &[MessageId], actor: UserId) -> usize {
+        self.with(|st| {
+            let guild = st
+                .world
+                .channels
+                .get(&channel)
+                .and_then(|c| c.guild)
+                .unwrap_or_else(|| panic!("channel {channel} is not a guild channel"));
+            st.purge(guild, channel, messages, actor, None)
+        })
+    }
+
+    /// A member posts a message with files (MESSAGE_CREATE with `attachments`: id, filename,
+    /// size, url, proxy_url, as Discord sends them; the stand-in serves each url). `files`
+    /// are file names; each file's bytes are its name's.
+    ///
+    /// # Panics
+    /// When the channel is not in the guild or the user is not a member.
+    pub fn say_with_files(
+        &self,
+        guild: GuildId,
+        channel: ChannelId,
+        user: UserId,
+        content: &str,
+        files: &[&str],
+    ) -> MessageId {
+        let base = self.api_base();
+        self.with(|st| {
+            check_member(st, guild, channel, user);
+            let attachments = files
+                .iter()
+                .map(|name| {
+                    crate::rest::messages::attachment(
+                        st,
+                        &base,
+                        channel,
+                        (*name).to_owned(),
+                        None,
+                        None,
+                        name.as_bytes().to_vec(),
+                    )
+                })
+                .collect();
+            st.create_message(
+                channel,
+                user,
+                Draft {
+                    content: content.to_owned(),
+                    attachments,
+                    ..Draft::default()
+                },
+            )
+            .id
+        })
+    }
+
+    /// A message that was posted `at` (before the bot was watching: no gateway event), with
+    /// an id of that time, in its place among the channel's messages. For Discord's age
+    /// limits (bulk delete refuses messages over 14 days old).
+    ///
+    /// # Panics
+    /// When the channel is not in the guild or the user is not a member.
+    pub fn say_at(
+        &self,
+        guild: GuildId,
+        channel: ChannelId,
+        user: UserId,
+        content: &str,
+        at: UnixMillis,
+    ) -> MessageId {
+        self.with(|st| {
+            check_member(st, guild, channel, user);
+            let id = MessageId::new(st.world.snowflake_at(at));
+            let message = Message {
+                id,
+                channel,
+                guild: Some(guild),
+                author: user,
+                content: content.to_owned(),
+                timestamp: at,
+                edited: None,
+                embeds: Vec::new(),
+                components: Vec::new(),
+                flags: 0,
+                reactions: Vec::new(),
+                mentions: Vec::new(),
+                mention_roles: Vec::new(),
+                mention_everyone: false,
+                kind: 0,
+                webhook_id: None,
+                interaction: None,
+                history: Vec::new(),
+                webhook_author: None,
+                attachments: Vec::new(),
+            };
+            let list = st.world.messages.entry(channel).or_default();
+            let index = list.partition_point(|m| m.id < id);
+            list.insert(index, message);
+            id
+        })
+    }
+
+    /// The bytes of a message's attachment, by file name (None: no such message or file).
+    pub fn attachment_bytes(
+        &self,
+        channel: ChannelId,
+        message: MessageId,
+        filename: &str,
+    ) -> Option<Vec<u8>> {
+        self.inner
+            .lock()
+            .world
+            .message(channel, message)?
+            .attachments
+            .iter()
+            .find(|a| a.filename == filename)
+            .map(|a| a.bytes.clone())
+    }
+
+    /// A guild's audit log as `GET /guilds/{guild}/audit-logs` lists its entries (newest
+    /// first, none older than 45 days), without the permission check or the limit.
+    pub fn audit_log(&self, guild: GuildId) -> Vec<Value> {
+        let st = self.inner.lock();
+        let oldest = st.world.now().0 - crate::model::AUDIT_LOG_RETENTION_MS;
+        st.world
+            .guild(guild)
+            .map(|g| {
+                g.audit_log
+                    .iter()
+                    .rev()
+                    .filter(|e| crate::model::snowflake_ms(e.id) >= oldest)
+                    .map(payloads::audit_log_entry)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Makes a guild's audit log entries older by `by`, as if recorded that much earlier (their
+    /// ids, which carry their time, move back): for the 45-day retention and the 5-minute
+    /// grouping of message deletions, without waiting.
+    pub fn age_audit_log(&self, guild: GuildId, by: Duration) {
+        let shift = u64::try_from(by.as_millis()).unwrap_or(u64::MAX) << 22;
+        self.with(|st| {
+            if let Some(g) = st.world.guild_mut(guild) {
+                for entry in &mut g.audit_log {
+                    entry.id = entry.id.saturating_sub(shift);
+                }
+            }
         });
     }
 
@@ -794,6 +971,17 @@ impl Sandbox {
         self.with(|st| st.set_voice(guild, user, None));
     }
 
+    /// The voice channel a member is connected to, if any.
+    pub fn voice_channel_of(&self, guild: GuildId, user: UserId) -> Option<ChannelId> {
+        self.inner
+            .lock()
+            .world
+            .guild(guild)?
+            .voice
+            .get(&user)
+            .map(|v| v.channel)
+    }
+
     fn voice_change(
         &self,
         guild: GuildId,
@@ -952,6 +1140,48 @@ impl Sandbox {
                 .guild_mut(guild)
                 .unwrap_or_else(|| panic!("no guild {guild}"))
                 .icon = icon.map(str::to_owned);
+            st.guild_changed(guild);
+        });
+    }
+
+    /// Someone sets (or, with `None`, clears) the guild's AFK channel (GUILD_UPDATE).
+    ///
+    /// # Panics
+    /// When the guild does not exist, or the channel is not one of its voice channels.
+    pub fn set_afk_channel(&self, guild: GuildId, channel: Option<ChannelId>) {
+        self.with(|st| {
+            if let Some(channel) = channel {
+                assert!(
+                    st.world
+                        .channels
+                        .get(&channel)
+                        .is_some_and(|c| c.guild == Some(guild) && c.kind.is_voice()),
+                    "channel {channel} is not a voice channel of {guild}"
+                );
+            }
+            st.world
+                .guild_mut(guild)
+                .unwrap_or_else(|| panic!("no guild {guild}"))
+                .afk_channel = channel;
+            st.guild_changed(guild);
+        });
+    }
+
+    /// Someone sets the guild's AFK timeout in seconds (GUILD_UPDATE).
+    ///
+    /// # Panics
+    /// When the guild does not exist, or `seconds` is not one Discord offers (60, 300, 900,
+    /// 1800, 3600).
+    pub fn set_afk_timeout(&self, guild: GuildId, seconds: u32) {
+        assert!(
+            [60, 300, 900, 1800, 3600].contains(&seconds),
+            "Discord's AFK timeout is one of 60, 300, 900, 1800, 3600 seconds"
+        );
+        self.with(|st| {
+            st.world
+                .guild_mut(guild)
+                .unwrap_or_else(|| panic!("no guild {guild}"))
+                .afk_timeout = seconds;
             st.guild_changed(guild);
         });
     }

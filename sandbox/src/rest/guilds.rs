@@ -8,8 +8,278 @@ use super::{
     Answer, ApiError, Req, cid, gid, mid, need_channel_perm, need_guild_perm, need_role_below,
     no_content, ok, rid, uid,
 };
-use crate::model::{Channel, ChannelKind, CustomEmoji, Role};
+use std::collections::BTreeMap;
+
+use super::members::change;
+use crate::model::{AUDIT_LOG_RETENTION_MS, Channel, ChannelKind, CustomEmoji, Role, audit};
 use crate::{State, payloads};
+
+/// Records an entry the bot's request made (its `X-Audit-Log-Reason` as the reason).
+fn audit_bot(
+    st: &mut State,
+    guild: GuildId,
+    action: u16,
+    target: u64,
+    options: BTreeMap<String, String>,
+    req: &Req,
+    changes: Vec<Value>,
+) {
+    let bot = st.world.bot;
+    st.world.record_audit(
+        guild,
+        bot,
+        action,
+        Some(target),
+        options,
+        req.audit_reason.clone(),
+        changes,
+    );
+}
+
+/// The `changes` between two states of a role (all of the new one's fields for a creation,
+/// all of the old one's for a deletion).
+fn role_changes(old: Option<&Role>, new: Option<&Role>) -> Vec<Value> {
+    let fields = |r: Option<&Role>| -> Vec<(&'static str, Value)> {
+        r.map_or_else(
+            || vec![("name", Value::Null); 0],
+            |r| {
+                vec![
+                    ("name", json!(r.name)),
+                    ("color", json!(r.colour)),
+                    ("permissions", json!(r.permissions.0.to_string())),
+                    ("hoist", json!(r.hoist)),
+                    ("mentionable", json!(r.mentionable)),
+                ]
+            },
+        )
+    };
+    diff(fields(old), fields(new))
+}
+
+/// The changes between two lists of `(key, value)` (a key missing on one side is null there).
+fn diff(old: Vec<(&'static str, Value)>, new: Vec<(&'static str, Value)>) -> Vec<Value> {
+    let mut keys: Vec<&str> = old.iter().map(|(k, _)| *k).collect();
+    for (k, _) in &new {
+        if !keys.contains(k) {
+            keys.push(k);
+        }
+    }
+    let find = |list: &[(&'static str, Value)], key: &str| {
+        list.iter()
+            .find(|(k, _)| *k == key)
+            .map_or(Value::Null, |(_, v)| v.clone())
+    };
+    keys.into_iter()
+        .filter_map(|key| {
+            let (o, n) = (find(&old, key), find(&new, key));
+            (o != n).then(|| change(key, o, n))
+        })
+        .collect()
+}
+
+/// The `changes` between two states of a channel (overwrites are entries of their own).
+fn channel_changes(old: Option<&Channel>, new: Option<&Channel>) -> Vec<Value> {
+    let fields = |c: Option<&Channel>| -> Vec<(&'static str, Value)> {
+        let Some(c) = c else {
+            return Vec::new();
+        };
+        let mut list = vec![
+            ("name", json!(c.name)),
+            ("type", json!(c.kind.code())),
+            ("position", json!(c.position)),
+            ("nsfw", json!(c.nsfw)),
+            ("rate_limit_per_user", json!(c.rate_limit_per_user)),
+            ("parent_id", json!(c.parent.map(|p| p.to_string()))),
+        ];
+        if c.topic.is_some() {
+            list.push(("topic", json!(c.topic)));
+        }
+        if c.kind.is_voice() {
+            list.push(("bitrate", json!(c.bitrate)));
+            list.push(("user_limit", json!(c.user_limit)));
+        }
+        if c.kind.is_thread() {
+            list.push(("archived", json!(c.archived)));
+            list.push(("locked", json!(c.locked)));
+        }
+        list
+    };
+    diff(fields(old), fields(new))
+}
+
+/// An overwrite's `options` (`id`, `type` "0" role / "1" member, `role_name` for a role).
+fn overwrite_options(
+    st: &State,
+    guild: GuildId,
+    target: OverwriteTarget,
+) -> BTreeMap<String, String> {
+    let mut options = BTreeMap::new();
+    match target {
+        OverwriteTarget::Role(role) => {
+            options.insert("id".into(), role.to_string());
+            options.insert("type".into(), "0".into());
+            if let Some(r) = st.world.guild(guild).and_then(|g| g.role(role)) {
+                options.insert("role_name".into(), r.name.clone());
+            }
+        }
+        OverwriteTarget::Member(user) => {
+            options.insert("id".into(), user.to_string());
+            options.insert("type".into(), "1".into());
+        }
+    }
+    options
+}
+
+/// Entries 13/14/15 for the overwrites that were added, changed or removed.
+fn audit_overwrites(
+    st: &mut State,
+    guild: GuildId,
+    channel: ChannelId,
+    old: &[Overwrite],
+    new: &[Overwrite],
+    req: &Req,
+) {
+    let bits = |o: &Overwrite| (json!(o.allow.0.to_string()), json!(o.deny.0.to_string()));
+    for overwrite in new {
+        let options = overwrite_options(st, guild, overwrite.target);
+        match old.iter().find(|o| o.target == overwrite.target) {
+            None => {
+                let (allow, deny) = bits(overwrite);
+                let changes = vec![
+                    change("allow", Value::Null, allow),
+                    change("deny", Value::Null, deny),
+                    change("id", Value::Null, json!(options.get("id"))),
+                    change("type", Value::Null, json!(options.get("type"))),
+                ];
+                audit_bot(
+                    st,
+                    guild,
+                    audit::CHANNEL_OVERWRITE_CREATE,
+                    channel.get(),
+                    options,
+                    req,
+                    changes,
+                );
+            }
+            Some(before) if before != overwrite => {
+                let ((a0, d0), (a1, d1)) = (bits(before), bits(overwrite));
+                let changes = diff(
+                    vec![("allow", a0), ("deny", d0)],
+                    vec![("allow", a1), ("deny", d1)],
+                );
+                audit_bot(
+                    st,
+                    guild,
+                    audit::CHANNEL_OVERWRITE_UPDATE,
+                    channel.get(),
+                    options,
+                    req,
+                    changes,
+                );
+            }
+            Some(_) => {}
+        }
+    }
+    for overwrite in old
+        .iter()
+        .filter(|o| !new.iter().any(|n| n.target == o.target))
+    {
+        let options = overwrite_options(st, guild, overwrite.target);
+        let (allow, deny) = bits(overwrite);
+        let changes = vec![
+            change("allow", allow, Value::Null),
+            change("deny", deny, Value::Null),
+        ];
+        audit_bot(
+            st,
+            guild,
+            audit::CHANNEL_OVERWRITE_DELETE,
+            channel.get(),
+            options,
+            req,
+            changes,
+        );
+    }
+}
+
+/// `GET /guilds/{guild}/audit-logs?user_id=&target_id=&action_type=&before=&after=&limit=`:
+/// View Audit Log; `limit` 1 to 100 (default 50, the document's bounds); entries newest first
+/// (with `after`: the `limit` entries just after it, still newest first); none older than 45
+/// days; `users` holds every user an entry names.
+pub(super) fn audit_log(st: &State, guild: &str, req: &Req) -> Answer {
+    let g_text = guild;
+    let guild = gid(guild)?;
+    need_guild_perm(st, guild, Permissions::VIEW_AUDIT_LOG)?;
+    let q = super::query_checks(req, "GET", &["guilds", g_text, "audit-logs"])?;
+    let limit = usize::try_from(q.integer("limit").unwrap_or(50).clamp(1, 100)).unwrap_or(50);
+    let user = q.snowflake("user_id");
+    let target = q.snowflake("target_id");
+    let action = q.integer("action_type");
+    let before = q.snowflake("before");
+    let after = q.snowflake("after");
+    let g = st.world.guild(guild).ok_or_else(ApiError::unknown_guild)?;
+    let oldest = st.now().0 - AUDIT_LOG_RETENTION_MS;
+    let matching = g.audit_log.iter().filter(|e| {
+        crate::model::snowflake_ms(e.id) >= oldest
+            && user.is_none_or(|u| e.user.map(UserId::get) == Some(u))
+            && target.is_none_or(|t| e.target == Some(t))
+            && action.is_none_or(|a| i64::from(e.action_type) == a)
+            && before.is_none_or(|b| e.id < b)
+            && after.is_none_or(|a| e.id > a)
+    });
+    let mut entries: Vec<&crate::model::AuditLogEntry> = if after.is_some() && before.is_none() {
+        let mut oldest_first: Vec<_> = matching.take(limit).collect();
+        oldest_first.reverse();
+        oldest_first
+    } else {
+        matching.rev().take(limit).collect()
+    };
+    entries.sort_by_key(|e| std::cmp::Reverse(e.id));
+    let mut users: Vec<UserId> = Vec::new();
+    for e in &entries {
+        let mut named = e.user.into_iter().collect::<Vec<_>>();
+        let targets_user = matches!(
+            e.action_type,
+            audit::MEMBER_KICK
+                | audit::MEMBER_BAN_ADD
+                | audit::MEMBER_BAN_REMOVE
+                | audit::MEMBER_UPDATE
+                | audit::MEMBER_ROLE_UPDATE
+                | audit::MESSAGE_DELETE
+        ) || (matches!(
+            e.action_type,
+            audit::CHANNEL_OVERWRITE_CREATE
+                | audit::CHANNEL_OVERWRITE_UPDATE
+                | audit::CHANNEL_OVERWRITE_DELETE
+        ) && e.options.get("type").map(String::as_str) == Some("1"));
+        if targets_user && let Some(t) = e.target {
+            named.push(UserId::new(t));
+        }
+        if let Some(id) = e
+            .options
+            .get("id")
+            .filter(|_| e.options.get("type").map(String::as_str) == Some("1"))
+            .and_then(|id| id.parse::<UserId>().ok())
+        {
+            named.push(id);
+        }
+        for u in named {
+            if !users.contains(&u) {
+                users.push(u);
+            }
+        }
+    }
+    ok(json!({
+        "audit_log_entries": entries.iter().map(|e| payloads::audit_log_entry(e)).collect::<Vec<_>>(),
+        "users": users.iter().map(|u| payloads::user(&st.world, *u)).collect::<Vec<_>>(),
+        "integrations": [],
+        "webhooks": [],
+        "guild_scheduled_events": [],
+        "threads": [],
+        "application_commands": [],
+        "auto_moderation_rules": [],
+    }))
+}
 
 pub(super) fn get_guild(st: &State, guild: &str) -> Answer {
     let guild = gid(guild)?;
@@ -153,6 +423,16 @@ pub(super) fn create_role(st: &mut State, guild: &str, req: &Req) -> Answer {
     }
     g.roles.push(role.clone());
     st.role_changed(guild, &role, true);
+    let changes = role_changes(None, Some(&role));
+    audit_bot(
+        st,
+        guild,
+        audit::ROLE_CREATE,
+        id.get(),
+        BTreeMap::new(),
+        req,
+        changes,
+    );
     ok(payloads::role(&role))
 }
 
@@ -170,17 +450,39 @@ pub(super) fn patch_role(st: &mut State, guild: &str, role: &str, req: &Req) -> 
         .iter_mut()
         .find(|r| r.id == role)
         .ok_or_else(ApiError::unknown_role)?;
+    let before = r.clone();
     apply_role(r, &req.body);
     let r = r.clone();
     st.role_changed(guild, &r, false);
+    let changes = role_changes(Some(&before), Some(&r));
+    audit_bot(
+        st,
+        guild,
+        audit::ROLE_UPDATE,
+        role.get(),
+        BTreeMap::new(),
+        req,
+        changes,
+    );
     ok(payloads::role(&r))
 }
 
-pub(super) fn delete_role(st: &mut State, guild: &str, role: &str) -> Answer {
+pub(super) fn delete_role(st: &mut State, guild: &str, role: &str, req: &Req) -> Answer {
     let (guild, role) = (gid(guild)?, rid(role)?);
     need_guild_perm(st, guild, Permissions::MANAGE_ROLES)?;
     need_role_below(st, guild, role)?;
+    let before = st.world.guild(guild).and_then(|g| g.role(role)).cloned();
     if st.delete_role(guild, role) {
+        let changes = role_changes(before.as_ref(), None);
+        audit_bot(
+            st,
+            guild,
+            audit::ROLE_DELETE,
+            role.get(),
+            BTreeMap::new(),
+            req,
+            changes,
+        );
         Ok((204, None))
     } else {
         Err(ApiError::unknown_role())
@@ -345,6 +647,14 @@ fn apply_channel(channel: &mut Channel, body: &Value) {
     if let Some(locked) = body.get("locked").and_then(Value::as_bool) {
         channel.locked = locked;
     }
+    if channel.kind.is_voice() {
+        if let Some(bitrate) = body.get("bitrate").and_then(Value::as_u64) {
+            channel.bitrate = u32::try_from(bitrate).unwrap_or(u32::MAX);
+        }
+        if let Some(limit) = body.get("user_limit").and_then(Value::as_u64) {
+            channel.user_limit = u32::try_from(limit).unwrap_or(u32::MAX);
+        }
+    }
 }
 
 pub(super) fn create_channel(st: &mut State, guild: &str, req: &Req) -> Answer {
@@ -354,14 +664,14 @@ pub(super) fn create_channel(st: &mut State, guild: &str, req: &Req) -> Answer {
         .filter(|k| {
             matches!(
                 k,
-                ChannelKind::Text | ChannelKind::Voice | ChannelKind::Category
+                ChannelKind::Text | ChannelKind::Voice | ChannelKind::Category | ChannelKind::Stage
             )
         })
         .ok_or_else(|| {
             ApiError::field(
                 "type",
                 "BASE_TYPE_CHOICES",
-                "Value must be one of (0, 2, 4).",
+                "Value must be one of (0, 2, 4, 13).",
             )
         })?;
     let name = req
@@ -397,6 +707,17 @@ pub(super) fn create_channel(st: &mut State, guild: &str, req: &Req) -> Answer {
     channel.overwrites = overwrites;
     apply_channel(&mut channel, &req.body);
     st.add_channel(channel.clone());
+    let changes = channel_changes(None, Some(&channel));
+    audit_bot(
+        st,
+        guild,
+        audit::CHANNEL_CREATE,
+        id.get(),
+        BTreeMap::new(),
+        req,
+        changes,
+    );
+    audit_overwrites(st, guild, id, &[], &channel.overwrites, req);
     Ok((201, Some(payloads::channel(&st.world, &channel))))
 }
 
@@ -448,6 +769,7 @@ pub(super) fn patch_channel(st: &mut State, channel: &str, req: &Req) -> Answer 
         need_channel_perm(st, channel, Permissions::MANAGE_ROLES)?;
         need_grantable(st, guild, parent.flatten(), list)?;
     }
+    let before = st.world.channels.get(&channel).cloned();
     if let Some(c) = st.world.channels.get_mut(&channel) {
         apply_channel(c, body);
         if let Some(parent) = parent {
@@ -458,6 +780,34 @@ pub(super) fn patch_channel(st: &mut State, channel: &str, req: &Req) -> Answer 
         }
     }
     st.channel_changed(channel);
+    let after = st.world.channels.get(&channel).cloned();
+    if let (Some(guild), Some(before), Some(after)) = (guild, before, after) {
+        let changes = channel_changes(Some(&before), Some(&after));
+        let action = if thread {
+            audit::THREAD_UPDATE
+        } else {
+            audit::CHANNEL_UPDATE
+        };
+        if !changes.is_empty() {
+            audit_bot(
+                st,
+                guild,
+                action,
+                channel.get(),
+                BTreeMap::new(),
+                req,
+                changes,
+            );
+        }
+        audit_overwrites(
+            st,
+            guild,
+            channel,
+            &before.overwrites,
+            &after.overwrites,
+            req,
+        );
+    }
     let c = st
         .world
         .channels
@@ -506,6 +856,12 @@ pub(super) fn set_permission(st: &mut State, channel: &str, target: &str, req: &
         deny: bits(req.body.get("deny"), "deny")?,
     };
     need_grantable(st, guild, parent, &[overwrite])?;
+    let before = st
+        .world
+        .channels
+        .get(&channel)
+        .map(|c| c.overwrites.clone())
+        .unwrap_or_default();
     if let Some(c) = st.world.channels.get_mut(&channel) {
         match c
             .overwrites
@@ -517,10 +873,57 @@ pub(super) fn set_permission(st: &mut State, channel: &str, target: &str, req: &
         }
     }
     st.channel_changed(channel);
+    let after = st
+        .world
+        .channels
+        .get(&channel)
+        .map(|c| c.overwrites.clone())
+        .unwrap_or_default();
+    audit_overwrites(st, guild, channel, &before, &after, req);
     no_content()
 }
 
-pub(super) fn delete_channel(st: &mut State, channel: &str) -> Answer {
+/// `DELETE /channels/{channel}/permissions/{overwrite}`: Manage Roles, not on threads; an
+/// overwrite that is not there changes nothing (204 all the same).
+pub(super) fn delete_permission(st: &mut State, channel: &str, target: &str, req: &Req) -> Answer {
+    let channel = cid(channel)?;
+    let c = st
+        .world
+        .channels
+        .get(&channel)
+        .ok_or_else(ApiError::unknown_channel)?;
+    let guild = c.guild.ok_or_else(ApiError::unknown_channel)?;
+    if c.kind.is_thread() {
+        return Err(ApiError::new(
+            400,
+            50024,
+            "Cannot execute action on this channel type",
+        ));
+    }
+    need_channel_perm(st, channel, Permissions::MANAGE_ROLES)?;
+    let id: u64 = target
+        .parse()
+        .map_err(|_| ApiError::new(404, 0, "404: Not Found"))?;
+    let before = c.overwrites.clone();
+    let after: Vec<Overwrite> = before
+        .iter()
+        .filter(|o| match o.target {
+            OverwriteTarget::Role(r) => r.get() != id,
+            OverwriteTarget::Member(u) => u.get() != id,
+        })
+        .copied()
+        .collect();
+    if after.len() != before.len() {
+        if let Some(c) = st.world.channels.get_mut(&channel) {
+            c.overwrites.clone_from(&after);
+        }
+        st.channel_changed(channel);
+        audit_overwrites(st, guild, channel, &before, &after, req);
+    }
+    no_content()
+}
+
+pub(super) fn delete_channel(st: &mut State, channel: &str, req: &Req) -> Answer {
     let channel = cid(channel)?;
     let c = st
         .world
@@ -536,6 +939,23 @@ pub(super) fn delete_channel(st: &mut State, channel: &str) -> Answer {
     let removed = st
         .delete_channel(channel)
         .ok_or_else(ApiError::unknown_channel)?;
+    if let Some(guild) = removed.guild {
+        let action = if removed.kind.is_thread() {
+            audit::THREAD_DELETE
+        } else {
+            audit::CHANNEL_DELETE
+        };
+        let changes = channel_changes(Some(&removed), None);
+        audit_bot(
+            st,
+            guild,
+            action,
+            channel.get(),
+            BTreeMap::new(),
+            req,
+            changes,
+        );
+    }
     ok(payloads::channel(&st.world, &removed))
 }
 
@@ -600,6 +1020,16 @@ pub(super) fn create_thread(
         thread.rate_limit_per_user = u32::try_from(slow).unwrap_or(0);
     }
     st.add_channel(thread.clone());
+    let changes = channel_changes(None, Some(&thread));
+    audit_bot(
+        st,
+        guild,
+        audit::THREAD_CREATE,
+        id.get(),
+        BTreeMap::new(),
+        req,
+        changes,
+    );
     let mut body = payloads::channel(&st.world, &thread);
     if let Some(map) = body.as_object_mut() {
         map.insert(

@@ -3,16 +3,77 @@
 use std::time::Duration;
 
 use guildhall_core::clock::UnixMillis;
-use guildhall_core::ids::{GuildId, RoleId, UserId};
+use guildhall_core::ids::{ChannelId, GuildId, RoleId, UserId};
 use guildhall_core::permissions::Permissions;
 use serde_json::{Value, json};
 
 use super::{
-    Answer, ApiError, Req, cid, gid, need_above, need_guild_perm, need_role_below, no_content, ok,
-    rid, uid,
+    Answer, ApiError, Req, gid, need_above, need_guild_perm, need_role_below, no_content, ok, rid,
+    uid,
 };
-use crate::model::Member;
+use crate::model::{Member, audit};
 use crate::{Inner, State, payloads};
+
+/// One `changes` item: `{"key", "old_value"?, "new_value"?}` (a null side is left out, as
+/// Discord leaves it out).
+pub(crate) fn change(key: &str, old: Value, new: Value) -> Value {
+    let mut value = json!({"key": key});
+    if let Some(map) = value.as_object_mut() {
+        if !old.is_null() {
+            map.insert("old_value".into(), old);
+        }
+        if !new.is_null() {
+            map.insert("new_value".into(), new);
+        }
+    }
+    value
+}
+
+/// The `$add` / `$remove` changes of a member's roles (`[{"id", "name"}]`).
+fn role_changes(st: &State, guild: GuildId, added: &[RoleId], removed: &[RoleId]) -> Vec<Value> {
+    let partial = |roles: &[RoleId]| {
+        let g = st.world.guild(guild);
+        Value::Array(
+            roles
+                .iter()
+                .map(|r| {
+                    let name = g.and_then(|g| g.role(*r)).map(|r| r.name.clone());
+                    json!({"id": r.to_string(), "name": name.unwrap_or_default()})
+                })
+                .collect(),
+        )
+    };
+    let mut changes = Vec::new();
+    if !added.is_empty() {
+        changes.push(change("$add", Value::Null, partial(added)));
+    }
+    if !removed.is_empty() {
+        changes.push(change("$remove", Value::Null, partial(removed)));
+    }
+    changes
+}
+
+/// Records an entry done by the bot on a member.
+fn audit_member(
+    st: &mut State,
+    guild: GuildId,
+    action: u16,
+    user: UserId,
+    options: std::collections::BTreeMap<String, String>,
+    req: &Req,
+    changes: Vec<Value>,
+) {
+    let bot = st.world.bot;
+    st.world.record_audit(
+        guild,
+        bot,
+        action,
+        Some(user.get()),
+        options,
+        req.audit_reason.clone(),
+        changes,
+    );
+}
 
 /// Discord's longest timeout.
 const MAX_TIMEOUT: Duration = Duration::from_secs(28 * 24 * 3_600);
@@ -191,9 +252,36 @@ pub(super) fn patch(st: &mut State, guild: &str, user: &str, req: &Req) -> Answe
             }
         }
     }
+    // Moving (a voice or stage channel id) or disconnecting (null): Move Members, and for a
+    // move, Connect in the target for the bot. Discord lets a mover put a member in a channel
+    // the member could not join themselves (discord/discord-api-docs#1293), so the member's
+    // own Connect is not asked for.
     let mut voice_change = None;
     if let Some(target) = req.body.get("channel_id") {
         need_guild_perm(st, guild, Permissions::MOVE_MEMBERS)?;
+        let moved_to = if target.is_null() {
+            None
+        } else {
+            let channel = target
+                .as_str()
+                .and_then(|t| t.parse::<ChannelId>().ok())
+                .filter(|c| {
+                    st.world
+                        .channels
+                        .get(c)
+                        .is_some_and(|c| c.guild == Some(guild) && c.kind.is_voice())
+                })
+                .ok_or_else(|| {
+                    // The code string is not documented; Discord answers 50035 on channel_id.
+                    ApiError::field(
+                        "channel_id",
+                        "CHANNEL_TYPE_INVALID",
+                        "Not a voice channel of this guild.",
+                    )
+                })?;
+            super::need_channel_perm(st, channel, Permissions::CONNECT)?;
+            Some(channel)
+        };
         let Some(state) = in_voice.clone() else {
             return Err(ApiError::new(
                 400,
@@ -201,16 +289,7 @@ pub(super) fn patch(st: &mut State, guild: &str, user: &str, req: &Req) -> Answe
                 "Target user is not connected to voice.",
             ));
         };
-        if target.is_null() {
-            voice_change = Some(None);
-        } else {
-            let channel = cid(target.as_str().unwrap_or_default())?;
-            st.guild_channel(channel, &[crate::model::ChannelKind::Voice])
-                .ok_or_else(ApiError::unknown_channel)?;
-            // Moving someone into a channel takes being able to connect to it.
-            super::need_channel_perm(st, channel, Permissions::CONNECT)?;
-            voice_change = Some(Some(crate::model::VoiceState { channel, ..state }));
-        }
+        voice_change = Some(moved_to.map(|channel| crate::model::VoiceState { channel, ..state }));
     }
     if let Some(g) = st.world.guild_mut(guild) {
         g.members.insert(user, updated.clone());
@@ -218,8 +297,85 @@ pub(super) fn patch(st: &mut State, guild: &str, user: &str, req: &Req) -> Answe
     if updated != current {
         st.member_updated(guild, user);
     }
+    let mut member_changes = Vec::new();
+    if updated.nick != current.nick {
+        member_changes.push(change("nick", json!(current.nick), json!(updated.nick)));
+    }
+    if updated.communication_disabled_until != current.communication_disabled_until {
+        let at = |t: Option<UnixMillis>| json!(t.map(payloads::time));
+        member_changes.push(change(
+            "communication_disabled_until",
+            at(current.communication_disabled_until),
+            at(updated.communication_disabled_until),
+        ));
+    }
+    for (key, old, new) in [
+        ("mute", current.mute, updated.mute),
+        ("deaf", current.deaf, updated.deaf),
+    ] {
+        if old != new {
+            member_changes.push(change(key, json!(old), json!(new)));
+        }
+    }
+    if !member_changes.is_empty() {
+        audit_member(
+            st,
+            guild,
+            audit::MEMBER_UPDATE,
+            user,
+            Default::default(),
+            req,
+            member_changes,
+        );
+    }
+    let added: Vec<RoleId> = updated
+        .roles
+        .iter()
+        .filter(|r| !current.roles.contains(r))
+        .copied()
+        .collect();
+    let removed: Vec<RoleId> = current
+        .roles
+        .iter()
+        .filter(|r| !updated.roles.contains(r))
+        .copied()
+        .collect();
+    if !added.is_empty() || !removed.is_empty() {
+        let changes = role_changes(st, guild, &added, &removed);
+        audit_member(
+            st,
+            guild,
+            audit::MEMBER_ROLE_UPDATE,
+            user,
+            Default::default(),
+            req,
+            changes,
+        );
+    }
     if let Some(change) = voice_change {
+        let (action, mut options) = match &change {
+            Some(state) => (
+                audit::MEMBER_MOVE,
+                std::collections::BTreeMap::from([(
+                    "channel_id".to_owned(),
+                    state.channel.to_string(),
+                )]),
+            ),
+            None => (audit::MEMBER_DISCONNECT, std::collections::BTreeMap::new()),
+        };
+        options.insert("count".into(), "1".into());
         st.set_voice(guild, user, change);
+        // Discord's move and disconnect entries have no target: the count says how many.
+        let bot = st.world.bot;
+        st.world.record_audit(
+            guild,
+            bot,
+            action,
+            None,
+            options,
+            req.audit_reason.clone(),
+            Vec::new(),
+        );
     } else if let Some(state) = in_voice
         && (updated.mute != current.mute || updated.deaf != current.deaf)
     {
@@ -228,16 +384,32 @@ pub(super) fn patch(st: &mut State, guild: &str, user: &str, req: &Req) -> Answe
     ok(payloads::member(&st.world, None, &updated))
 }
 
-pub(super) fn kick(st: &mut State, guild: &str, user: &str) -> Answer {
+pub(super) fn kick(st: &mut State, guild: &str, user: &str, req: &Req) -> Answer {
     let (guild, user) = (gid(guild)?, uid(user)?);
     member(st, guild, user)?;
     need_guild_perm(st, guild, Permissions::KICK_MEMBERS)?;
     need_above(st, guild, user)?;
     st.remove_member(guild, user);
+    audit_member(
+        st,
+        guild,
+        audit::MEMBER_KICK,
+        user,
+        Default::default(),
+        req,
+        Vec::new(),
+    );
     no_content()
 }
 
-pub(super) fn role(st: &mut State, guild: &str, user: &str, role: &str, add: bool) -> Answer {
+pub(super) fn role(
+    st: &mut State,
+    guild: &str,
+    user: &str,
+    role: &str,
+    add: bool,
+    req: &Req,
+) -> Answer {
     let (guild, user, role) = (gid(guild)?, uid(user)?, rid(role)?);
     member(st, guild, user)?;
     need_guild_perm(st, guild, Permissions::MANAGE_ROLES)?;
@@ -257,6 +429,21 @@ pub(super) fn role(st: &mut State, guild: &str, user: &str, role: &str, add: boo
         });
     if changed {
         st.member_updated(guild, user);
+        let (added, removed) = if add {
+            (vec![role], Vec::new())
+        } else {
+            (Vec::new(), vec![role])
+        };
+        let changes = role_changes(st, guild, &added, &removed);
+        audit_member(
+            st,
+            guild,
+            audit::MEMBER_ROLE_UPDATE,
+            user,
+            Default::default(),
+            req,
+            changes,
+        );
     }
     no_content()
 }
@@ -310,13 +497,31 @@ pub(super) fn ban(st: &mut State, guild: &str, user: &str, req: &Req) -> Answer 
         ));
     }
     st.ban(guild, user, req.audit_reason.clone(), seconds);
+    audit_member(
+        st,
+        guild,
+        audit::MEMBER_BAN_ADD,
+        user,
+        Default::default(),
+        req,
+        Vec::new(),
+    );
     no_content()
 }
 
-pub(super) fn unban(st: &mut State, guild: &str, user: &str) -> Answer {
+pub(super) fn unban(st: &mut State, guild: &str, user: &str, req: &Req) -> Answer {
     let (guild, user) = (gid(guild)?, uid(user)?);
     need_guild_perm(st, guild, Permissions::BAN_MEMBERS)?;
     if st.unban(guild, user) {
+        audit_member(
+            st,
+            guild,
+            audit::MEMBER_BAN_REMOVE,
+            user,
+            Default::default(),
+            req,
+            Vec::new(),
+        );
         no_content()
     } else {
         Err(ApiError::unknown_ban())

@@ -1,12 +1,13 @@
 //! Messages, reactions and DM channels.
 
+use guildhall_core::ids::{ChannelId, MessageId};
 use guildhall_core::permissions::Permissions;
 use serde_json::{Value, json};
 
 use super::{Answer, ApiError, Req, cid, mid, need_channel_perm, no_content, ok, uid};
-use crate::State;
+use crate::model::{Attachment, BULK_DELETE_MAX_AGE_MS, snowflake_ms};
 use crate::ops::Draft;
-use crate::payloads;
+use crate::{Inner, State, payloads};
 
 /// Reads content, embeds, components, flags and `allowed_mentions` from a message body
 /// (`prefix` names where the body sits, e.g. `data.` in an interaction callback).
@@ -29,6 +30,7 @@ pub(crate) fn draft_from(body: &Value, prefix: &str) -> Result<Draft, ApiError> 
             .cloned()
             .unwrap_or_default()
     };
+    check_embed_size(body, prefix)?;
     let reply = body.get("message_reference").is_some_and(|r| !r.is_null());
     // `allowed_mentions.parse` without "everyone" keeps @everyone/@here from mentioning.
     let suppress_everyone = !body
@@ -50,7 +52,128 @@ pub(crate) fn draft_from(body: &Value, prefix: &str) -> Result<Draft, ApiError> 
         webhook: None,
         interaction: None,
         webhook_author: None,
+        attachments: Vec::new(),
     })
+}
+
+/// Discord's limit on all of a message's embeds together: the characters of every title,
+/// description, field name and value, footer text and author name, whitespace trimmed, at
+/// most 6000 (the per-field limits and the 10 embeds are the OpenAPI document's, checked
+/// before).
+pub(crate) const MAX_EMBED_TOTAL: usize = 6_000;
+
+fn check_embed_size(body: &Value, prefix: &str) -> Result<(), ApiError> {
+    let Some(embeds) = body.get("embeds").and_then(Value::as_array) else {
+        return Ok(());
+    };
+    let count = |value: Option<&Value>| {
+        value
+            .and_then(Value::as_str)
+            .map_or(0, |text| text.trim().chars().count())
+    };
+    let total: usize = embeds
+        .iter()
+        .map(|embed| {
+            let fields: usize = embed
+                .get("fields")
+                .and_then(Value::as_array)
+                .map_or(0, |fields| {
+                    fields
+                        .iter()
+                        .map(|f| count(f.get("name")) + count(f.get("value")))
+                        .sum()
+                });
+            count(embed.get("title"))
+                + count(embed.get("description"))
+                + count(embed.get("footer").and_then(|f| f.get("text")))
+                + count(embed.get("author").and_then(|a| a.get("name")))
+                + fields
+        })
+        .sum();
+    if total > MAX_EMBED_TOTAL {
+        return Err(ApiError::field(
+            &format!("{prefix}embeds"),
+            "MAX_EMBED_SIZE_EXCEEDED",
+            "Embed size exceeds maximum size of 6000",
+        ));
+    }
+    Ok(())
+}
+
+/// The attachments of a multipart message: each `files[n]` part, with the `filename` and
+/// `description` its `attachments` entry (`{"id": n, …}`) gives, else the part's file name.
+pub(crate) fn uploads(
+    inner: &Inner,
+    st: &mut State,
+    channel: ChannelId,
+    req: &Req,
+) -> Vec<Attachment> {
+    let declared = req
+        .body
+        .get("attachments")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let base = format!("http://{}", inner.config.addr);
+    req.files
+        .iter()
+        .map(|file| {
+            let index = file
+                .name
+                .strip_prefix("files[")
+                .and_then(|n| n.strip_suffix(']'))
+                .map(str::to_owned);
+            let entry = declared.iter().find(|a| {
+                let id = match a.get("id") {
+                    Some(Value::String(text)) => Some(text.clone()),
+                    Some(Value::Number(number)) => Some(number.to_string()),
+                    _ => None,
+                };
+                id.is_some() && id == index
+            });
+            let filename = entry
+                .and_then(|a| a.get("filename"))
+                .and_then(Value::as_str)
+                .unwrap_or(&file.filename)
+                .to_owned();
+            let description = entry
+                .and_then(|a| a.get("description"))
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            attachment(
+                st,
+                &base,
+                channel,
+                filename,
+                description,
+                file.content_type.clone(),
+                file.bytes.clone(),
+            )
+        })
+        .collect()
+}
+
+/// An attachment with a fresh id, served by the stand-in at its url.
+pub(crate) fn attachment(
+    st: &mut State,
+    base: &str,
+    channel: ChannelId,
+    filename: String,
+    description: Option<String>,
+    content_type: Option<String>,
+    bytes: Vec<u8>,
+) -> Attachment {
+    let id = st.world.snowflake();
+    let url = format!("{base}/attachments/{channel}/{id}/{filename}");
+    Attachment {
+        id,
+        filename,
+        description,
+        content_type,
+        proxy_url: url.clone(),
+        url,
+        bytes,
+    }
 }
 
 /// Refuses a component whose emoji names a custom emoji no guild of the bot has, as Discord
@@ -115,7 +238,7 @@ pub(crate) fn check_component_emojis(
     Ok(())
 }
 
-pub(super) fn create(st: &mut State, channel: &str, req: &Req) -> Answer {
+pub(super) fn create(inner: &Inner, st: &mut State, channel: &str, req: &Req) -> Answer {
     let channel = cid(channel)?;
     let c = st
         .world
@@ -159,9 +282,16 @@ pub(super) fn create(st: &mut State, channel: &str, req: &Req) -> Answer {
             ));
         }
     }
-    let draft = draft_from(&req.body, "")?;
+    let mut draft = draft_from(&req.body, "")?;
     check_component_emojis(&st.world, req.body.get("components"), "")?;
-    if draft.content.is_empty() && draft.embeds.is_empty() && draft.components.is_empty() {
+    if !req.files.is_empty() {
+        need_channel_perm(st, channel, Permissions::ATTACH_FILES)?;
+    }
+    if draft.content.is_empty()
+        && draft.embeds.is_empty()
+        && draft.components.is_empty()
+        && req.files.is_empty()
+    {
         return Err(ApiError::new(400, 50006, "Cannot send an empty message"));
     }
     // `enforce_nonce`: the same nonce from the bot in this channel within a few minutes gets
@@ -196,6 +326,7 @@ pub(super) fn create(st: &mut State, channel: &str, req: &Req) -> Answer {
             return ok(payloads::message(&st.world, earlier));
         }
     }
+    draft.attachments = uploads(inner, st, channel, req);
     let bot = st.world.bot;
     let message = st.create_message(channel, bot, draft);
     if let Some(nonce) = nonce {
@@ -259,7 +390,9 @@ pub(super) fn edit(st: &mut State, channel: &str, message: &str, req: &Req) -> A
 
 /// Deleting a message: the bot's own with access to the channel, anyone else's with Manage
 /// Messages, and never someone else's in a DM.
-pub(super) fn delete(st: &mut State, channel: &str, message: &str) -> Answer {
+/// Deleting someone else's message in a guild is recorded in the audit log (72, grouped as
+/// Discord groups them); the bot's own is not.
+pub(super) fn delete(st: &mut State, channel: &str, message: &str, req: &Req) -> Answer {
     let channel = cid(channel)?;
     let id = mid(message)?;
     need_channel_perm(st, channel, Permissions::VIEW_CHANNEL)?;
@@ -282,7 +415,76 @@ pub(super) fn delete(st: &mut State, channel: &str, message: &str) -> Answer {
         }
         need_channel_perm(st, channel, Permissions::MANAGE_MESSAGES)?;
     }
+    let (author, guild) = (m.author, m.guild);
     st.delete_message(channel, id);
+    if let Some(guild) = guild {
+        let bot = st.world.bot;
+        st.world
+            .record_message_delete(guild, bot, author, channel, req.audit_reason.clone());
+    }
+    no_content()
+}
+
+/// `POST /channels/{channel}/messages/bulk-delete` `{"messages": [ids]}`: 2 to 100 distinct
+/// ids (the count is the OpenAPI document's, checked before; duplicates are refused here as
+/// Discord does), Manage Messages in the channel, none older than 14 days (else nothing is
+/// deleted). Ids of messages that do not exist are ignored. One MESSAGE_DELETE_BULK, and an
+/// audit log entry (73) with the number deleted.
+pub(super) fn bulk_delete(st: &mut State, channel: &str, req: &Req) -> Answer {
+    let channel = cid(channel)?;
+    let c = st
+        .world
+        .channels
+        .get(&channel)
+        .ok_or_else(ApiError::unknown_channel)?;
+    let Some(guild) = c.guild else {
+        return Err(ApiError::new(
+            403,
+            50003,
+            "Cannot execute action on a DM channel",
+        ));
+    };
+    let list = req
+        .body
+        .get("messages")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let mut ids: Vec<MessageId> = Vec::with_capacity(list.len());
+    for (index, value) in list.iter().enumerate() {
+        let id = match value {
+            Value::String(text) => text.parse::<MessageId>().ok(),
+            Value::Number(number) => number.as_u64().map(MessageId::new),
+            _ => None,
+        }
+        .ok_or_else(|| {
+            ApiError::field(
+                &format!("messages.{index}"),
+                "NUMBER_TYPE_COERCE",
+                &format!("Value \"{value}\" is not snowflake."),
+            )
+        })?;
+        if ids.contains(&id) {
+            return Err(ApiError::field(
+                &format!("messages.{index}"),
+                "SET_TYPE_ALREADY_CONTAINS_VALUE",
+                "The set already contains this value",
+            ));
+        }
+        ids.push(id);
+    }
+    need_channel_perm(st, channel, Permissions::MANAGE_MESSAGES)?;
+    // Discord goes by the ids' time, whether or not the messages exist.
+    let oldest = st.now().0 - BULK_DELETE_MAX_AGE_MS;
+    if ids.iter().any(|id| snowflake_ms(id.get()) < oldest) {
+        return Err(ApiError::new(
+            400,
+            50034,
+            "You can only bulk delete messages that are under 14 days old.",
+        ));
+    }
+    let bot = st.world.bot;
+    st.purge(guild, channel, &ids, bot, req.audit_reason.clone());
     no_content()
 }
 

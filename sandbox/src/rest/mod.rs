@@ -5,7 +5,7 @@ mod app;
 mod guilds;
 mod interactions;
 mod members;
-mod messages;
+pub(crate) mod messages;
 pub(crate) mod monetization;
 pub(crate) mod oauth;
 pub(crate) mod validate;
@@ -142,6 +142,8 @@ pub(crate) struct Req {
     pub body: Value,
     pub auth: Auth,
     pub audit_reason: Option<String>,
+    /// The files of a multipart body.
+    pub files: Vec<Upload>,
 }
 
 impl Req {
@@ -164,6 +166,7 @@ pub(crate) fn router(inner: Arc<Inner>) -> Router {
         .route("/gateway", get(crate::gateway::upgrade))
         .route("/oauth2/authorize", get(oauth::authorize))
         .route("/icons/{guild}/{file}", get(guild_icon))
+        .route("/attachments/{channel}/{id}/{file}", get(attachment_file))
         .fallback(api)
         .with_state(inner)
 }
@@ -192,6 +195,34 @@ async fn guild_icon(
             ([(axum::http::header::CONTENT_TYPE, "image/png")], ICON_PNG).into_response()
         }
         _ => axum::http::StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// `GET /attachments/{channel}/{id}/{filename}`, as Discord's CDN answers it: the uploaded
+/// bytes while the message exists, 404 otherwise.
+async fn attachment_file(
+    AxState(inner): AxState<Arc<Inner>>,
+    axum::extract::Path((channel, id, file)): axum::extract::Path<(String, String, String)>,
+) -> Response {
+    let found = match (channel.parse::<ChannelId>(), id.parse::<u64>()) {
+        (Ok(channel), Ok(id)) => inner.lock().world.messages.get(&channel).and_then(|list| {
+            list.iter()
+                .flat_map(|m| &m.attachments)
+                .find(|a| a.id == id && a.filename == file)
+                .map(|a| (a.content_type.clone(), a.bytes.clone()))
+        }),
+        _ => None,
+    };
+    match found {
+        Some((content_type, bytes)) => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                content_type.unwrap_or_else(|| "application/octet-stream".into()),
+            )],
+            bytes,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
     }
 }
 
@@ -340,7 +371,32 @@ fn parse_query(query: Option<&str>) -> Vec<(String, String)> {
         .collect()
 }
 
-fn parse_multipart(content_type: &str, body: &[u8]) -> Vec<(RecordedPart, Option<String>)> {
+/// A file part of a multipart body.
+#[derive(Debug, Clone)]
+pub(crate) struct Upload {
+    /// The part's name (`files[0]`, …).
+    pub name: String,
+    /// The file's name.
+    pub filename: String,
+    /// The part's `Content-Type`, if given.
+    pub content_type: Option<String>,
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+}
+
+fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    if needle.is_empty() || haystack.len() < needle.len() {
+        return None;
+    }
+    (from..=haystack.len() - needle.len()).find(|&i| haystack[i..].starts_with(needle))
+}
+
+/// Splits a multipart body into its parts: each part's record (its bytes as lossy text), its
+/// `Content-Type` and its bytes.
+fn parse_multipart(
+    content_type: &str,
+    body: &[u8],
+) -> Vec<(RecordedPart, Option<String>, Vec<u8>)> {
     let Some(boundary) = content_type
         .split(';')
         .filter_map(|p| p.trim().strip_prefix("boundary="))
@@ -349,17 +405,28 @@ fn parse_multipart(content_type: &str, body: &[u8]) -> Vec<(RecordedPart, Option
         return Vec::new();
     };
     let boundary = format!("--{}", boundary.trim_matches('"'));
-    let text = String::from_utf8_lossy(body);
+    let delimiter = boundary.as_bytes();
     let mut parts = Vec::new();
-    for chunk in text.split(boundary.as_str()).skip(1) {
-        if chunk.starts_with("--") {
+    let Some(mut at) = find(body, delimiter, 0) else {
+        return parts;
+    };
+    loop {
+        let start = at + delimiter.len();
+        if body[start..].starts_with(b"--") {
             break;
         }
-        let chunk = chunk.strip_prefix("\r\n").unwrap_or(chunk);
-        let Some((head, content)) = chunk.split_once("\r\n\r\n") else {
+        let Some(next) = find(body, delimiter, start) else {
+            break;
+        };
+        let mut chunk = &body[start..next];
+        chunk = chunk.strip_prefix(b"\r\n").unwrap_or(chunk);
+        chunk = chunk.strip_suffix(b"\r\n").unwrap_or(chunk);
+        at = next;
+        let Some(split) = find(chunk, b"\r\n\r\n", 0) else {
             continue;
         };
-        let content = content.strip_suffix("\r\n").unwrap_or(content);
+        let head = String::from_utf8_lossy(&chunk[..split]);
+        let content = &chunk[split + 4..];
         let mut name = String::new();
         let mut filename = None;
         let mut content_type = None;
@@ -383,9 +450,10 @@ fn parse_multipart(content_type: &str, body: &[u8]) -> Vec<(RecordedPart, Option
             RecordedPart {
                 name,
                 filename,
-                text: content.to_owned(),
+                text: String::from_utf8_lossy(content).into_owned(),
             },
             content_type,
+            content.to_vec(),
         ));
     }
     parts
@@ -488,20 +556,32 @@ async fn api(
         .unwrap_or_default()
         .to_owned();
     let mut parts = Vec::new();
+    let mut files = Vec::new();
     let content = if bytes.is_empty() {
         Content::None
     } else if content_type.starts_with("multipart/form-data") {
         let parsed = parse_multipart(&content_type, &bytes);
         let payload_json = parsed
             .iter()
-            .find(|(p, _)| p.name == "payload_json")
-            .map(|(p, _)| serde_json::from_str(&p.text).unwrap_or(Value::Null));
+            .find(|(p, _, _)| p.name == "payload_json")
+            .map(|(p, _, _)| serde_json::from_str(&p.text).unwrap_or(Value::Null));
         let fields: serde_json::Map<String, Value> = parsed
             .iter()
-            .filter(|(p, _)| p.filename.is_none() && p.name != "payload_json")
-            .map(|(p, _)| (p.name.clone(), Value::String(p.text.clone())))
+            .filter(|(p, _, _)| p.filename.is_none() && p.name != "payload_json")
+            .map(|(p, _, _)| (p.name.clone(), Value::String(p.text.clone())))
             .collect();
-        parts = parsed.into_iter().map(|(p, _)| p).collect();
+        files = parsed
+            .iter()
+            .filter_map(|(p, content_type, bytes)| {
+                Some(Upload {
+                    name: p.name.clone(),
+                    filename: p.filename.clone()?,
+                    content_type: content_type.clone(),
+                    bytes: bytes.clone(),
+                })
+            })
+            .collect();
+        parts = parsed.into_iter().map(|(p, _, _)| p).collect();
         Content::Multipart {
             payload_json,
             fields: Value::Object(fields),
@@ -558,6 +638,7 @@ async fn api(
                 body: body.clone().unwrap_or(Value::Null),
                 auth,
                 audit_reason: audit_reason.clone(),
+                files,
             };
             let answer = authorize(&req)
                 .and_then(|()| validate::check(&method, &segs, &content))
@@ -704,12 +785,13 @@ fn route(inner: &Inner, st: &mut State, req: &Req) -> Answer {
         }
         ("GET", ["channels", c]) => guilds::get_channel(st, c),
         ("PATCH", ["channels", c]) => guilds::patch_channel(st, c, req),
-        ("DELETE", ["channels", c]) => guilds::delete_channel(st, c),
-        ("POST", ["channels", c, "messages"]) => messages::create(st, c, req),
+        ("DELETE", ["channels", c]) => guilds::delete_channel(st, c, req),
+        ("POST", ["channels", c, "messages"]) => messages::create(inner, st, c, req),
+        ("POST", ["channels", c, "messages", "bulk-delete"]) => messages::bulk_delete(st, c, req),
         ("GET", ["channels", c, "messages"]) => messages::list(st, c),
         ("GET", ["channels", c, "messages", msg]) => messages::get(st, c, msg),
         ("PATCH", ["channels", c, "messages", msg]) => messages::edit(st, c, msg, req),
-        ("DELETE", ["channels", c, "messages", msg]) => messages::delete(st, c, msg),
+        ("DELETE", ["channels", c, "messages", msg]) => messages::delete(st, c, msg, req),
         ("PUT", ["channels", c, "messages", msg, "reactions", emoji, "@me"]) => {
             messages::react(st, c, msg, emoji, true)
         }
@@ -724,11 +806,15 @@ fn route(inner: &Inner, st: &mut State, req: &Req) -> Answer {
         ("PUT", ["channels", c, "permissions", target]) => {
             guilds::set_permission(st, c, target, req)
         }
+        ("DELETE", ["channels", c, "permissions", target]) => {
+            guilds::delete_permission(st, c, target, req)
+        }
         ("GET", ["guilds", g]) => guilds::get_guild(st, g),
         ("GET", ["guilds", g, "roles"]) => guilds::get_roles(st, g),
         ("POST", ["guilds", g, "roles"]) => guilds::create_role(st, g, req),
         ("PATCH", ["guilds", g, "roles", r]) => guilds::patch_role(st, g, r, req),
-        ("DELETE", ["guilds", g, "roles", r]) => guilds::delete_role(st, g, r),
+        ("DELETE", ["guilds", g, "roles", r]) => guilds::delete_role(st, g, r, req),
+        ("GET", ["guilds", g, "audit-logs"]) => guilds::audit_log(st, g, req),
         ("GET", ["guilds", g, "emojis"]) => guilds::get_emojis(st, g),
         ("POST", ["guilds", g, "emojis"]) => guilds::create_emoji(st, g, req),
         ("DELETE", ["guilds", g, "emojis", e]) => guilds::delete_emoji(st, g, e),
@@ -737,13 +823,15 @@ fn route(inner: &Inner, st: &mut State, req: &Req) -> Answer {
         ("GET", ["guilds", g, "members"]) => members::list(inner, st, g, req),
         ("GET", ["guilds", g, "members", u]) => members::get(st, g, u),
         ("PATCH", ["guilds", g, "members", u]) => members::patch(st, g, u, req),
-        ("DELETE", ["guilds", g, "members", u]) => members::kick(st, g, u),
-        ("PUT", ["guilds", g, "members", u, "roles", r]) => members::role(st, g, u, r, true),
-        ("DELETE", ["guilds", g, "members", u, "roles", r]) => members::role(st, g, u, r, false),
+        ("DELETE", ["guilds", g, "members", u]) => members::kick(st, g, u, req),
+        ("PUT", ["guilds", g, "members", u, "roles", r]) => members::role(st, g, u, r, true, req),
+        ("DELETE", ["guilds", g, "members", u, "roles", r]) => {
+            members::role(st, g, u, r, false, req)
+        }
         ("GET", ["guilds", g, "bans"]) => members::list_bans(st, g),
         ("GET", ["guilds", g, "bans", u]) => members::get_ban(st, g, u),
         ("PUT", ["guilds", g, "bans", u]) => members::ban(st, g, u, req),
-        ("DELETE", ["guilds", g, "bans", u]) => members::unban(st, g, u),
+        ("DELETE", ["guilds", g, "bans", u]) => members::unban(st, g, u, req),
         ("POST", ["interactions", id, token, "callback"]) => {
             interactions::callback(st, id, token, req)
         }
@@ -810,6 +898,7 @@ mod tests {
         assert_eq!(parts[0].0.name, "payload_json");
         assert_eq!(parts[0].0.text, "{\"content\":\"hi\"}");
         assert_eq!(parts[1].0.filename.as_deref(), Some("a.txt"));
+        assert_eq!(parts[1].2, b"abc");
     }
 
     #[test]

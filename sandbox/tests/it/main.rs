@@ -5,6 +5,7 @@
 // Helpers outside #[test] functions unwrap too: this whole binary is test code.
 #![allow(clippy::unwrap_used)]
 
+mod audit;
 mod channels;
 mod common;
 mod contract;
