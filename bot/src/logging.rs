@@ -81,6 +81,8 @@ struct GuildAudit {
 pub struct BotAuditLog {
     executor: Arc<Executor>,
     guilds: Mutex<HashMap<GuildId, GuildAudit>>,
+    /// One read of a guild's audit log at a time: deletions arriving together share it.
+    reads: Mutex<HashMap<GuildId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl BotAuditLog {
@@ -89,6 +91,7 @@ impl BotAuditLog {
         Self {
             executor,
             guilds: Mutex::new(HashMap::new()),
+            reads: Mutex::new(HashMap::new()),
         }
     }
 
@@ -97,6 +100,14 @@ impl BotAuditLog {
     }
 
     async fn deletions(&self, guild: GuildId) -> Option<Vec<Deletion>> {
+        let read = Arc::clone(
+            self.reads
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(guild)
+                .or_default(),
+        );
+        let _one_read = read.lock().await;
         {
             let guilds = self.lock();
             if let Some(audit) = guilds.get(&guild) {

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use guildhall_core::ids::{ChannelId, MessageId};
 use guildhall_core::permissions::Permissions;
-use guildhall_core::references::ChannelKind;
 use guildhall_core::testing;
 use guildhall_sandbox::Seed;
+use guildhall_sandbox::model::ChannelKind;
 use guildhall_sandbox::record::RecordedRequest;
 use guildhall_sandbox::seed::small;
 use serde_json::Value;
@@ -50,7 +50,12 @@ fn log_posts(stack: &Stack, channel: ChannelId) -> Vec<RecordedRequest> {
 fn embeds(stack: &Stack, channel: ChannelId, title: &str) -> Vec<Value> {
     log_posts(stack, channel)
         .iter()
-        .flat_map(|post| post.body.as_ref().unwrap()["embeds"].as_array().unwrap().clone())
+        .flat_map(|post| {
+            post.body.as_ref().unwrap()["embeds"]
+                .as_array()
+                .unwrap()
+                .clone()
+        })
         .filter(|embed| embed["title"] == title)
         .collect()
 }
@@ -63,11 +68,20 @@ fn field<'a>(embed: &'a Value, name: &str) -> &'a str {
         .unwrap_or_default()
 }
 
-async fn wait_for_embeds(stack: &Stack, channel: ChannelId, title: &str, count: usize) -> Vec<Value> {
-    testing::wait_for(&format!("{count} `{title}` log entries"), WITHIN, || async {
-        let found = embeds(stack, channel, title);
-        (found.len() >= count).then_some(found)
-    })
+async fn wait_for_embeds(
+    stack: &Stack,
+    channel: ChannelId,
+    title: &str,
+    count: usize,
+) -> Vec<Value> {
+    testing::wait_for(
+        &format!("{count} `{title}` log entries"),
+        WITHIN,
+        || async {
+            let found = embeds(stack, channel, title);
+            (found.len() >= count).then_some(found)
+        },
+    )
     .await
 }
 
@@ -75,23 +89,45 @@ async fn wait_for_embeds(stack: &Stack, channel: ChannelId, title: &str, count: 
 async fn an_edit_and_a_deletion_post_the_old_and_new_text_and_who_deleted() {
     let stack = serve(&[("logging.messages_channel", small::MOD_LOG.to_string())]).await;
     let sandbox = &stack.sandbox;
-    let first = sandbox.say(small::GUILD, small::GENERAL, small::MEMBER_A, "the meeting is at 5");
+    let first = sandbox.say(
+        small::GUILD,
+        small::GENERAL,
+        small::MEMBER_A,
+        "the meeting is at 5",
+    );
     // Edited at once: the old text comes from the queue of the message store.
     sandbox.edit(small::GENERAL, first, "the meeting is at 6");
     let edits = wait_for_embeds(&stack, small::MOD_LOG, "Message edited", 1).await;
-    assert_eq!(field(&edits[0], "Before"), "the meeting is at 5", "{}", edits[0]);
+    assert_eq!(
+        field(&edits[0], "Before"),
+        "the meeting is at 5",
+        "{}",
+        edits[0]
+    );
     assert_eq!(field(&edits[0], "After"), "the meeting is at 6");
     assert!(
-        edits[0]["description"].as_str().unwrap().contains("edited a message in #general"),
+        edits[0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("edited a message in #general"),
         "{}",
         edits[0]
     );
 
     // The author deletes their own message: Discord writes no audit entry, nobody is named.
-    let second = sandbox.say(small::GUILD, small::GENERAL, small::MEMBER_A, "oops, wrong channel");
+    let second = sandbox.say(
+        small::GUILD,
+        small::GENERAL,
+        small::MEMBER_A,
+        "oops, wrong channel",
+    );
     tokio::time::sleep(Duration::from_millis(2_500)).await;
     sandbox.delete(small::GENERAL, second);
-    // A moderator deletes the edited one.
+    // A moderator deletes the edited one a moment later. (Two deletions of one author's
+    // messages in one channel within the same instant cannot be told apart: Discord's audit
+    // entry names no message. That is why the log calls it a best guess.)
+    wait_for_embeds(&stack, small::MOD_LOG, "Message deleted", 1).await;
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
     sandbox.delete_as(small::GENERAL, first, small::MOD_A);
     let deletions = wait_for_embeds(&stack, small::MOD_LOG, "Message deleted", 2).await;
     let own = deletions
@@ -104,22 +140,41 @@ async fn an_edit_and_a_deletion_post_the_old_and_new_text_and_who_deleted() {
         .find(|e| field(e, "Content") == "the meeting is at 6")
         .unwrap_or_else(|| panic!("{deletions:?}"));
     let guess = field(moderated, "Deleted by (best guess)");
-    assert!(guess.contains(&format!("<@{}>", small::MOD_A)), "{moderated}");
     assert!(
-        moderated["footer"]["text"].as_str().unwrap_or_default().contains("best guess"),
+        guess.contains(&format!("<@{}>", small::MOD_A)),
         "{moderated}"
     );
-    // The log viewer's store has both, newest first.
-    let stored = stack.cli(&[
-        "--json",
-        "logs",
-        "events",
-        "--guild",
-        &small::GUILD.to_string(),
-        "--kind",
-        "message_deleted",
-    ]);
-    assert_eq!(stored["events"].as_array().map(Vec::len), Some(2), "{stored}");
+    assert!(
+        moderated["footer"]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("best guess"),
+        "{moderated}"
+    );
+    // The log viewer's store has both, the moderator's marked as a guess.
+    let filter = guildhall_core::logging::EventFilter {
+        kinds: vec![guildhall_core::logging::LogKind::MessageDeleted],
+        ..Default::default()
+    };
+    let stored = testing::wait_for("both deletions stored", WITHIN, || async {
+        let page = guildhall_core::logging::store::page(
+            &stack.test_db.db,
+            small::GUILD,
+            &filter,
+            guildhall_core::logging::Page::Newest,
+            50,
+        )
+        .await
+        .unwrap();
+        (page.events.len() == 2).then_some(page)
+    })
+    .await;
+    assert!(
+        stored
+            .events
+            .iter()
+            .any(|event| event.entry.actor == Some(small::MOD_A) && event.entry.actor_guessed)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -136,17 +191,30 @@ async fn a_role_change_posts_the_permissions_in_words_and_a_purge_one_entry_with
     });
     let changes = wait_for_embeds(&stack, small::MOD_LOG, "Role changed", 1).await;
     let words = field(&changes[0], "Changes");
-    assert!(words.contains("Granted: Kick Members, Ban Members"), "{words}");
+    assert!(
+        words.contains("Granted: Kick Members, Ban Members"),
+        "{words}"
+    );
     assert!(words.contains("→ Regulars"), "{words}");
 
     let ids: Vec<MessageId> = (0..5)
-        .map(|n| sandbox.say(small::GUILD, small::GENERAL, small::MEMBER_B, &format!("spam line {n}")))
+        .map(|n| {
+            sandbox.say(
+                small::GUILD,
+                small::GENERAL,
+                small::MEMBER_B,
+                &format!("spam line {n}"),
+            )
+        })
         .collect();
     tokio::time::sleep(Duration::from_millis(2_500)).await;
     sandbox.bulk_delete(small::GENERAL, &ids, small::OWNER);
     let purges = wait_for_embeds(&stack, small::MOD_LOG, "Messages bulk deleted", 1).await;
     assert!(
-        purges[0]["description"].as_str().unwrap().starts_with("5 messages were deleted at once"),
+        purges[0]["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("5 messages were deleted at once"),
         "{}",
         purges[0]
     );
@@ -159,27 +227,62 @@ async fn a_role_change_posts_the_permissions_in_words_and_a_purge_one_entry_with
         .iter()
         .find(|part| part.filename.is_some())
         .expect("a file part");
-    assert!(file.filename.as_deref().unwrap().starts_with("deleted-messages-"));
+    assert!(
+        file.filename
+            .as_deref()
+            .unwrap()
+            .starts_with("deleted-messages-")
+    );
     for n in 0..5 {
-        assert!(file.text.contains(&format!("spam line {n}")), "{}", file.text);
+        assert!(
+            file.text.contains(&format!("spam line {n}")),
+            "{}",
+            file.text
+        );
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_200_deletions_is_batched_and_another_guilds_ping_is_not_held_up() {
-    let stack = serve(&[("logging.messages_channel", small::MOD_LOG.to_string())]).await;
-    let sandbox = &stack.sandbox;
+    let stack = Stack::start_with(
+        Seed::two_guilds(),
+        &["serve"],
+        &[
+            (small::GUILD, "features.logging", "on"),
+            (
+                small::GUILD,
+                "logging.messages_channel",
+                &small::MOD_LOG.to_string(),
+            ),
+        ],
+    )
+    .await;
+    stack.sandbox.wait_for_sessions(1, WITHIN).await;
     stack.guilds_stored(2).await;
+    let sandbox = &stack.sandbox;
     // Another guild's /ping before the flood: its usual time.
     let ping = |sandbox: &guildhall_sandbox::Sandbox| {
-        sandbox.slash(small::OTHER_GUILD, small::OTHER_GENERAL, small::OTHER_OWNER, "ping", vec![])
+        sandbox.slash(
+            small::OTHER_GUILD,
+            small::OTHER_GENERAL,
+            small::OTHER_OWNER,
+            "ping",
+            vec![],
+        )
     };
     let before = ping(sandbox);
     sandbox.interaction_response(&before, WITHIN).await;
     let usual = sandbox.interaction_ack_delay(before.id).expect("answered");
 
     let ids: Vec<MessageId> = (0..200)
-        .map(|n| sandbox.say(small::GUILD, small::GENERAL, small::MEMBER_C, &format!("raid message {n}")))
+        .map(|n| {
+            sandbox.say(
+                small::GUILD,
+                small::GENERAL,
+                small::MEMBER_C,
+                &format!("raid message {n}"),
+            )
+        })
         .collect();
     tokio::time::sleep(Duration::from_millis(2_500)).await;
     let started = Instant::now();
@@ -205,13 +308,19 @@ async fn a_burst_of_200_deletions_is_batched_and_another_guilds_ping_is_not_held
         started.elapsed()
     );
     assert_eq!(logged.len(), 200, "every deletion is logged once");
-    let mut contents: Vec<String> = logged.iter().map(|e| field(e, "Content").to_owned()).collect();
+    let mut contents: Vec<String> = logged
+        .iter()
+        .map(|e| field(e, "Content").to_owned())
+        .collect();
     contents.sort();
     contents.dedup();
     assert_eq!(contents.len(), 200, "none is lost or repeated");
     assert!(posts <= 60, "batched: {posts} posts for 200 entries");
     for post in log_posts(&stack, small::MOD_LOG) {
-        let count = post.body.as_ref().unwrap()["embeds"].as_array().unwrap().len();
+        let count = post.body.as_ref().unwrap()["embeds"]
+            .as_array()
+            .unwrap()
+            .len();
         assert!(count <= 10, "Discord's limit of 10 embeds a message");
     }
     assert!(
@@ -227,16 +336,14 @@ async fn a_member_alone_in_voice_past_the_afk_limit_is_moved_to_the_afk_channel(
         .expect("start the stand-in");
     let afk = sandbox.create_channel(small::GUILD, "afk", ChannelKind::Voice);
     let afk_text = afk.to_string();
-    let settings = [
+    let voice_log = small::MOD_LOG.to_string();
+    let all = [
         (small::GUILD, "features.logging", "on"),
-        (small::GUILD, "logging.voice_channel", ""),
-        (small::GUILD, "logging.afk_alone_secs", "10"),
+        (small::GUILD, "logging.voice_channel", voice_log.as_str()),
         (small::GUILD, "logging.afk_action", "move"),
         (small::GUILD, "logging.afk_channel", afk_text.as_str()),
+        (small::GUILD, "logging.afk_alone_secs", "10"),
     ];
-    let voice_log = small::MOD_LOG.to_string();
-    let mut all = settings.to_vec();
-    all[1].2 = voice_log.as_str();
     let stack = Stack::on_configured_then(sandbox, &["serve"], &[], &all, |_| async {}).await;
     stack.ready().await;
     let sandbox = &stack.sandbox;
@@ -254,19 +361,32 @@ async fn a_member_alone_in_voice_past_the_afk_limit_is_moved_to_the_afk_channel(
         .await;
     assert!(moved.status < 300, "{}", moved.summary());
     let waited = joined.elapsed();
-    assert!(waited >= Duration::from_secs(10), "not before the limit: {waited:?}");
+    assert!(
+        waited >= Duration::from_secs(10),
+        "not before the limit: {waited:?}"
+    );
     eprintln!("moved to the AFK channel {waited:?} after joining alone (limit 10 s)");
-    assert_eq!(sandbox.voice_channel_of(small::GUILD, small::MEMBER_A), Some(afk));
+    assert_eq!(
+        sandbox.voice_channel_of(small::GUILD, small::MEMBER_A),
+        Some(afk)
+    );
     let entries = wait_for_embeds(&stack, small::MOD_LOG, "AFK in voice", 1).await;
     assert!(
-        entries[0]["description"].as_str().unwrap().contains("moved to the AFK channel"),
+        entries[0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("moved to the AFK channel"),
         "{}",
         entries[0]
     );
     // Once in the AFK channel, nothing more happens to them.
     sandbox
         .assert_none(
-            |r| r.method.as_str() == "PATCH" && r.path.ends_with(&format!("/members/{}", small::MEMBER_A)) && r.at > moved.at,
+            |r| {
+                r.method.as_str() == "PATCH"
+                    && r.path.ends_with(&format!("/members/{}", small::MEMBER_A))
+                    && r.at > moved.at
+            },
             Duration::from_secs(12),
         )
         .await;

@@ -17,6 +17,7 @@ mod giveaways;
 mod jobs;
 mod leaderboard;
 mod levels;
+mod logging;
 mod migrate;
 mod moderation;
 mod premium;

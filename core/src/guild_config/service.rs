@@ -222,7 +222,23 @@ impl GuildConfigService {
         let wants_clear = matches!(raw.trim().to_ascii_lowercase().as_str(), "none" | "null");
         let next = match wants_clear.then(|| candidate(Value::Null)) {
             Some(Ok(next)) => next,
-            _ => candidate(sections::parse_raw(key, &field_value, raw)?)?,
+            _ => match candidate(sections::parse_raw(key, &field_value, raw)?) {
+                Ok(next) => next,
+                // A key that is empty now reads a typed value as text (ids are strings); an
+                // optional number (`logging.afk_alone_secs`) takes it as a number instead.
+                Err(error) => match (field_value.is_null(), raw.trim().parse::<i64>()) {
+                    (true, Ok(number)) => match candidate(Value::from(number)) {
+                        Ok(next) => next,
+                        // A number was not the key's type either: the first answer says what is.
+                        Err(retry) if retry.to_string().contains("invalid type") => {
+                            return Err(error);
+                        }
+                        // It was, and the value itself is refused: that is the answer.
+                        Err(retry) => return Err(retry),
+                    },
+                    _ => return Err(error),
+                },
+            },
         };
         Ok((ops, settings, next))
     }

@@ -133,11 +133,13 @@ pub struct LoggingService {
 }
 
 /// Whether a message in `channel` is to be kept for the message log: logging is on, a message
-/// log channel is set, and the channel is not ignored.
+/// log channel is set, and the channel is neither ignored nor a log channel. No allocation: it
+/// is on the message path.
 pub fn keeps_content(settings: &GuildSettings, channel: ChannelId) -> bool {
     settings.features.logging
         && settings.logging.keeps_content()
         && !settings.logging.ignores_channel(channel, None)
+        && !settings.logging.is_log_channel(channel)
 }
 
 /// When a snowflake was made.
@@ -266,17 +268,40 @@ impl LoggingService {
 
     // ----- names ---------------------------------------------------------------------------
 
+    /// A member's name: the guild model's, else `fallback`, else their mention (Discord shows
+    /// it as their name; the viewer puts the name in from the guild snapshot).
     fn member_name(&self, guild: GuildId, user: UserId, fallback: &str) -> String {
         self.cache
             .member_name(guild, user)
             .filter(|name| !name.is_empty())
             .unwrap_or_else(|| {
                 if fallback.is_empty() {
-                    user.to_string()
+                    format!("<@{user}>")
                 } else {
                     fallback.to_owned()
                 }
             })
+    }
+
+    /// A stored message, waiting a moment for one posted within the last seconds: the gateway's
+    /// events are handled concurrently, so an edit or a deletion can overtake its message's
+    /// creation by a few milliseconds.
+    async fn find_message(
+        &self,
+        guild: GuildId,
+        id: MessageId,
+    ) -> Result<Option<RecentMessage>, LoggingError> {
+        for attempt in 0..4 {
+            if let Some(found) = self.recent.find(guild, id).await? {
+                return Ok(Some(found));
+            }
+            let age = self.clock.now().since(snowflake_time(id.get()));
+            if attempt == 3 || age > Duration::from_secs(5) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        Ok(None)
     }
 
     fn channel_name(&self, guild: GuildId, channel: ChannelId) -> String {
@@ -605,7 +630,7 @@ impl LoggingService {
         let Some(content) = edit.content else {
             return Ok(());
         };
-        let stored = self.recent.find(edit.guild, edit.id).await?;
+        let stored = self.find_message(edit.guild, edit.id).await?;
         let author = edit.author.or(stored.as_ref().map(|m| m.author));
         let roles = stored
             .as_ref()
@@ -663,7 +688,7 @@ impl LoggingService {
         now: UnixMillis,
         audit: &dyn AuditLog,
     ) -> Result<(), LoggingError> {
-        let stored = self.recent.find(guild, id).await?;
+        let stored = self.find_message(guild, id).await?;
         if let Some(message) = &stored
             && self.ignored(
                 &settings.logging,

@@ -133,6 +133,13 @@ impl LoggingSettings {
         channels
     }
 
+    /// Whether `channel` is one the logs go to (its messages are the bot's own log posts).
+    pub fn is_log_channel(&self, channel: ChannelId) -> bool {
+        Category::ALL
+            .iter()
+            .any(|category| self.channel_for(*category) == Some(channel))
+    }
+
     /// Whether message content is to be kept (a message log channel is set).
     pub fn keeps_content(&self) -> bool {
         self.messages_channel.is_some()
