@@ -84,7 +84,7 @@ pub struct BotData {
     /// Event logs: events in, batched posts out ([`runtime::run`] runs its flusher).
     pub logging: Arc<guildhall_core::logging::LoggingService>,
     /// Who deleted a message, from the audit log.
-    pub(crate) audit_log: Arc<logging::BotAuditLog>,
+    pub(crate) lookups: Arc<logging::BotLookups>,
     /// Each guild's tier (entitlements from Discord are recorded here).
     pub premium: Arc<guildhall_core::premium::PremiumService>,
     /// Which channels are threads of which parent, for the levels' channel rules.
@@ -115,7 +115,7 @@ impl BotData {
             automation: Arc::clone(&core.automation),
             triggers: automation::TriggerRuntime::default(),
             logging: Arc::clone(&core.logging),
-            audit_log: Arc::new(logging::BotAuditLog::new(Arc::clone(&executor))),
+            lookups: Arc::new(logging::BotLookups::new(Arc::clone(&executor))),
             recent_messages: Arc::clone(&core.recent_messages),
             levels: Arc::clone(&core.levels),
             threads: crate::levels::ThreadParents::default(),

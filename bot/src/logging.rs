@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use guildhall_core::events::GuildEvent;
 use guildhall_core::guild_config::GuildSettings;
 use guildhall_core::ids::{ChannelId, GuildId, UserId};
-use guildhall_core::logging::AuditLog;
+use guildhall_core::logging::Lookups;
 use serde_json::Value;
 
 use crate::executor::payload::Call;
@@ -43,7 +43,7 @@ async fn on_event(
     _passage: &Passage,
 ) -> Result<(), BotError> {
     data.logging
-        .observe(event, settings, data.audit_log.as_ref())
+        .observe(event, settings, data.lookups.as_ref())
         .await?;
     Ok(())
 }
@@ -78,14 +78,14 @@ struct GuildAudit {
 /// moderator, so an entry is taken when it is new (made in the last minute) or its count grew
 /// since it was last taken: a best guess, and shown as one.
 #[derive(Debug)]
-pub struct BotAuditLog {
+pub struct BotLookups {
     executor: Arc<Executor>,
     guilds: Mutex<HashMap<GuildId, GuildAudit>>,
     /// One read of a guild's audit log at a time: deletions arriving together share it.
     reads: Mutex<HashMap<GuildId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
-impl BotAuditLog {
+impl BotLookups {
     /// Reads through `executor`.
     pub fn new(executor: Arc<Executor>) -> Self {
         Self {
@@ -193,7 +193,39 @@ fn entry_age(id: u64) -> Duration {
 }
 
 #[async_trait]
-impl AuditLog for BotAuditLog {
+impl Lookups for BotLookups {
+    async fn invites(&self, guild: GuildId) -> Option<Vec<guildhall_core::logging::InviteUse>> {
+        let call = Call {
+            method: Method::Get,
+            path: format!("/guilds/{guild}/invites"),
+            body: None,
+            reason: None,
+            files: Vec::new(),
+        };
+        match self.executor.send(Some(guild), call).await {
+            Ok(Some(Value::Array(invites))) => Some(
+                invites
+                    .iter()
+                    .filter_map(|invite| {
+                        Some(guildhall_core::logging::InviteUse {
+                            code: invite["code"].as_str()?.to_owned(),
+                            inviter: invite["inviter"]["id"]
+                                .as_str()
+                                .and_then(|id| id.parse().ok())
+                                .map(UserId::new),
+                            uses: invite["uses"].as_u64().unwrap_or(0),
+                        })
+                    })
+                    .collect(),
+            ),
+            Ok(_) => None,
+            Err(error) => {
+                tracing::debug!(%guild, %error, "could not read the invites");
+                None
+            }
+        }
+    }
+
     async fn message_deleter(
         &self,
         guild: GuildId,

@@ -31,6 +31,8 @@ pub mod intents {
     pub const GUILD_EXPRESSIONS: u64 = 1 << 3;
     /// GUILD_WEBHOOKS.
     pub const GUILD_WEBHOOKS: u64 = 1 << 5;
+    /// GUILD_INVITES.
+    pub const GUILD_INVITES: u64 = 1 << 6;
     /// GUILD_VOICE_STATES.
     pub const GUILD_VOICE_STATES: u64 = 1 << 7;
     /// GUILD_PRESENCES (privileged).

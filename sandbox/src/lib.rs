@@ -331,6 +331,7 @@ fn insert_guild(world: &mut World, g: &seed::SeedGuild) -> Result<(), SandboxErr
                 afk_channel: None,
                 afk_timeout: 300,
                 audit_log: Vec::new(),
+                invites: Vec::new(),
             },
         );
     }

@@ -449,6 +449,29 @@ pub struct Guild {
     /// Its audit log, oldest first (entries past [`AUDIT_LOG_RETENTION_MS`] are kept but not
     /// listed, as Discord no longer returns them).
     pub audit_log: Vec<AuditLogEntry>,
+    /// Its invites, oldest first.
+    pub invites: Vec<Invite>,
+}
+
+/// A guild invite (Discord's invite object with its metadata).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invite {
+    /// The code (`discord.gg/<code>`).
+    pub code: String,
+    /// The channel it opens on.
+    pub channel: ChannelId,
+    /// Who made it.
+    pub inviter: Option<UserId>,
+    /// How many joined through it.
+    pub uses: u32,
+    /// The most uses (0 is no limit).
+    pub max_uses: u32,
+    /// Seconds it lasts (0 is forever).
+    pub max_age: u32,
+    /// Members who joined through it are kicked when they go offline without a role.
+    pub temporary: bool,
+    /// When it was made.
+    pub created_at: UnixMillis,
 }
 
 /// Audit log action types the stand-in records (Discord's numbering).

@@ -539,6 +539,11 @@ impl State {
         self.emit(name, Some(guild), Some(intents::GUILDS), data);
     }
 
+    /// Dispatches an invite event (INVITE_CREATE, INVITE_DELETE) to sessions with GUILD_INVITES.
+    pub(crate) fn invite_event(&mut self, name: &'static str, guild: GuildId, data: Value) {
+        self.emit(name, Some(guild), Some(intents::GUILD_INVITES), data);
+    }
+
     /// Dispatches GUILD_EMOJIS_UPDATE with a guild's current custom emojis (to sessions with
     /// GUILD_EXPRESSIONS).
     pub(crate) fn emojis_changed(&mut self, guild: GuildId) {

@@ -641,3 +641,26 @@ pub fn webhook(world: &World, w: &Webhook, by_token: bool) -> Value {
     }
     value
 }
+
+/// An invite with its metadata, as `GET /guilds/{guild}/invites` and INVITE_CREATE carry it.
+pub fn invite(world: &World, guild: &Guild, invite: &crate::model::Invite) -> Value {
+    let channel = world.channels.get(&invite.channel);
+    json!({
+        "type": 0,
+        "code": invite.code,
+        "guild_id": guild.id.to_string(),
+        "guild": {"id": guild.id.to_string(), "name": guild.name, "features": [], "icon": guild.icon,
+                  "splash": null, "banner": null, "description": null, "verification_level": 0,
+                  "vanity_url_code": null, "nsfw_level": 0, "nsfw": false, "premium_subscription_count": 0},
+        "channel": channel.map_or(Value::Null, |c| json!({"id": c.id.to_string(), "name": c.name, "type": c.kind.code()})),
+        "inviter": invite.inviter.map_or(Value::Null, |user| self::user(world, user)),
+        "uses": invite.uses,
+        "max_uses": invite.max_uses,
+        "max_age": invite.max_age,
+        "temporary": invite.temporary,
+        "created_at": time(invite.created_at),
+        "expires_at": if invite.max_age == 0 { Value::Null } else {
+            json!(time(invite.created_at.plus(std::time::Duration::from_secs(u64::from(invite.max_age)))))
+        },
+    })
+}

@@ -916,6 +916,63 @@ impl Sandbox {
         })
     }
 
+    /// Someone makes an invite to `channel` (INVITE_CREATE to sessions with GUILD_INVITES).
+    /// Returns its code.
+    ///
+    /// # Panics
+    /// When the channel is not one of the guild's.
+    pub fn create_invite(&self, guild: GuildId, channel: ChannelId, inviter: UserId) -> String {
+        self.with(|st| {
+            let code = format!("gh{:x}", st.world.snowflake() % 0xFFFF_FFFF);
+            let now = st.now();
+            let g = st
+                .world
+                .guild_mut(guild)
+                .unwrap_or_else(|| panic!("no guild {guild}"));
+            assert!(
+                g.channels.contains(&channel),
+                "no channel {channel} in {guild}"
+            );
+            g.invites.push(crate::model::Invite {
+                code: code.clone(),
+                channel,
+                inviter: Some(inviter),
+                uses: 0,
+                max_uses: 0,
+                max_age: 0,
+                temporary: false,
+                created_at: now,
+            });
+            let (world, g) = (&st.world, st.world.guild(guild).expect("the guild"));
+            let mut data = crate::payloads::invite(world, g, g.invites.last().expect("the invite"));
+            if let Some(map) = data.as_object_mut() {
+                // INVITE_CREATE carries the ids instead of the partial objects.
+                map.remove("guild");
+                map.remove("channel");
+                map.insert("channel_id".into(), channel.to_string().into());
+            }
+            st.invite_event("INVITE_CREATE", guild, data);
+            code
+        })
+    }
+
+    /// A user joins through an invite: its uses go up by one, then GUILD_MEMBER_ADD (Discord
+    /// says nothing else of which invite it was).
+    ///
+    /// # Panics
+    /// As [`Self::member_join`], or when there is no such invite.
+    pub fn member_join_via(&self, guild: GuildId, spec: UserSpec, code: &str) -> UserId {
+        self.with(|st| {
+            let invite = st
+                .world
+                .guild_mut(guild)
+                .and_then(|g| g.invites.iter_mut().find(|invite| invite.code == code))
+                .unwrap_or_else(|| panic!("no invite {code} in {guild}"));
+            invite.uses += 1;
+        });
+        self.member_join(guild, spec)
+    }
+
     /// A member leaves (GUILD_MEMBER_REMOVE).
     ///
     /// # Panics

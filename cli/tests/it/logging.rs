@@ -391,3 +391,51 @@ async fn a_member_alone_in_voice_past_the_afk_limit_is_moved_to_the_afk_channel(
         )
         .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_join_names_the_invite_it_came_through_and_the_account_age() {
+    let sandbox = guildhall_sandbox::Sandbox::start(Seed::small())
+        .await
+        .expect("start the stand-in");
+    // Reading invites needs Manage Server.
+    sandbox.update_role(small::GUILD, small::GUILDHALL_ROLE, |role| {
+        role.permissions = role.permissions | Permissions::MANAGE_GUILD;
+    });
+    let code = sandbox.create_invite(small::GUILD, small::GENERAL, small::MOD_A);
+    sandbox.create_invite(small::GUILD, small::GENERAL, small::OWNER);
+    let log = small::MOD_LOG.to_string();
+    let settings = [
+        (small::GUILD, "features.logging", "on"),
+        (small::GUILD, "logging.members_channel", log.as_str()),
+    ];
+    let stack = Stack::on_configured_then(sandbox, &["serve"], &[], &settings, |_| async {}).await;
+    stack.ready().await;
+    // The invites were read when the guild arrived; give that read a moment.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let newcomer = stack.sandbox.member_join_via(
+        small::GUILD,
+        guildhall_sandbox::UserSpec::named("newcomer"),
+        &code,
+    );
+    let joins = wait_for_embeds(&stack, small::MOD_LOG, "Member joined", 1).await;
+    let invite = field(&joins[0], "Invite");
+    assert!(invite.contains(&format!("`{code}`")), "{invite}");
+    assert!(invite.contains("(1 uses)"), "{invite}");
+    assert!(
+        field(&joins[0], "Account age").contains("a new account"),
+        "{}",
+        joins[0]
+    );
+    assert!(field(&joins[0], "Member").contains(&newcomer.to_string()));
+    // They leave: the leave is logged too.
+    stack.sandbox.member_leave(small::GUILD, newcomer);
+    let leaves = wait_for_embeds(&stack, small::MOD_LOG, "Member left", 1).await;
+    assert!(
+        leaves[0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("newcomer left"),
+        "{}",
+        leaves[0]
+    );
+}

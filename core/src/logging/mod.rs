@@ -24,7 +24,8 @@ pub mod store;
 
 pub use entry::{Category, LogEntry, LogField, LogFile, LogKind};
 pub use service::{
-    AuditLog, Flushed, LoggingError, LoggingService, NoAuditLog, PostFailure, keeps_content,
+    Flushed, InviteUse, LoggingError, LoggingService, Lookups, NoLookups, PostFailure,
+    keeps_content,
 };
 pub use settings::{AfkAction, LoggingSettings};
 pub use store::{EventFilter, EventPage, Page, StoredEvent};

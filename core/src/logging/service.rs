@@ -40,10 +40,22 @@ pub const QUEUE_CAPACITY: usize = 100_000;
 /// How often the flusher writes and posts.
 pub const FLUSH_INTERVAL: Duration = Duration::from_secs(1);
 
-/// Who deleted a message, as Discord's audit log tells (the bot's side implements it with
-/// `GET /guilds/{guild}/audit-logs?action_type=72`).
+/// A guild invite and how often it was used (Discord's invite metadata).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InviteUse {
+    /// Its code.
+    pub code: String,
+    /// Who made it.
+    pub inviter: Option<UserId>,
+    /// How many joined through it.
+    pub uses: u64,
+}
+
+/// What logging reads from Discord: who deleted a message (the audit log, `GET
+/// /guilds/{guild}/audit-logs?action_type=72`) and the guild's invites with their uses (`GET
+/// /guilds/{guild}/invites`, for which invite a member joined through). The bot implements it.
 #[async_trait]
-pub trait AuditLog: Send + Sync {
+pub trait Lookups: Send + Sync {
     /// The member who most likely deleted `author`'s message in `channel` just now; `None`
     /// when the audit log has no matching entry (Discord writes none when members delete
     /// their own messages) or cannot be read.
@@ -53,14 +65,19 @@ pub trait AuditLog: Send + Sync {
         channel: ChannelId,
         author: UserId,
     ) -> Option<UserId>;
+
+    /// The guild's invites now; `None` when they cannot be read (no Manage Server).
+    async fn invites(&self, _guild: GuildId) -> Option<Vec<InviteUse>> {
+        None
+    }
 }
 
 /// No audit log (tests, a process without the bot).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct NoAuditLog;
+pub struct NoLookups;
 
 #[async_trait]
-impl AuditLog for NoAuditLog {
+impl Lookups for NoLookups {
     async fn message_deleter(&self, _: GuildId, _: ChannelId, _: UserId) -> Option<UserId> {
         None
     }
@@ -128,6 +145,9 @@ pub struct LoggingService {
     sessions: Mutex<Vec<(GuildId, VoiceSession)>>,
     dropped: AtomicU64,
     failures: Mutex<HashMap<GuildId, Vec<PostFailure>>>,
+    /// Each guild's invites as last read, to tell which one a member joined through; one read
+    /// at a time per guild.
+    invites: Mutex<HashMap<GuildId, Arc<tokio::sync::Mutex<Option<Vec<InviteUse>>>>>>,
     flushing: tokio::sync::Mutex<()>,
     posts: AtomicU64,
 }
@@ -183,6 +203,7 @@ impl LoggingService {
             sessions: Mutex::new(Vec::new()),
             dropped: AtomicU64::new(0),
             failures: Mutex::new(HashMap::new()),
+            invites: Mutex::new(HashMap::new()),
             flushing: tokio::sync::Mutex::new(()),
             posts: AtomicU64::new(0),
         }
@@ -369,7 +390,7 @@ impl LoggingService {
         &self,
         event: &GuildEvent<'_>,
         settings: &GuildSettings,
-        audit: &dyn AuditLog,
+        audit: &dyn Lookups,
     ) -> Result<(), LoggingError> {
         let on = settings.features.logging;
         let now = self.clock.now();
@@ -388,6 +409,10 @@ impl LoggingService {
                         .collect(),
                 };
                 Self::lock(&self.shapes).insert(*guild, shapes);
+                if on && settings.logging.members_channel.is_some() {
+                    // The invites' uses now, to compare the next join with.
+                    self.invite_used(*guild, audit).await;
+                }
             }
             GuildEvent::Gone { guild, .. } => {
                 Self::lock(&self.shapes).remove(guild);
@@ -450,7 +475,8 @@ impl LoggingService {
                 ..
             } => {
                 if !self.ignored(&settings.logging, *guild, None, &member.roles, *is_bot) {
-                    self.record(settings, self.joined(*guild, now, member, name));
+                    let invite = self.invite_used(*guild, audit).await;
+                    self.record(settings, self.joined(*guild, now, member, name, &invite));
                 }
             }
             GuildEvent::MemberLeft {
@@ -686,7 +712,7 @@ impl LoggingService {
         channel: ChannelId,
         id: MessageId,
         now: UnixMillis,
-        audit: &dyn AuditLog,
+        audit: &dyn Lookups,
     ) -> Result<(), LoggingError> {
         let stored = self.find_message(guild, id).await?;
         if let Some(message) = &stored
@@ -821,7 +847,79 @@ impl LoggingService {
         Ok(())
     }
 
-    fn joined(&self, guild: GuildId, now: UnixMillis, member: &MemberInfo, name: &str) -> LogEntry {
+    /// Which invite the member who just joined used: the guild's invites are read again and
+    /// compared with the last read (an invite not seen before counts from 0). One invite whose
+    /// uses grew is the answer; several (members joining at once) are named together; none
+    /// (a vanity URL, an invite used up and gone, or no Manage Server) is said as such.
+    async fn invite_used(&self, guild: GuildId, lookups: &dyn Lookups) -> InviteGuess {
+        let slot = Arc::clone(Self::lock(&self.invites).entry(guild).or_default());
+        let mut last = slot.lock().await;
+        let Some(now) = lookups.invites(guild).await else {
+            return InviteGuess::Unreadable;
+        };
+        let guess = match last.as_ref() {
+            None => InviteGuess::NoBaseline,
+            Some(before) => {
+                let grown: Vec<InviteUse> = now
+                    .iter()
+                    .filter(|invite| {
+                        let was = before
+                            .iter()
+                            .find(|old| old.code == invite.code)
+                            .map_or(0, |old| old.uses);
+                        invite.uses > was
+                    })
+                    .cloned()
+                    .collect();
+                match grown.len() {
+                    0 => InviteGuess::Unknown,
+                    1 => InviteGuess::Used(grown.into_iter().next().expect("one")),
+                    _ => InviteGuess::OneOf(grown),
+                }
+            }
+        };
+        *last = Some(now);
+        guess
+    }
+
+    fn invite_words(&self, guild: GuildId, guess: &InviteGuess) -> String {
+        let one = |invite: &InviteUse| match invite.inviter {
+            Some(inviter) => format!(
+                "`{}` by {} ({} uses)",
+                invite.code,
+                self.member_name(guild, inviter, ""),
+                invite.uses
+            ),
+            None => format!("`{}` ({} uses)", invite.code, invite.uses),
+        };
+        match guess {
+            InviteGuess::Used(invite) => one(invite),
+            InviteGuess::OneOf(invites) => format!(
+                "one of {} (members joined at the same moment)",
+                invites.iter().map(one).collect::<Vec<_>>().join(", ")
+            ),
+            InviteGuess::Unknown => {
+                "not known: no invite's uses grew (a vanity URL, or an invite used up and deleted)"
+                    .into()
+            }
+            InviteGuess::NoBaseline => {
+                "not known: the invites had not been read yet (the first join since the bot started)"
+                    .into()
+            }
+            InviteGuess::Unreadable => {
+                "not known: the bot needs Manage Server to read the invites".into()
+            }
+        }
+    }
+
+    fn joined(
+        &self,
+        guild: GuildId,
+        now: UnixMillis,
+        member: &MemberInfo,
+        name: &str,
+        invite: &InviteGuess,
+    ) -> LogEntry {
         let created = snowflake_time(member.user.get());
         let age = now.since(created);
         let new = age < Duration::from_secs(7 * 86_400);
@@ -837,10 +935,7 @@ impl LoggingService {
                     created.to_rfc3339()
                 ),
             )
-            .field(
-                "Invite",
-                "not tracked: Guildhall does not follow invites yet",
-            )
+            .field("Invite", self.invite_words(guild, invite))
     }
 
     fn left(
@@ -1303,6 +1398,16 @@ impl LoggingService {
         let events = store::erase_member_content(&self.db, guild, user).await?;
         Ok((messages, events))
     }
+}
+
+/// Which invite a member joined through, as far as the invites' uses tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum InviteGuess {
+    Used(InviteUse),
+    OneOf(Vec<InviteUse>),
+    Unknown,
+    NoBaseline,
+    Unreadable,
 }
 
 /// A stored message's text for a log, with its files named.

@@ -31,7 +31,7 @@ const START: UnixMillis = UnixMillis(1_700_000_000_000);
 struct Deleter(Option<UserId>);
 
 #[async_trait]
-impl AuditLog for Deleter {
+impl Lookups for Deleter {
     async fn message_deleter(&self, _: GuildId, _: ChannelId, _: UserId) -> Option<UserId> {
         self.0
     }
@@ -112,10 +112,7 @@ async fn edits_and_deletions_show_the_old_text_and_the_audit_logs_guess() {
             attachments: None,
             edited_at: START,
         });
-        logging
-            .observe(&edit, &settings, &NoAuditLog)
-            .await
-            .unwrap();
+        logging.observe(&edit, &settings, &NoLookups).await.unwrap();
         core.recent_messages.flush().await.unwrap();
         core.recent_messages
             .record_edit(GUILD, MessageId::new(1), "meet at 6".into(), START);
@@ -135,7 +132,7 @@ async fn edits_and_deletions_show_the_old_text_and_the_audit_logs_guess() {
             id: MessageId::new(9),
         };
         logging
-            .observe(&ignored, &settings, &NoAuditLog)
+            .observe(&ignored, &settings, &NoLookups)
             .await
             .unwrap();
         let unknown = GuildEvent::MessageDeleted {
@@ -144,7 +141,7 @@ async fn edits_and_deletions_show_the_old_text_and_the_audit_logs_guess() {
             id: MessageId::new(8),
         };
         logging
-            .observe(&unknown, &settings, &NoAuditLog)
+            .observe(&unknown, &settings, &NoLookups)
             .await
             .unwrap();
         let sink = RecordingSink::new();
@@ -179,7 +176,7 @@ async fn edits_and_deletions_show_the_old_text_and_the_audit_logs_guess() {
         // Switched off: nothing is logged.
         let mut off = settings.clone();
         off.features.logging = false;
-        logging.observe(&deletion, &off, &NoAuditLog).await.unwrap();
+        logging.observe(&deletion, &off, &NoLookups).await.unwrap();
         assert_eq!(logging.pending(), 0);
     }
 }
@@ -197,7 +194,7 @@ async fn a_burst_is_posted_in_batches_and_kept_through_an_outage_and_a_refusal_i
                 id: MessageId::new(1_000 + n),
             };
             logging
-                .observe(&deletion, &settings, &NoAuditLog)
+                .observe(&deletion, &settings, &NoLookups)
                 .await
                 .unwrap();
         }
@@ -226,7 +223,7 @@ async fn a_burst_is_posted_in_batches_and_kept_through_an_outage_and_a_refusal_i
                     id: MessageId::new(5),
                 },
                 &settings,
-                &NoAuditLog,
+                &NoLookups,
             )
             .await
             .unwrap();
@@ -267,7 +264,7 @@ async fn role_changes_are_told_in_words_and_the_tier_limits_log_channels() {
         channels: &[],
     };
     logging
-        .observe(&available, &settings, &NoAuditLog)
+        .observe(&available, &settings, &NoLookups)
         .await
         .unwrap();
     let changed = RoleShape {
@@ -280,7 +277,7 @@ async fn role_changes_are_told_in_words_and_the_tier_limits_log_channels() {
         after: Some(&changed),
     };
     logging
-        .observe(&event, &settings, &NoAuditLog)
+        .observe(&event, &settings, &NoLookups)
         .await
         .unwrap();
     let sink = RecordingSink::new();
@@ -320,7 +317,7 @@ async fn erasing_a_member_removes_their_text_and_pages_read_both_ways() {
                     id: MessageId::new(1),
                 },
                 &settings,
-                &NoAuditLog,
+                &NoLookups,
             )
             .await
             .unwrap();
@@ -333,7 +330,7 @@ async fn erasing_a_member_removes_their_text_and_pages_read_both_ways() {
                         id: MessageId::new(100 + n),
                     },
                     &settings,
-                    &NoAuditLog,
+                    &NoLookups,
                 )
                 .await
                 .unwrap();

@@ -1074,3 +1074,20 @@ pub(super) fn add_thread_member(st: &mut State, channel: &str, user: &str) -> An
     }
     Ok((204, None))
 }
+
+/// `GET /guilds/{guild}/invites`: the guild's invites with their metadata (uses, inviter);
+/// needs Manage Server (Discord: MANAGE_GUILD).
+pub(super) fn get_invites(st: &State, guild: &str) -> Answer {
+    let guild = super::gid(guild)?;
+    super::need_guild_perm(st, guild, Permissions::MANAGE_GUILD)?;
+    let g = st
+        .world
+        .guild(guild)
+        .ok_or_else(super::ApiError::unknown_guild)?;
+    super::ok(Value::Array(
+        g.invites
+            .iter()
+            .map(|invite| payloads::invite(&st.world, g, invite))
+            .collect(),
+    ))
+}

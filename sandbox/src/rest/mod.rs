@@ -819,6 +819,7 @@ fn route(inner: &Inner, st: &mut State, req: &Req) -> Answer {
         ("POST", ["guilds", g, "emojis"]) => guilds::create_emoji(st, g, req),
         ("DELETE", ["guilds", g, "emojis", e]) => guilds::delete_emoji(st, g, e),
         ("GET", ["guilds", g, "channels"]) => guilds::get_channels(st, g),
+        ("GET", ["guilds", g, "invites"]) => guilds::get_invites(st, g),
         ("POST", ["guilds", g, "channels"]) => guilds::create_channel(st, g, req),
         ("GET", ["guilds", g, "members"]) => members::list(inner, st, g, req),
         ("GET", ["guilds", g, "members", u]) => members::get(st, g, u),

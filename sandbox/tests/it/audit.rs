@@ -1075,3 +1075,35 @@ async fn embeds_beyond_discords_limits_are_refused() {
         "MAX_EMBED_SIZE_EXCEEDED"
     );
 }
+
+#[tokio::test]
+async fn invites_are_listed_with_their_uses_to_a_bot_with_manage_server() {
+    let sb = Sandbox::start(Seed::small()).await.unwrap();
+    sb.update_role(GUILD, GUILDHALL_ROLE, |r| {
+        r.permissions = r.permissions | Permissions::MANAGE_GUILD;
+    });
+    let code = sb.create_invite(GUILD, GENERAL, MOD_A);
+    sb.create_invite(GUILD, GENERAL, OWNER);
+    sb.member_join_via(GUILD, guildhall_sandbox::UserSpec::named("newbie"), &code);
+    let path = format!("/guilds/{GUILD}/invites");
+    let (status, _, body) = api(&sb, Method::GET, &path, None).await;
+    assert_eq!(status, 200, "{body}");
+    let spec = schema::spec();
+    let schema = spec
+        .response_schema("/guilds/{guild_id}/invites", "GET", 200)
+        .unwrap();
+    assert_eq!(spec.validate(&body, schema), Vec::<String>::new());
+    let listed = body.as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    let used = listed.iter().find(|i| i["code"] == code.as_str()).unwrap();
+    assert_eq!(used["uses"], 1);
+    assert_eq!(used["inviter"]["id"], MOD_A.to_string());
+    // Without Manage Server: 403 50013, as Discord answers.
+    without(&sb, Permissions::MANAGE_GUILD | Permissions::ADMINISTRATOR);
+    let (status, _, body) = api(&sb, Method::GET, &path, None).await;
+    assert_eq!(
+        (status, body["code"].as_i64()),
+        (403, Some(50013)),
+        "{body}"
+    );
+}
