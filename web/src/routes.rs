@@ -536,6 +536,11 @@ pub fn local_redirect(target: &str) -> String {
     }
 }
 
+/// A guild's logging settings (the generic settings page of the `logging` section).
+pub fn guild_logging_settings(guild: GuildId) -> String {
+    guild_settings_form(guild, "logging")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -717,9 +722,4 @@ mod tests {
         assert_eq!(job_retry(3), filled(JOB_RETRY, &[("job", "3")]));
         assert_eq!(login_then("/guilds/1"), "/login?next=%2Fguilds%2F1");
     }
-}
-
-/// A guild's logging settings (the generic settings page of the `logging` section).
-pub fn guild_logging_settings(guild: GuildId) -> String {
-    guild_settings_form(guild, "logging")
 }

@@ -186,7 +186,7 @@ async fn a_role_change_posts_the_permissions_in_words_and_a_purge_one_entry_with
     .await;
     let sandbox = &stack.sandbox;
     sandbox.update_role(small::GUILD, small::MEMBER_ROLE, |role| {
-        role.permissions = role.permissions | Permissions::KICK_MEMBERS | Permissions::BAN_MEMBERS;
+        role.permissions |= Permissions::KICK_MEMBERS | Permissions::BAN_MEMBERS;
         role.name = "Regulars".into();
     });
     let changes = wait_for_embeds(&stack, small::MOD_LOG, "Role changed", 1).await;
@@ -399,7 +399,7 @@ async fn a_join_names_the_invite_it_came_through_and_the_account_age() {
         .expect("start the stand-in");
     // Reading invites needs Manage Server.
     sandbox.update_role(small::GUILD, small::GUILDHALL_ROLE, |role| {
-        role.permissions = role.permissions | Permissions::MANAGE_GUILD;
+        role.permissions |= Permissions::MANAGE_GUILD;
     });
     let code = sandbox.create_invite(small::GUILD, small::GENERAL, small::MOD_A);
     sandbox.create_invite(small::GUILD, small::GENERAL, small::OWNER);

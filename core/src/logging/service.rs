@@ -132,6 +132,9 @@ struct Shapes {
     channels: HashMap<ChannelId, ChannelShape>,
 }
 
+/// A guild's invites as last read, behind a lock held across the next read.
+type InvitesSlot = Arc<tokio::sync::Mutex<Option<Vec<InviteUse>>>>;
+
 /// The logging feature's service (`Core::logging`).
 #[derive(Debug)]
 pub struct LoggingService {
@@ -147,7 +150,7 @@ pub struct LoggingService {
     failures: Mutex<HashMap<GuildId, Vec<PostFailure>>>,
     /// Each guild's invites as last read, to tell which one a member joined through; one read
     /// at a time per guild.
-    invites: Mutex<HashMap<GuildId, Arc<tokio::sync::Mutex<Option<Vec<InviteUse>>>>>>,
+    invites: Mutex<HashMap<GuildId, InvitesSlot>>,
     flushing: tokio::sync::Mutex<()>,
     posts: AtomicU64,
 }
@@ -239,7 +242,7 @@ impl LoggingService {
             .get(&guild)
             .cloned()
             .unwrap_or_default();
-        failures.sort_by(|a, b| b.at.cmp(&a.at));
+        failures.sort_by_key(|failure| std::cmp::Reverse(failure.at));
         failures
     }
 
@@ -473,11 +476,9 @@ impl LoggingService {
                 name,
                 is_bot,
                 ..
-            } => {
-                if !self.ignored(&settings.logging, *guild, None, &member.roles, *is_bot) {
-                    let invite = self.invite_used(*guild, audit).await;
-                    self.record(settings, self.joined(*guild, now, member, name, &invite));
-                }
+            } if !self.ignored(&settings.logging, *guild, None, &member.roles, *is_bot) => {
+                let invite = self.invite_used(*guild, audit).await;
+                self.record(settings, self.joined(*guild, now, member, name, &invite));
             }
             GuildEvent::MemberLeft {
                 guild,
@@ -498,11 +499,9 @@ impl LoggingService {
                 is_bot,
                 before,
                 ..
-            } => {
-                if !self.ignored(&settings.logging, *guild, None, &member.roles, *is_bot) {
-                    for entry in self.member_changes(*guild, now, member, name, before) {
-                        self.record(settings, entry);
-                    }
+            } if !self.ignored(&settings.logging, *guild, None, &member.roles, *is_bot) => {
+                for entry in self.member_changes(*guild, now, member, name, before) {
+                    self.record(settings, entry);
                 }
             }
             _ => {}

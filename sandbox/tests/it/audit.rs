@@ -1080,7 +1080,7 @@ async fn embeds_beyond_discords_limits_are_refused() {
 async fn invites_are_listed_with_their_uses_to_a_bot_with_manage_server() {
     let sb = Sandbox::start(Seed::small()).await.unwrap();
     sb.update_role(GUILD, GUILDHALL_ROLE, |r| {
-        r.permissions = r.permissions | Permissions::MANAGE_GUILD;
+        r.permissions |= Permissions::MANAGE_GUILD;
     });
     let code = sb.create_invite(GUILD, GENERAL, MOD_A);
     sb.create_invite(GUILD, GENERAL, OWNER);
