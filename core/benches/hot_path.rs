@@ -147,7 +147,7 @@ fn row(name: &str, figure: &str) {
     println!("{name:<70} {figure}");
 }
 
-async fn run(with_triggers: bool, batch: &[(u64, String)]) -> (f64, u64) {
+async fn run(with_triggers: bool, with_logging: bool, batch: &[(u64, String)]) -> (f64, u64) {
     let test_db = testing::sqlite_unmigrated().await;
     test_db.db.migrate().await.unwrap();
     let clock = ManualClock::new(UnixMillis(1_700_000_000_000));
@@ -163,7 +163,18 @@ async fn run(with_triggers: bool, batch: &[(u64, String)]) -> (f64, u64) {
         .set_key(GUILD, "features.levels", "on", "bench")
         .await
         .unwrap();
+    if with_logging {
+        for (key, value) in [
+            ("features.logging", "on"),
+            ("logging.messages_channel", "900000000000000001"),
+        ] {
+            config.set_key(GUILD, key, value, "bench").await.unwrap();
+        }
+    }
     config.get(GUILD).await.unwrap();
+    // The message log's store of message text: a push into its in-memory queue (written
+    // behind, never on this path).
+    let recent = guildhall_core::recent_messages::RecentMessages::new(test_db.db.clone());
     let levels = LevelService::new(
         test_db.db.clone(),
         Arc::clone(&shared),
@@ -236,6 +247,26 @@ async fn run(with_triggers: bool, batch: &[(u64, String)]) -> (f64, u64) {
                 .await
                 .unwrap(),
         );
+        if guildhall_core::logging::keeps_content(&settings, channel) {
+            recent.record(
+                GUILD,
+                guildhall_core::recent_messages::RecentMessage {
+                    channel,
+                    message: MessageId::new(index as u64 + 1),
+                    author,
+                    author_is_bot: false,
+                    author_roles: Vec::new(),
+                    content: content.clone(),
+                    attachments: 0,
+                    user_mentions: 0,
+                    role_mentions: 0,
+                    mentions_everyone: false,
+                    created_at: now,
+                    edited_at: None,
+                    attachment_names: Vec::new(),
+                },
+            );
+        }
         black_box((settings, MessageId::new(index as u64 + 1)));
     }
     let elapsed = started.elapsed();
@@ -251,8 +282,9 @@ fn main() {
     println!(
         "hot path, one thread: settings read + automod (all rule kinds) + text XP, 5,000 members, 200,000 messages\n"
     );
-    let (without, _) = runtime.block_on(run(false, &batch));
-    let (with, fired) = runtime.block_on(run(true, &batch));
+    let (without, _) = runtime.block_on(run(false, false, &batch));
+    let (with, fired) = runtime.block_on(run(true, false, &batch));
+    let (logged, _) = runtime.block_on(run(true, true, &batch));
     row(
         "without triggers",
         &format!("{without:.0} messages/s ({:.2} µs each)", 1e6 / without),
@@ -262,6 +294,10 @@ fn main() {
         &format!("{with:.0} messages/s ({:.2} µs each)", 1e6 / with),
     );
     row("  triggers fired", &fired.to_string());
+    row(
+        "with triggers and the message log (each message's text queued for it)",
+        &format!("{logged:.0} messages/s ({:.2} µs each)", 1e6 / logged),
+    );
     let engine = CompiledTriggers::compile(&triggers(), true);
     let started = Instant::now();
     let mut matched = 0usize;
