@@ -562,9 +562,9 @@ async fn csrf_guard(State(app): State<App>, request: Request, next: Next) -> Res
 }
 
 /// The path parameters that are numbers (Discord ids, case and ticket numbers, panel, giveaway,
-/// job and history ids).
-const NUMERIC_PARAMS: [&str; 7] = [
-    "guild", "giveaway", "job", "number", "panel", "timed", "entry",
+/// job and history ids, members).
+const NUMERIC_PARAMS: [&str; 8] = [
+    "guild", "giveaway", "job", "number", "panel", "timed", "entry", "user",
 ];
 
 /// Answers 404 for a path whose numeric parameter is not written canonically (digits only, no

@@ -58,6 +58,12 @@ pub const GUILD_PREMIUM: &str = "/guilds/{guild}/premium";
 /// Template of [`guild_rollback`].
 pub const GUILD_ROLLBACK: &str = "/guilds/{guild}/settings/history/{entry}/rollback";
 
+/// Template of [`guild_logs`] (GET; query `kind`, `member`, `channel`, `from`, `to`, and one of
+/// `before`, `after`, `oldest`).
+pub const GUILD_LOGS: &str = "/guilds/{guild}/logs";
+/// Template of [`guild_member`].
+pub const GUILD_MEMBER: &str = "/guilds/{guild}/members/{user}";
+
 /// Template of [`guild_cases`] (GET; query `q`, `kind`, `user`, `moderator`, `before`).
 pub const GUILD_CASES: &str = "/guilds/{guild}/cases";
 /// Template of [`guild_case`].
@@ -210,6 +216,21 @@ pub fn guild_member_search(guild: GuildId, field: &str, many: bool) -> String {
 /// Undoes the history entry `entry` of a guild and every later change to its section (POST).
 pub fn guild_rollback(guild: GuildId, entry: i64) -> String {
     format!("/guilds/{guild}/settings/history/{entry}/rollback")
+}
+
+/// A guild's stored log events: filters and paging.
+pub fn guild_logs(guild: GuildId) -> String {
+    format!("/guilds/{guild}/logs")
+}
+
+/// A guild's log events about or by one member (the viewer filtered by member).
+pub fn guild_logs_of(guild: GuildId, user: guildhall_core::ids::UserId) -> String {
+    format!("/guilds/{guild}/logs?member={user}")
+}
+
+/// One member's history in a guild: cases, log events, levels.
+pub fn guild_member(guild: GuildId, user: guildhall_core::ids::UserId) -> String {
+    format!("/guilds/{guild}/members/{user}")
 }
 
 /// A guild's cases: search, filters and paging.
@@ -568,6 +589,16 @@ mod tests {
             filled(GUILD_ROLLBACK, &[("guild", "42"), ("entry", "7")])
         );
         assert_eq!(guild_cases(id), filled(GUILD_CASES, &g));
+        assert_eq!(guild_logs(id), filled(GUILD_LOGS, &g));
+        let member = guildhall_core::ids::UserId::new(7);
+        assert_eq!(
+            guild_member(id, member),
+            filled(GUILD_MEMBER, &[("guild", "42"), ("user", "7")])
+        );
+        assert_eq!(
+            guild_logs_of(id, member),
+            format!("{}?member=7", filled(GUILD_LOGS, &g))
+        );
         let case = [("guild", "42"), ("number", "7")];
         assert_eq!(guild_case(id, 7), filled(GUILD_CASE, &case));
         assert_eq!(guild_case_reason(id, 7), filled(GUILD_CASE_REASON, &case));

@@ -397,6 +397,52 @@ impl Names {
         }
     }
 
+    /// `text` in Discord's markdown with its mentions as names (`<@id>` as `@ava`, `<#id>` as
+    /// `#general`, `<@&id>` as `@Moderator`; an unknown one as `@id`, `#id`), then every other
+    /// id the guild knows as its name ([`Names::humanize`]).
+    pub fn mentions(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(start) = rest.find('<') {
+            out.push_str(&rest[..start]);
+            let tail = &rest[start..];
+            let named = tail.find('>').and_then(|end| {
+                let inner = &tail[1..end];
+                let (sign, digits, member) = if let Some(id) = inner.strip_prefix("@&") {
+                    ('@', id, false)
+                } else if let Some(id) = inner.strip_prefix('#') {
+                    ('#', id, false)
+                } else if let Some(id) = inner.strip_prefix("@!").or(inner.strip_prefix('@')) {
+                    ('@', id, true)
+                } else {
+                    return None;
+                };
+                let id: u64 = digits
+                    .parse()
+                    .ok()
+                    .filter(|_| digits.bytes().all(|byte| byte.is_ascii_digit()))?;
+                let name = match self.lookup(id) {
+                    Some(name) if member && !name.starts_with(['@', '#']) => format!("@{name}"),
+                    Some(name) => name,
+                    None => format!("{sign}{id}"),
+                };
+                Some((name, end + 1))
+            });
+            match named {
+                Some((name, used)) => {
+                    out.push_str(&name);
+                    rest = &tail[used..];
+                }
+                None => {
+                    out.push('<');
+                    rest = &tail[1..];
+                }
+            }
+        }
+        out.push_str(rest);
+        self.humanize(&out)
+    }
+
     /// `text` with every id this guild knows replaced by its name (`@Moderator`, `#general`);
     /// unknown numbers stay as they are.
     pub fn humanize(&self, text: &str) -> String {
@@ -440,6 +486,18 @@ mod names_tests {
         assert_eq!(
             names.humanize(r#"staff_roles: [] → ["964689920000000012", "964689920000000013"], 42"#),
             r#"staff_roles: [] → ["ava", "964689920000000013"], 42"#
+        );
+    }
+
+    #[test]
+    fn mentions_become_names_and_unknown_ones_stay_readable() {
+        let names = Names::default().with_member(
+            guildhall_core::ids::UserId::new(964_689_920_000_000_012),
+            "ava".into(),
+        );
+        assert_eq!(
+            names.mentions("<@964689920000000012> in <#964689920000000031>, <@&5> <b>, 964689920000000012"),
+            "@ava in #964689920000000031, @5 <b>, ava"
         );
     }
 }

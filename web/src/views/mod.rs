@@ -7,6 +7,7 @@ pub mod giveaways;
 pub mod layout;
 pub mod leaderboard;
 pub mod levels;
+pub mod logging;
 pub mod moderation;
 pub mod pages;
 pub mod pickers;

@@ -91,7 +91,7 @@ pub fn cases(
                                 " " span.failed title=(why) { "not carried out" }
                             }
                         }
-                        td { (guild.names.member(case.target)) }
+                        td { a.member href=(routes::guild_member(guild.id, case.target)) { (guild.names.member(case.target)) } }
                         td { (actor(&case.actor, &guild.names)) }
                         td { (case.reason) }
                         td { (case.duration.map(|d| duration_text(d.as_secs())).unwrap_or_default()) }
@@ -121,7 +121,7 @@ pub fn case(user: &CurrentUser, guild: &GuildAccess, case: &Case, error: Option<
             (guild_tabs(guild, "Cases"))
             h2 { "Case " (case.number) " · " (case.kind.title()) }
             dl.facts {
-                dt { "Member" } dd { (guild.names.member(case.target)) }
+                dt { "Member" } dd { a.member href=(routes::guild_member(guild.id, case.target)) { (guild.names.member(case.target)) } }
                 dt { "By" } dd { (actor(&case.actor, &guild.names)) }
                 dt { "When" } dd { (when(case.created_at)) }
                 @if let Some(duration) = case.duration { dt { "Duration" } dd { (duration_text(duration.as_secs())) } }

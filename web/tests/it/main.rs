@@ -7,6 +7,7 @@ mod automation;
 mod extractors;
 mod giveaways;
 mod levels;
+mod logging;
 mod moderation;
 mod pages;
 mod pickers;
