@@ -108,9 +108,11 @@ async fn the_viewer_lists_events_newest_first_with_names_and_only_its_guild() {
     let response = owner.get(&logs(small::GUILD, "")).await;
     assert_eq!(response.status(), StatusCode::OK);
     let page = response.text().await.unwrap();
-    let timed_out = page.find("Member timed out").expect("the timeout");
-    let deleted = page.find("Message deleted").expect("the deletion");
-    let joined = page.find("Member joined").expect("the join");
+    // The list, after the filter form (whose kind menu names every kind).
+    let list = &page[page.find("id=\"log-events\"").expect("the list")..];
+    let timed_out = list.find("Member timed out").expect("the timeout");
+    let deleted = list.find("Message deleted").expect("the deletion");
+    let joined = list.find("Member joined").expect("the join");
     assert!(timed_out < deleted && deleted < joined, "newest first");
     assert!(page.contains("A message by @Ava was deleted in #general"), "{page}");
     assert!(page.contains("@Bastian was timed out"));
