@@ -1,5 +1,142 @@
-//! Command analytics: which command, where, how fast, with what outcome. Recorded off the
-//! command's path: the command hands a record to a channel and a background task writes batches.
+//! Analytics: command analytics (this file: which command, where, how fast, with what outcome,
+//! recorded off the command's path — the command hands a record to a channel and a background
+//! task writes batches) and guild activity, aggregated per hour and day.
+//!
+//! Activity, from the message path to a page:
+//! - `activity.rs`: [`Activity`], the in-memory counters the bot adds to (messages, active
+//!   members, joins, leaves, voice seconds, automod actions): a map update under a mutex, no
+//!   await, no database (the Hot-path Invariant); its flusher adds them to `activity_hourly`
+//!   and `activity_members` in one transaction, putting them back when the write fails.
+//! - `store.rs`: the SQL of the hourly and daily tables (migration 0018), every query scoped by
+//!   guild.
+//! - `aggregate.rs`: the `analytics.aggregate` ledger job (process-wide, hourly): each guild's
+//!   days recomputed whole from their hours, active members and the command table into
+//!   `analytics_daily` and `analytics_commands_daily` (idempotent), and the retention of the
+//!   hourly rows (35 days) and active members (95 days).
+//! - `query.rs`: what the dashboard, the CSV export and `guildhall stats` read — only the daily
+//!   tables: a metric's days (missing days as 0), top channels, the commands table, totals.
+
+pub mod activity;
+pub mod aggregate;
+pub mod query;
+// The tables are the module's own; benchmarks and tests elsewhere may fill them directly.
+#[cfg(any(test, feature = "test-support"))]
+pub mod store;
+#[cfg(not(any(test, feature = "test-support")))]
+#[allow(dead_code, unreachable_pub)]
+pub(crate) mod store;
+
+#[cfg(all(test, feature = "test-support"))]
+mod tests;
+
+pub use activity::{Activity, FLUSH_INTERVAL, Flushed};
+pub use aggregate::{Aggregate, AggregatePayload, Aggregated};
+pub use query::{
+    AnalyticsError, CommandRow, Report, Series, Summary, command_table, daily, parse_days,
+    parse_range, report, top_channels,
+};
+
+/// An hour, in milliseconds.
+pub const HOUR_MS: i64 = 3_600_000;
+/// A day, in milliseconds.
+pub const DAY_MS: i64 = 86_400_000;
+
+/// The start of the hour `at` falls in (UTC).
+pub fn hour_start(at: UnixMillis) -> UnixMillis {
+    UnixMillis(at.0 - at.0.rem_euclid(HOUR_MS))
+}
+
+/// The start of the day `at` falls in (UTC).
+pub fn day_start(at: UnixMillis) -> UnixMillis {
+    UnixMillis(at.0 - at.0.rem_euclid(DAY_MS))
+}
+
+/// A day as `2024-05-01` (UTC).
+pub fn day_label(day: UnixMillis) -> String {
+    day.to_rfc3339().chars().take(10).collect()
+}
+
+/// What is counted. Stored by [`Metric::as_str`] in `activity_hourly` and `analytics_daily`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// Messages from members (not bots), per channel and guild-wide.
+    Messages,
+    /// Distinct members who wrote or spoke on a day (guild-wide).
+    ActiveMembers,
+    /// Members who joined.
+    Joins,
+    /// Members who left.
+    Leaves,
+    /// Counted voice time in seconds, per channel (hourly only: the days hold minutes).
+    VoiceSeconds,
+    /// Counted voice time in whole minutes, per channel and guild-wide (daily).
+    VoiceMinutes,
+    /// Command runs (daily, from the command analytics).
+    Commands,
+    /// Command runs that did not end `ok` (errors, refusals, the member's mistakes).
+    CommandFailures,
+    /// The command runs' latencies added up, in milliseconds (the average is this over
+    /// [`Metric::Commands`]).
+    CommandLatencyMs,
+    /// Messages automod caught.
+    AutomodActions,
+}
+
+impl Metric {
+    /// The daily metrics, in the order pages, the CSV and `guildhall stats` show them.
+    pub const DAILY: [Self; 9] = [
+        Self::Messages,
+        Self::ActiveMembers,
+        Self::Joins,
+        Self::Leaves,
+        Self::VoiceMinutes,
+        Self::Commands,
+        Self::CommandFailures,
+        Self::CommandLatencyMs,
+        Self::AutomodActions,
+    ];
+
+    /// The stored name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Messages => "messages",
+            Self::ActiveMembers => "active_members",
+            Self::Joins => "joins",
+            Self::Leaves => "leaves",
+            Self::VoiceSeconds => "voice_seconds",
+            Self::VoiceMinutes => "voice_minutes",
+            Self::Commands => "commands",
+            Self::CommandFailures => "command_failures",
+            Self::CommandLatencyMs => "command_latency_ms",
+            Self::AutomodActions => "automod_actions",
+        }
+    }
+
+    /// What people call it.
+    pub const fn title(self) -> &'static str {
+        match self {
+            Self::Messages => "Messages",
+            Self::ActiveMembers => "Active members",
+            Self::Joins => "Joins",
+            Self::Leaves => "Leaves",
+            Self::VoiceSeconds => "Voice seconds",
+            Self::VoiceMinutes => "Voice minutes",
+            Self::Commands => "Commands",
+            Self::CommandFailures => "Command failures",
+            Self::CommandLatencyMs => "Command latency (ms, total)",
+            Self::AutomodActions => "Automod actions",
+        }
+    }
+
+    /// The metric a stored name names.
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::VoiceSeconds]
+            .into_iter()
+            .chain(Self::DAILY)
+            .find(|metric| metric.as_str() == name)
+    }
+}
 
 use std::time::Duration;
 
