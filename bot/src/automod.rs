@@ -150,6 +150,8 @@ pub async fn enforce(
 ) -> Result<(), BotError> {
     let summary = verdict.summary();
     tracing::info!(guild = %incoming.guild, user = %incoming.author, rules = %summary, "automod caught a message");
+    data.activity
+        .automod_action(incoming.guild, data.clock.now());
     if verdict.delete_message {
         let delete = Effect::DeleteMessage {
             channel: incoming.channel,

@@ -173,6 +173,10 @@ pub async fn handle(
             if stores_content(&settings, message.channel) {
                 data.recent_messages.record(guild, recent_message(&message));
             }
+            if !message.author_is_bot && !message.from_webhook {
+                data.activity
+                    .message(guild, message.channel, message.author, data.clock.now());
+            }
             // Then automod, levels and ticket transcripts, each where it is on.
             features::dispatch(data, &GuildEvent::Message(message), &settings).await;
         }
@@ -212,6 +216,7 @@ pub async fn handle(
         }
         FullEvent::GuildMemberAddition { new_member } => {
             let guild = convert::guild(new_member.guild_id);
+            data.activity.joined(guild, data.clock.now());
             data.cache
                 .put_member(guild, convert::member_info(new_member));
             data.cache.set_member_names(
@@ -275,6 +280,8 @@ pub async fn handle(
             tracing::debug!(%guild, members = chunk.members.len(), chunk = chunk.chunk_index, of = chunk.chunk_count, "member chunk");
         }
         FullEvent::GuildMemberRemoval { guild_id, user, .. } => {
+            data.activity
+                .left(convert::guild(*guild_id), data.clock.now());
             let roles = data
                 .cache
                 .member(convert::guild(*guild_id), convert::user(user.id))

@@ -81,6 +81,9 @@ pub struct BotData {
     pub automation: Arc<guildhall_core::automation::AutomationService>,
     /// Each guild's compiled triggers.
     pub(crate) triggers: automation::TriggerRuntime,
+    /// The analytics' activity counters (memory only on the event path; [`runtime::run`] runs
+    /// their flusher).
+    pub activity: Arc<guildhall_core::analytics::Activity>,
     /// Event logs: events in, batched posts out ([`runtime::run`] runs its flusher).
     pub logging: Arc<guildhall_core::logging::LoggingService>,
     /// Who deleted a message, from the audit log.
@@ -115,6 +118,7 @@ impl BotData {
             automation: Arc::clone(&core.automation),
             triggers: automation::TriggerRuntime::default(),
             logging: Arc::clone(&core.logging),
+            activity: Arc::clone(&core.activity),
             lookups: Arc::new(logging::BotLookups::new(Arc::clone(&executor))),
             recent_messages: Arc::clone(&core.recent_messages),
             levels: Arc::clone(&core.levels),

@@ -158,6 +158,9 @@ pub async fn run(
     let clock = Arc::clone(&data.clock);
     let recent_messages = Arc::clone(&data.recent_messages);
     let logging = Arc::clone(&data.logging);
+    let activity = Arc::clone(&data.activity);
+    let voice_levels = Arc::clone(&data.levels);
+    let activity_clock = Arc::clone(&data.clock);
     let afk_parts = crate::logging::AfkParts {
         config: Arc::clone(&data.config),
         levels: Arc::clone(&data.levels),
@@ -209,6 +212,18 @@ pub async fn run(
         stop_flusher.clone(),
     );
     let afk = tokio::spawn(crate::logging::run_afk(afk_parts, stop_flusher.clone()));
+    // Analytics: the counters written every few seconds, with the voice tracker's counted
+    // seconds handed over first (one tracker for voice XP and voice minutes).
+    let activity_flusher = activity.spawn_flusher_fed(
+        guildhall_core::analytics::FLUSH_INTERVAL,
+        stop_flusher.clone(),
+        move |activity| {
+            let now = activity_clock.now();
+            for (guild, channel, user, seconds) in voice_levels.voice_take_counted() {
+                activity.voice_seconds(guild, channel, user, seconds, now);
+            }
+        },
+    );
     // XP: written every `levels.flush_interval_secs` (voice time turned into XP on the way),
     // once more at shutdown; the level-ups it reports are announced and rewarded here.
     let (level_up_sender, level_up_receiver) = tokio::sync::mpsc::channel(LEVEL_UP_QUEUE);
@@ -255,6 +270,9 @@ pub async fn run(
     stop_flusher.cancel();
     if let Err(error) = flusher.await {
         tracing::error!(%error, "the recent-message flusher failed");
+    }
+    if let Err(error) = activity_flusher.await {
+        tracing::error!(%error, "the activity flusher failed");
     }
     if let Err(error) = afk.await {
         tracing::error!(%error, "the AFK check failed");

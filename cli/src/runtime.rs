@@ -49,6 +49,10 @@ pub fn registry(settings: &Settings, services: &Services) -> anyhow::Result<JobR
             Arc::clone(&services.config),
             Arc::clone(&services.tickets),
         )))
+        // Each guild's hours of activity rolled into daily figures, hourly.
+        .register(Arc::new(guildhall_core::analytics::Aggregate::new(
+            services.ledger.clone(),
+        )))
         // The end of a guild's premium, announced to every process and audited.
         .register(Arc::new(guildhall_core::premium::ExpirePremium::new(
             Arc::clone(&services.premium),
@@ -128,6 +132,7 @@ pub async fn serve(
     if parts.worker && settings.jobs.enabled {
         prune::ensure_scheduled(&services.ledger).await?;
         recent_messages::retention::ensure_scheduled(&services.ledger).await?;
+        guildhall_core::analytics::aggregate::ensure_scheduled(&services.ledger).await?;
         let name = format!("{}:{}", hostname(), std::process::id());
         let worker = Worker::new(
             services.ledger.clone(),

@@ -83,7 +83,10 @@ fn entry(random: &mut Random, guild: GuildId, index: i64) -> LogEntry {
     )
     .about(user)
     .in_channel(channel)
-    .field("Content", "the quick brown fox jumps over the lazy dog, again and again")
+    .field(
+        "Content",
+        "the quick brown fox jumps over the lazy dog, again and again",
+    )
     .field("Member", format!("<@{user}> ({user})"));
     if random.below(3) == 0 {
         entry = entry.by(UserId::new(FIRST_USER + random.below(MEMBERS)));
@@ -129,7 +132,10 @@ async fn pages(backend: &str, db: &Db, events: i64) {
     let fill_time = fill(db, events).await;
     let stored = store::count(db, GUILD).await.unwrap();
     row(
-        &format!("{backend}: fill {stored} events (+{} in another guild)", events / 20),
+        &format!(
+            "{backend}: fill {stored} events (+{} in another guild)",
+            events / 20
+        ),
         &format!(
             "{:.1} s, {:.0} events/s",
             fill_time.as_secs_f64(),

@@ -57,6 +57,8 @@ pub struct Core {
     pub automation: Arc<AutomationService>,
     /// Event logs.
     pub logging: Arc<crate::logging::LoggingService>,
+    /// The activity counters behind the analytics (messages, members, voice, automod).
+    pub activity: Arc<crate::analytics::Activity>,
 }
 
 impl Core {
@@ -126,6 +128,7 @@ impl Core {
             Arc::clone(&coordination),
         ));
         let guild_cache = Arc::new(GuildCache::new());
+        let activity = Arc::new(crate::analytics::Activity::new(db.clone()));
         let logging = Arc::new(crate::logging::LoggingService::new(
             db.clone(),
             Arc::clone(&clock),
@@ -143,6 +146,7 @@ impl Core {
             live,
             guild_cache,
             logging,
+            activity,
             moderation,
             tickets,
             levels,

@@ -103,7 +103,11 @@ fn parse_time(
     if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
         && text.len() == 10
     {
-        let day = if day_included { date.succ_opt() } else { Some(date) };
+        let day = if day_included {
+            date.succ_opt()
+        } else {
+            Some(date)
+        };
         if let Some(start) = day.and_then(|day| day_start(day, zone)) {
             return Ok(start);
         }
@@ -127,7 +131,9 @@ fn member(services: &Services, guild: GuildId, text: &str) -> anyhow::Result<Use
     let text = text.trim();
     if text.chars().all(|c| c.is_ascii_digit()) {
         return UserId::from_str(text).map_err(|_| {
-            anyhow::anyhow!("--member: `{text}` is not a user id (a number such as 1101234567890123456)")
+            anyhow::anyhow!(
+                "--member: `{text}` is not a user id (a number such as 1101234567890123456)"
+            )
         });
     }
     let wanted = text.trim_start_matches('@').to_lowercase();
@@ -159,7 +165,9 @@ fn channel(services: &Services, guild: GuildId, text: &str) -> anyhow::Result<Ch
     let text = text.trim();
     if text.chars().all(|c| c.is_ascii_digit()) {
         return ChannelId::from_str(text).map_err(|_| {
-            anyhow::anyhow!("--channel: `{text}` is not a channel id (a number such as 1101234567890123456)")
+            anyhow::anyhow!(
+                "--channel: `{text}` is not a channel id (a number such as 1101234567890123456)"
+            )
         });
     }
     let wanted = text.trim_start_matches('#');
@@ -190,13 +198,14 @@ fn channel(services: &Services, guild: GuildId, text: &str) -> anyhow::Result<Ch
 
 /// `at` in `zone`, to the second.
 fn local(at: UnixMillis, zone: chrono_tz::Tz) -> String {
-    chrono::Utc
-        .timestamp_millis_opt(at.0)
-        .single()
-        .map_or_else(
-            || at.to_rfc3339(),
-            |utc| utc.with_timezone(&zone).format("%Y-%m-%d %H:%M:%S").to_string(),
-        )
+    chrono::Utc.timestamp_millis_opt(at.0).single().map_or_else(
+        || at.to_rfc3339(),
+        |utc| {
+            utc.with_timezone(&zone)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        },
+    )
 }
 
 /// An event as JSON: the stored entry with its id and its kind's title.
@@ -205,7 +214,10 @@ fn event_json(event: &StoredEvent) -> anyhow::Result<Value> {
     if let Value::Object(map) = &mut value {
         map.insert("id".into(), Value::from(event.id));
         map.insert("title".into(), Value::from(event.entry.kind.title()));
-        map.insert("at_rfc3339".into(), Value::from(event.entry.at.to_rfc3339()));
+        map.insert(
+            "at_rfc3339".into(),
+            Value::from(event.entry.at.to_rfc3339()),
+        );
         if let Some(Value::Object(file)) = map.get_mut("file") {
             // The transcript's text is posted, never stored.
             file.remove("text");

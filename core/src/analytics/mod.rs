@@ -32,8 +32,7 @@ mod tests;
 pub use activity::{Activity, FLUSH_INTERVAL, Flushed};
 pub use aggregate::{Aggregate, AggregatePayload, Aggregated};
 pub use query::{
-    AnalyticsError, CommandRow, Report, Series, Summary, command_table, daily, parse_days,
-    parse_range, report, top_channels,
+    AnalyticsError, CommandRow, Report, Series, csv, parse_days, parse_range, report, sparkline,
 };
 
 /// An hour, in milliseconds.

@@ -238,13 +238,10 @@ pub fn day_start(text: &str, zone: chrono_tz::Tz) -> Option<UnixMillis> {
     }
     let midnight = date.and_hms_opt(0, 0, 0)?;
     // A day that starts in a daylight-saving gap starts at its first existing instant.
-    let start = zone
-        .from_local_datetime(&midnight)
-        .earliest()
-        .or_else(|| {
-            zone.from_local_datetime(&(midnight + chrono::Duration::hours(1)))
-                .earliest()
-        })?;
+    let start = zone.from_local_datetime(&midnight).earliest().or_else(|| {
+        zone.from_local_datetime(&(midnight + chrono::Duration::hours(1)))
+            .earliest()
+    })?;
     Some(UnixMillis(start.timestamp_millis()))
 }
 
@@ -288,7 +285,12 @@ pub async fn events(
     let read = query.read(zone, &|text| find_member(cache, guild, text));
     let pickers = pickers(&app, &user, guild).with_members(
         &app,
-        query.member.parse::<UserId>().ok().into_iter().collect::<Vec<_>>(),
+        query
+            .member
+            .parse::<UserId>()
+            .ok()
+            .into_iter()
+            .collect::<Vec<_>>(),
     );
     let failures = core.logging.failures(guild);
     let paused = core.logging.paused_categories(guild, &settings.logging);
@@ -399,7 +401,10 @@ mod tests {
         .unwrap();
         assert_eq!(filter.kinds, vec![LogKind::MessageDeleted]);
         assert_eq!(filter.member, Some(UserId::new(964_689_920_000_000_012)));
-        assert_eq!(filter.channel, Some(ChannelId::new(964_689_920_000_000_031)));
+        assert_eq!(
+            filter.channel,
+            Some(ChannelId::new(964_689_920_000_000_031))
+        );
         // Midnight in Berlin (UTC+1 in March) to the next midnight.
         assert_eq!(filter.since, Some(UnixMillis(1_772_319_600_000)));
         assert_eq!(filter.until, Some(UnixMillis(1_772_406_000_000)));
@@ -413,18 +418,22 @@ mod tests {
     #[test]
     fn each_bad_field_is_named_with_what_it_takes() {
         let check = |pairs: &[(&str, &str)], field: &str| {
-            let errors = query(pairs)
-                .read(chrono_tz::UTC, &no_members)
-                .unwrap_err();
+            let errors = query(pairs).read(chrono_tz::UTC, &no_members).unwrap_err();
             assert_eq!(errors.len(), 1, "{errors:?}");
             assert!(errors[0].starts_with(field), "{errors:?}");
         };
         check(&[("kind", "deleted")], "kind: `deleted` is not a kind");
         check(&[("member", "ava")], "member:");
         check(&[("channel", "general")], "channel: `general`");
-        check(&[("from", "01/03/2026")], "from: `01/03/2026` is not a date");
+        check(
+            &[("from", "01/03/2026")],
+            "from: `01/03/2026` is not a date",
+        );
         check(&[("to", "2026-02-30")], "to:");
-        check(&[("from", "2026-03-02"), ("to", "2026-03-01")], "to: the last day");
+        check(
+            &[("from", "2026-03-02"), ("to", "2026-03-01")],
+            "to: the last day",
+        );
         check(&[("before", "012")], "before:");
         check(&[("after", "-4")], "after:");
         check(&[("oldest", "yes")], "oldest:");

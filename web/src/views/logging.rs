@@ -91,7 +91,12 @@ fn member_link(guild: GuildId, names: &Names, user: UserId) -> Markup {
 
 /// The events as a table (one card per event on a phone): time, kind, summary with names,
 /// member, by whom, case, and the fields in a `<details>`.
-pub fn event_table(guild: GuildId, names: &Names, events: &[StoredEvent], zone: chrono_tz::Tz) -> Markup {
+pub fn event_table(
+    guild: GuildId,
+    names: &Names,
+    events: &[StoredEvent],
+    zone: chrono_tz::Tz,
+) -> Markup {
     html! {
         div.scroll { table.stack #log-events {
             thead { tr { th { "When" } th { "What" } th { "Member" } th { "By" } th { "Case" } } }

@@ -73,7 +73,10 @@ async fn seed(harness: &Harness) {
         .in_channel(small::GENERAL)
         .by(small::MOD_A)
         .field("Content", "buy cheap gold")
-        .field("Author", format!("<@{}> ({})", small::MEMBER_A, small::MEMBER_A)),
+        .field(
+            "Author",
+            format!("<@{}> ({})", small::MEMBER_A, small::MEMBER_A),
+        ),
         {
             let mut entry = LogEntry::new(
                 guild,
@@ -96,7 +99,9 @@ async fn seed(harness: &Harness) {
     ];
     let mut entries = entries;
     entries[1].actor_guessed = true;
-    store::write(&harness.state.core.db, &entries).await.unwrap();
+    store::write(&harness.state.core.db, &entries)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -114,7 +119,10 @@ async fn the_viewer_lists_events_newest_first_with_names_and_only_its_guild() {
     let deleted = list.find("Message deleted").expect("the deletion");
     let joined = list.find("Member joined").expect("the join");
     assert!(timed_out < deleted && deleted < joined, "newest first");
-    assert!(page.contains("A message by @Ava was deleted in #general"), "{page}");
+    assert!(
+        page.contains("A message by @Ava was deleted in #general"),
+        "{page}"
+    );
     assert!(page.contains("@Bastian was timed out"));
     // Member and actor by name, linking to their page; the guess said; the case linked.
     assert!(page.contains(&format!(
@@ -147,7 +155,11 @@ async fn the_viewer_lists_events_newest_first_with_names_and_only_its_guild() {
     );
     assert_eq!(
         member
-            .get(&format!("/guilds/{}/members/{}", small::GUILD, small::MEMBER_A))
+            .get(&format!(
+                "/guilds/{}/members/{}",
+                small::GUILD,
+                small::MEMBER_A
+            ))
             .await
             .status(),
         StatusCode::FORBIDDEN
@@ -170,9 +182,16 @@ async fn each_filter_narrows_the_list_and_a_bad_one_is_refused_by_name() {
         shown(&mut owner, &format!("member={}", small::MEMBER_A)).await,
         ["joined", "deleted"]
     );
-    assert_eq!(shown(&mut owner, "member=Mona").await, ["deleted", "timed out"]);
     assert_eq!(
-        shown(&mut owner, &format!("member=&typed1%3Amember={}", small::MEMBER_B)).await,
+        shown(&mut owner, "member=Mona").await,
+        ["deleted", "timed out"]
+    );
+    assert_eq!(
+        shown(
+            &mut owner,
+            &format!("member=&typed1%3Amember={}", small::MEMBER_B)
+        )
+        .await,
         ["timed out"]
     );
     assert_eq!(
@@ -185,13 +204,19 @@ async fn each_filter_narrows_the_list_and_a_bad_one_is_refused_by_name() {
         ["joined", "deleted"]
     );
     assert_eq!(shown(&mut owner, "from=2026-03-02").await, ["timed out"]);
-    assert_eq!(shown(&mut owner, "kind=voice_joined").await, Vec::<&str>::new());
+    assert_eq!(
+        shown(&mut owner, "kind=voice_joined").await,
+        Vec::<&str>::new()
+    );
 
     for (query, field) in [
         ("kind=deleted", "kind: `deleted` is not a kind of log event"),
         ("member=nobody", "member: no member named `nobody`"),
         ("channel=general", "channel: `general` is not a channel id"),
-        ("from=1%2F3%2F2026", "from: `1/3/2026` is not a date; use YYYY-MM-DD"),
+        (
+            "from=1%2F3%2F2026",
+            "from: `1/3/2026` is not a date; use YYYY-MM-DD",
+        ),
         ("before=x", "before: `x` is not an event id"),
     ] {
         let response = owner.get(&logs(small::GUILD, query)).await;
@@ -215,7 +240,9 @@ async fn paging_goes_older_newer_and_to_the_oldest() {
             )
         })
         .collect();
-    store::write(&harness.state.core.db, &entries).await.unwrap();
+    store::write(&harness.state.core.db, &entries)
+        .await
+        .unwrap();
     let mut owner = harness.login(small::OWNER).await;
     let first = owner
         .get(&logs(small::GUILD, "kind=member_joined"))
@@ -234,10 +261,20 @@ async fn paging_goes_older_newer_and_to_the_oldest() {
     assert!(second.contains("member number 069 joined"));
     assert!(second.contains("member number 020 joined"));
     assert!(!second.contains("member number 070 joined"));
-    let newer = owner.get(&link(&second, "newer")).await.text().await.unwrap();
+    let newer = owner
+        .get(&link(&second, "newer"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(newer.contains("member number 070 joined"));
     assert!(newer.contains("member number 119 joined"));
-    let oldest = owner.get(&link(&first, "oldest")).await.text().await.unwrap();
+    let oldest = owner
+        .get(&link(&first, "oldest"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(oldest.contains("member number 000 joined"));
     assert!(oldest.contains("member number 049 joined"));
     assert!(!oldest.contains("member number 050 joined"));
