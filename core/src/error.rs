@@ -208,6 +208,15 @@ impl UserFacing for AutomationError {
     }
 }
 
+impl UserFacing for crate::analytics::AnalyticsError {
+    fn user_message(&self) -> Option<String> {
+        match self {
+            Self::Storage(_) => None,
+            other => Some(capitalised(&other.to_string())),
+        }
+    }
+}
+
 impl UserFacing for crate::logging::LoggingError {
     fn user_message(&self) -> Option<String> {
         match self {

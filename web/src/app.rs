@@ -21,7 +21,7 @@ use crate::auth::sessions::{Session, SessionStore, UserGuild};
 use crate::auth::{self, token};
 use crate::error::PageError;
 use crate::features::{self, FeaturePages};
-use crate::handlers::{actions, health, login, pages, pickers, premium, settings_form};
+use crate::handlers::{actions, analytics, health, login, pages, pickers, premium, settings_form};
 use crate::metrics::{self, HttpMetrics};
 use crate::routes;
 use crate::{WebConfig, WebState};
@@ -731,6 +731,11 @@ pub fn router_with(state: WebState, features: &[FeaturePages]) -> Router {
         .route(routes::HOME, guarded(&app, get(pages::home)))
         .route(routes::GUILD, guarded(&app, get(pages::overview)))
         .route(routes::GUILD_FEATURES, guarded(&app, get(pages::features)))
+        .route(routes::GUILD_ANALYTICS, guarded(&app, get(analytics::page)))
+        .route(
+            routes::GUILD_ANALYTICS_CSV,
+            guarded(&app, get(analytics::csv)),
+        )
         .route(
             routes::GUILD_SETTINGS,
             guarded(&app, post(actions::set_setting)),

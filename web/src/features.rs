@@ -137,6 +137,12 @@ pub const OVERVIEW_TAB: Tab = Tab {
     path: routes::guild,
 };
 
+/// Every guild's analytics, after the overview (they count whatever features are on).
+pub const ANALYTICS_TAB: Tab = Tab {
+    label: "Analytics",
+    path: routes::guild_analytics,
+};
+
 /// The settings pages every guild has, after the groups.
 pub const SETTINGS_TABS: &[Tab] = &[
     Tab {
@@ -160,7 +166,8 @@ pub fn in_group(group: NavGroup) -> impl Iterator<Item = &'static FeaturePages> 
 
 /// Every tab of a guild's navigation, in order.
 pub fn tabs() -> impl Iterator<Item = &'static Tab> {
-    std::iter::once(&OVERVIEW_TAB)
+    [&OVERVIEW_TAB, &ANALYTICS_TAB]
+        .into_iter()
         .chain(
             NavGroup::ALL
                 .into_iter()

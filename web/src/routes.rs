@@ -61,6 +61,10 @@ pub const GUILD_ROLLBACK: &str = "/guilds/{guild}/settings/history/{entry}/rollb
 /// Template of [`guild_logs`] (GET; query `kind`, `member`, `channel`, `from`, `to`, and one of
 /// `before`, `after`, `oldest`).
 pub const GUILD_LOGS: &str = "/guilds/{guild}/logs";
+/// Template of [`guild_analytics`].
+pub const GUILD_ANALYTICS: &str = "/guilds/{guild}/analytics";
+/// Template of [`guild_analytics_csv`].
+pub const GUILD_ANALYTICS_CSV: &str = "/guilds/{guild}/analytics.csv";
 /// Template of [`guild_member`].
 pub const GUILD_MEMBER: &str = "/guilds/{guild}/members/{user}";
 
@@ -221,6 +225,16 @@ pub fn guild_rollback(guild: GuildId, entry: i64) -> String {
 /// A guild's stored log events: filters and paging.
 pub fn guild_logs(guild: GuildId) -> String {
     format!("/guilds/{guild}/logs")
+}
+
+/// A guild's analytics: charts and tables of its activity by day.
+pub fn guild_analytics(guild: GuildId) -> String {
+    format!("/guilds/{guild}/analytics")
+}
+
+/// A guild's analytics as CSV (premium).
+pub fn guild_analytics_csv(guild: GuildId) -> String {
+    format!("/guilds/{guild}/analytics.csv")
 }
 
 /// A guild's log events about or by one member (the viewer filtered by member).

@@ -244,9 +244,27 @@ async fn select(
     if filter.member.is_none() {
         return select_by(db, guild, filter, None, position, descending, limit).await;
     }
-    let mut events = select_by(db, guild, filter, Some("user_id"), position, descending, limit).await?;
+    let mut events = select_by(
+        db,
+        guild,
+        filter,
+        Some("user_id"),
+        position,
+        descending,
+        limit,
+    )
+    .await?;
     events.extend(
-        select_by(db, guild, filter, Some("actor_id"), position, descending, limit).await?,
+        select_by(
+            db,
+            guild,
+            filter,
+            Some("actor_id"),
+            position,
+            descending,
+            limit,
+        )
+        .await?,
     );
     events.sort_by_key(|event| event.id);
     events.dedup_by_key(|event| event.id);

@@ -141,7 +141,7 @@ pub const PERKS: &[PerkSpec] = &[
         feature: "automation",
         title: "Regex triggers",
         tier: Tier::Premium,
-        built: false,
+        built: true,
     },
     PerkSpec {
         perk: Perk::MultiStageAutomations,
@@ -149,7 +149,7 @@ pub const PERKS: &[PerkSpec] = &[
         feature: "automation",
         title: "Multi-stage automations",
         tier: Tier::Premium,
-        built: false,
+        built: true,
     },
     PerkSpec {
         perk: Perk::KnowledgeBase,
@@ -162,10 +162,10 @@ pub const PERKS: &[PerkSpec] = &[
     PerkSpec {
         perk: Perk::AnalyticsExport,
         name: "analytics_export",
-        feature: "analytics",
+        feature: "logging",
         title: "Analytics export",
         tier: Tier::Premium,
-        built: false,
+        built: true,
     },
 ];
 

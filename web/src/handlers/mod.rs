@@ -1,6 +1,7 @@
 //! Thin axum handlers: check who asks, call the core, render a view.
 
 pub mod actions;
+pub mod analytics;
 pub mod automation;
 pub mod giveaways;
 pub mod health;

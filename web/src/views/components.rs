@@ -60,6 +60,7 @@ pub fn guild_tabs(guild: &GuildAccess, active: &str) -> Markup {
         label.nav-toggle for="nav-toggle" { "Menu" span.muted { " · " (active) } }
         nav.side aria-label="Server pages" {
             (link(&features::OVERVIEW_TAB, None))
+            (link(&features::ANALYTICS_TAB, None))
             @for group in NavGroup::ALL {
                 @let pages: Vec<_> = features::in_group(group).collect();
                 @if !pages.is_empty() {

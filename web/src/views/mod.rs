@@ -1,6 +1,7 @@
 //! maud markup: the page frame ([`layout`]), reusable pieces and htmx fragments
 //! ([`components`]), and whole pages ([`pages`]).
 
+pub mod analytics;
 pub mod automation;
 pub mod components;
 pub mod giveaways;

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)] // Tests may unwrap: a panic is the failure report.
 
+mod analytics;
 mod auth;
 mod automation;
 mod extractors;
