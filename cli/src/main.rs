@@ -79,6 +79,8 @@ enum Command {
     Logs(commands::logs::Command),
     /// Actions the permission guards refused in a guild.
     Refusals(commands::refusals::Args),
+    /// A guild's activity by day (messages, members, voice, commands, automod) with sparklines.
+    Stats(commands::stats::Args),
     /// Run the whole stack on a local demo data directory with sample data.
     Demo(commands::demo::Args),
 }
@@ -130,6 +132,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Shards(command) => commands::shards::run(&options, command).await,
         Command::Logs(command) => commands::logs::run(&options, command).await,
         Command::Refusals(args) => commands::refusals::run(&options, args).await,
+        Command::Stats(args) => commands::stats::run(&options, args).await,
         Command::Demo(args) => commands::demo::run(&options, args).await,
     }
 }

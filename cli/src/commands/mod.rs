@@ -21,5 +21,6 @@ pub mod roles;
 pub mod serve;
 pub mod shards;
 pub mod slash;
+pub mod stats;
 pub mod tickets;
 pub mod web;

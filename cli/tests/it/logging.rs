@@ -439,3 +439,120 @@ async fn a_join_names_the_invite_it_came_through_and_the_account_age() {
         leaves[0]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_lists_stored_events_with_filters_and_prints_stats_with_sparklines() {
+    use guildhall_core::analytics::{Activity, aggregate};
+    use guildhall_core::clock::UnixMillis;
+    use guildhall_core::logging::{LogEntry, LogKind, store};
+
+    use crate::support::{guildhall, json, stdout};
+
+    let dir = tempfile::tempdir().unwrap();
+    let test_db = testing::sqlite_unmigrated().await;
+    test_db.db.migrate().await.unwrap();
+    let db = &test_db.db;
+    let now = UnixMillis::from_system_time(std::time::SystemTime::now());
+    guildhall_core::guilds::upsert(db, small::GUILD, "Small Guild", Some(small::OWNER), now)
+        .await
+        .unwrap();
+    let entries: Vec<LogEntry> = (0..5)
+        .map(|n| {
+            LogEntry::new(
+                small::GUILD,
+                UnixMillis(now.0 - 60_000 * (5 - n)),
+                if n % 2 == 0 {
+                    LogKind::MessageDeleted
+                } else {
+                    LogKind::MemberJoined
+                },
+                format!("event {n}"),
+            )
+            .about(small::MEMBER_A)
+        })
+        .collect();
+    store::write(db, &entries).await.unwrap();
+    let guild = small::GUILD.to_string();
+    let listed = guildhall(&test_db.url, dir.path())
+        .args([
+            "--json",
+            "logs",
+            "events",
+            "--guild",
+            &guild,
+            "--kind",
+            "message_deleted",
+        ])
+        .output()
+        .unwrap();
+    assert!(listed.status.success(), "{listed:?}");
+    let listed = json(&listed);
+    let listed = listed.as_array().expect("a list");
+    assert_eq!(listed.len(), 3);
+    assert_eq!(listed[0]["summary"], "event 4", "newest first");
+    let text = guildhall(&test_db.url, dir.path())
+        .args(["logs", "events", "--guild", &guild, "--limit", "2"])
+        .output()
+        .unwrap();
+    assert!(text.status.success(), "{text:?}");
+    let text = stdout(&text);
+    assert!(
+        text.contains("event 4") && text.contains("event 3") && !text.contains("event 2"),
+        "{text}"
+    );
+    assert!(text.contains("--before"), "says how to read on: {text}");
+    let refused = guildhall(&test_db.url, dir.path())
+        .args(["logs", "events", "--guild", &guild, "--kind", "deleted"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("message_deleted"),
+        "{refused:?}"
+    );
+
+    // Stats: a week of messages, rolled up, printed with a sparkline.
+    let activity = Activity::new(db.clone());
+    for day in 0..7 {
+        for n in 0..=day {
+            activity.message(
+                small::GUILD,
+                small::GENERAL,
+                small::MEMBER_A,
+                UnixMillis(now.0 - (6 - day) * 86_400_000 - n),
+            );
+        }
+    }
+    activity.flush().await.unwrap();
+    for day in 0..7 {
+        aggregate::aggregate_day(
+            db,
+            small::GUILD,
+            guildhall_core::analytics::day_start(UnixMillis(now.0 - day * 86_400_000)),
+        )
+        .await
+        .unwrap();
+    }
+    let stats = guildhall(&test_db.url, dir.path())
+        .args(["stats", "--guild", &guild, "--since", "7d"])
+        .output()
+        .unwrap();
+    assert!(stats.status.success(), "{stats:?}");
+    let printed = stdout(&stats);
+    assert!(printed.contains("the last 7 days"), "{printed}");
+    let messages = printed
+        .lines()
+        .find(|line| line.starts_with("Messages"))
+        .unwrap();
+    assert!(messages.contains("28"), "{messages}");
+    assert!(
+        messages.contains("▂▃▄▅▆▇█"),
+        "a sparkline rising day by day: {messages}"
+    );
+    let refused = guildhall(&test_db.url, dir.path())
+        .args(["stats", "--guild", &guild, "--since", "a week"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("any 1d to 365d"));
+}

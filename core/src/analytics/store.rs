@@ -356,20 +356,6 @@ pub(crate) async fn guild_days(
     rows_in(db, guild, since, until, true).await
 }
 
-/// Every daily figure in `[since, until]`, per channel and guild-wide:
-/// `(day, channel, metric name, value)`, by day, channel and metric.
-///
-/// # Errors
-/// [`DbError`] when the read fails.
-pub(crate) async fn all_days(
-    db: &Db,
-    guild: GuildId,
-    since: UnixMillis,
-    until: UnixMillis,
-) -> Result<Vec<(UnixMillis, ChannelId, String, i64)>, DbError> {
-    rows_in(db, guild, since, until, false).await
-}
-
 async fn rows_in(
     db: &Db,
     guild: GuildId,
