@@ -423,7 +423,8 @@ mod tests {
     use super::*;
 
     /// The process-wide kinds, registered with or without a token.
-    const PROCESS_WIDE: [&str; 4] = [
+    const PROCESS_WIDE: [&str; 5] = [
+        guildhall_core::analytics::aggregate::KIND,
         scheduled::KIND,
         prune::KIND,
         guildhall_core::premium::EXPIRE,
