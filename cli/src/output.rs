@@ -115,43 +115,11 @@ impl Named {
     /// `text` with its Discord mentions as names: `<@&id>` as `@Role`, `<#id>` as `#channel`,
     /// `<@id>` as the member's name.
     pub fn mentions(&self, text: &str) -> String {
-        use guildhall_core::ids::{ChannelId, RoleId, UserId};
-        let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(start) = rest.find('<') {
-            out.push_str(&rest[..start]);
-            let tail = &rest[start..];
-            let named = tail.find('>').and_then(|end| {
-                let inner = &tail[1..end];
-                let (kind, digits) = if let Some(id) = inner.strip_prefix("@&") {
-                    ('r', id)
-                } else if let Some(id) = inner.strip_prefix('#') {
-                    ('c', id)
-                } else if let Some(id) = inner.strip_prefix("@!").or(inner.strip_prefix('@')) {
-                    ('u', id)
-                } else {
-                    return None;
-                };
-                let id: u64 = digits.parse().ok().filter(|id| *id > 0)?;
-                let name = match kind {
-                    'r' => self.role(RoleId::new(id)),
-                    'c' => self.channel(ChannelId::new(id)),
-                    _ => format!("@{}", self.user(UserId::new(id))),
-                };
-                Some((name, end + 1))
-            });
-            match named {
-                Some((name, used)) => {
-                    out.push_str(&name);
-                    rest = &tail[used..];
-                }
-                None => {
-                    out.push('<');
-                    rest = &tail[1..];
-                }
-            }
-        }
-        out.push_str(rest);
-        out
+        use guildhall_core::text::{Mention, replace_mentions};
+        replace_mentions(text, |mention| match mention {
+            Mention::Member(user) => format!("@{}", self.user(user)),
+            Mention::Role(role) => self.role(role),
+            Mention::Channel(channel) => self.channel(channel),
+        })
     }
 }

@@ -332,3 +332,76 @@ mod tests {
         }
     }
 }
+
+/// What a Discord mention names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mention {
+    /// `<@id>` or `<@!id>`.
+    Member(crate::ids::UserId),
+    /// `<@&id>`.
+    Role(crate::ids::RoleId),
+    /// `<#id>`.
+    Channel(crate::ids::ChannelId),
+}
+
+/// `text` with each Discord mention (`<@id>`, `<@!id>`, `<@&id>`, `<#id>`) replaced by what
+/// `name` gives for it; anything else between `<` and `>` is left as it is. The log viewer's
+/// lines in the dashboard and the CLI are read with it.
+pub fn replace_mentions(text: &str, name: impl Fn(Mention) -> String) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let named = tail.find('>').and_then(|end| {
+            let inner = &tail[1..end];
+            let (kind, digits) = if let Some(id) = inner.strip_prefix("@&") {
+                ('r', id)
+            } else if let Some(id) = inner.strip_prefix('#') {
+                ('c', id)
+            } else if let Some(id) = inner.strip_prefix("@!").or(inner.strip_prefix('@')) {
+                ('u', id)
+            } else {
+                return None;
+            };
+            if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+                return None;
+            }
+            let id: u64 = digits.parse().ok().filter(|id| *id > 0)?;
+            let mention = match kind {
+                'r' => Mention::Role(crate::ids::RoleId::new(id)),
+                'c' => Mention::Channel(crate::ids::ChannelId::new(id)),
+                _ => Mention::Member(crate::ids::UserId::new(id)),
+            };
+            Some((name(mention), end + 1))
+        });
+        match named {
+            Some((shown, used)) => {
+                out.push_str(&shown);
+                rest = &tail[used..];
+            }
+            None => {
+                out.push('<');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod mention_tests {
+    use super::*;
+
+    #[test]
+    fn mentions_are_replaced_and_other_brackets_kept() {
+        let shown = replace_mentions("<@5> in <#6> got <@&7>, <@!8>; a <b> and <@x>", |m| {
+            format!("{m:?}")
+        });
+        assert_eq!(
+            shown,
+            "Member(UserId(5)) in Channel(ChannelId(6)) got Role(RoleId(7)), Member(UserId(8)); a <b> and <@x>"
+        );
+    }
+}

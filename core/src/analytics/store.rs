@@ -16,17 +16,7 @@ const HOURLY_ROWS_PER_STATEMENT: usize = 150;
 /// Rows per multi-row statement of active members (3 parameters each).
 const MEMBER_ROWS_PER_STATEMENT: usize = 300;
 
-fn placeholders(rows: usize, columns: usize) -> String {
-    (0..rows)
-        .map(|row| {
-            let cells: Vec<String> = (1..=columns)
-                .map(|column| format!("${}", row * columns + column))
-                .collect();
-            format!("({})", cells.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+use crate::db::row_placeholders as placeholders;
 
 /// Adds the counters to `activity_hourly` and records the active members, in one transaction.
 ///

@@ -205,3 +205,17 @@ async fn prepare_sqlite_file(url: &str) -> Result<(), DbError> {
     connection.close().await?;
     Ok(())
 }
+
+/// The `VALUES` list of a multi-row insert: `($1, $2), ($3, $4)` for 2 rows of 2 columns, the
+/// parameters numbered row by row (both backends take `$n`).
+pub fn row_placeholders(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|row| {
+            let cells: Vec<String> = (1..=columns)
+                .map(|column| format!("${}", row * columns + column))
+                .collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}

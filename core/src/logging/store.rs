@@ -78,24 +78,11 @@ pub async fn write(db: &Db, entries: &[LogEntry]) -> Result<(), DbError> {
     }
     let mut transaction = db.begin_write().await?;
     for chunk in entries.chunks(INSERT_BATCH) {
-        let mut sql = String::from(
+        let sql = format!(
             "INSERT INTO log_events (guild_id, at, kind, category, user_id, actor_id, \
-             actor_guessed, channel_id, case_number, summary, details) VALUES ",
+             actor_guessed, channel_id, case_number, summary, details) VALUES {}",
+            crate::db::row_placeholders(chunk.len(), VALUES_PER_ROW)
         );
-        for row in 0..chunk.len() {
-            if row > 0 {
-                sql.push_str(", ");
-            }
-            sql.push('(');
-            for value in 0..VALUES_PER_ROW {
-                if value > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push('$');
-                sql.push_str(&(row * VALUES_PER_ROW + value + 1).to_string());
-            }
-            sql.push(')');
-        }
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for entry in chunk {
             let mut stored = entry.clone();

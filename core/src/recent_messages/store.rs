@@ -91,23 +91,11 @@ pub async fn write(
 }
 
 fn insert_sql(rows: usize) -> String {
-    let mut sql = format!("INSERT INTO recent_messages (guild_id, {COLUMNS}) VALUES ");
-    for row in 0..rows {
-        if row > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for value in 0..VALUES_PER_ROW {
-            if value > 0 {
-                sql.push_str(", ");
-            }
-            sql.push('$');
-            sql.push_str(&(row * VALUES_PER_ROW + value + 1).to_string());
-        }
-        sql.push(')');
-    }
-    sql.push_str(" ON CONFLICT (guild_id, message_id) DO NOTHING");
-    sql
+    format!(
+        "INSERT INTO recent_messages (guild_id, {COLUMNS}) VALUES {} \
+         ON CONFLICT (guild_id, message_id) DO NOTHING",
+        crate::db::row_placeholders(rows, VALUES_PER_ROW)
+    )
 }
 
 /// A guild's messages posted at or after `since`, oldest first, at most `limit`. Read the rest

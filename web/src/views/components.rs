@@ -402,46 +402,18 @@ impl Names {
     /// `#general`, `<@&id>` as `@Moderator`; an unknown one as `@id`, `#id`), then every other
     /// id the guild knows as its name ([`Names::humanize`]).
     pub fn mentions(&self, text: &str) -> String {
-        let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(start) = rest.find('<') {
-            out.push_str(&rest[..start]);
-            let tail = &rest[start..];
-            let named = tail.find('>').and_then(|end| {
-                let inner = &tail[1..end];
-                let (sign, digits, member) = if let Some(id) = inner.strip_prefix("@&") {
-                    ('@', id, false)
-                } else if let Some(id) = inner.strip_prefix('#') {
-                    ('#', id, false)
-                } else if let Some(id) = inner.strip_prefix("@!").or(inner.strip_prefix('@')) {
-                    ('@', id, true)
-                } else {
-                    return None;
-                };
-                let id: u64 = digits
-                    .parse()
-                    .ok()
-                    .filter(|_| digits.bytes().all(|byte| byte.is_ascii_digit()))?;
-                let name = match self.lookup(id) {
-                    Some(name) if member && !name.starts_with(['@', '#']) => format!("@{name}"),
-                    Some(name) => name,
-                    None => format!("{sign}{id}"),
-                };
-                Some((name, end + 1))
-            });
-            match named {
-                Some((name, used)) => {
-                    out.push_str(&name);
-                    rest = &tail[used..];
-                }
-                None => {
-                    out.push('<');
-                    rest = &tail[1..];
-                }
-            }
-        }
-        out.push_str(rest);
-        self.humanize(&out)
+        use guildhall_core::text::{Mention, replace_mentions};
+        let named = |id: u64, sign: char, member: bool| match self.lookup(id) {
+            Some(name) if member && !name.starts_with(['@', '#']) => format!("@{name}"),
+            Some(name) => name,
+            None => format!("{sign}{id}"),
+        };
+        let shown = replace_mentions(text, |mention| match mention {
+            Mention::Member(user) => named(user.get(), '@', true),
+            Mention::Role(role) => named(role.get(), '@', false),
+            Mention::Channel(channel) => named(channel.get(), '#', false),
+        });
+        self.humanize(&shown)
     }
 
     /// `text` with every id this guild knows replaced by its name (`@Moderator`, `#general`);
