@@ -303,36 +303,6 @@ pub(crate) async fn prune(
     Ok((hours, members))
 }
 
-/// A metric's stored days in `[since, until]` for one channel (0: the guild).
-///
-/// # Errors
-/// [`DbError`] when the read fails.
-pub(crate) async fn days_of(
-    db: &Db,
-    guild: GuildId,
-    metric: Metric,
-    channel: ChannelId,
-    since: UnixMillis,
-    until: UnixMillis,
-) -> Result<Vec<(UnixMillis, i64)>, DbError> {
-    let rows = sqlx::query(
-        "SELECT day, value FROM analytics_daily
-         WHERE guild_id = $1 AND channel_id = $2 AND metric = $3 AND day >= $4 AND day <= $5
-         ORDER BY day",
-    )
-    .bind(guild.to_db())
-    .bind(channel.to_db())
-    .bind(metric.as_str())
-    .bind(since.0)
-    .bind(until.0)
-    .fetch_all(db.pool())
-    .await?;
-    rows.iter()
-        .map(|row| Ok((UnixMillis(row.try_get("day")?), row.try_get("value")?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(DbError::from)
-}
-
 /// Every guild-wide daily figure in `[since, until]`: `(day, metric name, value)`.
 ///
 /// # Errors
