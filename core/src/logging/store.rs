@@ -262,6 +262,55 @@ async fn select(
     Ok(events)
 }
 
+/// How far an event's time may stray from the order it was written in (an edit dated by
+/// Discord, a case's time) and still be found by a time filter.
+const TIME_MARGIN_MS: i64 = 3_600_000;
+
+/// The ids that a time range's events lie between, read from the `(guild_id, at)` index with
+/// [`TIME_MARGIN_MS`] either side, so a time filter pages by id over that stretch alone instead
+/// of walking the guild's events from the newest (`benches/log_viewer.rs`: a day a month back
+/// took 47 ms). The exact time conditions still apply. `None`: no event in the range.
+async fn id_bounds(
+    db: &Db,
+    guild: GuildId,
+    since: Option<UnixMillis>,
+    until: Option<UnixMillis>,
+) -> Result<Option<(i64, i64)>, DbError> {
+    let low = match since {
+        Some(since) => {
+            let row = sqlx::query(
+                "SELECT id FROM log_events WHERE guild_id = $1 AND at >= $2 ORDER BY at LIMIT 1",
+            )
+            .bind(guild.to_db())
+            .bind(since.0 - TIME_MARGIN_MS)
+            .fetch_optional(db.pool())
+            .await?;
+            match row {
+                Some(row) => row.try_get::<i64, _>("id")?,
+                None => return Ok(None),
+            }
+        }
+        None => i64::MIN,
+    };
+    let high = match until {
+        Some(until) => {
+            let row = sqlx::query(
+                "SELECT id FROM log_events WHERE guild_id = $1 AND at < $2 ORDER BY at DESC LIMIT 1",
+            )
+            .bind(guild.to_db())
+            .bind(until.0.saturating_add(TIME_MARGIN_MS))
+            .fetch_optional(db.pool())
+            .await?;
+            match row {
+                Some(row) => row.try_get::<i64, _>("id")?,
+                None => return Ok(None),
+            }
+        }
+        None => i64::MAX,
+    };
+    Ok((low <= high).then_some((low.min(high), high)))
+}
+
 async fn select_by(
     db: &Db,
     guild: GuildId,
@@ -272,6 +321,15 @@ async fn select_by(
     limit: u32,
 ) -> Result<Vec<StoredEvent>, DbError> {
     let (mut conditions, mut values) = conditions(filter, member_column);
+    if filter.since.is_some() || filter.until.is_some() {
+        let Some((low, high)) = id_bounds(db, guild, filter.since, filter.until).await? else {
+            return Ok(Vec::new());
+        };
+        values.push(Bound::Int(low));
+        conditions.push_str(&format!(" AND id >= ${}", values.len() + 1));
+        values.push(Bound::Int(high));
+        conditions.push_str(&format!(" AND id <= ${}", values.len() + 1));
+    }
     if let Some((operator, id)) = position {
         values.push(Bound::Int(id));
         conditions.push_str(&format!(" AND id {operator} ${}", values.len() + 1));

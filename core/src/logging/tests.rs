@@ -414,3 +414,53 @@ fn field_of<'a>(entry: &'a LogEntry, name: &str) -> &'a str {
         .find(|field| field.name == name)
         .map_or("", |field| field.value.as_str())
 }
+
+#[tokio::test]
+async fn a_time_filter_returns_exactly_the_events_of_its_range() {
+    for test_db in testing::backends().await {
+        let hour = 3_600_000;
+        let entries: Vec<LogEntry> = (0..48)
+            .map(|n| {
+                LogEntry::new(
+                    GUILD,
+                    UnixMillis(START.0 + n * hour),
+                    LogKind::MemberJoined,
+                    format!("hour {n}"),
+                )
+            })
+            .collect();
+        store::write(&test_db.db, &entries).await.unwrap();
+        let filter = EventFilter {
+            since: Some(UnixMillis(START.0 + 10 * hour)),
+            until: Some(UnixMillis(START.0 + 20 * hour)),
+            ..EventFilter::default()
+        };
+        let page = store::page(&test_db.db, GUILD, &filter, Page::Newest, 50)
+            .await
+            .unwrap();
+        let hours: Vec<String> = page
+            .events
+            .iter()
+            .map(|e| e.entry.summary.clone())
+            .collect();
+        assert_eq!(hours.len(), 10, "{hours:?}");
+        assert_eq!(hours[0], "hour 19");
+        assert_eq!(hours[9], "hour 10");
+        let oldest = store::page(&test_db.db, GUILD, &filter, Page::Oldest, 3)
+            .await
+            .unwrap();
+        assert_eq!(oldest.events[2].entry.summary, "hour 10");
+        assert!(oldest.newer && !oldest.older);
+        let empty = EventFilter {
+            since: Some(UnixMillis(START.0 + 100 * hour)),
+            ..EventFilter::default()
+        };
+        assert!(
+            store::page(&test_db.db, GUILD, &empty, Page::Newest, 50)
+                .await
+                .unwrap()
+                .events
+                .is_empty()
+        );
+    }
+}

@@ -71,12 +71,12 @@ fn table(series: &[&Series]) -> Markup {
 fn figure(title: &str, series: &[&Series]) -> Markup {
     let totals: Vec<String> = series
         .iter()
-        .map(|one| format!("{} {}", one.total(), one.metric.title().to_lowercase()))
+        .map(|one| format!("{} {}", one.metric.title(), one.total()))
         .collect();
     html! {
         section.figure {
             h2 { (title) }
-            p.muted { (totals.join(" · ")) " in the range" }
+            p.muted { "In the range: " (totals.join(" · ")) }
             (chart(title, series))
             (table(series))
         }

@@ -56,7 +56,7 @@ async fn the_page_charts_the_days_with_channel_names_and_the_csv_needs_premium()
     assert!(page.contains("Joins and leaves"));
     assert_eq!(page.matches("<svg").count(), 6, "one chart per figure");
     // Seven bars of messages (one a day), the total in words, the channel by name.
-    assert!(page.contains("12 messages in the range"), "{page}");
+    assert!(page.contains("In the range: Messages 12"), "{page}");
     let top = &page[page.find("id=\"top-channels\"").expect("the top channels")..];
     assert!(top.contains("#general"), "{top}");
     // A range it does not offer: 400 naming the ranges.
