@@ -3,7 +3,8 @@
 //! and replaced in one transaction, so a run repeated after a crash, or one that overlaps a
 //! flush, leaves the same figures. Today and yesterday are recomputed every run (late flushes
 //! land in them); older days only when they have no figures yet. The hourly rows are kept 35
-//! days and the active members 95, then pruned here. Like `recent_messages.retention`, the job
+//! days and the active members 95, then pruned here, in every guild that has them (also one
+//! that went quiet and so has no days to recompute). Like `recent_messages.retention`, the job
 //! is process-wide, never fails for one guild, and schedules its next run itself.
 
 use std::time::Duration;
@@ -131,6 +132,26 @@ impl JobHandler for Aggregate {
         for guild in &guilds {
             if let Err(error) = aggregate_guild(db, *guild, now).await {
                 tracing::warn!(%guild, %error, "analytics: could not aggregate a guild");
+                failed += 1;
+            }
+        }
+        // Guilds that went quiet are no longer listed above; their old rows still expire.
+        match store::guilds_with_rows_before(db, now.minus(HOURS_KEPT), now.minus(MEMBERS_KEPT))
+            .await
+        {
+            Ok(expired) => {
+                for guild in expired.iter().filter(|guild| !guilds.contains(guild)) {
+                    if let Err(error) =
+                        store::prune(db, *guild, now.minus(HOURS_KEPT), now.minus(MEMBERS_KEPT))
+                            .await
+                    {
+                        tracing::warn!(%guild, %error, "analytics: could not prune a guild");
+                        failed += 1;
+                    }
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "analytics: could not list guilds with expired rows");
                 failed += 1;
             }
         }

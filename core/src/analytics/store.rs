@@ -303,6 +303,33 @@ pub(crate) async fn prune(
     Ok((hours, members))
 }
 
+/// The guilds with hourly counters before `hours_before` or active members before
+/// `members_before`: what retention must reach, including guilds that went quiet (the job's
+/// list of guilds with recent activity no longer names them).
+///
+/// # Errors
+/// [`DbError`] when the read fails.
+pub(crate) async fn guilds_with_rows_before(
+    db: &Db,
+    hours_before: UnixMillis,
+    members_before: UnixMillis,
+) -> Result<Vec<GuildId>, DbError> {
+    let rows = sqlx::query(
+        "SELECT guild_id FROM activity_hourly WHERE hour < $1
+         UNION SELECT guild_id FROM activity_members WHERE day < $2",
+    )
+    .bind(hours_before.0)
+    .bind(members_before.0)
+    .fetch_all(db.pool())
+    .await?;
+    let mut guilds: Vec<GuildId> = rows
+        .iter()
+        .map(|row| Ok(GuildId::from_db(row.try_get("guild_id")?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+    guilds.sort_unstable();
+    Ok(guilds)
+}
+
 /// Every guild-wide daily figure in `[since, until]`: `(day, metric name, value)`.
 ///
 /// # Errors
