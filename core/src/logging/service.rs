@@ -212,11 +212,6 @@ impl LoggingService {
         }
     }
 
-    /// The database (for the viewer's reads).
-    pub fn db(&self) -> &Db {
-        &self.db
-    }
-
     fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         mutex.lock().unwrap_or_else(PoisonError::into_inner)
     }

@@ -8,7 +8,7 @@ use crate::guild_config::fields::{ChannelFilter, Field, FieldKind};
 use crate::guild_config::sections::{
     FieldError, GuildSettings, Section, channel_references, role_references,
 };
-use crate::ids::{ChannelId, RoleId, UserId};
+use crate::ids::{ChannelId, RoleId};
 use crate::references::Reference;
 
 /// The shortest and longest time message content is kept for logs, in days.
@@ -159,11 +159,6 @@ impl LoggingSettings {
     /// Whether an AFK rule is set.
     pub fn afk_enabled(&self) -> bool {
         self.afk_alone_secs.is_some() || self.afk_deafened_secs.is_some()
-    }
-
-    /// Whether `user` is one this guild's logs leave out (a bot with `ignore_bots`).
-    pub fn ignores_user(&self, _user: UserId, is_bot: bool) -> bool {
-        self.ignore_bots && is_bot
     }
 
     fn check(&self) -> Result<(), FieldError> {
